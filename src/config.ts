@@ -1,0 +1,170 @@
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at start. Every variable is listed in the README's
+ * configuration table with its default; keep the two in step.
+ *
+ * Contract: `loadConfig(env)` returns a frozen Config or throws ConfigError whose
+ * message names every bad variable, what is wrong with its value and how to fix it.
+ */
+
+const ROLES = ['all', 'api', 'worker', 'wechat'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const url = (protocols: string[], example: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(
+        (v) => {
+          try {
+            return protocols.includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        { message: `must be a URL starting with ${protocols.join(' or ')} (e.g. ${example})` },
+      )
+      .optional(),
+  );
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(min, { message: `must be at least ${min}` })
+      .max(max, { message: `must be at most ${max}` })
+      .default(def),
+  );
+const timeZone = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine(
+      (tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an IANA time zone such as Asia/Shanghai' },
+    )
+    .default('Asia/Shanghai'),
+);
+const bool = (def: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+
+export const envSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/linli'),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  ADMIN_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().min(24, { message: 'must be at least 24 characters (try: openssl rand -hex 24)' }).optional(),
+  ),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
+  TZ: timeZone,
+  LINLI_ROLE: z.preprocess(emptyToUndefined, z.enum(ROLES).default('all')),
+  SEED_DEMO: bool(true),
+  BODY_LIMIT_BYTES: int(1_048_576, 1024, 50 * 1_048_576),
+  PUBLIC_URL: url(['http:', 'https:'], 'https://linli.example.org'),
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, {
+        message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram rejects others)',
+      })
+      .optional(),
+  ),
+  TELEGRAM_API_ROOT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .url({ message: 'must be a URL such as https://api.telegram.org' })
+      .default('https://api.telegram.org'),
+  ),
+  WECHATY_PUPPET: optionalString,
+  WECHATY_PUPPET_SERVICE_TOKEN: optionalString,
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  adminToken: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  tz: string;
+  role: (typeof ROLES)[number];
+  seedDemo: boolean;
+  bodyLimitBytes: number;
+  publicUrl: string | undefined;
+  telegram: { botToken: string | undefined; webhookSecret: string | undefined; apiRoot: string };
+  wechaty: { puppet: string | undefined; puppetServiceToken: string | undefined };
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; value: unknown; problem: string }[]) {
+    super(
+      `Invalid configuration:\n${problems
+        .map(
+          (p) =>
+            `  ${p.variable}=${p.value === undefined ? '(unset)' : JSON.stringify(p.value)}: ${p.problem}. ` +
+            `Fix: set ${p.variable} to a valid value or unset it to use the default (see README, Configuration).`,
+        )
+        .join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '?');
+        const secret = /TOKEN|SECRET|PASSWORD/.test(variable);
+        return { variable, value: secret && env[variable] ? '***' : env[variable], problem: issue.message };
+      }),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    tz: e.TZ,
+    role: e.LINLI_ROLE,
+    seedDemo: e.SEED_DEMO,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    publicUrl: e.PUBLIC_URL,
+    telegram: {
+      botToken: e.TELEGRAM_BOT_TOKEN,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      apiRoot: e.TELEGRAM_API_ROOT,
+    },
+    wechaty: { puppet: e.WECHATY_PUPPET, puppetServiceToken: e.WECHATY_PUPPET_SERVICE_TOKEN },
+  });
+}

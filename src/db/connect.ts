@@ -1,0 +1,67 @@
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgPool } from 'bullmq';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
+import { createDb, type Db } from './db.js';
+import { PglitePool } from './pglite-pool.js';
+
+/** BullMQ's PostgreSQL backend keeps its tables here; app tables are in `linli`. */
+export const QUEUE_SCHEMA = 'bullmq';
+
+/**
+ * Opens PostgreSQL when `databaseUrl` is set, else the embedded PGlite under `dataDir/pglite`
+ * (created on first start, kept across restarts, locked against a second process).
+ *
+ * Both sessions run with `search_path = bullmq`: BullMQ's SQL names its tables unqualified
+ * and a shared pool cannot be given a schema any other way; app SQL always says `linli.`.
+ */
+export async function openDb(opts: {
+  databaseUrl?: string;
+  dataDir?: string;
+  poolSize?: number;
+}): Promise<Db> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 20);
+  if (!opts.dataDir) throw new Error('openDb needs databaseUrl or dataDir');
+  const dir = resolve(opts.dataDir, 'pglite');
+  const unlock = lockDataDir(resolve(opts.dataDir));
+  try {
+    const pglite = await PGlite.create({ dataDir: dir });
+    return wrapPglite(pglite, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+export async function openPostgres(connectionString: string, max = 20): Promise<Db> {
+  const pool = new pg.Pool({ connectionString, max, options: `-c search_path=${QUEUE_SCHEMA}` });
+  pool.on('error', () => {
+    // An idle client dropped (server restart): the pool replaces it on next use; /readyz reports.
+  });
+  const { rows } = await pool.query<{ v: string }>('SHOW server_version_num');
+  const major = Math.floor(Number(rows[0]?.v) / 10000);
+  if (major < 15) {
+    await pool.end();
+    throw new Error(`PostgreSQL ${major} is too old: Linli needs PostgreSQL 15 or newer.`);
+  }
+  return createDb('postgres', pool as unknown as PgPool & pg.Pool, () => pool.end());
+}
+
+/** Wraps an open PGlite (a data directory, or memory for tests) as a Db. */
+export async function wrapPglite(pglite: PGlite, onClosed: () => void = () => {}): Promise<Db> {
+  await pglite.exec(`SET search_path TO ${QUEUE_SCHEMA}`);
+  const pool = new PglitePool(pglite);
+  return createDb('pglite', pool as unknown as PgPool & PglitePool, async () => {
+    await pool.end();
+    try {
+      await pglite.close();
+    } finally {
+      onClosed();
+    }
+  });
+}
+
+export function pgliteDir(dataDir: string): string {
+  return join(resolve(dataDir), 'pglite');
+}

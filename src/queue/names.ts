@@ -1,0 +1,21 @@
+/**
+ * Every BullMQ queue Linli uses, in one place.
+ *
+ * Contract for all jobs: the payload carries ids only (never a name, phone or message text),
+ * and a job whose effect must happen once has a deterministic job id (no `:`, never a bare
+ * integer: BullMQ rejects the first and confuses the second with its own counters).
+ */
+export const QueueName = {
+  /** Housekeeping on a schedule: purges expired bind codes and old dedupe rows. */
+  maintenance: 'maintenance',
+} as const;
+
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/** Builds a job id from parts, refusing characters BullMQ cannot take. */
+export function jobId(...parts: (string | number)[]): string {
+  const id = parts.join('-');
+  if (id.includes(':')) throw new Error(`job id may not contain ':': ${id}`);
+  if (/^\d+$/.test(id)) throw new Error(`job id may not be a plain integer: ${id}`);
+  return id;
+}
