@@ -10,8 +10,9 @@ import { deleteRedisKeys } from '../support/redis.js';
 
 // The same queue behaviour on both backends: Redis, and BullMQ's PostgreSQL backend on
 // PGlite (the embedded default).
-const setups = queueKinds().flatMap((kind) =>
-  kind === 'redis' ? [{ kind, engine: 'pglite' as Engine }] : engines().map((engine) => ({ kind, engine })),
+const setups: { kind: 'redis' | 'postgres'; engine: Engine }[] = queueKinds().flatMap(
+  (kind): { kind: 'redis' | 'postgres'; engine: Engine }[] =>
+    kind === 'redis' ? [{ kind, engine: 'pglite' as Engine }] : engines().map((engine) => ({ kind, engine })),
 );
 
 describe.each(setups)('queue backend $kind (database $engine)', ({ kind, engine }) => {
