@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+export const CHANNELS = ['telegram', 'wechat'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const ROLES = [
+  'admin',
+  'handler',
+  'grid_worker',
+  'property_manager',
+  'committee_member',
+  'party_secretary',
+  'party_member',
+  'resident',
+  'owner',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Mainland mobile (11 digits from 1) or a landline with area code; spaces and dashes allowed. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .pipe(
+    z.string().regex(/^(\+?86)?(1\d{10}|0\d{2,3}\d{7,8})$/, 'must be a mainland mobile or landline number'),
+  );
+
+export const createPersonBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  phone: phoneSchema.optional(),
+  locale: z.enum(['zh-CN', 'en']).optional(),
+  orgId: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('the org that registers the person; defaults to the token’s org'),
+});
+export type CreatePersonBody = z.infer<typeof createPersonBody>;
+
+export const identityBody = z.strictObject({
+  channel: z.enum(CHANNELS),
+  externalId: z.string().trim().min(1).max(200),
+  displayName: z.string().trim().max(200).optional(),
+});
+export type IdentityBody = z.infer<typeof identityBody>;
+
+export const roleBody = z.strictObject({
+  personId: z.number().int().positive(),
+  role: z.enum(ROLES),
+});
+
+export const identitySchema = z.object({
+  id: z.number(),
+  channel: z.enum(CHANNELS),
+  externalId: z.string(),
+  displayName: z.string().nullable(),
+  createdAt: z.date(),
+});
+
+export const personSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  phone: z.string().nullable().describe('masked (138****5678) for viewer tokens'),
+  locale: z.enum(['zh-CN', 'en']),
+  orgId: z.number().nullable(),
+  createdAt: z.date(),
+});
+export type Person = z.infer<typeof personSchema>;
+
+export const personDetailSchema = personSchema.extend({
+  identities: z.array(identitySchema),
+  roles: z.array(z.object({ id: z.number(), orgId: z.number(), role: z.enum(ROLES) })),
+});
+
+export const roleAssignmentSchema = z.object({
+  id: z.number(),
+  personId: z.number(),
+  personName: z.string(),
+  orgId: z.number(),
+  role: z.enum(ROLES),
+  createdAt: z.date(),
+});
+export type RoleAssignment = z.infer<typeof roleAssignmentSchema>;
+
+export function maskPhone(phone: string | null): string | null {
+  if (!phone) return phone;
+  return phone.length > 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
+}

@@ -1,0 +1,169 @@
+import type { Db } from '../../db/db.js';
+import { recordAudit } from '../audit/audit-repository.js';
+import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
+import { findOrg } from '../orgs/org-repository.js';
+import { decodeCursor, page } from '../pagination.js';
+import {
+  type Actor,
+  assertCanSee,
+  assertCanWrite,
+  assertWriter,
+  type Principal,
+  scopeOrgId,
+} from '../principal.js';
+import {
+  deleteRole,
+  findPerson,
+  identitiesOf,
+  insertIdentity,
+  insertPerson,
+  insertRole,
+  listPeople,
+  listRoles,
+  rolesOf,
+} from './people-repository.js';
+import {
+  type CreatePersonBody,
+  type IdentityBody,
+  maskPhone,
+  type Person,
+  type Role,
+} from './people-schema.js';
+
+/** People, their channel identities and their roles at orgs. */
+export class PeopleService {
+  constructor(private readonly db: Db) {}
+
+  /** Phone numbers are shown whole to admins only. */
+  private present(p: Principal, person: Person): Person {
+    return p.kind === 'scoped' && p.role !== 'admin' ? { ...person, phone: maskPhone(person.phone) } : person;
+  }
+
+  async create(actor: Actor, body: CreatePersonBody): Promise<Person> {
+    const p = actor.principal;
+    const orgId = body.orgId ?? scopeOrgId(p);
+    return this.db.transaction(async (tx) => {
+      if (orgId !== null) {
+        const org = await findOrg(tx, orgId);
+        if (!org) throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${orgId} not found` }]);
+        assertCanWrite(p, org.path, 'org', orgId);
+      }
+      const person = await insertPerson(tx, {
+        name: body.name,
+        phone: body.phone,
+        locale: body.locale,
+        orgId,
+      });
+      await recordAudit(tx, actor, {
+        action: 'person.create',
+        objectType: 'person',
+        objectId: person.id,
+        orgId,
+        after: person,
+      });
+      return person;
+    });
+  }
+
+  async get(p: Principal, id: number) {
+    const person = await findPerson(this.db, id, scopeOrgId(p));
+    if (!person) throw notFound('person', id);
+    return {
+      ...this.present(p, person),
+      identities: await identitiesOf(this.db, id),
+      roles: await rolesOf(this.db, id, scopeOrgId(p)),
+    };
+  }
+
+  async list(p: Principal, f: { orgId?: number; q?: string; limit: number; cursor?: string }) {
+    const rows = await listPeople(this.db, {
+      ...f,
+      scopeOrgId: scopeOrgId(p),
+      afterId: decodeCursor(f.cursor),
+    });
+    const result = page(rows, f.limit);
+    return { ...result, items: result.items.map((r) => this.present(p, r)) };
+  }
+
+  async addIdentity(actor: Actor, personId: number, body: IdentityBody) {
+    const p = actor.principal;
+    try {
+      return await this.db.transaction(async (tx) => {
+        const person = await findPerson(tx, personId, scopeOrgId(p));
+        if (!person) throw notFound('person', personId);
+        assertWriter(p);
+        const identity = await insertIdentity(tx, { personId, ...body });
+        await recordAudit(tx, actor, {
+          action: 'identity.create',
+          objectType: 'identity',
+          objectId: identity.id,
+          orgId: person.orgId,
+          after: { personId, ...identity },
+        });
+        return identity;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'identities_channel_external_unique')) {
+        throw conflict(`${body.channel} account ${body.externalId} is already tied to a person`, [
+          { field: 'externalId', message: 'already in use' },
+        ]);
+      }
+      throw err;
+    }
+  }
+
+  async grantRole(actor: Actor, orgId: number, body: { personId: number; role: Role }) {
+    const p = actor.principal;
+    return this.db.transaction(async (tx) => {
+      const org = await findOrg(tx, orgId);
+      if (!org) throw notFound('org', orgId);
+      assertCanWrite(p, org.path, 'org', orgId);
+      const person = await findPerson(tx, body.personId, scopeOrgId(p));
+      if (!person)
+        throw badRequest('Unknown person', [
+          { field: 'personId', message: `person ${body.personId} not found` },
+        ]);
+      const role = await insertRole(tx, body.personId, orgId, body.role);
+      if (!role) {
+        throw conflict(`Person ${body.personId} already holds ${body.role} at org ${orgId}`, [
+          { field: 'role', message: 'already assigned' },
+        ]);
+      }
+      await recordAudit(tx, actor, {
+        action: 'role.grant',
+        objectType: 'role_assignment',
+        objectId: role.id,
+        orgId,
+        after: role,
+      });
+      return role;
+    });
+  }
+
+  async listRoles(p: Principal, orgId: number, f: { role?: Role; limit: number; cursor?: string }) {
+    const org = await findOrg(this.db, orgId);
+    if (!org) throw notFound('org', orgId);
+    assertCanSee(p, org.path, 'org', orgId);
+    return page(
+      await listRoles(this.db, { orgId, role: f.role, afterId: decodeCursor(f.cursor), limit: f.limit }),
+      f.limit,
+    );
+  }
+
+  async revokeRole(actor: Actor, orgId: number, assignmentId: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const org = await findOrg(tx, orgId);
+      if (!org) throw notFound('org', orgId);
+      assertCanWrite(actor.principal, org.path, 'org', orgId);
+      const removed = await deleteRole(tx, orgId, assignmentId);
+      if (!removed) throw notFound('role assignment', assignmentId);
+      await recordAudit(tx, actor, {
+        action: 'role.revoke',
+        objectType: 'role_assignment',
+        objectId: assignmentId,
+        orgId,
+        before: removed,
+      });
+    });
+  }
+}

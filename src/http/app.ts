@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Services } from '../services.js';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './error-handler.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { orgRoutes } from './routes/orgs.js';
+import { peopleRoutes } from './routes/people.js';
+import { tokenAndAuditRoutes } from './routes/tokens.js';
+import { unitRoutes } from './routes/units.js';
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger;
+  readiness: ReadinessCheck[];
+  bodyLimitBytes?: number;
+  /** Extra route plugins (chat webhooks, later modules) registered at the root. */
+  plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+  auth?: { maxFailures?: number; windowMs?: number };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The HTTP face of Linli: health, OpenAPI docs, and the admin API under /api/v1 (bearer
+ * tokens, checked in one hook for the whole subtree).
+ */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes ?? 1_048_576,
+    // a caller's X-Request-Id is kept (so a trace crosses systems), else a fresh one
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    trustProxy: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandler(app);
+
+  await app.register(formbody);
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Linli 邻里 API',
+        description:
+          'Admin API of Linli, the compound-governance chat bot. Authenticate with `Authorization: Bearer <token>`.',
+        version: '1.0.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  healthRoutes(app, opts.readiness);
+
+  await app.register(
+    async (api) => {
+      installAuth(api, { tokens: opts.services.tokens, ...opts.auth });
+      await api.register(orgRoutes(opts.services));
+      await api.register(peopleRoutes(opts.services));
+      await api.register(unitRoutes(opts.services));
+      await api.register(tokenAndAuditRoutes(opts.services));
+    },
+    { prefix: '/api/v1' },
+  );
+  for (const plugin of opts.plugins ?? []) await plugin(app);
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { badRequest } from '../../domain/errors.js';
+import { pageQuery } from '../../domain/pagination.js';
+import { parseCsvUnits, parseJsonUnits } from '../../domain/units/unit-import-parse.js';
+import { importResultSchema, unitInput, unitSchema } from '../../domain/units/unit-schema.js';
+import type { Services } from '../../services.js';
+import { actorOf, principalOf } from '../auth.js';
+import { errorResponses, idParams, listOf } from '../schemas.js';
+
+export const unitRoutes =
+  (s: Services): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/orgs/:id/units',
+      {
+        schema: {
+          tags: ['units'],
+          summary: 'Import units and owners into a compound (JSON list or text/csv), all or nothing',
+          description:
+            'CSV header: building,unit,room,area,owner_name,owner_phone,voter — one row per owner. ' +
+            'Every bad row is reported in error.details with its row number; nothing is written then.',
+          params: idParams,
+          // validated by the import parser, which reports per row
+          body: z
+            .union([z.array(unitInput), z.object({ units: z.array(z.unknown()) }), z.string()])
+            .optional(),
+          response: { 200: importResultSchema, ...errorResponses },
+        },
+        validatorCompiler: () => (data) => ({ value: data }),
+      },
+      async (req) => {
+        const parsed = typeof req.body === 'string' ? parseCsvUnits(req.body) : parseJsonUnits(req.body);
+        if (!parsed.ok) {
+          const first = parsed.errors[0];
+          throw badRequest(
+            `Import rejected: ${parsed.errors.length} problem(s)${first ? `, first at ${first.row ? `row ${first.row} ` : ''}${first.field ?? ''}: ${first.message}` : ''}`,
+            parsed.errors,
+          );
+        }
+        return s.units.importUnits(actorOf(req), req.params.id, parsed.units);
+      },
+    );
+    app.get(
+      '/orgs/:id/units',
+      {
+        schema: {
+          tags: ['units'],
+          params: idParams,
+          querystring: z.strictObject({ building: z.string().max(50).optional(), ...pageQuery }),
+          response: { 200: listOf(unitSchema), ...errorResponses },
+        },
+      },
+      async (req) => s.units.list(principalOf(req), req.params.id, req.query),
+    );
+  };

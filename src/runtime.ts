@@ -1,0 +1,97 @@
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDb } from './db/connect.js';
+import type { Db } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
+import { buildApp } from './http/app.js';
+import { createQueueBackend, type QueueBackend } from './queue/backend.js';
+import { createServices, type Services } from './services.js';
+
+/**
+ * Starts Linli for a process role: `all` (everything in one process, the default), `api`
+ * (HTTP only) or `worker` (queue workers only). Returns a handle whose `stop()` closes HTTP,
+ * then workers, then connections, as SIGTERM does.
+ */
+export interface Linli {
+  config: Config;
+  db: Db;
+  queues: QueueBackend;
+  services: Services;
+  app: FastifyInstance | null;
+  /** Where the generated admin token was written on first start, if it was. */
+  adminTokenFile: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startLinli(config: Config, logger: Logger): Promise<Linli> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let queues: QueueBackend | null = null;
+  let app: FastifyInstance | null = null;
+  try {
+    const { applied } = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    queues = await createQueueBackend({ db, redisUrl: config.redisUrl });
+    const services = createServices(db, { adminToken: config.adminToken });
+    const adminTokenFile = await bootstrapAdminToken(config, services, logger);
+    if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
+      logger.info('seeded the demo city (示范市)');
+
+    if (config.role === 'all' || config.role === 'api') {
+      const q = queues;
+      app = await buildApp({
+        services,
+        logger,
+        bodyLimitBytes: config.bodyLimitBytes,
+        readiness: [
+          { name: 'database', check: async () => void (await db.query('SELECT 1')) },
+          { name: 'queue', check: () => q.ping() },
+        ],
+      });
+      await app.listen({ port: config.port, host: config.host });
+    }
+    const started = queues;
+    const startedApp = app;
+    let stopping: Promise<void> | null = null;
+    return {
+      config,
+      db,
+      queues: started,
+      services,
+      app: startedApp,
+      adminTokenFile,
+      stop() {
+        stopping ??= (async () => {
+          await startedApp?.close();
+          await started.close();
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await queues?.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * With no ADMIN_TOKEN configured, the first start makes a superuser token and writes it to
+ * `DATA_DIR/admin-token` (mode 600); only its hash is in the database.
+ */
+async function bootstrapAdminToken(config: Config, s: Services, logger: Logger): Promise<string | null> {
+  if (config.adminToken) return null;
+  const file = join(resolve(config.dataDir), 'admin-token');
+  if (await s.tokens.hasSuperuser()) return existsSync(file) ? file : null;
+  const token = await s.tokens.createSuperuser('first-run superuser');
+  mkdirSync(resolve(config.dataDir), { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  logger.info({ file }, 'created a superuser token (no ADMIN_TOKEN set)');
+  return file;
+}

@@ -1,0 +1,25 @@
+import type { Db } from './db/db.js';
+import { AuditService } from './domain/audit/audit-service.js';
+import { OrgService } from './domain/orgs/org-service.js';
+import { PeopleService } from './domain/people/people-service.js';
+import { TokenService } from './domain/tokens/token-service.js';
+import { UnitService } from './domain/units/unit-service.js';
+
+/** The domain services, built once per process over one database. */
+export interface Services {
+  orgs: OrgService;
+  people: PeopleService;
+  units: UnitService;
+  tokens: TokenService;
+  audit: AuditService;
+}
+
+export function createServices(db: Db, opts: { adminToken?: string }): Services {
+  return {
+    orgs: new OrgService(db),
+    people: new PeopleService(db),
+    units: new UnitService(db),
+    tokens: new TokenService(db, opts.adminToken),
+    audit: new AuditService(db),
+  };
+}
