@@ -11,11 +11,17 @@ const area = z
   .pipe(
     z
       .string()
-      .regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a positive number of m² with at most two decimals')
+      .regex(/^\d{1,10}(\.\d{1,2})?$/, {
+        message: 'must be a positive number of m² with at most two decimals',
+        abort: true,
+      })
       .refine((v) => Number(v) > 0, 'must be greater than 0'),
   );
 const label = (max: number) =>
-  z.coerce.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  z
+    .union([z.string(), z.number()], { error: 'must not be empty' })
+    .transform((v) => String(v).trim())
+    .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
 
 export const ownerInput = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(100),

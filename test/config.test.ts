@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: './data', tz: 'Asia/Shanghai', role: 'all' });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+  });
+
+  it('names each bad variable, its problem and the fix', () => {
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TZ: 'Mars/Base', ADMIN_TOKEN: 'short' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = err!.message;
+    expect(msg).toMatch(/PORT="eighty": must be a whole number/);
+    expect(msg).toMatch(/DATABASE_URL="mysql:\/\/x": must be a URL starting with postgres:/);
+    expect(msg).toMatch(/TZ="Mars\/Base": must be an IANA time zone/);
+    expect(msg).toMatch(/ADMIN_TOKEN="\*\*\*": must be at least 24 characters/);
+    expect(msg).not.toContain('short');
+    expect(msg).toMatch(/Fix: set PORT/);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: ' ' }).port).toBe(3000);
+  });
+});

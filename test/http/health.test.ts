@@ -1,0 +1,79 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import { createServices } from '../../src/services.js';
+import { type TestApp, startTestApp } from '../support/app.js';
+
+describe('health, readiness and docs', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite');
+  });
+  afterAll(() => t.close());
+
+  it('/healthz and /readyz answer when all is well', async () => {
+    expect((await t.call({ method: 'GET', url: '/healthz', token: null })).body).toEqual({ status: 'ok' });
+    const ready = await t.call({ method: 'GET', url: '/readyz', token: null });
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ database: 'ok' });
+  });
+
+  it('/readyz is 503 naming the failing dependency', async () => {
+    const app = await buildApp({
+      services: createServices(t.db, {}),
+      logger: pino({ level: 'silent' }),
+      readiness: [
+        { name: 'database', check: async () => {} },
+        {
+          name: 'queue',
+          check: async () => {
+            throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+          },
+        },
+      ],
+    });
+    const r = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toMatchObject({
+      error: { code: 'not_ready', message: 'Not ready: queue unreachable', details: [{ field: 'queue' }] },
+      checks: { database: 'ok', queue: 'unreachable' },
+    });
+    await app.close();
+  });
+
+  it('serves OpenAPI 3 with the admin routes, and the UI', async () => {
+    const doc = await t.call({ method: 'GET', url: '/docs/json', token: null });
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/orgs', '/api/v1/orgs/{id}', '/api/v1/people', '/api/v1/tokens', '/api/v1/audit']),
+    );
+    expect((await t.call({ method: 'GET', url: '/docs', token: null })).status).toBeLessThan(400);
+  });
+
+  it('keeps a caller’s request id and sends one back; unknown routes are JSON 404s', async () => {
+    const r = await t.call({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'abc-123' } });
+    expect(r.headers['x-request-id']).toBe('abc-123');
+    expect(r.status).toBe(404);
+    expect(r.body.error.code).toBe('not_found');
+  });
+
+  it('a 5xx hides its cause', async () => {
+    const app = await buildApp({
+      services: createServices(t.db, {}),
+      logger: pino({ level: 'silent' }),
+      readiness: [],
+      plugins: [
+        (a) => {
+          a.get('/boom', async () => {
+            throw new Error('password=hunter2 at db.internal:5432');
+          });
+        },
+      ],
+    });
+    const r = await app.inject({ method: 'GET', url: '/boom' });
+    expect(r.statusCode).toBe(500);
+    expect(r.body).not.toContain('hunter2');
+    expect(r.json().error.code).toBe('internal');
+    await app.close();
+  });
+});

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { DataDirLockedError, lockDataDir } from '../../src/db/data-dir-lock.js';
+import { startLinli } from '../../src/runtime.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'linli-rt-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('first run on embedded defaults', () => {
+  it('creates the database, a token file and the demo city; a restart keeps everything', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'silent' });
+    const first = await startLinli(config, pino({ level: 'silent' }));
+    expect(first.db.engine).toBe('pglite');
+    expect(first.queues.kind).toBe('postgres');
+    const tokenFile = first.adminTokenFile!;
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    const base = `http://127.0.0.1:${config.port}`;
+    const orgs = await fetch(`${base}/api/v1/orgs?kind=compound`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await orgs.json()).items.map((o: { name: string }) => o.name)).toEqual(['阳光小区', '幸福里小区']);
+    const created = await fetch(`${base}/api/v1/people`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '重启测试' }),
+    });
+    expect(created.status).toBe(201);
+    await first.stop();
+
+    const second = await startLinli(config, pino({ level: 'silent' }));
+    try {
+      const people = await fetch(`${base}/api/v1/people?q=${encodeURIComponent('重启测试')}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect((await people.json()).items).toHaveLength(1);
+      const { rows } = await second.db.query<{ n: number }>(`SELECT count(*) AS n FROM linli.orgs WHERE kind = 'city'`);
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});
+
+describe('data directory lock', () => {
+  it('refuses a directory held by a live process and takes over a stale lock', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'linli.lock'), String(process.ppid));
+    expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
+    writeFileSync(join(dir, 'linli.lock'), '999999999');
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, 'linli.lock'), 'utf8')).toBe(String(process.pid));
+    release();
+  });
+});
+
+describe('the process', () => {
+  it('exits 2 with a clear message on bad configuration', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: 'abc' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/PORT="abc": must be a whole number/);
+  }, 30_000);
+
+  it('starts with one command and closes cleanly on SIGTERM within 10 s', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    await expect.poll(() => out, { timeout: 45_000, interval: 200 }).toMatch(/Admin token: cat /);
+    expect(out).toContain(`http://127.0.0.1:${port}/docs`);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 60_000);
+});
