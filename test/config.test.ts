@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('configuration', () => {
   it('has embedded defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: './data', tz: 'Asia/Shanghai', role: 'all' });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: './data',
+      tz: 'Asia/Shanghai',
+      role: 'all',
+    });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.redisUrl).toBeUndefined();
   });

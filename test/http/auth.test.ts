@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTree, type TestApp, startTestApp, tokenFor } from '../support/app.js';
+import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 
 describe.each(engines())('authorization on %s', (engine) => {
@@ -13,7 +13,9 @@ describe.each(engines())('authorization on %s', (engine) => {
     tree = await seedTree(t);
     adminA = await tokenFor(t, tree.compoundA, 'admin');
     viewerA = await tokenFor(t, tree.compoundA, 'viewer');
-    personB = (await t.call({ method: 'POST', url: '/api/v1/people', body: { name: '乙居民', orgId: tree.compoundB } })).body.id;
+    personB = (
+      await t.call({ method: 'POST', url: '/api/v1/people', body: { name: '乙居民', orgId: tree.compoundB } })
+    ).body.id;
   });
   afterAll(() => t.close());
 
@@ -25,11 +27,21 @@ describe.each(engines())('authorization on %s', (engine) => {
   });
 
   it('a compound token sees its subtree only: 404 for another compound and its objects', async () => {
-    expect((await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundA}`, token: adminA })).status).toBe(200);
-    expect((await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundB}`, token: adminA })).status).toBe(404);
-    expect((await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.community}`, token: adminA })).status).toBe(404);
-    expect((await t.call({ method: 'GET', url: `/api/v1/people/${personB}`, token: adminA })).status).toBe(404);
-    expect((await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundB}/roles`, token: adminA })).status).toBe(404);
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundA}`, token: adminA })).status,
+    ).toBe(200);
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundB}`, token: adminA })).status,
+    ).toBe(404);
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.community}`, token: adminA })).status,
+    ).toBe(404);
+    expect((await t.call({ method: 'GET', url: `/api/v1/people/${personB}`, token: adminA })).status).toBe(
+      404,
+    );
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundB}/roles`, token: adminA })).status,
+    ).toBe(404);
     const list = await t.call({ method: 'GET', url: '/api/v1/orgs', token: adminA });
     expect(list.body.items.map((o: { id: number }) => o.id)).toEqual([tree.compoundA]);
   });
@@ -46,7 +58,12 @@ describe.each(engines())('authorization on %s', (engine) => {
   });
 
   it('403 for writes a token may not make; a viewer never writes', async () => {
-    const city = await t.call({ method: 'POST', url: '/api/v1/orgs', token: adminA, body: { kind: 'city', name: '新市' } });
+    const city = await t.call({
+      method: 'POST',
+      url: '/api/v1/orgs',
+      token: adminA,
+      body: { kind: 'city', name: '新市' },
+    });
     expect(city.status).toBe(403);
     const view = await t.call({
       method: 'POST',
@@ -55,7 +72,9 @@ describe.each(engines())('authorization on %s', (engine) => {
       body: { kind: 'building', name: 'V栋', parentId: tree.compoundA },
     });
     expect(view.status).toBe(403);
-    expect((await t.call({ method: 'POST', url: '/api/v1/people', token: viewerA, body: { name: 'x' } })).status).toBe(403);
+    expect(
+      (await t.call({ method: 'POST', url: '/api/v1/people', token: viewerA, body: { name: 'x' } })).status,
+    ).toBe(403);
     const ok = await t.call({
       method: 'POST',
       url: '/api/v1/orgs',
@@ -73,34 +92,80 @@ describe.each(engines())('authorization on %s', (engine) => {
   });
 
   it('masks phone numbers for viewers, not for admins', async () => {
-    const p = await t.call({ method: 'POST', url: '/api/v1/people', token: adminA, body: { name: '甲居民', phone: '138 0013 8000' } });
+    const p = await t.call({
+      method: 'POST',
+      url: '/api/v1/people',
+      token: adminA,
+      body: { name: '甲居民', phone: '138 0013 8000' },
+    });
     expect(p.body.phone).toBe('13800138000');
-    expect((await t.call({ method: 'GET', url: `/api/v1/people/${p.body.id}`, token: viewerA })).body.phone).toBe('138****8000');
-    expect((await t.call({ method: 'GET', url: `/api/v1/people/${p.body.id}`, token: adminA })).body.phone).toBe('13800138000');
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/people/${p.body.id}`, token: viewerA })).body.phone,
+    ).toBe('138****8000');
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/people/${p.body.id}`, token: adminA })).body.phone,
+    ).toBe('13800138000');
   });
 
   it('a revoked token stops working; tokens are stored hashed', async () => {
-    const created = await t.call({ method: 'POST', url: '/api/v1/tokens', body: { orgId: tree.compoundA, role: 'admin', label: 'tmp' } });
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      body: { orgId: tree.compoundA, role: 'admin', label: 'tmp' },
+    });
     expect(created.body.token).toMatch(/^lnl_/);
-    const stored = await t.db.query<{ token_hash: string }>('SELECT token_hash FROM linli.api_tokens WHERE id = $1', [created.body.id]);
+    const stored = await t.db.query<{ token_hash: string }>(
+      'SELECT token_hash FROM linli.api_tokens WHERE id = $1',
+      [created.body.id],
+    );
     expect(stored.rows[0]?.token_hash).not.toContain(created.body.token);
-    expect((await t.call({ method: 'GET', url: '/api/v1/orgs', token: created.body.token })).status).toBe(200);
-    expect((await t.call({ method: 'DELETE', url: `/api/v1/tokens/${created.body.id}`, token: adminA })).status).toBe(204);
-    expect((await t.call({ method: 'GET', url: '/api/v1/orgs', token: created.body.token })).status).toBe(401);
+    expect((await t.call({ method: 'GET', url: '/api/v1/orgs', token: created.body.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await t.call({ method: 'DELETE', url: `/api/v1/tokens/${created.body.id}`, token: adminA })).status,
+    ).toBe(204);
+    expect((await t.call({ method: 'GET', url: '/api/v1/orgs', token: created.body.token })).status).toBe(
+      401,
+    );
   });
 
   it('a compound admin cannot mint a token for a wider scope', async () => {
-    const r = await t.call({ method: 'POST', url: '/api/v1/tokens', token: adminA, body: { orgId: tree.community, role: 'admin', label: 'up' } });
+    const r = await t.call({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      token: adminA,
+      body: { orgId: tree.community, role: 'admin', label: 'up' },
+    });
     expect(r.status).toBe(404);
   });
 
   it('the audit log records who wrote what, before and after, scoped to the subtree', async () => {
-    const org = await t.call({ method: 'POST', url: '/api/v1/orgs', token: adminA, body: { kind: 'building', name: 'C栋', parentId: tree.compoundA } });
-    await t.call({ method: 'PATCH', url: `/api/v1/orgs/${org.body.id}`, token: adminA, body: { name: 'C座' } });
-    const audit = await t.call({ method: 'GET', url: `/api/v1/audit?objectType=org&objectId=${org.body.id}`, token: viewerA });
+    const org = await t.call({
+      method: 'POST',
+      url: '/api/v1/orgs',
+      token: adminA,
+      body: { kind: 'building', name: 'C栋', parentId: tree.compoundA },
+    });
+    await t.call({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${org.body.id}`,
+      token: adminA,
+      body: { name: 'C座' },
+    });
+    const audit = await t.call({
+      method: 'GET',
+      url: `/api/v1/audit?objectType=org&objectId=${org.body.id}`,
+      token: viewerA,
+    });
     expect(audit.status).toBe(200);
     const [update, create] = audit.body.items;
-    expect(update).toMatchObject({ action: 'org.update', actor: `admin@${tree.compoundA}`, before: { name: 'C栋' }, after: { name: 'C座' } });
+    expect(update).toMatchObject({
+      action: 'org.update',
+      actor: `admin@${tree.compoundA}`,
+      before: { name: 'C栋' },
+      after: { name: 'C座' },
+    });
     expect(create).toMatchObject({ action: 'org.create', before: null });
     expect(update.requestId).toBeTruthy();
     const all = await t.call({ method: 'GET', url: '/api/v1/audit?limit=200', token: adminA });
@@ -112,7 +177,8 @@ describe('repeated authentication failures', () => {
   it('are rate limited per address, even for a good token afterwards', async () => {
     const t = await startTestApp('pglite', { auth: { maxFailures: 3 } });
     try {
-      for (let i = 0; i < 3; i++) expect((await t.call({ method: 'GET', url: '/api/v1/orgs', token: `bad${i}` })).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await t.call({ method: 'GET', url: '/api/v1/orgs', token: `bad${i}` })).status).toBe(401);
       const limited = await t.call({ method: 'GET', url: '/api/v1/orgs' });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { createServices } from '../../src/services.js';
-import { type TestApp, startTestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 
 describe('health, readiness and docs', () => {
   let t: TestApp;
@@ -45,7 +45,13 @@ describe('health, readiness and docs', () => {
     const doc = await t.call({ method: 'GET', url: '/docs/json', token: null });
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/orgs', '/api/v1/orgs/{id}', '/api/v1/people', '/api/v1/tokens', '/api/v1/audit']),
+      expect.arrayContaining([
+        '/api/v1/orgs',
+        '/api/v1/orgs/{id}',
+        '/api/v1/people',
+        '/api/v1/tokens',
+        '/api/v1/audit',
+      ]),
     );
     expect((await t.call({ method: 'GET', url: '/docs', token: null })).status).toBeLessThan(400);
   });

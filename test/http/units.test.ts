@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTree, type TestApp, startTestApp } from '../support/app.js';
+import { seedTree, startTestApp, type TestApp } from '../support/app.js';
 import { engines } from '../support/env.js';
 
 const CSV = `building,unit,room,area,owner_name,owner_phone,voter
@@ -28,7 +28,14 @@ describe.each(engines())('unit and owner import on %s', (engine) => {
       headers: { 'content-type': 'text/csv' },
     });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ units: 3, unitsCreated: 3, unitsUpdated: 0, buildingsCreated: 2, ownersCreated: 3, ownerLinks: 4 });
+    expect(r.body).toEqual({
+      units: 3,
+      unitsCreated: 3,
+      unitsUpdated: 0,
+      buildingsCreated: 2,
+      ownersCreated: 3,
+      ownerLinks: 4,
+    });
     const list = await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundA}/units` });
     const u102 = list.body.items.find((u: { room: string }) => u.room === '102');
     expect(u102.area).toBe('120.00');
@@ -36,7 +43,9 @@ describe.each(engines())('unit and owner import on %s', (engine) => {
       expect.objectContaining({ name: '王芳', voter: false }),
       expect.objectContaining({ name: '李军', voter: true }),
     ]);
-    const zhang = list.body.items.filter((u: { owners: { name: string }[] }) => u.owners.some((o) => o.name === '张伟'));
+    const zhang = list.body.items.filter((u: { owners: { name: string }[] }) =>
+      u.owners.some((o) => o.name === '张伟'),
+    );
     expect(new Set(zhang.map((u: { owners: { personId: number }[] }) => u.owners[0]?.personId)).size).toBe(1);
     const owners = await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.compoundA}/roles?role=owner` });
     expect(owners.body.items).toHaveLength(3);
@@ -46,7 +55,15 @@ describe.each(engines())('unit and owner import on %s', (engine) => {
     const r = await t.call({
       method: 'POST',
       url: `/api/v1/orgs/${tree.compoundA}/units`,
-      body: [{ building: '1栋', unit: '1单元', room: '101', area: 90, owners: [{ name: '张伟', phone: '13900000001' }] }],
+      body: [
+        {
+          building: '1栋',
+          unit: '1单元',
+          room: '101',
+          area: 90,
+          owners: [{ name: '张伟', phone: '13900000001' }],
+        },
+      ],
     });
     expect(r.body).toMatchObject({ unitsCreated: 0, unitsUpdated: 1, ownersCreated: 0 });
   });
@@ -58,7 +75,12 @@ describe.each(engines())('unit and owner import on %s', (engine) => {
 3栋,1单元,102,-5,钱七,
 3栋,,103,70,孙八,12345
 `;
-    const r = await t.call({ method: 'POST', url: `/api/v1/orgs/${tree.compoundA}/units`, body: bad, headers: { 'content-type': 'text/csv' } });
+    const r = await t.call({
+      method: 'POST',
+      url: `/api/v1/orgs/${tree.compoundA}/units`,
+      body: bad,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.details).toEqual([
       { row: 3, field: 'area', message: expect.any(String) },
@@ -82,7 +104,18 @@ describe.each(engines())('unit and owner import on %s', (engine) => {
     const voters = await t.call({
       method: 'POST',
       url: `/api/v1/orgs/${tree.compoundA}/units`,
-      body: [{ building: '5栋', unit: '1', room: '1', area: '50', owners: [{ name: 'a', voter: true }, { name: 'b', voter: true }] }],
+      body: [
+        {
+          building: '5栋',
+          unit: '1',
+          room: '1',
+          area: '50',
+          owners: [
+            { name: 'a', voter: true },
+            { name: 'b', voter: true },
+          ],
+        },
+      ],
     });
     expect(voters.status).toBe(400);
     expect(voters.body.error.details[0]).toMatchObject({ row: 1, field: 'voter' });

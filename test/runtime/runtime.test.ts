@@ -39,8 +39,13 @@ describe('first run on embedded defaults', () => {
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const token = readFileSync(tokenFile, 'utf8').trim();
     const base = `http://127.0.0.1:${config.port}`;
-    const orgs = await fetch(`${base}/api/v1/orgs?kind=compound`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await orgs.json()).items.map((o: { name: string }) => o.name)).toEqual(['阳光小区', '幸福里小区']);
+    const orgs = await fetch(`${base}/api/v1/orgs?kind=compound`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect((await orgs.json()).items.map((o: { name: string }) => o.name)).toEqual([
+      '阳光小区',
+      '幸福里小区',
+    ]);
     const created = await fetch(`${base}/api/v1/people`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -55,7 +60,9 @@ describe('first run on embedded defaults', () => {
         headers: { authorization: `Bearer ${token}` },
       });
       expect((await people.json()).items).toHaveLength(1);
-      const { rows } = await second.db.query<{ n: number }>(`SELECT count(*) AS n FROM linli.orgs WHERE kind = 'city'`);
+      const { rows } = await second.db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM linli.orgs WHERE kind = 'city'`,
+      );
       expect(rows[0]?.n).toBe(1);
     } finally {
       await second.stop();

@@ -15,6 +15,7 @@ export interface TestApp {
   /** app.inject with a bearer token (the bootstrap admin unless told otherwise) and JSON body. */
   call(opts: InjectOptions & { token?: string | null; body?: unknown }): Promise<{
     status: number;
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
     body: any;
     headers: Record<string, unknown>;
   }>;
@@ -22,7 +23,10 @@ export interface TestApp {
 }
 
 /** The HTTP app over a fresh database of its own, silent, with the admin API's real services. */
-export async function startTestApp(engine: Engine, opts: { auth?: { maxFailures?: number } } = {}): Promise<TestApp> {
+export async function startTestApp(
+  engine: Engine,
+  opts: { auth?: { maxFailures?: number } } = {},
+): Promise<TestApp> {
   const db = await openTestDb(engine);
   const services = createServices(db, { adminToken: ADMIN });
   const app = await buildApp({
@@ -41,7 +45,11 @@ export async function startTestApp(engine: Engine, opts: { auth?: { maxFailures?
       const res = await app.inject({
         ...rest,
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+        ...(body === undefined
+          ? {}
+          : typeof body === 'string'
+            ? { payload: body }
+            : { payload: body as object }),
       });
       let parsed: unknown = res.body;
       try {
@@ -75,7 +83,11 @@ export async function seedTree(t: TestApp) {
 }
 
 export async function tokenFor(t: TestApp, orgId: number, role: 'admin' | 'viewer'): Promise<string> {
-  const r = await t.call({ method: 'POST', url: '/api/v1/tokens', body: { orgId, role, label: `${role}@${orgId}` } });
+  const r = await t.call({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    body: { orgId, role, label: `${role}@${orgId}` },
+  });
   if (r.status !== 201) throw new Error(`token failed: ${JSON.stringify(r.body)}`);
   return r.body.token;
 }
