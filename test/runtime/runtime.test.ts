@@ -42,7 +42,7 @@ describe('first run on embedded defaults', () => {
     const orgs = await fetch(`${base}/api/v1/orgs?kind=compound`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    expect((await orgs.json()).items.map((o: { name: string }) => o.name)).toEqual([
+    expect(((await orgs.json()) as { items: { name: string }[] }).items.map((o: { name: string }) => o.name)).toEqual([
       '阳光小区',
       '幸福里小区',
     ]);
@@ -59,7 +59,7 @@ describe('first run on embedded defaults', () => {
       const people = await fetch(`${base}/api/v1/people?q=${encodeURIComponent('重启测试')}`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      expect((await people.json()).items).toHaveLength(1);
+      expect(((await people.json()) as { items: unknown[] }).items).toHaveLength(1);
       const { rows } = await second.db.query<{ n: number }>(
         `SELECT count(*) AS n FROM linli.orgs WHERE kind = 'city'`,
       );
