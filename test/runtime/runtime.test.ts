@@ -42,10 +42,9 @@ describe('first run on embedded defaults', () => {
     const orgs = await fetch(`${base}/api/v1/orgs?kind=compound`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(((await orgs.json()) as { items: { name: string }[] }).items.map((o: { name: string }) => o.name)).toEqual([
-      '阳光小区',
-      '幸福里小区',
-    ]);
+    expect(
+      ((await orgs.json()) as { items: { name: string }[] }).items.map((o: { name: string }) => o.name),
+    ).toEqual(['阳光小区', '幸福里小区']);
     const created = await fetch(`${base}/api/v1/people`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
