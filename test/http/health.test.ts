@@ -82,4 +82,27 @@ describe('health, readiness and docs', () => {
     expect(r.json().error.code).toBe('internal');
     await app.close();
   });
+
+  it('every log line of a request carries its request id', async () => {
+    const lines: { reqId?: string; msg?: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const app = await buildApp({
+      services: createServices(t.db, {}),
+      logger,
+      readiness: [],
+      plugins: [
+        (a) => {
+          a.get('/logs', async (req) => {
+            req.log.info('handling');
+            return { ok: true };
+          });
+        },
+      ],
+    });
+    await app.inject({ method: 'GET', url: '/logs', headers: { 'x-request-id': 'trace-42' } });
+    await app.close();
+    const requestLines = lines.filter((l) => l.msg !== undefined && /request|handling/.test(l.msg));
+    expect(requestLines.length).toBeGreaterThanOrEqual(3);
+    expect(requestLines.every((l) => l.reqId === 'trace-42')).toBe(true);
+  });
 });

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { DataDirLockedError, lockDataDir } from '../../src/db/data-dir-lock.js';
 import { startLinli } from '../../src/runtime.js';
+import { dropTestDatabase, openTestDb } from '../support/db.js';
+import { hasPostgres, hasRedis, TEST_REDIS_URL } from '../support/env.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -115,5 +117,32 @@ describe('the process', () => {
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
+  }, 60_000);
+});
+
+describe.runIf(hasPostgres() && hasRedis())('production mode', () => {
+  it('runs on PostgreSQL (DATABASE_URL) with BullMQ on Redis (REDIS_URL)', async () => {
+    const db = await openTestDb('postgres');
+    const url = db.url!;
+    await db.close({ keep: true });
+    const config = loadConfig({
+      DATABASE_URL: url,
+      REDIS_URL: TEST_REDIS_URL,
+      ADMIN_TOKEN: 'production-mode-admin-token-000000',
+      SEED_DEMO: 'false',
+      PORT: String(await freePort()),
+      DATA_DIR: tempDir(),
+    });
+    const linli = await startLinli(config, pino({ level: 'silent' }));
+    try {
+      expect(linli.db.engine).toBe('postgres');
+      expect(linli.queues.kind).toBe('redis');
+      expect(linli.adminTokenFile).toBeNull();
+      const ready = await fetch(`http://127.0.0.1:${config.port}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
+    } finally {
+      await linli.stop();
+      await dropTestDatabase(url);
+    }
   }, 60_000);
 });

@@ -28,7 +28,20 @@ async function migratedPgliteImage(): Promise<Blob> {
   return pgliteImage;
 }
 
-export async function openTestDb(engine: Engine): Promise<Db> {
+export type TestDb = Db & { url?: string; close(opts?: { keep?: boolean }): Promise<void> };
+
+export async function dropTestDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const a = new pg.Client({ connectionString: TEST_PG_URL });
+  await a.connect();
+  try {
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await a.end();
+  }
+}
+
+export async function openTestDb(engine: Engine): Promise<TestDb> {
   if (engine === 'pglite') {
     const pglite = await PGlite.create({ loadDataDir: await migratedPgliteImage() });
     return wrapPglite(pglite);
@@ -46,15 +59,10 @@ export async function openTestDb(engine: Engine): Promise<Db> {
   const db = await openPostgres(url.toString(), 10);
   const close = db.close.bind(db);
   return Object.assign(db, {
-    async close() {
+    url: url.toString(),
+    async close(opts?: { keep?: boolean }) {
       await close();
-      const a = new pg.Client({ connectionString: TEST_PG_URL });
-      await a.connect();
-      try {
-        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await a.end();
-      }
+      if (!opts?.keep) await dropTestDatabase(url.toString());
     },
   });
 }
