@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
 import { buildApp } from './http/app.js';
 import { createQueueBackend, type QueueBackend } from './queue/backend.js';
+import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
 import { createServices, type Services } from './services.js';
 
 /**
@@ -40,6 +41,9 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
       logger.info('seeded the demo city (示范市)');
 
+    if (config.role === 'all' || config.role === 'worker') {
+      await startMaintenanceWorker(queues, services, logger);
+    }
     if (config.role === 'all' || config.role === 'api') {
       const q = queues;
       app = await buildApp({

@@ -1,5 +1,6 @@
 import type { Db } from './db/db.js';
 import { AuditService } from './domain/audit/audit-service.js';
+import { ChatService } from './domain/chats/chat-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
@@ -12,6 +13,7 @@ export interface Services {
   units: UnitService;
   tokens: TokenService;
   audit: AuditService;
+  chats: ChatService;
 }
 
 export function createServices(db: Db, opts: { adminToken?: string }): Services {
@@ -21,5 +23,6 @@ export function createServices(db: Db, opts: { adminToken?: string }): Services 
     units: new UnitService(db),
     tokens: new TokenService(db, opts.adminToken),
     audit: new AuditService(db),
+    chats: new ChatService(db),
   };
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
+import { chatRoutes } from './routes/chats.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { orgRoutes } from './routes/orgs.js';
 import { peopleRoutes } from './routes/people.js';
@@ -78,6 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(peopleRoutes(opts.services));
       await api.register(unitRoutes(opts.services));
       await api.register(tokenAndAuditRoutes(opts.services));
+      await api.register(chatRoutes(opts.services));
     },
     { prefix: '/api/v1' },
   );

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/db.js';
 import { createQueueBackend, EnqueueInTransactionError, type QueueBackend } from '../../src/queue/backend.js';
 import { jobId, QueueName } from '../../src/queue/names.js';
+import { startMaintenanceWorker } from '../../src/queue/workers/maintenance.worker.js';
+import { createServices } from '../../src/services.js';
 import { openTestDb } from '../support/db.js';
 import { type Engine, engines, queueKinds, TEST_REDIS_URL } from '../support/env.js';
 import { deleteRedisKeys } from '../support/redis.js';
@@ -97,5 +100,29 @@ describe('job ids', () => {
     expect(() => jobId('a:b')).toThrow(/':'/);
     expect(() => jobId(12)).toThrow(/plain integer/);
     expect(jobId('complaint', 12, 'L2', 'ack')).toBe('complaint-12-L2-ack');
+  });
+});
+
+describe('maintenance worker', () => {
+  it('runs the hourly purge through a job scheduler', async () => {
+    const db = await openTestDb('pglite');
+    const queues = await createQueueBackend({ db });
+    try {
+      const services = createServices(db, {});
+      await services.chats.firstSighting('telegram', 'old');
+      await db.query(`UPDATE linli.processed_updates SET seen_at = now() - interval '2 days'`);
+      const worker = await startMaintenanceWorker(queues, services, pino({ level: 'silent' }));
+      const schedulers = await queues.queue(QueueName.maintenance).getJobSchedulers();
+      expect(schedulers.map((s) => s.key)).toEqual(['hourly-purge']);
+      await expect
+        .poll(async () => (await db.query('SELECT 1 FROM linli.processed_updates')).rows.length, {
+          timeout: 10_000,
+        })
+        .toBe(0);
+      await worker.close();
+    } finally {
+      await queues.close();
+      await db.close();
+    }
   });
 });
