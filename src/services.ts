@@ -1,3 +1,4 @@
+import { DeliveryService } from './bot/outbound/delivery-service.js';
 import type { Db } from './db/db.js';
 import { AuditService } from './domain/audit/audit-service.js';
 import { ChatService } from './domain/chats/chat-service.js';
@@ -14,6 +15,7 @@ export interface Services {
   tokens: TokenService;
   audit: AuditService;
   chats: ChatService;
+  deliveries: DeliveryService;
 }
 
 export function createServices(db: Db, opts: { adminToken?: string }): Services {
@@ -24,5 +26,6 @@ export function createServices(db: Db, opts: { adminToken?: string }): Services 
     tokens: new TokenService(db, opts.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),
+    deliveries: new DeliveryService(db),
   };
 }

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { chatRoutes } from './routes/chats.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { orgRoutes } from './routes/orgs.js';
 import { peopleRoutes } from './routes/people.js';
@@ -80,6 +81,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(unitRoutes(opts.services));
       await api.register(tokenAndAuditRoutes(opts.services));
       await api.register(chatRoutes(opts.services));
+      await api.register(deliveryRoutes(opts.services));
     },
     { prefix: '/api/v1' },
   );

@@ -8,6 +8,10 @@
 export const QueueName = {
   /** Housekeeping on a schedule: purges expired bind codes and old dedupe rows. */
   maintenance: 'maintenance',
+  /** One queue per channel: each is drained by the process that holds that channel's adapter
+   *  (the WeChat login lives in its own process role). Jobs carry a delivery id. */
+  outboundTelegram: 'outbound-telegram',
+  outboundWechat: 'outbound-wechat',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

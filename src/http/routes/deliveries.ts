@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { deliverySchema } from '../../bot/outbound/delivery-service.js';
+import { pageQuery } from '../../domain/pagination.js';
+import type { Services } from '../../services.js';
+import { principalOf } from '../auth.js';
+import { errorResponses, listOf } from '../schemas.js';
+
+export const deliveryRoutes =
+  (s: Services): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/deliveries',
+      {
+        schema: {
+          tags: ['chats'],
+          summary: 'Outbound messages and their outcome (queued, sent, failed with reason), newest first',
+          querystring: z.strictObject({
+            orgId: z.coerce.number().int().positive().optional(),
+            chat: z.string().max(200).optional().describe('the platform chat id'),
+            personId: z.coerce.number().int().positive().optional(),
+            status: z.enum(['queued', 'sent', 'failed']).optional(),
+            ...pageQuery,
+          }),
+          response: { 200: listOf(deliverySchema), ...errorResponses },
+        },
+      },
+      async (req) => s.deliveries.list(principalOf(req), req.query),
+    );
+  };
