@@ -38,5 +38,7 @@ CREATE TABLE linli.channel_state (
   paused_until  timestamptz,
   -- the WeChat login as the wechat process last saw it (read by GET /api/v1/channels/wechat)
   login         jsonb,
+  -- Telegram getMe, cached so a restart makes no getMe call
+  bot_info      jsonb,
   updated_at    timestamptz NOT NULL DEFAULT now()
 );

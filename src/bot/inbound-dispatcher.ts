@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/db.js';
+import type { Chat } from '../domain/chats/chat-schema.js';
+import type { ChatService } from '../domain/chats/chat-service.js';
+import { isUniqueViolation } from '../domain/errors.js';
+import {
+  findPersonByIdentity,
+  insertIdentity,
+  insertPerson,
+  insertRole,
+} from '../domain/people/people-repository.js';
+import type { Person } from '../domain/people/people-schema.js';
+import type { Outbox } from './outbound/outbox.js';
+import type { InboundMessage } from './port.js';
+import { texts } from './texts.js';
+
+/** What the next layer (the flow engine) receives for a message in a bound chat. */
+export interface InboundContext {
+  message: InboundMessage;
+  chat: Chat | null;
+  person: Person | null;
+  reply(text: string, opts?: { key?: string; choices?: { label: string; payload: string }[] }): Promise<void>;
+}
+
+export type NextHandler = (ctx: InboundContext) => Promise<void>;
+
+const BIND_TEXT = /^(?:绑定|綁定)\s*[:：]?\s*([A-Za-z0-9]{4,16})\s*$/;
+
+/**
+ * First stop of every inbound message, whatever its channel: binds a group with a code, gives
+ * an unbound group its one explanation a day, registers anyone writing in a residents' group
+ * as a person (with their channel identity and the `resident` role) the first time, then hands
+ * the message to `next`. Replies go through the outbox, keyed by the update, so a redelivered
+ * update never gets two answers.
+ */
+export class InboundDispatcher {
+  constructor(
+    private readonly deps: { db: Db; chats: ChatService; outbox: Outbox; logger: Logger; next?: NextHandler },
+  ) {}
+
+  async handle(m: InboundMessage): Promise<void> {
+    if (m.sender.isBot) return;
+    const reply = (
+      text: string,
+      opts: { key?: string; choices?: { label: string; payload: string }[]; orgId?: number } = {},
+    ) => this.reply(m, text, opts);
+
+    if (m.command?.name === 'bind') return this.bind(m, m.command.args.trim());
+    const typed = BIND_TEXT.exec(m.text?.trim() ?? '');
+    if (typed) return this.bind(m, typed[1]!);
+
+    const chat = await this.deps.chats.find(m.channel, m.chat.externalId);
+    if (!chat && m.chat.kind === 'group') {
+      if (await this.deps.chats.mayExplainUnbound(m.channel, m.chat.externalId)) {
+        await reply(texts('zh-CN').unboundGroup, { key: 'unbound' });
+      }
+      return;
+    }
+    const person =
+      chat?.purpose === 'residents'
+        ? await this.ensureResident(m, chat)
+        : await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
+
+    if (m.command?.name === 'help' || m.text?.trim() === '帮助') {
+      await reply(texts(person?.locale).help, { key: 'help', orgId: chat?.orgId });
+      return;
+    }
+    await this.deps.next?.({
+      message: m,
+      chat,
+      person,
+      reply: (text, opts) => reply(text, { ...opts, orgId: chat?.orgId }),
+    });
+  }
+
+  private async bind(m: InboundMessage, code: string): Promise<void> {
+    const t = texts('zh-CN');
+    if (m.chat.kind !== 'group') return this.reply(m, t.bindInPrivate, { key: 'bind' });
+    if (!code) return this.reply(m, t.bindUnknown, { key: 'bind' });
+    const outcome = await this.deps.chats.bindWithCode(m.channel, m.chat.externalId, m.chat.title, code);
+    if (outcome.ok) {
+      this.deps.logger.info({ chatId: outcome.chat.id, orgId: outcome.org.id }, 'chat bound');
+      return this.reply(m, t.bound(outcome.org.name, outcome.chat.purpose), {
+        key: 'bind',
+        orgId: outcome.org.id,
+      });
+    }
+    const why = { unknown_code: t.bindUnknown, expired: t.bindExpired, used: t.bindUsed }[outcome.reason];
+    return this.reply(m, why, { key: 'bind' });
+  }
+
+  /** The writer of a residents' group message as a person, created the first time. */
+  private async ensureResident(m: InboundMessage, chat: Chat): Promise<Person> {
+    const found = await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
+    if (found) return found;
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const person = await insertPerson(tx, {
+          name: m.sender.displayName.slice(0, 100) || m.sender.externalId,
+          orgId: chat.orgId,
+        });
+        await insertIdentity(tx, {
+          personId: person.id,
+          channel: m.channel,
+          externalId: m.sender.externalId,
+          displayName: m.sender.displayName,
+        });
+        await insertRole(tx, person.id, chat.orgId, 'resident');
+        return person;
+      });
+    } catch (err) {
+      // two messages of a new resident racing: the other one created them
+      if (isUniqueViolation(err, 'identities_channel_external_unique')) {
+        const again = await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
+        if (again) return again;
+      }
+      throw err;
+    }
+  }
+
+  private async reply(
+    m: InboundMessage,
+    text: string,
+    opts: { key?: string; choices?: { label: string; payload: string }[]; orgId?: number },
+  ): Promise<void> {
+    await this.deps.outbox.enqueue({
+      channel: m.channel,
+      idempotencyKey: `reply-${m.channel}-${m.chat.externalId}-${m.updateId}-${opts.key ?? 'r'}`,
+      orgId: opts.orgId ?? null,
+      urgent: true, // an answer to someone who just wrote is never held for quiet hours
+      message: {
+        chat: m.chat,
+        text,
+        choices: opts.choices,
+        replyToMessageId: m.messageId,
+        mention:
+          m.chat.kind === 'group'
+            ? { externalId: m.sender.externalId, displayName: m.sender.displayName }
+            : undefined,
+      },
+    });
+  }
+}

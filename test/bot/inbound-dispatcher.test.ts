@@ -1,0 +1,131 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type InboundContext, InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
+import { Outbox } from '../../src/bot/outbound/outbox.js';
+import type { InboundMessage } from '../../src/bot/port.js';
+import type { Db } from '../../src/db/db.js';
+import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
+import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
+import { createServices, type Services } from '../../src/services.js';
+import { openTestDb } from '../support/db.js';
+import { engines } from '../support/env.js';
+
+let seq = 0;
+const msg = (over: Partial<InboundMessage> & { text?: string }): InboundMessage => ({
+  channel: 'wechat',
+  updateId: `u${++seq}`,
+  messageId: `m${seq}`,
+  chat: { externalId: 'room-a@chatroom', kind: 'group', title: '阳光业主群' },
+  sender: { externalId: 'wxid_zhang', displayName: '张伟', isBot: false },
+  addressedToBot: false,
+  media: [],
+  receivedAt: new Date(),
+  ...over,
+});
+
+describe.each(engines())('inbound dispatcher on %s', (engine) => {
+  let db: Db;
+  let queues: QueueBackend;
+  let s: Services;
+  let dispatcher: InboundDispatcher;
+  let compound: number;
+  const seen: InboundContext[] = [];
+  const replies = async () =>
+    (
+      await db.query<{ message: { text: string; mention?: { externalId: string } } }>(
+        'SELECT message FROM linli.deliveries ORDER BY id',
+      )
+    ).rows.map((r) => r.message);
+
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+    queues = await createQueueBackend({ db });
+    s = createServices(db, {});
+    const mk = async (
+      kind: 'city' | 'district' | 'subdistrict' | 'community' | 'compound',
+      name: string,
+      parentId?: number,
+    ) => (await s.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
+    compound = await mk(
+      'compound',
+      '阳光小区',
+      await mk(
+        'community',
+        '和平社区',
+        await mk('subdistrict', '街道', await mk('district', '区', await mk('city', '市'))),
+      ),
+    );
+    seen.length = 0;
+    dispatcher = new InboundDispatcher({
+      db,
+      chats: s.chats,
+      outbox: new Outbox(db, queues, null),
+      logger: pino({ level: 'silent' }),
+      next: async (ctx) => void seen.push(ctx),
+    });
+  });
+  afterEach(async () => {
+    await queues.close();
+    await db.close();
+  });
+
+  it('binds a group with "绑定 CODE" and confirms in the chat, @-mentioning the sender', async () => {
+    const { code } = await s.chats.createBindCode(SYSTEM_ACTOR, compound, {
+      purpose: 'residents',
+      ttlMinutes: 60,
+    });
+    await dispatcher.handle(msg({ text: `绑定 ${code}` }));
+    expect(await s.chats.find('wechat', 'room-a@chatroom')).toMatchObject({
+      orgId: compound,
+      purpose: 'residents',
+    });
+    const [confirm] = await replies();
+    expect(confirm?.text).toBe('绑定成功：本群现为「阳光小区」的居民群。');
+    expect(confirm?.mention?.externalId).toBe('wxid_zhang');
+    await dispatcher.handle(msg({ command: { name: 'bind', args: code }, text: `/bind ${code}` }));
+    expect((await replies())[1]?.text).toMatch(/已经用过/);
+  });
+
+  it('explains an unbound group once, not on every message', async () => {
+    await dispatcher.handle(msg({ text: '电梯坏了' }));
+    await dispatcher.handle(msg({ text: '有人吗' }));
+    const r = await replies();
+    expect(r).toHaveLength(1);
+    expect(r[0]?.text).toMatch(/还没有绑定小区/);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('registers a writer in a residents’ group once, with identity and resident role, then passes on', async () => {
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: 'room-a@chatroom',
+      purpose: 'residents',
+    });
+    await Promise.all([dispatcher.handle(msg({ text: '你好' })), dispatcher.handle(msg({ text: '在吗' }))]);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM linli.identities WHERE channel = 'wechat' AND external_id = 'wxid_zhang'`,
+    );
+    expect(rows[0]?.n).toBe(1);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.person?.name).toBe('张伟');
+    const roles = await s.people.listRoles(SYSTEM_ACTOR.principal, compound, { role: 'resident', limit: 10 });
+    expect(roles.items.map((r) => r.personName)).toEqual(['张伟']);
+    expect(await replies()).toHaveLength(0);
+  });
+
+  it('never answers one update twice', async () => {
+    const m = msg({ text: '帮助', chat: { externalId: 'dm', kind: 'private' } });
+    await dispatcher.handle(m);
+    await dispatcher.handle(m);
+    expect(await replies()).toHaveLength(1);
+  });
+
+  it('ignores bots, and refuses to bind from a private chat', async () => {
+    await dispatcher.handle(
+      msg({ text: '绑定 ABCD2345', sender: { externalId: 'b', displayName: 'bot', isBot: true } }),
+    );
+    expect(await replies()).toHaveLength(0);
+    await dispatcher.handle(msg({ text: '绑定 ABCD2345', chat: { externalId: 'dm', kind: 'private' } }));
+    expect((await replies())[0]?.text).toMatch(/请在要绑定的群里发送/);
+  });
+});
