@@ -1,3 +1,4 @@
+import { ChannelState } from './bot/channel-state.js';
 import { DeliveryService } from './bot/outbound/delivery-service.js';
 import type { Db } from './db/db.js';
 import { AuditService } from './domain/audit/audit-service.js';
@@ -16,6 +17,7 @@ export interface Services {
   audit: AuditService;
   chats: ChatService;
   deliveries: DeliveryService;
+  channelState: ChannelState;
 }
 
 export function createServices(db: Db, opts: { adminToken?: string }): Services {
@@ -27,5 +29,6 @@ export function createServices(db: Db, opts: { adminToken?: string }): Services 
     audit: new AuditService(db),
     chats: new ChatService(db),
     deliveries: new DeliveryService(db),
+    channelState: new ChannelState(db),
   };
 }

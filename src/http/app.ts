@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
+import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   /** Extra route plugins (chat webhooks, later modules) registered at the root. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
   auth?: { maxFailures?: number; windowMs?: number };
+  /** Whether a WeChat puppet is configured (GET /api/v1/channels/wechat says not_configured otherwise). */
+  wechatConfigured?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -82,6 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(tokenAndAuditRoutes(opts.services));
       await api.register(chatRoutes(opts.services));
       await api.register(deliveryRoutes(opts.services));
+      await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,88 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Update } from 'grammy/types';
+import type { Logger } from 'pino';
+import { body as errorBody } from '../../http/error-handler.js';
+
+export const WEBHOOK_PATH = '/telegram/webhook';
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+/** What became of a delivered update: handled (or deliberately ignored), or the adapter isn't running. */
+export type Delivery = 'done' | 'not_running';
+
+export interface WebhookRouteOptions {
+  secret: string;
+  /** Hands the update over and resolves once it is handled; must not reject. */
+  deliver: (update: Update) => Promise<Delivery>;
+  logger: Logger;
+}
+
+/**
+ * Registers `POST /telegram/webhook` in its own encapsulated scope (its own body parsing, so the
+ * app's JSON parser never answers Telegram with a 400).
+ *
+ * Contract:
+ * - the `X-Telegram-Bot-Api-Secret-Token` header must equal the secret (constant-time compare on
+ *   sha256 digests), checked before the body is read: otherwise 401 `{"error":{"code":"unauthorized"}}`
+ *   and nothing else happens;
+ * - a body that is not a JSON object with an integer `update_id` is logged at debug and answered 200:
+ *   Telegram resends whatever gets a non-2xx, forever;
+ * - otherwise the update is delivered and answered 200 (empty body, so it is never taken for a
+ *   webhook reply) after it was handled; handler failures are the deliverer's business;
+ * - while the adapter is not running (before start, after stop) the answer is 503, so Telegram keeps
+ *   the update and redelivers it once a running instance answers.
+ */
+export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
+  const expected = digest(opts.secret);
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, raw, done) => done(null, raw));
+
+    scope.addHook('onRequest', async (req, reply) => {
+      const given = req.headers[SECRET_HEADER];
+      if (typeof given === 'string' && timingSafeEqual(digest(given), expected)) return;
+      req.log.warn('telegram webhook call with a missing or wrong secret token');
+      return reply
+        .code(401)
+        .send(errorBody('unauthorized', 'Missing or wrong X-Telegram-Bot-Api-Secret-Token'));
+    });
+
+    scope.post(WEBHOOK_PATH, async (req, reply) => {
+      const update = parseUpdate(req.body);
+      if (!update) {
+        opts.logger.debug({ reqId: req.id }, 'telegram webhook: malformed update ignored');
+        return reply.code(200).send();
+      }
+      let outcome: Delivery = 'done';
+      try {
+        outcome = await opts.deliver(update);
+      } catch (err) {
+        // deliver() does not reject by contract; should it anyway, Telegram must not resend forever
+        opts.logger.error({ err, updateId: update.update_id }, 'telegram webhook: delivery failed');
+      }
+      if (outcome === 'not_running') {
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send(errorBody('unavailable', 'Bot is not running'));
+      }
+      return reply.code(200).send();
+    });
+  });
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+function parseUpdate(raw: unknown): Update | undefined {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const id = (value as { update_id?: unknown }).update_id;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? (value as Update) : undefined;
+}
