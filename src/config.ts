@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PacingLimits } from './bot/outbound/pacing.js';
 
 /**
  * The environment, parsed once at start. Every variable is listed in the README's
@@ -99,6 +100,20 @@ export const envSchema = z.object({
       .url({ message: 'must be a URL such as https://api.telegram.org' })
       .default('https://api.telegram.org'),
   ),
+  QUIET_HOURS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, {
+        message: 'must be HH:MM-HH:MM (e.g. 22:00-07:00) or off',
+      })
+      .default('22:00-07:00'),
+  ),
+  TELEGRAM_GLOBAL_PER_SECOND: int(30, 1, 1000),
+  TELEGRAM_GROUP_PER_MINUTE: int(20, 1, 1000),
+  TELEGRAM_PRIVATE_PER_SECOND: int(1, 1, 100),
+  WECHAT_CHAT_INTERVAL_MS: int(3000, 0, 3_600_000),
+  WECHAT_DAILY_CAP: int(500, 1, 1_000_000),
   WECHATY_PUPPET: optionalString,
   WECHATY_PUPPET_SERVICE_TOKEN: optionalString,
 });
@@ -118,6 +133,8 @@ export type Config = Readonly<{
   publicUrl: string | undefined;
   telegram: { botToken: string | undefined; webhookSecret: string | undefined; apiRoot: string };
   wechaty: { puppet: string | undefined; puppetServiceToken: string | undefined };
+  quietHours: string;
+  pacing: PacingLimits;
 }>;
 
 export class ConfigError extends Error {
@@ -166,5 +183,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiRoot: e.TELEGRAM_API_ROOT,
     },
     wechaty: { puppet: e.WECHATY_PUPPET, puppetServiceToken: e.WECHATY_PUPPET_SERVICE_TOKEN },
+    quietHours: e.QUIET_HOURS,
+    pacing: {
+      telegram: {
+        globalPerSecond: e.TELEGRAM_GLOBAL_PER_SECOND,
+        groupPerMinute: e.TELEGRAM_GROUP_PER_MINUTE,
+        privatePerSecond: e.TELEGRAM_PRIVATE_PER_SECOND,
+      },
+      wechat: { chatIntervalMs: e.WECHAT_CHAT_INTERVAL_MS, dailyCap: e.WECHAT_DAILY_CAP },
+    },
   });
 }

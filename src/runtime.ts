@@ -2,6 +2,10 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { type Channels, startChannels } from './bot/channels.js';
+import { InboundDispatcher } from './bot/inbound-dispatcher.js';
+import { Outbox } from './bot/outbound/outbox.js';
+import { parseQuietHours } from './bot/outbound/quiet-hours.js';
 import type { Config } from './config.js';
 import { openDb } from './db/connect.js';
 import type { Db } from './db/db.js';
@@ -22,6 +26,8 @@ export interface Linli {
   db: Db;
   queues: QueueBackend;
   services: Services;
+  outbox: Outbox;
+  channels: Channels;
   app: FastifyInstance | null;
   /** Where the generated admin token was written on first start, if it was. */
   adminTokenFile: string | null;
@@ -32,6 +38,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let queues: QueueBackend | null = null;
   let app: FastifyInstance | null = null;
+  let channels: Channels | null = null;
   try {
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
@@ -44,12 +51,17 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     if (config.role === 'all' || config.role === 'worker') {
       await startMaintenanceWorker(queues, services, logger);
     }
+    const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
+    const dispatcher = new InboundDispatcher({ db, chats: services.chats, outbox, logger });
+    channels = await startChannels({ config, db, queues, services, outbox, dispatcher, logger });
     if (config.role === 'all' || config.role === 'api') {
       const q = queues;
       app = await buildApp({
         services,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
+        plugins: channels.httpPlugins,
+        wechatConfigured: Boolean(config.wechaty.puppet),
         readiness: [
           { name: 'database', check: async () => void (await db.query('SELECT 1')) },
           { name: 'queue', check: () => q.ping() },
@@ -59,17 +71,21 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     }
     const started = queues;
     const startedApp = app;
+    const startedChannels = channels;
     let stopping: Promise<void> | null = null;
     return {
       config,
       db,
       queues: started,
       services,
+      outbox,
+      channels: startedChannels,
       app: startedApp,
       adminTokenFile,
       stop() {
         stopping ??= (async () => {
           await startedApp?.close();
+          await startedChannels.close();
           await started.close();
           await db.close();
         })();
@@ -78,6 +94,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     };
   } catch (err) {
     await app?.close().catch(() => {});
+    await channels?.close().catch(() => {});
     await queues?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;

@@ -42,3 +42,14 @@ CREATE TABLE linli.channel_state (
   bot_info      jsonb,
   updated_at    timestamptz NOT NULL DEFAULT now()
 );
+
+-- WeChat has no buttons: the numbered choices a person was last offered in a chat, so their
+-- bare "2" can be turned into the choice (one prompt, one answer)
+CREATE TABLE linli.pending_choices (
+  channel           text NOT NULL,
+  chat_external_id  text NOT NULL,
+  person_external_id text NOT NULL,
+  choices           jsonb NOT NULL,
+  expires_at        timestamptz NOT NULL,
+  PRIMARY KEY (channel, chat_external_id, person_external_id)
+);

@@ -1,0 +1,126 @@
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Db } from '../db/db.js';
+import type { QueueBackend } from '../queue/backend.js';
+import type { Services } from '../services.js';
+import type { InboundDispatcher } from './inbound-dispatcher.js';
+import { type OutboundWorker, startOutboundWorker } from './outbound/outbound.worker.js';
+import type { Outbox } from './outbound/outbox.js';
+import { DbChoiceMemory } from './pending-choices.js';
+import type { ChannelAdapter } from './port.js';
+import { TelegramAdapter } from './telegram/telegram-adapter.js';
+
+/**
+ * Starts what each process role needs of the chat channels:
+ * - Telegram receiving: `all`; `api` in webhook mode (the route lives in the API); `worker` in
+ *   polling mode (no webhook secret). Telegram sending (its outbound worker): `all`, `worker`.
+ * - WeChat (one login per account, so one process): `all` and `wechat`, receiving and sending,
+ *   with the login state written to the database for GET /api/v1/channels/wechat.
+ */
+export interface Channels {
+  httpPlugins: ((app: FastifyInstance) => Promise<void> | void)[];
+  adapters: ChannelAdapter[];
+  close(): Promise<void>;
+}
+
+export async function startChannels(o: {
+  config: Config;
+  db: Db;
+  queues: QueueBackend;
+  services: Services;
+  outbox: Outbox;
+  dispatcher: InboundDispatcher;
+  logger: Logger;
+}): Promise<Channels> {
+  const { config, logger } = o;
+  const role = config.role;
+  const closers: (() => Promise<void>)[] = [];
+  const httpPlugins: Channels['httpPlugins'] = [];
+  const adapters: ChannelAdapter[] = [];
+  const handle = (m: Parameters<InboundDispatcher['handle']>[0]) => o.dispatcher.handle(m);
+  const sendWorker = async (adapter: ChannelAdapter) => {
+    const w: OutboundWorker = await startOutboundWorker({
+      db: o.db,
+      queues: o.queues,
+      outbox: o.outbox,
+      adapter,
+      limits: config.pacing,
+      logger,
+    });
+    closers.push(() => w.close());
+  };
+
+  try {
+    if (config.telegram.botToken) {
+      const webhook = Boolean(config.telegram.webhookSecret);
+      const cached = await o.services.channelState.botInfo<UserFromGetMe>('telegram');
+      const telegram = new TelegramAdapter({
+        token: config.telegram.botToken,
+        apiRoot: config.telegram.apiRoot,
+        botInfo: cached ?? undefined,
+        webhookSecret: config.telegram.webhookSecret,
+        publicUrl: config.publicUrl,
+        dedupe: (id) => o.services.chats.firstSighting('telegram', id),
+        logger,
+      });
+      adapters.push(telegram);
+      const receives = role === 'all' || (role === 'api' && webhook) || (role === 'worker' && !webhook);
+      if (webhook && (role === 'all' || role === 'api')) httpPlugins.push(telegram.webhookPlugin);
+      if (receives) {
+        await telegram.start(handle);
+        closers.push(() => telegram.stop());
+        if (!cached && telegram.botInfo)
+          await o.services.channelState.saveBotInfo('telegram', telegram.botInfo);
+      }
+      if (role === 'all' || role === 'worker') await sendWorker(telegram);
+      logger.info({ mode: webhook ? 'webhook' : 'polling', receives }, 'telegram channel ready');
+    }
+
+    if (config.wechaty.puppet && (role === 'all' || role === 'wechat')) {
+      const { createWechaty, WechatAdapter } = await import('./wechat/index.js');
+      const wechaty = await createWechaty({
+        puppet: config.wechaty.puppet,
+        puppetToken: config.wechaty.puppetServiceToken,
+        // the puppet's session (memory card) lives beside the embedded database
+        name: join(resolve(config.dataDir), 'wechaty'),
+      });
+      const wechat = new WechatAdapter({ wechaty, logger, choices: new DbChoiceMemory(o.db) });
+      adapters.push(wechat);
+      let last = '';
+      const publish = async () => {
+        const status = JSON.stringify(wechat.status());
+        if (status === last) return;
+        last = status;
+        await o.services.channelState.saveLogin('wechat', JSON.parse(status));
+      };
+      const timer = setInterval(
+        () => void publish().catch((err) => logger.warn({ err }, 'wechat status not saved')),
+        2000,
+      );
+      timer.unref();
+      closers.push(async () => {
+        clearInterval(timer);
+        await wechat.stop();
+        await publish().catch(() => {});
+      });
+      await wechat.start(handle);
+      await publish();
+      await sendWorker(wechat);
+    }
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => {});
+    throw err;
+  }
+
+  return {
+    httpPlugins,
+    adapters,
+    async close() {
+      for (const c of closers.reverse())
+        await c().catch((err) => logger.error({ err }, 'channel close failed'));
+    },
+  };
+}

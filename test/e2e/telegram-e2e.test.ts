@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { type Linli, startLinli } from '../../src/runtime.js';
+import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.js';
+
+const ADMIN = 'e2e-admin-token-0123456789abcdef';
+const SECRET = 'hook-secret_42';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Linli with Telegram, end to end through the fake Bot API', () => {
+  let fake: FakeTelegram;
+  let linli: Linli | null = null;
+  let dir: string;
+  afterEach(async () => {
+    await linli?.stop();
+    linli = null;
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const boot = async (mode: 'webhook' | 'polling') => {
+    fake = await startFakeTelegram({ token: '777000:e2e-token' });
+    dir = mkdtempSync(join(tmpdir(), 'linli-e2e-'));
+    const port = await freePort();
+    const config = loadConfig({
+      DATA_DIR: dir,
+      PORT: String(port),
+      ADMIN_TOKEN: ADMIN,
+      SEED_DEMO: 'true',
+      QUIET_HOURS: 'off',
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.url,
+      ...(mode === 'webhook'
+        ? { TELEGRAM_WEBHOOK_SECRET: SECRET, PUBLIC_URL: `http://127.0.0.1:${port}` }
+        : {}),
+    });
+    linli = await startLinli(config, pino({ level: 'silent' }));
+    const base = `http://127.0.0.1:${port}`;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${ADMIN}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, body: (await r.json()) as any };
+    };
+    const compound = (await api('GET', '/orgs?kind=compound')).body.items[0];
+    return { base, api, compound };
+  };
+
+  it('webhook mode: a group binds itself with a code, and a resident is registered on first message', async () => {
+    const { base, api, compound } = await boot('webhook');
+    expect(fake.webhook()).toMatchObject({ url: `${base}/telegram/webhook`, secretToken: SECRET });
+    const code = (await api('POST', `/orgs/${compound.id}/bind-codes`, { purpose: 'residents' })).body.code;
+    const from = { id: 5001, first_name: '张', last_name: '伟' };
+
+    const wrongSecret = await fake.postUpdateToWebhook(
+      `${base}/telegram/webhook`,
+      fake.makeTextMessageUpdate({
+        chatId: -100123,
+        chatType: 'supergroup',
+        chatTitle: '阳光业主群',
+        from,
+        text: `/bind ${code}`,
+      }),
+      'wrong',
+    );
+    expect(wrongSecret.status).toBe(401);
+
+    const bind = {
+      ...fake.makeTextMessageUpdate({
+        chatId: -100123,
+        chatType: 'supergroup',
+        chatTitle: '阳光业主群',
+        from,
+        text: `/bind ${code}`,
+      }),
+      update_id: 9001,
+    };
+    expect((await fake.deliverUpdateToWebhook(bind)).status).toBe(200);
+    expect((await fake.deliverUpdateToWebhook(bind)).status).toBe(200); // Telegram resends: handled once
+    const confirm = await fake.waitForCall('sendMessage', { timeoutMs: 10_000 });
+    expect(String(confirm.params.text)).toContain('绑定成功：本群现为「阳光小区」的居民群。');
+    expect(String(confirm.params.text)).toContain('tg://user?id=5001');
+
+    const chats = await api('GET', `/orgs/${compound.id}/chats`);
+    expect(chats.body.items).toEqual([
+      expect.objectContaining({ channel: 'telegram', externalChatId: '-100123', purpose: 'residents' }),
+    ]);
+
+    await fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate({
+        chatId: -100123,
+        chatType: 'supergroup',
+        from: { id: 5002, first_name: '王芳' },
+        text: '大家好',
+      }),
+    );
+    await expect
+      .poll(
+        async () =>
+          (await api('GET', `/people?orgId=${compound.id}&q=${encodeURIComponent('王芳')}`)).body.items
+            .length,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBeGreaterThan(0);
+
+    const deliveries = await api('GET', '/deliveries?status=sent');
+    expect(deliveries.body.items).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.callsOf('sendMessage')).toHaveLength(1);
+  }, 60_000);
+
+  it('polling mode: an unbound group gets one explanation, not one per message', async () => {
+    await boot('polling');
+    const from = { id: 6001, first_name: 'Li' };
+    for (const text of ['电梯坏了', '有人管吗', '？']) {
+      fake.pushUpdate(fake.makeTextMessageUpdate({ chatId: -100999, chatType: 'group', from, text }));
+    }
+    const explain = await fake.waitForCall('sendMessage', { timeoutMs: 10_000 });
+    expect(String(explain.params.text)).toContain('本群还没有绑定小区');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(fake.callsOf('sendMessage')).toHaveLength(1);
+  }, 60_000);
+});
