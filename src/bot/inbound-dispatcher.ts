@@ -40,6 +40,11 @@ export class InboundDispatcher {
 
   async handle(m: InboundMessage): Promise<void> {
     if (m.sender.isBot) return;
+    if (m.edited) {
+      // an edit or recall changes nothing already answered; it is not a new answer either
+      this.deps.logger.debug({ channel: m.channel, messageId: m.messageId }, 'edited message ignored');
+      return;
+    }
     const reply = (
       text: string,
       opts: { key?: string; choices?: { label: string; payload: string }[]; orgId?: number } = {},
@@ -61,7 +66,11 @@ export class InboundDispatcher {
         ? await this.ensureResident(m, chat)
         : await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
 
-    if (m.command?.name === 'help' || m.text?.trim() === '帮助') {
+    if (
+      (m.command?.name === 'start' && !m.startPayload) ||
+      m.command?.name === 'help' ||
+      m.text?.trim() === '帮助'
+    ) {
       await reply(texts(person?.locale).help, { key: 'help', orgId: chat?.orgId });
       return;
     }

@@ -128,4 +128,22 @@ describe.each(engines())('inbound dispatcher on %s', (engine) => {
     await dispatcher.handle(msg({ text: '绑定 ABCD2345', chat: { externalId: 'dm', kind: 'private' } }));
     expect((await replies())[0]?.text).toMatch(/请在要绑定的群里发送/);
   });
+
+  it('greets /start without a payload, passes a deep-link payload on, ignores edits', async () => {
+    const dm = { externalId: '9', kind: 'private' as const };
+    await dispatcher.handle(msg({ chat: dm, command: { name: 'start', args: '' }, text: '/start' }));
+    expect((await replies())[0]?.text).toMatch(/邻里助手/);
+    await dispatcher.handle(
+      msg({
+        chat: dm,
+        command: { name: 'start', args: 'rate-12' },
+        startPayload: 'rate-12',
+        text: '/start rate-12',
+      }),
+    );
+    expect(seen.map((c) => c.message.startPayload)).toEqual(['rate-12']);
+    await dispatcher.handle(msg({ chat: dm, text: '改一下', edited: true }));
+    expect(seen).toHaveLength(1);
+    expect(await replies()).toHaveLength(1);
+  });
 });
