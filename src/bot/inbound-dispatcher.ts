@@ -19,7 +19,14 @@ export interface InboundContext {
   message: InboundMessage;
   chat: Chat | null;
   person: Person | null;
-  reply(text: string, opts?: { key?: string; choices?: { label: string; payload: string }[] }): Promise<void>;
+  reply(text: string, opts?: ReplyOptions): Promise<void>;
+}
+
+export interface ReplyOptions {
+  /** distinguishes several replies to one update (the idempotency key is update + key) */
+  key?: string;
+  choices?: { label: string; payload: string }[];
+  forceReply?: boolean;
 }
 
 export type NextHandler = (ctx: InboundContext) => Promise<void>;
@@ -130,7 +137,7 @@ export class InboundDispatcher {
   private async reply(
     m: InboundMessage,
     text: string,
-    opts: { key?: string; choices?: { label: string; payload: string }[]; orgId?: number },
+    opts: ReplyOptions & { orgId?: number },
   ): Promise<void> {
     await this.deps.outbox.enqueue({
       channel: m.channel,
@@ -141,6 +148,7 @@ export class InboundDispatcher {
         chat: m.chat,
         text,
         choices: opts.choices,
+        forceReply: opts.forceReply,
         replyToMessageId: m.messageId,
         mention:
           m.chat.kind === 'group'

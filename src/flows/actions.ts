@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import type { ChannelName } from '../bot/port.js';
+import type { Queryable } from '../db/db.js';
+import type { Locale, Text } from './flow-schema.js';
+
+/**
+ * Named domain actions a flow can call. Each declares its inputs as a zod object (what the
+ * flow checker requires a flow to map) and runs inside the transaction that advances the
+ * conversation, so the action's rows and the conversation's state commit together.
+ *
+ * In a simulation (`dryRun`) an action validates its inputs and returns a sample output
+ * without writing anything.
+ */
+export interface ActionContext {
+  tx: Queryable;
+  personId: number | null;
+  orgId: number | null;
+  chatId: number | null;
+  channel: ChannelName | 'simulator';
+  locale: Locale;
+  dryRun: boolean;
+  /** Work to run after COMMIT (queue jobs, notifications). */
+  afterCommit(fn: () => Promise<void>): void;
+}
+
+export type ActionResult = { ok: true; output: Record<string, unknown> } | { ok: false; message: Text };
+
+export interface FlowAction<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  input: S;
+  run(input: z.infer<S>, ctx: ActionContext): Promise<ActionResult>;
+}
+
+export class ActionRegistry {
+  private readonly actions = new Map<string, FlowAction>();
+
+  register<S extends z.ZodObject>(action: FlowAction<S>): this {
+    if (this.actions.has(action.name)) throw new Error(`action ${action.name} registered twice`);
+    this.actions.set(action.name, action as unknown as FlowAction);
+    return this;
+  }
+
+  get(name: string): FlowAction | undefined {
+    return this.actions.get(name);
+  }
+
+  names(): string[] {
+    return [...this.actions.keys()].sort();
+  }
+
+  /** Input names a flow must map for this action (those that are not optional). */
+  requiredInputs(name: string): string[] {
+    const a = this.actions.get(name);
+    if (!a) return [];
+    return Object.entries(a.input.shape)
+      .filter(([, s]) => !(s as z.ZodType).safeParse(undefined).success)
+      .map(([k]) => k);
+  }
+
+  knownInputs(name: string): string[] {
+    const a = this.actions.get(name);
+    return a ? Object.keys(a.input.shape) : [];
+  }
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { categoriesFor } from '../domain/complaints/categories.js';
+import { compoundOf, findUnit, insertComplaint } from '../domain/complaints/complaint-repository.js';
+import { insertRole } from '../domain/people/people-repository.js';
+import { ActionRegistry } from './actions.js';
+
+const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
+
+/**
+ * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
+ */
+export function builtinActions(): ActionRegistry {
+  return new ActionRegistry()
+    .register({
+      name: 'create_complaint',
+      description: 'Files a complaint at the compound of the conversation; output: {id, number}',
+      input: z.object({
+        category: z.string().min(1),
+        description: z.string().min(1).max(2000),
+        location: location.nullable().optional(),
+        photo: z.string().nullable().optional(),
+        anonymous: z.boolean().optional(),
+      }),
+      async run(input, ctx) {
+        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        if (!compound || ctx.personId === null) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '请在小区居民群里报事，或先登记住址。',
+              en: "Please report from your compound's residents' group, or register your address first.",
+            },
+          };
+        }
+        const categories = await categoriesFor(ctx.tx, compound.id);
+        if (!categories.some((c) => c.code === input.category)) {
+          return {
+            ok: false,
+            message: { 'zh-CN': '这个类别本小区不受理。', en: 'This compound does not take that category.' },
+          };
+        }
+        if (ctx.dryRun) return { ok: true, output: { id: 0, number: '20260101-0000' } };
+        const c = await insertComplaint(ctx.tx, {
+          compoundId: compound.id,
+          reporterId: ctx.personId,
+          anonymous: input.anonymous ?? false,
+          category: input.category,
+          description: input.description,
+          building: input.location?.building,
+          unit: input.location?.unit,
+          room: input.location?.room,
+          photos: input.photo ? [input.photo] : [],
+          channel: ctx.channel === 'simulator' ? null : ctx.channel,
+        });
+        return { ok: true, output: { id: c.id, number: c.number } };
+      },
+    })
+    .register({
+      name: 'register_resident',
+      description:
+        'Ties the person to a unit of the compound; pending until approved when the compound sets requireResidentApproval',
+      input: z.object({ location }),
+      async run(input, ctx) {
+        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        if (!compound || ctx.personId === null) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '请在小区居民群里登记。',
+              en: "Please register from your compound's residents' group.",
+            },
+          };
+        }
+        const unit = await findUnit(ctx.tx, compound.id, input.location);
+        if (!unit) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '小区登记册里没有这个房号，请联系网格员。',
+              en: 'That unit is not in the register; please contact your grid worker.',
+            },
+          };
+        }
+        const { rows } = await ctx.tx.query<{ approval: boolean | null }>(
+          `SELECT (settings ->> 'requireResidentApproval')::boolean AS approval FROM linli.orgs WHERE id = $1`,
+          [compound.id],
+        );
+        const status = rows[0]?.approval ? 'pending' : 'approved';
+        const address = `${input.location.building}${input.location.unit}${input.location.room}`;
+        if (ctx.dryRun) return { ok: true, output: { status, address } };
+        await ctx.tx.query(
+          `INSERT INTO linli.unit_residents (unit_id, person_id, status, decided_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (unit_id, person_id) DO UPDATE SET status = EXCLUDED.status, decided_at = EXCLUDED.decided_at`,
+          [unit.id, ctx.personId, status, status === 'approved' ? new Date() : null],
+        );
+        if (status === 'approved') await insertRole(ctx.tx, ctx.personId, compound.id, 'resident');
+        return { ok: true, output: { status, pending: status === 'pending', address } };
+      },
+    });
+}

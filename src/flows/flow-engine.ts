@@ -1,0 +1,373 @@
+import type { Logger } from 'pino';
+import type { InboundContext } from '../bot/inbound-dispatcher.js';
+import type { Outbox } from '../bot/outbound/outbox.js';
+import type { ChannelName, InboundMessage } from '../bot/port.js';
+import type { Db, Queryable } from '../db/db.js';
+import { categoriesFor } from '../domain/complaints/categories.js';
+import { compoundHasUnits, compoundOf, findUnit } from '../domain/complaints/complaint-repository.js';
+import { isUniqueViolation } from '../domain/errors.js';
+import { findOrg } from '../domain/orgs/org-repository.js';
+import type { QueueBackend } from '../queue/backend.js';
+import { jobId, QueueName } from '../queue/names.js';
+import type { ActionRegistry } from './actions.js';
+import { engineTexts } from './engine-texts.js';
+import { effectiveFlows, flowById, type StoredFlow } from './flow-repository.js';
+import type { FlowDefinition, Locale, Trigger } from './flow-schema.js';
+import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';
+
+/**
+ * Runs published flows for people in chats.
+ *
+ * Contract:
+ * - one active conversation per (channel, chat, person), its state in `linli.conversations`, so a
+ *   restart loses nothing and ten residents of one group never cross answers;
+ * - each turn runs in one transaction with the conversation row locked, together with the rows its
+ *   actions write; replies and the timeout job are queued after COMMIT;
+ * - a conversation stays on the flow version it started with;
+ * - `/cancel`, 取消 or cancel ends it at any step; inactivity (the flow's `timeoutMinutes`) ends it
+ *   through a delayed job `flow-timeout-<id>-<seq>` that acts only if nothing happened since, and a
+ *   sweep catches any whose job was lost.
+ */
+const CANCEL = /^(\/cancel|取消|cancel)$/i;
+
+interface ConversationRow {
+  id: number;
+  channel: ChannelName;
+  chat_external_id: string;
+  chat_kind: 'group' | 'private';
+  person_id: number;
+  person_external_id: string;
+  person_display_name: string;
+  flow_id: number;
+  org_id: number | null;
+  chat_id: number | null;
+  locale: Locale;
+  step: string;
+  answers: Record<string, unknown>;
+  attempts: number;
+  seq: number;
+  status: RunState['status'];
+  expires_at: Date;
+}
+
+export interface FlowEngineDeps {
+  db: Db;
+  actions: ActionRegistry;
+  queues: QueueBackend;
+  outbox: Outbox;
+  logger: Logger;
+  now?: () => Date;
+}
+
+type Turn = {
+  replies: Reply[];
+  timeout?: { id: number; seq: number; at: Date };
+  after: (() => Promise<void>)[];
+};
+
+export class FlowEngine {
+  private readonly now: () => Date;
+  constructor(private readonly deps: FlowEngineDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Handles a message after the dispatcher: returns true when a flow took it. */
+  async handle(ctx: InboundContext): Promise<boolean> {
+    const m = ctx.message;
+    const text = m.text?.trim() ?? '';
+    const cancelling = CANCEL.test(text) || m.command?.name === 'cancel';
+    if (!ctx.person) {
+      if (!cancelling && (await this.matchTrigger(ctx, null))) {
+        await ctx.reply(engineTexts('zh-CN').needPerson, { key: 'flow-need-person' });
+        return true;
+      }
+      return false;
+    }
+    const person = ctx.person;
+    const locale: Locale = person.locale === 'en' ? 'en' : 'zh-CN';
+    let turn: Turn | null;
+    try {
+      turn = await this.deps.db.transaction(async (tx): Promise<Turn | null> => {
+        const after: (() => Promise<void>)[] = [];
+        const active = await this.lockActive(tx, m, person.id);
+        if (cancelling) {
+          if (!active)
+            return m.command ? { replies: [{ text: engineTexts(locale).nothingToCancel }], after } : null;
+          await this.finish(tx, active, 'cancelled');
+          return { replies: [{ text: engineTexts(active.locale).cancelled }], after };
+        }
+        if (active) {
+          const flow = (await flowById(tx, active.flow_id))!.definition;
+          const env = await this.env(tx, active, after);
+          const result = await answer(
+            flow,
+            stateOf(active),
+            { text: m.text, choice: m.choice, media: m.media },
+            env,
+          );
+          return this.persist(tx, active, flow, result.state, result.replies, after);
+        }
+        const found = await this.matchTrigger(ctx, tx);
+        if (!found) return null;
+        return this.begin(tx, found.flow, found.arg, m, ctx, locale, after);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return true; // the same person's other message started it a moment ago
+      throw err;
+    }
+    if (!turn) return false;
+    await this.deliver(ctx, turn);
+    return true;
+  }
+
+  /** Ends a conversation that has had no activity since `seq` (run by the timeout job). */
+  async expire(conversationId: number, seq: number): Promise<boolean> {
+    const row = await this.deps.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ConversationRow>(
+        `SELECT * FROM linli.conversations WHERE id = $1 AND status = 'active' AND seq = $2 AND expires_at <= $3 FOR UPDATE`,
+        [conversationId, seq, this.now()],
+      );
+      const active = rows[0];
+      if (!active) return null;
+      await this.finish(tx, active, 'expired');
+      return active;
+    });
+    if (!row) return false;
+    await this.deps.outbox.enqueue({
+      channel: row.channel,
+      idempotencyKey: `flow-timeout-${row.id}-${row.seq}`,
+      orgId: row.org_id,
+      personId: row.person_id,
+      message: {
+        chat: { externalId: row.chat_external_id, kind: row.chat_kind },
+        text: engineTexts(row.locale).timedOut,
+        mention:
+          row.chat_kind === 'group'
+            ? { externalId: row.person_external_id, displayName: row.person_display_name }
+            : undefined,
+      },
+    });
+    return true;
+  }
+
+  /** Expires every active conversation past its time (a lost timeout job, a long downtime). */
+  async sweepExpired(): Promise<number> {
+    const { rows } = await this.deps.db.query<{ id: number; seq: number }>(
+      `SELECT id, seq FROM linli.conversations WHERE status = 'active' AND expires_at <= $1 ORDER BY id LIMIT 1000`,
+      [this.now()],
+    );
+    let n = 0;
+    for (const r of rows) if (await this.expire(r.id, r.seq)) n++;
+    return n;
+  }
+
+  private async begin(
+    tx: Queryable,
+    flow: StoredFlow,
+    arg: string | undefined,
+    m: InboundMessage,
+    ctx: InboundContext,
+    locale: Locale,
+    after: (() => Promise<void>)[],
+  ): Promise<Turn> {
+    const def = flow.definition;
+    const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
+    const { rows } = await tx.query<ConversationRow>(
+      `INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
+         person_display_name, flow_id, org_id, chat_id, locale, step, answers, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+      [
+        m.channel,
+        m.chat.externalId,
+        m.chat.kind,
+        ctx.person!.id,
+        m.sender.externalId,
+        m.sender.displayName,
+        flow.id,
+        orgId,
+        ctx.chat?.id ?? null,
+        locale,
+        def.start,
+        JSON.stringify(arg === undefined ? {} : { arg }),
+        new Date(this.now().getTime() + def.timeoutMinutes * 60_000),
+      ],
+    );
+    const row = rows[0]!;
+    const env = await this.env(tx, row, after);
+    const result = await enter(def, stateOf(row), env);
+    return this.persist(tx, row, def, result.state, result.replies, after);
+  }
+
+  private async persist(
+    tx: Queryable,
+    row: ConversationRow,
+    flow: FlowDefinition,
+    state: RunState,
+    replies: Reply[],
+    after: (() => Promise<void>)[],
+  ): Promise<Turn> {
+    const seq = row.seq + 1;
+    const expiresAt = new Date(this.now().getTime() + flow.timeoutMinutes * 60_000);
+    await tx.query(
+      `UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
+         updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
+       WHERE id = $1`,
+      [row.id, state.step, JSON.stringify(state.answers), state.attempts, state.status, seq, expiresAt],
+    );
+    return {
+      replies,
+      after,
+      timeout: state.status === 'active' ? { id: row.id, seq, at: expiresAt } : undefined,
+    };
+  }
+
+  private async finish(tx: Queryable, row: ConversationRow, status: RunState['status']): Promise<void> {
+    await tx.query(
+      `UPDATE linli.conversations SET status = $2, seq = seq + 1, updated_at = now(), ended_at = now() WHERE id = $1`,
+      [row.id, status],
+    );
+  }
+
+  private async deliver(ctx: InboundContext, turn: Turn): Promise<void> {
+    for (const fn of turn.after) await fn();
+    for (const [i, r] of turn.replies.entries()) {
+      await ctx.reply(r.text, { key: `flow-${i}`, choices: r.choices, forceReply: r.forceReply });
+    }
+    if (turn.timeout) {
+      await this.deps.queues.add(
+        QueueName.flows,
+        'timeout',
+        { conversationId: turn.timeout.id, seq: turn.timeout.seq },
+        {
+          jobId: jobId('flow-timeout', turn.timeout.id, turn.timeout.seq),
+          delay: Math.max(0, turn.timeout.at.getTime() - this.now().getTime()),
+          removeOnComplete: true,
+          removeOnFail: 100,
+        },
+      );
+    }
+  }
+
+  private async lockActive(
+    tx: Queryable,
+    m: InboundMessage,
+    personId: number,
+  ): Promise<ConversationRow | null> {
+    const { rows } = await tx.query<ConversationRow>(
+      `SELECT * FROM linli.conversations
+       WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active' FOR UPDATE`,
+      [m.channel, m.chat.externalId, personId],
+    );
+    const row = rows[0];
+    if (row && row.expires_at <= this.now()) {
+      // its timeout job has not run yet: it is over all the same, and this message may start anew
+      await this.finish(tx, row, 'expired');
+      return null;
+    }
+    return row ?? null;
+  }
+
+  private async matchTrigger(
+    ctx: InboundContext,
+    tx: Queryable | null,
+  ): Promise<{ flow: StoredFlow; arg?: string } | null> {
+    const q = tx ?? this.deps.db;
+    const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
+    const org = orgId === null ? null : await findOrg(q, orgId);
+    const flows = await effectiveFlows(q, org?.path ?? []);
+    for (const flow of flows) {
+      for (const t of flow.definition.triggers) {
+        const hit = triggerHit(t, ctx.message);
+        if (hit) return { flow, arg: hit.arg };
+      }
+    }
+    return null;
+  }
+
+  private async env(
+    tx: Queryable,
+    row: ConversationRow,
+    after: (() => Promise<void>)[],
+  ): Promise<MachineEnv> {
+    const locale = row.locale;
+    return {
+      locale,
+      context: {
+        personId: row.person_id,
+        orgId: row.org_id,
+        chatId: row.chat_id,
+        channel: row.channel,
+        locale,
+      },
+      runAction: async (step, inputs) => {
+        const action = this.deps.actions.get(step.action);
+        if (!action)
+          return {
+            ok: false,
+            message: { 'zh-CN': engineTexts('zh-CN').failed, en: engineTexts('en').failed },
+          };
+        const parsed = action.input.safeParse(inputs);
+        if (!parsed.success) {
+          this.deps.logger.error(
+            { action: step.action, issues: parsed.error.issues },
+            'flow action got bad inputs',
+          );
+          return {
+            ok: false,
+            message: { 'zh-CN': engineTexts('zh-CN').failed, en: engineTexts('en').failed },
+          };
+        }
+        return action.run(parsed.data, {
+          tx,
+          personId: row.person_id,
+          orgId: row.org_id,
+          chatId: row.chat_id,
+          channel: row.channel,
+          locale,
+          dryRun: false,
+          afterCommit: (fn) => after.push(fn),
+        });
+      },
+      dynamicOptions: async () => {
+        const compound = await compoundOf(tx, row.org_id);
+        const categories = await categoriesFor(tx, compound?.id ?? row.org_id);
+        return categories.map((c) => ({ value: c.code, label: locale === 'en' ? c.en : c.zh }));
+      },
+      checkLocation: async (loc) => {
+        const compound = await compoundOf(tx, row.org_id);
+        if (!compound || !(await compoundHasUnits(tx, compound.id))) return null;
+        return (await findUnit(tx, compound.id, loc)) ? null : engineTexts(locale).reasons.unknownLocation;
+      },
+    };
+  }
+}
+
+function stateOf(row: ConversationRow): RunState {
+  return { step: row.step, answers: row.answers, attempts: row.attempts, status: row.status };
+}
+
+/** Whether a message fires a trigger; `arg` is what follows a button or deep-link payload. */
+export function triggerHit(t: Trigger, m: InboundMessage): { arg?: string } | null {
+  switch (t.type) {
+    case 'command':
+      return m.command?.name === t.command ? { arg: m.command.args || undefined } : null;
+    case 'keyword': {
+      const text = m.text?.trim();
+      if (!text || m.command) return null;
+      return t.keywords.some((k) => text === k || (text.startsWith(k) && text.length <= k.length + 1))
+        ? {}
+        : null;
+    }
+    case 'button': {
+      for (const payload of [m.choice, m.startPayload]) {
+        if (!payload) continue;
+        if (payload === t.payload) return {};
+        for (const sep of [':', '-'])
+          if (payload.startsWith(t.payload + sep)) return { arg: payload.slice(t.payload.length + 1) };
+      }
+      return null;
+    }
+    case 'system':
+      return null;
+  }
+}

@@ -1,0 +1,184 @@
+import type { Choice } from '../bot/port.js';
+import type { ActionResult } from './actions.js';
+import { type AnswerInput, type Location, OPTION_PREFIX, type Option, parseAnswer } from './answers.js';
+import { engineTexts } from './engine-texts.js';
+import { type AskStep, type FlowDefinition, type Locale, render, type Step } from './flow-schema.js';
+
+/**
+ * The conversation state machine, with every effect behind `MachineEnv`: the live engine runs
+ * it inside a database transaction, the simulator in memory with actions dry-run. It stops at
+ * the next `ask` (whose prompt it emits) or at an `end`.
+ */
+export type Status = 'active' | 'completed' | 'cancelled' | 'expired' | 'failed';
+
+export interface RunState {
+  step: string;
+  answers: Record<string, unknown>;
+  attempts: number;
+  status: Status;
+}
+
+export interface Reply {
+  text: string;
+  choices?: Choice[];
+  /** a free-text prompt: ask Telegram to open a reply to the bot (works with privacy mode on) */
+  forceReply?: boolean;
+}
+
+export interface MachineEnv {
+  locale: Locale;
+  runAction(step: Extract<Step, { type: 'action' }>, inputs: Record<string, unknown>): Promise<ActionResult>;
+  /** options of an `optionsFrom` ask (e.g. the compound's complaint categories) */
+  dynamicOptions(source: 'categories'): Promise<Option[]>;
+  /** null when the location exists in the compound, else the reason */
+  checkLocation(loc: Location): Promise<string | null>;
+  /** values the action inputs can take from the conversation's context */
+  context: Record<string, unknown>;
+}
+
+/** At most this many steps run between two asks: a guard on top of the checker's cycle rule. */
+const MAX_STEPS_PER_TURN = 200;
+
+export async function optionsOf(step: AskStep, env: MachineEnv): Promise<Option[]> {
+  if (step.optionsFrom) return env.dynamicOptions(step.optionsFrom);
+  return (step.options ?? []).map((o) => ({ value: o.value, label: render(o.label, env.locale) }));
+}
+
+export async function prompt(step: AskStep, env: MachineEnv, vars: Record<string, unknown>): Promise<Reply> {
+  const t = engineTexts(env.locale);
+  let text = render(step.prompt, env.locale, vars);
+  if (step.optional) text = `${text}${t.skipHint}`;
+  if (step.input === 'choice') {
+    const options = await optionsOf(step, env);
+    return { text, choices: options.map((o) => ({ label: o.label, payload: `${OPTION_PREFIX}${o.value}` })) };
+  }
+  if (step.input === 'confirm') {
+    return {
+      text,
+      choices: [
+        { label: t.yes, payload: `${OPTION_PREFIX}yes` },
+        { label: t.no, payload: `${OPTION_PREFIX}no` },
+      ],
+    };
+  }
+  if (step.input === 'multi_choice') {
+    const options = await optionsOf(step, env);
+    return {
+      text: `${text}\n${options.map((o, i) => `${i + 1}. ${o.label}`).join('\n')}\n${t.multiHint}`,
+      forceReply: true,
+    };
+  }
+  return { text, forceReply: true };
+}
+
+/** Runs from `state.step` until the next ask (prompted) or an end. */
+export async function enter(
+  flow: FlowDefinition,
+  state: RunState,
+  env: MachineEnv,
+): Promise<{ state: RunState; replies: Reply[] }> {
+  const byId = new Map(flow.steps.map((s) => [s.id, s]));
+  const replies: Reply[] = [];
+  let s: RunState = { ...state, answers: { ...state.answers } };
+  for (let i = 0; i < MAX_STEPS_PER_TURN; i++) {
+    const step = byId.get(s.step);
+    if (!step)
+      return {
+        state: { ...s, status: 'failed' },
+        replies: [...replies, { text: engineTexts(env.locale).failed }],
+      };
+    switch (step.type) {
+      case 'ask':
+        replies.push(await prompt(step, env, s.answers));
+        return { state: s, replies };
+      case 'message':
+        replies.push({ text: render(step.text, env.locale, s.answers) });
+        s = { ...s, step: step.next };
+        break;
+      case 'branch': {
+        const hit = step.cases.find((c) => matches(c.when, lookup(s.answers, c.when.answer)));
+        s = { ...s, step: hit ? hit.next : step.otherwise };
+        break;
+      }
+      case 'action': {
+        const inputs: Record<string, unknown> = {};
+        for (const [name, source] of Object.entries(step.inputs)) {
+          if ('answer' in source) inputs[name] = s.answers[source.answer] ?? undefined;
+          else if ('value' in source) inputs[name] = source.value;
+          else inputs[name] = env.context[source.context];
+        }
+        const result = await env.runAction(step, inputs);
+        if (result.ok) {
+          s = { ...s, answers: { ...s.answers, [step.save ?? step.id]: result.output }, step: step.next };
+        } else {
+          replies.push({ text: render(result.message, env.locale, s.answers) });
+          if (!step.onError) return { state: { ...s, status: 'failed' }, replies };
+          s = { ...s, step: step.onError };
+        }
+        break;
+      }
+      case 'end':
+        if (step.text) replies.push({ text: render(step.text, env.locale, s.answers) });
+        return { state: { ...s, status: 'completed' }, replies };
+    }
+  }
+  return {
+    state: { ...s, status: 'failed' },
+    replies: [...replies, { text: engineTexts(env.locale).failed }],
+  };
+}
+
+/** Takes an answer at the current ask: re-prompts with the reason, ends after too many tries, or moves on. */
+export async function answer(
+  flow: FlowDefinition,
+  state: RunState,
+  input: AnswerInput,
+  env: MachineEnv,
+): Promise<{ state: RunState; replies: Reply[] }> {
+  const step = flow.steps.find((x) => x.id === state.step);
+  if (!step || step.type !== 'ask') return enter(flow, state, env);
+  const options = await optionsOf(step, env);
+  let parsed = parseAnswer(step, input, options, env.locale);
+  if (parsed.ok && step.input === 'location' && parsed.value) {
+    const problem = await env.checkLocation(parsed.value as Location);
+    if (problem) parsed = { ok: false, reason: problem };
+  }
+  if (!parsed.ok) {
+    const attempts = state.attempts + 1;
+    if (attempts >= step.maxAttempts) {
+      return {
+        state: { ...state, attempts, status: 'failed' },
+        replies: [{ text: engineTexts(env.locale).tooManyAttempts }],
+      };
+    }
+    const again = await prompt(step, env, state.answers);
+    const retry = render(step.retryPrompt, env.locale, state.answers);
+    return {
+      state: { ...state, attempts },
+      replies: [{ ...again, text: `${parsed.reason}${retry}\n${again.text}` }],
+    };
+  }
+  const answers: Record<string, unknown> = { ...state.answers, [step.save]: parsed.value };
+  // a choice is saved as its value; its label is kept beside it for texts ({{category_label}})
+  if (step.input === 'choice')
+    answers[`${step.save}_label`] = options.find((o) => o.value === parsed.value)?.label;
+  if (step.input === 'location' && parsed.value) {
+    const l = parsed.value as Location;
+    answers[`${step.save}_text`] = `${l.building}${l.unit}${l.room}`;
+  }
+  return enter(flow, { ...state, attempts: 0, answers, step: step.next }, env);
+}
+
+function lookup(answers: Record<string, unknown>, path: string): unknown {
+  let v: unknown = answers;
+  for (const part of path.split('.'))
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
+}
+
+function matches(when: { equals?: unknown; in?: unknown[]; exists?: boolean }, value: unknown): boolean {
+  if (when.exists !== undefined && (value !== undefined && value !== null) !== when.exists) return false;
+  if (when.equals !== undefined && value !== when.equals) return false;
+  if (when.in !== undefined && !when.in.includes(value as string | number)) return false;
+  return true;
+}

@@ -1,0 +1,199 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
+import { Outbox } from '../../src/bot/outbound/outbox.js';
+import type { InboundMessage } from '../../src/bot/port.js';
+import type { Db } from '../../src/db/db.js';
+import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
+import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
+import { builtinActions } from '../../src/flows/builtin-actions.js';
+import { FlowEngine } from '../../src/flows/flow-engine.js';
+import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
+import { createServices, type Services } from '../../src/services.js';
+import { openTestDb } from '../support/db.js';
+import { engines } from '../support/env.js';
+
+const ROOM = { externalId: 'room-1@chatroom', kind: 'group' as const, title: '阳光业主群' };
+let seq = 0;
+
+describe.each(engines())('flow engine on %s', (engine) => {
+  let db: Db;
+  let queues: QueueBackend;
+  let s: Services;
+  let clock: Date;
+  let compound: number;
+  let flows: FlowEngine;
+  let dispatcher: InboundDispatcher;
+
+  const build = () => {
+    const outbox = new Outbox(db, queues, null);
+    flows = new FlowEngine({
+      db,
+      actions: builtinActions(),
+      queues,
+      outbox,
+      logger: pino({ level: 'silent' }),
+      now: () => clock,
+    });
+    dispatcher = new InboundDispatcher({
+      db,
+      chats: s.chats,
+      outbox,
+      logger: pino({ level: 'silent' }),
+      next: async (ctx) => void (await flows.handle(ctx)),
+    });
+  };
+  const say = (who: string, text: string, extra: Partial<InboundMessage> = {}) =>
+    dispatcher.handle({
+      channel: 'wechat',
+      updateId: `u${++seq}`,
+      messageId: `m${seq}`,
+      chat: ROOM,
+      sender: { externalId: `wx-${who}`, displayName: who, isBot: false },
+      text,
+      addressedToBot: true,
+      media: [],
+      receivedAt: clock,
+      ...extra,
+    });
+  /** The bot's messages to one person, in order (texts, with choices as labels). */
+  const toPerson = async (who: string) =>
+    (
+      await db.query<{
+        message: { text: string; mention?: { externalId: string }; choices?: { label: string }[] };
+      }>('SELECT message FROM linli.deliveries ORDER BY id')
+    ).rows
+      .map((r) => r.message)
+      .filter((m) => m.mention?.externalId === `wx-${who}`);
+  const last = async (who: string) => (await toPerson(who)).at(-1)!;
+
+  beforeEach(async () => {
+    clock = new Date('2026-11-23T02:00:00Z');
+    db = await openTestDb(engine);
+    queues = await createQueueBackend({ db });
+    s = createServices(db, {});
+    const mk = async (
+      kind: 'city' | 'district' | 'subdistrict' | 'community' | 'compound',
+      name: string,
+      parentId?: number,
+    ) => (await s.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
+    compound = await mk(
+      'compound',
+      '阳光小区',
+      await mk(
+        'community',
+        '和平社区',
+        await mk('subdistrict', '街道', await mk('district', '区', await mk('city', '市'))),
+      ),
+    );
+    await s.units.importUnits(SYSTEM_ACTOR, compound, [
+      { building: '3栋', unit: '2单元', room: '501', area: '90', owners: [] },
+    ]);
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: ROOM.externalId,
+      purpose: 'residents',
+    });
+    await seedBuiltinFlows(db, builtinActions());
+    build();
+  });
+  afterEach(async () => {
+    await queues.close();
+    await db.close();
+  });
+
+  it('files a complaint: re-prompts with the reason, checks the unit, ends with the number', async () => {
+    await say('张伟', '投诉');
+    const first = await last('张伟');
+    expect(first.text).toBe('您好，您要反映哪一类问题？');
+    expect(first.choices?.map((c) => c.label)).toContain('电梯');
+    await say('张伟', '5'); // the 5th category: 电梯
+    expect((await last('张伟')).text).toMatch(/请简单说一下/);
+    await say('张伟', '坏了');
+    expect((await last('张伟')).text).toMatch(/^内容太短，至少要 5 个字。请再说一遍。\n请简单说一下/);
+    await say('张伟', '3号电梯停在5楼不动了');
+    await say('张伟', '9栋1单元101');
+    expect((await last('张伟')).text).toMatch(/^小区里没有找到这个房号/);
+    await say('张伟', '3栋2单元501');
+    await say('张伟', '跳过');
+    await say('张伟', '否');
+    const confirm = await last('张伟');
+    expect(confirm.text).toContain('类别：电梯');
+    expect(confirm.text).toContain('位置：3栋2单元501');
+    await say('张伟', '是');
+    const done = await last('张伟');
+    expect(done.text).toMatch(/^已受理！您的报事编号是 \d{8}-\d{4}。/);
+    const { rows } = await db.query<{
+      number: string;
+      category: string;
+      building: string;
+      anonymous: boolean;
+    }>('SELECT number, category, building, anonymous FROM linli.complaints');
+    expect(rows).toEqual([expect.objectContaining({ category: 'lifts', building: '3栋', anonymous: false })]);
+    expect(done.text).toContain(rows[0]!.number);
+  });
+
+  it('keeps two residents of one group apart, and survives a restart mid-conversation', async () => {
+    await say('张伟', '报事');
+    await say('王芳', '报事');
+    await say('张伟', '1');
+    await say('王芳', '3');
+    build(); // a new engine: all state is in the database
+    await say('王芳', '楼下总有车堵消防通道');
+    await say('张伟', '楼道灯坏了好几天了');
+    for (const [who, cat] of [
+      ['张伟', '公共设施维修'],
+      ['王芳', '停车'],
+    ] as const) {
+      await say(who, '跳过');
+      await say(who, '跳过');
+      await say(who, '是');
+      const c = await last(who);
+      expect(c.text).toContain(`类别：${cat}`);
+      await say(who, '是');
+    }
+    const { rows } = await db.query<{ category: string; description: string; anonymous: boolean }>(
+      'SELECT category, description, anonymous FROM linli.complaints ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { category: 'repairs', description: '楼道灯坏了好几天了', anonymous: true },
+      { category: 'parking', description: '楼下总有车堵消防通道', anonymous: true },
+    ]);
+  });
+
+  it('cancels at any step with 取消, and ends politely after too many wrong answers', async () => {
+    await say('张伟', '投诉');
+    await say('张伟', '取消');
+    expect((await last('张伟')).text).toBe('好的，已取消。需要时再找我。');
+    await say('张伟', '随便说说'); // no conversation, no trigger: nothing
+    expect((await toPerson('张伟')).length).toBe(2);
+    await say('张伟', '投诉');
+    for (const wrong of ['abc', '99', '什么']) await say('张伟', wrong);
+    expect((await last('张伟')).text).toMatch(/几次都没能识别/);
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM linli.conversations ORDER BY id');
+    expect(rows.map((r) => r.status)).toEqual(['cancelled', 'failed']);
+  });
+
+  it('times out after inactivity through its job, and a stale job does nothing', async () => {
+    await say('张伟', '投诉');
+    const { rows } = await db.query<{ id: number; seq: number }>('SELECT id, seq FROM linli.conversations');
+    const job = await queues.queue('flows').getJob(`flow-timeout-${rows[0]!.id}-${rows[0]!.seq}`);
+    expect(await job?.getState()).toBe('delayed');
+    await say('张伟', '1'); // activity: the first job is now stale
+    clock = new Date(clock.getTime() + 11 * 60_000);
+    expect(await flows.expire(rows[0]!.id, rows[0]!.seq)).toBe(false);
+    expect(await flows.sweepExpired()).toBe(1);
+    expect((await last('张伟')).text).toMatch(/太久没有回复/);
+    await say('张伟', '4');
+    expect((await last('张伟')).text).toMatch(/太久没有回复/); // no conversation: "4" starts nothing
+  });
+
+  it('registers a resident to a unit of the register', async () => {
+    await say('李军', '登记');
+    await say('李军', '3栋2单元501');
+    await say('李军', '是');
+    expect((await last('李军')).text).toBe('登记成功！您已是 3栋2单元501 的住户。');
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM linli.unit_residents');
+    expect(rows).toEqual([{ status: 'approved' }]);
+  });
+});
