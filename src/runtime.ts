@@ -11,8 +11,11 @@ import { openDb } from './db/connect.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
+import { seedBuiltinFlows } from './flows/builtin/index.js';
+import { FlowEngine } from './flows/flow-engine.js';
 import { buildApp } from './http/app.js';
 import { createQueueBackend, type QueueBackend } from './queue/backend.js';
+import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
 import { createServices, type Services } from './services.js';
 
@@ -51,8 +54,21 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     if (config.role === 'all' || config.role === 'worker') {
       await startMaintenanceWorker(queues, services, logger);
     }
+    const seeded = await seedBuiltinFlows(db, services.actions);
+    if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
     const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
-    const dispatcher = new InboundDispatcher({ db, chats: services.chats, outbox, logger });
+    const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
+    const flowTimeouts =
+      config.role === 'all' || config.role === 'worker'
+        ? await startFlowTimeoutWorker(queues, engine, logger)
+        : null;
+    const dispatcher = new InboundDispatcher({
+      db,
+      chats: services.chats,
+      outbox,
+      logger,
+      next: async (ctx) => void (await engine.handle(ctx)),
+    });
     channels = await startChannels({ config, db, queues, services, outbox, dispatcher, logger });
     if (config.role === 'all' || config.role === 'api') {
       const q = queues;
@@ -86,6 +102,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         stopping ??= (async () => {
           await startedApp?.close();
           await startedChannels.close();
+          await flowTimeouts?.close();
           await started.close();
           await db.close();
         })();

@@ -7,6 +7,9 @@ import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
 import { UnitService } from './domain/units/unit-service.js';
+import type { ActionRegistry } from './flows/actions.js';
+import { builtinActions } from './flows/builtin-actions.js';
+import { FlowService } from './flows/flow-service.js';
 
 /** The domain services, built once per process over one database. */
 export interface Services {
@@ -18,10 +21,15 @@ export interface Services {
   chats: ChatService;
   deliveries: DeliveryService;
   channelState: ChannelState;
+  actions: ActionRegistry;
+  flows: FlowService;
 }
 
 export function createServices(db: Db, opts: { adminToken?: string }): Services {
+  const actions = builtinActions();
   return {
+    actions,
+    flows: new FlowService(db, actions),
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),

@@ -11,6 +11,7 @@ import { installErrorHandler } from './error-handler.js';
 import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { orgRoutes } from './routes/orgs.js';
 import { peopleRoutes } from './routes/people.js';
@@ -85,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(tokenAndAuditRoutes(opts.services));
       await api.register(chatRoutes(opts.services));
       await api.register(deliveryRoutes(opts.services));
+      await api.register(flowRoutes(opts.services.flows));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { FlowEngine } from '../../flows/flow-engine.js';
+import type { QueueBackend } from '../backend.js';
+import { QueueName } from '../names.js';
+
+/**
+ * Ends conversations at their inactivity timeout: each job names a conversation and the seq it
+ * was set for, and does nothing if the conversation moved on. A sweep at start and every minute
+ * ends any whose job was lost.
+ */
+export async function startFlowTimeoutWorker(queues: QueueBackend, engine: FlowEngine, logger: Logger) {
+  const worker = queues.worker<{ conversationId: number; seq: number }>(QueueName.flows, async (job) => {
+    if (job.name !== 'timeout') return;
+    return engine.expire(job.data.conversationId, job.data.seq);
+  });
+  const sweep = () =>
+    engine
+      .sweepExpired()
+      .then((n) => n && logger.info({ expired: n }, 'expired conversations swept'))
+      .catch((err) => logger.error({ err }, 'conversation sweep failed'));
+  await sweep();
+  const timer = setInterval(sweep, 60_000);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await worker.close();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { complaintFlow } from '../../src/flows/builtin/complaint-flow.js';
+import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
+import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
+import { engines } from '../support/env.js';
+
+const reworded = () => ({
+  ...structuredClone(complaintFlow),
+  steps: complaintFlow.steps.map((s) =>
+    s.id === 'category' && s.type === 'ask'
+      ? { ...s, prompt: { 'zh-CN': '邻居您好！遇到什么事了？', en: 'Hi neighbour! What happened?' } }
+      : s,
+  ),
+});
+
+describe.each(engines())('flows over HTTP on %s', (engine) => {
+  let t: TestApp;
+  let tree: Awaited<ReturnType<typeof seedTree>>;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+    tree = await seedTree(t);
+    await seedBuiltinFlows(t.db, t.services.actions);
+  });
+  afterAll(() => t.close());
+
+  it('a compound inherits the built-in flow, words its own draft, publishes it; its sibling keeps the default', async () => {
+    const inherited = await t.call({ method: 'GET', url: `/api/v1/flows/complaint?orgId=${tree.compoundA}` });
+    expect(inherited.body).toMatchObject({ status: 'inherited', inheritedFrom: null, version: 1 });
+    const put = await t.call({
+      method: 'PUT',
+      url: `/api/v1/flows/complaint?orgId=${tree.compoundA}`,
+      body: reworded(),
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.status).toBe('draft');
+    const pub = await t.call({
+      method: 'POST',
+      url: `/api/v1/flows/complaint/publish?orgId=${tree.compoundA}`,
+    });
+    expect(pub.status).toBe(201);
+    expect(pub.body.version).toBe(1);
+    const mine = await t.call({ method: 'GET', url: `/api/v1/flows?orgId=${tree.compoundA}` });
+    expect(mine.body.items.find((f: { key: string }) => f.key === 'complaint')).toMatchObject({
+      orgId: tree.compoundA,
+    });
+    const sibling = await t.call({ method: 'GET', url: `/api/v1/flows?orgId=${tree.compoundB}` });
+    expect(sibling.body.items.find((f: { key: string }) => f.key === 'complaint')).toMatchObject({
+      orgId: null,
+      builtin: true,
+    });
+    const versions = await t.call({
+      method: 'GET',
+      url: `/api/v1/flows/complaint/versions?orgId=${tree.compoundA}`,
+    });
+    expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([1]);
+  });
+
+  it('a bad flow gets 422 listing every problem by step and field, and nothing is saved', async () => {
+    const bad = structuredClone(complaintFlow) as unknown as { steps: Record<string, unknown>[] };
+    bad.steps[1]!.next = 'nowhere';
+    bad.steps[7]!.action = 'launch_rocket';
+    (bad.steps[0]!.prompt as Record<string, string>).en = undefined as unknown as string;
+    bad.steps.push({ id: 'island', type: 'message', text: { 'zh-CN': '孤岛', en: 'island' }, next: 'loop' });
+    bad.steps.push({ id: 'loop', type: 'message', text: { 'zh-CN': '循环', en: 'loop' }, next: 'island' });
+    const r = await t.call({
+      method: 'PUT',
+      url: `/api/v1/flows/complaint?orgId=${tree.compoundB}`,
+      body: bad,
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('invalid_flow');
+    const fields = r.body.error.details.map((d: { field: string }) => d.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'steps.description.next',
+        'steps.file.action',
+        'steps.category.prompt',
+        'steps.island.id',
+        'steps.island.next',
+      ]),
+    );
+    const after = await t.call({ method: 'GET', url: `/api/v1/flows/complaint?orgId=${tree.compoundB}` });
+    expect(after.body.status).toBe('inherited');
+  });
+
+  it('simulates answers with actions dry-run: the bot’s messages, nothing written', async () => {
+    const r = await t.call({
+      method: 'POST',
+      url: `/api/v1/flows/complaint/simulate?orgId=${tree.compoundB}`,
+      body: { answers: ['电梯', '3号电梯停在5楼不动了', '跳过', '跳过', '否', '是'] },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('completed');
+    expect(r.body.messages.at(-1).text).toBe('已受理！您的报事编号是 20260101-0000。处理进展会及时通知您。');
+    const { rows } = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM linli.complaints');
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it('only a superuser edits the global flows; a viewer never writes', async () => {
+    const admin = await tokenFor(t, tree.compoundB, 'admin');
+    const viewer = await tokenFor(t, tree.compoundB, 'viewer');
+    const global = await t.call({
+      method: 'PUT',
+      url: '/api/v1/flows/complaint',
+      token: admin,
+      body: reworded(),
+    });
+    expect(global.status).toBe(200); // a scoped token's draft lands at its own org
+    expect(global.body.orgId).toBe(tree.compoundB);
+    expect(
+      (
+        await t.call({
+          method: 'PUT',
+          url: `/api/v1/flows/complaint?orgId=${tree.compoundB}`,
+          token: viewer,
+          body: reworded(),
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await t.call({
+          method: 'PUT',
+          url: `/api/v1/flows/complaint?orgId=${tree.compoundA}`,
+          token: admin,
+          body: reworded(),
+        })
+      ).status,
+    ).toBe(404);
+  });
+});
