@@ -52,10 +52,8 @@ export class InboundDispatcher {
       this.deps.logger.debug({ channel: m.channel, messageId: m.messageId }, 'edited message ignored');
       return;
     }
-    const reply = (
-      text: string,
-      opts: { key?: string; choices?: { label: string; payload: string }[]; orgId?: number } = {},
-    ) => this.reply(m, text, opts);
+    const reply = (text: string, opts: ReplyOptions & { orgId?: number; personId?: number } = {}) =>
+      this.reply(m, text, opts);
 
     if (m.command?.name === 'bind') return this.bind(m, m.command.args.trim());
     const typed = BIND_TEXT.exec(m.text?.trim() ?? '');
@@ -85,7 +83,8 @@ export class InboundDispatcher {
       message: m,
       chat,
       person,
-      reply: (text, opts) => reply(text, { ...opts, orgId: chat?.orgId }),
+      reply: (text, opts) =>
+        reply(text, { ...opts, orgId: chat?.orgId ?? person?.orgId ?? undefined, personId: person?.id }),
     });
   }
 
@@ -137,12 +136,13 @@ export class InboundDispatcher {
   private async reply(
     m: InboundMessage,
     text: string,
-    opts: ReplyOptions & { orgId?: number },
+    opts: ReplyOptions & { orgId?: number; personId?: number },
   ): Promise<void> {
     await this.deps.outbox.enqueue({
       channel: m.channel,
       idempotencyKey: `reply-${m.channel}-${m.chat.externalId}-${m.updateId}-${opts.key ?? 'r'}`,
       orgId: opts.orgId ?? null,
+      personId: opts.personId ?? null,
       urgent: true, // an answer to someone who just wrote is never held for quiet hours
       message: {
         chat: m.chat,

@@ -51,7 +51,8 @@ export interface InboundMessage {
   command?: { name: string; args: string };
   /** The payload of a button the sender pressed (or the choice a bare number picked on WeChat). */
   choice?: string;
-  /** The sender replied to one of the bot's messages, or @-mentioned the bot. */
+  /** Said to the bot: any message in a private chat, a reply to the bot's message, an @-mention of
+   *  the bot, a command for it, a button press or a number answering its numbered choices. */
   addressedToBot: boolean;
   media: MediaRef[];
   /** `/start <payload>` deep link (Telegram). */

@@ -16,6 +16,8 @@ export interface ActionContext {
   personId: number | null;
   orgId: number | null;
   chatId: number | null;
+  /** the platform's id of the chat the conversation runs in */
+  chatExternalId: string | null;
   channel: ChannelName | 'simulator';
   locale: Locale;
   dryRun: boolean;

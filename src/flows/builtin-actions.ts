@@ -51,6 +51,7 @@ export function builtinActions(): ActionRegistry {
           room: input.location?.room,
           photos: input.photo ? [input.photo] : [],
           channel: ctx.channel === 'simulator' ? null : ctx.channel,
+          chatExternalId: ctx.chatExternalId,
         });
         return { ok: true, output: { id: c.id, number: c.number } };
       },

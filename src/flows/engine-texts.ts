@@ -8,6 +8,7 @@ const zh = {
   tooManyAttempts: '抱歉，几次都没能识别您的回答，这次先到这里。需要时请重新发起。',
   needPerson: '请先在小区居民群里发一句话，或联系网格员登记后再试。',
   failed: '抱歉，系统出了点问题，这次没能办成，请稍后再试。',
+  staleButton: '这个按钮已失效，或不是发给您的。',
   reasons: {
     needText: '请用文字回答。',
     tooShort: (n: number) => `内容太短，至少要 ${n} 个字。`,
@@ -42,6 +43,7 @@ const en: EngineTexts = {
   needPerson:
     'Please say something in your compound’s residents’ group first, or ask your grid worker to register you.',
   failed: 'Sorry, something went wrong on our side. Please try again later.',
+  staleButton: 'That button has expired, or was not meant for you.',
   reasons: {
     needText: 'Please answer in text.',
     tooShort: (n) => `Too short: at least ${n} characters.`,

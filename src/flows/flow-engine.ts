@@ -29,6 +29,8 @@ import { answer, enter, type MachineEnv, type Reply, type RunState } from './mac
  *   sweep catches any whose job was lost.
  */
 const CANCEL = /^(\/cancel|取消|cancel)$/i;
+/** A prompt's option payload carries its conversation and step: `opt:<id>.<seq>:<value>`. */
+const BOUND_OPTION = /^opt:(\d+)\.(\d+):(.+)$/;
 
 interface ConversationRow {
   id: number;
@@ -96,15 +98,16 @@ export class FlowEngine {
           await this.finish(tx, active, 'cancelled');
           return { replies: [{ text: engineTexts(active.locale).cancelled }], after };
         }
+        const bound = m.choice ? BOUND_OPTION.exec(m.choice) : null;
+        if (bound && (!active || Number(bound[1]) !== active.id || Number(bound[2]) !== active.seq)) {
+          // a button of another person's prompt, or an old one of one's own: it answers nothing
+          return { replies: [{ text: engineTexts(active?.locale ?? locale).staleButton }], after };
+        }
         if (active) {
           const flow = (await flowById(tx, active.flow_id))!.definition;
           const env = await this.env(tx, active, after);
-          const result = await answer(
-            flow,
-            stateOf(active),
-            { text: m.text, choice: m.choice, media: m.media },
-            env,
-          );
+          const choice = bound ? `opt:${bound[3]}` : m.choice;
+          const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
           return this.persist(tx, active, flow, result.state, result.replies, after);
         }
         const found = await this.matchTrigger(ctx, tx);
@@ -208,6 +211,17 @@ export class FlowEngine {
   ): Promise<Turn> {
     const seq = row.seq + 1;
     const expiresAt = new Date(this.now().getTime() + flow.timeoutMinutes * 60_000);
+    // options answer only this conversation at this step
+    const bind = (r: Reply): Reply =>
+      r.choices
+        ? {
+            ...r,
+            choices: r.choices.map((c) => ({
+              ...c,
+              payload: c.payload.replace(/^opt:/, `opt:${row.id}.${seq}:`),
+            })),
+          }
+        : r;
     await tx.query(
       `UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
          updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
@@ -215,7 +229,7 @@ export class FlowEngine {
       [row.id, state.step, JSON.stringify(state.answers), state.attempts, state.status, seq, expiresAt],
     );
     return {
-      replies,
+      replies: state.status === 'active' ? replies.map(bind) : replies,
       after,
       timeout: state.status === 'active' ? { id: row.id, seq, at: expiresAt } : undefined,
     };
@@ -322,6 +336,7 @@ export class FlowEngine {
           personId: row.person_id,
           orgId: row.org_id,
           chatId: row.chat_id,
+          chatExternalId: row.chat_external_id,
           channel: row.channel,
           locale,
           dryRun: false,

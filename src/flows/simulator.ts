@@ -60,6 +60,7 @@ export async function simulate(
         personId: opts.personId ?? 0,
         orgId: opts.orgId,
         chatId: null,
+        chatExternalId: null,
         channel: 'simulator',
         locale: opts.locale,
         dryRun: true,

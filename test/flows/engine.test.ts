@@ -196,4 +196,18 @@ describe.each(engines())('flow engine on %s', (engine) => {
     const { rows } = await db.query<{ status: string }>('SELECT status FROM linli.unit_residents');
     expect(rows).toEqual([{ status: 'approved' }]);
   });
+
+  it('a button answers only the conversation and step it was sent for', async () => {
+    await say('张伟', '投诉');
+    await say('王芳', '投诉');
+    const zhangButtons = (await last('张伟')).choices as unknown as { label: string; payload: string }[];
+    const lift = zhangButtons.find((c) => c.label === '电梯')!.payload;
+    expect(lift).toMatch(/^opt:\d+\.\d+:lifts$/);
+    await say('王芳', '', { text: undefined, choice: lift }); // someone else's button
+    expect((await last('王芳')).text).toBe('这个按钮已失效，或不是发给您的。');
+    await say('张伟', '', { text: undefined, choice: lift });
+    expect((await last('张伟')).text).toMatch(/请简单说一下/);
+    await say('张伟', '', { text: undefined, choice: lift }); // pressed again: stale now
+    expect((await last('张伟')).text).toBe('这个按钮已失效，或不是发给您的。');
+  });
 });

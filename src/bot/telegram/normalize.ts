@@ -21,7 +21,8 @@ export function normalizeUpdate(update: Update, bot: UserFromGetMe, receivedAt: 
   if (!msg.from) return drop('no sender');
   if (msg.from.is_bot) return drop('sent by a bot');
 
-  let addressedToBot = msg.reply_to_message?.from?.id === bot.id;
+  // everything in a private chat is said to the bot (the port's contract, same on WeChat)
+  let addressedToBot = msg.chat.type === 'private' || msg.reply_to_message?.from?.id === bot.id;
   let text = msg.text ?? msg.caption;
   if (text !== undefined) {
     const stripped = stripLeadingMention(text, bot.username);

@@ -101,7 +101,11 @@ export async function toInbound(msg: Message, deps: TranslateDeps): Promise<Inbo
   const command = parseCommand(text);
   if (command) inbound.command = command;
   const choice = await pickChoice(chat.externalId, sender.externalId, text, deps);
-  if (choice !== undefined) inbound.choice = choice;
+  if (choice !== undefined) {
+    inbound.choice = choice;
+    // a number answering the bot's own numbered choices is said to the bot, like a button press
+    inbound.addressedToBot = true;
+  }
   return inbound;
 }
 

@@ -34,7 +34,7 @@ describe('telegram webhook', () => {
         sender: { externalId: '42', displayName: 'Ann Lee', isBot: false },
         messageId: '1',
         text: 'hello',
-        addressedToBot: false,
+        addressedToBot: true, // a private chat is all said to the bot
         media: [],
         receivedAt: expect.any(Date),
       },

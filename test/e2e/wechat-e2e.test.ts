@@ -1,0 +1,209 @@
+/**
+ * WeChat end to end, without Telegram: a real Wechaty on the mock puppet (test/fakes/wechat/harness.ts)
+ * → WechatAdapter (DB-backed choice memory) → InboundDispatcher → Outbox → BullMQ on the migrated
+ * PGlite database → outbound worker → WechatAdapter.send → the mock room.
+ *
+ * The mock puppet does not echo what the bot sends; real puppets do (the account's own messages arrive
+ * as `message` events). `echoBotMessages` adds that echo, so "the bot's replies never loop back" is
+ * tested against messages that really reach wechaty.
+ */
+import type { EventEmitter } from 'node:events';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
+import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
+import { Outbox } from '../../src/bot/outbound/outbox.js';
+import type { PacingLimits } from '../../src/bot/outbound/pacing.js';
+import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
+import type { InboundMessage } from '../../src/bot/port.js';
+import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
+import type { Db } from '../../src/db/db.js';
+import { findPersonByIdentity } from '../../src/domain/people/people-repository.js';
+import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
+import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
+import { createServices, type Services } from '../../src/services.js';
+import { type MessageMock, startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
+import { openTestDb } from '../support/db.js';
+
+const FAST: PacingLimits = {
+  telegram: { globalPerSecond: 1_000_000, groupPerMinute: 1_000_000, privatePerSecond: 1_000_000 },
+  wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
+};
+const BOT = '邻里助手';
+const COMPOUND = '阳光小区';
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Makes every message the bot sends come back to wechaty as a `message` event, as real puppets do.
+ * Returns the ids echoed (after wechaty emitted them) and a function to stop echoing.
+ */
+function echoBotMessages(h: WechatMock): { echoed: string[]; stop: () => void } {
+  const echoed: string[] = [];
+  const pending = new Set<string>();
+  const onMockMessage = (msg: MessageMock): void => {
+    if (msg.payload.talkerId !== h.bot.id) return; // the bot is also the listener of private messages to it
+    pending.add(msg.id);
+    setImmediate(() => h.puppet.emit('message', { messageId: msg.id }));
+  };
+  const onWechatyMessage = (msg: { id: string }): void => {
+    if (pending.delete(msg.id)) echoed.push(msg.id);
+  };
+  const bot = h.bot as unknown as EventEmitter; // typed-emitter typings do not resolve under NodeNext
+  bot.on('message', onMockMessage);
+  h.wechaty.on('message', onWechatyMessage);
+  return {
+    echoed,
+    stop: () => {
+      bot.off('message', onMockMessage);
+      h.wechaty.off('message', onWechatyMessage);
+    },
+  };
+}
+
+describe('Linli with WeChat, end to end through the Wechaty mock', () => {
+  let db: Db & { close(): Promise<void> };
+  let queues: QueueBackend;
+  let services: Services;
+  let h: WechatMock;
+  let adapter: WechatAdapter;
+  let worker: OutboundWorker;
+  let echo: { echoed: string[]; stop: () => void };
+  /** every InboundMessage the adapter handed to the dispatcher, once the dispatcher is done with it */
+  let handled: InboundMessage[];
+  let failures: unknown[];
+  let compoundId: number;
+
+  beforeEach(async () => {
+    db = await openTestDb('pglite');
+    queues = await createQueueBackend({ db });
+    services = createServices(db, {});
+    const logger = pino({ level: 'silent' });
+    const outbox = new Outbox(db, queues, null);
+    const dispatcher = new InboundDispatcher({ db, chats: services.chats, outbox, logger });
+
+    let parentId: number | undefined;
+    for (const [kind, name] of [
+      ['city', '上海市'],
+      ['district', '浦东新区'],
+      ['subdistrict', '花木街道'],
+      ['community', '和平社区'],
+      ['compound', COMPOUND],
+    ] as const) {
+      parentId = (await services.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
+    }
+    compoundId = parentId!;
+
+    h = await startWechatMock({ botName: BOT });
+    echo = echoBotMessages(h);
+    adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices: new DbChoiceMemory(db) });
+    worker = await startOutboundWorker({ db, queues, outbox, adapter, limits: FAST, logger, concurrency: 4 });
+    handled = [];
+    failures = [];
+    await adapter.start(async (m) => {
+      try {
+        await dispatcher.handle(m);
+      } catch (err) {
+        failures.push(err); // the adapter would only log it
+        throw err;
+      } finally {
+        handled.push(m);
+      }
+    });
+  });
+
+  afterEach(async () => {
+    echo?.stop();
+    await worker?.close();
+    await adapter?.stop();
+    await h?.stop();
+    await queues?.close();
+    await db?.close();
+  });
+
+  const deliveriesTo = async (chatId: string) =>
+    (
+      await db.query<{ status: string; text: string }>(
+        `SELECT status, message->>'text' AS text FROM linli.deliveries
+         WHERE channel = 'wechat' AND chat_external_id = $1 ORDER BY id`,
+        [chatId],
+      )
+    ).rows;
+
+  it('a room binds itself with a code; the next writer becomes a resident; the replies never loop back', async () => {
+    const { code } = await services.chats.createBindCode(SYSTEM_ACTOR, compoundId, {
+      purpose: 'residents',
+      ttlMinutes: 60,
+    });
+    const zhang = await h.createResident('张伟');
+    const wang = await h.createResident('王芳');
+    const room = await h.createRoom('阳光业主群', [zhang, wang]);
+
+    await h.say(zhang, `绑定 ${code}`, room);
+    const confirm = await h.waitForSent((m) => m.roomId === room.id, 15_000);
+    expect(confirm.text).toContain(`绑定成功：本群现为「${COMPOUND}」的居民群。`);
+    expect(confirm.text.startsWith('@张伟')).toBe(true);
+    expect(confirm.mentionIds).toEqual([zhang.id]);
+    expect(await services.chats.find('wechat', room.id)).toMatchObject({
+      orgId: compoundId,
+      purpose: 'residents',
+      title: '阳光业主群',
+      boundVia: 'code',
+    });
+
+    await h.say(wang, '大家好，我是 3 号楼的', room);
+    await until(() => handled.length === 2, 'the second message to be handled');
+    const person = await findPersonByIdentity(db, 'wechat', wang.id);
+    expect(person).toMatchObject({ name: '王芳', orgId: compoundId });
+    const full = await services.people.get(SYSTEM_ACTOR.principal, person!.id);
+    expect(full.identities).toEqual([
+      expect.objectContaining({ channel: 'wechat', externalId: wang.id, displayName: '王芳' }),
+    ]);
+    expect(full.roles).toEqual([expect.objectContaining({ orgId: compoundId, role: 'resident' })]);
+
+    // the confirmation came back to wechaty as the bot's own message, and went nowhere
+    await until(() => echo.echoed.includes(confirm.id), 'the echo of the confirmation');
+    await until(async () => (await deliveriesTo(room.id)).every((d) => d.status === 'sent'), 'the outbox');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(handled.map((m) => m.sender.externalId)).toEqual([zhang.id, wang.id]);
+    expect(await deliveriesTo(room.id)).toEqual([
+      { status: 'sent', text: expect.stringContaining('绑定成功') },
+    ]);
+    expect(h.sent.filter((m) => m.roomId === room.id)).toHaveLength(1);
+    expect(failures).toEqual([]);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('an unbound room gets exactly one explanation for several messages', async () => {
+    const li = await h.createResident('李雷');
+    const room = await h.createRoom('未绑定的群', [li]);
+    for (const text of ['电梯坏了', '有人管吗', '？']) await h.say(li, text, room);
+
+    const explain = await h.waitForSent((m) => m.roomId === room.id, 15_000);
+    expect(explain.text).toContain('本群还没有绑定小区');
+    expect(explain.mentionIds).toEqual([li.id]);
+    await until(() => handled.length === 3, 'all three messages to be handled');
+    await until(async () => (await deliveriesTo(room.id)).every((d) => d.status === 'sent'), 'the outbox');
+    await until(() => echo.echoed.includes(explain.id), 'the echo of the explanation');
+    await new Promise((r) => setTimeout(r, 200));
+
+    expect(await deliveriesTo(room.id)).toEqual([
+      { status: 'sent', text: expect.stringContaining('本群还没有绑定小区') },
+    ]);
+    expect(h.sent.filter((m) => m.roomId === room.id)).toHaveLength(1);
+    expect(handled).toHaveLength(3); // the echoed explanation never reached the dispatcher
+    expect(await services.chats.find('wechat', room.id)).toBeNull();
+    expect(await findPersonByIdentity(db, 'wechat', li.id)).toBeNull();
+    expect(failures).toEqual([]);
+  });
+});
