@@ -3,13 +3,12 @@ import type { InboundContext } from '../bot/inbound-dispatcher.js';
 import type { Outbox } from '../bot/outbound/outbox.js';
 import type { ChannelName, InboundMessage } from '../bot/port.js';
 import type { Db, Queryable } from '../db/db.js';
-import { categoriesFor } from '../domain/complaints/categories.js';
-import { compoundHasUnits, compoundOf, findUnit } from '../domain/complaints/complaint-repository.js';
 import { isUniqueViolation } from '../domain/errors.js';
 import { findOrg } from '../domain/orgs/org-repository.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { jobId, QueueName } from '../queue/names.js';
 import type { ActionRegistry } from './actions.js';
+import { compoundLookups } from './compound-lookups.js';
 import { engineTexts } from './engine-texts.js';
 import { effectiveFlows, flowById, type StoredFlow } from './flow-repository.js';
 import type { FlowDefinition, Locale, Trigger } from './flow-schema.js';
@@ -343,16 +342,7 @@ export class FlowEngine {
           afterCommit: (fn) => after.push(fn),
         });
       },
-      dynamicOptions: async () => {
-        const compound = await compoundOf(tx, row.org_id);
-        const categories = await categoriesFor(tx, compound?.id ?? row.org_id);
-        return categories.map((c) => ({ value: c.code, label: locale === 'en' ? c.en : c.zh }));
-      },
-      checkLocation: async (loc) => {
-        const compound = await compoundOf(tx, row.org_id);
-        if (!compound || !(await compoundHasUnits(tx, compound.id))) return null;
-        return (await findUnit(tx, compound.id, loc)) ? null : engineTexts(locale).reasons.unknownLocation;
-      },
+      ...compoundLookups(tx, row.org_id, locale),
     };
   }
 }

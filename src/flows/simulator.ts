@@ -1,7 +1,6 @@
 import type { Queryable } from '../db/db.js';
-import { categoriesFor } from '../domain/complaints/categories.js';
-import { compoundHasUnits, compoundOf, findUnit } from '../domain/complaints/complaint-repository.js';
 import type { ActionRegistry } from './actions.js';
+import { compoundLookups } from './compound-lookups.js';
 import { engineTexts } from './engine-texts.js';
 import type { FlowDefinition, Locale } from './flow-schema.js';
 import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';
@@ -67,16 +66,7 @@ export async function simulate(
         afterCommit: () => {},
       });
     },
-    dynamicOptions: async () => {
-      const compound = await compoundOf(q, opts.orgId);
-      const categories = await categoriesFor(q, compound?.id ?? opts.orgId);
-      return categories.map((c) => ({ value: c.code, label: opts.locale === 'en' ? c.en : c.zh }));
-    },
-    checkLocation: async (loc) => {
-      const compound = await compoundOf(q, opts.orgId);
-      if (!compound || !(await compoundHasUnits(q, compound.id))) return null;
-      return (await findUnit(q, compound.id, loc)) ? null : engineTexts(opts.locale).reasons.unknownLocation;
-    },
+    ...compoundLookups(q, opts.orgId, opts.locale),
   };
   let result = await enter(flow, { step: flow.start, answers: {}, attempts: 0, status: 'active' }, env);
   say(result.replies);

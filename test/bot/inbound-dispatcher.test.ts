@@ -9,6 +9,7 @@ import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.j
 import { createServices, type Services } from '../../src/services.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
+import { seedCompoundChain } from '../support/org-chain.js';
 
 let seq = 0;
 const msg = (over: Partial<InboundMessage> & { text?: string }): InboundMessage => ({
@@ -41,20 +42,7 @@ describe.each(engines())('inbound dispatcher on %s', (engine) => {
     db = await openTestDb(engine);
     queues = await createQueueBackend({ db });
     s = createServices(db, {});
-    const mk = async (
-      kind: 'city' | 'district' | 'subdistrict' | 'community' | 'compound',
-      name: string,
-      parentId?: number,
-    ) => (await s.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
-    compound = await mk(
-      'compound',
-      '阳光小区',
-      await mk(
-        'community',
-        '和平社区',
-        await mk('subdistrict', '街道', await mk('district', '区', await mk('city', '市'))),
-      ),
-    );
+    compound = (await seedCompoundChain(s)).compound;
     seen.length = 0;
     dispatcher = new InboundDispatcher({
       db,

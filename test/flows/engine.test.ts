@@ -12,6 +12,7 @@ import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.j
 import { createServices, type Services } from '../../src/services.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
+import { seedCompoundChain } from '../support/org-chain.js';
 
 const ROOM = { externalId: 'room-1@chatroom', kind: 'group' as const, title: '阳光业主群' };
 let seq = 0;
@@ -72,20 +73,7 @@ describe.each(engines())('flow engine on %s', (engine) => {
     db = await openTestDb(engine);
     queues = await createQueueBackend({ db });
     s = createServices(db, {});
-    const mk = async (
-      kind: 'city' | 'district' | 'subdistrict' | 'community' | 'compound',
-      name: string,
-      parentId?: number,
-    ) => (await s.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
-    compound = await mk(
-      'compound',
-      '阳光小区',
-      await mk(
-        'community',
-        '和平社区',
-        await mk('subdistrict', '街道', await mk('district', '区', await mk('city', '市'))),
-      ),
-    );
+    compound = (await seedCompoundChain(s)).compound;
     await s.units.importUnits(SYSTEM_ACTOR, compound, [
       { building: '3栋', unit: '2单元', room: '501', area: '90', owners: [] },
     ]);
