@@ -15,6 +15,7 @@ import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
 import { buildApp } from './http/app.js';
 import { createQueueBackend, type QueueBackend } from './queue/backend.js';
+import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
 import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
 import { createServices, type Services } from './services.js';
@@ -46,7 +47,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     queues = await createQueueBackend({ db, redisUrl: config.redisUrl });
-    const services = createServices(db, { adminToken: config.adminToken });
+    const services = createServices(db, { adminToken: config.adminToken, queues });
     const adminTokenFile = await bootstrapAdminToken(config, services, logger);
     if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
       logger.info('seeded the demo city (示范市)');
@@ -58,6 +59,10 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
     const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
     const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
+    const deadlines =
+      config.role === 'all' || config.role === 'worker'
+        ? await startDeadlineWorker(queues, services.complaints, logger)
+        : null;
     const flowTimeouts =
       config.role === 'all' || config.role === 'worker'
         ? await startFlowTimeoutWorker(queues, engine, logger)
@@ -103,6 +108,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           await startedApp?.close();
           await startedChannels.close();
           await flowTimeouts?.close();
+          await deadlines?.close();
           await started.close();
           await db.close();
         })();

@@ -3,6 +3,8 @@ import { DeliveryService } from './bot/outbound/delivery-service.js';
 import type { Db } from './db/db.js';
 import { AuditService } from './domain/audit/audit-service.js';
 import { ChatService } from './domain/chats/chat-service.js';
+import { ComplaintService } from './domain/complaints/complaint-service.js';
+import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
@@ -10,6 +12,7 @@ import { UnitService } from './domain/units/unit-service.js';
 import type { ActionRegistry } from './flows/actions.js';
 import { builtinActions } from './flows/builtin-actions.js';
 import { FlowService } from './flows/flow-service.js';
+import type { QueueBackend } from './queue/backend.js';
 
 /** The domain services, built once per process over one database. */
 export interface Services {
@@ -23,13 +26,17 @@ export interface Services {
   channelState: ChannelState;
   actions: ActionRegistry;
   flows: FlowService;
+  complaints: ComplaintService;
+  policies: PolicyService;
 }
 
-export function createServices(db: Db, opts: { adminToken?: string }): Services {
+export function createServices(db: Db, opts: { adminToken?: string; queues?: QueueBackend }): Services {
   const actions = builtinActions();
   return {
     actions,
     flows: new FlowService(db, actions),
+    complaints: new ComplaintService(db, opts.queues ?? null),
+    policies: new PolicyService(db),
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),

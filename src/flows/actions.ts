@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ChannelName } from '../bot/port.js';
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
+import type { QueueBackend } from '../queue/backend.js';
 import type { Locale, Text } from './flow-schema.js';
 
 /**
@@ -13,6 +14,9 @@ import type { Locale, Text } from './flow-schema.js';
  */
 export interface ActionContext {
   tx: Queryable;
+  /** the database outside the transaction and the queues, for work after COMMIT */
+  db: Db;
+  queues: QueueBackend | null;
   personId: number | null;
   orgId: number | null;
   chatId: number | null;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { categoriesFor } from '../domain/complaints/categories.js';
 import { compoundOf, findUnit, insertComplaint } from '../domain/complaints/complaint-repository.js';
+import { ComplaintService } from '../domain/complaints/complaint-service.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { ActionRegistry } from './actions.js';
 
@@ -53,6 +54,9 @@ export function builtinActions(): ActionRegistry {
           channel: ctx.channel === 'simulator' ? null : ctx.channel,
           chatExternalId: ctx.chatExternalId,
         });
+        const complaints = new ComplaintService(ctx.db, ctx.queues);
+        const filed = await complaints.startDeadlines(ctx.tx, c.id);
+        ctx.afterCommit(() => complaints.scheduleDeadlines(filed));
         return { ok: true, output: { id: c.id, number: c.number } };
       },
     })

@@ -332,6 +332,8 @@ export class FlowEngine {
         }
         return action.run(parsed.data, {
           tx,
+          db: this.deps.db,
+          queues: this.deps.queues,
           personId: row.person_id,
           orgId: row.org_id,
           chatId: row.chat_id,

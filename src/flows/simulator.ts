@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import type { ActionRegistry } from './actions.js';
 import { compoundLookups } from './compound-lookups.js';
 import { engineTexts } from './engine-texts.js';
@@ -56,6 +56,8 @@ export async function simulate(
       }
       return action.run(parsed.data, {
         tx: q,
+        db: q as Db,
+        queues: null,
         personId: opts.personId ?? 0,
         orgId: opts.orgId,
         chatId: null,

@@ -10,6 +10,7 @@ import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
+import { complaintRoutes } from './routes/complaints.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -87,6 +88,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(chatRoutes(opts.services));
       await api.register(deliveryRoutes(opts.services));
       await api.register(flowRoutes(opts.services.flows));
+      await api.register(complaintRoutes(opts.services));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },

@@ -1,5 +1,6 @@
--- Complaints (报事/投诉) as filed through the complaint flow; the closed loop, deadlines and
--- escalation extend this table in later migrations.
+-- Complaints (报事/投诉): filed through the complaint flow (or the API), handled in a closed
+-- loop at a level of the escalation chain, with the deadlines of that level on the row (the
+-- source of truth: delayed jobs only wake the worker that re-reads it).
 
 CREATE TABLE linli.complaints (
   id                bigserial PRIMARY KEY,
@@ -15,7 +16,23 @@ CREATE TABLE linli.complaints (
   unit_no           text,
   room              text,
   photos            jsonb NOT NULL DEFAULT '[]'::jsonb,
-  status            text NOT NULL DEFAULT 'submitted',
+  status            text NOT NULL DEFAULT 'submitted' CHECK (status IN
+                      ('submitted', 'accepted', 'in_progress', 'resolved', 'closed', 'rejected', 'reopened', 'withdrawn')),
+  level             text NOT NULL DEFAULT 'compound'
+                      CHECK (level IN ('compound', 'community', 'subdistrict', 'district', 'city')),
+  ack_due_at        timestamptz,
+  resolve_due_at    timestamptz,
+  acknowledged_at   timestamptz,
+  resolved_at       timestamptz,
+  closed_at         timestamptz,
+  -- at the city level a breached deadline cannot escalate further: the complaint stays overdue
+  overdue           boolean NOT NULL DEFAULT false,
+  assignee_id       bigint REFERENCES linli.people (id),
+  reopen_count      integer NOT NULL DEFAULT 0,
+  escalations       integer NOT NULL DEFAULT 0,
+  rating            text CHECK (rating IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
+  rating_comment    text,
+  rated_at          timestamptz,
   channel           text,
   chat_external_id  text,
   version           integer NOT NULL DEFAULT 0,
@@ -23,6 +40,16 @@ CREATE TABLE linli.complaints (
   updated_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX complaints_org ON linli.complaints (org_id, id);
+CREATE INDEX complaints_level_org ON linli.complaints (level_org_id, id);
+CREATE INDEX complaints_open_deadlines ON linli.complaints (ack_due_at, resolve_due_at)
+  WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened');
+
+-- per org: {"calendar": "natural" | "workdays", "levels": {"compound": {"*": {"ack", "resolve"}, …}, …}}
+CREATE TABLE linli.escalation_policies (
+  org_id      bigint PRIMARY KEY REFERENCES linli.orgs (id),
+  policy      jsonb NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
 CREATE SEQUENCE linli.complaint_number_seq;
 
 CREATE TABLE linli.complaint_events (
@@ -32,6 +59,7 @@ CREATE TABLE linli.complaint_events (
   actor_person_id bigint REFERENCES linli.people (id),
   actor_label     text,
   type            text NOT NULL,
+  actor_token_id  bigint REFERENCES linli.api_tokens (id),
   from_status     text,
   to_status       text,
   level_org_id    bigint REFERENCES linli.orgs (id),

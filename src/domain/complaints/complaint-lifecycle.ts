@@ -1,0 +1,89 @@
+/**
+ * The closed loop of a complaint as a state machine: which action may move which status where.
+ *
+ *   submitted → accepted → in_progress → resolved → closed
+ *   rejected (with a reason; the reporter may appeal: back to submitted one level up)
+ *   reopened (the resident was not satisfied; accepted again at the same level)
+ *   withdrawn (by the reporter, while not final)
+ *
+ * `escalate` is the system's: a breached deadline moves an open complaint one level up, status
+ * unchanged. `assign` and `note` change no status. `closed` and `withdrawn` are final.
+ */
+export const STATUSES = [
+  'submitted',
+  'accepted',
+  'in_progress',
+  'resolved',
+  'closed',
+  'rejected',
+  'reopened',
+  'withdrawn',
+] as const;
+export type ComplaintStatus = (typeof STATUSES)[number];
+
+export const LEVELS = ['compound', 'community', 'subdistrict', 'district', 'city'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const ACTIONS = [
+  'accept',
+  'start',
+  'resolve',
+  'reject',
+  'appeal',
+  'reopen',
+  'close',
+  'withdraw',
+  'assign',
+  'note',
+  'escalate',
+] as const;
+export type ComplaintAction = (typeof ACTIONS)[number];
+
+const OPEN: ComplaintStatus[] = ['submitted', 'accepted', 'in_progress', 'reopened'];
+const NOT_FINAL: ComplaintStatus[] = [...OPEN, 'resolved', 'rejected'];
+
+export const TRANSITIONS: Record<ComplaintAction, { from: ComplaintStatus[]; to: ComplaintStatus | null }> = {
+  accept: { from: ['submitted', 'reopened'], to: 'accepted' },
+  start: { from: ['accepted'], to: 'in_progress' },
+  resolve: { from: ['accepted', 'in_progress'], to: 'resolved' },
+  reject: { from: OPEN, to: 'rejected' },
+  appeal: { from: ['rejected'], to: 'submitted' },
+  reopen: { from: ['resolved'], to: 'reopened' },
+  close: { from: ['resolved', 'rejected'], to: 'closed' },
+  withdraw: { from: [...OPEN, 'rejected'], to: 'withdrawn' },
+  assign: { from: NOT_FINAL, to: null },
+  note: { from: NOT_FINAL, to: null },
+  escalate: { from: OPEN, to: null },
+};
+
+export function isOpen(status: ComplaintStatus): boolean {
+  return OPEN.includes(status);
+}
+
+/** The status after `action`, or null when the action is not allowed from `status`. */
+export function nextStatus(status: ComplaintStatus, action: ComplaintAction): ComplaintStatus | null {
+  const t = TRANSITIONS[action];
+  if (!t.from.includes(status)) return null;
+  return t.to ?? status;
+}
+
+/** Which deadline runs in a status: waiting to be acknowledged, or to be resolved. */
+export function stageOf(status: ComplaintStatus): 'ack' | 'resolve' | null {
+  if (status === 'submitted' || status === 'reopened') return 'ack';
+  if (status === 'accepted' || status === 'in_progress') return 'resolve';
+  return null;
+}
+
+export function levelAbove(level: Level): Level | null {
+  const i = LEVELS.indexOf(level);
+  return i < LEVELS.length - 1 ? LEVELS[i + 1]! : null;
+}
+
+/** The org kind that handles a level (the chain's org of that kind above the compound). */
+export const LEVEL_KIND: Record<Level, 'compound' | 'community' | 'subdistrict' | 'district' | 'city'> = {
+  compound: 'compound',
+  community: 'community',
+  subdistrict: 'subdistrict',
+  district: 'district',
+  city: 'city',
+};

@@ -1,0 +1,491 @@
+import type { Db, Queryable } from '../../db/db.js';
+import type { QueueBackend } from '../../queue/backend.js';
+import { jobId, QueueName } from '../../queue/names.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { decodeCursor, page } from '../pagination.js';
+import { type Actor, assertCanSee, assertWriter, type Principal, scopeOrgId } from '../principal.js';
+import {
+  type ComplaintAction,
+  type ComplaintStatus,
+  isOpen,
+  LEVELS,
+  type Level,
+  levelAbove,
+  nextStatus,
+  stageOf,
+} from './complaint-lifecycle.js';
+import { deadlinesFrom, policiesFor, policySetting } from './escalation-policy.js';
+
+/**
+ * The closed loop: transitions with optimistic concurrency (two handlers accepting at once: one
+ * wins, the other gets 409), a timeline event for every change, and the deadlines of the current
+ * level on the row, written in the same transaction. After COMMIT a delayed job per running
+ * deadline is added (`complaint-<id>-v<version>-<stage>`); the worker and the reconciler act only
+ * through `escalateIfDue`, which re-reads the row and does nothing unless it still matches.
+ */
+export interface ComplaintRow {
+  id: number;
+  number: string;
+  org_id: number;
+  level_org_id: number;
+  level: Level;
+  reporter_id: number | null;
+  anonymous: boolean;
+  category: string;
+  description: string;
+  building: string | null;
+  unit_no: string | null;
+  room: string | null;
+  photos: string[];
+  status: ComplaintStatus;
+  version: number;
+  ack_due_at: Date | null;
+  resolve_due_at: Date | null;
+  acknowledged_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  overdue: boolean;
+  assignee_id: number | null;
+  reopen_count: number;
+  escalations: number;
+  rating: string | null;
+  rating_comment: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ActionBody {
+  action: Exclude<ComplaintAction, 'escalate'>;
+  note?: string;
+  assigneeId?: number;
+  photos?: string[];
+  /** the version the caller saw; a mismatch is 409 */
+  version?: number;
+}
+
+export class ComplaintService {
+  constructor(
+    private readonly db: Db,
+    private readonly queues: QueueBackend | null,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Sets the first deadlines of a complaint just filed (in the filing transaction). */
+  async startDeadlines(tx: Queryable, complaintId: number): Promise<ComplaintRow> {
+    const c = await lock(tx, complaintId);
+    const d = deadlinesFrom(await policiesFor(tx, c.org_id), c.level, c.category, this.now());
+    return update(tx, c, { ack_due_at: d.ackDueAt, resolve_due_at: d.resolveDueAt });
+  }
+
+  /** Adds the delayed jobs of a complaint's running deadlines (after COMMIT). */
+  async scheduleDeadlines(c: ComplaintRow): Promise<void> {
+    if (!this.queues || !isOpen(c.status)) return;
+    const stage = stageOf(c.status);
+    const due: [string, Date | null][] = [
+      ['ack', stage === 'ack' ? c.ack_due_at : null],
+      ['resolve', c.resolve_due_at],
+    ];
+    for (const [name, at] of due) {
+      if (!at) continue;
+      await this.queues.add(
+        QueueName.deadlines,
+        'deadline',
+        { complaintId: c.id, version: c.version, stage: name },
+        {
+          jobId: jobId('complaint', c.id, `v${c.version}`, name),
+          delay: Math.max(0, at.getTime() - this.now().getTime()),
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        },
+      );
+    }
+  }
+
+  async act(actor: Actor, id: number, body: ActionBody): Promise<ComplaintRow> {
+    const updated = await this.db.transaction(async (tx) => {
+      const c = await lock(tx, id);
+      const levelOrg = await orgPath(tx, c.level_org_id);
+      const compound = await orgPath(tx, c.org_id);
+      // the handling level's org or the compound must be inside the token's subtree
+      if (!canWrite(actor.principal, levelOrg) && !canWrite(actor.principal, compound)) {
+        if (!canSee(actor.principal, levelOrg) && !canSee(actor.principal, compound))
+          throw notFound('complaint', id);
+        assertWriter(actor.principal);
+      }
+      if (body.version !== undefined && body.version !== c.version) throw changed(c);
+      return this.transition(tx, c, body, { label: actor.principal.label, tokenId: actor.principal.tokenId });
+    });
+    await this.scheduleDeadlines(updated);
+    return updated;
+  }
+
+  /** Applies one transition to a locked row: status, deadlines, event; optimistic on version. */
+  async transition(
+    tx: Queryable,
+    c: ComplaintRow,
+    body: { action: ComplaintAction; note?: string; assigneeId?: number; photos?: string[] },
+    by: { label: string; tokenId?: number | null; personId?: number | null },
+  ): Promise<ComplaintRow> {
+    const to = nextStatus(c.status, body.action);
+    if (!to) {
+      throw new AppError(
+        409,
+        'invalid_transition',
+        `A ${c.status} complaint cannot be ${past(body.action)}`,
+        [{ field: 'action', message: `not allowed from ${c.status}` }],
+      );
+    }
+    if (body.action === 'reject' && !body.note?.trim()) {
+      throw badRequest('A rejection needs a reason', [{ field: 'note', message: 'required to reject' }]);
+    }
+    const now = this.now();
+    const set: Partial<ComplaintRow> = { status: to };
+    let type: string = body.action;
+    const chain = await policiesFor(tx, c.org_id);
+    const enterLevel = async (l: Level) => {
+      const d = deadlinesFrom(chain, l, c.category, now);
+      Object.assign(set, {
+        level: l,
+        level_org_id: await levelOrgId(tx, c.org_id, l),
+        ack_due_at: d.ackDueAt,
+        resolve_due_at: d.resolveDueAt,
+        acknowledged_at: null,
+        overdue: false,
+      });
+    };
+    switch (body.action) {
+      case 'accept':
+        set.acknowledged_at = now;
+        break;
+      case 'resolve':
+        set.resolved_at = now;
+        break;
+      case 'close':
+        set.closed_at = now;
+        break;
+      case 'assign':
+        if (!body.assigneeId)
+          throw badRequest('Assign needs assigneeId', [{ field: 'assigneeId', message: 'required' }]);
+        set.assignee_id = body.assigneeId;
+        break;
+      case 'appeal':
+        await enterLevel(levelAbove(c.level) ?? c.level);
+        break;
+      case 'reopen': {
+        set.reopen_count = c.reopen_count + 1;
+        set.resolved_at = null;
+        const above = levelAbove(c.level);
+        if (set.reopen_count > policySetting(chain, 'maxReopens') && above) {
+          await enterLevel(above);
+          set.escalations = c.escalations + 1;
+          type = 'reopened_escalated';
+        } else {
+          await enterLevel(c.level);
+        }
+        break;
+      }
+      case 'escalate': {
+        const above = levelAbove(c.level);
+        if (above) {
+          await enterLevel(above);
+          set.escalations = c.escalations + 1;
+        } else {
+          set.overdue = true;
+          type = 'overdue';
+        }
+        break;
+      }
+    }
+    const updated = await update(tx, c, set);
+    await tx.query(
+      `INSERT INTO linli.complaint_events (complaint_id, actor_person_id, actor_label, actor_token_id, type,
+         from_status, to_status, level_org_id, note, photos)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        c.id,
+        by.personId ?? null,
+        by.label,
+        by.tokenId ?? null,
+        type,
+        c.status,
+        to,
+        updated.level_org_id,
+        body.note ?? null,
+        JSON.stringify(body.photos ?? []),
+      ],
+    );
+    return updated;
+  }
+
+  /**
+   * The deadline worker's and the reconciler's one entry: escalates a complaint whose running
+   * deadline has passed, if it still is at `version` (when given). A late, duplicate or stale job
+   * does nothing.
+   */
+  async escalateIfDue(id: number, version?: number): Promise<boolean> {
+    const updated = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ComplaintRow>(
+        'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      const c = rows[0];
+      if (!c || (version !== undefined && c.version !== version) || !isOpen(c.status) || c.overdue)
+        return null;
+      const now = this.now().getTime();
+      const stage = stageOf(c.status);
+      const breached =
+        stage === 'ack' && c.ack_due_at && c.ack_due_at.getTime() <= now
+          ? { stage: 'ack', due: c.ack_due_at }
+          : c.resolve_due_at && c.resolve_due_at.getTime() <= now
+            ? { stage: 'resolve', due: c.resolve_due_at }
+            : null;
+      if (!breached) return null;
+      return this.transition(
+        tx,
+        c,
+        {
+          action: 'escalate',
+          note: `${breached.stage} deadline ${breached.due.toISOString()} passed at level ${c.level}`,
+        },
+        { label: 'system' },
+      );
+    });
+    if (!updated) return false;
+    await this.scheduleDeadlines(updated);
+    return true;
+  }
+
+  /**
+   * At start and every minute: escalates every open complaint past a running deadline, and
+   * re-adds the jobs of future deadlines that the queue lost (a Redis restart, a failover).
+   */
+  async reconcile(): Promise<{ escalated: number; rescheduled: number }> {
+    const now = this.now();
+    const { rows } = await this.db.query<ComplaintRow>(
+      `SELECT * FROM linli.complaints WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
+       ORDER BY id`,
+    );
+    let escalated = 0;
+    let rescheduled = 0;
+    for (const c of rows) {
+      const stage = stageOf(c.status);
+      const due = [stage === 'ack' ? c.ack_due_at : null, c.resolve_due_at].filter(
+        (d): d is Date => d !== null,
+      );
+      if (due.some((d) => d <= now)) {
+        if (await this.escalateIfDue(c.id)) escalated++;
+        continue;
+      }
+      if (!this.queues) continue;
+      const q = this.queues.queue(QueueName.deadlines);
+      const missing = [];
+      if (
+        stage === 'ack' &&
+        c.ack_due_at &&
+        !(await q.getJob(jobId('complaint', c.id, `v${c.version}`, 'ack')))
+      )
+        missing.push('ack');
+      if (c.resolve_due_at && !(await q.getJob(jobId('complaint', c.id, `v${c.version}`, 'resolve'))))
+        missing.push('resolve');
+      if (missing.length) {
+        await this.scheduleDeadlines(c);
+        rescheduled++;
+      }
+    }
+    return { escalated, rescheduled };
+  }
+
+  async get(p: Principal, id: number) {
+    const { rows } = await this.db.query<ComplaintRow>('SELECT * FROM linli.complaints WHERE id = $1', [id]);
+    const c = rows[0];
+    if (!c) throw notFound('complaint', id);
+    if (!(canSee(p, await orgPath(this.db, c.org_id)) || canSee(p, await orgPath(this.db, c.level_org_id)))) {
+      throw notFound('complaint', id);
+    }
+    const events = await this.db.query<{
+      id: number;
+      at: Date;
+      actor_label: string | null;
+      actor_person_id: number | null;
+      type: string;
+      from_status: string | null;
+      to_status: string | null;
+      level_org_id: number | null;
+      note: string | null;
+      photos: string[];
+    }>('SELECT * FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id', [id]);
+    return {
+      ...present(c, this.now()),
+      events: events.rows.map((e) => ({
+        id: e.id,
+        at: e.at,
+        actor: e.actor_label,
+        actorPersonId: c.anonymous && e.actor_person_id === c.reporter_id ? null : e.actor_person_id,
+        type: e.type,
+        fromStatus: e.from_status,
+        toStatus: e.to_status,
+        levelOrgId: e.level_org_id,
+        note: e.note,
+        photos: e.photos,
+      })),
+    };
+  }
+
+  async list(
+    p: Principal,
+    f: {
+      orgId?: number;
+      status?: ComplaintStatus;
+      level?: Level;
+      category?: string;
+      overdue?: boolean;
+      from?: Date;
+      to?: Date;
+      limit: number;
+      cursor?: string;
+    },
+  ) {
+    if (f.orgId !== undefined) {
+      const path = await orgPath(this.db, f.orgId);
+      assertCanSee(p, path, 'org', f.orgId);
+    }
+    const scope = f.orgId ?? scopeOrgId(p);
+    const now = this.now();
+    const { rows } = await this.db.query<ComplaintRow>(
+      `SELECT c.* FROM linli.complaints c JOIN linli.orgs o ON o.id = c.org_id JOIN linli.orgs l ON l.id = c.level_org_id
+       WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint] OR l.path @> ARRAY[$1::bigint])
+         AND ($2::text IS NULL OR c.status = $2) AND ($3::text IS NULL OR c.level = $3)
+         AND ($4::text IS NULL OR c.category = $4)
+         AND ($5::boolean IS NULL OR $5 = (c.overdue OR (c.status IN ('submitted','accepted','in_progress','reopened')
+               AND ((c.status IN ('submitted','reopened') AND c.ack_due_at <= $9) OR c.resolve_due_at <= $9))))
+         AND ($6::timestamptz IS NULL OR c.created_at >= $6) AND ($7::timestamptz IS NULL OR c.created_at < $7)
+         AND ($8::bigint IS NULL OR c.id < $8)
+       ORDER BY c.id DESC LIMIT $10`,
+      [
+        scope,
+        f.status ?? null,
+        f.level ?? null,
+        f.category ?? null,
+        f.overdue ?? null,
+        f.from ?? null,
+        f.to ?? null,
+        decodeCursor(f.cursor),
+        now,
+        f.limit + 1,
+      ],
+    );
+    return page(
+      rows.map((c) => present(c, now)),
+      f.limit,
+    );
+  }
+}
+
+function present(c: ComplaintRow, now: Date) {
+  const stage = stageOf(c.status);
+  const late =
+    c.overdue ||
+    (isOpen(c.status) &&
+      ((stage === 'ack' && !!c.ack_due_at && c.ack_due_at <= now) ||
+        (!!c.resolve_due_at && c.resolve_due_at <= now)));
+  return {
+    id: c.id,
+    number: c.number,
+    orgId: c.org_id,
+    levelOrgId: c.level_org_id,
+    level: c.level,
+    status: c.status,
+    version: c.version,
+    category: c.category,
+    description: c.description,
+    location: c.building ? { building: c.building, unit: c.unit_no, room: c.room } : null,
+    photos: c.photos,
+    anonymous: c.anonymous,
+    reporterId: c.anonymous ? null : c.reporter_id,
+    assigneeId: c.assignee_id,
+    createdAt: c.created_at,
+    ackDueAt: c.ack_due_at,
+    resolveDueAt: c.resolve_due_at,
+    acknowledgedAt: c.acknowledged_at,
+    resolvedAt: c.resolved_at,
+    closedAt: c.closed_at,
+    overdue: late,
+    escalations: c.escalations,
+    reopenCount: c.reopen_count,
+    rating: c.rating,
+  };
+}
+
+async function lock(tx: Queryable, id: number): Promise<ComplaintRow> {
+  const { rows } = await tx.query<ComplaintRow>('SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE', [
+    id,
+  ]);
+  if (!rows[0]) throw notFound('complaint', id);
+  return rows[0];
+}
+
+/** Writes `set` if the row is still at the version read; bumps the version. */
+async function update(tx: Queryable, c: ComplaintRow, set: Partial<ComplaintRow>): Promise<ComplaintRow> {
+  const keys = Object.keys(set) as (keyof ComplaintRow)[];
+  const params: unknown[] = [c.id, c.version];
+  const assignments = keys.map((k) => {
+    params.push(set[k]);
+    return `${k} = $${params.length}`;
+  });
+  const { rows } = await tx.query<ComplaintRow>(
+    `UPDATE linli.complaints SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')}
+     WHERE id = $1 AND version = $2 RETURNING *`,
+    params,
+  );
+  if (!rows[0]) throw changed(c);
+  return rows[0];
+}
+
+function changed(c: ComplaintRow): AppError {
+  return new AppError(
+    409,
+    'conflict',
+    `Complaint ${c.number} was changed by someone else; reload and try again`,
+    [{ field: 'version', message: 'stale' }],
+  );
+}
+
+async function orgPath(q: Queryable, id: number): Promise<number[]> {
+  const { rows } = await q.query<{ path: (string | number)[] }>('SELECT path FROM linli.orgs WHERE id = $1', [
+    id,
+  ]);
+  return (rows[0]?.path ?? []).map(Number);
+}
+
+/** The org handling `level` for a compound: the compound itself or its ancestor of that kind. */
+async function levelOrgId(q: Queryable, compoundId: number, level: Level): Promise<number> {
+  const { rows } = await q.query<{ id: number }>(
+    `SELECT a.id FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path) WHERE o.id = $1 AND a.kind = $2`,
+    [compoundId, level],
+  );
+  if (!rows[0]) throw new Error(`compound ${compoundId} has no ${level} above it`);
+  return rows[0].id;
+}
+
+const canSee = (p: Principal, path: number[]) => p.kind === 'superuser' || path.includes(p.orgId);
+const canWrite = (p: Principal, path: number[]) =>
+  canSee(p, path) && (p.kind === 'superuser' || p.role === 'admin');
+
+function past(action: ComplaintAction): string {
+  const words: Record<ComplaintAction, string> = {
+    accept: 'accepted',
+    start: 'started',
+    resolve: 'resolved',
+    reject: 'rejected',
+    appeal: 'appealed',
+    reopen: 'reopened',
+    close: 'closed',
+    withdraw: 'withdrawn',
+    assign: 'assigned',
+    note: 'noted',
+    escalate: 'escalated',
+  };
+  return words[action];
+}
+
+export { LEVELS };

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/db.js';
+import { insertComplaint } from '../../src/domain/complaints/complaint-repository.js';
+import { ComplaintService } from '../../src/domain/complaints/complaint-service.js';
+import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
+import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
+import { QueueName } from '../../src/queue/names.js';
+import { startDeadlineWorker } from '../../src/queue/workers/deadline.worker.js';
+import { createServices, type Services } from '../../src/services.js';
+import { openTestDb } from '../support/db.js';
+import { queueKinds, TEST_REDIS_URL } from '../support/env.js';
+import { seedCompoundChain } from '../support/org-chain.js';
+import { deleteRedisKeys } from '../support/redis.js';
+
+const SHORT = {
+  calendar: 'natural' as const,
+  levels: Object.fromEntries(
+    ['compound', 'community', 'subdistrict', 'district', 'city'].map((l) => [
+      l,
+      { '*': { ack: 'PT1S', resolve: 'PT30S' } },
+    ]),
+  ),
+};
+
+describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
+  let db: Db;
+  let queues: QueueBackend;
+  let s: Services;
+  let chain: Awaited<ReturnType<typeof seedCompoundChain>>;
+  const prefix = `linli-cp-${randomBytes(4).toString('hex')}`;
+
+  const file = async () =>
+    db.transaction(async (tx) => {
+      const c = await insertComplaint(tx, {
+        compoundId: chain.compound,
+        reporterId: null,
+        anonymous: false,
+        category: 'lifts',
+        description: '电梯停在5楼',
+        photos: [],
+      });
+      return s.complaints.startDeadlines(tx, c.id);
+    });
+  const row = async (id: number) =>
+    (
+      await db.query<{
+        level: string;
+        status: string;
+        overdue: boolean;
+        escalations: number;
+        version: number;
+      }>('SELECT level, status, overdue, escalations, version FROM linli.complaints WHERE id = $1', [id])
+    ).rows[0]!;
+
+  beforeEach(async () => {
+    db = await openTestDb('pglite');
+    queues = await createQueueBackend({
+      db,
+      redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
+      prefix,
+    });
+    s = createServices(db, { queues });
+    chain = await seedCompoundChain(s);
+  });
+  afterEach(async () => {
+    await queues.close();
+    await db.close();
+    if (kind === 'redis') await deleteRedisKeys(`${prefix}:*`);
+  });
+
+  it('escalates through every level on real BullMQ jobs, then stays overdue at the city', async () => {
+    await s.policies.put(SYSTEM_ACTOR, chain.city, SHORT);
+    const worker = await startDeadlineWorker(queues, s.complaints, pino({ level: 'silent' }), 3_600_000);
+    try {
+      const c = await file();
+      await s.complaints.scheduleDeadlines(c);
+      await expect.poll(async () => (await row(c.id)).overdue, { timeout: 20_000, interval: 200 }).toBe(true);
+      expect(await row(c.id)).toMatchObject({ level: 'city', status: 'submitted', escalations: 4 });
+      const { rows } = await db.query<{ type: string; level_org_id: number }>(
+        'SELECT type, level_org_id FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id',
+        [c.id],
+      );
+      expect(rows.map((r) => r.type)).toEqual([
+        'submitted',
+        'escalate',
+        'escalate',
+        'escalate',
+        'escalate',
+        'overdue',
+      ]);
+      expect(rows.slice(1, 5).map((r) => r.level_org_id)).toEqual([
+        chain.community,
+        chain.subdistrict,
+        chain.district,
+        chain.city,
+      ]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('loses no deadline when the queue loses every job: the reconciler escalates from the rows', async () => {
+    await s.policies.put(SYSTEM_ACTOR, chain.city, SHORT);
+    const c = await file();
+    await s.complaints.scheduleDeadlines(c);
+    await queues.queue(QueueName.deadlines).obliterate({ force: true });
+    await new Promise((r) => setTimeout(r, 1200));
+    const worker = await startDeadlineWorker(queues, s.complaints, pino({ level: 'silent' }), 3_600_000);
+    try {
+      expect((await row(c.id)).level).toBe('community');
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('two handlers accepting at once: one wins, the other is told', async () => {
+    const c = await file();
+    const results = await Promise.allSettled([
+      s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'accept', version: c.version }),
+      s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'accept', version: c.version }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(loser.reason.status).toBe(409);
+  });
+
+  it('a stale deadline job does nothing once the complaint moved on', async () => {
+    const c = await file();
+    await s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
+    expect(await s.complaints.escalateIfDue(c.id, c.version)).toBe(false);
+    expect((await row(c.id)).level).toBe('compound');
+  });
+});
+
+describe('complaint actions', () => {
+  it('reopens at the same level, escalates after too many reopenings, refuses what the loop forbids', async () => {
+    const db = await openTestDb('pglite');
+    try {
+      const s = createServices(db, {});
+      const chain = await seedCompoundChain(s);
+      await s.policies.put(SYSTEM_ACTOR, chain.compound, { calendar: 'workdays', levels: {}, maxReopens: 1 });
+      const svc = new ComplaintService(db, null);
+      const c = await db.transaction(async (tx) => {
+        const x = await insertComplaint(tx, {
+          compoundId: chain.compound,
+          reporterId: null,
+          anonymous: false,
+          category: 'noise',
+          description: '楼上装修太吵',
+          photos: [],
+        });
+        return svc.startDeadlines(tx, x.id);
+      });
+      for (const action of ['accept', 'start', 'resolve', 'reopen', 'accept', 'resolve'] as const)
+        await svc.act(SYSTEM_ACTOR, c.id, { action });
+      const again = await svc.act(SYSTEM_ACTOR, c.id, { action: 'reopen' });
+      expect(again).toMatchObject({ status: 'reopened', level: 'community', reopen_count: 2 });
+      await expect(svc.act(SYSTEM_ACTOR, c.id, { action: 'close' })).rejects.toMatchObject({
+        status: 409,
+        code: 'invalid_transition',
+      });
+      await expect(svc.act(SYSTEM_ACTOR, c.id, { action: 'reject' })).rejects.toMatchObject({ status: 400 });
+      const detail = await svc.get(SYSTEM_ACTOR.principal, c.id);
+      expect(detail.events.map((e) => e.type)).toEqual([
+        'submitted',
+        'accept',
+        'start',
+        'resolve',
+        'reopen',
+        'accept',
+        'resolve',
+        'reopened_escalated',
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertComplaint } from '../../src/domain/complaints/complaint-repository.js';
+import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
+import { engines } from '../support/env.js';
+
+describe.each(engines())('complaints over HTTP on %s', (engine) => {
+  let t: TestApp;
+  let tree: Awaited<ReturnType<typeof seedTree>>;
+  let id: number;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+    tree = await seedTree(t);
+    id = await t.db.transaction(async (tx) => {
+      const c = await insertComplaint(tx, {
+        compoundId: tree.compoundA,
+        reporterId: null,
+        anonymous: true,
+        category: 'parking',
+        description: '车位被占',
+        photos: [],
+      });
+      await t.services.complaints.startDeadlines(tx, c.id);
+      return c.id;
+    });
+  });
+  afterAll(() => t.close());
+
+  it('sets and reads an escalation policy, refusing bad durations by field', async () => {
+    const bad = await t.call({
+      method: 'PUT',
+      url: `/api/v1/orgs/${tree.city}/escalation-policy`,
+      body: { calendar: 'workdays', levels: { compound: { '*': { ack: 'P1M', resolve: 'P3D' } } } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('body.levels.compound.*.ack');
+    const good = await t.call({
+      method: 'PUT',
+      url: `/api/v1/orgs/${tree.city}/escalation-policy`,
+      body: {
+        calendar: 'workdays',
+        levels: {
+          compound: { '*': { ack: 'PT2H', resolve: 'P3D' }, repairs: { ack: 'PT1H', resolve: 'P1D' } },
+        },
+      },
+    });
+    expect(good.status).toBe(200);
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/orgs/${tree.city}/escalation-policy` })).body.calendar,
+    ).toBe('workdays');
+  });
+
+  it('lists and acts on complaints, with the timeline and 409 for a forbidden move', async () => {
+    const list = await t.call({ method: 'GET', url: `/api/v1/complaints?orgId=${tree.compoundA}` });
+    expect(list.body.items[0]).toMatchObject({
+      id,
+      status: 'submitted',
+      level: 'compound',
+      orgId: tree.compoundA,
+      levelOrgId: tree.compoundA,
+      reporterId: null,
+    });
+    expect(list.body.items[0].ackDueAt).toBeTruthy();
+    const accepted = await t.call({
+      method: 'POST',
+      url: `/api/v1/complaints/${id}/actions`,
+      body: { action: 'accept' },
+    });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.events.map((e: { type: string }) => e.type)).toEqual(['submitted', 'accept']);
+    const bad = await t.call({
+      method: 'POST',
+      url: `/api/v1/complaints/${id}/actions`,
+      body: { action: 'close' },
+    });
+    expect(bad.status).toBe(409);
+    expect(bad.body.error.code).toBe('invalid_transition');
+  });
+
+  it('another compound’s token gets 404; a viewer gets 403', async () => {
+    const otherAdmin = await tokenFor(t, tree.compoundB, 'admin');
+    expect((await t.call({ method: 'GET', url: `/api/v1/complaints/${id}`, token: otherAdmin })).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await t.call({
+          method: 'POST',
+          url: `/api/v1/complaints/${id}/actions`,
+          token: otherAdmin,
+          body: { action: 'start' },
+        })
+      ).status,
+    ).toBe(404);
+    const viewer = await tokenFor(t, tree.compoundA, 'viewer');
+    expect((await t.call({ method: 'GET', url: `/api/v1/complaints/${id}`, token: viewer })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await t.call({
+          method: 'POST',
+          url: `/api/v1/complaints/${id}/actions`,
+          token: viewer,
+          body: { action: 'start' },
+        })
+      ).status,
+    ).toBe(403);
+    const community = await tokenFor(t, tree.community, 'admin');
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/complaints?orgId=${tree.community}`, token: community }))
+        .body.items,
+    ).toHaveLength(1);
+  });
+});
