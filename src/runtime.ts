@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { openDb } from './db/connect.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { ComplaintChatActions } from './domain/complaints/complaint-chat-actions.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
 import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
@@ -47,7 +48,8 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     queues = await createQueueBackend({ db, redisUrl: config.redisUrl });
-    const services = createServices(db, { adminToken: config.adminToken, queues });
+    const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
+    const services = createServices(db, { adminToken: config.adminToken, queues, outbox });
     const adminTokenFile = await bootstrapAdminToken(config, services, logger);
     if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
       logger.info('seeded the demo city (示范市)');
@@ -57,7 +59,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     }
     const seeded = await seedBuiltinFlows(db, services.actions);
     if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
-    const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
+    const complaintButtons = new ComplaintChatActions(db, services.complaints);
     const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
     const deadlines =
       config.role === 'all' || config.role === 'worker'
@@ -72,7 +74,10 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       chats: services.chats,
       outbox,
       logger,
-      next: async (ctx) => void (await engine.handle(ctx)),
+      next: async (ctx) => {
+        if (await complaintButtons.handle(ctx)) return;
+        await engine.handle(ctx);
+      },
     });
     channels = await startChannels({ config, db, queues, services, outbox, dispatcher, logger });
     if (config.role === 'all' || config.role === 'api') {

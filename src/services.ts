@@ -1,8 +1,10 @@
 import { ChannelState } from './bot/channel-state.js';
 import { DeliveryService } from './bot/outbound/delivery-service.js';
+import type { Outbox } from './bot/outbound/outbox.js';
 import type { Db } from './db/db.js';
 import { AuditService } from './domain/audit/audit-service.js';
 import { ChatService } from './domain/chats/chat-service.js';
+import { ComplaintNotifier } from './domain/complaints/complaint-notifier.js';
 import { ComplaintService } from './domain/complaints/complaint-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
@@ -30,12 +32,21 @@ export interface Services {
   policies: PolicyService;
 }
 
-export function createServices(db: Db, opts: { adminToken?: string; queues?: QueueBackend }): Services {
-  const actions = builtinActions();
+export function createServices(
+  db: Db,
+  opts: { adminToken?: string; queues?: QueueBackend; outbox?: Outbox },
+): Services {
+  const complaints = new ComplaintService(
+    db,
+    opts.queues ?? null,
+    undefined,
+    opts.outbox ? new ComplaintNotifier(db, opts.outbox) : null,
+  );
+  const actions = builtinActions(complaints);
   return {
     actions,
     flows: new FlowService(db, actions),
-    complaints: new ComplaintService(db, opts.queues ?? null),
+    complaints,
     policies: new PolicyService(db),
     orgs: new OrgService(db),
     people: new PeopleService(db),

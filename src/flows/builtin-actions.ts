@@ -10,7 +10,7 @@ const location = z.object({ building: z.string(), unit: z.string(), room: z.stri
 /**
  * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
  */
-export function builtinActions(): ActionRegistry {
+export function builtinActions(complaints: ComplaintService | null = null): ActionRegistry {
   return new ActionRegistry()
     .register({
       name: 'create_complaint',
@@ -54,10 +54,51 @@ export function builtinActions(): ActionRegistry {
           channel: ctx.channel === 'simulator' ? null : ctx.channel,
           chatExternalId: ctx.chatExternalId,
         });
-        const complaints = new ComplaintService(ctx.db, ctx.queues);
-        const filed = await complaints.startDeadlines(ctx.tx, c.id);
-        ctx.afterCommit(() => complaints.scheduleDeadlines(filed));
+        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const filed = await service.startDeadlines(ctx.tx, c.id);
+        ctx.afterCommit(() => service.afterChange(filed));
         return { ok: true, output: { id: c.id, number: c.number } };
+      },
+    })
+    .register({
+      name: 'rate_complaint',
+      description:
+        'The reporter rates a resolved complaint: 满意/基本满意 close it, 不满意 reopens it (or escalates after too many reopenings)',
+      input: z.object({
+        complaintId: z.coerce.number().int().positive(),
+        rating: z.enum(['satisfied', 'basically_satisfied', 'dissatisfied']),
+        comment: z.string().max(500).nullable().optional(),
+      }),
+      async run(input, ctx) {
+        const { rows } = await ctx.tx.query<{
+          id: number;
+          number: string;
+          status: string;
+          reporter_id: number | null;
+        }>('SELECT id, number, status, reporter_id FROM linli.complaints WHERE id = $1 FOR UPDATE', [
+          input.complaintId,
+        ]);
+        const c = rows[0];
+        if (!c || (c.reporter_id !== ctx.personId && !ctx.dryRun)) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '只有报事人可以评价这条报事。',
+              en: 'Only the person who reported it can rate it.',
+            },
+          };
+        }
+        if (c.status !== 'resolved' && !ctx.dryRun) {
+          return {
+            ok: false,
+            message: { 'zh-CN': '这条报事现在不需要评价。', en: 'This report is not waiting for a rating.' },
+          };
+        }
+        if (ctx.dryRun) return { ok: true, output: { number: c.number } };
+        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const updated = await service.rate(ctx.tx, c.id, input.rating, input.comment ?? null, ctx.personId);
+        ctx.afterCommit(() => service.afterChange(updated));
+        return { ok: true, output: { number: c.number, status: updated.status } };
       },
     })
     .register({

@@ -85,7 +85,8 @@ const branchStep = z.strictObject({
 const inputSource = z.union([
   z.strictObject({ answer: ident }),
   z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
-  z.strictObject({ context: z.enum(['personId', 'orgId', 'chatId', 'channel', 'locale']) }),
+  // `arg`: what followed the trigger's button payload (`rate:<complaint id>` → the id)
+  z.strictObject({ context: z.enum(['personId', 'orgId', 'chatId', 'channel', 'locale', 'arg']) }),
 ]);
 const actionStep = z.strictObject({
   id: ident,

@@ -105,7 +105,7 @@ export async function enter(
         for (const [name, source] of Object.entries(step.inputs)) {
           if ('answer' in source) inputs[name] = s.answers[source.answer] ?? undefined;
           else if ('value' in source) inputs[name] = source.value;
-          else inputs[name] = env.context[source.context];
+          else inputs[name] = source.context === 'arg' ? s.answers.arg : env.context[source.context];
         }
         const result = await env.runAction(step, inputs);
         if (result.ok) {

@@ -15,6 +15,7 @@ import {
   stageOf,
 } from './complaint-lifecycle.js';
 import { deadlinesFrom, policiesFor, policySetting } from './escalation-policy.js';
+import { parseIsoDuration } from './iso-duration.js';
 
 /**
  * The closed loop: transitions with optimistic concurrency (two handlers accepting at once: one
@@ -37,6 +38,8 @@ export interface ComplaintRow {
   unit_no: string | null;
   room: string | null;
   photos: string[];
+  channel: string | null;
+  chat_external_id: string | null;
   status: ComplaintStatus;
   version: number;
   ack_due_at: Date | null;
@@ -50,6 +53,7 @@ export interface ComplaintRow {
   escalations: number;
   rating: string | null;
   rating_comment: string | null;
+  rated_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -68,7 +72,15 @@ export class ComplaintService {
     private readonly db: Db,
     private readonly queues: QueueBackend | null,
     private readonly now: () => Date = () => new Date(),
+    /** told after COMMIT of every change (reporter, handlers, residents' group) */
+    private readonly notifier: { changed(c: ComplaintRow): Promise<void> } | null = null,
   ) {}
+
+  /** After COMMIT of a change: its deadline jobs, then its notifications. */
+  async afterChange(c: ComplaintRow): Promise<void> {
+    await this.scheduleDeadlines(c);
+    await this.notifier?.changed(c);
+  }
 
   /** Sets the first deadlines of a complaint just filed (in the filing transaction). */
   async startDeadlines(tx: Queryable, complaintId: number): Promise<ComplaintRow> {
@@ -77,9 +89,31 @@ export class ComplaintService {
     return update(tx, c, { ack_due_at: d.ackDueAt, resolve_due_at: d.resolveDueAt });
   }
 
+  /** When a resolved complaint with no rating closes as unrated (the policy's ratingTimeout). */
+  async ratingDueAt(q: Queryable, c: ComplaintRow): Promise<Date | null> {
+    if (c.status !== 'resolved' || !c.resolved_at) return null;
+    const timeout = parseIsoDuration(policySetting(await policiesFor(q, c.org_id), 'ratingTimeout'));
+    return timeout.ok ? new Date(c.resolved_at.getTime() + timeout.ms) : null;
+  }
+
   /** Adds the delayed jobs of a complaint's running deadlines (after COMMIT). */
   async scheduleDeadlines(c: ComplaintRow): Promise<void> {
-    if (!this.queues || !isOpen(c.status)) return;
+    if (!this.queues) return;
+    const ratingAt = await this.ratingDueAt(this.db, c);
+    if (ratingAt) {
+      await this.queues.add(
+        QueueName.deadlines,
+        'deadline',
+        { complaintId: c.id, version: c.version, stage: 'rating' },
+        {
+          jobId: jobId('complaint', c.id, `v${c.version}`, 'rating'),
+          delay: Math.max(0, ratingAt.getTime() - this.now().getTime()),
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        },
+      );
+    }
+    if (!isOpen(c.status)) return;
     const stage = stageOf(c.status);
     const due: [string, Date | null][] = [
       ['ack', stage === 'ack' ? c.ack_due_at : null],
@@ -115,7 +149,7 @@ export class ComplaintService {
       if (body.version !== undefined && body.version !== c.version) throw changed(c);
       return this.transition(tx, c, body, { label: actor.principal.label, tokenId: actor.principal.tokenId });
     });
-    await this.scheduleDeadlines(updated);
+    await this.afterChange(updated);
     return updated;
   }
 
@@ -251,7 +285,49 @@ export class ComplaintService {
       );
     });
     if (!updated) return false;
-    await this.scheduleDeadlines(updated);
+    await this.afterChange(updated);
+    return true;
+  }
+
+  /** The reporter's rating: 满意/基本满意 close it, 不满意 reopens it (in the caller's transaction). */
+  async rate(
+    tx: Queryable,
+    id: number,
+    rating: 'satisfied' | 'basically_satisfied' | 'dissatisfied',
+    comment: string | null,
+    personId: number | null,
+  ): Promise<ComplaintRow> {
+    const c = await lock(tx, id);
+    const rated = await update(tx, c, { rating, rating_comment: comment, rated_at: this.now() });
+    return this.transition(
+      tx,
+      rated,
+      { action: rating === 'dissatisfied' ? 'reopen' : 'close', note: comment ?? undefined },
+      { label: 'reporter', personId },
+    );
+  }
+
+  /** Closes a resolved complaint nobody rated in time (counted apart as unrated). */
+  async closeUnratedIfDue(id: number, version?: number): Promise<boolean> {
+    const closed = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ComplaintRow>(
+        'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      const c = rows[0];
+      if (!c || (version !== undefined && c.version !== version) || c.status !== 'resolved' || c.rating)
+        return null;
+      const due = await this.ratingDueAt(tx, c);
+      if (!due || due > this.now()) return null;
+      return this.transition(
+        tx,
+        c,
+        { action: 'close', note: 'no rating in time: closed as unrated' },
+        { label: 'system' },
+      );
+    });
+    if (!closed) return false;
+    await this.afterChange(closed);
     return true;
   }
 
@@ -262,12 +338,28 @@ export class ComplaintService {
   async reconcile(): Promise<{ escalated: number; rescheduled: number }> {
     const now = this.now();
     const { rows } = await this.db.query<ComplaintRow>(
-      `SELECT * FROM linli.complaints WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
+      `SELECT * FROM linli.complaints
+       WHERE (status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue)
+          OR (status = 'resolved' AND rating IS NULL)
        ORDER BY id`,
     );
     let escalated = 0;
     let rescheduled = 0;
     for (const c of rows) {
+      if (c.status === 'resolved') {
+        const due = await this.ratingDueAt(this.db, c);
+        if (due && due <= now) await this.closeUnratedIfDue(c.id);
+        else if (
+          this.queues &&
+          !(await this.queues
+            .queue(QueueName.deadlines)
+            .getJob(jobId('complaint', c.id, `v${c.version}`, 'rating')))
+        ) {
+          await this.scheduleDeadlines(c);
+          rescheduled++;
+        }
+        continue;
+      }
       const stage = stageOf(c.status);
       const due = [stage === 'ack' ? c.ack_due_at : null, c.resolve_due_at].filter(
         (d): d is Date => d !== null,

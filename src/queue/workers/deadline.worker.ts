@@ -15,8 +15,12 @@ export async function startDeadlineWorker(
   logger: Logger,
   everyMs = 60_000,
 ) {
-  const worker = queues.worker<{ complaintId: number; version: number }>(QueueName.deadlines, async (job) =>
-    complaints.escalateIfDue(job.data.complaintId, job.data.version),
+  const worker = queues.worker<{ complaintId: number; version: number; stage: string }>(
+    QueueName.deadlines,
+    async (job) =>
+      job.data.stage === 'rating'
+        ? complaints.closeUnratedIfDue(job.data.complaintId, job.data.version)
+        : complaints.escalateIfDue(job.data.complaintId, job.data.version),
   );
   const reconcile = () =>
     complaints

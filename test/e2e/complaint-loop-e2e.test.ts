@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { type Linli, startLinli } from '../../src/runtime.js';
+import { type CallRecord, type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.js';
+
+const ADMIN = 'loop-admin-token-0123456789abcdef';
+const SECRET = 'loop-secret';
+const GROUP = -100555;
+const RESIDENT = { id: 5101, first_name: '赵', last_name: '敏' };
+const HANDLER = { id: 9101, first_name: '李强' };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the closed loop in chat: file, handler accepts and resolves by button, reporter rates', () => {
+  let fake: FakeTelegram;
+  let linli: Linli | null = null;
+  let dir: string;
+  afterEach(async () => {
+    await linli?.stop();
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('notifies reporter, handlers and the group; 不满意 reopens the complaint', async () => {
+    fake = await startFakeTelegram({ token: '777111:loop' });
+    dir = mkdtempSync(join(tmpdir(), 'linli-loop-'));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    linli = await startLinli(
+      loadConfig({
+        DATA_DIR: dir,
+        PORT: String(port),
+        ADMIN_TOKEN: ADMIN,
+        QUIET_HOURS: 'off',
+        TELEGRAM_BOT_TOKEN: fake.token,
+        TELEGRAM_API_ROOT: fake.url,
+        TELEGRAM_WEBHOOK_SECRET: SECRET,
+        PUBLIC_URL: base,
+        TELEGRAM_GROUP_PER_MINUTE: '1000',
+        TELEGRAM_PRIVATE_PER_SECOND: '100',
+        TELEGRAM_GLOBAL_PER_SECOND: '1000',
+      }),
+      pino({ level: 'silent' }),
+    );
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${ADMIN}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return (await r.json()) as any;
+    };
+    const sunshine = (await api('GET', '/orgs?kind=compound')).items.find(
+      (o: { name: string }) => o.name === '阳光小区',
+    );
+    // the demo's grid worker of 阳光小区 gets a Telegram identity: handler notifications reach them
+    const worker = (await api('GET', `/people?q=${encodeURIComponent('阳光网格员')}`)).items[0];
+    await api('POST', `/people/${worker.id}/identities`, {
+      channel: 'telegram',
+      externalId: String(HANDLER.id),
+    });
+    await api('POST', `/orgs/${sunshine.id}/chats`, {
+      channel: 'telegram',
+      externalChatId: String(GROUP),
+      purpose: 'residents',
+    });
+
+    const taken = new Set<CallRecord>();
+    const next = async (chatId: number, contains: string) => {
+      const call = await fake.waitForCall('sendMessage', {
+        timeoutMs: 15_000,
+        predicate: (c) =>
+          !taken.has(c) && Number(c.params.chat_id) === chatId && String(c.params.text).includes(contains),
+      });
+      taken.add(call);
+      return call;
+    };
+    const buttons = (c: CallRecord) =>
+      (
+        (c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
+          ?.inline_keyboard ?? []
+      ).flat();
+    const press = (chatId: number, from: typeof RESIDENT, call: CallRecord, label: string) => {
+      const b = buttons(call).find((x) => x.text === label);
+      expect(b, `button ${label}`).toBeDefined();
+      const messageId = (call.response as { result: { message_id: number } }).result.message_id;
+      return fake.deliverUpdateToWebhook(
+        fake.makeCallbackQueryUpdate({ chatId, from, data: b!.callback_data, messageId }),
+      );
+    };
+    const say = (text: string) =>
+      fake.deliverUpdateToWebhook(
+        fake.makeTextMessageUpdate({ chatId: GROUP, chatType: 'supergroup', from: RESIDENT, text }),
+      );
+
+    await say('报事');
+    const category = await next(GROUP, '您要反映哪一类问题');
+    await press(GROUP, RESIDENT, category, '电梯');
+    await next(GROUP, '请简单说一下');
+    for (const [answer, prompt] of [
+      ['2号电梯按钮失灵', '问题在哪儿'],
+      ['跳过', '现场照片'],
+      ['跳过', '要匿名吗'],
+      ['否', '请确认'],
+      ['是', '已受理！'],
+    ] as const) {
+      await say(answer);
+      await next(GROUP, prompt);
+    }
+
+    // the level's handler hears of it privately, with buttons; the group sees a notice without names
+    const notice = await next(HANDLER.id, '【新报事】');
+    expect(buttons(notice).map((b) => b.text)).toEqual(['受理', '已处理']);
+    const groupNotice = await next(GROUP, '【报事进展】电梯 · 公共区域 · 已提交');
+    expect(String(groupNotice.params.text)).not.toContain('赵');
+
+    await press(HANDLER.id, HANDLER, notice, '受理');
+    await next(HANDLER.id, '已受理');
+    await next(RESIDENT.id, '已受理，正在处理');
+    await press(HANDLER.id, HANDLER, notice, '受理'); // again: the loop refuses a second accept
+    await next(HANDLER.id, '状态已经变了');
+    await press(HANDLER.id, HANDLER, notice, '已处理');
+    const rate = await next(RESIDENT.id, '已处理完毕，请您评价');
+
+    // the reporter rates privately: 不满意 reopens it
+    await press(RESIDENT.id, RESIDENT, rate, '评价');
+    const score = await next(RESIDENT.id, '您对这次处理结果满意吗');
+    await press(RESIDENT.id, RESIDENT, score, '不满意');
+    await next(RESIDENT.id, '还有什么想说的吗');
+    await fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate({
+        chatId: RESIDENT.id,
+        chatType: 'private',
+        from: RESIDENT,
+        text: '按钮还是坏的',
+      }),
+    );
+    await next(RESIDENT.id, '已重新打开');
+    const list = await api('GET', `/complaints?orgId=${sunshine.id}`);
+    expect(list.items[0]).toMatchObject({
+      status: 'reopened',
+      rating: 'dissatisfied',
+      level: 'compound',
+      reopenCount: 1,
+    });
+    const detail = await api('GET', `/complaints/${list.items[0].id}`);
+    expect(detail.events.map((e: { type: string }) => e.type)).toEqual([
+      'submitted',
+      'accept',
+      'resolve',
+      'reopen',
+    ]);
+  }, 90_000);
+});
