@@ -6,13 +6,13 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type Linli, startLinli } from '../../src/runtime.js';
-import { type CallRecord, type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.js';
+import { type CallRecord, type FakeTelegram, type FakeUser, startFakeTelegram } from '../fakes/telegram/index.js';
 
 const ADMIN = 'loop-admin-token-0123456789abcdef';
 const SECRET = 'loop-secret';
 const GROUP = -100555;
-const RESIDENT = { id: 5101, first_name: '赵', last_name: '敏' };
-const HANDLER = { id: 9101, first_name: '李强' };
+const RESIDENT: FakeUser = { id: 5101, first_name: '赵', last_name: '敏' };
+const HANDLER: FakeUser = { id: 9101, first_name: '李强' };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -95,7 +95,7 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
         (c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
           ?.inline_keyboard ?? []
       ).flat();
-    const press = (chatId: number, from: typeof RESIDENT, call: CallRecord, label: string) => {
+    const press = (chatId: number, from: FakeUser, call: CallRecord, label: string) => {
       const b = buttons(call).find((x) => x.text === label);
       expect(b, `button ${label}`).toBeDefined();
       const messageId = (call.response as { result: { message_id: number } }).result.message_id;
