@@ -6,7 +6,12 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type Linli, startLinli } from '../../src/runtime.js';
-import { type CallRecord, type FakeTelegram, type FakeUser, startFakeTelegram } from '../fakes/telegram/index.js';
+import {
+  type CallRecord,
+  type FakeTelegram,
+  type FakeUser,
+  startFakeTelegram,
+} from '../fakes/telegram/index.js';
 
 const ADMIN = 'loop-admin-token-0123456789abcdef';
 const SECRET = 'loop-secret';
