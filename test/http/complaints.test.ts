@@ -111,4 +111,52 @@ describe.each(engines())('complaints over HTTP on %s', (engine) => {
         .body.items,
     ).toHaveLength(1);
   });
+
+  it('hides an anonymous reporter below the community level, shows them from the community up', async () => {
+    const person = await t.call({
+      method: 'POST',
+      url: '/api/v1/people',
+      body: { name: '匿名者', orgId: tree.compoundA },
+    });
+    const anon = await t.db.transaction(async (tx) =>
+      insertComplaint(tx, {
+        compoundId: tree.compoundA,
+        reporterId: person.body.id,
+        anonymous: true,
+        category: 'noise',
+        description: '夜里很吵',
+        photos: [],
+      }),
+    );
+    const compoundAdmin = await tokenFor(t, tree.compoundA, 'admin');
+    const communityAdmin = await tokenFor(t, tree.community, 'admin');
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/complaints/${anon.id}`, token: compoundAdmin })).body
+        .reporterId,
+    ).toBeNull();
+    expect(
+      (await t.call({ method: 'GET', url: `/api/v1/complaints/${anon.id}`, token: communityAdmin })).body
+        .reporterId,
+    ).toBe(person.body.id);
+  });
+
+  it('org settings: categories, first roles and approval, validated by field', async () => {
+    const ok = await t.call({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${tree.compoundB}`,
+      body: { settings: { categoryRoles: { repairs: 'grid_worker' }, requireResidentApproval: true } },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.settings).toMatchObject({
+      categoryRoles: { repairs: 'grid_worker' },
+      requireResidentApproval: true,
+    });
+    const bad = await t.call({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${tree.compoundB}`,
+      body: { settings: { categoryRoles: { repairs: 'mayor' } } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('body.settings.categoryRoles.repairs');
+  });
 });

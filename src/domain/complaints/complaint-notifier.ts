@@ -34,6 +34,19 @@ const LEVEL_ZH: Record<string, string> = {
   city: '市级',
 };
 const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
+/** Who handles a category first at the compound unless an org's `settings.categoryRoles` says otherwise. */
+export const DEFAULT_FIRST_ROLE: Record<string, string> = {
+  repairs: 'property_manager',
+  sanitation: 'property_manager',
+  lifts: 'property_manager',
+  security: 'property_manager',
+  greening: 'property_manager',
+  parking: 'property_manager',
+  fees: 'property_manager',
+  noise: 'grid_worker',
+  falling_objects: 'grid_worker',
+  disputes: 'grid_worker',
+};
 
 export class ComplaintNotifier {
   constructor(
@@ -64,7 +77,16 @@ export class ComplaintNotifier {
         { label: '受理', payload: `cp:${c.id}:accept:v${c.version}` },
         { label: '已处理', payload: `cp:${c.id}:resolve:v${c.version}` },
       ];
-      await this.toHandlers(c.level_org_id, text, `${key}-handlers`, choices, type !== 'submitted', c.org_id);
+      const first = c.level === 'compound' ? await this.firstRole(c) : null;
+      await this.toHandlers(
+        c.level_org_id,
+        text,
+        `${key}-handlers`,
+        choices,
+        type !== 'submitted',
+        c.org_id,
+        first,
+      );
     }
     if (type === 'escalate' || type === 'reopened_escalated') {
       const below = await this.levelOrgBelow(c);
@@ -149,13 +171,21 @@ export class ComplaintNotifier {
     choices: Choice[],
     urgent: boolean,
     scopeOrgId: number,
+    /** when the category names a role and someone reachable holds it, only they hear of it */
+    firstRole: string | null = null,
   ) {
-    const { rows } = await this.db.query<{ person_id: number; channel: ChannelName; external_id: string }>(
-      `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id
-       FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
-       WHERE ra.org_id = $1 AND ra.role = ANY($2::text[]) ORDER BY ra.person_id, i.id`,
-      [orgId, HANDLER_ROLES],
-    );
+    type Row = { person_id: number; channel: ChannelName; external_id: string };
+    const find = async (roles: string[]) =>
+      (
+        await this.db.query<Row>(
+          `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id
+           FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
+           WHERE ra.org_id = $1 AND ra.role = ANY($2::text[]) ORDER BY ra.person_id, i.id`,
+          [orgId, roles],
+        )
+      ).rows;
+    let rows: Row[] = firstRole ? await find([firstRole]) : [];
+    if (rows.length === 0) rows = await find(HANDLER_ROLES);
     for (const r of rows) {
       await this.outbox.enqueue({
         channel: r.channel,
@@ -185,6 +215,18 @@ export class ComplaintNotifier {
         orgId: c.org_id,
       });
     }
+  }
+
+  /** The role that handles the complaint's category first at the compound (nearest setting wins). */
+  private async firstRole(c: ComplaintRow): Promise<string | null> {
+    const { rows } = await this.db.query<{ role: string | null }>(
+      `SELECT a.settings -> 'categoryRoles' ->> $2 AS role
+       FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
+       WHERE o.id = $1 AND a.settings -> 'categoryRoles' ? $2
+       ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
+      [c.org_id, c.category],
+    );
+    return rows[0]?.role ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
   }
 
   private async categoryLabel(c: ComplaintRow): Promise<string> {

@@ -387,6 +387,14 @@ export class ComplaintService {
     return { escalated, rescheduled };
   }
 
+  private async seesAnonymous(p: Principal): Promise<boolean> {
+    if (p.kind === 'superuser') return true;
+    const { rows } = await this.db.query<{ kind: string }>('SELECT kind FROM linli.orgs WHERE id = $1', [
+      p.orgId,
+    ]);
+    return ['community', 'subdistrict', 'district', 'city'].includes(rows[0]?.kind ?? '');
+  }
+
   async get(p: Principal, id: number) {
     const { rows } = await this.db.query<ComplaintRow>('SELECT * FROM linli.complaints WHERE id = $1', [id]);
     const c = rows[0];
@@ -394,6 +402,7 @@ export class ComplaintService {
     if (!(canSee(p, await orgPath(this.db, c.org_id)) || canSee(p, await orgPath(this.db, c.level_org_id)))) {
       throw notFound('complaint', id);
     }
+    const reveal = await this.seesAnonymous(p);
     const events = await this.db.query<{
       id: number;
       at: Date;
@@ -407,12 +416,13 @@ export class ComplaintService {
       photos: string[];
     }>('SELECT * FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id', [id]);
     return {
-      ...present(c, this.now()),
+      ...present(c, this.now(), reveal),
       events: events.rows.map((e) => ({
         id: e.id,
         at: e.at,
         actor: e.actor_label,
-        actorPersonId: c.anonymous && e.actor_person_id === c.reporter_id ? null : e.actor_person_id,
+        actorPersonId:
+          c.anonymous && !reveal && e.actor_person_id === c.reporter_id ? null : e.actor_person_id,
         type: e.type,
         fromStatus: e.from_status,
         toStatus: e.to_status,
@@ -466,14 +476,19 @@ export class ComplaintService {
         f.limit + 1,
       ],
     );
+    const reveal = await this.seesAnonymous(p);
     return page(
-      rows.map((c) => present(c, now)),
+      rows.map((c) => present(c, now, reveal)),
       f.limit,
     );
   }
 }
 
-function present(c: ComplaintRow, now: Date) {
+/**
+ * An anonymous reporter is hidden from handlers below the community level (and every group):
+ * only a superuser or a token of a community or above sees who it was.
+ */
+function present(c: ComplaintRow, now: Date, revealAnonymous: boolean) {
   const stage = stageOf(c.status);
   const late =
     c.overdue ||
@@ -493,7 +508,7 @@ function present(c: ComplaintRow, now: Date) {
     location: c.building ? { building: c.building, unit: c.unit_no, room: c.room } : null,
     photos: c.photos,
     anonymous: c.anonymous,
-    reporterId: c.anonymous ? null : c.reporter_id,
+    reporterId: c.anonymous && !revealAnonymous ? null : c.reporter_id,
     assigneeId: c.assignee_id,
     createdAt: c.created_at,
     ackDueAt: c.ack_due_at,

@@ -7,11 +7,12 @@ interface OrgRow {
   name: string;
   parent_id: number | null;
   path: (number | string)[];
+  settings: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'id, kind, name, parent_id, path, created_at, updated_at';
+const COLUMNS = 'id, kind, name, parent_id, path, settings, created_at, updated_at';
 
 export function toOrg(r: OrgRow): Org {
   return {
@@ -21,6 +22,7 @@ export function toOrg(r: OrgRow): Org {
     parentId: r.parent_id,
     // int8[] elements arrive as strings from pg and PGlite alike
     path: r.path.map(Number),
+    settings: r.settings ?? {},
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -83,7 +85,7 @@ export async function listOrgs(
 export async function updateOrg(
   q: Queryable,
   org: Org,
-  change: { name?: string; parent?: Org },
+  change: { name?: string; parent?: Org; settings?: Record<string, unknown> },
 ): Promise<Org> {
   if (change.parent) {
     const oldPrefixLen = org.path.length - 1;
@@ -94,9 +96,15 @@ export async function updateOrg(
     );
   }
   const { rows } = await q.query<OrgRow>(
-    `UPDATE linli.orgs SET name = COALESCE($2, name), parent_id = COALESCE($3, parent_id), updated_at = now()
+    `UPDATE linli.orgs SET name = COALESCE($2, name), parent_id = COALESCE($3, parent_id),
+       settings = settings || COALESCE($4::jsonb, '{}'::jsonb), updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
-    [org.id, change.name ?? null, change.parent?.id ?? null],
+    [
+      org.id,
+      change.name ?? null,
+      change.parent?.id ?? null,
+      change.settings ? JSON.stringify(change.settings) : null,
+    ],
   );
   return toOrg(rows[0]!);
 }

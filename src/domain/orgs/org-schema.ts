@@ -32,9 +32,37 @@ export const createOrgBody = z.strictObject({
 });
 export type CreateOrgBody = z.infer<typeof createOrgBody>;
 
+const code = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _');
+
+/**
+ * What an org configures for its subtree (the nearest org that sets a key wins):
+ * its complaint categories, which role handles each category first at the compound, and
+ * whether resident registrations wait for approval.
+ */
+export const orgSettingsSchema = z.strictObject({
+  complaintCategories: z
+    .array(
+      z.strictObject({ code, zh: z.string().trim().min(1).max(40), en: z.string().trim().min(1).max(80) }),
+    )
+    .min(1)
+    .max(30)
+    .refine((l) => new Set(l.map((c) => c.code)).size === l.length, { message: 'category codes must differ' })
+    .optional(),
+  categoryRoles: z
+    .record(
+      code,
+      z.enum(['handler', 'grid_worker', 'property_manager', 'committee_member', 'party_secretary']),
+    )
+    .optional(),
+  requireResidentApproval: z.boolean().optional(),
+});
+export type OrgSettings = z.infer<typeof orgSettingsSchema>;
+
 export const updateOrgBody = z
-  .strictObject({ name: name.optional(), parentId: id.optional() })
-  .refine((b) => b.name !== undefined || b.parentId !== undefined, { message: 'give name or parentId' });
+  .strictObject({ name: name.optional(), parentId: id.optional(), settings: orgSettingsSchema.optional() })
+  .refine((b) => b.name !== undefined || b.parentId !== undefined || b.settings !== undefined, {
+    message: 'give name, parentId or settings',
+  });
 export type UpdateOrgBody = z.infer<typeof updateOrgBody>;
 
 export const orgSchema = z.object({
@@ -43,6 +71,7 @@ export const orgSchema = z.object({
   name: z.string(),
   parentId: z.number().nullable(),
   path: z.array(z.number()).describe('ids from the root down to this org, itself last'),
+  settings: z.record(z.string(), z.unknown()),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -99,7 +99,7 @@ export class OrgService {
             throw wrongParent(org.kind, PARENT_KIND[org.kind], found.kind);
           parent = found;
         }
-        const updated = await updateOrg(tx, org, { name: body.name, parent });
+        const updated = await updateOrg(tx, org, { name: body.name, parent, settings: body.settings });
         await recordAudit(tx, actor, {
           action: 'org.update',
           objectType: 'org',
