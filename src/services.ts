@@ -4,8 +4,10 @@ import type { Outbox } from './bot/outbound/outbox.js';
 import type { Db } from './db/db.js';
 import { AuditService } from './domain/audit/audit-service.js';
 import { ChatService } from './domain/chats/chat-service.js';
+import { ComplaintMetricsService } from './domain/complaints/complaint-metrics.js';
 import { ComplaintNotifier } from './domain/complaints/complaint-notifier.js';
 import { ComplaintService } from './domain/complaints/complaint-service.js';
+import { Open311Service } from './domain/complaints/open311-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
@@ -30,6 +32,8 @@ export interface Services {
   flows: FlowService;
   complaints: ComplaintService;
   policies: PolicyService;
+  complaintMetrics: ComplaintMetricsService;
+  open311: Open311Service;
 }
 
 export function createServices(
@@ -48,6 +52,8 @@ export function createServices(
     flows: new FlowService(db, actions),
     complaints,
     policies: new PolicyService(db),
+    complaintMetrics: new ComplaintMetricsService(db),
+    open311: new Open311Service(db, complaints),
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),

@@ -14,6 +14,8 @@ import { complaintRoutes } from './routes/complaints.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { open311Routes } from './routes/open311.js';
 import { orgRoutes } from './routes/orgs.js';
 import { peopleRoutes } from './routes/people.js';
 import { tokenAndAuditRoutes } from './routes/tokens.js';
@@ -89,10 +91,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(deliveryRoutes(opts.services));
       await api.register(flowRoutes(opts.services.flows));
       await api.register(complaintRoutes(opts.services));
+      await api.register(metricsRoutes(opts.services));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },
   );
+  // Open311 GeoReport v2: its own auth (the api_key parameter is a Linli token)
+  await app.register(open311Routes(opts.services), { prefix: '/open311/v2' });
   for (const plugin of opts.plugins ?? []) await plugin(app);
   return app;
 }

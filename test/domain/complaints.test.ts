@@ -177,4 +177,43 @@ describe('complaint actions', () => {
       await db.close();
     }
   });
+
+  it('closes a resolved complaint as unrated after the rating timeout, also after a reopen', async () => {
+    const db = await openTestDb('pglite');
+    try {
+      const s = createServices(db, {});
+      const chain = await seedCompoundChain(s);
+      let clock = new Date('2026-11-23T02:00:00Z');
+      const svc = new ComplaintService(db, null, () => clock);
+      const c = await db.transaction(async (tx) => {
+        const x = await insertComplaint(tx, {
+          compoundId: chain.compound,
+          reporterId: null,
+          anonymous: false,
+          category: 'sanitation',
+          description: '垃圾没人收',
+          photos: [],
+        });
+        return svc.startDeadlines(tx, x.id);
+      });
+      await svc.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
+      await svc.act(SYSTEM_ACTOR, c.id, { action: 'resolve' });
+      await db.transaction((tx) => svc.rate(tx, c.id, 'dissatisfied', '还是有味道', null));
+      await svc.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
+      clock = new Date(clock.getTime() + 60_000);
+      await svc.act(SYSTEM_ACTOR, c.id, { action: 'resolve' });
+      clock = new Date(clock.getTime() + 71 * 3600_000);
+      expect(await svc.closeUnratedIfDue(c.id)).toBe(false);
+      clock = new Date(clock.getTime() + 2 * 3600_000);
+      expect(await svc.closeUnratedIfDue(c.id)).toBe(true);
+      const detail = await svc.get(SYSTEM_ACTOR.principal, c.id);
+      expect(detail.status).toBe('closed');
+      expect(detail.events.at(-1)).toMatchObject({
+        type: 'close',
+        note: 'no rating in time: closed as unrated',
+      });
+    } finally {
+      await db.close();
+    }
+  });
 });

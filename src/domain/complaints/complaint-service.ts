@@ -315,8 +315,9 @@ export class ComplaintService {
         [id],
       );
       const c = rows[0];
-      if (!c || (version !== undefined && c.version !== version) || c.status !== 'resolved' || c.rating)
-        return null;
+      if (!c || (version !== undefined && c.version !== version) || c.status !== 'resolved') return null;
+      // rated since this resolution: nothing to close (a rating before a reopen does not count)
+      if (c.rated_at && c.resolved_at && c.rated_at >= c.resolved_at) return null;
       const due = await this.ratingDueAt(tx, c);
       if (!due || due > this.now()) return null;
       return this.transition(
@@ -340,7 +341,7 @@ export class ComplaintService {
     const { rows } = await this.db.query<ComplaintRow>(
       `SELECT * FROM linli.complaints
        WHERE (status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue)
-          OR (status = 'resolved' AND rating IS NULL)
+          OR (status = 'resolved' AND (rated_at IS NULL OR rated_at < resolved_at))
        ORDER BY id`,
     );
     let escalated = 0;

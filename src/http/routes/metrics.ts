@@ -72,8 +72,8 @@ export const metricsRoutes =
           summary: 'The same figures as CSV (UTF-8 with BOM): metric,value,numerator,denominator',
           querystring: query,
           produces: ['text/csv'],
-          // 200 is text, sent as is (no JSON serializer)
-          response: errorResponses,
+          // a string with a non-JSON content type is sent as is (not through the JSON serializer)
+          response: { 200: z.string().describe('CSV'), ...errorResponses },
         },
       },
       async (req, reply) => {
