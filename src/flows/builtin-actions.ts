@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { categoriesFor } from '../domain/complaints/categories.js';
 import { compoundOf, findUnit, insertComplaint } from '../domain/complaints/complaint-repository.js';
-import { ComplaintService } from '../domain/complaints/complaint-service.js';
+import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { ActionRegistry } from './actions.js';
 
@@ -99,6 +99,47 @@ export function builtinActions(complaints: ComplaintService | null = null): Acti
         const updated = await service.rate(ctx.tx, c.id, input.rating, input.comment ?? null, ctx.personId);
         ctx.afterCommit(() => service.afterChange(updated));
         return { ok: true, output: { number: c.number, status: updated.status } };
+      },
+    })
+    .register({
+      name: 'note_complaint',
+      description:
+        'A handler of the complaint’s current level (or above) adds a note and a photo to its timeline',
+      input: z.object({
+        complaintId: z.coerce.number().int().positive(),
+        note: z.string().min(1).max(1000),
+        photo: z.string().nullable().optional(),
+      }),
+      async run(input, ctx) {
+        const { rows } = await ctx.tx.query<{ number: string }>(
+          `SELECT c.number FROM linli.complaints c JOIN linli.orgs l ON l.id = c.level_org_id
+           JOIN linli.role_assignments ra ON ra.org_id = ANY(l.path)
+           WHERE c.id = $1 AND ra.person_id = $2
+             AND ra.role IN ('admin', 'handler', 'grid_worker', 'property_manager') LIMIT 1`,
+          [input.complaintId, ctx.personId],
+        );
+        if (!rows[0] && !ctx.dryRun) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '您不是这条报事当前层级的处理人员。',
+              en: 'You do not handle this report at its current level.',
+            },
+          };
+        }
+        if (ctx.dryRun) return { ok: true, output: { number: rows[0]?.number ?? '20260101-0000' } };
+        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const { rows: locked } = await ctx.tx.query<ComplaintRow>(
+          'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
+          [input.complaintId],
+        );
+        await service.transition(
+          ctx.tx,
+          locked[0]!,
+          { action: 'note', note: input.note, photos: input.photo ? [input.photo] : [] },
+          { label: 'handler', personId: ctx.personId },
+        );
+        return { ok: true, output: { number: rows[0]!.number } };
       },
     })
     .register({

@@ -130,7 +130,7 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
 
     // the level's handler hears of it privately, with buttons; the group sees a notice without names
     const notice = await next(HANDLER.id, '【新报事】');
-    expect(buttons(notice).map((b) => b.text)).toEqual(['受理', '已处理']);
+    expect(buttons(notice).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理']);
     const groupNotice = await next(GROUP, '【报事进展】电梯 · 公共区域 · 已提交');
     expect(String(groupNotice.params.text)).not.toContain('赵');
 
@@ -139,6 +139,22 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
     await next(RESIDENT.id, '已受理，正在处理');
     await press(HANDLER.id, HANDLER, notice, '受理'); // again: the loop refuses a second accept
     await next(HANDLER.id, '状态已经变了');
+    // a note from chat, through the built-in note flow
+    await press(HANDLER.id, HANDLER, notice, '补充说明');
+    await next(HANDLER.id, '请写下处理情况');
+    await fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate({
+        chatId: HANDLER.id,
+        chatType: 'private',
+        from: HANDLER,
+        text: '已联系电梯公司，明早维修',
+      }),
+    );
+    await next(HANDLER.id, '现场照片');
+    await fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate({ chatId: HANDLER.id, chatType: 'private', from: HANDLER, text: '跳过' }),
+    );
+    await next(HANDLER.id, '已记录到报事');
     await press(HANDLER.id, HANDLER, notice, '已处理');
     const rate = await next(RESIDENT.id, '已处理完毕，请您评价');
 
@@ -167,8 +183,10 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
     expect(detail.events.map((e: { type: string }) => e.type)).toEqual([
       'submitted',
       'accept',
+      'note',
       'resolve',
       'reopen',
     ]);
+    expect(detail.events[2].note).toBe('已联系电梯公司，明早维修');
   }, 90_000);
 });

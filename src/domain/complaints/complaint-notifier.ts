@@ -75,6 +75,7 @@ export class ComplaintNotifier {
       }`;
       const choices: Choice[] = [
         { label: '受理', payload: `cp:${c.id}:accept:v${c.version}` },
+        { label: '补充说明', payload: `cpnote:${c.id}` },
         { label: '已处理', payload: `cp:${c.id}:resolve:v${c.version}` },
       ];
       const first = c.level === 'compound' ? await this.firstRole(c) : null;
