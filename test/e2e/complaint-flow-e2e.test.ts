@@ -370,7 +370,13 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     const pressed = 8; // 6 answers and 2 stale presses
     await expect.poll(() => tg.callsOf('answerCallbackQuery').length, { timeout: 10_000 }).toBe(pressed);
     await new Promise((r) => setTimeout(r, 300));
-    const sent = tg.callsOf('sendMessage').filter((c) => c.response?.ok === true);
+    const ok = tg.callsOf('sendMessage').filter((c) => c.response?.ok === true);
+    // the group also gets one public progress notice per complaint filed, without names
+    const notices = ok.filter((c) => String(c.params.text).startsWith('【报事进展】'));
+    expect(notices.map((c) => String(c.params.text)).sort()).toEqual(
+      ['【报事进展】公共设施维修 · 1栋 · 已提交', '【报事进展】停车 · 2栋 · 已提交'].sort(),
+    );
+    const sent = ok.filter((c) => !notices.includes(c));
     expect(sent).toHaveLength(taken.size); // 1 bind + 2 × 7 flow messages + 2 stale-button notes, each taken once
     expect(taken.size).toBe(1 + 2 * 7 + 2);
   }, 120_000);
