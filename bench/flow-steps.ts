@@ -33,31 +33,19 @@ const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:543
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ANSWERS = ['5', '3号电梯停在5楼不动了', '跳过', '跳过', '否', '是'];
 
-/** Counts statements sent through the Db (the pool's own queries included). */
-function counting(db: Db): { db: Db; count: () => number } {
+/**
+ * Counts every statement any pg client sends (pool queries and transactions alike), once each:
+ * counting at `pg.Client.prototype.query` avoids counting a pool query twice.
+ */
+function countStatements(): () => number {
   let n = 0;
-  const pool = db.pool as unknown as { query: (...a: unknown[]) => unknown; connect: () => Promise<unknown> };
-  const query = pool.query.bind(pool);
-  pool.query = (...a: unknown[]) => {
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const query = proto.query;
+  proto.query = function (this: unknown, ...a: unknown[]) {
     n++;
-    return query(...a);
+    return query.apply(this, a);
   };
-  const connect = pool.connect.bind(pool) as (...a: unknown[]) => Promise<unknown>;
-  // pg's own pool.query calls connect(callback): leave that path alone
-  pool.connect = (async (...args: unknown[]) => {
-    if (args.length) return connect(...args);
-    const client = (await connect()) as { query: (...a: unknown[]) => unknown };
-    const q = client.query.bind(client);
-    if (!(client as { counted?: boolean }).counted) {
-      client.query = (...a: unknown[]) => {
-        n++;
-        return q(...a);
-      };
-      (client as { counted?: boolean }).counted = true;
-    }
-    return client;
-  }) as typeof pool.connect;
-  return { db, count: () => n };
+  return () => n;
 }
 
 async function main() {
@@ -80,7 +68,8 @@ async function main() {
       externalChatId: '-1001',
       purpose: 'residents',
     });
-    const { db, count } = counting(raw);
+    const db = raw;
+    const count = countStatements();
     const outbox = new Outbox(db, queues, null);
     const engine = new FlowEngine({
       db,

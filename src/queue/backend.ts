@@ -29,6 +29,11 @@ import type { QueueName } from './names.js';
 export interface QueueBackend {
   readonly kind: 'redis' | 'postgres';
   add<D extends object>(queue: QueueName, name: string, data: D, opts?: JobsOptions): Promise<void>;
+  /** Several jobs in one round trip (same rules as `add`). */
+  addBulk<D extends object>(
+    queue: QueueName,
+    jobs: { name: string; data: D; opts?: JobsOptions }[],
+  ): Promise<void>;
   queue(name: QueueName): Queue;
   worker<D = unknown>(name: QueueName, processor: Processor<D>, opts?: Partial<WorkerOptions>): Worker<D>;
   ping(): Promise<void>;
@@ -120,6 +125,21 @@ class Backend implements QueueBackend {
   async add<D extends object>(queue: QueueName, name: string, data: D, opts?: JobsOptions): Promise<void> {
     if (isInTransaction()) throw new EnqueueInTransactionError(queue);
     await this.queue(queue).add(name, data, { removeOnComplete: 1000, removeOnFail: 5000, ...opts });
+  }
+
+  async addBulk<D extends object>(
+    queue: QueueName,
+    jobs: { name: string; data: D; opts?: JobsOptions }[],
+  ): Promise<void> {
+    if (isInTransaction()) throw new EnqueueInTransactionError(queue);
+    if (jobs.length === 0) return;
+    await this.queue(queue).addBulk(
+      jobs.map((j) => ({
+        name: j.name,
+        data: j.data,
+        opts: { removeOnComplete: 1000, removeOnFail: 5000, ...j.opts },
+      })),
+    );
   }
 
   worker<D>(name: QueueName, processor: Processor<D>, opts: Partial<WorkerOptions> = {}): Worker<D> {

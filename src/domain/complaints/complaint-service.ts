@@ -96,43 +96,29 @@ export class ComplaintService {
     return timeout.ok ? new Date(c.resolved_at.getTime() + timeout.ms) : null;
   }
 
-  /** Adds the delayed jobs of a complaint's running deadlines (after COMMIT). */
+  /** Adds the delayed jobs of a complaint's running deadlines (after COMMIT), in one round trip. */
   async scheduleDeadlines(c: ComplaintRow): Promise<void> {
     if (!this.queues) return;
-    const ratingAt = await this.ratingDueAt(this.db, c);
-    if (ratingAt) {
-      await this.queues.add(
-        QueueName.deadlines,
-        'deadline',
-        { complaintId: c.id, version: c.version, stage: 'rating' },
-        {
-          jobId: jobId('complaint', c.id, `v${c.version}`, 'rating'),
-          delay: Math.max(0, ratingAt.getTime() - this.now().getTime()),
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        },
-      );
+    const due: [string, Date | null][] = [['rating', await this.ratingDueAt(this.db, c)]];
+    if (isOpen(c.status)) {
+      due.push(['ack', stageOf(c.status) === 'ack' ? c.ack_due_at : null], ['resolve', c.resolve_due_at]);
     }
-    if (!isOpen(c.status)) return;
-    const stage = stageOf(c.status);
-    const due: [string, Date | null][] = [
-      ['ack', stage === 'ack' ? c.ack_due_at : null],
-      ['resolve', c.resolve_due_at],
-    ];
-    for (const [name, at] of due) {
-      if (!at) continue;
-      await this.queues.add(
-        QueueName.deadlines,
-        'deadline',
-        { complaintId: c.id, version: c.version, stage: name },
-        {
-          jobId: jobId('complaint', c.id, `v${c.version}`, name),
-          delay: Math.max(0, at.getTime() - this.now().getTime()),
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        },
-      );
-    }
+    const now = this.now().getTime();
+    await this.queues.addBulk(
+      QueueName.deadlines,
+      due
+        .filter((d): d is [string, Date] => d[1] !== null)
+        .map(([stage, at]) => ({
+          name: 'deadline',
+          data: { complaintId: c.id, version: c.version, stage },
+          opts: {
+            jobId: jobId('complaint', c.id, `v${c.version}`, stage),
+            delay: Math.max(0, at.getTime() - now),
+            removeOnComplete: true,
+            removeOnFail: 1000,
+          },
+        })),
+    );
   }
 
   async act(actor: Actor, id: number, body: ActionBody): Promise<ComplaintRow> {
@@ -333,56 +319,52 @@ export class ComplaintService {
   }
 
   /**
-   * At start and every minute: escalates every open complaint past a running deadline, and
-   * re-adds the jobs of future deadlines that the queue lost (a Redis restart, a failover).
+   * At start and every minute: escalates every open complaint past a running deadline (and closes
+   * resolved ones unrated past their rating time), then re-adds the jobs of future deadlines the
+   * queue lost (a Redis restart, a failover). Pages through the rows by id, so memory stays flat.
    */
-  async reconcile(): Promise<{ escalated: number; rescheduled: number }> {
+  async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
     const now = this.now();
-    const { rows } = await this.db.query<ComplaintRow>(
-      `SELECT * FROM linli.complaints
-       WHERE (status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue)
-          OR (status = 'resolved' AND (rated_at IS NULL OR rated_at < resolved_at))
-       ORDER BY id`,
-    );
     let escalated = 0;
     let rescheduled = 0;
-    for (const c of rows) {
-      if (c.status === 'resolved') {
-        const due = await this.ratingDueAt(this.db, c);
-        if (due && due <= now) await this.closeUnratedIfDue(c.id);
-        else if (
-          this.queues &&
-          !(await this.queues
-            .queue(QueueName.deadlines)
-            .getJob(jobId('complaint', c.id, `v${c.version}`, 'rating')))
-        ) {
+    const overdue = await this.db.query<{ id: number }>(
+      `SELECT id FROM linli.complaints
+       WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
+         AND ((status IN ('submitted', 'reopened') AND ack_due_at <= $1) OR resolve_due_at <= $1)
+       ORDER BY id`,
+      [now],
+    );
+    for (const r of overdue.rows) if (await this.escalateIfDue(r.id)) escalated++;
+    let after = 0;
+    for (;;) {
+      const { rows } = await this.db.query<ComplaintRow>(
+        `SELECT * FROM linli.complaints
+         WHERE id > $1 AND ((status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue)
+            OR (status = 'resolved' AND (rated_at IS NULL OR rated_at < resolved_at)))
+         ORDER BY id LIMIT $2`,
+        [after, pageSize],
+      );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      for (const c of rows) {
+        if (c.status === 'resolved') {
+          const due = await this.ratingDueAt(this.db, c);
+          if (due && due <= now) {
+            await this.closeUnratedIfDue(c.id);
+            continue;
+          }
+        }
+        if (!this.queues) continue;
+        const q = this.queues.queue(QueueName.deadlines);
+        const stages =
+          c.status === 'resolved' ? ['rating'] : [...(stageOf(c.status) === 'ack' ? ['ack'] : []), 'resolve'];
+        const present = await Promise.all(
+          stages.map((st) => q.getJob(jobId('complaint', c.id, `v${c.version}`, st))),
+        );
+        if (present.some((j) => !j)) {
           await this.scheduleDeadlines(c);
           rescheduled++;
         }
-        continue;
-      }
-      const stage = stageOf(c.status);
-      const due = [stage === 'ack' ? c.ack_due_at : null, c.resolve_due_at].filter(
-        (d): d is Date => d !== null,
-      );
-      if (due.some((d) => d <= now)) {
-        if (await this.escalateIfDue(c.id)) escalated++;
-        continue;
-      }
-      if (!this.queues) continue;
-      const q = this.queues.queue(QueueName.deadlines);
-      const missing = [];
-      if (
-        stage === 'ack' &&
-        c.ack_due_at &&
-        !(await q.getJob(jobId('complaint', c.id, `v${c.version}`, 'ack')))
-      )
-        missing.push('ack');
-      if (c.resolve_due_at && !(await q.getJob(jobId('complaint', c.id, `v${c.version}`, 'resolve'))))
-        missing.push('resolve');
-      if (missing.length) {
-        await this.scheduleDeadlines(c);
-        rescheduled++;
       }
     }
     return { escalated, rescheduled };

@@ -14,6 +14,8 @@ export async function startDeadlineWorker(
   complaints: ComplaintService,
   logger: Logger,
   everyMs = 60_000,
+  /** escalations in parallel (each is one short transaction; keep below the database pool size) */
+  concurrency = 8,
 ) {
   const worker = queues.worker<{ complaintId: number; version: number; stage: string }>(
     QueueName.deadlines,
@@ -21,19 +23,29 @@ export async function startDeadlineWorker(
       job.data.stage === 'rating'
         ? complaints.closeUnratedIfDue(job.data.complaintId, job.data.version)
         : complaints.escalateIfDue(job.data.complaintId, job.data.version),
+    { concurrency },
   );
+  // the next sweep is scheduled when the last one ends, so a long sweep never overlaps the next
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
   const reconcile = () =>
     complaints
       .reconcile()
       .then((r) => (r.escalated || r.rescheduled) && logger.info(r, 'deadline reconciler'))
       .catch((err) => logger.error({ err }, 'deadline reconciler failed'));
-  await reconcile();
-  const timer = setInterval(reconcile, everyMs);
-  timer.unref();
+  const loop = async () => {
+    await reconcile();
+    if (!closed) {
+      timer = setTimeout(loop, everyMs);
+      timer.unref();
+    }
+  };
+  await loop();
   return {
     reconcile,
     async close() {
-      clearInterval(timer);
+      closed = true;
+      if (timer) clearTimeout(timer);
       await worker.close();
     },
   };
