@@ -40,8 +40,12 @@ export interface OutboundWorker {
 export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<OutboundWorker> {
   const channel = o.adapter.name;
   const log = o.logger.child({ channel, component: 'outbound' });
+  // evenly spaced starts: {max: N, duration: 1000} releases N jobs at once and bursts past the
+  // platform's sliding window (bench/fanout.ts: 674 429s and 54% of the limit; spaced: 94%, no 429)
   const limiter =
-    channel === 'telegram' ? { max: o.limits.telegram.globalPerSecond, duration: 1000 } : undefined;
+    channel === 'telegram'
+      ? { max: 1, duration: Math.ceil(1000 / o.limits.telegram.globalPerSecond) }
+      : undefined;
 
   const hold = async (job: Job, until: number, token: string | undefined, why: string): Promise<never> => {
     log.trace({ deliveryId: job.data.deliveryId, until: new Date(until), why }, 'delivery held');
@@ -84,6 +88,15 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       );
       if (!claimed.rows.length) return 'claimed elsewhere';
 
+      // a 429 seen by another job while this one got ready: wait it out, don't send into it
+      const pausedNow = await pausedUntil(o.db, channel);
+      if (pausedNow > Date.now()) {
+        await o.db.query(
+          'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = $1',
+          [d.id],
+        );
+        return hold(job, pausedNow, token, 'paused just before sending');
+      }
       try {
         const sent = await o.adapter.send(d.message);
         await o.db.query(
