@@ -25,6 +25,11 @@ export function canSee(p: Principal, orgPath: readonly number[]): boolean {
   return p.kind === 'superuser' || orgPath.includes(p.orgId);
 }
 
+/** Inside the subtree and allowed to write there (not a viewer). */
+export function canWrite(p: Principal, orgPath: readonly number[]): boolean {
+  return canSee(p, orgPath) && (p.kind === 'superuser' || p.role === 'admin');
+}
+
 /** 404 unless the principal's subtree holds the object. */
 export function assertCanSee(p: Principal, orgPath: readonly number[], what: string, id: unknown): void {
   if (!canSee(p, orgPath)) throw notFound(what, id);

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { categoriesFor } from '../domain/complaints/categories.js';
-import { compoundOf, findUnit, insertComplaint } from '../domain/complaints/complaint-repository.js';
+import {
+  compoundOf,
+  findUnit,
+  handlesComplaint,
+  insertComplaint,
+} from '../domain/complaints/complaint-repository.js';
 import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { ActionRegistry } from './actions.js';
@@ -112,13 +117,11 @@ export function builtinActions(complaints: ComplaintService | null = null): Acti
       }),
       async run(input, ctx) {
         const { rows } = await ctx.tx.query<{ number: string }>(
-          `SELECT c.number FROM linli.complaints c JOIN linli.orgs l ON l.id = c.level_org_id
-           JOIN linli.role_assignments ra ON ra.org_id = ANY(l.path)
-           WHERE c.id = $1 AND ra.person_id = $2
-             AND ra.role IN ('admin', 'handler', 'grid_worker', 'property_manager') LIMIT 1`,
-          [input.complaintId, ctx.personId],
+          'SELECT number FROM linli.complaints WHERE id = $1',
+          [input.complaintId],
         );
-        if (!rows[0] && !ctx.dryRun) {
+        const handles = await handlesComplaint(ctx.tx, ctx.personId, input.complaintId);
+        if ((!rows[0] || !handles) && !ctx.dryRun) {
           return {
             ok: false,
             message: {

@@ -12,7 +12,6 @@
  *   objects are rebuilt in the middle on the same database while numbered choices are pending.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InlineKeyboardButton, InlineKeyboardMarkup, Message } from 'grammy/types';
@@ -49,19 +48,11 @@ import {
   type WechatMock,
 } from '../fakes/wechat/harness.js';
 import { openTestDb } from '../support/db.js';
+import { freePort } from '../support/net.js';
 
 const NUMBER = /已受理！您的报事编号是 (\d{8}-\d{4})。/;
 const CATEGORY_PROMPT = '您好，您要反映哪一类问题？';
 const label = (code: string) => DEFAULT_CATEGORIES.find((c) => c.code === code)!.zh;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(
   check: () => boolean | Promise<boolean>,

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -12,21 +11,13 @@ import {
   type FakeUser,
   startFakeTelegram,
 } from '../fakes/telegram/index.js';
+import { freePort } from '../support/net.js';
 
 const ADMIN = 'loop-admin-token-0123456789abcdef';
 const SECRET = 'loop-secret';
 const GROUP = -100555;
 const RESIDENT: FakeUser = { id: 5101, first_name: '赵', last_name: '敏' };
 const HANDLER: FakeUser = { id: 9101, first_name: '李强' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the closed loop in chat: file, handler accepts and resolves by button, reporter rates', () => {
   let fake: FakeTelegram;

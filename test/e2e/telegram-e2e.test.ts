@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -7,18 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type Linli, startLinli } from '../../src/runtime.js';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.js';
+import { freePort } from '../support/net.js';
 
 const ADMIN = 'e2e-admin-token-0123456789abcdef';
 const SECRET = 'hook-secret_42';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('Linli with Telegram, end to end through the fake Bot API', () => {
   let fake: FakeTelegram;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -10,6 +9,7 @@ import { DataDirLockedError, lockDataDir } from '../../src/db/data-dir-lock.js';
 import { startLinli } from '../../src/runtime.js';
 import { dropTestDatabase, openTestDb } from '../support/db.js';
 import { hasPostgres, hasRedis, TEST_REDIS_URL } from '../support/env.js';
+import { freePort } from '../support/net.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -20,15 +20,6 @@ const tempDir = () => {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('first run on embedded defaults', () => {
   it('creates the database, a token file and the demo city; a restart keeps everything', async () => {

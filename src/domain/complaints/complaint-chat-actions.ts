@@ -1,6 +1,7 @@
 import type { InboundContext } from '../../bot/inbound-dispatcher.js';
 import type { Db } from '../../db/db.js';
 import { AppError } from '../errors.js';
+import { handlesComplaint } from './complaint-repository.js';
 import type { ComplaintRow, ComplaintService } from './complaint-service.js';
 
 /**
@@ -11,7 +12,6 @@ import type { ComplaintRow, ComplaintService } from './complaint-service.js';
  * transition.
  */
 const BUTTON = /^cp:(\d+):(accept|start|resolve):v(\d+)$/;
-const HANDLER_ROLES = ['admin', 'handler', 'grid_worker', 'property_manager'];
 const DONE: Record<string, string> = { accept: '已受理', start: '已开始处理', resolve: '已标记为处理完毕' };
 
 export class ComplaintChatActions {
@@ -26,7 +26,7 @@ export class ComplaintChatActions {
     if (!m) return false;
     const [, idText, action] = m;
     const id = Number(idText);
-    if (!ctx.person || !(await this.mayHandle(ctx.person.id, id))) {
+    if (!ctx.person || !(await handlesComplaint(this.db, ctx.person.id, id))) {
       await ctx.reply('您不是这条报事当前层级的处理人员。', { key: 'cp' });
       return true;
     }
@@ -59,15 +59,5 @@ export class ComplaintChatActions {
       );
     }
     return true;
-  }
-
-  private async mayHandle(personId: number, complaintId: number): Promise<boolean> {
-    const { rows } = await this.db.query(
-      `SELECT 1 FROM linli.complaints c JOIN linli.orgs l ON l.id = c.level_org_id
-       JOIN linli.role_assignments ra ON ra.org_id = ANY(l.path)
-       WHERE c.id = $1 AND ra.person_id = $2 AND ra.role = ANY($3::text[]) LIMIT 1`,
-      [complaintId, personId, HANDLER_ROLES],
-    );
-    return rows.length > 0;
   }
 }

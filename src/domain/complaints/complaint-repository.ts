@@ -78,3 +78,22 @@ export async function compoundHasUnits(q: Queryable, compoundId: number): Promis
   const { rows } = await q.query('SELECT 1 FROM linli.units WHERE compound_id = $1 LIMIT 1', [compoundId]);
   return rows.length > 0;
 }
+
+/** Roles that may act on a complaint at its current level (held there or at an org above it). */
+export const COMPLAINT_HANDLER_ROLES = ['admin', 'handler', 'grid_worker', 'property_manager'];
+
+/** Whether a person handles a complaint at its current level or above. */
+export async function handlesComplaint(
+  q: Queryable,
+  personId: number | null,
+  complaintId: number,
+): Promise<boolean> {
+  if (personId === null) return false;
+  const { rows } = await q.query(
+    `SELECT 1 FROM linli.complaints c JOIN linli.orgs l ON l.id = c.level_org_id
+     JOIN linli.role_assignments ra ON ra.org_id = ANY(l.path)
+     WHERE c.id = $1 AND ra.person_id = $2 AND ra.role = ANY($3::text[]) LIMIT 1`,
+    [complaintId, personId, COMPLAINT_HANDLER_ROLES],
+  );
+  return rows.length > 0;
+}

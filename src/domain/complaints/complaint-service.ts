@@ -3,7 +3,15 @@ import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { decodeCursor, page } from '../pagination.js';
-import { type Actor, assertCanSee, assertWriter, type Principal, scopeOrgId } from '../principal.js';
+import {
+  type Actor,
+  assertCanSee,
+  assertWriter,
+  canSee,
+  canWrite,
+  type Principal,
+  scopeOrgId,
+} from '../principal.js';
 import {
   type ComplaintAction,
   type ComplaintStatus,
@@ -556,10 +564,6 @@ async function levelOrgId(q: Queryable, compoundId: number, level: Level): Promi
   if (!rows[0]) throw new Error(`compound ${compoundId} has no ${level} above it`);
   return rows[0].id;
 }
-
-const canSee = (p: Principal, path: number[]) => p.kind === 'superuser' || path.includes(p.orgId);
-const canWrite = (p: Principal, path: number[]) =>
-  canSee(p, path) && (p.kind === 'superuser' || p.role === 'admin');
 
 function past(action: ComplaintAction): string {
   const words: Record<ComplaintAction, string> = {
