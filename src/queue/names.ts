@@ -11,7 +11,8 @@ export const QueueName = {
   /** One queue per channel: each is drained by the process that holds that channel's adapter
    *  (the WeChat login lives in its own process role). Jobs carry a delivery id. */
   outboundTelegram: 'outbound-telegram',
-  /** Complaint deadlines: `complaint-<id>-v<version>-<ack|resolve>`, re-checked against the row. */
+  /** Complaint deadlines: `deadlines-at-<epoch second>` buckets (ack/resolve, swept set-based) and
+   *  `complaint-<id>-v<version>-rating`; both re-checked against the rows. */
   deadlines: 'deadlines',
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/db.js';
 import { insertComplaint } from '../../src/domain/complaints/complaint-repository.js';
-import { ComplaintService } from '../../src/domain/complaints/complaint-service.js';
+import { bucketJobId, ComplaintService } from '../../src/domain/complaints/complaint-service.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
 import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { QueueName } from '../../src/queue/names.js';
@@ -113,6 +113,52 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
     } finally {
       await worker.close();
     }
+  });
+
+  it('deadlines falling in one second share one bucket job, and one sweep escalates them all', async () => {
+    await s.policies.put(SYSTEM_ACTOR, chain.city, SHORT);
+    const filed: Awaited<ReturnType<typeof file>>[] = [];
+    for (let i = 0; i < 30; i++) filed.push(await file());
+    for (const c of filed) await s.complaints.scheduleDeadlines(c);
+    const seconds = new Set(
+      filed.flatMap((c) => [c.ack_due_at, c.resolve_due_at].map((d) => Math.ceil(d!.getTime() / 1000))),
+    );
+    const q = queues.queue(QueueName.deadlines);
+    expect(await q.getDelayedCount()).toBe(seconds.size);
+    expect(seconds.size).toBeLessThan(10);
+    const worker = await startDeadlineWorker(queues, s.complaints, pino({ level: 'silent' }), 3_600_000);
+    try {
+      await expect
+        .poll(
+          async () => (await Promise.all(filed.map((c) => row(c.id)))).every((r) => r.level !== 'compound'),
+          {
+            timeout: 20_000,
+            interval: 200,
+          },
+        )
+        .toBe(true);
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM linli.complaint_events WHERE type = 'escalate' AND level_org_id = $1`,
+        [chain.community],
+      );
+      expect(rows[0]!.n).toBe(30);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('the reconciler re-adds the bucket jobs of future deadlines the queue lost', async () => {
+    const c = await file();
+    await s.complaints.scheduleDeadlines(c);
+    const q = queues.queue(QueueName.deadlines);
+    const ackJob = bucketJobId(Math.ceil(c.ack_due_at!.getTime() / 1000));
+    expect(await q.getJob(ackJob)).toBeTruthy();
+    await q.obliterate({ force: true });
+    expect(await q.getJob(ackJob)).toBeFalsy();
+    const r = await s.complaints.reconcile();
+    expect(r).toEqual({ escalated: 0, rescheduled: 2 });
+    expect(await q.getJob(ackJob)).toBeTruthy();
+    expect(await s.complaints.reconcile()).toEqual({ escalated: 0, rescheduled: 0 });
   });
 
   it('two handlers accepting at once: one wins, the other is told', async () => {

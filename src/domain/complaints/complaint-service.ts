@@ -12,6 +12,7 @@ import {
   type Principal,
   scopeOrgId,
 } from '../principal.js';
+import { escalateDueBatch } from './bulk-escalation.js';
 import {
   type ComplaintAction,
   type ComplaintStatus,
@@ -28,9 +29,10 @@ import { parseIsoDuration } from './iso-duration.js';
 /**
  * The closed loop: transitions with optimistic concurrency (two handlers accepting at once: one
  * wins, the other gets 409), a timeline event for every change, and the deadlines of the current
- * level on the row, written in the same transaction. After COMMIT a delayed job per running
- * deadline is added (`complaint-<id>-v<version>-<stage>`); the worker and the reconciler act only
- * through `escalateIfDue`, which re-reads the row and does nothing unless it still matches.
+ * level on the row, written in the same transaction. After COMMIT a delayed job for the second of
+ * each running deadline is added (`deadlines-at-<second>`, shared by every complaint due then);
+ * the worker and the reconciler escalate only through `escalateDue`/`escalateIfDue`, which re-read
+ * the rows and do nothing unless a deadline still running has passed.
  */
 export interface ComplaintRow {
   id: number;
@@ -104,29 +106,66 @@ export class ComplaintService {
     return timeout.ok ? new Date(c.resolved_at.getTime() + timeout.ms) : null;
   }
 
-  /** Adds the delayed jobs of a complaint's running deadlines (after COMMIT), in one round trip. */
+  /**
+   * Adds the delayed jobs of a complaint's running deadlines (after COMMIT), in one round trip:
+   * the ack/resolve deadlines as *bucket* jobs — one job per second in which any deadline falls
+   * (`deadlines-at-<epoch second>`), shared by every complaint due in that second, so a burst of
+   * 10,000 deadlines at one instant is one job and one set-based sweep, and Redis holds one job
+   * per distinct second rather than two per complaint per version; the rating timeout as a job of
+   * its own (`complaint-<id>-v<version>-rating`).
+   */
   async scheduleDeadlines(c: ComplaintRow): Promise<void> {
     if (!this.queues) return;
-    const due: [string, Date | null][] = [['rating', await this.ratingDueAt(this.db, c)]];
-    if (isOpen(c.status)) {
-      due.push(['ack', stageOf(c.status) === 'ack' ? c.ack_due_at : null], ['resolve', c.resolve_due_at]);
-    }
+    const rating = await this.ratingDueAt(this.db, c);
     const now = this.now().getTime();
-    await this.queues.addBulk(
-      QueueName.deadlines,
-      due
-        .filter((d): d is [string, Date] => d[1] !== null)
-        .map(([stage, at]) => ({
-          name: 'deadline',
-          data: { complaintId: c.id, version: c.version, stage },
-          opts: {
-            jobId: jobId('complaint', c.id, `v${c.version}`, stage),
-            delay: Math.max(0, at.getTime() - now),
-            removeOnComplete: true,
-            removeOnFail: 1000,
-          },
-        })),
-    );
+    const jobs: { name: string; data: object; opts: object }[] = bucketJobs(runningDeadlines(c), now);
+    if (rating) {
+      jobs.push({
+        name: 'deadline',
+        data: { complaintId: c.id, version: c.version, stage: 'rating' },
+        opts: {
+          jobId: jobId('complaint', c.id, `v${c.version}`, 'rating'),
+          delay: Math.max(0, rating.getTime() - now),
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        },
+      });
+    }
+    if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+  }
+
+  /**
+   * Escalates every open complaint whose running deadline has passed, in set-based batches (see
+   * `escalateDueBatch`); the deadline jobs and notifications of each batch follow its COMMIT while
+   * the next batch runs. Returns how many were escalated (or marked overdue at the top).
+   */
+  async escalateDue(batchSize = 500): Promise<number> {
+    let total = 0;
+    const after: Promise<void>[] = [];
+    for (;;) {
+      const now = this.now();
+      const batch = await this.db.transaction((tx) => escalateDueBatch(tx, now, batchSize));
+      total += batch.length;
+      if (batch.length) after.push(this.afterBatch(batch));
+      if (batch.length < batchSize) break;
+    }
+    await Promise.all(after);
+    return total;
+  }
+
+  private async afterBatch(rows: ComplaintRow[]): Promise<void> {
+    if (this.queues) {
+      const jobs = bucketJobs(rows.flatMap(runningDeadlines), this.now().getTime());
+      if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+    }
+    if (!this.notifier) return;
+    // notifications in a few parallel lanes; one complaint's failure does not stop the others
+    // (its deliveries are idempotent by complaint + version, so a later retry sends once)
+    const queue = [...rows];
+    const lane = async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) await this.notifier?.changed(c).catch(() => {});
+    };
+    await Promise.all(Array.from({ length: 4 }, lane));
   }
 
   async act(actor: Actor, id: number, body: ActionBody): Promise<ComplaintRow> {
@@ -327,53 +366,61 @@ export class ComplaintService {
   }
 
   /**
-   * At start and every minute: escalates every open complaint past a running deadline (and closes
-   * resolved ones unrated past their rating time), then re-adds the jobs of future deadlines the
-   * queue lost (a Redis restart, a failover). Pages through the rows by id, so memory stays flat.
+   * At start and every minute: escalates every open complaint past a running deadline (set-based),
+   * closes resolved ones unrated past their rating time, then re-adds the deadline jobs the queue
+   * lost (a Redis restart, a failover): bucket jobs for every future second holding a deadline and
+   * rating jobs, checked a page at a time with the lookups in flight together.
    */
   async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
     const now = this.now();
-    let escalated = 0;
+    const escalated = await this.escalateDue();
     let rescheduled = 0;
-    const overdue = await this.db.query<{ id: number }>(
-      `SELECT id FROM linli.complaints
-       WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
-         AND ((status IN ('submitted', 'reopened') AND ack_due_at <= $1) OR resolve_due_at <= $1)
-       ORDER BY id`,
-      [now],
-    );
-    for (const r of overdue.rows) if (await this.escalateIfDue(r.id)) escalated++;
     let after = 0;
     for (;;) {
       const { rows } = await this.db.query<ComplaintRow>(
         `SELECT * FROM linli.complaints
-         WHERE id > $1 AND ((status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue)
-            OR (status = 'resolved' AND (rated_at IS NULL OR rated_at < resolved_at)))
+         WHERE id > $1 AND status = 'resolved' AND (rated_at IS NULL OR rated_at < resolved_at)
          ORDER BY id LIMIT $2`,
         [after, pageSize],
       );
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.id;
-      for (const c of rows) {
-        if (c.status === 'resolved') {
+      const missing: ComplaintRow[] = [];
+      await Promise.all(
+        rows.map(async (c) => {
           const due = await this.ratingDueAt(this.db, c);
-          if (due && due <= now) {
-            await this.closeUnratedIfDue(c.id);
-            continue;
-          }
-        }
-        if (!this.queues) continue;
-        const q = this.queues.queue(QueueName.deadlines);
-        const stages =
-          c.status === 'resolved' ? ['rating'] : [...(stageOf(c.status) === 'ack' ? ['ack'] : []), 'resolve'];
-        const present = await Promise.all(
-          stages.map((st) => q.getJob(jobId('complaint', c.id, `v${c.version}`, st))),
-        );
-        if (present.some((j) => !j)) {
-          await this.scheduleDeadlines(c);
-          rescheduled++;
-        }
-      }
+          if (due && due <= now) await this.closeUnratedIfDue(c.id);
+          else if (
+            due &&
+            this.queues &&
+            !(await this.queues
+              .queue(QueueName.deadlines)
+              .getJob(jobId('complaint', c.id, `v${c.version}`, 'rating')))
+          )
+            missing.push(c);
+        }),
+      );
+      for (const c of missing) await this.scheduleDeadlines(c);
+      rescheduled += missing.length;
+    }
+    if (!this.queues) return { escalated, rescheduled };
+    const q = this.queues.queue(QueueName.deadlines);
+    const { rows: seconds } = await this.db.query<{ s: number }>(
+      `SELECT DISTINCT ceil(extract(epoch FROM d))::bigint AS s FROM (
+         SELECT ack_due_at AS d FROM linli.complaints
+         WHERE status IN ('submitted', 'reopened') AND NOT overdue AND ack_due_at > $1
+         UNION ALL
+         SELECT resolve_due_at FROM linli.complaints
+         WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue AND resolve_due_at > $1
+       ) x ORDER BY s`,
+      [now],
+    );
+    for (let i = 0; i < seconds.length; i += pageSize) {
+      const page = seconds.slice(i, i + pageSize).map((r) => Number(r.s));
+      const found = await Promise.all(page.map((s) => q.getJob(bucketJobId(s))));
+      const lost = page.filter((_, k) => !found[k]).map((s) => new Date(s * 1000));
+      if (lost.length) await this.queues.addBulk(QueueName.deadlines, bucketJobs(lost, this.now().getTime()));
+      rescheduled += lost.length;
     }
     return { escalated, rescheduled };
   }
@@ -583,3 +630,30 @@ function past(action: ComplaintAction): string {
 }
 
 export { LEVELS };
+
+/** The job of the deadlines falling in the second ending at `epochSecond`. */
+export const bucketJobId = (epochSecond: number) => jobId('deadlines-at', epochSecond);
+
+/** The deadlines a complaint is running now: ack while waiting for acknowledgement, resolve while open. */
+function runningDeadlines(c: ComplaintRow): Date[] {
+  if (!isOpen(c.status) || c.overdue) return [];
+  const out: Date[] = [];
+  if (stageOf(c.status) === 'ack' && c.ack_due_at) out.push(c.ack_due_at);
+  if (c.resolve_due_at) out.push(c.resolve_due_at);
+  return out;
+}
+
+/** One bucket job per distinct second among `dates` (rounded up: it fires when all of them are due). */
+function bucketJobs(dates: Date[], now: number) {
+  const seconds = [...new Set(dates.map((d) => Math.ceil(d.getTime() / 1000)))];
+  return seconds.map((s) => ({
+    name: 'deadline-bucket',
+    data: { at: s },
+    opts: {
+      jobId: bucketJobId(s),
+      delay: Math.max(0, s * 1000 - now),
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    },
+  }));
+}

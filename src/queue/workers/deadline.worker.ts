@@ -4,8 +4,9 @@ import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
 
 /**
- * Escalates complaints whose deadline passed. A job names a complaint and the version it was set
- * for; `escalateIfDue` re-reads the row, so a stale or duplicate job does nothing. The reconciler
+ * Escalates complaints whose deadline passed. A bucket job (`deadlines-at-<second>`) sweeps every
+ * row due by now, re-reading the rows, so a stale, early or duplicate job does nothing; a rating
+ * job names a complaint and the version it was set for. The reconciler
  * (at start and every `everyMs`) escalates whatever is overdue and re-adds lost jobs, so a queue
  * that lost every key loses no deadline.
  */
@@ -17,12 +18,18 @@ export async function startDeadlineWorker(
   /** escalations in parallel (each is one short transaction; keep below the database pool size) */
   concurrency = 8,
 ) {
-  const worker = queues.worker<{ complaintId: number; version: number; stage: string }>(
+  const worker = queues.worker<{ complaintId: number; version: number; stage: string } | { at: number }>(
     QueueName.deadlines,
-    async (job) =>
-      job.data.stage === 'rating'
-        ? complaints.closeUnratedIfDue(job.data.complaintId, job.data.version)
-        : complaints.escalateIfDue(job.data.complaintId, job.data.version),
+    async (job) => {
+      const d = job.data;
+      // a bucket: every deadline due by now, set-based (a burst falling due at once is one job)
+      if ('at' in d) return complaints.escalateDue();
+      // the rating timeout of one resolved complaint, or a per-complaint deadline job left by an
+      // older version of Linli
+      return d.stage === 'rating'
+        ? complaints.closeUnratedIfDue(d.complaintId, d.version)
+        : complaints.escalateIfDue(d.complaintId, d.version);
+    },
     { concurrency },
   );
   // the next sweep is scheduled when the last one ends, so a long sweep never overlaps the next
