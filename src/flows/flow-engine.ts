@@ -78,7 +78,7 @@ export class FlowEngine {
     const text = m.text?.trim() ?? '';
     const cancelling = CANCEL.test(text) || m.command?.name === 'cancel';
     if (!ctx.person) {
-      if (!cancelling && (await this.matchTrigger(ctx, null))) {
+      if (!cancelling && (await this.mayConcern(ctx, null))) {
         await ctx.reply(engineTexts('zh-CN').needPerson, { key: 'flow-need-person' });
         return true;
       }
@@ -86,6 +86,10 @@ export class FlowEngine {
     }
     const person = ctx.person;
     const locale: Locale = person.locale === 'en' ? 'en' : 'zh-CN';
+    const bound0 = m.choice ? BOUND_OPTION.test(m.choice) : false;
+    // Most group chatter is neither a flow answer nor a trigger: one read decides that, without
+    // a transaction, a row lock or loading the flows (they are cached per org and flow generation).
+    if (!cancelling && !bound0 && !(await this.mayConcern(ctx, person.id))) return false;
     let turn: Turn | null;
     try {
       turn = await this.deps.db.transaction(async (tx): Promise<Turn | null> => {
@@ -279,6 +283,41 @@ export class FlowEngine {
     }
     return row ?? null;
   }
+
+  /**
+   * Whether a message may concern a flow: the sender has an active conversation here, or it hits
+   * a trigger of a flow in effect at the chat's org. Read-only, one statement; the effective flows
+   * are cached per org path and *flow generation* (the newest published version's id: published
+   * versions never change, so a publish anywhere invalidates at once, in every process).
+   */
+  private async mayConcern(ctx: InboundContext, personId: number | null): Promise<boolean> {
+    const m = ctx.message;
+    const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
+    const { rows } = await this.deps.db.query<{
+      active: boolean;
+      path: (string | number)[] | null;
+      gen: number | null;
+    }>(
+      `SELECT EXISTS (SELECT 1 FROM linli.conversations
+                      WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active') AS active,
+              (SELECT path FROM linli.orgs WHERE id = $4) AS path,
+              (SELECT max(id) FROM linli.flows WHERE version > 0) AS gen`,
+      [m.channel, m.chat.externalId, personId ?? 0, orgId ?? 0],
+    );
+    const r = rows[0]!;
+    if (r.active) return true;
+    const path = (r.path ?? []).map(Number);
+    const key = path.join('/');
+    let cached = this.flowCache.get(key);
+    if (!cached || cached.gen !== r.gen) {
+      cached = { gen: r.gen, flows: await effectiveFlows(this.deps.db, path) };
+      if (this.flowCache.size > 10_000) this.flowCache.clear();
+      this.flowCache.set(key, cached);
+    }
+    return cached.flows.some((f) => f.definition.triggers.some((t) => triggerHit(t, m)));
+  }
+
+  private readonly flowCache = new Map<string, { gen: number | null; flows: StoredFlow[] }>();
 
   private async matchTrigger(
     ctx: InboundContext,

@@ -121,6 +121,26 @@ describe.each(engines())('flow engine on %s', (engine) => {
     expect(done.text).toContain(rows[0]!.number);
   });
 
+  it('ignores chatter without a transaction, and sees a newly published trigger at once', async () => {
+    await say('张伟', '今天天气不错'); // warms the cache of flows in effect at the compound
+    expect(await toPerson('张伟')).toEqual([]);
+    const { rows: convs } = await db.query('SELECT id FROM linli.conversations');
+    expect(convs).toEqual([]);
+    await say('张伟', '修电梯');
+    expect(await toPerson('张伟')).toEqual([]);
+    // the compound words its complaint flow its own way, with one more keyword
+    const global = (
+      await db.query<{ definition: Record<string, unknown> & { triggers: unknown[] } }>(
+        `SELECT definition FROM linli.flows WHERE key = 'complaint' AND version = 1`,
+      )
+    ).rows[0]!.definition;
+    const own = { ...global, triggers: [...global.triggers, { type: 'keyword', keywords: ['修电梯'] }] };
+    await s.flows.putDraft(SYSTEM_ACTOR, 'complaint', own, compound);
+    await s.flows.publish(SYSTEM_ACTOR, 'complaint', compound);
+    await say('张伟', '修电梯');
+    expect((await last('张伟')).text).toBe('您好，您要反映哪一类问题？');
+  });
+
   it('keeps two residents of one group apart, and survives a restart mid-conversation', async () => {
     await say('张伟', '报事');
     await say('王芳', '报事');
