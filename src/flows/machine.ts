@@ -136,7 +136,7 @@ export async function answer(
   env: MachineEnv,
 ): Promise<{ state: RunState; replies: Reply[] }> {
   const step = flow.steps.find((x) => x.id === state.step);
-  if (!step || step.type !== 'ask') return enter(flow, state, env);
+  if (step?.type !== 'ask') return enter(flow, state, env);
   const options = await optionsOf(step, env);
   let parsed = parseAnswer(step, input, options, env.locale);
   if (parsed.ok && step.input === 'location' && parsed.value) {

@@ -114,4 +114,50 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
       { id: atCity, level: 'city', overdue: true },
     ]);
   });
+
+  it('reminds the handlers of a complaint overdue at the city again every overdueReminderEvery, once per period', async () => {
+    const [id] = await fileMany(db, 1);
+    await s.policies.put(SYSTEM_ACTOR, chain.city, {
+      calendar: 'natural',
+      levels: {},
+      overdueReminderEvery: 'PT1H',
+    });
+    let now = new Date('2026-11-24T08:00:00Z');
+    await db.query(
+      `UPDATE linli.complaints SET level = 'city', level_org_id = $1, ack_due_at = $2 WHERE id = $3`,
+      [chain.city, new Date(now.getTime() - 1000), id],
+    );
+    const reminded: { id: number; n: number }[] = [];
+    const notifier = {
+      changed: async () => {},
+      overdueReminder: async (c: { id: number; overdue_reminders: number }) =>
+        void reminded.push({ id: c.id, n: c.overdue_reminders }),
+    };
+    const svc = new ComplaintService(db, null, () => now, notifier);
+    const other = new ComplaintService(db, null, () => now, notifier);
+    expect(await svc.escalateDue()).toBe(1); // marked overdue: that notice counts as the first reminder
+    expect(await svc.remindOverdue()).toBe(0);
+    now = new Date(now.getTime() + 30 * 60_000);
+    expect(await svc.remindOverdue()).toBe(0);
+    now = new Date(now.getTime() + 31 * 60_000);
+    const [a, b] = await Promise.all([svc.remindOverdue(), other.remindOverdue()]);
+    expect(a + b).toBe(1);
+    expect(await svc.remindOverdue()).toBe(0);
+    now = new Date(now.getTime() + 61 * 60_000);
+    expect(await svc.remindOverdue()).toBe(1);
+    expect(reminded).toEqual([
+      { id, n: 1 },
+      { id, n: 2 },
+    ]);
+    expect(
+      (await db.query('SELECT overdue_reminders FROM linli.complaints WHERE id = $1', [id])).rows[0],
+    ).toEqual({ overdue_reminders: 2 });
+    // accepted but still not resolved: still overdue, still reminded; resolved: no more
+    await svc.act(SYSTEM_ACTOR, id!, { action: 'accept' });
+    now = new Date(now.getTime() + 61 * 60_000);
+    expect(await svc.remindOverdue()).toBe(1);
+    await svc.act(SYSTEM_ACTOR, id!, { action: 'resolve' });
+    now = new Date(now.getTime() + 5 * 3_600_000);
+    expect(await svc.remindOverdue()).toBe(0);
+  });
 });

@@ -57,7 +57,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     queueOf(channel),
     async (job, token) => {
       const d = await findDelivery(o.db, job.data.deliveryId);
-      if (!d || d.status !== 'queued') return 'done';
+      if (d?.status !== 'queued') return 'done';
       const now = Date.now();
       const paused = await pausedUntil(o.db, channel);
       const ready = Math.max(d.not_before.getTime(), paused);

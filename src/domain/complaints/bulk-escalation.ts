@@ -83,6 +83,7 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
     `UPDATE linli.complaints c
      SET level = v.level, level_org_id = v.level_org_id, ack_due_at = v.ack, resolve_due_at = v.resolve,
          overdue = v.overdue, escalations = v.escalations, acknowledged_at = v.acked_at,
+         overdue_reminded_at = CASE WHEN v.overdue THEN $9::timestamptz ELSE c.overdue_reminded_at END,
          version = c.version + 1, updated_at = now()
      FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[],
                  $6::boolean[], $7::int[], $8::timestamptz[])
@@ -98,6 +99,7 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
       cols.overdue,
       cols.escalations,
       cols.ackedAt,
+      now,
     ],
   );
   await tx.query(

@@ -111,6 +111,26 @@ export class ComplaintNotifier {
     }
   }
 
+  /** Another reminder to the handlers of a complaint overdue at the city level (the nth since). */
+  async overdueReminder(c: ComplaintRow): Promise<void> {
+    const category = await this.categoryLabel(c);
+    const days = c.resolve_due_at
+      ? Math.max(1, Math.round((Date.now() - c.resolve_due_at.getTime()) / 86_400_000))
+      : 1;
+    await this.toHandlers(
+      c.level_org_id,
+      `【报事超时提醒】${c.number} · ${category} · ${c.building ?? '公共区域'}\n${c.description}\n已超过${LEVEL_ZH[c.level]}处理时限约 ${days} 天，仍未办结，请尽快办理。`,
+      `complaint-${c.id}-overdue-${c.overdue_reminders}`,
+      [
+        { label: '受理', payload: `cp:${c.id}:accept:v${c.version}` },
+        { label: '补充说明', payload: `cpnote:${c.id}` },
+        { label: '已处理', payload: `cp:${c.id}:resolve:v${c.version}` },
+      ],
+      true,
+      c.org_id,
+    );
+  }
+
   private reporterText(
     c: ComplaintRow,
     type: string,

@@ -63,6 +63,8 @@ export interface ComplaintRow {
   escalations: number;
   rating: string | null;
   rating_comment: string | null;
+  overdue_reminders: number;
+  overdue_reminded_at: Date | null;
   rated_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -83,7 +85,10 @@ export class ComplaintService {
     private readonly queues: QueueBackend | null,
     private readonly now: () => Date = () => new Date(),
     /** told after COMMIT of every change (reporter, handlers, residents' group) */
-    private readonly notifier: { changed(c: ComplaintRow): Promise<void> } | null = null,
+    private readonly notifier: {
+      changed(c: ComplaintRow): Promise<void>;
+      overdueReminder(c: ComplaintRow): Promise<void>;
+    } | null = null,
   ) {}
 
   /** After COMMIT of a change: its deadline jobs, then its notifications. */
@@ -258,6 +263,7 @@ export class ComplaintService {
           set.escalations = c.escalations + 1;
         } else {
           set.overdue = true;
+          set.overdue_reminded_at = now; // the overdue notice is the first reminder
           type = 'overdue';
         }
         break;
@@ -374,6 +380,7 @@ export class ComplaintService {
   async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
     const now = this.now();
     const escalated = await this.escalateDue();
+    await this.remindOverdue();
     let rescheduled = 0;
     let after = 0;
     for (;;) {
@@ -423,6 +430,43 @@ export class ComplaintService {
       rescheduled += lost.length;
     }
     return { escalated, rescheduled };
+  }
+
+  /**
+   * Reminds the handlers of complaints overdue at the top of the chain again, every
+   * `overdueReminderEvery` of the compound's policy (default P1D). A compare-and-set on
+   * `overdue_reminded_at` claims each reminder, so two reconcilers never send one twice; the
+   * message's idempotency key carries the reminder's number.
+   */
+  async remindOverdue(): Promise<number> {
+    const now = this.now();
+    const { rows } = await this.db.query<ComplaintRow>(
+      `SELECT * FROM linli.complaints
+       WHERE overdue AND status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND overdue_reminded_at < $1
+       ORDER BY overdue_reminded_at LIMIT 1000`,
+      [now],
+    );
+    const every = new Map<number, number>();
+    let sent = 0;
+    for (const c of rows) {
+      if (!every.has(c.org_id)) {
+        const d = parseIsoDuration(
+          policySetting(await policiesFor(this.db, c.org_id), 'overdueReminderEvery'),
+        );
+        every.set(c.org_id, d.ok ? d.ms : 86_400_000);
+      }
+      const last = c.overdue_reminded_at as Date;
+      if (last.getTime() + every.get(c.org_id)! > now.getTime()) continue;
+      const { rows: claimed } = await this.db.query<ComplaintRow>(
+        `UPDATE linli.complaints SET overdue_reminders = overdue_reminders + 1, overdue_reminded_at = $3
+         WHERE id = $1 AND overdue AND overdue_reminded_at = $2 RETURNING *`,
+        [c.id, last, now],
+      );
+      if (!claimed[0]) continue;
+      sent++;
+      await this.notifier?.overdueReminder(claimed[0]);
+    }
+    return sent;
   }
 
   private async seesAnonymous(p: Principal): Promise<boolean> {

@@ -25,6 +25,8 @@ export const escalationPolicySchema = z.strictObject({
   maxReopens: z.number().int().min(0).max(10).optional(),
   /** no rating within this closes a resolved complaint as unrated (default PT72H) */
   ratingTimeout: isoDurationSchema.optional(),
+  /** a complaint overdue at the city level: its handlers are reminded again this often (default P1D) */
+  overdueReminderEvery: isoDurationSchema.optional(),
 });
 export type EscalationPolicy = z.infer<typeof escalationPolicySchema>;
 
@@ -39,6 +41,7 @@ export const DEFAULT_POLICY: EscalationPolicy = {
   },
   maxReopens: 2,
   ratingTimeout: 'PT72H',
+  overdueReminderEvery: 'P1D',
 };
 
 export interface Deadlines {
@@ -86,7 +89,7 @@ export function deadlinesFrom(
 }
 
 /** A setting of the nearest policy that has it, else the default's. */
-export function policySetting<K extends 'maxReopens' | 'ratingTimeout'>(
+export function policySetting<K extends 'maxReopens' | 'ratingTimeout' | 'overdueReminderEvery'>(
   chain: { policy: EscalationPolicy }[],
   key: K,
 ): NonNullable<EscalationPolicy[K]> {
