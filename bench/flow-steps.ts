@@ -15,7 +15,6 @@ import { InboundDispatcher } from '../src/bot/inbound-dispatcher.js';
 import { Outbox } from '../src/bot/outbound/outbox.js';
 import type { InboundMessage } from '../src/bot/port.js';
 import { openPostgres } from '../src/db/connect.js';
-import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
 import { SYSTEM_ACTOR } from '../src/domain/principal.js';
 import { seedBuiltinFlows } from '../src/flows/builtin/index.js';

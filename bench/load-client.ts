@@ -21,7 +21,13 @@ export interface LoadPhase {
   chats: number[];
   users: number;
   seed: number;
+  /** `conversation`: each user first sends the trigger 记录, then every message answers the diary
+   *  flow's question (a turn that advances a conversation); `chatter`: group talk no flow takes. */
+  workload: 'conversation' | 'chatter';
 }
+
+/** Users whose diary conversation was started (kept across phases: this process lives through all). */
+const started = new Set<number>();
 
 export interface LoadResult {
   sent: number;
@@ -72,6 +78,7 @@ function bodies(p: LoadPhase): () => string {
     const chatId = p.chats[user % p.chats.length]!;
     const messageId = (messageIds.get(chatId) ?? 1000) + 1;
     messageIds.set(chatId, messageId);
+    const startsNow = p.workload === 'conversation' && !started.has(user);
     const update = {
       update_id: updateId++,
       message: {
@@ -79,9 +86,15 @@ function bodies(p: LoadPhase): () => string {
         from: { id: 8_000_000 + user, is_bot: false, first_name: `居民${user}`, language_code: 'zh-hans' },
         chat: { id: chatId, type: 'supergroup', title: `业主群 ${chatId}` },
         date: now,
-        text: TEXTS[messageId % TEXTS.length],
+        text:
+          p.workload === 'chatter'
+            ? TEXTS[messageId % TEXTS.length]
+            : started.has(user)
+              ? `第${messageId}条：${TEXTS[messageId % TEXTS.length]}`
+              : '记录',
       },
     };
+    if (startsNow) started.add(user);
     return JSON.stringify(update);
   };
 }

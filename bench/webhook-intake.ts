@@ -58,6 +58,10 @@ const OPEN_CONNECTIONS = 64;
 /** Before each phase, wait up to this long for the machine to be idle (other sessions share it). */
 const QUIET_WAIT_MS = numberFlag(f, 'quiet-wait', 30) * 1000;
 const RETRIES = Number(f.get('retries') ?? 2);
+/** What each update carries: a turn of a conversation (the issue's workload) or plain group chatter. */
+const WORKLOAD = (f.get('workload') ?? 'conversation') as 'conversation' | 'chatter';
+if (WORKLOAD !== 'conversation' && WORKLOAD !== 'chatter')
+  throw new Error('--workload is conversation or chatter');
 
 const SECRET = 'bench-hook-secret_42';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -269,6 +273,7 @@ async function measureOnce(
     chats: CHAT_IDS,
     users: N_USERS,
     seed: nextUpdateId,
+    workload: WORKLOAD,
   });
   nextUpdateId = result.nextUpdateId + 1000;
   answered += result.ok;
@@ -374,6 +379,27 @@ async function benchBare(client: Client): Promise<void> {
 
 // ---- Linli ----------------------------------------------------------------------------------
 
+const DIARY_FLOW = {
+  name: { 'zh-CN': '值班日志', en: 'Duty diary' },
+  locales: ['zh-CN', 'en'],
+  triggers: [{ type: 'keyword', keywords: ['记录'] }],
+  timeoutMinutes: 60,
+  start: 'entry',
+  steps: [
+    {
+      id: 'entry',
+      type: 'ask',
+      input: 'text',
+      validation: { minLength: 1, maxLength: 200 },
+      prompt: { 'zh-CN': '请写下这一条记录：', en: 'Write the next entry:' },
+      retryPrompt: { 'zh-CN': '请再说一遍。', en: 'Please try again.' },
+      save: 'entry',
+      maxAttempts: 3,
+      next: 'entry',
+    },
+  ],
+};
+
 async function benchLinli(client: Client, cleanups: (() => Promise<unknown>)[]): Promise<void> {
   const database = ENGINE === 'postgres' ? await createBenchDatabase() : null;
   if (database) cleanups.push(() => database.drop());
@@ -446,6 +472,13 @@ async function benchLinli(client: Client, cleanups: (() => Promise<unknown>)[]):
     });
   }
 
+  if (WORKLOAD === 'conversation') {
+    // a diary the compound publishes: 记录 starts it, then every message is an answer that is
+    // saved and answered with the next question (an endless ask loop: each update is a full turn)
+    await api('PUT', `/flows/bench_diary?orgId=${compound.id}`, DIARY_FLOW);
+    await api('POST', `/flows/bench_diary/publish?orgId=${compound.id}`);
+  }
+
   const db = linli.db;
   const count = async (sql: string) => Number((await db.query<{ n: number }>(sql)).rows[0]!.n);
   const peopleBefore = await count('SELECT count(*)::int AS n FROM linli.people');
@@ -501,7 +534,8 @@ async function benchLinli(client: Client, cleanups: (() => Promise<unknown>)[]):
   }
   console.log(`    ${fmt(stats.transactions / last, 3).padStart(6)}  transactions (BEGIN … COMMIT)`);
 
-  // sanity: every 200 was an update handled once; the only message sent is the bind confirmation
+  // sanity: every 200 was an update handled once; with chatter the only message sent is the bind
+  // confirmation, with conversations one reply (the next question) per turn
   const handled = (await count('SELECT count(*)::int AS n FROM linli.processed_updates')) - updatesBefore;
   const identities = await count(
     `SELECT count(*)::int AS n FROM linli.identities WHERE channel = 'telegram' AND external_id LIKE '8%'`,
@@ -523,7 +557,7 @@ async function main() {
   const client = await startClient();
   cleanups.push(async () => client.close());
   console.log(
-    `webhook intake: ${N_CHATS} chats, ${N_USERS} users, ${DURATION_MS / 1000} s per phase, node ${process.version}, ${cpus().length} cores, src at ${sourceRevision()}`,
+    `webhook intake: ${N_CHATS} chats, ${N_USERS} users, workload ${WORKLOAD}, ${DURATION_MS / 1000} s per phase, node ${process.version}, ${cpus().length} cores, src at ${sourceRevision()}`,
   );
   try {
     if (ONLY !== 'linli') await benchBare(client);

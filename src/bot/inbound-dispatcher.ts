@@ -59,17 +59,18 @@ export class InboundDispatcher {
     const typed = BIND_TEXT.exec(m.text?.trim() ?? '');
     if (typed) return this.bind(m, typed[1]!);
 
-    const chat = await this.deps.chats.find(m.channel, m.chat.externalId);
+    // the chat and the writer are looked up together (two reads in flight, one wait)
+    const [chat, known] = await Promise.all([
+      this.deps.chats.find(m.channel, m.chat.externalId),
+      findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId),
+    ]);
     if (!chat && m.chat.kind === 'group') {
       if (await this.deps.chats.mayExplainUnbound(m.channel, m.chat.externalId)) {
         await reply(texts('zh-CN').unboundGroup, { key: 'unbound' });
       }
       return;
     }
-    const person =
-      chat?.purpose === 'residents'
-        ? await this.ensureResident(m, chat)
-        : await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
+    const person = known ?? (chat?.purpose === 'residents' ? await this.ensureResident(m, chat) : null);
 
     if (
       (m.command?.name === 'start' && !m.startPayload) ||

@@ -107,7 +107,7 @@ export class FlowEngine {
           return { replies: [{ text: engineTexts(active?.locale ?? locale).staleButton }], after };
         }
         if (active) {
-          const flow = (await flowById(tx, active.flow_id))!.definition;
+          const flow = await this.publishedFlow(tx, active.flow_id);
           const env = await this.env(tx, active, after);
           const choice = bound ? `opt:${bound[3]}` : m.choice;
           const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
@@ -318,6 +318,21 @@ export class FlowEngine {
   }
 
   private readonly flowCache = new Map<string, { gen: number | null; flows: StoredFlow[] }>();
+
+  /** A conversation's flow version: published versions never change, so they are kept once read. */
+  private async publishedFlow(q: Queryable, id: number): Promise<FlowDefinition> {
+    const known = this.versions.get(id);
+    if (known) return known;
+    const flow = await flowById(q, id);
+    if (!flow) throw new Error(`conversation refers to flow ${id}, which does not exist`);
+    if (flow.version > 0) {
+      if (this.versions.size > 1000) this.versions.clear();
+      this.versions.set(id, flow.definition);
+    }
+    return flow.definition;
+  }
+
+  private readonly versions = new Map<number, FlowDefinition>();
 
   private async matchTrigger(
     ctx: InboundContext,
