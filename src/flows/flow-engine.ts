@@ -24,8 +24,9 @@ import { answer, enter, type MachineEnv, type Reply, type RunState } from './mac
  *   actions write; replies and the timeout job are queued after COMMIT;
  * - a conversation stays on the flow version it started with;
  * - `/cancel`, 取消 or cancel ends it at any step; inactivity (the flow's `timeoutMinutes`) ends it
- *   through a delayed job `flow-timeout-<id>-<seq>` that acts only if nothing happened since, and a
- *   sweep catches any whose job was lost.
+ *   through a delayed job `flow-timeout-<id>-<seq>` added when it starts: when it fires and the
+ *   conversation has moved on, it sets itself again for the row's expiry (so a turn costs no job);
+ *   a sweep ends any whose job was lost.
  */
 const CANCEL = /^(\/cancel|取消|cancel)$/i;
 /** A prompt's option payload carries its conversation and step: `opt:<id>.<seq>:<value>`. */
@@ -156,6 +157,22 @@ export class FlowEngine {
     return true;
   }
 
+  /**
+   * The timeout job of a conversation fired: ends it if it has been inactive for its flow's time,
+   * else (it moved on since the job was set) sets the job again for the row's current expiry.
+   */
+  async timeoutDue(conversationId: number): Promise<'expired' | 'rearmed' | 'none'> {
+    const { rows } = await this.deps.db.query<{ id: number; seq: number; expires_at: Date }>(
+      `SELECT id, seq, expires_at FROM linli.conversations WHERE id = $1 AND status = 'active'`,
+      [conversationId],
+    );
+    const r = rows[0];
+    if (!r) return 'none';
+    if (r.expires_at <= this.now()) return (await this.expire(r.id, r.seq)) ? 'expired' : 'none';
+    await this.armTimeout({ id: r.id, seq: r.seq, at: r.expires_at });
+    return 'rearmed';
+  }
+
   /** Expires every active conversation past its time (a lost timeout job, a long downtime). */
   async sweepExpired(): Promise<number> {
     const { rows } = await this.deps.db.query<{ id: number; seq: number }>(
@@ -250,19 +267,23 @@ export class FlowEngine {
     for (const [i, r] of turn.replies.entries()) {
       await ctx.reply(r.text, { key: `flow-${i}`, choices: r.choices, forceReply: r.forceReply });
     }
-    if (turn.timeout) {
-      await this.deps.queues.add(
-        QueueName.flows,
-        'timeout',
-        { conversationId: turn.timeout.id, seq: turn.timeout.seq },
-        {
-          jobId: jobId('flow-timeout', turn.timeout.id, turn.timeout.seq),
-          delay: Math.max(0, turn.timeout.at.getTime() - this.now().getTime()),
-          removeOnComplete: true,
-          removeOnFail: 100,
-        },
-      );
-    }
+    // one timeout job per conversation, added when it starts; when it fires early (the person kept
+    // answering) it re-arms itself for the row's current expiry (`timeoutDue`): a turn adds no job
+    if (turn.timeout && turn.timeout.seq === 1) await this.armTimeout(turn.timeout);
+  }
+
+  private async armTimeout(t: { id: number; seq: number; at: Date }): Promise<void> {
+    await this.deps.queues.add(
+      QueueName.flows,
+      'timeout',
+      { conversationId: t.id, seq: t.seq },
+      {
+        jobId: jobId('flow-timeout', t.id, t.seq),
+        delay: Math.max(0, t.at.getTime() - this.now().getTime()),
+        removeOnComplete: true,
+        removeOnFail: 100,
+      },
+    );
   }
 
   private async lockActive(

@@ -187,9 +187,17 @@ describe.each(engines())('flow engine on %s', (engine) => {
     const { rows } = await db.query<{ id: number; seq: number }>('SELECT id, seq FROM linli.conversations');
     const job = await queues.queue('flows').getJob(`flow-timeout-${rows[0]!.id}-${rows[0]!.seq}`);
     expect(await job?.getState()).toBe('delayed');
-    await say('张伟', '1'); // activity: the first job is now stale
-    clock = new Date(clock.getTime() + 11 * 60_000);
-    expect(await flows.expire(rows[0]!.id, rows[0]!.seq)).toBe(false);
+    await say('张伟', '1'); // activity: the first job now fires early
+    const id = rows[0]!.id;
+    expect(await queues.queue('flows').getJob(`flow-timeout-${id}-${rows[0]!.seq + 1}`)).toBeFalsy();
+    clock = new Date(clock.getTime() + 9 * 60_000);
+    await job?.remove();
+    expect(await flows.timeoutDue(id)).toBe('rearmed'); // 9 min after the answer: not yet
+    const rearmed = await queues.queue('flows').getJob(`flow-timeout-${id}-${rows[0]!.seq + 1}`);
+    expect(await rearmed?.getState()).toBe('delayed');
+    expect(rearmed?.opts.delay).toBe(60_000);
+    clock = new Date(clock.getTime() + 2 * 60_000);
+    expect(await flows.expire(id, rows[0]!.seq)).toBe(false); // a stale seq does nothing
     expect(await flows.sweepExpired()).toBe(1);
     expect((await last('张伟')).text).toMatch(/太久没有回复/);
     await say('张伟', '4');

@@ -4,14 +4,14 @@ import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
 
 /**
- * Ends conversations at their inactivity timeout: each job names a conversation and the seq it
- * was set for, and does nothing if the conversation moved on. A sweep at start and every minute
- * ends any whose job was lost.
+ * Ends conversations at their inactivity timeout: a job names a conversation; if it moved on since,
+ * the job is set again for its new expiry. A sweep at start and every minute ends any whose job
+ * was lost.
  */
 export async function startFlowTimeoutWorker(queues: QueueBackend, engine: FlowEngine, logger: Logger) {
   const worker = queues.worker<{ conversationId: number; seq: number }>(QueueName.flows, async (job) => {
     if (job.name !== 'timeout') return;
-    return engine.expire(job.data.conversationId, job.data.seq);
+    return engine.timeoutDue(job.data.conversationId);
   });
   const sweep = () =>
     engine
