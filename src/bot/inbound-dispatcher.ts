@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import type { Chat } from '../domain/chats/chat-schema.js';
 import type { ChatService } from '../domain/chats/chat-service.js';
 import { isUniqueViolation } from '../domain/errors.js';
@@ -10,7 +10,7 @@ import {
   insertRole,
 } from '../domain/people/people-repository.js';
 import type { Person } from '../domain/people/people-schema.js';
-import type { Outbox } from './outbound/outbox.js';
+import type { OutboundRequest, Outbox } from './outbound/outbox.js';
 import type { InboundMessage } from './port.js';
 import { texts } from './texts.js';
 
@@ -20,6 +20,11 @@ export interface InboundContext {
   chat: Chat | null;
   person: Person | null;
   reply(text: string, opts?: ReplyOptions): Promise<void>;
+  /**
+   * The same reply written inside the caller's transaction (it commits or rolls back with the
+   * turn that produced it); the returned function queues it and must be called after COMMIT.
+   */
+  replyIn(q: Queryable, text: string, opts?: ReplyOptions): Promise<() => Promise<void>>;
 }
 
 export interface ReplyOptions {
@@ -86,6 +91,15 @@ export class InboundDispatcher {
       person,
       reply: (text, opts) =>
         reply(text, { ...opts, orgId: chat?.orgId ?? person?.orgId ?? undefined, personId: person?.id }),
+      replyIn: async (q, text, opts) => {
+        const req = this.request(m, text, {
+          ...opts,
+          orgId: chat?.orgId ?? person?.orgId ?? undefined,
+          personId: person?.id,
+        });
+        const d = await this.deps.outbox.insert(q, req);
+        return d.created ? () => this.deps.outbox.schedule(req.channel, d.id, d.notBefore) : async () => {};
+      },
     });
   }
 
@@ -139,7 +153,15 @@ export class InboundDispatcher {
     text: string,
     opts: ReplyOptions & { orgId?: number; personId?: number },
   ): Promise<void> {
-    await this.deps.outbox.enqueue({
+    await this.deps.outbox.enqueue(this.request(m, text, opts));
+  }
+
+  private request(
+    m: InboundMessage,
+    text: string,
+    opts: ReplyOptions & { orgId?: number; personId?: number },
+  ): OutboundRequest {
+    return {
       channel: m.channel,
       idempotencyKey: `reply-${m.channel}-${m.chat.externalId}-${m.updateId}-${opts.key ?? 'r'}`,
       orgId: opts.orgId ?? null,
@@ -156,6 +178,6 @@ export class InboundDispatcher {
             ? { externalId: m.sender.externalId, displayName: m.sender.displayName }
             : undefined,
       },
-    });
+    };
   }
 }

@@ -63,6 +63,8 @@ export interface FlowEngineDeps {
 
 type Turn = {
   replies: Reply[];
+  /** queue the replies written in the turn's transaction (after COMMIT) */
+  sends?: (() => Promise<void>)[];
   timeout?: { id: number; seq: number; at: Date };
   after: (() => Promise<void>)[];
 };
@@ -93,38 +95,63 @@ export class FlowEngine {
     if (!cancelling && !bound0 && !(await this.mayConcern(ctx, person.id))) return false;
     let turn: Turn | null;
     try {
-      turn = await this.deps.db.transaction(async (tx): Promise<Turn | null> => {
-        const after: (() => Promise<void>)[] = [];
-        const active = await this.lockActive(tx, m, person.id);
-        if (cancelling) {
-          if (!active)
-            return m.command ? { replies: [{ text: engineTexts(locale).nothingToCancel }], after } : null;
-          await this.finish(tx, active, 'cancelled');
-          return { replies: [{ text: engineTexts(active.locale).cancelled }], after };
+      turn = await this.deps.db.transaction(async (tx) => {
+        const t = await this.turn(tx, ctx, person.id, locale, cancelling);
+        // the replies are written with the turn: a crash after COMMIT still sends them (outbox reconciler)
+        if (t) {
+          t.sends = [];
+          for (const [i, r] of t.replies.entries())
+            t.sends.push(
+              await ctx.replyIn(tx, r.text, {
+                key: `flow-${i}`,
+                choices: r.choices,
+                forceReply: r.forceReply,
+              }),
+            );
         }
-        const bound = m.choice ? BOUND_OPTION.exec(m.choice) : null;
-        if (bound && (!active || Number(bound[1]) !== active.id || Number(bound[2]) !== active.seq)) {
-          // a button of another person's prompt, or an old one of one's own: it answers nothing
-          return { replies: [{ text: engineTexts(active?.locale ?? locale).staleButton }], after };
-        }
-        if (active) {
-          const flow = await this.publishedFlow(tx, active.flow_id);
-          const env = await this.env(tx, active, after);
-          const choice = bound ? `opt:${bound[3]}` : m.choice;
-          const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
-          return this.persist(tx, active, flow, result.state, result.replies, after);
-        }
-        const found = await this.matchTrigger(ctx, tx);
-        if (!found) return null;
-        return this.begin(tx, found.flow, found.arg, m, ctx, locale, after);
+        return t;
       });
     } catch (err) {
       if (isUniqueViolation(err)) return true; // the same person's other message started it a moment ago
       throw err;
     }
     if (!turn) return false;
-    await this.deliver(ctx, turn);
+    await this.deliver(turn);
     return true;
+  }
+
+  /** One turn inside the transaction: cancel, a stale button, an answer, or a trigger's start. */
+  private async turn(
+    tx: Queryable,
+    ctx: InboundContext,
+    personId: number,
+    locale: Locale,
+    cancelling: boolean,
+  ): Promise<Turn | null> {
+    const m = ctx.message;
+    const after: (() => Promise<void>)[] = [];
+    const active = await this.lockActive(tx, m, personId);
+    if (cancelling) {
+      if (!active)
+        return m.command ? { replies: [{ text: engineTexts(locale).nothingToCancel }], after } : null;
+      await this.finish(tx, active, 'cancelled');
+      return { replies: [{ text: engineTexts(active.locale).cancelled }], after };
+    }
+    const bound = m.choice ? BOUND_OPTION.exec(m.choice) : null;
+    if (bound && (!active || Number(bound[1]) !== active.id || Number(bound[2]) !== active.seq)) {
+      // a button of another person's prompt, or an old one of one's own: it answers nothing
+      return { replies: [{ text: engineTexts(active?.locale ?? locale).staleButton }], after };
+    }
+    if (active) {
+      const flow = await this.publishedFlow(tx, active.flow_id);
+      const env = await this.env(tx, active, after);
+      const choice = bound ? `opt:${bound[3]}` : m.choice;
+      const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
+      return this.persist(tx, active, flow, result.state, result.replies, after);
+    }
+    const found = await this.matchTrigger(ctx, tx);
+    if (!found) return null;
+    return this.begin(tx, found.flow, found.arg, m, ctx, locale, after);
   }
 
   /** Ends a conversation that has had no activity since `seq` (run by the timeout job). */
@@ -262,11 +289,9 @@ export class FlowEngine {
     );
   }
 
-  private async deliver(ctx: InboundContext, turn: Turn): Promise<void> {
+  private async deliver(turn: Turn): Promise<void> {
     for (const fn of turn.after) await fn();
-    for (const [i, r] of turn.replies.entries()) {
-      await ctx.reply(r.text, { key: `flow-${i}`, choices: r.choices, forceReply: r.forceReply });
-    }
+    for (const send of turn.sends ?? []) await send();
     // one timeout job per conversation, added when it starts; when it fires early (the person kept
     // answering) it re-arms itself for the row's current expiry (`timeoutDue`): a turn adds no job
     if (turn.timeout && turn.timeout.seq === 1) await this.armTimeout(turn.timeout);
