@@ -2,7 +2,7 @@
  * Complaint deadlines at scale (one-second bucket jobs, set-based escalation), on real PostgreSQL
  * with the queue on Redis. Run by hand:
  * `npx tsx bench/complaint-deadlines.ts [--count 100000] [--burst 10000] [--spread-s 86400]
- *   [--lanes 16] [--lead-ms 5000] [--t-ms 1] [--no-notify]`
+ *   [--lanes 16] [--lead-ms 5000] [--t-ms 1] [--burst-ids newest|oldest] [--no-analyze] [--no-notify]`
  *
  * With `count` open complaints (bulk-inserted with SQL: ack due at a random millisecond 30–31 days
  * ahead, resolve at an independent random millisecond 60–61 days ahead) it measures:
@@ -13,8 +13,10 @@
  *    key the run made (this run's keys only).
  * 2. The reconciler's sweep (`ComplaintService.reconcile()`, called directly): with every job
  *    present, then after `obliterate` (every bucket re-added), with statements, Redis commands, heap.
- * 3. A burst: `burst` complaints get the same ack deadline T (UPDATE, version + 1, then
- *    `scheduleDeadlines` for each: one shared bucket job), drained by the deadline worker started
+ * 3. A burst: `burst` complaints (the newest, i.e. the highest ids, unless `--burst-ids oldest`:
+ *    escalateDueBatch's `ORDER BY id LIMIT` walks the primary key past every older open row) get
+ *    the same ack deadline T (UPDATE, version + 1, then
+ *    `scheduleDeadlines` for each: one shared bucket job; then ANALYZE unless `--no-analyze`), drained by the deadline worker started
  *    exactly as src/runtime.ts starts it: `startDeadlineWorker(queues, complaints, logger)`
  *    (defaults: concurrency 8, reconciler every 60 s, first sweep at start). Lateness = the
  *    escalation event's `at` (now() of its transaction) − T, p50/p90/p99/max. T is `t-ms`
@@ -62,7 +64,9 @@ const { values } = parseArgs({
     lanes: { type: 'string', default: '16' },
     'lead-ms': { type: 'string', default: '5000' },
     't-ms': { type: 'string', default: '1' },
+    'burst-ids': { type: 'string', default: 'newest' },
     'no-notify': { type: 'boolean', default: false },
+    'no-analyze': { type: 'boolean', default: false },
     'timeout-s': { type: 'string', default: '900' },
   },
 });
@@ -72,10 +76,14 @@ const SPREAD_S = positive('spread-s');
 const LANES = positive('lanes');
 const LEAD_MS = positive('lead-ms');
 const NOTIFY = !values['no-notify'];
+const ANALYZE = !values['no-analyze'];
 /** the millisecond of T within its second: 1 = the worst case for the bucket's rounding up */
 const T_MS = Number(values['t-ms']);
 if (!Number.isInteger(T_MS) || T_MS < 0 || T_MS > 999) throw new Error('--t-ms must be 0..999');
 const TIMEOUT_MS = positive('timeout-s') * 1000;
+/** which complaints fall due in a burst: the newest (highest ids, as recently filed ones do) or the oldest */
+const BURST_IDS = values['burst-ids'];
+if (BURST_IDS !== 'newest' && BURST_IDS !== 'oldest') throw new Error('--burst-ids must be newest or oldest');
 if ((NOTIFY ? 2 : 1) * BURST > COUNT) throw new Error(`--count must be at least ${(NOTIFY ? 2 : 1) * BURST}`);
 
 function positive(name: 'count' | 'burst' | 'spread-s' | 'lanes' | 'lead-ms' | 'timeout-s'): number {
@@ -490,8 +498,9 @@ async function main() {
     if (NOTIFY) runs.push({ label: 'src: startDeadlineWorker + production notifier (Outbox)', notify: true });
     const bursts: unknown[] = [];
     for (const [i, run] of runs.entries()) {
-      const lo = i * BURST + 1;
-      const hi = (i + 1) * BURST;
+      // newest: the first burst takes the highest BURST ids, the next one the BURST below them
+      const lo = BURST_IDS === 'oldest' ? i * BURST + 1 : COUNT - (i + 1) * BURST + 1;
+      const hi = lo + BURST - 1;
       let svc = s.complaints;
       if (run.notify) {
         // a handler at the compound (the level below after the escalation) and at the community
@@ -538,6 +547,9 @@ async function main() {
         [new Date(T), lo, hi],
       );
       await scheduleAll(svc, moved);
+      // statistics that know these deadlines (in production they were set long before they fall
+      // due): the plan of escalateDueBatch's SELECT depends on how many rows look due
+      if (ANALYZE) await db.query('ANALYZE linli.complaints');
       const setupMs = ms(setup0);
       const slackMs = T - Date.now();
       const burstJob = await q.getJob(bucketJobId(bucketSecond));
@@ -608,6 +620,7 @@ async function main() {
       });
       const b = {
         run: run.label,
+        ids: [lo, hi],
         workerStartMs,
         complaints: BURST,
         escalations: lateness.length,
@@ -619,6 +632,7 @@ async function main() {
         loadavgAtT: loadAtT,
         bucketJob: burstJob.id,
         tMsInSecond: T_MS,
+        analyzedBeforeT: ANALYZE,
         bucketRoundingMs: roundingMs,
         latenessMs: pcts(lateness),
         latenessFromBucketSecondMs: pcts(lateness.map((l) => l - roundingMs)),
@@ -635,6 +649,9 @@ async function main() {
           rows: batches.map((x) => x.rows),
           txMs: batches.map((x) => x.end - x.start),
           startMsAfterT: batches.map((x) => x.start - T),
+          lastCommitMsAfterT: batches.some((x) => x.rows)
+            ? Math.max(...batches.filter((x) => x.rows).map((x) => x.end)) - T
+            : null,
         },
         afterBatch: {
           n: after.length,
