@@ -17,10 +17,12 @@ import { deadlinesFrom, policiesFor } from './escalation-policy.js';
  */
 export async function escalateDueBatch(tx: Queryable, now: Date, limit: number): Promise<ComplaintRow[]> {
   const { rows: due } = await tx.query<ComplaintRow>(
+    // the expression and the predicate are those of the index complaints_running_deadline (010)
     `SELECT * FROM linli.complaints
      WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
-       AND ((status IN ('submitted', 'reopened') AND ack_due_at <= $1) OR resolve_due_at <= $1)
-     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+       AND LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at) <= $1
+     ORDER BY LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at), id
+     LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [now, limit],
   );
   if (due.length === 0) return [];

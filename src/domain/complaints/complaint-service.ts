@@ -30,7 +30,7 @@ import { parseIsoDuration } from './iso-duration.js';
  * The closed loop: transitions with optimistic concurrency (two handlers accepting at once: one
  * wins, the other gets 409), a timeline event for every change, and the deadlines of the current
  * level on the row, written in the same transaction. After COMMIT a delayed job for the second of
- * each running deadline is added (`deadlines-at-<second>`, shared by every complaint due then);
+ * each running deadline is added (`deadlines-at-<ms>`, per 100 ms, shared by every complaint due then);
  * the worker and the reconciler escalate only through `escalateDue`/`escalateIfDue`, which re-read
  * the rows and do nothing unless a deadline still running has passed.
  */
@@ -113,8 +113,8 @@ export class ComplaintService {
 
   /**
    * Adds the delayed jobs of a complaint's running deadlines (after COMMIT), in one round trip:
-   * the ack/resolve deadlines as *bucket* jobs — one job per second in which any deadline falls
-   * (`deadlines-at-<epoch second>`), shared by every complaint due in that second, so a burst of
+   * the ack/resolve deadlines as *bucket* jobs — one job per 100 ms slot in which any deadline falls
+   * (`deadlines-at-<epoch ms, rounded up to the slot>`), shared by every complaint due in it, so a burst of
    * 10,000 deadlines at one instant is one job and one set-based sweep, and Redis holds one job
    * per distinct second rather than two per complaint per version; the rating timeout as a job of
    * its own (`complaint-<id>-v<version>-rating`).
@@ -146,15 +146,25 @@ export class ComplaintService {
    */
   async escalateDue(batchSize = 500): Promise<number> {
     let total = 0;
-    const after: Promise<void>[] = [];
+    // each batch's jobs and notifications run after its COMMIT, one batch after another (a few
+    // lanes each), while the next batches escalate: the sweep never waits for notifications, and
+    // notifications never take more than a few of the pool's connections
+    let after: Promise<void> = Promise.resolve();
+    let failed: unknown = null;
     for (;;) {
       const now = this.now();
       const batch = await this.db.transaction((tx) => escalateDueBatch(tx, now, batchSize));
       total += batch.length;
-      if (batch.length) after.push(this.afterBatch(batch));
+      if (batch.length)
+        after = after.then(() =>
+          this.afterBatch(batch).catch((err) => {
+            failed ??= err; // the reconciler re-adds lost jobs; later batches still get theirs
+          }),
+        );
       if (batch.length < batchSize) break;
     }
-    await Promise.all(after);
+    await after;
+    if (failed) throw failed;
     return total;
   }
 
@@ -374,7 +384,7 @@ export class ComplaintService {
   /**
    * At start and every minute: escalates every open complaint past a running deadline (set-based),
    * closes resolved ones unrated past their rating time, then re-adds the deadline jobs the queue
-   * lost (a Redis restart, a failover): bucket jobs for every future second holding a deadline and
+   * lost (a Redis restart, a failover): bucket jobs for every future slot holding a deadline and
    * rating jobs, checked a page at a time with the lookups in flight together.
    */
   async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
@@ -412,20 +422,20 @@ export class ComplaintService {
     }
     if (!this.queues) return { escalated, rescheduled };
     const q = this.queues.queue(QueueName.deadlines);
-    const { rows: seconds } = await this.db.query<{ s: number }>(
-      `SELECT DISTINCT ceil(extract(epoch FROM d))::bigint AS s FROM (
+    const { rows: slots } = await this.db.query<{ at: number }>(
+      `SELECT DISTINCT (ceil(extract(epoch FROM d) * ${1000 / BUCKET_MS}) * ${BUCKET_MS})::bigint AS at FROM (
          SELECT ack_due_at AS d FROM linli.complaints
          WHERE status IN ('submitted', 'reopened') AND NOT overdue AND ack_due_at > $1
          UNION ALL
          SELECT resolve_due_at FROM linli.complaints
          WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue AND resolve_due_at > $1
-       ) x ORDER BY s`,
+       ) x ORDER BY at`,
       [now],
     );
-    for (let i = 0; i < seconds.length; i += pageSize) {
-      const page = seconds.slice(i, i + pageSize).map((r) => Number(r.s));
-      const found = await Promise.all(page.map((s) => q.getJob(bucketJobId(s))));
-      const lost = page.filter((_, k) => !found[k]).map((s) => new Date(s * 1000));
+    for (let i = 0; i < slots.length; i += pageSize) {
+      const page = slots.slice(i, i + pageSize).map((r) => Number(r.at));
+      const found = await Promise.all(page.map((at) => q.getJob(bucketJobId(at))));
+      const lost = page.filter((_, k) => !found[k]).map((at) => new Date(at));
       if (lost.length) await this.queues.addBulk(QueueName.deadlines, bucketJobs(lost, this.now().getTime()));
       rescheduled += lost.length;
     }
@@ -675,8 +685,15 @@ function past(action: ComplaintAction): string {
 
 export { LEVELS };
 
-/** The job of the deadlines falling in the second ending at `epochSecond`. */
-export const bucketJobId = (epochSecond: number) => jobId('deadlines-at', epochSecond);
+/**
+ * Deadlines are grouped in slots of 100 ms: a deadline fires at most this late from rounding, and
+ * a burst due at one instant is one job.
+ */
+export const BUCKET_MS = 100;
+/** The slot of a deadline: its epoch ms rounded up to the slot's end (the job fires when all are due). */
+export const bucketOf = (d: Date) => Math.ceil(d.getTime() / BUCKET_MS) * BUCKET_MS;
+/** The job of the deadlines falling in the slot ending at `at` (epoch ms). */
+export const bucketJobId = (at: number) => jobId('deadlines-at', at);
 
 /** The deadlines a complaint is running now: ack while waiting for acknowledgement, resolve while open. */
 function runningDeadlines(c: ComplaintRow): Date[] {
@@ -687,15 +704,15 @@ function runningDeadlines(c: ComplaintRow): Date[] {
   return out;
 }
 
-/** One bucket job per distinct second among `dates` (rounded up: it fires when all of them are due). */
+/** One bucket job per distinct slot among `dates`. */
 function bucketJobs(dates: Date[], now: number) {
-  const seconds = [...new Set(dates.map((d) => Math.ceil(d.getTime() / 1000)))];
-  return seconds.map((s) => ({
+  const slots = [...new Set(dates.map(bucketOf))];
+  return slots.map((at) => ({
     name: 'deadline-bucket',
-    data: { at: s },
+    data: { at },
     opts: {
-      jobId: bucketJobId(s),
-      delay: Math.max(0, s * 1000 - now),
+      jobId: bucketJobId(at),
+      delay: Math.max(0, at - now),
       removeOnComplete: true,
       removeOnFail: 1000,
     },
