@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonical, chainHash, GENESIS, normalizeReceipt, receiptOf } from '../../src/domain/votes/ballot-log.js';
+import {
+  canonical,
+  chainHash,
+  GENESIS,
+  normalizeReceipt,
+  receiptOf,
+} from '../../src/domain/votes/ballot-log.js';
 import { count, pct, type Rule, toCents, turnout, type Voter } from '../../src/domain/votes/counting.js';
 
 const OPTS = ['同意', '反对', '弃权'];
@@ -93,7 +99,12 @@ describe('ordinary matters: MORE than half of the participating area and owners'
   });
   it('more than half of the owners but exactly half the area fails on area', () => {
     // yes: 3 owners of 50+50+100 = 200 of 400
-    const r = run('art278-ordinary', ['50', '50', '100', '200'], { 0: '同意', 1: '同意', 2: '同意', 3: '反对' });
+    const r = run('art278-ordinary', ['50', '50', '100', '200'], {
+      0: '同意',
+      1: '同意',
+      2: '同意',
+      3: '反对',
+    });
     expect(r.owners.participating).toBe(4);
     expect(r.passed).toBe(false);
     expect(r.reason['zh-CN']).toContain('面积占参与表决面积的 50.0%');
@@ -114,7 +125,12 @@ describe('major matters: AT LEAST three quarters of the participating area and o
     expect(r.options[0]).toMatchObject({ owners: 3, areaPct: '75.0', ownersPct: '75.0' });
   });
   it('three quarters of the owners but one cent less than three quarters of the area fails', () => {
-    const r = run('art278-major', ['100', '100', '99.99', '100'], { 0: '同意', 1: '同意', 2: '同意', 3: '反对' });
+    const r = run('art278-major', ['100', '100', '99.99', '100'], {
+      0: '同意',
+      1: '同意',
+      2: '同意',
+      3: '反对',
+    });
     expect(r.passed).toBe(false);
     expect(r.reason['zh-CN']).toContain('不足四分之三');
     expect(r.reason['zh-CN']).toContain('面积');
@@ -154,7 +170,10 @@ describe('simple polls: most votes cast', () => {
       ]),
     });
     expect(r.owners.participating).toBe(1);
-    expect(turnout([{ personId: 1, area: '10' }], [1, 1, 2]).owners).toMatchObject({ participating: 1, total: 1 });
+    expect(turnout([{ personId: 1, area: '10' }], [1, 1, 2]).owners).toMatchObject({
+      participating: 1,
+      total: 1,
+    });
   });
 });
 
