@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
 import { VoteService } from '../../src/domain/votes/vote-service.js';
 import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { QueueName } from '../../src/queue/names.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices } from '../../src/services.js';
 import { openTestDb } from '../support/db.js';
 import { engines, queueKinds, TEST_REDIS_URL } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';

@@ -19,7 +19,7 @@ async function pick(tx: Queryable, personId: number | null, id: number | null | 
   if (personId === null) return { ok: false, message: voteTexts.notOwner };
   if (id) {
     const { rows } = await tx.query<ProposalRow>('SELECT * FROM linli.proposals WHERE id = $1', [id]);
-    if (!rows[0] || rows[0].status !== 'open') return { ok: false, message: voteTexts.notOpen };
+    if (rows[0]?.status !== 'open') return { ok: false, message: voteTexts.notOpen };
     return { ok: true, row: rows[0] };
   }
   const { rows } = await tx.query<ProposalRow>(

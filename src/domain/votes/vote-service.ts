@@ -249,7 +249,7 @@ export class VoteService {
   async openIfDue(id: number): Promise<boolean> {
     const opened = await this.db.transaction(async (tx) => {
       const row = await lockOrNull(tx, id);
-      if (!row || row.status !== 'scheduled' || row.opens_at.getTime() > this.now().getTime()) return null;
+      if (row?.status !== 'scheduled' || row.opens_at.getTime() > this.now().getTime()) return null;
       const totals = await freezeElectorate(tx, row);
       const { rows } = await tx.query<ProposalRow>(
         `UPDATE linli.proposals SET status = 'open', opened_at = $2, totals = $3 WHERE id = $1 RETURNING *`,
@@ -269,7 +269,7 @@ export class VoteService {
   async closeIfDue(id: number): Promise<boolean> {
     const closed = await this.db.transaction(async (tx) => {
       const row = await lockOrNull(tx, id);
-      if (!row || row.status !== 'open' || row.closes_at.getTime() > this.now().getTime()) return null;
+      if (row?.status !== 'open' || row.closes_at.getTime() > this.now().getTime()) return null;
       const result = await this.count(tx, row);
       const { rows } = await tx.query<ProposalRow>(
         `UPDATE linli.proposals SET status = 'closed', closed_at = $2, result = $3 WHERE id = $1 RETURNING *`,
@@ -286,7 +286,7 @@ export class VoteService {
   async remindIfDue(id: number, offset: number): Promise<boolean> {
     const due = await this.db.transaction(async (tx) => {
       const row = await lockOrNull(tx, id);
-      if (!row || row.status !== 'open') return null;
+      if (row?.status !== 'open') return null;
       if (!row.reminder_offsets.includes(offset) || row.reminders_sent.includes(offset)) return null;
       const at = row.closes_at.getTime() - offset * 60_000;
       const now = this.now().getTime();
