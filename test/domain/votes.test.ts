@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/bot/outbound/outbox.js';
 import type { Db } from '../../src/db/db.js';
 import { AppError } from '../../src/domain/errors.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
+import { VoteNotifier } from '../../src/domain/votes/vote-notifier.js';
 import { VoteService } from '../../src/domain/votes/vote-service.js';
 import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { QueueName } from '../../src/queue/names.js';
@@ -396,5 +398,87 @@ describe.each(queueKinds())('vote jobs on the %s queue', (kind) => {
     expect(closed.result!.reason['zh-CN']).toBe('未通过：参与表决的专有部分面积占比 0.0%，低于三分之二');
     // a stale job for a closed proposal does nothing
     expect(await votes.runJob({ proposalId: p.id, kind: 'close' })).toBe(false);
+  });
+});
+
+describe('vote notifications through the outbox', () => {
+  it('announces with buttons (Telegram) or numbers (WeChat), reminds each non-voter once, announces the result', async () => {
+    const db = await openTestDb('pglite');
+    const queues = await createQueueBackend({ db });
+    try {
+      const outbox = new Outbox(db, queues, null);
+      const s = createServices(db, { queues, outbox });
+      const compound = (await seedCompoundChain(s)).compound;
+      const reg = await seedRegister(db, s, compound);
+      await db.query(
+        `INSERT INTO linli.identities (person_id, channel, external_id) VALUES ($1, 'telegram', '501'), ($2, 'wechat', 'wx-ding')`,
+        [reg.bing, reg.ding],
+      );
+      for (const [channel, chat] of [
+        ['telegram', '-100900'],
+        ['wechat', 'room1@chatroom'],
+      ] as const)
+        await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+          channel,
+          externalChatId: chat,
+          purpose: 'residents',
+        });
+      let clock = T0;
+      const votes = new VoteService(db, queues, () => clock);
+      votes.notifier = new VoteNotifier(db, outbox);
+      const p = await votes.create(SYSTEM_ACTOR, {
+        orgId: compound,
+        title: '续聘物业',
+        rule: 'art278-ordinary',
+        closesAt: new Date(T0.getTime() + 72 * HOUR),
+      });
+      await votes.cast({ proposalId: p.id, personId: reg.jia, option: '同意', channel: 'api' });
+      clock = new Date(T0.getTime() + 30 * HOUR);
+      await votes.reconcile();
+      await votes.reconcile();
+      // a repeated trigger (a retried job) sends nothing twice
+      await votes.notifier.remind((await votes.row(p.id))!, 2880, [reg.bing, reg.ding]);
+      clock = new Date(T0.getTime() + 48 * HOUR);
+      await votes.reconcile();
+      clock = new Date(T0.getTime() + 72 * HOUR);
+      await votes.reconcile();
+      const { rows } = await db.query<{
+        idempotency_key: string;
+        chat_external_id: string;
+        message: {
+          text: string;
+          choices?: { label: string; payload: string }[];
+          mention?: { externalId: string };
+        };
+      }>('SELECT idempotency_key, chat_external_id, message FROM linli.deliveries ORDER BY id');
+      expect(rows.map((r) => r.idempotency_key)).toEqual([
+        `vote-${p.id}-open-telegram--100900`,
+        `vote-${p.id}-open-wechat-room1@chatroom`,
+        `vote-${p.id}-remind2880-${reg.bing}`,
+        `vote-${p.id}-remind2880-${reg.ding}`,
+        `vote-${p.id}-remind1440-${reg.bing}`,
+        `vote-${p.id}-remind1440-${reg.ding}`,
+        `vote-${p.id}-result-telegram--100900`,
+        `vote-${p.id}-result-wechat-room1@chatroom`,
+      ]);
+      expect(rows[0]!.message.choices!.map((c) => c.payload)).toEqual([
+        `vt:${p.id}:1`,
+        `vt:${p.id}:2`,
+        `vt:${p.id}:3`,
+        `vtt:${p.id}`,
+      ]);
+      expect(rows[1]!.message.choices).toBeUndefined();
+      expect(rows[1]!.message.text).toContain(`「投票 ${p.id} 1」`);
+      expect(rows[2]!.chat_external_id).toBe('501');
+      expect(rows[3]).toMatchObject({
+        chat_external_id: 'room1@chatroom',
+        message: { mention: { externalId: 'wx-ding' } },
+      });
+      expect(rows[3]!.message.text).toContain('您还没有投票');
+      expect(rows[6]!.message.text).toContain('未通过：参与表决的专有部分面积占比 44.1%，低于三分之二');
+    } finally {
+      await queues.close();
+      await db.close();
+    }
   });
 });

@@ -200,6 +200,15 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
     await press(DING, announcement, '同意');
     await next(GROUP, '这项表决现在不接受投票');
 
+    // 丙 checks the receipt privately: it is in the log and it is the ballot that counts
+    await privately(BING, `回执 ${receipt.toLowerCase()}`);
+    await next(
+      BING.id,
+      `回执码 ${receipt} 在表决 #${id}「加装电梯」的投票记录中（第 3 条），这是当前计入的一票。`,
+    );
+    await privately(BING, '回执 ZZZZZZZZ');
+    await next(BING.id, '不在本小区任何表决的投票记录中');
+
     const verify = await api('GET', `/proposals/${id}/audit/verify`);
     expect(verify.body).toMatchObject({ ok: true, entries: 4 });
     const check = await api('GET', `/proposals/${id}/audit/receipts/${receipt}`);

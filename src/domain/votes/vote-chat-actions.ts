@@ -18,6 +18,7 @@ const BUTTON = /^vt:(\d+):(\d+)$/;
 const TURNOUT_BUTTON = /^vtt:(\d+)$/;
 const TYPED = /^(?:投票|vote)\s*#?(\d+)\s+(\S{1,40})$/i;
 const TURNOUT_TEXT = /^(?:投票进度|turnout)(?:\s*#?(\d+))?$/i;
+const RECEIPT_TEXT = /^(?:回执|receipt)\s*[:：]?\s*([0-9A-Za-z-]{8,9})$/i;
 
 export class VoteChatActions {
   constructor(private readonly votes: VoteService) {}
@@ -38,6 +39,13 @@ export class VoteChatActions {
     }
     const tt = ctx.message.choice || ctx.message.command ? null : TURNOUT_TEXT.exec(text);
     if (tt) return this.turnout(ctx, tt[1] ? Number(tt[1]) : null);
+    const code =
+      ctx.message.command?.name === 'receipt'
+        ? ctx.message.command.args.trim()
+        : ctx.message.choice || ctx.message.command
+          ? null
+          : RECEIPT_TEXT.exec(text)?.[1];
+    if (code) return this.receipt(ctx, code);
     return false;
   }
 
@@ -103,6 +111,37 @@ export class VoteChatActions {
     const parts: string[] = [];
     for (const r of rows) parts.push(`#${r.id} ${r.title}\n${await this.liveText(r, locale)}`);
     await ctx.reply(parts.join('\n\n'), { key: 'turnout' });
+    return true;
+  }
+
+  /** 回执 <code>: is the receipt in the log of a vote of this compound (or of the person's votes)? */
+  private async receipt(ctx: InboundContext, code: string): Promise<boolean> {
+    const locale = this.locale(ctx);
+    const found = await this.votes.findReceiptFor(code, ctx.chat?.orgId ?? null, ctx.person?.id ?? null);
+    if (!found) {
+      await ctx.reply(
+        locale === 'en'
+          ? `Receipt ${code.toUpperCase()} is not in the log of any vote here.`
+          : `回执码 ${code.toUpperCase()} 不在本小区任何表决的投票记录中。`,
+        { key: 'receipt' },
+      );
+      return true;
+    }
+    const { row, r } = found;
+    const state =
+      locale === 'en'
+        ? r.counted
+          ? 'it is the ballot that counts'
+          : 'a later ballot of the same voter replaced it'
+        : r.counted
+          ? '这是当前计入的一票'
+          : '已被同一投票人之后的投票取代';
+    await ctx.reply(
+      locale === 'en'
+        ? `Receipt ${r.receipt} is entry ${r.seq} of the log of vote #${row.id} "${row.title}"; ${state}.`
+        : `回执码 ${r.receipt} 在表决 #${row.id}「${row.title}」的投票记录中（第 ${r.seq} 条），${state}。`,
+      { key: 'receipt' },
+    );
     return true;
   }
 

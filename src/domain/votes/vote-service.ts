@@ -296,7 +296,9 @@ export class VoteService {
         await markReminded(tx, id, offset);
         return null;
       }
-      await markReminded(tx, id, offset);
+      // earlier reminders not sent yet (a long outage) are dropped: one reminder, the latest
+      for (const m of row.reminder_offsets)
+        if (m >= offset && !row.reminders_sent.includes(m)) await markReminded(tx, id, m);
       const { rows } = await tx.query<{ person_id: number }>(
         `SELECT e.person_id FROM linli.proposal_electorate e
          WHERE e.proposal_id = $1 AND NOT EXISTS
@@ -376,11 +378,11 @@ export class VoteService {
         continue;
       }
       if (r.status === 'open') {
-        for (const m of r.reminder_offsets) {
-          if (r.reminders_sent.includes(m)) continue;
-          if (r.closes_at.getTime() - m * 60_000 <= now.getTime() && (await this.remindIfDue(r.id, m)))
-            out.reminded++;
-        }
+        // the latest reminder that is due (remindIfDue drops the earlier ones)
+        const due = r.reminder_offsets
+          .filter((m) => !r.reminders_sent.includes(m) && r.closes_at.getTime() - m * 60_000 <= now.getTime())
+          .sort((a, b) => a - b)[0];
+        if (due !== undefined && (await this.remindIfDue(r.id, due))) out.reminded++;
       }
       if (!this.queues) continue;
       const fresh = (await this.row(r.id))!;
@@ -594,6 +596,22 @@ export class VoteService {
       counted: (counted[0]?.n ?? 0) > 0,
       option: sealed ? null : l.entry.option,
     };
+  }
+
+  /** A receipt typed in chat: searched in the votes of the chat's compound, else of the person. */
+  async findReceiptFor(code: string, orgId: number | null, personId: number | null) {
+    const { rows } = await this.db.query<ProposalRow>(
+      `SELECT p.* FROM linli.proposals p
+       WHERE p.status IN ('open', 'closed') AND (p.org_id = $1 OR EXISTS
+         (SELECT 1 FROM linli.proposal_electorate e WHERE e.proposal_id = p.id AND e.person_id = $2))
+       ORDER BY p.id DESC LIMIT 100`,
+      [orgId, personId],
+    );
+    for (const row of rows) {
+      const r = await this.findReceipt(this.db, row, code);
+      if (r.found) return { row, r };
+    }
+    return null;
   }
 
   // ---- reading -----------------------------------------------------------------------------
