@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/bot/outbound/outbox.js';
 import type { Db } from '../../src/db/db.js';
@@ -8,6 +9,7 @@ import { VoteNotifier } from '../../src/domain/votes/vote-notifier.js';
 import { VoteService } from '../../src/domain/votes/vote-service.js';
 import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { QueueName } from '../../src/queue/names.js';
+import { startVoteWorker } from '../../src/queue/workers/vote.worker.js';
 import { createServices } from '../../src/services.js';
 import { openTestDb } from '../support/db.js';
 import { engines, queueKinds, TEST_REDIS_URL } from '../support/env.js';
@@ -398,6 +400,47 @@ describe.each(queueKinds())('vote jobs on the %s queue', (kind) => {
     expect(closed.result!.reason['zh-CN']).toBe('未通过：参与表决的专有部分面积占比 0.0%，低于三分之二');
     // a stale job for a closed proposal does nothing
     expect(await votes.runJob({ proposalId: p.id, kind: 'close' })).toBe(false);
+  });
+});
+
+describe('the vote worker', () => {
+  it('opens and closes a proposal when its jobs fire (the reconciler only ran at start)', async () => {
+    const db = await openTestDb('pglite');
+    const queues = await createQueueBackend({ db });
+    try {
+      const s = createServices(db, { queues });
+      const compound = (await seedCompoundChain(s)).compound;
+      await seedRegister(db, s, compound);
+      const worker = await startVoteWorker(queues, s.votes, pino({ level: 'silent' }), 3_600_000);
+      try {
+        const now = Date.now();
+        const p = await s.votes.create(SYSTEM_ACTOR, {
+          orgId: compound,
+          title: '快速表决',
+          rule: 'simple',
+          opensAt: new Date(now + 1_000),
+          closesAt: new Date(now + 2_500),
+        });
+        expect(p.status).toBe('scheduled');
+        const until = async (status: string) => {
+          for (let i = 0; i < 300; i++) {
+            if ((await s.votes.row(p.id))!.status === status) return;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          throw new Error(`proposal never became ${status}`);
+        };
+        await until('open');
+        await until('closed');
+        const row = (await s.votes.row(p.id))!;
+        expect(row.totals!.owners).toBe(4);
+        expect(row.result!.rule).toBe('simple');
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await queues.close();
+      await db.close();
+    }
   });
 });
 

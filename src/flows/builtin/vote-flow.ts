@@ -11,6 +11,7 @@ export const voteFlow: FlowDefinition = {
   triggers: [
     { type: 'command', command: 'vote' },
     { type: 'button', payload: 'vote' },
+    { type: 'keyword', keywords: ['投票', '我要投票'] },
   ],
   timeoutMinutes: 30,
   start: 'info',
