@@ -30,6 +30,9 @@ describe('exact area arithmetic', () => {
     expect(pct(642n, 1000n)).toBe('64.2');
     expect(pct(1n, 8n)).toBe('12.5');
     expect(pct(0n, 0n)).toBe('0.0');
+    expect(pct(2n, 3n, 'down')).toBe('66.6');
+    expect(pct(1n, 2n, 'up')).toBe('50.0');
+    expect(pct(5001n, 10000n, 'up')).toBe('50.1');
   });
 });
 
@@ -47,7 +50,9 @@ describe('Art. 278 participation: two thirds of the area AND two thirds of the o
     const r = run('art278-ordinary', ['100', '100', '100.01'], { 0: '同意', 1: '同意' });
     expect(r.passed).toBe(false);
     expect(r.quorumReached).toBe(false);
-    expect(r.reason['zh-CN']).toBe('未通过：参与表决的专有部分面积占比 66.7%，低于三分之二');
+    // 66.664…% is below two thirds: the reason rounds toward its verdict, never "66.7%, less than"
+    expect(r.reason['zh-CN']).toBe('未通过：参与表决的专有部分面积占比 66.6%，低于三分之二');
+    expect(r.area.participationPct).toBe('66.7');
     expect(r.reason.en).toContain('less than two thirds');
   });
   it('area passes but headcount is below two thirds', () => {

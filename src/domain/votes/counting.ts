@@ -69,10 +69,19 @@ export function fromCents(c: bigint): string {
   return `${s.slice(0, -2)}.${s.slice(-2)}`;
 }
 
-/** num/den as a percentage with one decimal, rounded half up ("64.2"); "0.0" when den is 0. */
-export function pct(num: bigint, den: bigint): string {
+/**
+ * num/den as a percentage with one decimal ("64.2"); "0.0" when den is 0. Half up by default; the
+ * reasons round toward the side of the verdict (down when below a bar, up when it is met), so a
+ * failed 66.66…% never reads "66.7%, less than two thirds".
+ */
+export function pct(num: bigint, den: bigint, mode: 'half-up' | 'down' | 'up' = 'half-up'): string {
   if (den === 0n) return '0.0';
-  const tenths = (num * 2000n + den) / (2n * den);
+  const tenths =
+    mode === 'down'
+      ? (num * 1000n) / den
+      : mode === 'up'
+        ? (num * 1000n + den - 1n) / den
+        : (num * 2000n + den) / (2n * den);
   return `${tenths / 10n}.${tenths % 10n}`;
 }
 
@@ -168,16 +177,18 @@ export function count(input: CountInput): CountResult {
   // participation: two thirds of all area AND of all owners
   if (totalOwners === 0n) return fail('没有登记的业主', 'no owners are registered', false);
   if (!atLeast(partArea, totalArea, 2n, 3n)) {
+    const shown = pct(partArea, totalArea, 'down');
     return fail(
-      `参与表决的专有部分面积占比 ${area.participationPct}%，低于三分之二`,
-      `the participating owners hold ${area.participationPct}% of the exclusive area, less than two thirds`,
+      `参与表决的专有部分面积占比 ${shown}%，低于三分之二`,
+      `the participating owners hold ${shown}% of the exclusive area, less than two thirds`,
       false,
     );
   }
   if (!atLeast(partOwners, totalOwners, 2n, 3n)) {
+    const shown = pct(partOwners, totalOwners, 'down');
     return fail(
-      `参与表决的业主人数占比 ${owners.participationPct}%（${owners.participating}/${owners.total}），低于三分之二`,
-      `${owners.participationPct}% of the owners took part (${owners.participating}/${owners.total}), less than two thirds`,
+      `参与表决的业主人数占比 ${shown}%（${owners.participating}/${owners.total}），低于三分之二`,
+      `${shown}% of the owners took part (${owners.participating}/${owners.total}), less than two thirds`,
       false,
     );
   }
@@ -191,30 +202,40 @@ export function count(input: CountInput): CountResult {
     ? { zh: '不足四分之三', en: 'less than three quarters' }
     : { zh: '未超过半数', en: 'not more than half' };
   if (!test(yesArea, partArea, p, q)) {
+    const shown = pct(yesArea, partArea, 'down');
     return fail(
-      `「${yes.option}」的专有部分面积占参与表决面积的 ${yes.areaPct}%，${need.zh}`,
-      `"${yes.option}" holds ${yes.areaPct}% of the participating area, ${need.en}`,
+      `「${yes.option}」的专有部分面积占参与表决面积的 ${shown}%，${need.zh}`,
+      `"${yes.option}" holds ${shown}% of the participating area, ${need.en}`,
       true,
     );
   }
   if (!test(yesOwners, partOwners, p, q)) {
+    const shown = pct(yesOwners, partOwners, 'down');
     return fail(
-      `「${yes.option}」的业主人数占参与表决人数的 ${yes.ownersPct}%（${yes.owners}/${owners.participating}），${need.zh}`,
-      `"${yes.option}" has ${yes.ownersPct}% of the participating owners (${yes.owners}/${owners.participating}), ${need.en}`,
+      `「${yes.option}」的业主人数占参与表决人数的 ${shown}%（${yes.owners}/${owners.participating}），${need.zh}`,
+      `"${yes.option}" has ${shown}% of the participating owners (${yes.owners}/${owners.participating}), ${need.en}`,
       true,
     );
   }
   const bar = major
     ? { zh: '均达到四分之三', en: 'at least three quarters of both' }
     : { zh: '均超过半数', en: 'more than half of both' };
+  // half up cannot contradict "at least 2/3" or "at least 3/4"; "more than half" rounds up (50.04% → 50.1%)
+  const yesMode = major ? 'half-up' : 'up';
+  const [pa, po, ya, yo] = [
+    area.participationPct,
+    owners.participationPct,
+    pct(yesArea, partArea, yesMode),
+    pct(yesOwners, partOwners, yesMode),
+  ];
   return {
     ...base,
     passed: true,
     winner: yes.option,
     quorumReached: true,
     reason: {
-      'zh-CN': `通过：参与表决面积占比 ${area.participationPct}%、人数占比 ${owners.participationPct}%；「${yes.option}」占参与面积 ${yes.areaPct}%、参与人数 ${yes.ownersPct}%，${bar.zh}`,
-      en: `Passed: participation ${area.participationPct}% of the area and ${owners.participationPct}% of the owners; "${yes.option}" holds ${yes.areaPct}% of the participating area and ${yes.ownersPct}% of the participating owners, ${bar.en}`,
+      'zh-CN': `通过：参与表决面积占比 ${pa}%、人数占比 ${po}%；「${yes.option}」占参与面积 ${ya}%、参与人数 ${yo}%，${bar.zh}`,
+      en: `Passed: participation ${pa}% of the area and ${po}% of the owners; "${yes.option}" holds ${ya}% of the participating area and ${yo}% of the participating owners, ${bar.en}`,
     },
   };
 }

@@ -100,7 +100,14 @@ export function voteActions(votes: VoteService | null): FlowAction[] {
             id: found.row.id,
             receipt: out.receipt,
             option: out.option,
-            text: voteTexts.voted(out.proposal, out.kind, out.option, out.receipt, locale, false),
+            text: voteTexts.voted(
+              out.proposal,
+              out.kind,
+              out.option,
+              out.receipt,
+              locale,
+              ctx.chatId !== null,
+            ),
           },
         };
       } catch (err) {
