@@ -1,6 +1,6 @@
-import type { Outbox } from '../../bot/outbound/outbox.js';
+import type { OutboundRequest, Outbox } from '../../bot/outbound/outbox.js';
 import type { ChannelName, Choice, OutboundMessage } from '../../bot/port.js';
-import type { Db } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import type { Locale } from '../../flows/flow-schema.js';
 import type { ProposalRow, VoteNotifierPort } from './vote-service.js';
 import { voteTexts } from './vote-texts.js';
@@ -22,8 +22,37 @@ export class VoteNotifier implements VoteNotifierPort {
     private readonly outbox: Outbox,
   ) {}
 
+  /**
+   * The group messages of an opening or a closing, written in the transaction that changes the
+   * status (so a crash between COMMIT and sending loses nothing: the outbox reconciler re-adds the
+   * job of a queued delivery); the returned function schedules them after COMMIT.
+   */
+  async stage(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<() => Promise<void>> {
+    return this.stageAll(tx, await this.groupMessages(tx, p, moment));
+  }
+
   async opened(p: ProposalRow): Promise<void> {
-    for (const g of await this.groups(p.org_id)) {
+    for (const req of await this.groupMessages(this.db, p, 'opened')) await this.outbox.enqueue(req);
+  }
+
+  async closed(p: ProposalRow): Promise<void> {
+    for (const req of await this.groupMessages(this.db, p, 'closed')) await this.outbox.enqueue(req);
+  }
+
+  private async groupMessages(
+    q: Queryable,
+    p: ProposalRow,
+    moment: 'opened' | 'closed',
+  ): Promise<OutboundRequest[]> {
+    return (await this.groups(q, p.org_id)).map((g) => {
+      const chat = { externalId: g.external_chat_id, kind: 'group' as const };
+      if (moment === 'closed')
+        return {
+          channel: g.channel,
+          message: { chat, text: voteTexts.result(p) },
+          idempotencyKey: `vote-${p.id}-result-${g.channel}-${g.external_chat_id}`,
+          orgId: p.org_id,
+        };
       const telegram = g.channel === 'telegram';
       const choices: Choice[] | undefined = telegram
         ? [
@@ -31,34 +60,39 @@ export class VoteNotifier implements VoteNotifierPort {
             { label: '投票进度', payload: `vtt:${p.id}` },
           ]
         : undefined;
-      await this.outbox.enqueue({
+      return {
         channel: g.channel,
-        message: {
-          chat: { externalId: g.external_chat_id, kind: 'group' },
-          text: voteTexts.announce(p, !telegram),
-          choices,
-        },
+        message: { chat, text: voteTexts.announce(p, !telegram), choices },
         idempotencyKey: `vote-${p.id}-open-${g.channel}-${g.external_chat_id}`,
         orgId: p.org_id,
-      });
-    }
-  }
-
-  async closed(p: ProposalRow): Promise<void> {
-    for (const g of await this.groups(p.org_id)) {
-      await this.outbox.enqueue({
-        channel: g.channel,
-        message: { chat: { externalId: g.external_chat_id, kind: 'group' }, text: voteTexts.result(p) },
-        idempotencyKey: `vote-${p.id}-result-${g.channel}-${g.external_chat_id}`,
-        orgId: p.org_id,
-      });
-    }
+      };
+    });
   }
 
   async remind(p: ProposalRow, offset: number, personIds: number[]): Promise<void> {
-    const groups = await this.groups(p.org_id);
+    for (const req of await this.reminders(this.db, p, offset, personIds)) await this.outbox.enqueue(req);
+  }
+
+  /** The reminders, written in the transaction that marks them sent; scheduled after COMMIT. */
+  async stageRemind(tx: Queryable, p: ProposalRow, offset: number, personIds: number[]) {
+    return this.stageAll(tx, await this.reminders(tx, p, offset, personIds));
+  }
+
+  private async stageAll(tx: Queryable, reqs: OutboundRequest[]): Promise<() => Promise<void>> {
+    const staged: { channel: ChannelName; id: number; notBefore: Date }[] = [];
+    for (const req of reqs) {
+      const d = await this.outbox.insert(tx, req);
+      if (d.created) staged.push({ channel: req.channel, id: d.id, notBefore: d.notBefore });
+    }
+    return async () => {
+      for (const d of staged) await this.outbox.schedule(d.channel, d.id, d.notBefore);
+    };
+  }
+
+  private async reminders(q: Queryable, p: ProposalRow, offset: number, personIds: number[]) {
+    const groups = await this.groups(q, p.org_id);
     const wechatGroup = groups.find((g) => g.channel === 'wechat');
-    const { rows } = await this.db.query<{
+    const { rows } = await q.query<{
       person_id: number;
       channel: ChannelName;
       external_id: string;
@@ -70,7 +104,7 @@ export class VoteNotifier implements VoteNotifierPort {
        WHERE i.person_id = ANY($1::bigint[]) ORDER BY i.person_id, i.id`,
       [personIds],
     );
-    for (const r of rows) {
+    return rows.map((r): OutboundRequest => {
       const text = voteTexts.remind(p, r.locale);
       const message: OutboundMessage =
         r.channel === 'wechat' && wechatGroup
@@ -80,18 +114,18 @@ export class VoteNotifier implements VoteNotifierPort {
               mention: { externalId: r.external_id, displayName: r.display_name ?? '' },
             }
           : { chat: { externalId: r.external_id, kind: 'private' }, text };
-      await this.outbox.enqueue({
+      return {
         channel: r.channel,
         message,
         idempotencyKey: `vote-${p.id}-remind${offset}-${r.person_id}`,
         orgId: p.org_id,
         personId: r.person_id,
-      });
-    }
+      };
+    });
   }
 
-  private async groups(orgId: number) {
-    const { rows } = await this.db.query<{ channel: ChannelName; external_chat_id: string }>(
+  private async groups(q: Queryable, orgId: number) {
+    const { rows } = await q.query<{ channel: ChannelName; external_chat_id: string }>(
       `SELECT channel, external_chat_id FROM linli.chats WHERE org_id = $1 AND purpose = 'residents' ORDER BY id`,
       [orgId],
     );

@@ -96,9 +96,17 @@ export interface CastOutcome {
 }
 
 export interface VoteNotifierPort {
+  /** writes the group messages of an opening or closing in its transaction; schedules them after */
+  stage?(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<() => Promise<void>>;
   opened(p: ProposalRow): Promise<void>;
   closed(p: ProposalRow): Promise<void>;
   remind(p: ProposalRow, offsetMinutes: number, personIds: number[]): Promise<void>;
+  stageRemind?(
+    tx: Queryable,
+    p: ProposalRow,
+    offset: number,
+    personIds: number[],
+  ): Promise<() => Promise<void>>;
 }
 
 export class VoteService {
@@ -255,13 +263,15 @@ export class VoteService {
         `UPDATE linli.proposals SET status = 'open', opened_at = $2, totals = $3 WHERE id = $1 RETURNING *`,
         [id, this.now(), JSON.stringify(totals)],
       );
-      return rows[0]!;
+      const row2 = rows[0]!;
+      return { row: row2, send: await this.notifier?.stage?.(tx, row2, 'opened') };
     });
     if (!opened) return false;
-    await this.schedule(opened);
-    await this.notifier?.opened(opened);
+    await this.schedule(opened.row);
+    if (opened.send) await opened.send();
+    else await this.notifier?.opened(opened.row);
     // a proposal opened after its own closing time (a long outage) closes at once
-    if (opened.closes_at.getTime() <= this.now().getTime()) await this.closeIfDue(id);
+    if (opened.row.closes_at.getTime() <= this.now().getTime()) await this.closeIfDue(id);
     return true;
   }
 
@@ -275,10 +285,12 @@ export class VoteService {
         `UPDATE linli.proposals SET status = 'closed', closed_at = $2, result = $3 WHERE id = $1 RETURNING *`,
         [id, this.now(), JSON.stringify(result)],
       );
-      return rows[0]!;
+      const row2 = rows[0]!;
+      return { row: row2, send: await this.notifier?.stage?.(tx, row2, 'closed') };
     });
     if (!closed) return false;
-    await this.notifier?.closed(closed);
+    if (closed.send) await closed.send();
+    else await this.notifier?.closed(closed.row);
     return true;
   }
 
@@ -306,10 +318,13 @@ export class VoteService {
          ORDER BY e.person_id`,
         [id],
       );
-      return { row, people: rows.map((r) => r.person_id) };
+      const people = rows.map((r) => r.person_id);
+      const send = people.length ? await this.notifier?.stageRemind?.(tx, row, offset, people) : undefined;
+      return { row, people, send };
     });
     if (!due) return false;
-    if (due.people.length) await this.notifier?.remind(due.row, offset, due.people);
+    if (due.send) await due.send();
+    else if (due.people.length) await this.notifier?.remind(due.row, offset, due.people);
     return true;
   }
 
