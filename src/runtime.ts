@@ -12,6 +12,7 @@ import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { ComplaintChatActions } from './domain/complaints/complaint-chat-actions.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
+import { VoteChatActions } from './domain/votes/vote-chat-actions.js';
 import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
 import { buildApp } from './http/app.js';
@@ -19,6 +20,7 @@ import { createQueueBackend, type QueueBackend } from './queue/backend.js';
 import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
 import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
+import { startVoteWorker } from './queue/workers/vote.worker.js';
 import { createServices, type Services } from './services.js';
 
 /**
@@ -65,6 +67,11 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       config.role === 'all' || config.role === 'worker'
         ? await startDeadlineWorker(queues, services.complaints, logger)
         : null;
+    const voteJobs =
+      config.role === 'all' || config.role === 'worker'
+        ? await startVoteWorker(queues, services.votes, logger)
+        : null;
+    const voteButtons = new VoteChatActions(services.votes);
     const flowTimeouts =
       config.role === 'all' || config.role === 'worker'
         ? await startFlowTimeoutWorker(queues, engine, logger)
@@ -76,6 +83,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       logger,
       next: async (ctx) => {
         if (await complaintButtons.handle(ctx)) return;
+        if (await voteButtons.handle(ctx)) return;
         await engine.handle(ctx);
       },
     });
@@ -114,6 +122,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           await startedChannels.close();
           await flowTimeouts?.close();
           await deadlines?.close();
+          await voteJobs?.close();
           await started.close();
           await db.close();
         })();

@@ -13,6 +13,8 @@ import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
 import { UnitService } from './domain/units/unit-service.js';
+import { VoteNotifier } from './domain/votes/vote-notifier.js';
+import { VoteService } from './domain/votes/vote-service.js';
 import type { ActionRegistry } from './flows/actions.js';
 import { builtinActions } from './flows/builtin-actions.js';
 import { FlowService } from './flows/flow-service.js';
@@ -34,6 +36,7 @@ export interface Services {
   policies: PolicyService;
   complaintMetrics: ComplaintMetricsService;
   open311: Open311Service;
+  votes: VoteService;
 }
 
 export function createServices(
@@ -46,11 +49,14 @@ export function createServices(
     undefined,
     opts.outbox ? new ComplaintNotifier(db, opts.outbox) : null,
   );
-  const actions = builtinActions(complaints);
+  const votes = new VoteService(db, opts.queues ?? null);
+  if (opts.outbox) votes.notifier = new VoteNotifier(db, opts.outbox);
+  const actions = builtinActions(complaints, votes);
   return {
     actions,
     flows: new FlowService(db, actions),
     complaints,
+    votes,
     policies: new PolicyService(db),
     complaintMetrics: new ComplaintMetricsService(db),
     open311: new Open311Service(db, complaints),

@@ -8,6 +8,8 @@ import {
 } from '../domain/complaints/complaint-repository.js';
 import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
 import { insertRole } from '../domain/people/people-repository.js';
+import { voteActions } from '../domain/votes/vote-actions.js';
+import type { VoteService } from '../domain/votes/vote-service.js';
 import { ActionRegistry } from './actions.js';
 
 const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
@@ -15,8 +17,13 @@ const location = z.object({ building: z.string(), unit: z.string(), room: z.stri
 /**
  * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
  */
-export function builtinActions(complaints: ComplaintService | null = null): ActionRegistry {
-  return new ActionRegistry()
+export function builtinActions(
+  complaints: ComplaintService | null = null,
+  votes: VoteService | null = null,
+): ActionRegistry {
+  const registry = new ActionRegistry();
+  for (const a of voteActions(votes)) registry.register(a);
+  return registry
     .register({
       name: 'create_complaint',
       description: 'Files a complaint at the compound of the conversation; output: {id, number}',

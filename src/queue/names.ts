@@ -17,6 +17,8 @@ export const QueueName = {
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',
   outboundWechat: 'outbound-wechat',
+  /** Owners' votes: `proposal-<id>-open|close|remind<minutes>`, re-checked against the row. */
+  votes: 'votes',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

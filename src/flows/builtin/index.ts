@@ -7,9 +7,16 @@ import { complaintFlow } from './complaint-flow.js';
 import { handlerNoteFlow } from './handler-note-flow.js';
 import { ratingFlow } from './rating-flow.js';
 import { registrationFlow } from './registration-flow.js';
+import { voteFlow } from './vote-flow.js';
 
 /** The flows every deployment starts with; vote and task flows come with their modules. */
-export const BUILTIN_FLOWS: FlowDefinition[] = [complaintFlow, registrationFlow, ratingFlow, handlerNoteFlow];
+export const BUILTIN_FLOWS: FlowDefinition[] = [
+  complaintFlow,
+  registrationFlow,
+  ratingFlow,
+  handlerNoteFlow,
+  voteFlow,
+];
 
 /**
  * Publishes each built-in flow as the global version 1 when no global flow of its key exists.

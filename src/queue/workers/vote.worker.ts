@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { VoteService } from '../../domain/votes/vote-service.js';
+import type { QueueBackend } from '../backend.js';
+import { QueueName } from '../names.js';
+
+/**
+ * Opens and closes proposals and sends the reminders before closing. A job names a proposal and
+ * a moment; the service re-reads the row, so a stale or duplicate job does nothing. The
+ * reconciler (at start and every `everyMs`) does whatever is overdue and re-adds lost jobs, so a
+ * queue that lost every key loses no opening, closing or reminder.
+ */
+export async function startVoteWorker(
+  queues: QueueBackend,
+  votes: VoteService,
+  logger: Logger,
+  everyMs = 60_000,
+) {
+  const worker = queues.worker<{ proposalId: number; kind: string; offset?: number }>(
+    QueueName.votes,
+    async (job) => votes.runJob(job.data),
+    { concurrency: 4 },
+  );
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const reconcile = () =>
+    votes
+      .reconcile()
+      .then((r) => (r.opened || r.closed || r.reminded || r.rescheduled) && logger.info(r, 'vote reconciler'))
+      .catch((err) => logger.error({ err }, 'vote reconciler failed'));
+  const loop = async () => {
+    await reconcile();
+    if (!closed) {
+      timer = setTimeout(loop, everyMs);
+      timer.unref();
+    }
+  };
+  await loop();
+  return {
+    reconcile,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await worker.close();
+    },
+  };
+}
