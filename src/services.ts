@@ -11,6 +11,7 @@ import { Open311Service } from './domain/complaints/open311-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
+import { ReminderService } from './domain/reminders/reminder-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
 import { UnitService } from './domain/units/unit-service.js';
 import type { ActionRegistry } from './flows/actions.js';
@@ -34,6 +35,7 @@ export interface Services {
   policies: PolicyService;
   complaintMetrics: ComplaintMetricsService;
   open311: Open311Service;
+  reminders: ReminderService;
 }
 
 export function createServices(
@@ -54,6 +56,7 @@ export function createServices(
     policies: new PolicyService(db),
     complaintMetrics: new ComplaintMetricsService(db),
     open311: new Open311Service(db, complaints),
+    reminders: new ReminderService(db, opts.queues ?? null, opts.outbox ?? null),
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),

@@ -16,6 +16,8 @@ export const QueueName = {
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',
   outboundWechat: 'outbound-wechat',
+  /** Reminder occurrences `reminder-<id>-o<epoch ms>` and follow-ups `…-followup`, re-checked against the rows. */
+  reminders: 'reminders',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
