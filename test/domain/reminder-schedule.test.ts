@@ -13,7 +13,12 @@ function next(s: Schedule, count: number, policy: HolidayPolicy = 'off', from = 
 /** Local 'YYYY-MM-DD HH:MM' in Shanghai. */
 function local(ds: Date[], tz = SH) {
   return ds.map((d) => {
-    const t = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+    const t = new Intl.DateTimeFormat('en-GB', {
+      timeZone: tz,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(d);
     return `${civilDate(d, tz)} ${t}`;
   });
 }
@@ -51,14 +56,22 @@ describe('reminder schedules', () => {
       '2026-03-31 09:00',
     ]);
     const leap = new Date('2028-02-01T00:00:00+08:00');
-    expect(local(next({ cron: '0 9 L * *', tz: SH }, 2, 'off', leap))).toEqual(['2028-02-29 09:00', '2028-03-31 09:00']);
+    expect(local(next({ cron: '0 9 L * *', tz: SH }, 2, 'off', leap))).toEqual([
+      '2028-02-29 09:00',
+      '2028-03-31 09:00',
+    ]);
     expect(local(next({ cron: '0 9 31 * *', tz: SH }, 2))).toEqual(['2026-01-31 09:00', '2026-03-31 09:00']);
     // the month end in Shanghai is not the month end in UTC: 31 Jan 01:00 local is 30 Jan UTC
     expect(next({ cron: '0 1 31 1 *', tz: SH }, 1)[0]!.toISOString()).toBe('2026-01-30T17:00:00.000Z');
   });
 
   it('cron in a time zone follows its offset, across a DST change', () => {
-    const ny = next({ cron: '30 19 * * 1', tz: 'America/New_York' }, 2, 'off', new Date('2026-03-01T00:00:00Z'));
+    const ny = next(
+      { cron: '30 19 * * 1', tz: 'America/New_York' },
+      2,
+      'off',
+      new Date('2026-03-01T00:00:00Z'),
+    );
     expect(ny.map((d) => d.toISOString())).toEqual(['2026-03-03T00:30:00.000Z', '2026-03-09T23:30:00.000Z']);
     expect(next({ cron: '30 19 * * 1', tz: SH }, 1)[0]!.toISOString()).toBe('2026-01-05T11:30:00.000Z');
   });
@@ -121,7 +134,9 @@ describe('reminder schedules', () => {
       '2026-10-09 10:00',
     ]);
     // a raw occurrence before `from` moved past it still counts
-    expect(local(next(daily, 1, 'next', new Date('2026-10-05T12:00:00+08:00')))).toEqual(['2026-10-08 10:00']);
+    expect(local(next(daily, 1, 'next', new Date('2026-10-05T12:00:00+08:00')))).toEqual([
+      '2026-10-08 10:00',
+    ]);
   });
 
   it('a one-off time', () => {
@@ -158,7 +173,12 @@ describe('reminder templates', () => {
   it('fills date, time, weekday and org in zh-CN and en; {{ }} are literal', () => {
     const at = new Date('2026-03-02T11:30:00Z');
     expect(
-      renderTemplate('{org}：{date}（{weekday}）{time} 召开联席会议 {{备注}}', { at, timeZone: SH, org: '阳光小区', locale: 'zh-CN' }),
+      renderTemplate('{org}：{date}（{weekday}）{time} 召开联席会议 {{备注}}', {
+        at,
+        timeZone: SH,
+        org: '阳光小区',
+        locale: 'zh-CN',
+      }),
     ).toBe('阳光小区：2026年3月2日（星期一）19:30 召开联席会议 {备注}');
     expect(renderTemplate('{date} {weekday} {time}', { at, timeZone: SH, org: 'x', locale: 'en' })).toBe(
       '2026-03-02 Monday 19:30',
