@@ -47,7 +47,7 @@ describe.each(engines())('reminders API on %s', (engine) => {
       text: '{org} 联席会议 {date} {time}',
       schedule: { rrule: 'FREQ=MONTHLY;BYDAY=1MO;BYHOUR=19;BYMINUTE=30' },
     };
-    const post = (body: unknown) => t.call({ method: 'POST', url: '/api/v1/reminders', body });
+    const post = (body: object) => t.call({ method: 'POST', url: '/api/v1/reminders', body });
     expect(fieldOf(await post({ ...base, schedule: { cron: '0 0 30 2 *' } }))).toContain('schedule.cron');
     expect(fieldOf(await post({ ...base, schedule: { rrule: 'FREQ=NEVER' } }))).toContain('schedule.rrule');
     expect(

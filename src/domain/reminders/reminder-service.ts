@@ -321,7 +321,7 @@ export class ReminderService {
         `UPDATE linli.reminders SET next_at = $2, status = $3, updated_at = now() WHERE id = $1 RETURNING *`,
         [r.id, next, next ? 'active' : 'done'],
       );
-      if (claimed.rowCount === 0) return { row: rows[0]!, status: 'skipped' as const, followUpAt: null };
+      if (claimed.rows.length === 0) return { row: rows[0]!, status: 'skipped' as const, followUpAt: null };
       if (!missed) {
         const targets = await this.targets(tx, r.audience);
         const text = await this.render(tx, r, at);
@@ -437,7 +437,7 @@ export class ReminderService {
         `SELECT 1 FROM linli.chats WHERE org_id = $1 AND purpose = 'residents' AND channel = $2 AND external_chat_id = $3`,
         [r.audience.orgId, chat.channel, chat.externalId],
       );
-      if (inGroup.rowCount === 0) return 'not_recipient';
+      if (inGroup.rows.length === 0) return 'not_recipient';
       await tx.query(
         `INSERT INTO linli.reminder_receipts (reminder_id, at, person_id, addressed, acked_at)
          VALUES ($1, $2, $3, false, $4) ON CONFLICT DO NOTHING`,
