@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Outbox } from '../../src/bot/outbound/outbox.js';
 import { parseQuietHours } from '../../src/bot/outbound/quiet-hours.js';
 import type { Db } from '../../src/db/db.js';
@@ -15,6 +15,9 @@ import { openTestDb, type TestDb } from '../support/db.js';
 import { type Engine, engines, queueKinds, TEST_REDIS_URL } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';
 import { deleteRedisKeys } from '../support/redis.js';
+
+// the first test of a worker builds the migrated PGlite image: slow on a busy machine
+vi.setConfig({ testTimeout: 120_000 });
 
 const HOUR = 3_600_000;
 const T0 = new Date('2026-03-01T10:00:00+08:00');

@@ -76,6 +76,7 @@ describe('reminders through the Telegram fake', () => {
         },
         body: body ? JSON.stringify(body) : undefined,
       });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
       return { status: r.status, body: (await r.json()) as any };
     };
     const sunshine = (await api('GET', '/orgs?kind=compound')).body.items.find(

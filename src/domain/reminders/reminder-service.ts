@@ -146,7 +146,8 @@ export class ReminderService {
     const policy = holidayPolicyOf(body.skipHolidays);
     await this.assertOrgWritable(actor.principal, body.orgId);
     checkTemplate(body.text);
-    const compiled = compileSchedule(body.schedule, policy, now);
+    const schedule = pinStart(body.schedule, now);
+    const compiled = compileSchedule(schedule, policy, now);
     if ('at' in body.schedule && new Date(body.schedule.at) <= now) {
       throw badRequest('The time is in the past', [{ field: 'schedule.at', message: 'in the past' }]);
     }
@@ -182,7 +183,7 @@ export class ReminderService {
           JSON.stringify(body.audience),
           body.text,
           body.locale,
-          JSON.stringify(body.schedule),
+          JSON.stringify(schedule),
           policy,
           body.ack !== undefined,
           body.ack?.followUpAfterHours ?? null,
@@ -304,7 +305,7 @@ export class ReminderService {
     const send: { channel: ChannelName; id: number; notBefore: Date }[] = [];
     const outcome = await this.db.transaction(async (tx) => {
       const r = await lockReminder(tx, reminderId);
-      if (!r || r.status !== 'active' || r.next_at?.getTime() !== at.getTime()) return null;
+      if (r?.status !== 'active' || r.next_at?.getTime() !== at.getTime()) return null;
       if (at.getTime() > now.getTime() + 2000) return null; // early: its job or the reconciler comes back
       const missed = now.getTime() - at.getTime() > this.catchUpMs;
       const followUpAt =
@@ -364,7 +365,7 @@ export class ReminderService {
         [reminderId, at],
       );
       const o = rows[0];
-      if (!o || o.status !== 'sent' || !o.follow_up_at || o.follow_up_status !== null) return null;
+      if (o?.status !== 'sent' || !o.follow_up_at || o.follow_up_status !== null) return null;
       if (o.follow_up_at.getTime() > now.getTime() + 2000) return null;
       const r = await lockReminder(tx, reminderId);
       const status =
@@ -482,14 +483,19 @@ export class ReminderService {
       if ((await this.followUp(o.reminder_id, o.at, now)) !== 'skipped') followUps++;
     if (!this.queues) return { fired, followUps, rescheduled };
     const q = this.queues.queue(QueueName.reminders);
-    const future = await this.db.query<ReminderRow>(
-      `SELECT * FROM linli.reminders WHERE status = 'active' AND next_at > $1 ORDER BY id`,
-      [now],
-    );
-    for (const r of future.rows) {
-      if (!(await q.getJob(occurrenceJobId(r.id, r.next_at!)))) {
-        await this.scheduleNext(r, now);
-        rescheduled++;
+    // paged by id, so memory stays flat with many reminders
+    for (let after = 0; ; ) {
+      const { rows } = await this.db.query<ReminderRow>(
+        `SELECT * FROM linli.reminders WHERE status = 'active' AND next_at > $1 AND id > $2 ORDER BY id LIMIT 500`,
+        [now, after],
+      );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      for (const r of rows) {
+        if (!(await q.getJob(occurrenceJobId(r.id, r.next_at!)))) {
+          await this.scheduleNext(r, now);
+          rescheduled++;
+        }
       }
     }
     const pendingFollowUps = await this.db.query<{ reminder_id: number; at: Date; follow_up_at: Date }>(
@@ -674,6 +680,15 @@ export class ReminderService {
     assertCanSee(p, await orgPath(this.db, r.org_id), 'reminder', id);
     return r;
   }
+}
+
+/**
+ * An RRULE without a start counts from its creation: that start is written into the stored
+ * schedule (`start`, local to the minute), so every later calculation gives the same series.
+ */
+function pinStart(s: Schedule, now: Date): Schedule {
+  if (!('rrule' in s) || s.start !== undefined || /DTSTART/i.test(s.rrule)) return s;
+  return { ...s, start: localText(now, s.tz).replace(' ', 'T') };
 }
 
 function tzOf(s: Schedule): string {
