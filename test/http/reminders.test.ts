@@ -153,5 +153,12 @@ describe.each(engines())('reminders API on %s', (engine) => {
     expect((await t.call({ method: 'DELETE', url: `/api/v1/reminders/${id}` })).status).toBe(204);
     expect((await t.call({ method: 'GET', url: `/api/v1/reminders/${id}` })).status).toBe(404);
     expect((await t.call({ method: 'GET', url: '/api/v1/reminders' })).body.items).toEqual([]);
+    const audit = await t.call({ method: 'GET', url: '/api/v1/audit?objectType=reminder' });
+    expect(audit.body.items.map((e: { action: string }) => e.action).sort()).toEqual([
+      'reminder.create',
+      'reminder.delete',
+      'reminder.pause',
+      'reminder.resume',
+    ]);
   });
 });

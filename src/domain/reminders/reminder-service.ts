@@ -4,6 +4,7 @@ import type { ChannelName, Choice } from '../../bot/port.js';
 import type { Db, Queryable } from '../../db/db.js';
 import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
+import { recordAudit } from '../audit/audit-repository.js';
 import { badRequest, notFound } from '../errors.js';
 import { decodeCursor, page } from '../pagination.js';
 import { ROLES } from '../people/people-schema.js';
@@ -191,7 +192,15 @@ export class ReminderService {
           actor.principal.label,
         ],
       );
-      return rows[0]!;
+      const created = rows[0]!;
+      await recordAudit(tx, actor, {
+        action: 'reminder.create',
+        objectType: 'reminder',
+        objectId: created.id,
+        orgId: created.org_id,
+        after: view(created),
+      });
+      return created;
     });
     await this.scheduleNext(row);
     return view(row);
@@ -262,6 +271,14 @@ export class ReminderService {
         `UPDATE linli.reminders SET status = $2, next_at = $3, updated_at = now() WHERE id = $1 RETURNING *`,
         [id, status === 'active' && !next ? 'done' : status, next],
       );
+      await recordAudit(tx, actor, {
+        action: status === 'active' ? 'reminder.resume' : 'reminder.pause',
+        objectType: 'reminder',
+        objectId: id,
+        orgId: cur.org_id,
+        before: { status: cur.status },
+        after: { status: rows[0]!.status },
+      });
       return rows[0]!;
     });
     await this.scheduleNext(updated);
@@ -272,10 +289,19 @@ export class ReminderService {
   async remove(actor: Actor, id: number): Promise<void> {
     const r = await this.visible(actor.principal, id);
     await this.assertOrgWritable(actor.principal, r.org_id);
-    await this.db.query(
-      `UPDATE linli.reminders SET status = 'deleted', next_at = NULL, updated_at = now() WHERE id = $1`,
-      [id],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE linli.reminders SET status = 'deleted', next_at = NULL, updated_at = now() WHERE id = $1`,
+        [id],
+      );
+      await recordAudit(tx, actor, {
+        action: 'reminder.delete',
+        objectType: 'reminder',
+        objectId: id,
+        orgId: r.org_id,
+        before: view(r),
+      });
+    });
   }
 
   /** The next `count` occurrences after now, holiday moves applied (what will be sent). */
