@@ -268,5 +268,30 @@ describe('reminders through the WeChat mock', () => {
     expect(h.sent.filter((m) => m.toId === zhang.id && m.text.includes('【提醒'))).toEqual([]);
     const detail = await services.reminders.get(SYSTEM_ACTOR.principal, r.id);
     expect(detail.occurrences[0]).toMatchObject({ recipients: 2, acknowledged: 2, followUpStatus: 'sent' });
+
+    // a residents' group: no numbered choices in a WeChat group, a plain 收到 answers the latest reminder
+    const room = await h.createRoom('阳光业主群', [zhang, wang]);
+    await db.query(
+      `INSERT INTO linli.chats (channel, external_chat_id, org_id, purpose, bound_via) VALUES ('wechat', $1, $2, 'residents', 'admin')`,
+      [room.id, ids.compound],
+    );
+    const groupAt = new Date(Date.now() + 2 * HOUR);
+    const g = await services.reminders.create(SYSTEM_ACTOR, {
+      orgId: ids.compound,
+      audience: { kind: 'group', orgId: ids.compound },
+      text: '{date} 停水通知：9:00–12:00',
+      locale: 'zh-CN',
+      schedule: { at: groupAt.toISOString() },
+      ack: {},
+    });
+    await services.reminders.reconcile(new Date(groupAt.getTime() + 1000));
+    const notice = await h.waitForSent((m) => m.roomId === room.id && m.text.includes('停水通知'), 15_000);
+    expect(notice.text).toContain('请回复“收到”确认。');
+    expect(notice.text).not.toContain('1. 收到');
+    await h.say(wang, '收到', room);
+    const reply = await h.waitForSent((m) => m.roomId === room.id && m.text.includes('已确认收到'), 15_000);
+    expect(reply.mentionIds).toEqual([wang.id]);
+    const gd = await services.reminders.get(SYSTEM_ACTOR.principal, g.id);
+    expect(gd.occurrences[0]).toMatchObject({ recipients: 1, acknowledged: 1 });
   }, 60_000);
 });

@@ -112,8 +112,18 @@ const occurrenceJobId = (id: number, at: Date) => jobId('reminder', id, `o${at.g
 const followUpJobId = (id: number, at: Date) => jobId('reminder', id, `o${at.getTime()}`, 'followup');
 
 const TEXTS = {
-  'zh-CN': { ack: '收到', followUp: '【提醒·请确认】', ackHint: '请点“收到”确认。' },
-  en: { ack: 'Got it (收到)', followUp: '[Reminder · please confirm] ', ackHint: 'Please press “Got it”.' },
+  'zh-CN': {
+    ack: '收到',
+    followUp: '【提醒·请确认】',
+    ackHint: '请点“收到”确认。',
+    groupHint: '请回复“收到”确认。',
+  },
+  en: {
+    ack: 'Got it (收到)',
+    followUp: '[Reminder · please confirm] ',
+    ackHint: 'Please press “Got it”.',
+    groupHint: 'Please reply “收到” to confirm.',
+  },
 } as const;
 
 interface Target {
@@ -475,6 +485,30 @@ export class ReminderService {
   }
 
   /**
+   * A resident's plain 收到 in a residents' group (WeChat groups cannot answer numbered choices):
+   * acknowledges the latest group reminder with 收到 sent to that group's org within `withinMs`.
+   * Null when there is none (the message is then not about a reminder).
+   */
+  async acknowledgeInGroup(
+    personId: number,
+    chat: { channel: ChannelName; externalId: string },
+    withinMs = 24 * HOUR,
+  ): Promise<AckOutcome | null> {
+    const { rows } = await this.db.query<{ reminder_id: number; at: Date }>(
+      `SELECT o.reminder_id, o.at
+       FROM linli.chats c
+       JOIN linli.reminders r ON r.audience->>'kind' = 'group' AND (r.audience->>'orgId')::bigint = c.org_id
+       JOIN linli.reminder_occurrences o ON o.reminder_id = r.id
+       WHERE c.channel = $1 AND c.external_chat_id = $2 AND c.purpose = 'residents'
+         AND r.ack AND r.status <> 'deleted' AND o.status = 'sent' AND o.claimed_at > $3
+       ORDER BY o.at DESC LIMIT 1`,
+      [chat.channel, chat.externalId, new Date(this.now().getTime() - withinMs)],
+    );
+    const o = rows[0];
+    return o ? this.acknowledge(personId, o.reminder_id, o.at, chat) : null;
+  }
+
+  /**
    * At start and every minute (and with an explicit `now` in tests): fires every due occurrence
    * (late ones by the catch-up policy), handles due follow-ups, and re-adds the jobs of future
    * ones that the queue lost.
@@ -584,11 +618,15 @@ export class ReminderService {
     keyPrefix: string,
   ): Promise<{ channel: ChannelName; id: number; notBefore: Date } | null> {
     if (!this.outbox) return null;
-    // a WeChat group cannot answer numbered choices (no one is @-mentioned): no choices there
-    const withChoices = t.kind === 'group' && t.channel === 'wechat' ? undefined : choices;
+    // a WeChat group cannot answer numbered choices (no one is @-mentioned): residents reply 收到
+    const wechatGroup = t.kind === 'group' && t.channel === 'wechat';
     const req: OutboundRequest = {
       channel: t.channel,
-      message: { chat: { externalId: t.externalId, kind: t.kind }, text, choices: withChoices },
+      message: {
+        chat: { externalId: t.externalId, kind: t.kind },
+        text: wechatGroup && choices ? `${text}\n${TEXTS[r.locale].groupHint}` : text,
+        choices: wechatGroup ? undefined : choices,
+      },
       idempotencyKey:
         t.personId !== null ? `${keyPrefix}-p${t.personId}` : `${keyPrefix}-g-${t.channel}-${t.externalId}`,
       orgId: r.org_id,
