@@ -259,6 +259,58 @@ describe.each(engines())('reminder delivery on %s', (engine) => {
     await expect(w.reminders.get(SYSTEM_ACTOR.principal, r.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('the worker sends an occurrence and its follow-up when their jobs come due', async () => {
+    const w = await world(engine);
+    const p = await w.person('甲');
+    const r = await w.reminders.create(
+      SYSTEM_ACTOR,
+      body(w, { audience: { kind: 'people', personIds: [p] }, ack: { followUpAfterHours: 1 } }),
+    );
+    const at = r.nextAt!;
+    const worker = await startReminderWorker(w.queues, w.reminders, pino({ level: 'silent' }), 3_600_000);
+    try {
+      const q = w.queues.queue(QueueName.reminders);
+      const until = async (what: string, check: () => Promise<boolean>) => {
+        const end = Date.now() + 20_000;
+        while (!(await check())) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((res) => setTimeout(res, 50));
+        }
+      };
+      // time passes: the delayed job comes due (re-added with no delay under its own id)
+      w.clock.now = new Date(at.getTime() + 500);
+      const id = `reminder-${r.id}-o${at.getTime()}`;
+      await q.remove(id);
+      await w.queues.add(
+        QueueName.reminders,
+        'occurrence',
+        { reminderId: r.id, at: at.getTime() },
+        { jobId: id },
+      );
+      await until('the occurrence', async () => (await occurrences(w.db, r.id)).length === 1);
+      const followId = `reminder-${r.id}-o${at.getTime()}-followup`;
+      await until('the follow-up job', async () => Boolean(await q.getJob(followId)));
+      w.clock.now = new Date(at.getTime() + HOUR + 500);
+      await q.remove(followId);
+      await w.queues.add(
+        QueueName.reminders,
+        'follow-up',
+        { reminderId: r.id, at: at.getTime() },
+        { jobId: followId },
+      );
+      await until(
+        'the follow-up',
+        async () => (await occurrences(w.db, r.id))[0]?.follow_up_status === 'sent',
+      );
+      expect((await w.deliveries()).map((d) => [d.person_id, d.key.includes('-f-')])).toEqual([
+        [p, false],
+        [p, true],
+      ]);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('quiet hours hold a reminder due at 23:00 until 07:00', async () => {
     const w = await world(engine, { quietHours: '22:00-07:00' });
     const p = await w.person('甲');
