@@ -12,6 +12,7 @@ import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { ComplaintChatActions } from './domain/complaints/complaint-chat-actions.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
+import { ReminderChatActions } from './domain/reminders/reminder-chat-actions.js';
 import { VoteChatActions } from './domain/votes/vote-chat-actions.js';
 import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
@@ -20,6 +21,7 @@ import { createQueueBackend, type QueueBackend } from './queue/backend.js';
 import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
 import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
+import { startReminderWorker } from './queue/workers/reminder.worker.js';
 import { startVoteWorker } from './queue/workers/vote.worker.js';
 import { createServices, type Services } from './services.js';
 
@@ -62,6 +64,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     const seeded = await seedBuiltinFlows(db, services.actions);
     if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
     const complaintButtons = new ComplaintChatActions(db, services.complaints);
+    const reminderButtons = new ReminderChatActions(services.reminders);
     const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
     const deadlines =
       config.role === 'all' || config.role === 'worker'
@@ -72,6 +75,10 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         ? await startVoteWorker(queues, services.votes, logger)
         : null;
     const voteButtons = new VoteChatActions(services.votes);
+    const reminderWorker =
+      config.role === 'all' || config.role === 'worker'
+        ? await startReminderWorker(queues, services.reminders, logger)
+        : null;
     const flowTimeouts =
       config.role === 'all' || config.role === 'worker'
         ? await startFlowTimeoutWorker(queues, engine, logger)
@@ -84,6 +91,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       next: async (ctx) => {
         if (await complaintButtons.handle(ctx)) return;
         if (await voteButtons.handle(ctx)) return;
+        if (await reminderButtons.handle(ctx)) return;
         await engine.handle(ctx);
       },
     });
@@ -123,6 +131,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           await flowTimeouts?.close();
           await deadlines?.close();
           await voteJobs?.close();
+          await reminderWorker?.close();
           await started.close();
           await db.close();
         })();

@@ -11,6 +11,7 @@ import { Open311Service } from './domain/complaints/open311-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
+import { ReminderService } from './domain/reminders/reminder-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
 import { UnitService } from './domain/units/unit-service.js';
 import { VoteNotifier } from './domain/votes/vote-notifier.js';
@@ -37,6 +38,7 @@ export interface Services {
   complaintMetrics: ComplaintMetricsService;
   open311: Open311Service;
   votes: VoteService;
+  reminders: ReminderService;
 }
 
 export function createServices(
@@ -60,6 +62,7 @@ export function createServices(
     policies: new PolicyService(db),
     complaintMetrics: new ComplaintMetricsService(db),
     open311: new Open311Service(db, complaints),
+    reminders: new ReminderService(db, opts.queues ?? null, opts.outbox ?? null),
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),

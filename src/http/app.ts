@@ -19,6 +19,7 @@ import { open311Routes } from './routes/open311.js';
 import { orgRoutes } from './routes/orgs.js';
 import { peopleRoutes } from './routes/people.js';
 import { proposalRoutes } from './routes/proposals.js';
+import { reminderRoutes } from './routes/reminders.js';
 import { tokenAndAuditRoutes } from './routes/tokens.js';
 import { unitRoutes } from './routes/units.js';
 
@@ -94,6 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(complaintRoutes(opts.services));
       await api.register(proposalRoutes(opts.services));
       await api.register(metricsRoutes(opts.services));
+      await api.register(reminderRoutes(opts.services));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },

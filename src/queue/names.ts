@@ -19,6 +19,8 @@ export const QueueName = {
   outboundWechat: 'outbound-wechat',
   /** Owners' votes: `proposal-<id>-open|close|remind<minutes>`, re-checked against the row. */
   votes: 'votes',
+  /** Reminder occurrences `reminder-<id>-o<epoch ms>` and follow-ups `…-followup`, re-checked against the rows. */
+  reminders: 'reminders',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
