@@ -7,6 +7,7 @@ import {
   insertComplaint,
 } from '../domain/complaints/complaint-repository.js';
 import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
+import { registerEvaluationActions } from '../domain/evaluations/evaluation-actions.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { ActionRegistry } from './actions.js';
 
@@ -16,7 +17,9 @@ const location = z.object({ building: z.string(), unit: z.string(), room: z.stri
  * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
  */
 export function builtinActions(complaints: ComplaintService | null = null): ActionRegistry {
-  return new ActionRegistry()
+  // the evaluation flow's actions (they build their service from the action context)
+  const registry = registerEvaluationActions(new ActionRegistry());
+  return registry
     .register({
       name: 'create_complaint',
       description: 'Files a complaint at the compound of the conversation; output: {id, number}',

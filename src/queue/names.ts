@@ -16,6 +16,8 @@ export const QueueName = {
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',
   outboundWechat: 'outbound-wechat',
+  /** Evaluation campaigns opening and closing: `evaluation-<id>-<open|close>`, re-checked against the row. */
+  evaluations: 'evaluations',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
