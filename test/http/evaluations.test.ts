@@ -13,7 +13,7 @@ describe.each(engines())('property companies and evaluations over HTTP on %s', (
   const units: Record<string, number[]> = {};
 
   const post = (url: string, body: unknown, token?: string) =>
-    t.call({ method: 'POST', url: `/api/v1${url}`, body, ...(token ? { token } : {}) });
+    t.call({ method: 'POST', url: `/api/v1${url}`, body: body as object, ...(token ? { token } : {}) });
   const get = (url: string, token?: string) =>
     t.call({ method: 'GET', url: `/api/v1${url}`, ...(token ? { token } : {}) });
   const fieldOf = (r: { body: { error: { details: { field?: string }[] } } }) =>
@@ -262,7 +262,7 @@ describe.each(engines())('property companies and evaluations over HTTP on %s', (
         t.db.transaction((tx) =>
           t.services.evaluations.record(tx, {
             campaignId: c.id,
-            unitId: units.A![1],
+            unitId: units.A![1]!,
             personId: null,
             scores: { security: 4, sanitation: 4 },
             comment: null,

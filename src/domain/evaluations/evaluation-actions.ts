@@ -93,7 +93,7 @@ export function registerEvaluationActions(
         if (ctx.personId === null) return refuse('no_person');
         const service = evaluations ?? new EvaluationService(ctx.db, ctx.queues);
         const wanted = input.progress?.campaignId ?? input.campaignId ?? null;
-        const found = await service.forResident(ctx.tx, ctx.personId, wanted);
+        const found = await service.forResident(ctx.tx, ctx.personId, wanted, ctx.orgId);
         if (!found.ok) return refuse(found.refusal, found.unitLabel);
         const criteria = found.campaign.criteria;
         let index = 0;

@@ -438,6 +438,8 @@ export class EvaluationService {
     q: Queryable,
     personId: number,
     campaignId: number | null,
+    /** the org of the chat the resident speaks in: tells "register first" from "nothing running" */
+    chatOrgId: number | null = null,
   ): Promise<
     | { ok: true; campaign: CampaignRow; unit: { id: number; label: string; compound: string } }
     | { ok: false; refusal: Refusal | 'no_campaign' | 'no_unit'; unitLabel?: string }
@@ -458,6 +460,16 @@ export class EvaluationService {
           [personId],
         )
       ).rows[0];
+    }
+    if (!campaign && chatOrgId !== null) {
+      const { rows } = await q.query<{ id: number }>(
+        `SELECT c.id FROM linli.evaluation_campaigns c JOIN linli.evaluation_targets t ON t.campaign_id = c.id
+         JOIN linli.orgs o ON o.id = $1
+         WHERE c.status = 'open' AND t.compound_id = ANY(o.path) LIMIT 1`,
+        [chatOrgId],
+      );
+      // a campaign runs where they speak, but they have no unit there
+      if (rows[0]) return { ok: false, refusal: 'no_unit' };
     }
     if (!campaign) return { ok: false, refusal: 'no_campaign' };
     const refusal = campaignRefusal(campaign, this.now());
