@@ -113,7 +113,7 @@ export class CompanyService {
   ): Promise<Contract> {
     const company = await this.get(actor.principal, companyId);
     const compound = await findOrg(this.db, body.compoundId);
-    if (!compound || compound.kind !== 'compound') {
+    if (compound?.kind !== 'compound') {
       if (compound) assertCanSee(actor.principal, compound.path, 'org', body.compoundId);
       throw badRequest('compoundId must name a compound', [
         { field: 'compoundId', message: 'not a compound' },

@@ -224,7 +224,7 @@ export class EvaluationService {
       const out: { compoundId: number; companyId: number | null }[] = [];
       for (const [i, id] of ids.entries()) {
         const o = await findOrg(tx, id);
-        if (!o || o.kind !== 'compound' || !o.path.includes(scopeId))
+        if (o?.kind !== 'compound' || !o.path.includes(scopeId))
           throw badRequest(`compoundIds.${i} is not a compound inside org ${scopeId}`, [
             { field: `compoundIds.${i}`, message: 'not a compound inside orgId' },
           ]);
@@ -518,7 +518,7 @@ export class EvaluationService {
   async openIfDue(id: number): Promise<boolean> {
     const opened = await this.db.transaction(async (tx) => {
       const c = await lockCampaign(tx, id).catch(() => null);
-      if (!c || c.status !== 'scheduled' || c.opens_at > this.now()) return false;
+      if (c?.status !== 'scheduled' || c.opens_at > this.now()) return false;
       await tx.query(`UPDATE linli.evaluation_campaigns SET status = 'open', opened_at = $2 WHERE id = $1`, [
         id,
         this.now(),
@@ -533,7 +533,7 @@ export class EvaluationService {
   async closeIfDue(id: number): Promise<boolean> {
     const closed = await this.db.transaction(async (tx) => {
       const c = await lockCampaign(tx, id).catch(() => null);
-      if (!c || c.status !== 'open' || c.closes_at > this.now()) return false;
+      if (c?.status !== 'open' || c.closes_at > this.now()) return false;
       await tx.query(
         `UPDATE linli.evaluation_campaigns SET status = 'closed', closed_at = $2 WHERE id = $1`,
         [id, this.now()],
@@ -547,7 +547,7 @@ export class EvaluationService {
   private async announceIfNeeded(id: number): Promise<void> {
     const c = await findCampaign(this.db, id);
     // a campaign whose closing time passed while it waited to open is not announced any more
-    if (!c || c.status !== 'open' || c.announced_at || c.closes_at <= this.now() || !this.notifier) return;
+    if (c?.status !== 'open' || c.announced_at || c.closes_at <= this.now() || !this.notifier) return;
     await this.notifier.announce(c);
     await this.db.query('UPDATE linli.evaluation_campaigns SET announced_at = $2 WHERE id = $1', [
       id,
@@ -557,7 +557,7 @@ export class EvaluationService {
 
   private async reportIfNeeded(id: number): Promise<void> {
     const c = await findCampaign(this.db, id);
-    if (!c || c.status !== 'closed' || c.reported_at || !this.notifier) return;
+    if (c?.status !== 'closed' || c.reported_at || !this.notifier) return;
     await this.notifier.report(c, await this.compute(c));
     await this.db.query('UPDATE linli.evaluation_campaigns SET reported_at = $2 WHERE id = $1', [
       id,
