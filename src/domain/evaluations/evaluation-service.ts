@@ -5,6 +5,7 @@ import { recordAudit } from '../audit/audit-repository.js';
 import { ComplaintMetricsService, type Rate } from '../complaints/complaint-metrics.js';
 import { type AppError, badRequest, conflict, notFound } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
+import { decodeCursor, page } from '../pagination.js';
 import {
   type Actor,
   assertCanSee,
@@ -270,22 +271,27 @@ export class EvaluationService {
     return rows.map((r) => ({ compoundId: r.compound_id, companyId: r.company_id }));
   }
 
-  async list(p: Principal, f: { orgId?: number; status?: CampaignRow['status'] }) {
+  async list(
+    p: Principal,
+    f: { orgId?: number; status?: CampaignRow['status']; limit?: number; cursor?: string },
+  ) {
     if (f.orgId !== undefined) {
       const org = await findOrg(this.db, f.orgId);
       if (!org) throw notFound('org', f.orgId);
       assertCanSee(p, org.path, 'org', f.orgId);
     }
     const scope = f.orgId ?? scopeOrgId(p);
+    const limit = f.limit ?? 50;
     const { rows } = await this.db.query<CampaignRow>(
       `SELECT c.* FROM linli.evaluation_campaigns c JOIN linli.orgs o ON o.id = c.org_id
        WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint]) AND ($2::text IS NULL OR c.status = $2)
-       ORDER BY c.id DESC LIMIT 200`,
-      [scope, f.status ?? null],
+         AND ($3::bigint IS NULL OR c.id < $3)
+       ORDER BY c.id DESC LIMIT $4`,
+      [scope, f.status ?? null, decodeCursor(f.cursor), limit + 1],
     );
     const items = [];
     for (const r of rows) items.push(await this.present(this.db, r));
-    return { items };
+    return page(items, limit);
   }
 
   async get(p: Principal, id: number) {
@@ -366,16 +372,29 @@ export class EvaluationService {
     if (!compound) throw badRequest('No such unit', [{ field: 'unitId', message: 'not found' }]);
     assertCanWrite(actor.principal, compound.path, 'unit', body.unitId);
     const scores = checkScores(c.criteria, body.scores);
-    const result = await this.db.transaction((tx) =>
-      this.record(tx, {
+    if (body.personId) {
+      const { rows } = await this.db.query('SELECT 1 FROM linli.people WHERE id = $1', [body.personId]);
+      if (!rows[0]) throw badRequest('No such person', [{ field: 'personId', message: 'not found' }]);
+    }
+    const result = await this.db.transaction(async (tx) => {
+      const r = await this.record(tx, {
         campaignId: id,
         unitId: body.unitId,
         personId: body.personId ?? null,
         scores,
         comment: body.comment ?? null,
         channel: 'api',
-      }),
-    );
+      });
+      if (r.ok)
+        await recordAudit(tx, actor, {
+          action: 'respond',
+          objectType: 'evaluation',
+          objectId: id,
+          orgId: compound.id,
+          after: { responseId: r.id, unitId: body.unitId, scores },
+        });
+      return r;
+    });
     if (!result.ok) throw refusalError(result.refusal);
     return { id: result.id, campaignId: id, unitId: body.unitId, scores };
   }

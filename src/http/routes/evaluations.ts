@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pageQuery } from '../../domain/pagination.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, idParams } from '../schemas.js';
+import { errorResponses, idParams, listOf } from '../schemas.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const id = z.number().int().positive();
@@ -187,8 +188,9 @@ export const evaluationRoutes =
           querystring: z.strictObject({
             orgId: z.coerce.number().int().positive().optional(),
             status: z.enum(['scheduled', 'open', 'closed', 'cancelled']).optional(),
+            ...pageQuery,
           }),
-          response: { 200: z.object({ items: z.array(campaignSchema) }), ...errorResponses },
+          response: { 200: listOf(campaignSchema), ...errorResponses },
         },
       },
       async (req) => s.evaluations.list(principalOf(req), req.query),
