@@ -299,7 +299,7 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
         area: '90',
         owners: [{ name: '张伟' }, { name: '李娜' }],
       },
-      { building: '1栋', unit: '1单元', room: '101', area: '89.5', owners: [] },
+      { building: '1栋', unit: '1单元', room: '101', area: '89.5', owners: [{ name: '王强' }] },
     ]);
     await seedBuiltinFlows(db, services.actions);
     h = await startWechatMock({ botName: '邻里助手' });
@@ -307,7 +307,8 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
     const zhang = await mock.createResident('张伟');
     const li = await mock.createResident('李娜');
     const zhao = await mock.createResident('赵静');
-    const room = await mock.createRoom('阳光业主群', [zhang, li, zhao]);
+    const wq = await mock.createResident('王强');
+    const room = await mock.createRoom('阳光业主群', [zhang, li, zhao, wq]);
     await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
       channel: 'wechat',
       externalChatId: room.id,
@@ -322,6 +323,7 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
     };
     await owner('张伟', zhang);
     await owner('李娜', li);
+    await owner('王强', wq);
     const committee = await services.people.create(SYSTEM_ACTOR, { name: '赵静', orgId: compound });
     await services.people.grantRole(SYSTEM_ACTOR, compound, {
       personId: committee.id,
@@ -399,7 +401,11 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
     const refused = await ask(li, '物业评价');
     expect(refused.text).toContain('已经参加过这次评价了，每户只能评价一次');
 
+    // 王强 starts, then the campaign closes before he finishes: his next answer records nothing
+    expect((await ask(wq, '物业评价')).text).toContain('（1/2）');
+    expect((await ask(wq, '3')).text).toContain('（2/2）');
     await services.evaluations.closeNow(SYSTEM_ACTOR, c.id);
+    expect((await ask(wq, '3')).text).toContain('这次物业服务评价已经结束，您的回复没有记录');
     const report = await sent((m) => m.toId === zhao.id);
     expect(report.text).toContain('【物业服务评价结果】');
     expect(report.text).toContain('阳光小区（安居物业）：参与 1/2 户（50%），平均 4.5/5');
