@@ -48,8 +48,9 @@ CREATE TABLE linli.evaluation_campaigns (
   CHECK (closes_at > opens_at)
 );
 CREATE INDEX evaluation_campaigns_org ON linli.evaluation_campaigns (org_id, id);
-CREATE INDEX evaluation_campaigns_pending ON linli.evaluation_campaigns (status)
-  WHERE status IN ('scheduled', 'open') OR announced_at IS NULL OR reported_at IS NULL;
+-- what the reconciler sweeps: campaigns to open or close, and closed ones whose report is not out
+CREATE INDEX evaluation_campaigns_pending ON linli.evaluation_campaigns (id)
+  WHERE status IN ('scheduled', 'open') OR (status = 'closed' AND reported_at IS NULL);
 
 -- the compounds a campaign asks, each with the company serving it when the campaign opens
 CREATE TABLE linli.evaluation_targets (
