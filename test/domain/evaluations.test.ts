@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/bot/outbound/outbox.js';
 import type { Db } from '../../src/db/db.js';
 import {
   type CampaignRow,
@@ -180,6 +181,69 @@ describe.each(queueKinds())('evaluation campaigns opening and closing on the %s 
       expect(notifier.announced).toEqual([c.id]);
     } finally {
       await worker.close();
+    }
+  });
+});
+
+describe('evaluation notices and reports through the outbox', () => {
+  it('announces to the residents’ groups and owners, reports privately to the committee in their language', async () => {
+    const db = await openTestDb('pglite');
+    const queues = await createQueueBackend({ db });
+    try {
+      const outbox = new Outbox(db, queues, null);
+      const s = createServices(db, { queues, outbox });
+      const chain = await seedCompoundChain(s);
+      const company = await s.companies.create(SYSTEM_ACTOR, { orgId: chain.community, name: '安居物业' });
+      await s.companies.contract(SYSTEM_ACTOR, company.id, {
+        compoundId: chain.compound,
+        startsOn: '2020-01-01',
+      });
+      await s.units.importUnits(SYSTEM_ACTOR, chain.compound, [
+        { building: '1栋', unit: '1单元', room: '101', area: '80', owners: [{ name: '业主甲' }] },
+      ]);
+      const ownerId = (await db.query<{ id: number }>(`SELECT id FROM linli.people WHERE name = '业主甲'`))
+        .rows[0]!.id;
+      await s.people.addIdentity(SYSTEM_ACTOR, ownerId, { channel: 'telegram', externalId: '501' });
+      await s.chats.bindDirect(SYSTEM_ACTOR, chain.compound, {
+        channel: 'wechat',
+        externalChatId: 'room@chatroom',
+        purpose: 'residents',
+      });
+      for (const [name, locale, ext] of [
+        ['Anna', 'en', '601'],
+        ['赵静', 'zh-CN', '602'],
+      ] as const) {
+        const p = await s.people.create(SYSTEM_ACTOR, { name, locale, orgId: chain.compound });
+        await s.people.grantRole(SYSTEM_ACTOR, chain.compound, { personId: p.id, role: 'committee_member' });
+        await s.people.addIdentity(SYSTEM_ACTOR, p.id, { channel: 'telegram', externalId: ext });
+      }
+      const c = await s.evaluations.create(SYSTEM_ACTOR, {
+        orgId: chain.compound,
+        criteria: ['security'],
+        opensAt: new Date(),
+        closesAt: new Date(Date.now() + HOUR),
+      });
+      await s.evaluations.openIfDue(c.id);
+      await s.evaluations.openIfDue(c.id); // twice: still one notice each
+      const unit = (await db.query<{ id: number }>('SELECT id FROM linli.units')).rows[0]!.id;
+      await s.evaluations.respond(SYSTEM_ACTOR, c.id, { unitId: unit, scores: { security: 5 } });
+      await s.evaluations.closeNow(SYSTEM_ACTOR, c.id);
+      await s.evaluations.reconcile(); // nothing more to send
+      const { rows } = await db.query<{ chat_external_id: string; text: string; choices: unknown }>(
+        `SELECT chat_external_id, message ->> 'text' AS text, message -> 'choices' AS choices
+         FROM linli.deliveries ORDER BY id`,
+      );
+      expect(rows.map((r) => r.chat_external_id)).toEqual(['room@chatroom', '501', '601', '602']);
+      expect(rows[0]!.text).toContain('在群里发送「物业评价」开始');
+      expect(rows[0]!.choices).toBeNull();
+      expect(rows[1]!.text).toContain('【物业服务评价】');
+      expect(rows[2]!.text).toContain('[Property-service evaluation results]');
+      expect(rows[2]!.text).toContain('1/1 units answered (100%), mean 5/5');
+      expect(rows[2]!.text).toContain('Red list: 1. 安居物业 100');
+      expect(rows[3]!.text).toContain('红榜：1. 安居物业 100');
+    } finally {
+      await queues.close();
+      await db.close();
     }
   });
 });

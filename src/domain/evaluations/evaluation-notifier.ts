@@ -32,7 +32,10 @@ export class EvaluationNotifier implements Notifier {
     const who = companies.rows.map((r) => r.name).join('、') || '物业';
     const criteria = c.criteria.map((k) => k.zh).join('、');
     const base = `【物业服务评价】${c.title}\n请每户为${who}的服务打分（1–5 分，5 分最好）：${criteria}，可附一句意见。\n截止时间：${shanghai(c.closes_at)}。每户一份，以第一份为准。`;
+    const whoEn = companies.rows.map((r) => r.name).join(', ') || 'the property company';
+    const baseEn = `[Property-service evaluation] ${c.title}\nPlease score ${whoEn} for your unit (1–5, 5 is best): ${c.criteria.map((k) => k.en).join(', ')}, with an optional comment.\nCloses ${shanghai(c.closes_at)} (Beijing time). One response per unit; the first counts.`;
     const button: Choice[] = [{ label: '参与评价', payload: `eval:${c.id}` }];
+    const buttonEn: Choice[] = [{ label: 'Take part', payload: `eval:${c.id}` }];
     const { rows: groups } = await this.db.query<{
       org_id: number;
       channel: ChannelName;
@@ -55,8 +58,14 @@ export class EvaluationNotifier implements Notifier {
         orgId: g.org_id,
       });
     }
-    const { rows: people } = await this.db.query<{ person_id: number; external_id: string; org_id: number }>(
-      `SELECT DISTINCT ON (x.person_id) x.person_id, i.external_id, x.compound_id AS org_id
+    const { rows: people } = await this.db.query<{
+      person_id: number;
+      external_id: string;
+      org_id: number;
+      locale: string;
+    }>(
+      `SELECT DISTINCT ON (x.person_id) x.person_id, i.external_id, x.compound_id AS org_id,
+              (SELECT locale FROM linli.people WHERE id = x.person_id) AS locale
        FROM (SELECT uo.person_id, u.compound_id FROM linli.unit_owners uo JOIN linli.units u ON u.id = uo.unit_id
              UNION SELECT ur.person_id, u.compound_id FROM linli.unit_residents ur JOIN linli.units u ON u.id = ur.unit_id
              WHERE ur.status = 'approved') x
@@ -69,8 +78,9 @@ export class EvaluationNotifier implements Notifier {
         channel: 'telegram',
         message: {
           chat: { externalId: p.external_id, kind: 'private' },
-          text: `${base}\n点「参与评价」开始。`,
-          choices: button,
+          text:
+            p.locale === 'en' ? `${baseEn}\nPress "Take part" to start.` : `${base}\n点「参与评价」开始。`,
+          choices: p.locale === 'en' ? buttonEn : button,
         },
         idempotencyKey: `evaluation-${c.id}-open-person-${p.person_id}`,
         orgId: p.org_id,
@@ -90,9 +100,11 @@ export class EvaluationNotifier implements Notifier {
       org_id: number;
       channel: ChannelName;
       external_id: string;
+      locale: string;
     }>(
-      `SELECT DISTINCT ON (ra.person_id, ra.org_id) ra.person_id, ra.org_id, i.channel, i.external_id
+      `SELECT DISTINCT ON (ra.person_id, ra.org_id) ra.person_id, ra.org_id, i.channel, i.external_id, pe.locale
        FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
+       JOIN linli.people pe ON pe.id = ra.person_id
        WHERE ra.role = 'committee_member' AND ra.org_id IN
          (SELECT compound_id FROM linli.evaluation_targets WHERE campaign_id = $1)
        ORDER BY ra.person_id, ra.org_id, i.id`,
@@ -110,9 +122,20 @@ export class EvaluationNotifier implements Notifier {
         `红榜：${red}`,
         `黑榜：${black}${lists.black.length ? '（建议业委会研究整改或更换）' : ''}`,
       ].join('\n');
+      const en = [
+        `[Property-service evaluation results] ${c.title} (closed)`,
+        `${mine.name}${mine.companyName ? ` (${mine.companyName})` : ''}: ${mine.responses}/${mine.units} units answered (${pct(mine.responseRate)}), mean ${mine.overall ?? '—'}/5`,
+        results.criteria.map((k) => `${k.en} ${mine.means[k.key] ?? '—'}`).join(' · '),
+        `Complaints resolved on time ${pct(mine.onTime.rate)}, satisfaction ${pct(mine.satisfaction.rate)}; combined score ${mine.score ?? '—'} (survey ${Math.round(w.survey * 100)}%, on time ${Math.round(w.onTime * 100)}%, satisfaction ${Math.round(w.satisfaction * 100)}%)`,
+        `Red list: ${lists.red.map((x) => `${x.rank}. ${line(x)}`).join('; ') || 'none'}`,
+        `Black list: ${lists.black.map((x) => `${x.rank}. ${line(x)}`).join('; ') || 'none'}${lists.black.length ? ' (the committee may consider rectification or replacement)' : ''}`,
+      ].join('\n');
       await this.outbox.enqueue({
         channel: r.channel,
-        message: { chat: { externalId: r.external_id, kind: 'private' }, text },
+        message: {
+          chat: { externalId: r.external_id, kind: 'private' },
+          text: r.locale === 'en' ? en : text,
+        },
         idempotencyKey: `evaluation-${c.id}-report-${r.org_id}-${r.person_id}`,
         orgId: r.org_id,
         personId: r.person_id,
