@@ -299,6 +299,16 @@ describe.each(engines())('property companies and evaluations over HTTP on %s', (
     const viewer = await tokenFor(t, tree.community, 'viewer');
     expect((await get(`/evaluations/${c.id}/ranking`, viewer)).status).toBe(200);
     expect((await post(`/evaluations/${c.id}/cancel`, {}, viewer)).status).toBe(403);
+    // the compound's own staff enter its paper forms; another compound's token cannot
+    const own = await tokenFor(t, compounds.A, 'admin');
+    const paper = await post(`/evaluations/${c.id}/responses`, { unitId: units.A![3], scores: all(3) }, own);
+    expect(paper.status, JSON.stringify(paper.body)).toBe(201);
+    expect(
+      (await post(`/evaluations/${c.id}/responses`, { unitId: units.B![3], scores: all(3) }, other)).status,
+    ).toBe(404);
+    expect(
+      (await post(`/evaluations/${c.id}/responses`, { unitId: units.A![2], scores: all(3) }, other)).status,
+    ).toBe(404);
     await post(`/evaluations/${c.id}/cancel`, {});
   });
 });

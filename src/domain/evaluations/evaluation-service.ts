@@ -10,6 +10,7 @@ import {
   type Actor,
   assertCanSee,
   assertCanWrite,
+  canSee,
   type Principal,
   SYSTEM_ACTOR,
   scopeOrgId,
@@ -363,12 +364,19 @@ export class EvaluationService {
       comment?: string | null;
     },
   ) {
-    const c = await this.visible(actor.principal, id);
-    const { rows: units } = await this.db.query<{ compound_id: number }>(
-      'SELECT compound_id FROM linli.units WHERE id = $1',
-      [body.unitId],
+    const c = await findCampaign(this.db, id);
+    if (!c) throw notFound('evaluation', id);
+    const { rows: units } = await this.db.query<{ compound_id: number; in_campaign: boolean }>(
+      `SELECT u.compound_id, EXISTS (SELECT 1 FROM linli.evaluation_targets t
+         WHERE t.campaign_id = $2 AND t.compound_id = u.compound_id) AS in_campaign
+       FROM linli.units u WHERE u.id = $1`,
+      [body.unitId, id],
     );
     const compound = units[0] ? await findOrg(this.db, units[0].compound_id) : null;
+    // the campaign's scope, or a compound of the campaign (its staff enter their paper forms)
+    const campaignOrg = await findOrg(this.db, c.org_id);
+    const ownCompound = compound !== null && units[0]!.in_campaign && canSee(actor.principal, compound.path);
+    if (!canSee(actor.principal, campaignOrg!.path) && !ownCompound) throw notFound('evaluation', id);
     if (!compound) throw badRequest('No such unit', [{ field: 'unitId', message: 'not found' }]);
     assertCanWrite(actor.principal, compound.path, 'unit', body.unitId);
     const scores = checkScores(c.criteria, body.scores);
