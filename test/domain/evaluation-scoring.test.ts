@@ -42,8 +42,12 @@ describe('evaluation scoring', () => {
     expect(combinedScore({ overall: 4, onTimeRate: 0.5, satisfactionRate: 1 }, DEFAULT_WEIGHTS)).toBe(75);
     // no complaints: the survey alone
     expect(combinedScore({ overall: 4, onTimeRate: null, satisfactionRate: null }, DEFAULT_WEIGHTS)).toBe(75);
-    // no responses: the complaint rates, re-weighted 50/50
-    expect(combinedScore({ overall: null, onTimeRate: 0.5, satisfactionRate: 1 }, DEFAULT_WEIGHTS)).toBe(75);
+    // only the satisfaction rate: 0.6·75 + 0.2·0 re-weighted over 0.8 → (45 + 0) / 0.8 = 56.25
+    expect(combinedScore({ overall: 4, onTimeRate: null, satisfactionRate: 0 }, DEFAULT_WEIGHTS)).toBe(56.25);
+    // no responses: not scored, whatever the complaints say
+    expect(
+      combinedScore({ overall: null, onTimeRate: 0.5, satisfactionRate: 1 }, DEFAULT_WEIGHTS),
+    ).toBeNull();
     expect(
       combinedScore({ overall: null, onTimeRate: null, satisfactionRate: null }, DEFAULT_WEIGHTS),
     ).toBeNull();

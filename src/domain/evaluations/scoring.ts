@@ -7,9 +7,9 @@
  * - The combined score (0–100) mixes three components, each on 0–100:
  *   survey = (overall − 1) / 4 × 100, on-time = the complaint on-time resolution rate × 100,
  *   satisfaction = the complaint satisfaction rate (满意率) × 100, with the campaign's weights
- *   (default 60 / 20 / 20). A component with no data (no responses; no resolved or no rated
+ *   (default 60 / 20 / 20). A complaint component with no data (no resolved or no rated
  *   complaints) is left out and the remaining weights are scaled up to sum to 1; a subject with
- *   no data at all has no score and is not ranked.
+ *   no survey response has no score and is not ranked (complaint figures alone do not rank).
  * - Scores are rounded to 2 decimals before ranking, so float noise never breaks a tie.
  *   Ranking is competition ranking (1, 2, 2, 4): equal scores share the better rank; within a
  *   tie subjects are listed by name, then id (order only, same rank).
@@ -42,8 +42,9 @@ export interface Components {
 }
 
 export function combinedScore(c: Components, w: Weights): number | null {
-  const parts: [number, number][] = [];
-  if (c.overall !== null) parts.push([((c.overall - 1) / 4) * 100, w.survey]);
+  // the survey is the evaluation: without a response there is nothing to rank
+  if (c.overall === null) return null;
+  const parts: [number, number][] = [[((c.overall - 1) / 4) * 100, w.survey]];
   if (c.onTimeRate !== null) parts.push([c.onTimeRate * 100, w.onTime]);
   if (c.satisfactionRate !== null) parts.push([c.satisfactionRate * 100, w.satisfaction]);
   const total = parts.reduce((a, [, wt]) => a + wt, 0);
