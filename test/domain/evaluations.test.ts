@@ -247,3 +247,97 @@ describe('evaluation notices and reports through the outbox', () => {
     }
   });
 });
+
+describe('which campaign and unit a resident answers for', () => {
+  it('the first unanswered unit; refusals for another compound, no unit, nothing running, answered', async () => {
+    const db = await openTestDb('pglite');
+    try {
+      const s = createServices(db, {});
+      const chain = await seedCompoundChain(s);
+      const other = (
+        await s.orgs.create(SYSTEM_ACTOR, { kind: 'compound', name: '幸福里', parentId: chain.community })
+      ).id;
+      const company = await s.companies.create(SYSTEM_ACTOR, { orgId: chain.community, name: '安居物业' });
+      await s.companies.contract(SYSTEM_ACTOR, company.id, {
+        compoundId: chain.compound,
+        startsOn: '2020-01-01',
+      });
+      await s.units.importUnits(SYSTEM_ACTOR, chain.compound, [
+        {
+          building: '1栋',
+          unit: '1单元',
+          room: '101',
+          area: '80',
+          owners: [{ name: '两套房', phone: '13900000011' }],
+        },
+        {
+          building: '1栋',
+          unit: '1单元',
+          room: '102',
+          area: '80',
+          owners: [{ name: '两套房', phone: '13900000011' }],
+        },
+      ]);
+      await s.units.importUnits(SYSTEM_ACTOR, other, [
+        { building: 'A座', unit: '1单元', room: '101', area: '80', owners: [{ name: '邻小区' }] },
+      ]);
+      const id = async (name: string) =>
+        (await db.query<{ id: number }>('SELECT id FROM linli.people WHERE name = $1', [name])).rows[0]!.id;
+      const twoUnits = await id('两套房');
+      const neighbour = await id('邻小区');
+      const nobody = (await s.people.create(SYSTEM_ACTOR, { name: '路人', orgId: chain.compound })).id;
+      const forResident = (person: number, campaign: number | null, chatOrg: number | null = null) =>
+        db.transaction((tx) => s.evaluations.forResident(tx, person, campaign, chatOrg));
+
+      expect(await forResident(twoUnits, null)).toEqual({ ok: false, refusal: 'no_campaign' });
+      const c = await s.evaluations.create(SYSTEM_ACTOR, {
+        orgId: chain.community,
+        criteria: ['security'],
+        opensAt: new Date(),
+        closesAt: new Date(Date.now() + HOUR),
+      });
+      expect(await forResident(twoUnits, c.id)).toEqual({ ok: false, refusal: 'not_open' });
+      await s.evaluations.openIfDue(c.id);
+      const first = await forResident(twoUnits, null);
+      expect(first).toMatchObject({ ok: true, unit: { label: '1栋1单元101', compound: '阳光小区' } });
+      if (!first.ok) throw new Error('unreachable');
+      await db.transaction((tx) =>
+        s.evaluations.record(tx, {
+          campaignId: c.id,
+          unitId: first.unit.id,
+          personId: twoUnits,
+          scores: { security: 4 },
+          comment: null,
+          channel: 'telegram',
+        }),
+      );
+      expect(await forResident(twoUnits, c.id)).toMatchObject({ ok: true, unit: { label: '1栋1单元102' } });
+      const second = await forResident(twoUnits, c.id);
+      if (!second.ok) throw new Error('unreachable');
+      await db.transaction((tx) =>
+        s.evaluations.record(tx, {
+          campaignId: c.id,
+          unitId: second.unit.id,
+          personId: twoUnits,
+          scores: { security: 5 },
+          comment: null,
+          channel: 'telegram',
+        }),
+      );
+      expect(await forResident(twoUnits, c.id)).toEqual({
+        ok: false,
+        refusal: 'duplicate',
+        unitLabel: '1栋1单元101',
+      });
+      expect(await forResident(neighbour, c.id)).toEqual({ ok: false, refusal: 'not_in_scope' });
+      expect(await forResident(nobody, c.id)).toEqual({ ok: false, refusal: 'no_unit' });
+      // by keyword in the campaign's group, without a unit: register first, not "nothing running"
+      expect(await forResident(nobody, null, chain.compound)).toEqual({ ok: false, refusal: 'no_unit' });
+      expect(await forResident(neighbour, null, other)).toEqual({ ok: false, refusal: 'no_campaign' });
+      await s.evaluations.cancel(SYSTEM_ACTOR, c.id);
+      expect(await forResident(twoUnits, c.id)).toEqual({ ok: false, refusal: 'cancelled' });
+    } finally {
+      await db.close();
+    }
+  }, 90_000);
+});

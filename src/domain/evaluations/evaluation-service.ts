@@ -512,7 +512,10 @@ export class EvaluationService {
       [personId, campaign.id],
     );
     const first = rows[0];
-    if (!first) return { ok: false, refusal: 'no_unit' };
+    if (!first) {
+      const { rows: owned } = await q.query(`${RESIDENT_UNITS} LIMIT 1`, [personId]);
+      return { ok: false, refusal: owned[0] ? 'not_in_scope' : 'no_unit' };
+    }
     if (first.answered) return { ok: false, refusal: 'duplicate', unitLabel: first.label };
     return { ok: true, campaign, unit: { id: first.id, label: first.label, compound: first.compound } };
   }
