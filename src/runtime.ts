@@ -19,6 +19,7 @@ import { FlowEngine } from './flows/flow-engine.js';
 import { buildApp } from './http/app.js';
 import { createQueueBackend, type QueueBackend } from './queue/backend.js';
 import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
+import { startEvaluationWorker } from './queue/workers/evaluation.worker.js';
 import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
 import { startReminderWorker } from './queue/workers/reminder.worker.js';
@@ -83,6 +84,10 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       config.role === 'all' || config.role === 'worker'
         ? await startFlowTimeoutWorker(queues, engine, logger)
         : null;
+    const evaluations =
+      config.role === 'all' || config.role === 'worker'
+        ? await startEvaluationWorker(queues, services.evaluations, logger)
+        : null;
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,
@@ -129,6 +134,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           await startedApp?.close();
           await startedChannels.close();
           await flowTimeouts?.close();
+          await evaluations?.close();
           await deadlines?.close();
           await voteJobs?.close();
           await reminderWorker?.close();

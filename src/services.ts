@@ -9,6 +9,9 @@ import { ComplaintNotifier } from './domain/complaints/complaint-notifier.js';
 import { ComplaintService } from './domain/complaints/complaint-service.js';
 import { Open311Service } from './domain/complaints/open311-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
+import { CompanyService } from './domain/evaluations/company-service.js';
+import { EvaluationNotifier } from './domain/evaluations/evaluation-notifier.js';
+import { EvaluationService } from './domain/evaluations/evaluation-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { ReminderService } from './domain/reminders/reminder-service.js';
@@ -39,6 +42,8 @@ export interface Services {
   open311: Open311Service;
   votes: VoteService;
   reminders: ReminderService;
+  companies: CompanyService;
+  evaluations: EvaluationService;
 }
 
 export function createServices(
@@ -71,5 +76,11 @@ export function createServices(
     chats: new ChatService(db),
     deliveries: new DeliveryService(db),
     channelState: new ChannelState(db),
+    companies: new CompanyService(db),
+    evaluations: new EvaluationService(
+      db,
+      opts.queues ?? null,
+      opts.outbox ? new EvaluationNotifier(db, opts.outbox) : null,
+    ),
   };
 }

@@ -7,6 +7,7 @@ import {
   insertComplaint,
 } from '../domain/complaints/complaint-repository.js';
 import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
+import { registerEvaluationActions } from '../domain/evaluations/evaluation-actions.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { voteActions } from '../domain/votes/vote-actions.js';
 import type { VoteService } from '../domain/votes/vote-service.js';
@@ -21,7 +22,8 @@ export function builtinActions(
   complaints: ComplaintService | null = null,
   votes: VoteService | null = null,
 ): ActionRegistry {
-  const registry = new ActionRegistry();
+  // the evaluation flow's actions (they build their service from the action context)
+  const registry = registerEvaluationActions(new ActionRegistry());
   for (const a of voteActions(votes)) registry.register(a);
   return registry
     .register({

@@ -12,6 +12,7 @@ import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { evaluationRoutes } from './routes/evaluations.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -96,6 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(proposalRoutes(opts.services));
       await api.register(metricsRoutes(opts.services));
       await api.register(reminderRoutes(opts.services));
+      await api.register(evaluationRoutes(opts.services));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },

@@ -21,6 +21,8 @@ export const QueueName = {
   votes: 'votes',
   /** Reminder occurrences `reminder-<id>-o<epoch ms>` and follow-ups `…-followup`, re-checked against the rows. */
   reminders: 'reminders',
+  /** Evaluation campaigns opening and closing: `evaluation-<id>-<open|close>`, re-checked against the row. */
+  evaluations: 'evaluations',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

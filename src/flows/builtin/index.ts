@@ -4,6 +4,7 @@ import { checkFlow } from '../flow-check.js';
 import { listVersions, publishDraft, saveDraft } from '../flow-repository.js';
 import type { FlowDefinition } from '../flow-schema.js';
 import { complaintFlow } from './complaint-flow.js';
+import { evaluationFlow } from './evaluation-flow.js';
 import { handlerNoteFlow } from './handler-note-flow.js';
 import { ratingFlow } from './rating-flow.js';
 import { registrationFlow } from './registration-flow.js';
@@ -16,6 +17,7 @@ export const BUILTIN_FLOWS: FlowDefinition[] = [
   ratingFlow,
   handlerNoteFlow,
   voteFlow,
+  evaluationFlow,
 ];
 
 /**

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { EvaluationService } from '../../domain/evaluations/evaluation-service.js';
+import type { QueueBackend } from '../backend.js';
+import { QueueName } from '../names.js';
+
+/**
+ * Opens and closes evaluation campaigns. A job names a campaign and a stage; `openIfDue` /
+ * `closeIfDue` re-read the row, so a stale or duplicate job does nothing. The reconciler (at start
+ * and every `everyMs`) does whatever is due and re-adds lost jobs: a lost queue loses nothing.
+ */
+export async function startEvaluationWorker(
+  queues: QueueBackend,
+  evaluations: EvaluationService,
+  logger: Logger,
+  everyMs = 60_000,
+) {
+  const worker = queues.worker<{ campaignId: number; stage: string }>(
+    QueueName.evaluations,
+    async (job) => evaluations.onJob(job.data),
+    { concurrency: 4 },
+  );
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const reconcile = () =>
+    evaluations
+      .reconcile()
+      .then((r) => (r.opened || r.closed || r.rescheduled) && logger.info(r, 'evaluation reconciler'))
+      .catch((err) => logger.error({ err }, 'evaluation reconciler failed'));
+  const loop = async () => {
+    await reconcile();
+    if (!closed) {
+      timer = setTimeout(loop, everyMs);
+      timer.unref();
+    }
+  };
+  await loop();
+  return {
+    reconcile,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await worker.close();
+    },
+  };
+}
