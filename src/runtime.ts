@@ -12,6 +12,7 @@ import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { ComplaintChatActions } from './domain/complaints/complaint-chat-actions.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
+import { PartyChatActions } from './domain/party/party-chat-actions.js';
 import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
 import { buildApp } from './http/app.js';
@@ -19,6 +20,7 @@ import { createQueueBackend, type QueueBackend } from './queue/backend.js';
 import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
 import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
+import { startPartyWorker } from './queue/workers/party.worker.js';
 import { createServices, type Services } from './services.js';
 
 /**
@@ -69,6 +71,11 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       config.role === 'all' || config.role === 'worker'
         ? await startFlowTimeoutWorker(queues, engine, logger)
         : null;
+    const partyWorker =
+      config.role === 'all' || config.role === 'worker'
+        ? await startPartyWorker(queues, services.tasks, services.party, logger)
+        : null;
+    const partyButtons = new PartyChatActions(db, services.party, services.tasks);
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,
@@ -76,6 +83,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       logger,
       next: async (ctx) => {
         if (await complaintButtons.handle(ctx)) return;
+        if (await partyButtons.handle(ctx)) return;
         await engine.handle(ctx);
       },
     });
@@ -113,6 +121,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           await startedApp?.close();
           await startedChannels.close();
           await flowTimeouts?.close();
+          await partyWorker?.close();
           await deadlines?.close();
           await started.close();
           await db.close();

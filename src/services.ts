@@ -10,6 +10,10 @@ import { ComplaintService } from './domain/complaints/complaint-service.js';
 import { Open311Service } from './domain/complaints/open311-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
+import { registerPartyActions } from './domain/party/party-actions.js';
+import { PartyNotifier } from './domain/party/party-notifier.js';
+import { PartyService } from './domain/party/party-service.js';
+import { TaskService } from './domain/party/task-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
 import { UnitService } from './domain/units/unit-service.js';
@@ -34,6 +38,8 @@ export interface Services {
   policies: PolicyService;
   complaintMetrics: ComplaintMetricsService;
   open311: Open311Service;
+  party: PartyService;
+  tasks: TaskService;
 }
 
 export function createServices(
@@ -47,7 +53,13 @@ export function createServices(
     opts.outbox ? new ComplaintNotifier(db, opts.outbox) : null,
   );
   const actions = builtinActions(complaints);
+  const partyNotifier = opts.outbox ? new PartyNotifier(db, opts.outbox) : null;
+  const party = new PartyService(db, partyNotifier);
+  const tasks = new TaskService(db, opts.queues ?? null, partyNotifier);
+  registerPartyActions(actions, party, tasks);
   return {
+    party,
+    tasks,
     actions,
     flows: new FlowService(db, actions),
     complaints,

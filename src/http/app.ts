@@ -17,6 +17,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { open311Routes } from './routes/open311.js';
 import { orgRoutes } from './routes/orgs.js';
+import { partyRoutes } from './routes/party.js';
 import { peopleRoutes } from './routes/people.js';
 import { tokenAndAuditRoutes } from './routes/tokens.js';
 import { unitRoutes } from './routes/units.js';
@@ -92,6 +93,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(flowRoutes(opts.services.flows));
       await api.register(complaintRoutes(opts.services));
       await api.register(metricsRoutes(opts.services));
+      await api.register(partyRoutes(opts.services));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },

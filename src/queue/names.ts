@@ -16,6 +16,9 @@ export const QueueName = {
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',
   outboundWechat: 'outbound-wechat',
+  /** Party tasks' moments `party-task-<id>-<remind|unaccepted|overdue>` and the yearly
+   *  `party-checkin-<year>`; each re-checked against its row. */
+  party: 'party',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -5,11 +5,20 @@ import { listVersions, publishDraft, saveDraft } from '../flow-repository.js';
 import type { FlowDefinition } from '../flow-schema.js';
 import { complaintFlow } from './complaint-flow.js';
 import { handlerNoteFlow } from './handler-note-flow.js';
+import { partyRegistrationFlow, taskAcceptFlow, taskCompleteFlow } from './party-flows.js';
 import { ratingFlow } from './rating-flow.js';
 import { registrationFlow } from './registration-flow.js';
 
 /** The flows every deployment starts with; vote and task flows come with their modules. */
-export const BUILTIN_FLOWS: FlowDefinition[] = [complaintFlow, registrationFlow, ratingFlow, handlerNoteFlow];
+export const BUILTIN_FLOWS: FlowDefinition[] = [
+  complaintFlow,
+  registrationFlow,
+  ratingFlow,
+  handlerNoteFlow,
+  partyRegistrationFlow,
+  taskAcceptFlow,
+  taskCompleteFlow,
+];
 
 /**
  * Publishes each built-in flow as the global version 1 when no global flow of its key exists.
