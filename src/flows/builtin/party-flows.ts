@@ -83,8 +83,8 @@ export const partyRegistrationFlow: FlowDefinition = {
         ...STANDARD_COMMITMENTS.map((c) => ({ value: c.code, label: { 'zh-CN': c['zh-CN'], en: c.en } })),
       ],
       prompt: {
-        'zh-CN': '请选择您的承诺事项（党员应承诺以下五项，可点「全部五项」，或回复序号如 2 3 4 5 6）：',
-        en: 'Choose your commitments (members take all five: press “All five”, or reply numbers like 2 3 4 5 6):',
+        'zh-CN': '请选择您的承诺事项（党员应承诺以下五项，回复 1 即全部五项，也可回复序号如 2,3,4,5,6）：',
+        en: 'Choose your commitments (members take all five: reply 1 for all five, or numbers like 2,3,4,5,6):',
       },
       retryPrompt: retry,
       save: 'commitments',
