@@ -10,7 +10,6 @@ import { ComplaintService } from './domain/complaints/complaint-service.js';
 import { Open311Service } from './domain/complaints/open311-service.js';
 import { PolicyService } from './domain/complaints/policy-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
-import { registerPartyActions } from './domain/party/party-actions.js';
 import { PartyNotifier } from './domain/party/party-notifier.js';
 import { PartyService } from './domain/party/party-service.js';
 import { TaskService } from './domain/party/task-service.js';
@@ -52,11 +51,10 @@ export function createServices(
     undefined,
     opts.outbox ? new ComplaintNotifier(db, opts.outbox) : null,
   );
-  const actions = builtinActions(complaints);
   const partyNotifier = opts.outbox ? new PartyNotifier(db, opts.outbox) : null;
   const party = new PartyService(db, partyNotifier);
   const tasks = new TaskService(db, opts.queues ?? null, partyNotifier);
-  registerPartyActions(actions, party, tasks);
+  const actions = builtinActions(complaints, { party, tasks });
   return {
     party,
     tasks,

@@ -7,6 +7,9 @@ import {
   insertComplaint,
 } from '../domain/complaints/complaint-repository.js';
 import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
+import { registerPartyActions } from '../domain/party/party-actions.js';
+import type { PartyService } from '../domain/party/party-service.js';
+import type { TaskService } from '../domain/party/task-service.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { ActionRegistry } from './actions.js';
 
@@ -15,8 +18,11 @@ const location = z.object({ building: z.string(), unit: z.string(), room: z.stri
 /**
  * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
  */
-export function builtinActions(complaints: ComplaintService | null = null): ActionRegistry {
-  return new ActionRegistry()
+export function builtinActions(
+  complaints: ComplaintService | null = null,
+  party: { party: PartyService; tasks: TaskService } | null = null,
+): ActionRegistry {
+  const registry = new ActionRegistry()
     .register({
       name: 'create_complaint',
       description: 'Files a complaint at the compound of the conversation; output: {id, number}',
@@ -187,4 +193,5 @@ export function builtinActions(complaints: ComplaintService | null = null): Acti
         return { ok: true, output: { status, pending: status === 'pending', address } };
       },
     });
+  return registerPartyActions(registry, party?.party ?? null, party?.tasks ?? null);
 }

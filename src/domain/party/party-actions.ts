@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ActionRegistry } from '../../flows/actions.js';
+import type { ActionContext, ActionRegistry } from '../../flows/actions.js';
 import { splitOwnCommitments } from './commitments.js';
-import type { PartyService } from './party-service.js';
-import type { TaskService } from './task-service.js';
+import { PartyService } from './party-service.js';
+import { TaskService } from './task-service.js';
 
 const taskId = z.coerce.number().int().positive();
 
@@ -13,9 +13,14 @@ const taskId = z.coerce.number().int().positive();
  */
 export function registerPartyActions(
   registry: ActionRegistry,
-  party: PartyService,
-  tasks: TaskService,
+  partyService: PartyService | null,
+  taskService: TaskService | null,
 ): ActionRegistry {
+  // without the process's services (tests, tools): services over the action's database, silent
+  const services = (ctx: ActionContext) => ({
+    party: partyService ?? new PartyService(ctx.db),
+    tasks: taskService ?? new TaskService(ctx.db, ctx.queues),
+  });
   return registry
     .register({
       name: 'find_party_branch',
@@ -93,6 +98,7 @@ export function registerPartyActions(
             },
           };
         if (ctx.dryRun) return { ok: true, output: { memberId: 0, status: 'pending', already: false } };
+        const { party } = services(ctx);
         const r = await party.register(ctx.tx, {
           personId: ctx.personId,
           name: input.name.trim(),
@@ -112,6 +118,7 @@ export function registerPartyActions(
       async run(input, ctx) {
         if (ctx.personId === null || ctx.dryRun)
           return { ok: true, output: { taskId: input.taskId, title: '示例任务', place: '' } };
+        const { tasks } = services(ctx);
         const r = await tasks.accept(ctx.tx, input.taskId, ctx.personId);
         if (!r.ok) return r;
         ctx.afterCommit(() => tasks.flush(r.staged));
@@ -126,7 +133,7 @@ export function registerPartyActions(
       async run(input, ctx) {
         if (ctx.personId === null || ctx.dryRun)
           return { ok: true, output: { taskId: input.taskId ?? 0, title: '示例任务' } };
-        const r = await tasks.completable(ctx.tx, input.taskId, ctx.personId);
+        const r = await services(ctx).tasks.completable(ctx.tx, input.taskId, ctx.personId);
         if (!r.ok) return r;
         return { ok: true, output: { taskId: r.task.id, title: r.task.title } };
       },
@@ -146,7 +153,7 @@ export function registerPartyActions(
       async run(input, ctx) {
         if (ctx.personId === null || ctx.dryRun)
           return { ok: true, output: { taskId: input.taskId ?? 0, title: '示例任务', hours: input.hours } };
-        const r = await tasks.complete(ctx.tx, {
+        const r = await services(ctx).tasks.complete(ctx.tx, {
           taskId: input.task?.taskId ?? input.taskId,
           personId: ctx.personId,
           note: input.note,
