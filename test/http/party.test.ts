@@ -119,6 +119,23 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
     expect(pending.body.items.map((m: { id: number }) => m.id)).toEqual([a!.id]);
   });
 
+  it('pages members by cursor', async () => {
+    const first = await t.call({
+      method: 'GET',
+      url: `/api/v1/party-members?orgId=${tree.community}&limit=1`,
+    });
+    expect(first.body.items.map((m: { id: number }) => m.id)).toEqual([members[0]!.id]);
+    expect(first.body.nextCursor).toBeTruthy();
+    const second = await t.call({
+      method: 'GET',
+      url: `/api/v1/party-members?orgId=${tree.community}&limit=1&cursor=${first.body.nextCursor}`,
+    });
+    expect(second.body).toEqual({
+      items: [expect.objectContaining({ id: members[1]!.id })],
+      nextCursor: null,
+    });
+  });
+
   it('pairs a member only with households of their compound', async () => {
     const [a] = members;
     const unitIn = async (compoundId: number, name: string) => {

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
+import { decodeCursor, page } from '../pagination.js';
 import { insertRole } from '../people/people-repository.js';
 import {
   type Actor,
@@ -310,7 +311,10 @@ export class PartyService {
     return { ...presentMember(rows[0]!), pairings: await this.pairingsOf(this.db, id) };
   }
 
-  async listMembers(p: Principal, f: { orgId?: number; status?: string; branchId?: number }) {
+  async listMembers(
+    p: Principal,
+    f: { orgId?: number; status?: string; branchId?: number; limit?: number; cursor?: string },
+  ) {
     const scope = f.orgId ?? scopeOrgId(p);
     if (f.orgId) {
       const org = await findOrg(this.db, f.orgId);
@@ -320,11 +324,11 @@ export class PartyService {
     const { rows } = await this.db.query<MemberRow & { branch_name: string; compound_name: string }>(
       `${MEMBER_SELECT}
        WHERE ($1::bigint IS NULL OR c.path @> ARRAY[$1::bigint]) AND ($2::text IS NULL OR m.status = $2)
-         AND ($3::bigint IS NULL OR m.branch_id = $3)
-       ORDER BY m.id`,
-      [scope, f.status ?? null, f.branchId ?? null],
+         AND ($3::bigint IS NULL OR m.branch_id = $3) AND ($4::bigint IS NULL OR m.id > $4)
+       ORDER BY m.id LIMIT $5`,
+      [scope, f.status ?? null, f.branchId ?? null, decodeCursor(f.cursor), (f.limit ?? 50) + 1],
     );
-    return { items: rows.map(presentMember) };
+    return page(rows.map(presentMember), f.limit ?? 50);
   }
 
   /** Approve or reject a pending registration; 409 when it was decided already. */

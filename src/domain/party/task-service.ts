@@ -4,6 +4,7 @@ import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { badRequest, conflict, type ErrorDetail, notFound } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
+import { decodeCursor, page } from '../pagination.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal, scopeOrgId } from '../principal.js';
 import { nearestRoleHolders, type PartyNotifier, type Staged } from './party-notifier.js';
 
@@ -552,22 +553,27 @@ export class TaskService {
     };
   }
 
-  async list(p: Principal, f: { orgId?: number; status?: string }) {
+  async list(p: Principal, f: { orgId?: number; status?: string; limit?: number; cursor?: string }) {
     const scope = f.orgId ?? scopeOrgId(p);
     if (f.orgId) {
       const org = await findOrg(this.db, f.orgId);
       if (!org) throw notFound('org', f.orgId);
       assertCanSee(p, org.path, 'org', f.orgId);
     }
+    const limit = f.limit ?? 50;
     const { rows } = await this.db.query<TaskRow & { taken: number }>(
       `SELECT t.*, (SELECT count(*)::int FROM linli.party_task_assignments a
                     WHERE a.task_id = t.id AND a.status IN ('accepted', 'completed')) AS taken
        FROM linli.party_tasks t JOIN linli.orgs o ON o.id = t.org_id
        WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint]) AND ($2::text IS NULL OR t.status = $2)
-       ORDER BY t.id DESC LIMIT 500`,
-      [scope, f.status ?? null],
+         AND ($3::bigint IS NULL OR t.id < $3)
+       ORDER BY t.id DESC LIMIT $4`,
+      [scope, f.status ?? null, decodeCursor(f.cursor), limit + 1],
     );
-    return { items: rows.map((t) => ({ ...present(t), taken: t.taken })) };
+    return page(
+      rows.map((t) => ({ ...present(t), taken: t.taken })),
+      limit,
+    );
   }
 
   async cancel(actor: Actor, id: number) {

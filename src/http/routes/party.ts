@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pageQuery } from '../../domain/pagination.js';
 import { PartyService } from '../../domain/party/party-service.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
@@ -98,6 +99,7 @@ export const partyRoutes =
             orgId: id.optional(),
             status: z.enum(['pending', 'approved', 'rejected']).optional(),
             branchId: id.optional(),
+            ...pageQuery,
           }),
           response: ok,
         },
@@ -243,6 +245,7 @@ export const partyRoutes =
           querystring: z.strictObject({
             orgId: id.optional(),
             status: z.enum(['open', 'done', 'cancelled']).optional(),
+            ...pageQuery,
           }),
           response: ok,
         },
