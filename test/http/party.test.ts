@@ -213,6 +213,18 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
       token: community,
     });
     expect(cancelled.body.status).toBe('cancelled');
+    const audit = await t.db.query<{ action: string; org_id: number }>(
+      `SELECT action, org_id FROM linli.audit_log WHERE object_type IN ('task', 'party_member', 'party_branch')
+       ORDER BY id`,
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      'party_branch.create',
+      'party_branch.update',
+      'party_member.approve',
+      'party_member.reject',
+      'task.create',
+      'task.cancel',
+    ]);
 
     const record = await t.call({
       method: 'GET',

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../../db/db.js';
+import { recordAudit } from '../audit/audit-repository.js';
 import { AppError, badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -117,7 +118,15 @@ export class PartyService {
         );
         if (body.secretaryPersonId)
           await insertRole(tx, body.secretaryPersonId, body.orgId, 'branch_secretary');
-        return presentBranch(rows[0]!);
+        const after = presentBranch(rows[0]!);
+        await recordAudit(tx, actor, {
+          action: 'party_branch.create',
+          objectType: 'party_branch',
+          objectId: after.id,
+          orgId: body.orgId,
+          after,
+        });
+        return after;
       });
     } catch (err) {
       if (isUniqueViolation(err, 'party_branches_name_unique'))
@@ -190,7 +199,16 @@ export class PartyService {
         );
         if (body.secretaryPersonId)
           await insertRole(tx, body.secretaryPersonId, b.org_id, 'branch_secretary');
-        return presentBranch(rows[0]!);
+        const after = presentBranch(rows[0]!);
+        await recordAudit(tx, actor, {
+          action: 'party_branch.update',
+          objectType: 'party_branch',
+          objectId: id,
+          orgId: b.org_id,
+          before: presentBranch(b),
+          after,
+        });
+        return after;
       });
     } catch (err) {
       if (isUniqueViolation(err, 'party_branches_name_unique'))
@@ -209,7 +227,16 @@ export class PartyService {
       [id],
     );
     if (rows.length) throw conflict('The branch has members or tasks; it cannot be deleted');
-    await this.db.query('DELETE FROM linli.party_branches WHERE id = $1', [id]);
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM linli.party_branches WHERE id = $1', [id]);
+      await recordAudit(tx, actor, {
+        action: 'party_branch.delete',
+        objectType: 'party_branch',
+        objectId: id,
+        orgId: b.org_id,
+        before: presentBranch(b),
+      });
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -371,9 +398,18 @@ export class PartyService {
   async decideOverHttp(actor: Actor, id: number, decision: 'approve' | 'reject', reason?: string) {
     const m = await this.memberFor(actor.principal, id);
     assertCanWrite(actor.principal, m.path.map(Number), 'party member', id);
-    const { staged } = await this.db.transaction((tx) =>
-      this.decide(tx, id, decision, { personId: null, label: actor.principal.label, reason }),
-    );
+    const { staged } = await this.db.transaction(async (tx) => {
+      const r = await this.decide(tx, id, decision, { personId: null, label: actor.principal.label, reason });
+      await recordAudit(tx, actor, {
+        action: `party_member.${decision}`,
+        objectType: 'party_member',
+        objectId: id,
+        orgId: m.compound_id,
+        before: { status: m.status },
+        after: { status: r.member.status, reason: reason ?? null },
+      });
+      return r;
+    });
     await this.notifier?.flush(staged);
     return this.getMember(actor.principal, id);
   }
@@ -434,21 +470,39 @@ export class PartyService {
       throw badRequest('The unit is not in the member’s compound', [
         { field: 'unitId', message: 'must be a unit of the compound the member reports to' },
       ]);
-    await this.db.query(
-      'INSERT INTO linli.party_pairings (member_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [memberId, unitId],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        'INSERT INTO linli.party_pairings (member_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [memberId, unitId],
+      );
+      await recordAudit(tx, actor, {
+        action: 'party_pairing.create',
+        objectType: 'party_pairing',
+        objectId: `${memberId}/${unitId}`,
+        orgId: m.compound_id,
+        after: { memberId, unitId },
+      });
+    });
     return this.listPairings(actor.principal, memberId);
   }
 
   async removePairing(actor: Actor, memberId: number, unitId: number) {
     const m = await this.memberFor(actor.principal, memberId);
     assertCanWrite(actor.principal, m.path.map(Number), 'party member', memberId);
-    const { rows } = await this.db.query(
-      'DELETE FROM linli.party_pairings WHERE member_id = $1 AND unit_id = $2 RETURNING unit_id',
-      [memberId, unitId],
-    );
-    if (!rows[0]) throw notFound('pairing', `${memberId}/${unitId}`);
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        'DELETE FROM linli.party_pairings WHERE member_id = $1 AND unit_id = $2 RETURNING unit_id',
+        [memberId, unitId],
+      );
+      if (!rows[0]) throw notFound('pairing', `${memberId}/${unitId}`);
+      await recordAudit(tx, actor, {
+        action: 'party_pairing.delete',
+        objectType: 'party_pairing',
+        objectId: `${memberId}/${unitId}`,
+        orgId: m.compound_id,
+        before: { memberId, unitId },
+      });
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

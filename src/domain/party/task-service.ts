@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import type { Text } from '../../flows/flow-schema.js';
 import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
+import { recordAudit } from '../audit/audit-repository.js';
 import { badRequest, conflict, type ErrorDetail, notFound } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -195,6 +196,13 @@ export class TaskService {
         `INSERT INTO linli.party_task_assignments (task_id, person_id) SELECT $1, unnest($2::bigint[])`,
         [task.id, recipients],
       );
+      await recordAudit(tx, actor, {
+        action: 'task.create',
+        objectType: 'task',
+        objectId: task.id,
+        orgId: task.org_id,
+        after: { ...present(task), recipients },
+      });
       const staged: (Staged | null)[] = [];
       if (this.notifier) {
         const head = hasAssignees ? '【新任务】' : `【志愿者招募】需要 ${slots} 人，先到先得。`;
@@ -583,6 +591,14 @@ export class TaskService {
       const locked = await this.lockOpen(tx, id);
       if ('ok' in locked)
         throw conflict(`The task is already ${t.status}`, [{ field: 'status', message: t.status }]);
+      await recordAudit(tx, actor, {
+        action: 'task.cancel',
+        objectType: 'task',
+        objectId: id,
+        orgId: t.org_id,
+        before: { status: t.status },
+        after: { status: 'cancelled' },
+      });
       await tx.query(
         `UPDATE linli.party_tasks SET status = 'cancelled', finished_at = $2, updated_at = now() WHERE id = $1`,
         [id, this.now()],
