@@ -191,8 +191,13 @@ describe('party members and tasks in chat (Telegram)', () => {
     await press(MEMBER.id, MEMBER, push, '接受');
     await next(MEMBER.id, '「消防通道巡查」算您一个');
     const accepted = await next(MEMBER.id, '已为您登记任务「消防通道巡查」');
+    // the second accepter is in the middle of another conversation: the press is still a press
+    await say(LATE, '党员报到');
+    await next(LATE.id, '请问您的真实姓名');
     await press(LATE.id, LATE, push2, '接受');
     await next(LATE.id, '名额已满');
+    await say(LATE, '取消');
+    await next(LATE.id, '已取消');
 
     // completion: note, photo, hours
     await press(MEMBER.id, MEMBER, accepted, '完成任务');

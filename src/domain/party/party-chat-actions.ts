@@ -11,10 +11,14 @@ import type { TaskService } from './task-service.js';
  * - `pm:<member>:<approve|reject>` on a registration sent to the compound's party secretary: the
  *   presser must hold `party_secretary` at the member's compound or above; a registration already
  *   decided gets a clear answer and no second decision;
- * - `tkno:<task>` declines a task (accept and complete run as flows: `tkok`, `tkdone`).
+ * - `tkno:<task>` declines a task (accept and complete run as flows: `tkok`, `tkdone`);
+ * - `tkok:<task>` pressed while the person is in another conversation in this chat: the engine would
+ *   take it as an answer to that conversation, so the slot is taken here (the same `accept`), and
+ *   the other conversation goes on.
  */
 const MEMBER = /^pm:(\d+):(approve|reject)$/;
 const DECLINE = /^tkno:(\d+)$/;
+const ACCEPT = /^tkok:(\d+)$/;
 
 export class PartyChatActions {
   constructor(
@@ -29,6 +33,11 @@ export class PartyChatActions {
     const member = MEMBER.exec(choice);
     if (member) {
       await this.decide(ctx, Number(member[1]), member[2] as 'approve' | 'reject');
+      return true;
+    }
+    const accept = ACCEPT.exec(choice);
+    if (accept && ctx.person && (await this.inConversation(ctx))) {
+      await this.accept(ctx, Number(accept[1]));
       return true;
     }
     const decline = DECLINE.exec(choice);
@@ -63,6 +72,25 @@ export class PartyChatActions {
     }
     await this.party.flush(staged);
     await ctx.reply(`已${decision === 'approve' ? '通过' : '驳回'} ${name} 的党员报到。`, { key: 'pm' });
+  }
+
+  private async inConversation(ctx: InboundContext): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM linli.conversations
+       WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active'`,
+      [ctx.message.channel, ctx.message.chat.externalId, ctx.person!.id],
+    );
+    return rows.length > 0;
+  }
+
+  private async accept(ctx: InboundContext, taskId: number) {
+    const person = ctx.person!;
+    const r = await this.db.transaction((tx) => this.tasks.accept(tx, taskId, person.id));
+    if (r.ok) await this.tasks.flush(r.staged);
+    const locale = person.locale === 'en' ? 'en' : 'zh-CN';
+    await ctx.reply(r.ok ? `好的，「${r.task.title}」算您一个，谢谢！` : render(r.message, locale), {
+      key: 'tk',
+    });
   }
 
   private async decline(ctx: InboundContext, taskId: number) {
