@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Outbox } from '../../src/bot/outbound/outbox.js';
 import type { Db } from '../../src/db/db.js';
 import { PartyNotifier } from '../../src/domain/party/party-notifier.js';
@@ -15,6 +15,9 @@ import { openTestDb } from '../support/db.js';
 import { engines, queueKinds, TEST_REDIS_URL } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';
 import { deleteRedisKeys } from '../support/redis.js';
+
+// the first test of a file warms up a fresh database and module graph: slow on a loaded 2-CPU machine
+vi.setConfig({ testTimeout: 90_000 });
 
 const HOUR = 3600_000;
 

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { insertPerson } from '../../src/domain/people/people-repository.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
+
+// the first test of a file warms up a fresh database and module graph: slow on a loaded 2-CPU machine
+vi.setConfig({ testTimeout: 90_000 });
 
 describe.each(engines())('party members and tasks over HTTP on %s', (engine) => {
   let t: TestApp;
