@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { insertPerson } from '../../src/domain/people/people-repository.js';
+import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 
@@ -14,6 +15,7 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
   beforeAll(async () => {
     t = await startTestApp(engine);
     tree = await seedTree(t);
+    await seedBuiltinFlows(t.db, t.services.actions);
   });
   afterAll(() => t.close());
 
@@ -245,5 +247,30 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
       url: `/api/v1/party-members/service-records.csv?orgId=${tree.community}`,
     });
     expect(noYear.status).toBe(400);
+  });
+
+  it('simulates the 报到 and task flows with actions dry-run: the bot’s messages, nothing written', async () => {
+    const before = (await t.db.query('SELECT id FROM linli.party_members')).rows.length;
+    const r = await t.call({
+      method: 'POST',
+      url: `/api/v1/flows/party_registration/simulate?orgId=${tree.compoundA}`,
+      body: { answers: ['李明', '区教育局第一党支部', '甲小区', '9', '1', '短', '每月打扫一次楼道'] },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('completed');
+    const texts = r.body.messages.map((m: { text: string }) => m.text);
+    expect(texts.some((x: string) => x.includes('1. 全部五项'))).toBe(true);
+    expect(texts.at(-1)).toBe('报到申请已提交（区教育局第一党支部 → 甲小区），等小区党支部书记审核。');
+    expect((await t.db.query('SELECT id FROM linli.party_members')).rows).toHaveLength(before);
+    const done = await t.call({
+      method: 'POST',
+      url: `/api/v1/flows/task_complete/simulate?orgId=${tree.compoundA}`,
+      body: { answers: ['清理楼道杂物', '跳过', '25', '2'] }, // note, then three non-photos
+    });
+    // the photo is required: text answers are re-prompted, and after three the flow ends politely
+    const asked = done.body.messages.map((m: { text: string }) => m.text);
+    expect(asked[0]).toContain('「示例任务」完成得怎么样');
+    expect(asked.filter((x: string) => x.includes('请发一张照片'))).toHaveLength(2);
+    expect(done.body.status).toBe('failed');
   });
 });
