@@ -94,4 +94,18 @@ describe.each(queueKinds())('party worker on %s', (kind) => {
       await worker.close();
     }
   }, 60_000);
+
+  it('in January, a check-in the queue lost is run by the reconciler at start and recorded for the year', async () => {
+    const party = new PartyService(db, new PartyNotifier(db, new Outbox(db, queues, null)));
+    const tasks = new TaskService(db, queues, null);
+    const now = () => new Date('2027-01-05T02:00:00Z');
+    const logger = pino({ level: 'silent' });
+    const first = await startPartyWorker(queues, tasks, party, logger, { everyMs: 3_600_000, now });
+    await first.close();
+    const second = await startPartyWorker(queues, tasks, party, logger, { everyMs: 3_600_000, now });
+    await second.close();
+    const { rows } = await db.query<{ year: number }>('SELECT year FROM linli.party_checkins');
+    expect(rows).toEqual([{ year: 2027 }]);
+    expect(await queues.queue(QueueName.party).getJob(checkinJobId(2028))).toBeTruthy();
+  }, 60_000);
 });
