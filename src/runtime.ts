@@ -12,6 +12,7 @@ import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { ComplaintChatActions } from './domain/complaints/complaint-chat-actions.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
+import { PartyChatActions } from './domain/party/party-chat-actions.js';
 import { ReminderChatActions } from './domain/reminders/reminder-chat-actions.js';
 import { VoteChatActions } from './domain/votes/vote-chat-actions.js';
 import { seedBuiltinFlows } from './flows/builtin/index.js';
@@ -22,6 +23,7 @@ import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
 import { startEvaluationWorker } from './queue/workers/evaluation.worker.js';
 import { startFlowTimeoutWorker } from './queue/workers/flow-timeout.worker.js';
 import { startMaintenanceWorker } from './queue/workers/maintenance.worker.js';
+import { startPartyWorker } from './queue/workers/party.worker.js';
 import { startReminderWorker } from './queue/workers/reminder.worker.js';
 import { startVoteWorker } from './queue/workers/vote.worker.js';
 import { createServices, type Services } from './services.js';
@@ -88,6 +90,11 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       config.role === 'all' || config.role === 'worker'
         ? await startEvaluationWorker(queues, services.evaluations, logger)
         : null;
+    const partyWorker =
+      config.role === 'all' || config.role === 'worker'
+        ? await startPartyWorker(queues, services.tasks, services.party, logger)
+        : null;
+    const partyButtons = new PartyChatActions(db, services.party, services.tasks);
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,
@@ -97,6 +104,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         if (await complaintButtons.handle(ctx)) return;
         if (await voteButtons.handle(ctx)) return;
         if (await reminderButtons.handle(ctx)) return;
+        if (await partyButtons.handle(ctx)) return;
         await engine.handle(ctx);
       },
     });
@@ -135,6 +143,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           await startedChannels.close();
           await flowTimeouts?.close();
           await evaluations?.close();
+          await partyWorker?.close();
           await deadlines?.close();
           await voteJobs?.close();
           await reminderWorker?.close();

@@ -13,6 +13,9 @@ import { CompanyService } from './domain/evaluations/company-service.js';
 import { EvaluationNotifier } from './domain/evaluations/evaluation-notifier.js';
 import { EvaluationService } from './domain/evaluations/evaluation-service.js';
 import { OrgService } from './domain/orgs/org-service.js';
+import { PartyNotifier } from './domain/party/party-notifier.js';
+import { PartyService } from './domain/party/party-service.js';
+import { TaskService } from './domain/party/task-service.js';
 import { PeopleService } from './domain/people/people-service.js';
 import { ReminderService } from './domain/reminders/reminder-service.js';
 import { TokenService } from './domain/tokens/token-service.js';
@@ -44,6 +47,8 @@ export interface Services {
   reminders: ReminderService;
   companies: CompanyService;
   evaluations: EvaluationService;
+  party: PartyService;
+  tasks: TaskService;
 }
 
 export function createServices(
@@ -58,8 +63,13 @@ export function createServices(
   );
   const votes = new VoteService(db, opts.queues ?? null);
   if (opts.outbox) votes.notifier = new VoteNotifier(db, opts.outbox);
-  const actions = builtinActions(complaints, votes);
+  const partyNotifier = opts.outbox ? new PartyNotifier(db, opts.outbox) : null;
+  const party = new PartyService(db, partyNotifier);
+  const tasks = new TaskService(db, opts.queues ?? null, partyNotifier);
+  const actions = builtinActions(complaints, votes, { party, tasks });
   return {
+    party,
+    tasks,
     actions,
     flows: new FlowService(db, actions),
     complaints,

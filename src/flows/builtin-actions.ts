@@ -8,6 +8,9 @@ import {
 } from '../domain/complaints/complaint-repository.js';
 import { type ComplaintRow, ComplaintService } from '../domain/complaints/complaint-service.js';
 import { registerEvaluationActions } from '../domain/evaluations/evaluation-actions.js';
+import { registerPartyActions } from '../domain/party/party-actions.js';
+import type { PartyService } from '../domain/party/party-service.js';
+import type { TaskService } from '../domain/party/task-service.js';
 import { insertRole } from '../domain/people/people-repository.js';
 import { voteActions } from '../domain/votes/vote-actions.js';
 import type { VoteService } from '../domain/votes/vote-service.js';
@@ -21,11 +24,12 @@ const location = z.object({ building: z.string(), unit: z.string(), room: z.stri
 export function builtinActions(
   complaints: ComplaintService | null = null,
   votes: VoteService | null = null,
+  party: { party: PartyService; tasks: TaskService } | null = null,
 ): ActionRegistry {
   // the evaluation flow's actions (they build their service from the action context)
   const registry = registerEvaluationActions(new ActionRegistry());
   for (const a of voteActions(votes)) registry.register(a);
-  return registry
+  registry
     .register({
       name: 'create_complaint',
       description: 'Files a complaint at the compound of the conversation; output: {id, number}',
@@ -196,4 +200,5 @@ export function builtinActions(
         return { ok: true, output: { status, pending: status === 'pending', address } };
       },
     });
+  return registerPartyActions(registry, party?.party ?? null, party?.tasks ?? null);
 }

@@ -18,6 +18,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { open311Routes } from './routes/open311.js';
 import { orgRoutes } from './routes/orgs.js';
+import { partyRoutes } from './routes/party.js';
 import { peopleRoutes } from './routes/people.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { reminderRoutes } from './routes/reminders.js';
@@ -98,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(metricsRoutes(opts.services));
       await api.register(reminderRoutes(opts.services));
       await api.register(evaluationRoutes(opts.services));
+      await api.register(partyRoutes(opts.services));
       await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
     },
     { prefix: '/api/v1' },

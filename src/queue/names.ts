@@ -23,6 +23,9 @@ export const QueueName = {
   reminders: 'reminders',
   /** Evaluation campaigns opening and closing: `evaluation-<id>-<open|close>`, re-checked against the row. */
   evaluations: 'evaluations',
+  /** Party tasks' moments `party-task-<id>-<remind|unaccepted|overdue>` and the yearly
+   *  `party-checkin-<year>`; each re-checked against its row. */
+  party: 'party',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -13,6 +13,7 @@ export const ROLES = [
   'party_member',
   'resident',
   'owner',
+  'branch_secretary',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

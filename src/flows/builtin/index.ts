@@ -6,6 +6,7 @@ import type { FlowDefinition } from '../flow-schema.js';
 import { complaintFlow } from './complaint-flow.js';
 import { evaluationFlow } from './evaluation-flow.js';
 import { handlerNoteFlow } from './handler-note-flow.js';
+import { partyRegistrationFlow, taskAcceptFlow, taskCompleteFlow } from './party-flows.js';
 import { ratingFlow } from './rating-flow.js';
 import { registrationFlow } from './registration-flow.js';
 import { voteFlow } from './vote-flow.js';
@@ -18,6 +19,9 @@ export const BUILTIN_FLOWS: FlowDefinition[] = [
   handlerNoteFlow,
   voteFlow,
   evaluationFlow,
+  partyRegistrationFlow,
+  taskAcceptFlow,
+  taskCompleteFlow,
 ];
 
 /**
