@@ -1,5 +1,5 @@
 /**
- * Complaint deadlines at scale (one-second bucket jobs, set-based escalation), on real PostgreSQL
+ * Complaint deadlines at scale (bucket jobs per 100 ms slot, set-based escalation), on real PostgreSQL
  * with the queue on Redis. Run by hand:
  * `npx tsx bench/complaint-deadlines.ts [--count 100000] [--burst 10000] [--spread-s 86400]
  *   [--lanes 16] [--lead-ms 5000] [--t-ms 1] [--burst-ids newest|oldest] [--no-analyze] [--no-notify]`
@@ -8,7 +8,7 @@
  * ahead, resolve at an independent random millisecond 60–61 days ahead) it measures:
  * 1. Redis memory per pending deadline and per open complaint: every complaint's jobs are added by
  *    `ComplaintService.scheduleDeadlines` (the code path of src, `lanes` calls in flight), which
- *    adds one bucket job `deadlines-at-<epoch second>` per distinct second; reports the distinct
+ *    adds one bucket job `deadlines-at-<epoch ms>` per distinct 100 ms slot; reports the distinct
  *    buckets, INFO used_memory before/after (instance-wide) and the sum of MEMORY USAGE over every
  *    key the run made (this run's keys only).
  * 2. The reconciler's sweep (`ComplaintService.reconcile()`, called directly): with every job
@@ -20,9 +20,9 @@
  *    exactly as src/runtime.ts starts it: `startDeadlineWorker(queues, complaints, logger)`
  *    (defaults: concurrency 8, reconciler every 60 s, first sweep at start). Lateness = the
  *    escalation event's `at` (now() of its transaction) − T, p50/p90/p99/max. T is `t-ms`
- *    milliseconds past a whole second (default 1: the worst case, as the bucket job runs at the
- *    next whole second); lateness is also given from that second (= lateness for T on a whole
- *    second). With the bucket's rounding, the job's start, every batch transaction and the
+ *    milliseconds past a whole second, so 1 ms past a slot boundary (default 1: the worst case,
+ *    as the bucket job runs at the end of the slot); lateness is also given from the slot's end
+ *    (= lateness for T on a boundary). With the bucket's rounding, the job's start, every batch transaction and the
  *    statement timings of the window. Then the same with the production notifier wired in
  *    (`createServices(db, {queues, outbox})`, as runtime.ts does) and a handler at each of the
  *    compound and community levels and one residents' group, so each escalation enqueues three
@@ -44,7 +44,9 @@ import { openPostgres } from '../src/db/connect.js';
 import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
 import {
+  BUCKET_MS,
   bucketJobId,
+  bucketOf,
   type ComplaintRow,
   type ComplaintService,
 } from '../src/domain/complaints/complaint-service.js';
@@ -368,15 +370,17 @@ async function main() {
     if (range[0]?.lo !== 1 || range[0]?.hi !== COUNT)
       throw new Error(`unexpected ids ${JSON.stringify(range)}`);
     const { rows: distinct } = await db.query<{ ack: number; resolve: number; total: number }>(
-      `SELECT count(DISTINCT ceil(extract(epoch FROM ack_due_at))) AS ack,
-              count(DISTINCT ceil(extract(epoch FROM resolve_due_at))) AS resolve,
+      `SELECT count(DISTINCT ceil(extract(epoch FROM ack_due_at) * ${1000 / BUCKET_MS})) AS ack,
+              count(DISTINCT ceil(extract(epoch FROM resolve_due_at) * ${1000 / BUCKET_MS})) AS resolve,
               (SELECT count(DISTINCT s) FROM (
-                 SELECT ceil(extract(epoch FROM ack_due_at)) AS s FROM linli.complaints
-                 UNION ALL SELECT ceil(extract(epoch FROM resolve_due_at)) FROM linli.complaints) x) AS total
+                 SELECT ceil(extract(epoch FROM ack_due_at) * ${1000 / BUCKET_MS}) AS s FROM linli.complaints
+                 UNION ALL SELECT ceil(extract(epoch FROM resolve_due_at) * ${1000 / BUCKET_MS}) FROM linli.complaints) x) AS total
        FROM linli.complaints`,
     );
     out.seedMs = ms(t0);
-    log(`seeded ${COUNT} complaints in ${out.seedMs} ms; distinct seconds ${JSON.stringify(distinct[0])}`);
+    log(
+      `seeded ${COUNT} complaints in ${out.seedMs} ms; distinct ${BUCKET_MS} ms slots ${JSON.stringify(distinct[0])}`,
+    );
 
     // --- 1. Redis memory: every complaint's jobs through ComplaintService.scheduleDeadlines -------
     const q = queues.queue(QueueName.deadlines);
@@ -420,7 +424,7 @@ async function main() {
     const deadlines = 2 * COUNT;
     out.memory = {
       pendingDeadlines: deadlines,
-      distinctSeconds: distinct[0],
+      distinctSlots: distinct[0],
       bucketJobs: delayed,
       bucketJobsPerComplaint: round(delayed / COUNT, 3),
       keysUnderPrefix: ourKeys.length,
@@ -537,10 +541,10 @@ async function main() {
       // T: LEAD_MS after the burst's jobs are expected to be in
       const earliest = Date.now() + LEAD_MS + Math.ceil((BURST / schedulePerSecond) * 1000 * 2) + 500;
       const T = Math.ceil(earliest / 1000) * 1000 + T_MS;
-      const bucketSecond = Math.ceil(T / 1000);
+      const bucketAt = bucketOf(new Date(T)); // the end of T's slot: when its bucket job fires
       const setup0 = performance.now();
       // a change that set a new ack deadline at T: the row moves to a new version, its jobs are
-      // added after COMMIT through scheduleDeadlines (all share the bucket of T's second)
+      // added after COMMIT through scheduleDeadlines (all share the bucket of T's slot)
       const { rows: moved } = await db.query<ComplaintRow>(
         `UPDATE linli.complaints SET ack_due_at = $1, version = version + 1, updated_at = now()
          WHERE id BETWEEN $2 AND $3 RETURNING *`,
@@ -552,10 +556,10 @@ async function main() {
       if (ANALYZE) await db.query('ANALYZE linli.complaints');
       const setupMs = ms(setup0);
       const slackMs = T - Date.now();
-      const burstJob = await q.getJob(bucketJobId(bucketSecond));
+      const burstJob = await q.getJob(bucketJobId(bucketAt));
       log(`burst: ${moved.length} due at T, set up in ${setupMs} ms, ${slackMs} ms before T`);
       if (slackMs < 0) throw new Error(`setup passed T by ${-slackMs} ms: raise --lead-ms`);
-      if (!burstJob) throw new Error(`no bucket job ${bucketJobId(bucketSecond)}`);
+      if (!burstJob) throw new Error(`no bucket job ${bucketJobId(bucketAt)}`);
       await sleep(Math.max(0, T - Date.now() - 300));
       const loadAtT = load();
       statements.start();
@@ -610,7 +614,7 @@ async function main() {
       const firstCall = sp.escalateDue[0];
       const batches = sp.tx.filter((x) => x.rows !== undefined && x.start >= (firstCall?.start ?? 0));
       const after = sp.afterBatch;
-      const roundingMs = bucketSecond * 1000 - T;
+      const roundingMs = bucketAt - T;
       const pcts = (xs: number[]) => ({
         min: round(xs[0]!),
         p50: round(percentile(xs, 50)),
@@ -635,12 +639,12 @@ async function main() {
         analyzedBeforeT: ANALYZE,
         bucketRoundingMs: roundingMs,
         latenessMs: pcts(lateness),
-        latenessFromBucketSecondMs: pcts(lateness.map((l) => l - roundingMs)),
+        latenessFromBucketMs: pcts(lateness.map((l) => l - roundingMs)),
         withinOneSecond: lateness.filter((l) => l <= 1000).length,
         escalatedSeenByPollMs: escalatedSeenMs,
         escalateDueCalls: sp.escalateDue.map((x) => ({
           startMsAfterT: x.start - T,
-          startMsAfterBucket: x.start - bucketSecond * 1000,
+          startMsAfterBucket: x.start - bucketAt,
           ms: x.end - x.start,
           escalated: x.rows,
         })),

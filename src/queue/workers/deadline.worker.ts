@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ComplaintService } from '../../domain/complaints/complaint-service.js';
 import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
+import { startReconcileLoop } from './reconcile-loop.js';
 
 /**
  * Escalates complaints whose deadline passed. A bucket job (`deadlines-at-<second>`) sweeps every
@@ -33,26 +34,16 @@ export async function startDeadlineWorker(
     { concurrency },
   );
   // the next sweep is scheduled when the last one ends, so a long sweep never overlaps the next
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
   const reconcile = () =>
     complaints
       .reconcile()
       .then((r) => (r.escalated || r.rescheduled) && logger.info(r, 'deadline reconciler'))
       .catch((err) => logger.error({ err }, 'deadline reconciler failed'));
-  const loop = async () => {
-    await reconcile();
-    if (!closed) {
-      timer = setTimeout(loop, everyMs);
-      timer.unref();
-    }
-  };
-  await loop();
+  const loop = await startReconcileLoop(reconcile, everyMs);
   return {
     reconcile,
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
+      loop.stop();
       await worker.close();
     },
   };

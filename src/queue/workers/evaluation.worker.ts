@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EvaluationService } from '../../domain/evaluations/evaluation-service.js';
 import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
+import { startReconcileLoop } from './reconcile-loop.js';
 
 /**
  * Opens and closes evaluation campaigns. A job names a campaign and a stage; `openIfDue` /
@@ -19,26 +20,16 @@ export async function startEvaluationWorker(
     async (job) => evaluations.onJob(job.data),
     { concurrency: 4 },
   );
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
   const reconcile = () =>
     evaluations
       .reconcile()
       .then((r) => (r.opened || r.closed || r.rescheduled) && logger.info(r, 'evaluation reconciler'))
       .catch((err) => logger.error({ err }, 'evaluation reconciler failed'));
-  const loop = async () => {
-    await reconcile();
-    if (!closed) {
-      timer = setTimeout(loop, everyMs);
-      timer.unref();
-    }
-  };
-  await loop();
+  const loop = await startReconcileLoop(reconcile, everyMs);
   return {
     reconcile,
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
+      loop.stop();
       await worker.close();
     },
   };

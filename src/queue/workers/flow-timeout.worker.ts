@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { FlowEngine } from '../../flows/flow-engine.js';
 import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
+import { startReconcileLoop } from './reconcile-loop.js';
 
 /**
  * Ends conversations at their inactivity timeout: a job names a conversation; if it moved on since,
@@ -18,12 +19,10 @@ export async function startFlowTimeoutWorker(queues: QueueBackend, engine: FlowE
       .sweepExpired()
       .then((n) => n && logger.info({ expired: n }, 'expired conversations swept'))
       .catch((err) => logger.error({ err }, 'conversation sweep failed'));
-  await sweep();
-  const timer = setInterval(sweep, 60_000);
-  timer.unref();
+  const loop = await startReconcileLoop(sweep, 60_000);
   return {
     async close() {
-      clearInterval(timer);
+      loop.stop();
       await worker.close();
     },
   };

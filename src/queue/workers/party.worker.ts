@@ -3,6 +3,7 @@ import type { PartyService } from '../../domain/party/party-service.js';
 import type { Stage, TaskService } from '../../domain/party/task-service.js';
 import type { QueueBackend } from '../backend.js';
 import { jobId, QueueName } from '../names.js';
+import { startReconcileLoop } from './reconcile-loop.js';
 
 /** 09:00 on 1 January of `year`, China time (UTC+8 all year). */
 export function checkinTime(year: number): Date {
@@ -73,21 +74,11 @@ export async function startPartyWorker(
       logger.error({ err }, 'party reconciler failed');
     }
   };
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
-  const loop = async () => {
-    await reconcile();
-    if (!closed) {
-      timer = setTimeout(loop, opts.everyMs ?? 60_000);
-      timer.unref();
-    }
-  };
-  await loop();
+  const loop = await startReconcileLoop(reconcile, opts.everyMs ?? 60_000);
   return {
     reconcile,
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
+      loop.stop();
       await worker.close();
     },
   };

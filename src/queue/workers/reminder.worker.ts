@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ReminderService } from '../../domain/reminders/reminder-service.js';
 import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
+import { startReconcileLoop } from './reconcile-loop.js';
 
 /**
  * Sends reminder occurrences and follow-ups. A job names a reminder and an occurrence time; the
@@ -23,26 +24,16 @@ export async function startReminderWorker(
         : reminders.fire(job.data.reminderId, new Date(job.data.at)),
     { concurrency: 4 },
   );
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
   const reconcile = () =>
     reminders
       .reconcile()
       .then((r) => (r.fired || r.followUps || r.rescheduled) && logger.info(r, 'reminder reconciler'))
       .catch((err) => logger.error({ err }, 'reminder reconciler failed'));
-  const loop = async () => {
-    await reconcile();
-    if (!closed) {
-      timer = setTimeout(loop, everyMs);
-      timer.unref();
-    }
-  };
-  await loop();
+  const loop = await startReconcileLoop(reconcile, everyMs);
   return {
     reconcile,
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
+      loop.stop();
       await worker.close();
     },
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { VoteService } from '../../domain/votes/vote-service.js';
 import type { QueueBackend } from '../backend.js';
 import { QueueName } from '../names.js';
+import { startReconcileLoop } from './reconcile-loop.js';
 
 /**
  * Opens and closes proposals and sends the reminders before closing. A job names a proposal and
@@ -20,26 +21,16 @@ export async function startVoteWorker(
     async (job) => votes.runJob(job.data),
     { concurrency: 4 },
   );
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
   const reconcile = () =>
     votes
       .reconcile()
       .then((r) => (r.opened || r.closed || r.reminded || r.rescheduled) && logger.info(r, 'vote reconciler'))
       .catch((err) => logger.error({ err }, 'vote reconciler failed'));
-  const loop = async () => {
-    await reconcile();
-    if (!closed) {
-      timer = setTimeout(loop, everyMs);
-      timer.unref();
-    }
-  };
-  await loop();
+  const loop = await startReconcileLoop(reconcile, everyMs);
   return {
     reconcile,
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
+      loop.stop();
       await worker.close();
     },
   };
