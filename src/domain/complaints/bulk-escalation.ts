@@ -15,10 +15,30 @@ import { deadlinesFrom, policiesFor } from './escalation-policy.js';
  * re-reads it. Statements: SELECT … FOR UPDATE SKIP LOCKED, the policies of each distinct
  * compound, the chain orgs of those compounds, one UPDATE … FROM unnest, one INSERT … SELECT.
  */
-export async function escalateDueBatch(tx: Queryable, now: Date, limit: number): Promise<ComplaintRow[]> {
-  const { rows: due } = await tx.query<ComplaintRow>(
-    // the expression and the predicate are those of the index complaints_running_deadline (010)
-    `SELECT * FROM linli.complaints
+/** What the sweep returns of each escalated row: enough for its next deadline jobs. */
+export type EscalatedRow = Pick<ComplaintRow, 'id' | 'status' | 'overdue' | 'ack_due_at' | 'resolve_due_at'>;
+
+type DueRow = Pick<
+  ComplaintRow,
+  | 'id'
+  | 'org_id'
+  | 'level'
+  | 'level_org_id'
+  | 'category'
+  | 'status'
+  | 'ack_due_at'
+  | 'resolve_due_at'
+  | 'escalations'
+  | 'acknowledged_at'
+>;
+
+export async function escalateDueBatch(tx: Queryable, now: Date, limit: number): Promise<EscalatedRow[]> {
+  const { rows: due } = await tx.query<DueRow>(
+    // the expression and the predicate are those of the index complaints_running_deadline (010);
+    // only the columns the escalation reads (a batch moves hundreds of rows through the driver)
+    `SELECT id, org_id, level, level_org_id, category, status, ack_due_at, resolve_due_at, escalations,
+            acknowledged_at
+     FROM linli.complaints
      WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
        AND LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at) <= $1
      ORDER BY LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at), id
@@ -49,6 +69,7 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
     ackedAt: [] as (Date | null)[],
     type: [] as string[],
     note: [] as string[],
+    status: [] as string[],
   };
   for (const c of due) {
     const breached =
@@ -58,6 +79,7 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
     const above = levelAbove(c.level);
     const levelOrg = above ? orgOf.get(`${c.org_id}/${above}`) : undefined;
     cols.id.push(c.id);
+    cols.status.push(c.status);
     cols.note.push(`${breached.stage} deadline ${breached.at.toISOString()} passed at level ${c.level}`);
     if (above && levelOrg !== undefined) {
       const d = deadlinesFrom(chains.get(c.org_id) ?? [], above, c.category, now);
@@ -81,7 +103,7 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
       cols.type.push('overdue');
     }
   }
-  const { rows: updated } = await tx.query<ComplaintRow>(
+  const { rows: updated } = await tx.query<EscalatedRow>(
     `UPDATE linli.complaints c
      SET level = v.level, level_org_id = v.level_org_id, ack_due_at = v.ack, resolve_due_at = v.resolve,
          overdue = v.overdue, escalations = v.escalations, acknowledged_at = v.acked_at,
@@ -91,7 +113,7 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
                  $6::boolean[], $7::int[], $8::timestamptz[])
           AS v(id, level, level_org_id, ack, resolve, overdue, escalations, acked_at)
      WHERE c.id = v.id
-     RETURNING c.*`,
+     RETURNING c.id, c.status, c.overdue, c.ack_due_at, c.resolve_due_at`,
     [
       cols.id,
       cols.level,
@@ -106,11 +128,11 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
   );
   await tx.query(
     `INSERT INTO linli.complaint_events (complaint_id, actor_label, type, from_status, to_status, level_org_id, note)
-     SELECT v.id, 'system', v.type, c.status, c.status, v.level_org_id, v.note
-     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS v(id, type, level_org_id, note)
-     JOIN linli.complaints c ON c.id = v.id
+     SELECT v.id, 'system', v.type, v.status, v.status, v.level_org_id, v.note
+     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+          AS v(id, type, level_org_id, note, status)
      ORDER BY v.id`,
-    [cols.id, cols.type, cols.levelOrg, cols.note],
+    [cols.id, cols.type, cols.levelOrg, cols.note, cols.status],
   );
   return updated.sort((a, b) => a.id - b.id);
 }

@@ -12,7 +12,7 @@ import {
   type Principal,
   scopeOrgId,
 } from '../principal.js';
-import { escalateDueBatch } from './bulk-escalation.js';
+import { type EscalatedRow, escalateDueBatch } from './bulk-escalation.js';
 import {
   type ComplaintAction,
   type ComplaintStatus,
@@ -168,12 +168,16 @@ export class ComplaintService {
     return total;
   }
 
-  private async afterBatch(rows: ComplaintRow[]): Promise<void> {
+  private async afterBatch(escalated: EscalatedRow[]): Promise<void> {
     if (this.queues) {
-      const jobs = bucketJobs(rows.flatMap(runningDeadlines), this.now().getTime());
+      const jobs = bucketJobs(escalated.flatMap(runningDeadlines), this.now().getTime());
       if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
     }
     if (!this.notifier) return;
+    const { rows } = await this.db.query<ComplaintRow>(
+      'SELECT * FROM linli.complaints WHERE id = ANY($1::bigint[]) ORDER BY id',
+      [escalated.map((c) => c.id)],
+    );
     // notifications in a few parallel lanes; one complaint's failure does not stop the others
     // (its deliveries are idempotent by complaint + version, so a later retry sends once)
     const queue = [...rows];
@@ -696,7 +700,7 @@ export const bucketOf = (d: Date) => Math.ceil(d.getTime() / BUCKET_MS) * BUCKET
 export const bucketJobId = (at: number) => jobId('deadlines-at', at);
 
 /** The deadlines a complaint is running now: ack while waiting for acknowledgement, resolve while open. */
-function runningDeadlines(c: ComplaintRow): Date[] {
+function runningDeadlines(c: EscalatedRow): Date[] {
   if (!isOpen(c.status) || c.overdue) return [];
   const out: Date[] = [];
   if (stageOf(c.status) === 'ack' && c.ack_due_at) out.push(c.ack_due_at);
