@@ -249,7 +249,8 @@ function instrument(db: Db, svc: ComplaintService) {
   const spans = {
     escalateDue: [] as Span[],
     tx: [] as Span[],
-    afterBatch: [] as Span[],
+    scheduleBuckets: [] as Span[],
+    notifyEscalated: [] as Span[],
     reconcile: [] as Span[],
   };
   const wrap = <A extends unknown[], R>(
@@ -273,7 +274,8 @@ function instrument(db: Db, svc: ComplaintService) {
   };
   const s = svc as unknown as Record<string, unknown>;
   wrap<[], number>(s, 'escalateDue', spans.escalateDue, (_, r) => r);
-  wrap<[ComplaintRow[]], void>(s, 'afterBatch', spans.afterBatch, (a) => a[0].length);
+  wrap<[ComplaintRow[]], void>(s, 'scheduleBuckets', spans.scheduleBuckets, (a) => a[0].length);
+  wrap<[ComplaintRow[]], void>(s, 'notifyEscalated', spans.notifyEscalated, (a) => a[0].length);
   wrap<[], unknown>(s, 'reconcile', spans.reconcile);
   // every transaction of this Db (during a burst: the batches of escalateDue)
   wrap<unknown[], unknown>(db as unknown as Record<string, unknown>, 'transaction', spans.tx, (_, r) =>
@@ -613,7 +615,8 @@ async function main() {
       const sp = inst.spans;
       const firstCall = sp.escalateDue[0];
       const batches = sp.tx.filter((x) => x.rows !== undefined && x.start >= (firstCall?.start ?? 0));
-      const after = sp.afterBatch;
+      const after = sp.scheduleBuckets;
+      const notifies = sp.notifyEscalated;
       const roundingMs = bucketAt - T;
       const pcts = (xs: number[]) => ({
         min: round(xs[0]!),
@@ -657,10 +660,15 @@ async function main() {
             ? Math.max(...batches.filter((x) => x.rows).map((x) => x.end)) - T
             : null,
         },
-        afterBatch: {
+        scheduleBuckets: {
           n: after.length,
           ms: after.map((x) => x.end - x.start),
           lastEndMsAfterT: after.length ? Math.max(...after.map((x) => x.end)) - T : null,
+        },
+        notifyEscalated: {
+          n: notifies.length,
+          firstStartMsAfterT: notifies.length ? Math.min(...notifies.map((x) => x.start)) - T : null,
+          lastEndMsAfterT: notifies.length ? Math.max(...notifies.map((x) => x.end)) - T : null,
         },
         reconcilesDuringBurst: sp.reconcile.length,
         sqlStatements,

@@ -141,45 +141,45 @@ export class ComplaintService {
 
   /**
    * Escalates every open complaint whose running deadline has passed, in set-based batches (see
-   * `escalateDueBatch`); the deadline jobs and notifications of each batch follow its COMMIT while
-   * the next batch runs. Returns how many were escalated (or marked overdue at the top).
+   * `escalateDueBatch`). Each batch's next deadline jobs are added right after its COMMIT; the
+   * notifications of all batches follow once the sweep is done, so a burst is escalated (the
+   * record that counts) before any CPU goes to messages. Returns how many were escalated (or
+   * marked overdue at the top).
    */
   async escalateDue(batchSize = 500): Promise<number> {
-    let total = 0;
-    // each batch's jobs and notifications run after its COMMIT, one batch after another (a few
-    // lanes each), while the next batches escalate: the sweep never waits for notifications, and
-    // notifications never take more than a few of the pool's connections
-    let after: Promise<void> = Promise.resolve();
+    const escalated: EscalatedRow[][] = [];
     let failed: unknown = null;
     for (;;) {
       const now = this.now();
       const batch = await this.db.transaction((tx) => escalateDueBatch(tx, now, batchSize));
-      total += batch.length;
-      if (batch.length)
-        after = after.then(() =>
-          this.afterBatch(batch).catch((err) => {
-            failed ??= err; // the reconciler re-adds lost jobs; later batches still get theirs
-          }),
-        );
+      if (batch.length) {
+        escalated.push(batch);
+        // a lost add is re-added by the reconciler; the sweep goes on
+        await this.scheduleBuckets(batch).catch((err) => {
+          failed ??= err;
+        });
+      }
       if (batch.length < batchSize) break;
     }
-    await after;
+    for (const batch of escalated) await this.notifyEscalated(batch);
     if (failed) throw failed;
-    return total;
+    return escalated.reduce((n, b) => n + b.length, 0);
   }
 
-  private async afterBatch(escalated: EscalatedRow[]): Promise<void> {
-    if (this.queues) {
-      const jobs = bucketJobs(escalated.flatMap(runningDeadlines), this.now().getTime());
-      if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
-    }
+  private async scheduleBuckets(escalated: EscalatedRow[]): Promise<void> {
+    if (!this.queues) return;
+    const jobs = bucketJobs(escalated.flatMap(runningDeadlines), this.now().getTime());
+    if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+  }
+
+  private async notifyEscalated(escalated: EscalatedRow[]): Promise<void> {
     if (!this.notifier) return;
     const { rows } = await this.db.query<ComplaintRow>(
       'SELECT * FROM linli.complaints WHERE id = ANY($1::bigint[]) ORDER BY id',
       [escalated.map((c) => c.id)],
     );
-    // notifications in a few parallel lanes; one complaint's failure does not stop the others
-    // (its deliveries are idempotent by complaint + version, so a later retry sends once)
+    // in a few parallel lanes; one complaint's failure does not stop the others (its deliveries
+    // are idempotent by complaint + version, so a later retry sends once)
     const queue = [...rows];
     const lane = async () => {
       for (let c = queue.shift(); c; c = queue.shift()) await this.notifier?.changed(c).catch(() => {});
