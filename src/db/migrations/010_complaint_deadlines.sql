@@ -12,3 +12,5 @@ CREATE INDEX complaints_overdue_open ON linli.complaints (overdue_reminded_at)
 CREATE INDEX complaints_running_deadline ON linli.complaints
   ((LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at)), id)
   WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue;
+-- superseded by complaints_running_deadline; one index fewer to write on every escalation
+DROP INDEX linli.complaints_open_deadlines;

@@ -32,7 +32,19 @@ type DueRow = Pick<
   | 'acknowledged_at'
 >;
 
-export async function escalateDueBatch(tx: Queryable, now: Date, limit: number): Promise<EscalatedRow[]> {
+/** What one sweep learns of each compound (its policies, its chain's orgs), kept across its batches. */
+export interface SweepCache {
+  chains: Map<number, Awaited<ReturnType<typeof policiesFor>>>;
+  orgOf: Map<string, number>;
+}
+export const newSweepCache = (): SweepCache => ({ chains: new Map(), orgOf: new Map() });
+
+export async function escalateDueBatch(
+  tx: Queryable,
+  now: Date,
+  limit: number,
+  cache: SweepCache = newSweepCache(),
+): Promise<EscalatedRow[]> {
   const { rows: due } = await tx.query<DueRow>(
     // the expression and the predicate are those of the index complaints_running_deadline (010);
     // only the columns the escalation reads (a batch moves hundreds of rows through the driver)
@@ -47,16 +59,17 @@ export async function escalateDueBatch(tx: Queryable, now: Date, limit: number):
   );
   if (due.length === 0) return [];
 
-  const compounds = [...new Set(due.map((c) => c.org_id))];
-  const chains = new Map(
-    await Promise.all(compounds.map(async (id) => [id, await policiesFor(tx, id)] as const)),
-  );
-  const { rows: levelOrgs } = await tx.query<{ compound: number; id: number; kind: Level }>(
-    `SELECT o.id AS compound, a.id, a.kind FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-     WHERE o.id = ANY($1::bigint[])`,
-    [compounds],
-  );
-  const orgOf = new Map(levelOrgs.map((r) => [`${r.compound}/${r.kind}`, r.id]));
+  const { chains, orgOf } = cache;
+  const compounds = [...new Set(due.map((c) => c.org_id))].filter((id) => !chains.has(id));
+  if (compounds.length) {
+    for (const id of compounds) chains.set(id, await policiesFor(tx, id));
+    const { rows: levelOrgs } = await tx.query<{ compound: number; id: number; kind: Level }>(
+      `SELECT o.id AS compound, a.id, a.kind FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
+       WHERE o.id = ANY($1::bigint[])`,
+      [compounds],
+    );
+    for (const r of levelOrgs) orgOf.set(`${r.compound}/${r.kind}`, r.id);
+  }
 
   const cols = {
     id: [] as number[],

@@ -12,7 +12,7 @@ import {
   type Principal,
   scopeOrgId,
 } from '../principal.js';
-import { type EscalatedRow, escalateDueBatch } from './bulk-escalation.js';
+import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
 import {
   type ComplaintAction,
   type ComplaintStatus,
@@ -146,12 +146,13 @@ export class ComplaintService {
    * record that counts) before any CPU goes to messages. Returns how many were escalated (or
    * marked overdue at the top).
    */
-  async escalateDue(batchSize = 500): Promise<number> {
+  async escalateDue(batchSize = 1000): Promise<number> {
     const escalated: EscalatedRow[][] = [];
     let failed: unknown = null;
+    const cache = newSweepCache();
     for (;;) {
       const now = this.now();
-      const batch = await this.db.transaction((tx) => escalateDueBatch(tx, now, batchSize));
+      const batch = await this.db.transaction((tx) => escalateDueBatch(tx, now, batchSize, cache));
       if (batch.length) {
         escalated.push(batch);
         // a lost add is re-added by the reconciler; the sweep goes on
