@@ -153,5 +153,5 @@ export function telegramChat(fake: FakeTelegram) {
       fake.makeCallbackQueryUpdate({ chatId, from, data: b!.callback_data, messageId }),
     );
   };
-  return { next, buttons, press, taken };
+  return { next, buttons, press };
 }
