@@ -11,60 +11,24 @@
  *   answered by a bare (half- or full-width) number; a wrong answer gets a re-prompt saying why; all
  *   objects are rebuilt in the middle on the same database while numbered choices are pending.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { InlineKeyboardButton, InlineKeyboardMarkup, Message } from 'grammy/types';
-import { type Logger, pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { types } from 'wechaty';
-import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
-import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../../src/bot/outbound/outbox.js';
-import type { PacingLimits } from '../../src/bot/outbound/pacing.js';
-import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
-import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
-import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { DEFAULT_CATEGORIES } from '../../src/domain/complaints/categories.js';
 import { findPersonByIdentity } from '../../src/domain/people/people-repository.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
-import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
-import { FlowEngine } from '../../src/flows/flow-engine.js';
-import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import { createServices, type Services } from '../../src/services.js';
-import {
-  type CallRecord,
-  type FakeTelegram,
-  type FakeUser,
-  startFakeTelegram,
-} from '../fakes/telegram/index.js';
-import {
-  type ContactMock,
-  type RoomMock,
-  type SentMessage,
-  startWechatMock,
-  type WechatMock,
-} from '../fakes/wechat/harness.js';
-import { openTestDb } from '../support/db.js';
-import { freePort } from '../support/net.js';
+import type { Services } from '../../src/services.js';
+import type { CallRecord, FakeTelegram, FakeUser } from '../fakes/telegram/index.js';
+import type { ContactMock, RoomMock, SentMessage, WechatMock } from '../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from '../support/org-chain.js';
+import { startTelegramLinli, type TelegramLinli } from '../support/telegram-linli.js';
+import { until } from '../support/until.js';
+import { startWechatLinli, type WechatLinli } from '../support/wechat-linli.js';
 
 const NUMBER = /已受理！您的报事编号是 (\d{8}-\d{4})。/;
 const CATEGORY_PROMPT = '您好，您要反映哪一类问题？';
 const label = (code: string) => DEFAULT_CATEGORIES.find((c) => c.code === code)!.zh;
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 type ComplaintRow = {
   number: string;
@@ -91,7 +55,6 @@ const complaints = async (db: Db) =>
 // Telegram
 // ------------------------------------------------------------------------------------------------
 
-const ADMIN = 'e2e-admin-token-complaints-0123456789';
 const SECRET = 'complaint-hook_secret';
 const GROUP = -1001234567890;
 
@@ -106,58 +69,16 @@ interface BotPrompt {
 }
 
 describe('complaint flow on Telegram, through startLinli and the fake Bot API (webhook)', () => {
-  let fake: FakeTelegram | undefined;
-  let linli: Linli | null = null;
-  let dir: string | undefined;
-
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    linli = null;
-    await fake?.close();
-    fake = undefined;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
+    await t?.stop();
+    t = undefined;
   });
 
   it('two residents of one group file complaints side by side, across a restart, each getting their own number', async () => {
-    const tg = await startFakeTelegram({ token: '778000:complaint-e2e' });
-    fake = tg;
-    dir = mkdtempSync(join(tmpdir(), 'linli-complaint-e2e-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const config: Config = loadConfig({
-      DATA_DIR: dir,
-      PORT: String(port),
-      ADMIN_TOKEN: ADMIN,
-      SEED_DEMO: 'true',
-      QUIET_HOURS: 'off',
-      LOG_LEVEL: 'silent',
-      TELEGRAM_BOT_TOKEN: tg.token,
-      TELEGRAM_API_ROOT: tg.url,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      PUBLIC_URL: base,
-      TELEGRAM_GROUP_PER_MINUTE: '1000',
-      TELEGRAM_PRIVATE_PER_SECOND: '100',
-      TELEGRAM_GLOBAL_PER_SECOND: '1000',
-    });
-    const logger = pino({ level: 'silent' });
-    linli = await startLinli(config, logger);
-
-    const api = async <T>(
-      method: string,
-      path: string,
-      body?: unknown,
-    ): Promise<{ status: number; body: T }> => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: (await r.json()) as T };
-    };
+    t = await startTelegramLinli({ env: { TELEGRAM_WEBHOOK_SECRET: SECRET } });
+    const { fake: tg, base, api } = t;
+    let linli = t.linli;
     const compounds = (await api<{ items: { id: number; name: string }[] }>('GET', '/orgs?kind=compound'))
       .body.items;
     const sunshine = compounds.find((c) => c.name === '阳光小区')!;
@@ -263,15 +184,13 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     await until(
       async () =>
         (
-          await linli!.db.query<{ n: number }>(
+          await linli.db.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM linli.deliveries WHERE status <> 'sent'`,
           )
         ).rows[0]!.n === 0,
       'every delivery to be sent before the stop',
     );
-    await linli.stop();
-    linli = null;
-    linli = await startLinli(config, logger);
+    linli = await t.restart();
     expect(tg.webhook()).toMatchObject({ url: `${base}/telegram/webhook`, secretToken: SECRET });
     {
       const { rows } = await linli.db.query<{ step: string; status: string }>(
@@ -377,110 +296,31 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
 // WeChat
 // ------------------------------------------------------------------------------------------------
 
-const FAST: PacingLimits = {
-  telegram: { globalPerSecond: 1_000_000, groupPerMinute: 1_000_000, privatePerSecond: 1_000_000 },
-  wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
-};
-
-/** What a process would build around one database: queues, outbox, engine, dispatcher, adapter, worker. */
-interface WechatStack {
-  queues: QueueBackend;
-  adapter: WechatAdapter;
-  worker: OutboundWorker;
-  failures: unknown[];
-  stop(): Promise<void>;
-}
-
-async function startWechatStack(
-  db: Db,
-  services: Services,
-  h: WechatMock,
-  logger: Logger,
-): Promise<WechatStack> {
-  const queues = await createQueueBackend({ db });
-  const outbox = new Outbox(db, queues, null);
-  const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
-  const dispatcher = new InboundDispatcher({
-    db,
-    chats: services.chats,
-    outbox,
-    logger,
-    next: async (ctx) => void (await engine.handle(ctx)),
-  });
-  const adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices: new DbChoiceMemory(db) });
-  const worker = await startOutboundWorker({
-    db,
-    queues,
-    outbox,
-    adapter,
-    limits: FAST,
-    logger,
-    concurrency: 4,
-  });
-  const failures: unknown[] = [];
-  await adapter.start(async (m) => {
-    try {
-      await dispatcher.handle(m);
-    } catch (err) {
-      failures.push(err); // the adapter would only log it
-      throw err;
-    }
-  });
-  let stopped = false;
-  return {
-    queues,
-    adapter,
-    worker,
-    failures,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await adapter.stop(); // stops taking messages; wechaty (started by the harness) keeps running
-      await worker.close();
-      await queues.close();
-    },
-  };
-}
-
 describe('complaint flow on WeChat, through the Wechaty mock', () => {
-  let db: Db & { close(): Promise<void> };
+  let w: WechatLinli | undefined;
+  let db: Db;
   let services: Services;
   let h: WechatMock;
-  let stack: WechatStack | undefined;
   let compoundId: number;
-  const logger = pino({ level: 'silent' });
 
   beforeEach(async () => {
-    db = await openTestDb('pglite');
-    services = createServices(db, {});
-    let parentId: number | undefined;
-    for (const [kind, name] of [
-      ['city', '上海市'],
-      ['district', '浦东新区'],
-      ['subdistrict', '花木街道'],
-      ['community', '和平社区'],
-      ['compound', '阳光小区'],
-    ] as const) {
-      parentId = (await services.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
-    }
-    compoundId = parentId!;
+    // services without queues and outbox: no domain notifier sends, the room holds the flow's replies only
+    w = await startWechatLinli({ notify: false });
+    ({ db, services, mock: h } = w);
+    compoundId = (await seedCompoundChain(services, '阳光小区', SHANGHAI)).compound;
     await services.units.importUnits(SYSTEM_ACTOR, compoundId, [
       { building: '3栋', unit: '2单元', room: '501', area: '90', owners: [] },
       { building: '1栋', unit: '1单元', room: '101', area: '89.5', owners: [] },
     ]);
-    await seedBuiltinFlows(db, services.actions);
-    h = await startWechatMock({ botName: '邻里助手' });
   });
 
   afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-    await h?.stop();
-    await db?.close();
+    await w?.stop();
+    w = undefined;
   });
 
   it('numbered categories answered by a bare number, a re-prompt with the reason, a rebuild mid-way, the number at the end', async () => {
-    stack = await startWechatStack(db, services, h, logger);
+    const stack = w!;
     const zhang = await h.createResident('张伟');
     const wang = await h.createResident('王芳');
     const room = await h.createRoom('阳光业主群', [zhang, wang]);
@@ -544,8 +384,7 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(zOutOfRange.text).toContain(`请从选项中选择（回复 1 到 ${n} 的数字）。`);
 
     // restart while both have numbered choices pending: they live in the database
-    await stack.stop();
-    stack = await startWechatStack(db, services, h, logger);
+    await stack.restart();
 
     // a full-width digit (５ = 电梯) and a half-width one (3 = 停车)
     const zDescription = await ask(zhang, '５');
@@ -561,8 +400,7 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(zLocation.text).toContain('问题在哪儿？');
 
     // rebuild once more, between two free-text steps
-    await stack.stop();
-    stack = await startWechatStack(db, services, h, logger);
+    await stack.restart();
 
     const zUnknown = await ask(zhang, '9栋1单元101');
     expect(zUnknown.text).toContain('小区里没有找到这个房号，请核对后重发。');

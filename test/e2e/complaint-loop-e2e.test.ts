@@ -1,66 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import {
-  type CallRecord,
-  type FakeTelegram,
-  type FakeUser,
-  startFakeTelegram,
-} from '../fakes/telegram/index.js';
-import { freePort } from '../support/net.js';
+import type { FakeUser } from '../fakes/telegram/index.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../support/telegram-linli.js';
 
-const ADMIN = 'loop-admin-token-0123456789abcdef';
-const SECRET = 'loop-secret';
 const GROUP = -100555;
 const RESIDENT: FakeUser = { id: 5101, first_name: '赵', last_name: '敏' };
 const HANDLER: FakeUser = { id: 9101, first_name: '李强' };
 
 describe('the closed loop in chat: file, handler accepts and resolves by button, reporter rates', () => {
-  let fake: FakeTelegram;
-  let linli: Linli | null = null;
-  let dir: string;
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    t = undefined;
   });
 
   it('notifies reporter, handlers and the group; 不满意 reopens the complaint', async () => {
-    fake = await startFakeTelegram({ token: '777111:loop' });
-    dir = mkdtempSync(join(tmpdir(), 'linli-loop-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    linli = await startLinli(
-      loadConfig({
-        DATA_DIR: dir,
-        PORT: String(port),
-        ADMIN_TOKEN: ADMIN,
-        QUIET_HOURS: 'off',
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-        PUBLIC_URL: base,
-        TELEGRAM_GROUP_PER_MINUTE: '1000',
-        TELEGRAM_PRIVATE_PER_SECOND: '100',
-        TELEGRAM_GLOBAL_PER_SECOND: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const api = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return (await r.json()) as any;
-    };
+    t = await startTelegramLinli();
+    const { fake, json: api } = t;
     const sunshine = (await api('GET', '/orgs?kind=compound')).items.find(
       (o: { name: string }) => o.name === '阳光小区',
     );
@@ -76,29 +31,7 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
       purpose: 'residents',
     });
 
-    const taken = new Set<CallRecord>();
-    const next = async (chatId: number, contains: string) => {
-      const call = await fake.waitForCall('sendMessage', {
-        timeoutMs: 15_000,
-        predicate: (c) =>
-          !taken.has(c) && Number(c.params.chat_id) === chatId && String(c.params.text).includes(contains),
-      });
-      taken.add(call);
-      return call;
-    };
-    const buttons = (c: CallRecord) =>
-      (
-        (c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
-          ?.inline_keyboard ?? []
-      ).flat();
-    const press = (chatId: number, from: FakeUser, call: CallRecord, label: string) => {
-      const b = buttons(call).find((x) => x.text === label);
-      expect(b, `button ${label}`).toBeDefined();
-      const messageId = (call.response as { result: { message_id: number } }).result.message_id;
-      return fake.deliverUpdateToWebhook(
-        fake.makeCallbackQueryUpdate({ chatId, from, data: b!.callback_data, messageId }),
-      );
-    };
+    const { next, buttons, press } = telegramChat(fake);
     const say = (text: string) =>
       fake.deliverUpdateToWebhook(
         fake.makeTextMessageUpdate({ chatId: GROUP, chatType: 'supergroup', from: RESIDENT, text }),

@@ -8,91 +8,26 @@
  * - WeChat: the Wechaty mock → adapter → dispatcher → flow engine → outbox → mock room, the
  *   keyword 物业评价 and bare numbers, the report sent privately to the committee member.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
-import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../../src/bot/outbound/outbox.js';
-import type { PacingLimits } from '../../src/bot/outbound/pacing.js';
-import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
-import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
-import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/db.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
-import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
-import { FlowEngine } from '../../src/flows/flow-engine.js';
-import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import { createServices } from '../../src/services.js';
-import {
-  type CallRecord,
-  type FakeTelegram,
-  type FakeUser,
-  startFakeTelegram,
-} from '../fakes/telegram/index.js';
-import {
-  type ContactMock,
-  type SentMessage,
-  startWechatMock,
-  type WechatMock,
-} from '../fakes/wechat/harness.js';
-import { openTestDb } from '../support/db.js';
-import { freePort } from '../support/net.js';
+import type { FakeUser } from '../fakes/telegram/index.js';
+import type { ContactMock, SentMessage } from '../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from '../support/org-chain.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../support/telegram-linli.js';
+import { startWechatLinli, type WechatLinli } from '../support/wechat-linli.js';
 
-const ADMIN = 'eval-admin-token-0123456789abcdef';
-const SECRET = 'eval-secret';
 const GROUP = -100777;
 
 describe('property-company evaluation on Telegram, through startLinli and the fake Bot API', () => {
-  let fake: FakeTelegram | undefined;
-  let linli: Linli | null = null;
-  let dir: string | undefined;
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    linli = null;
-    await fake?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    t = undefined;
   });
 
   it('opens on its job, residents answer by button (one per unit), closes, the committee gets the report', async () => {
-    const tg = await startFakeTelegram({ token: '779000:evaluation' });
-    fake = tg;
-    dir = mkdtempSync(join(tmpdir(), 'linli-eval-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    linli = await startLinli(
-      loadConfig({
-        DATA_DIR: dir,
-        PORT: String(port),
-        ADMIN_TOKEN: ADMIN,
-        SEED_DEMO: 'true',
-        QUIET_HOURS: 'off',
-        LOG_LEVEL: 'silent',
-        TELEGRAM_BOT_TOKEN: tg.token,
-        TELEGRAM_API_ROOT: tg.url,
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-        PUBLIC_URL: base,
-        TELEGRAM_GROUP_PER_MINUTE: '1000',
-        TELEGRAM_PRIVATE_PER_SECOND: '100',
-        TELEGRAM_GLOBAL_PER_SECOND: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const api = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary JSON
-      return { status: r.status, body: (await r.json()) as any };
-    };
+    t = await startTelegramLinli();
+    const { fake: tg, api, linli } = t;
     const sunshine = (await api('GET', '/orgs?kind=compound')).body.items.find(
       (o: { name: string }) => o.name === '阳光小区',
     );
@@ -143,34 +78,7 @@ describe('property-company evaluation on Telegram, through startLinli and the fa
     });
     const id = created.body.id;
 
-    const taken = new Set<CallRecord>();
-    const next = async (chatId: number, contains: string) => {
-      const call = await tg
-        .waitForCall('sendMessage', {
-          timeoutMs: 15_000,
-          predicate: (c) =>
-            !taken.has(c) && Number(c.params.chat_id) === chatId && String(c.params.text).includes(contains),
-        })
-        .catch((err) => {
-          const seen = tg.callsOf('sendMessage').map((c) => `${c.params.chat_id}: ${c.params.text}`);
-          throw new Error(`no "${contains}" to ${chatId}; sent:\n${seen.join('\n')}`, { cause: err });
-        });
-      taken.add(call);
-      return call;
-    };
-    const buttons = (c: CallRecord) =>
-      (
-        (c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
-          ?.inline_keyboard ?? []
-      ).flat();
-    const press = (chatId: number, from: FakeUser, call: CallRecord, label: string) => {
-      const b = buttons(call).find((x) => x.text === label);
-      expect(b, `button ${label}`).toBeDefined();
-      const messageId = (call.response as { result: { message_id: number } }).result.message_id;
-      return tg.deliverUpdateToWebhook(
-        tg.makeCallbackQueryUpdate({ chatId, from, data: b!.callback_data, messageId }),
-      );
-    };
+    const { next, buttons, press } = telegramChat(tg);
     const say = (from: FakeUser, text: string) =>
       tg.deliverUpdateToWebhook(
         tg.makeTextMessageUpdate({ chatId: GROUP, chatType: 'supergroup', from, text }),
@@ -253,44 +161,18 @@ describe('property-company evaluation on Telegram, through startLinli and the fa
   }, 120_000);
 });
 
-const FAST: PacingLimits = {
-  telegram: { globalPerSecond: 1_000_000, groupPerMinute: 1_000_000, privatePerSecond: 1_000_000 },
-  wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
-};
-
 describe('property-company evaluation on WeChat, through the Wechaty mock', () => {
-  let db: (Db & { close(): Promise<void> }) | undefined;
-  let h: WechatMock | undefined;
-  let queues: QueueBackend | undefined;
-  let worker: OutboundWorker | undefined;
-  let adapter: WechatAdapter | undefined;
+  let w: WechatLinli | undefined;
   afterEach(async () => {
-    await adapter?.stop();
-    await worker?.close();
-    await queues?.close();
-    await h?.stop();
-    await db?.close();
+    await w?.stop();
+    w = undefined;
   });
 
   it('the keyword 物业评价 and bare numbers; a second owner of the unit refused; the report to the committee', async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({ db });
-    const outbox = new Outbox(db, queues, null);
-    const services = createServices(db, { queues, outbox });
-    const logger = pino({ level: 'silent' });
-    let parentId: number | undefined;
-    const ids: Record<string, number> = {};
-    for (const [kind, name] of [
-      ['city', '上海市'],
-      ['district', '浦东新区'],
-      ['subdistrict', '花木街道'],
-      ['community', '和平社区'],
-      ['compound', '阳光小区'],
-    ] as const) {
-      parentId = (await services.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
-      ids[kind] = parentId;
-    }
-    const compound = ids.compound!;
+    w = await startWechatLinli();
+    const { db, services, mock } = w;
+    const ids = await seedCompoundChain(services, '阳光小区', SHANGHAI);
+    const compound = ids.compound;
     await services.units.importUnits(SYSTEM_ACTOR, compound, [
       {
         building: '3栋',
@@ -301,9 +183,6 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
       },
       { building: '1栋', unit: '1单元', room: '101', area: '89.5', owners: [{ name: '王强' }] },
     ]);
-    await seedBuiltinFlows(db, services.actions);
-    h = await startWechatMock({ botName: '邻里助手' });
-    const mock = h;
     const zhang = await mock.createResident('张伟');
     const li = await mock.createResident('李娜');
     const zhao = await mock.createResident('赵静');
@@ -315,7 +194,7 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
       purpose: 'residents',
     });
     const owner = async (name: string, contact: ContactMock) => {
-      const { rows } = await db!.query<{ id: number }>('SELECT id FROM linli.people WHERE name = $1', [name]);
+      const { rows } = await db.query<{ id: number }>('SELECT id FROM linli.people WHERE name = $1', [name]);
       await services.people.addIdentity(SYSTEM_ACTOR, rows[0]!.id, {
         channel: 'wechat',
         externalId: contact.id,
@@ -331,25 +210,13 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
     });
     await services.people.addIdentity(SYSTEM_ACTOR, committee.id, { channel: 'wechat', externalId: zhao.id });
     const company = await services.companies.create(SYSTEM_ACTOR, {
-      orgId: ids.community!,
+      orgId: ids.community,
       name: '安居物业',
     });
     await services.companies.contract(SYSTEM_ACTOR, company.id, {
       compoundId: compound,
       startsOn: '2024-01-01',
     });
-
-    const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
-    const dispatcher = new InboundDispatcher({
-      db,
-      chats: services.chats,
-      outbox,
-      logger,
-      next: async (ctx) => void (await engine.handle(ctx)),
-    });
-    adapter = new WechatAdapter({ wechaty: mock.wechaty, logger, choices: new DbChoiceMemory(db) });
-    worker = await startOutboundWorker({ db, queues, outbox, adapter, limits: FAST, logger, concurrency: 4 });
-    await adapter.start(async (m) => void (await dispatcher.handle(m)));
 
     const c = await services.evaluations.create(SYSTEM_ACTOR, {
       orgId: compound,
@@ -367,7 +234,7 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
     const drained = async () => {
       const end = Date.now() + 15_000;
       for (;;) {
-        const { rows } = await db!.query<{ n: number }>(
+        const { rows } = await db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM linli.deliveries WHERE status <> 'sent'`,
         );
         if (rows[0]!.n === 0) return;

@@ -5,23 +5,10 @@
  * member accepts it by button and completes it with a note, a photo and the hours served; the
  * service record shows it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import {
-  type CallRecord,
-  type FakeTelegram,
-  type FakeUser,
-  startFakeTelegram,
-} from '../fakes/telegram/index.js';
-import { freePort } from '../support/net.js';
+import type { FakeUser } from '../fakes/telegram/index.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../support/telegram-linli.js';
 
-const ADMIN = 'party-admin-token-0123456789abcdef';
-const SECRET = 'party-secret';
 const GROUP = -100777;
 const MEMBER: FakeUser = { id: 6101, first_name: '张', last_name: '伟' };
 const LATE: FakeUser = { id: 6102, first_name: '周', last_name: '涛' };
@@ -29,48 +16,15 @@ const SECRETARY: FakeUser = { id: 9201, first_name: '孙丽' };
 const BRANCH_SECRETARY: FakeUser = { id: 9202, first_name: '税务局书记' };
 
 describe('party members and tasks in chat (Telegram)', () => {
-  let fake: FakeTelegram;
-  let linli: Linli | null = null;
-  let dir: string;
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    t = undefined;
   });
 
   it('registration → secretary approves → task pushed → accept (slot race lost by the second) → complete with note and photo', async () => {
-    fake = await startFakeTelegram({ token: '777222:party' });
-    dir = mkdtempSync(join(tmpdir(), 'linli-party-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    linli = await startLinli(
-      loadConfig({
-        DATA_DIR: dir,
-        PORT: String(port),
-        ADMIN_TOKEN: ADMIN,
-        QUIET_HOURS: 'off',
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-        PUBLIC_URL: base,
-        TELEGRAM_GROUP_PER_MINUTE: '1000',
-        TELEGRAM_PRIVATE_PER_SECOND: '100',
-        TELEGRAM_GLOBAL_PER_SECOND: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary JSON
-    const api = async (method: string, path: string, body?: unknown): Promise<any> => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return r.json();
-    };
+    t = await startTelegramLinli();
+    const { fake, json: api } = t;
     const sunshine = (await api('GET', '/orgs?kind=compound')).items.find(
       (o: { name: string }) => o.name === '阳光小区',
     );
@@ -96,29 +50,7 @@ describe('party members and tasks in chat (Telegram)', () => {
       purpose: 'residents',
     });
 
-    const taken = new Set<CallRecord>();
-    const next = async (chatId: number, contains: string) => {
-      const call = await fake.waitForCall('sendMessage', {
-        timeoutMs: 15_000,
-        predicate: (c) =>
-          !taken.has(c) && Number(c.params.chat_id) === chatId && String(c.params.text).includes(contains),
-      });
-      taken.add(call);
-      return call;
-    };
-    const buttons = (c: CallRecord) =>
-      (
-        (c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
-          ?.inline_keyboard ?? []
-      ).flat();
-    const press = (chatId: number, from: FakeUser, call: CallRecord, label: string) => {
-      const b = buttons(call).find((x) => x.text === label);
-      expect(b, `button ${label}`).toBeDefined();
-      const messageId = (call.response as { result: { message_id: number } }).result.message_id;
-      return fake.deliverUpdateToWebhook(
-        fake.makeCallbackQueryUpdate({ chatId, from, data: b!.callback_data, messageId }),
-      );
-    };
+    const { next, buttons, press } = telegramChat(fake);
     const say = (from: FakeUser, text: string) =>
       fake.deliverUpdateToWebhook(
         fake.makeTextMessageUpdate({ chatId: from.id, chatType: 'private', from, text }),

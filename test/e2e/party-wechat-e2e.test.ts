@@ -4,15 +4,8 @@
  * no buttons: the secretary's 通过 / 不通过 and the member's 接受 / 婉拒 come as numbered lines and
  * are answered with a bare number; completion starts from the keyword 完成任务.
  */
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { types } from 'wechaty';
-import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
-import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../../src/bot/outbound/outbox.js';
-import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
-import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
-import type { Db } from '../../src/db/db.js';
 import { PartyChatActions } from '../../src/domain/party/party-chat-actions.js';
 import {
   findPersonByIdentity,
@@ -20,90 +13,22 @@ import {
   insertRole,
 } from '../../src/domain/people/people-repository.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
-import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
-import { FlowEngine } from '../../src/flows/flow-engine.js';
-import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
-import { createServices, type Services } from '../../src/services.js';
-import {
-  type ContactMock,
-  type SentMessage,
-  startWechatMock,
-  type WechatMock,
-} from '../fakes/wechat/harness.js';
-import { openTestDb } from '../support/db.js';
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import type { ContactMock, SentMessage } from '../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from '../support/org-chain.js';
+import { until } from '../support/until.js';
+import { startWechatLinli, type WechatLinli } from '../support/wechat-linli.js';
 
 describe('party members and tasks on WeChat, through the Wechaty mock', () => {
-  let db: Db & { close(): Promise<void> };
-  let queues: QueueBackend;
-  let services: Services;
-  let h: WechatMock;
-  let adapter: WechatAdapter;
-  let worker: OutboundWorker;
-  const logger = pino({ level: 'silent' });
-
-  beforeEach(async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({ db });
-    const outbox = new Outbox(db, queues, null);
-    services = createServices(db, { queues, outbox });
-    await seedBuiltinFlows(db, services.actions);
-    h = await startWechatMock({ botName: '邻里助手' });
-    const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
-    const buttons = new PartyChatActions(db, services.party, services.tasks);
-    const dispatcher = new InboundDispatcher({
-      db,
-      chats: services.chats,
-      outbox,
-      logger,
-      next: async (ctx) => {
-        if (await buttons.handle(ctx)) return;
-        await engine.handle(ctx);
-      },
-    });
-    adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices: new DbChoiceMemory(db) });
-    worker = await startOutboundWorker({
-      db,
-      queues,
-      outbox,
-      adapter,
-      limits: {
-        telegram: { globalPerSecond: 1e6, groupPerMinute: 1e6, privatePerSecond: 1e6 },
-        wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
-      },
-      logger,
-      concurrency: 4,
-    });
-    await adapter.start((m) => dispatcher.handle(m));
-  });
-
+  let w: WechatLinli | undefined;
   afterEach(async () => {
-    await adapter?.stop();
-    await worker?.close();
-    await queues?.close();
-    await h?.stop();
-    await db?.close();
+    await w?.stop();
+    w = undefined;
   });
 
   it('报到 → the secretary approves with "1" → a task pushed → "1" accepts → 完成任务 with note, photo and hours', async () => {
-    let parentId: number | undefined;
-    for (const [kind, name] of [
-      ['city', '上海市'],
-      ['district', '浦东新区'],
-      ['subdistrict', '花木街道'],
-      ['community', '和平社区'],
-      ['compound', '阳光小区'],
-    ] as const) {
-      parentId = (await services.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
-    }
-    const compoundId = parentId!;
+    w = await startWechatLinli({ handlers: (s, db) => [new PartyChatActions(db, s.party, s.tasks)] });
+    const { db, services, mock: h } = w;
+    const compoundId = (await seedCompoundChain(services, '阳光小区', SHANGHAI)).compound;
     const member = await h.createResident('张伟');
     const secretaryContact = await h.createResident('孙丽');
     const room = await h.createRoom('阳光业主群', [member, secretaryContact]);

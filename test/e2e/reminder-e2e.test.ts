@@ -3,82 +3,28 @@
  * answered by number (WeChat), and the follow-up reaching only those who did not acknowledge. Time
  * is driven by calling the reconciler with an explicit `now` (the injectable clock), never by waiting.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
-import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../../src/bot/outbound/outbox.js';
-import type { PacingLimits } from '../../src/bot/outbound/pacing.js';
-import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
-import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
-import { loadConfig } from '../../src/config.js';
 import { insertIdentity, insertPerson } from '../../src/domain/people/people-repository.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
 import { ReminderChatActions } from '../../src/domain/reminders/reminder-chat-actions.js';
-import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import { createServices } from '../../src/services.js';
-import {
-  type CallRecord,
-  type FakeTelegram,
-  type FakeUser,
-  startFakeTelegram,
-} from '../fakes/telegram/index.js';
-import { startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
-import { openTestDb, type TestDb } from '../support/db.js';
-import { freePort } from '../support/net.js';
+import type { FakeUser } from '../fakes/telegram/index.js';
 import { seedCompoundChain } from '../support/org-chain.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../support/telegram-linli.js';
+import { startWechatLinli, type WechatLinli } from '../support/wechat-linli.js';
 
-const ADMIN = 'reminder-admin-token-0123456789abcdef';
 const GROUP = -100777;
 const HOUR = 3_600_000;
 
 describe('reminders through the Telegram fake', () => {
-  let fake: FakeTelegram;
-  let linli: Linli | null = null;
-  let dir: string;
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    t = undefined;
   });
 
   it('private reminder with 收到; the follow-up only to the one who did not press it; a group 收到', async () => {
-    fake = await startFakeTelegram({ token: '777222:rem' });
-    dir = mkdtempSync(join(tmpdir(), 'linli-rem-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    linli = await startLinli(
-      loadConfig({
-        DATA_DIR: dir,
-        PORT: String(port),
-        ADMIN_TOKEN: ADMIN,
-        QUIET_HOURS: 'off',
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_SECRET: 'rem-secret',
-        PUBLIC_URL: base,
-        TELEGRAM_GROUP_PER_MINUTE: '1000',
-        TELEGRAM_PRIVATE_PER_SECOND: '100',
-        TELEGRAM_GLOBAL_PER_SECOND: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const api = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
-      return { status: r.status, body: (await r.json()) as any };
-    };
+    t = await startTelegramLinli();
+    const { fake, api, linli } = t;
     const sunshine = (await api('GET', '/orgs?kind=compound')).body.items.find(
       (o: { name: string }) => o.name === '阳光小区',
     );
@@ -109,29 +55,7 @@ describe('reminders through the Telegram fake', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const reminders = linli.services.reminders;
 
-    const taken = new Set<CallRecord>();
-    const next = async (chatId: number, contains: string) => {
-      const call = await fake.waitForCall('sendMessage', {
-        timeoutMs: 15_000,
-        predicate: (c) =>
-          !taken.has(c) && Number(c.params.chat_id) === chatId && String(c.params.text).includes(contains),
-      });
-      taken.add(call);
-      return call;
-    };
-    const press = (chatId: number, from: FakeUser, call: CallRecord, label: string) => {
-      const b = (
-        (call.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
-          ?.inline_keyboard ?? []
-      )
-        .flat()
-        .find((x) => x.text === label);
-      expect(b, `button ${label}`).toBeDefined();
-      const messageId = (call.response as { result: { message_id: number } }).result.message_id;
-      return fake.deliverUpdateToWebhook(
-        fake.makeCallbackQueryUpdate({ chatId, from, data: b!.callback_data, messageId }),
-      );
-    };
+    const { next, press } = telegramChat(fake);
 
     expect(await reminders.reconcile(new Date(at.getTime() + 1000))).toMatchObject({ fired: 1 });
     const toA = await next(users[0]!.id, '三方联席会议');
@@ -187,46 +111,17 @@ describe('reminders through the Telegram fake', () => {
   }, 90_000);
 });
 
-const FAST: PacingLimits = {
-  telegram: { globalPerSecond: 1_000_000, groupPerMinute: 1_000_000, privatePerSecond: 1_000_000 },
-  wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
-};
-
 describe('reminders through the WeChat mock', () => {
-  let db: TestDb;
-  let queues: QueueBackend;
-  let h: WechatMock;
-  let adapter: WechatAdapter;
-  let worker: OutboundWorker;
+  let w: WechatLinli | undefined;
   afterEach(async () => {
-    await worker?.close();
-    await adapter?.stop();
-    await h?.stop();
-    await queues?.close();
-    await db?.close();
+    await w?.stop();
+    w = undefined;
   });
 
   it('numbered reply 1 acknowledges; the follow-up goes only to the other', async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({ db });
-    const logger = pino({ level: 'silent' });
-    const outbox = new Outbox(db, queues, null);
-    const services = createServices(db, { queues, outbox });
+    w = await startWechatLinli({ flows: false, handlers: (s) => [new ReminderChatActions(s.reminders)] });
+    const { db, services, mock: h } = w;
     const ids = await seedCompoundChain(services);
-    const buttons = new ReminderChatActions(services.reminders);
-    const dispatcher = new InboundDispatcher({
-      db,
-      chats: services.chats,
-      outbox,
-      logger,
-      next: async (ctx) => {
-        await buttons.handle(ctx);
-      },
-    });
-    h = await startWechatMock({ botName: '邻里助手' });
-    adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices: new DbChoiceMemory(db) });
-    worker = await startOutboundWorker({ db, queues, outbox, adapter, limits: FAST, logger, concurrency: 4 });
-    await adapter.start((m) => dispatcher.handle(m));
 
     const zhang = await h.createResident('张伟');
     const wang = await h.createResident('王芳');

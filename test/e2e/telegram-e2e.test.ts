@@ -1,56 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.js';
-import { freePort } from '../support/net.js';
+import type { FakeTelegram } from '../fakes/telegram/index.js';
+import { startTelegramLinli, type TelegramLinli } from '../support/telegram-linli.js';
 
-const ADMIN = 'e2e-admin-token-0123456789abcdef';
 const SECRET = 'hook-secret_42';
 
 describe('Linli with Telegram, end to end through the fake Bot API', () => {
   let fake: FakeTelegram;
-  let linli: Linli | null = null;
-  let dir: string;
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    linli = null;
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    t = undefined;
   });
 
   const boot = async (mode: 'webhook' | 'polling') => {
-    fake = await startFakeTelegram({ token: '777000:e2e-token' });
-    dir = mkdtempSync(join(tmpdir(), 'linli-e2e-'));
-    const port = await freePort();
-    const config = loadConfig({
-      DATA_DIR: dir,
-      PORT: String(port),
-      ADMIN_TOKEN: ADMIN,
-      SEED_DEMO: 'true',
-      QUIET_HOURS: 'off',
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.url,
-      ...(mode === 'webhook'
-        ? { TELEGRAM_WEBHOOK_SECRET: SECRET, PUBLIC_URL: `http://127.0.0.1:${port}` }
-        : {}),
+    t = await startTelegramLinli({
+      webhook: mode === 'webhook',
+      env: mode === 'webhook' ? { TELEGRAM_WEBHOOK_SECRET: SECRET } : {},
     });
-    linli = await startLinli(config, pino({ level: 'silent' }));
-    const base = `http://127.0.0.1:${port}`;
-    const api = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: (await r.json()) as any };
-    };
+    fake = t.fake;
+    const { base, api } = t;
     const compound = (await api('GET', '/orgs?kind=compound')).body.items[0];
     return { base, api, compound };
   };

@@ -7,39 +7,17 @@
  * - WeChat: the Wechaty mock → adapter → dispatcher → VoteChatActions → outbox → the mock room:
  *   the announcement has numbered options, an owner answers 「投票 <id> <n>」 and gets a receipt.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
-import { startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../../src/bot/outbound/outbox.js';
-import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
-import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
-import { loadConfig } from '../../src/config.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
 import { VoteChatActions } from '../../src/domain/votes/vote-chat-actions.js';
 import { VoteNotifier } from '../../src/domain/votes/vote-notifier.js';
-import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
-import { FlowEngine } from '../../src/flows/flow-engine.js';
-import { createQueueBackend } from '../../src/queue/backend.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
-import { createServices } from '../../src/services.js';
-import {
-  type CallRecord,
-  type FakeTelegram,
-  type FakeUser,
-  startFakeTelegram,
-} from '../fakes/telegram/index.js';
-import { type SentMessage, startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
-import { openTestDb, type TestDb } from '../support/db.js';
-import { freePort } from '../support/net.js';
+import type { CallRecord, FakeUser } from '../fakes/telegram/index.js';
+import type { SentMessage } from '../fakes/wechat/harness.js';
 import { seedCompoundChain } from '../support/org-chain.js';
 import { seedRegister } from '../support/owners.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../support/telegram-linli.js';
+import { startWechatLinli, type WechatLinli } from '../support/wechat-linli.js';
 
-const ADMIN = 'vote-admin-token-0123456789abcdef';
-const SECRET = 'vote-secret';
 const GROUP = -100777;
 const JIA: FakeUser = { id: 6101, first_name: '甲' };
 const BING: FakeUser = { id: 6102, first_name: '丙' };
@@ -48,51 +26,15 @@ const JI: FakeUser = { id: 6104, first_name: '己' };
 const TENANT: FakeUser = { id: 6199, first_name: '租户' };
 
 describe('an owners’ vote in a Telegram group, against the fake Bot API', () => {
-  let fake: FakeTelegram;
-  let linli: Linli | null = null;
-  let dir: string;
+  let t: TelegramLinli | undefined;
   afterEach(async () => {
-    await linli?.stop();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
+    t = undefined;
   });
 
   it('announce → owners press buttons → a change → a private vote → turnout → close → result in the group', async () => {
-    fake = await startFakeTelegram({ token: '777222:vote' });
-    dir = mkdtempSync(join(tmpdir(), 'linli-vote-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    linli = await startLinli(
-      loadConfig({
-        DATA_DIR: dir,
-        PORT: String(port),
-        ADMIN_TOKEN: ADMIN,
-        QUIET_HOURS: 'off',
-        SEED_DEMO: 'false',
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-        PUBLIC_URL: base,
-        TELEGRAM_GROUP_PER_MINUTE: '1000',
-        TELEGRAM_PRIVATE_PER_SECOND: '100',
-        TELEGRAM_GLOBAL_PER_SECOND: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const api = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return {
-        status: r.status,
-        body: (await r.json()) as Record<string, unknown> & { [k: string]: unknown },
-      };
-    };
+    t = await startTelegramLinli({ env: { SEED_DEMO: 'false' } });
+    const { fake, api, linli } = t;
     const { db, services } = linli;
     const compound = (await seedCompoundChain(services, '投票小区')).compound;
     const reg = await seedRegister(db, services, compound);
@@ -116,29 +58,9 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
       ).status,
     ).toBe(201);
 
-    const taken = new Set<CallRecord>();
-    const next = async (chatId: number, contains: string) => {
-      const call = await fake.waitForCall('sendMessage', {
-        timeoutMs: 15_000,
-        predicate: (c) =>
-          !taken.has(c) && Number(c.params.chat_id) === chatId && String(c.params.text).includes(contains),
-      });
-      taken.add(call);
-      return call;
-    };
-    const buttons = (c: CallRecord) =>
-      (
-        (c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] })
-          ?.inline_keyboard ?? []
-      ).flat();
-    const press = (from: FakeUser, call: CallRecord, label: string) => {
-      const b = buttons(call).find((x) => x.text === label);
-      expect(b, `button ${label}`).toBeDefined();
-      const messageId = (call.response as { result: { message_id: number } }).result.message_id;
-      return fake.deliverUpdateToWebhook(
-        fake.makeCallbackQueryUpdate({ chatId: GROUP, from, data: b!.callback_data, messageId }),
-      );
-    };
+    const chat = telegramChat(fake);
+    const { next, buttons } = chat;
+    const press = (from: FakeUser, call: CallRecord, label: string) => chat.press(GROUP, from, call, label);
     const privately = (from: FakeUser, text: string) =>
       fake.deliverUpdateToWebhook(
         fake.makeTextMessageUpdate({ chatId: from.id, chatType: 'private', from, text }),
@@ -217,25 +139,17 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
 });
 
 describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => {
-  let db: TestDb;
-  let h: WechatMock;
-  let stop: (() => Promise<void>) | null = null;
+  let w: WechatLinli | undefined;
   afterEach(async () => {
-    await stop?.();
-    await h?.stop();
-    await db?.close();
+    await w?.stop();
+    w = undefined;
   });
 
   it('numbered options answered with 投票 <id> <n>; a receipt and the turnout come back', async () => {
-    db = await openTestDb('pglite');
-    const logger = pino({ level: 'silent' });
-    const queues = await createQueueBackend({ db });
-    const outbox = new Outbox(db, queues, null);
-    const services = createServices(db, { queues, outbox });
-    await seedBuiltinFlows(db, services.actions);
+    w = await startWechatLinli({ handlers: (s) => [new VoteChatActions(s.votes)] });
+    const { db, services, mock: h } = w;
     const compound = (await seedCompoundChain(services)).compound;
     const reg = await seedRegister(db, services, compound);
-    h = await startWechatMock({ botName: '邻里助手' });
     const jia = await h.createResident('甲');
     const tenant = await h.createResident('租户');
     const room = await h.createRoom('投票小区业主群', [jia, tenant]);
@@ -248,37 +162,6 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
       externalChatId: room.id,
       purpose: 'residents',
     });
-    const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
-    const voteButtons = new VoteChatActions(services.votes);
-    const dispatcher = new InboundDispatcher({
-      db,
-      chats: services.chats,
-      outbox,
-      logger,
-      next: async (ctx) => {
-        if (await voteButtons.handle(ctx)) return;
-        await engine.handle(ctx);
-      },
-    });
-    const adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices: new DbChoiceMemory(db) });
-    const worker = await startOutboundWorker({
-      db,
-      queues,
-      outbox,
-      adapter,
-      limits: {
-        telegram: { globalPerSecond: 1e6, groupPerMinute: 1e6, privatePerSecond: 1e6 },
-        wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
-      },
-      logger,
-      concurrency: 4,
-    });
-    await adapter.start((m) => dispatcher.handle(m));
-    stop = async () => {
-      await adapter.stop();
-      await worker.close();
-      await queues.close();
-    };
     expect(services.votes.notifier).toBeInstanceOf(VoteNotifier);
 
     const taken = new Set<SentMessage>();

@@ -8,41 +8,18 @@
  * tested against messages that really reach wechaty.
  */
 import type { EventEmitter } from 'node:events';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
-import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../../src/bot/outbound/outbox.js';
-import type { PacingLimits } from '../../src/bot/outbound/pacing.js';
-import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
 import type { InboundMessage } from '../../src/bot/port.js';
-import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
 import type { Db } from '../../src/db/db.js';
 import { findPersonByIdentity } from '../../src/domain/people/people-repository.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
-import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
-import { createServices, type Services } from '../../src/services.js';
-import { type MessageMock, startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
-import { openTestDb } from '../support/db.js';
+import type { Services } from '../../src/services.js';
+import type { MessageMock, WechatMock } from '../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from '../support/org-chain.js';
+import { until } from '../support/until.js';
+import { startWechatLinli, type WechatLinli } from '../support/wechat-linli.js';
 
-const FAST: PacingLimits = {
-  telegram: { globalPerSecond: 1_000_000, groupPerMinute: 1_000_000, privatePerSecond: 1_000_000 },
-  wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
-};
-const BOT = '邻里助手';
 const COMPOUND = '阳光小区';
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * Makes every message the bot sends come back to wechaty as a `message` event, as real puppets do.
@@ -72,12 +49,10 @@ function echoBotMessages(h: WechatMock): { echoed: string[]; stop: () => void } 
 }
 
 describe('Linli with WeChat, end to end through the Wechaty mock', () => {
-  let db: Db & { close(): Promise<void> };
-  let queues: QueueBackend;
+  let w: WechatLinli | undefined;
+  let db: Db;
   let services: Services;
   let h: WechatMock;
-  let adapter: WechatAdapter;
-  let worker: OutboundWorker;
   let echo: { echoed: string[]; stop: () => void };
   /** every InboundMessage the adapter handed to the dispatcher, once the dispatcher is done with it */
   let handled: InboundMessage[];
@@ -85,50 +60,16 @@ describe('Linli with WeChat, end to end through the Wechaty mock', () => {
   let compoundId: number;
 
   beforeEach(async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({ db });
-    services = createServices(db, {});
-    const logger = pino({ level: 'silent' });
-    const outbox = new Outbox(db, queues, null);
-    const dispatcher = new InboundDispatcher({ db, chats: services.chats, outbox, logger });
-
-    let parentId: number | undefined;
-    for (const [kind, name] of [
-      ['city', '上海市'],
-      ['district', '浦东新区'],
-      ['subdistrict', '花木街道'],
-      ['community', '和平社区'],
-      ['compound', COMPOUND],
-    ] as const) {
-      parentId = (await services.orgs.create(SYSTEM_ACTOR, { kind, name, parentId })).id;
-    }
-    compoundId = parentId!;
-
-    h = await startWechatMock({ botName: BOT });
+    w = await startWechatLinli({ flows: false, notify: false });
+    ({ db, services, mock: h, handled, failures } = w);
+    compoundId = (await seedCompoundChain(services, COMPOUND, SHANGHAI)).compound;
     echo = echoBotMessages(h);
-    adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices: new DbChoiceMemory(db) });
-    worker = await startOutboundWorker({ db, queues, outbox, adapter, limits: FAST, logger, concurrency: 4 });
-    handled = [];
-    failures = [];
-    await adapter.start(async (m) => {
-      try {
-        await dispatcher.handle(m);
-      } catch (err) {
-        failures.push(err); // the adapter would only log it
-        throw err;
-      } finally {
-        handled.push(m);
-      }
-    });
   });
 
   afterEach(async () => {
     echo?.stop();
-    await worker?.close();
-    await adapter?.stop();
-    await h?.stop();
-    await queues?.close();
-    await db?.close();
+    await w?.stop();
+    w = undefined;
   });
 
   const deliveriesTo = async (chatId: string) =>

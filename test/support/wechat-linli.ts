@@ -1,0 +1,161 @@
+import { type Logger, pino } from 'pino';
+import { type InboundContext, InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
+import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
+import { Outbox } from '../../src/bot/outbound/outbox.js';
+import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
+import type { InboundMessage } from '../../src/bot/port.js';
+import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
+import type { Db } from '../../src/db/db.js';
+import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
+import { FlowEngine } from '../../src/flows/flow-engine.js';
+import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
+import { createServices, type Services } from '../../src/services.js';
+import { startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
+import { openTestDb, type TestDb } from './db.js';
+
+/** A chat-button handler (VoteChatActions, PartyChatActions, …): true when it took the message. */
+export interface ChatHandler {
+  handle(ctx: InboundContext): Promise<boolean>;
+}
+
+export interface WechatLinliOptions {
+  /** seed the built-in flows and hand what no handler took to the flow engine (default true) */
+  flows?: boolean;
+  /** handlers tried in order before the flow engine, built from each start's services */
+  handlers?: (services: Services, db: Db) => ChatHandler[];
+  /** false: services without queues and outbox, so domain notifiers send nothing (default true) */
+  notify?: boolean;
+}
+
+export interface WechatLinli {
+  /** a fresh migrated PGlite database */
+  db: TestDb;
+  /** the Wechaty mock (bot `邻里助手`) */
+  mock: WechatMock;
+  logger: Logger;
+  /** the current process's pieces (new ones after `restart()`) */
+  readonly services: Services;
+  readonly queues: QueueBackend;
+  readonly outbox: Outbox;
+  /** every message the dispatcher finished with, across restarts */
+  handled: InboundMessage[];
+  /** what the dispatcher threw (the adapter would only log it), across restarts */
+  failures: unknown[];
+  /** stops queues, outbox, services, adapter and worker and builds them again on the same db and mock */
+  restart(): Promise<void>;
+  /** stops everything and drops the database; safe to call twice */
+  stop(): Promise<void>;
+}
+
+/**
+ * What a process builds around one database for WeChat, on the Wechaty mock: queues on PostgreSQL
+ * (PGlite), outbox, services, InboundDispatcher → handlers → FlowEngine, WechatAdapter with the DB
+ * choice memory, and the outbound worker with pacing that never holds a test up. Call `stop()` in
+ * afterEach.
+ */
+export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<WechatLinli> {
+  const flows = opts.flows ?? true;
+  const logger = pino({ level: 'silent' });
+  const db = await openTestDb('pglite');
+  let mock: WechatMock | undefined;
+  let running: { services: Services; queues: QueueBackend; outbox: Outbox; stop(): Promise<void> } | null =
+    null;
+  const handled: InboundMessage[] = [];
+  const failures: unknown[] = [];
+
+  const start = async () => {
+    const queues = await createQueueBackend({ db });
+    const outbox = new Outbox(db, queues, null);
+    const services = createServices(db, opts.notify === false ? {} : { queues, outbox });
+    const handlers = opts.handlers?.(services, db) ?? [];
+    const engine = flows ? new FlowEngine({ db, actions: services.actions, queues, outbox, logger }) : null;
+    const dispatcher = new InboundDispatcher({
+      db,
+      chats: services.chats,
+      outbox,
+      logger,
+      next: async (ctx) => {
+        for (const h of handlers) if (await h.handle(ctx)) return;
+        await engine?.handle(ctx);
+      },
+    });
+    const adapter = new WechatAdapter({ wechaty: mock!.wechaty, logger, choices: new DbChoiceMemory(db) });
+    let worker: OutboundWorker | undefined;
+    const stop = async () => {
+      await adapter.stop(); // stops taking messages; wechaty (started by the mock) keeps running
+      await worker?.close();
+      await queues.close();
+    };
+    running = { services, queues, outbox, stop };
+    worker = await startOutboundWorker({
+      db,
+      queues,
+      outbox,
+      adapter,
+      limits: {
+        telegram: { globalPerSecond: 1e6, groupPerMinute: 1e6, privatePerSecond: 1e6 },
+        wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
+      },
+      logger,
+      concurrency: 4,
+    });
+    await adapter.start(async (m) => {
+      try {
+        await dispatcher.handle(m);
+      } catch (err) {
+        failures.push(err);
+        throw err;
+      } finally {
+        handled.push(m);
+      }
+    });
+    return services;
+  };
+  const stopProcess = async () => {
+    const r = running;
+    running = null;
+    await r?.stop();
+  };
+  let closed = false;
+  const stop = async () => {
+    await stopProcess();
+    if (closed) return;
+    closed = true;
+    await mock?.stop();
+    await db.close();
+  };
+
+  try {
+    mock = await startWechatMock({ botName: '邻里助手' });
+    const services = await start();
+    if (flows) await seedBuiltinFlows(db, services.actions);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const current = () => {
+    if (!running) throw new Error('the WeChat stack is not running');
+    return running;
+  };
+  return {
+    db,
+    mock: mock!,
+    logger,
+    get services() {
+      return current().services;
+    },
+    get queues() {
+      return current().queues;
+    },
+    get outbox() {
+      return current().outbox;
+    },
+    handled,
+    failures,
+    async restart() {
+      await stopProcess();
+      await start();
+    },
+    stop,
+  };
+}
