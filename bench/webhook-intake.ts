@@ -406,7 +406,7 @@ async function benchLinli(client: Client, cleanups: (() => Promise<unknown>)[]):
   const dataDir = mkdtempSync(join(tmpdir(), 'linli-bench-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
 
-  // startLinli has no Redis key prefix setting (always `linli:`): give it a Redis database of its own
+  // the default key prefix `linli:`, in a Redis database of its own (REDIS_PREFIX would do as well)
   const redis = new URL(REDIS_URL);
   redis.pathname = `/${REDIS_DB}`;
   const redisUrl = redis.toString();

@@ -73,6 +73,14 @@ export const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/linli'),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  // BullMQ's key prefix on Redis: two deployments sharing one Redis each take their own
+  REDIS_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1–40 letters, digits, - or _ (no ":")' })
+      .default('linli'),
+  ),
   ADMIN_TOKEN: z.preprocess(
     emptyToUndefined,
     z.string().min(24, { message: 'must be at least 24 characters (try: openssl rand -hex 24)' }).optional(),
@@ -124,6 +132,7 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  redisPrefix: string;
   adminToken: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   tz: string;
@@ -170,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     tz: e.TZ,

@@ -54,7 +54,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
   try {
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
-    queues = await createQueueBackend({ db, redisUrl: config.redisUrl });
+    queues = await createQueueBackend({ db, redisUrl: config.redisUrl, prefix: config.redisPrefix });
     const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
     const services = createServices(db, { adminToken: config.adminToken, queues, outbox });
     const adminTokenFile = await bootstrapAdminToken(config, services, logger);

@@ -32,6 +32,12 @@ describe('configuration', () => {
     expect(msg).toMatch(/Fix: set PORT/);
   });
 
+  it('takes a Redis key prefix of its own, refusing one BullMQ cannot use', () => {
+    expect(loadConfig({}).redisPrefix).toBe('linli');
+    expect(loadConfig({ REDIS_PREFIX: 'linli-staging' }).redisPrefix).toBe('linli-staging');
+    expect(() => loadConfig({ REDIS_PREFIX: 'a:b' })).toThrow(/REDIS_PREFIX="a:b": must be 1–40 letters/);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: ' ' }).port).toBe(3000);
   });

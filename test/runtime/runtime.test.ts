@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -10,6 +12,7 @@ import { startLinli } from '../../src/runtime.js';
 import { dropTestDatabase, openTestDb } from '../support/db.js';
 import { hasPostgres, hasRedis, TEST_REDIS_URL } from '../support/env.js';
 import { freePort } from '../support/net.js';
+import { deleteRedisKeys } from '../support/redis.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -118,9 +121,11 @@ describe.runIf(hasPostgres() && hasRedis())('production mode', () => {
     const db = await openTestDb('postgres');
     const url = db.url!;
     await db.close({ keep: true });
+    const prefix = `linli-prod-${randomBytes(4).toString('hex')}`;
     const config = loadConfig({
       DATABASE_URL: url,
       REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
       ADMIN_TOKEN: 'production-mode-admin-token-000000',
       SEED_DEMO: 'false',
       PORT: String(await freePort()),
@@ -133,9 +138,17 @@ describe.runIf(hasPostgres() && hasRedis())('production mode', () => {
       expect(linli.adminTokenFile).toBeNull();
       const ready = await fetch(`http://127.0.0.1:${config.port}/readyz`);
       expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
+      // the queues live under the deployment's own prefix (the reconcilers have written there)
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        expect((await redis.keys(`${prefix}:*`)).length).toBeGreaterThan(0);
+      } finally {
+        redis.disconnect();
+      }
     } finally {
       await linli.stop();
       await dropTestDatabase(url);
+      await deleteRedisKeys(`${prefix}:*`);
     }
   }, 60_000);
 });
