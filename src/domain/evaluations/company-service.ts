@@ -54,7 +54,7 @@ export class CompanyService {
           [body.orgId, body.name],
         );
         await recordAudit(tx, actor, {
-          action: 'create',
+          action: 'property_company.create',
           objectType: 'property_company',
           objectId: rows[0]!.id,
           orgId: body.orgId,
@@ -147,7 +147,7 @@ export class CompanyService {
         [company.id, body.compoundId, body.startsOn, endsOn],
       );
       await recordAudit(tx, actor, {
-        action: 'contract',
+        action: 'property_company.contract',
         objectType: 'property_company',
         objectId: company.id,
         orgId: body.compoundId,

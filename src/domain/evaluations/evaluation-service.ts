@@ -195,7 +195,7 @@ export class EvaluationService {
         );
       }
       await recordAudit(tx, actor, {
-        action: 'create',
+        action: 'evaluation.create',
         objectType: 'evaluation',
         objectId: c.id,
         orgId: c.org_id,
@@ -312,7 +312,7 @@ export class EvaluationService {
         [id, this.now()],
       );
       await recordAudit(tx, actor, {
-        action: 'cancel',
+        action: 'evaluation.cancel',
         objectType: 'evaluation',
         objectId: id,
         orgId: c.org_id,
@@ -342,7 +342,7 @@ export class EvaluationService {
         [id, this.now()],
       );
       await recordAudit(tx, actor, {
-        action: 'close',
+        action: 'evaluation.close',
         objectType: 'evaluation',
         objectId: id,
         orgId: c.org_id,
@@ -395,7 +395,7 @@ export class EvaluationService {
       });
       if (r.ok)
         await recordAudit(tx, actor, {
-          action: 'respond',
+          action: 'evaluation.paper_response',
           objectType: 'evaluation',
           objectId: id,
           orgId: compound.id,
