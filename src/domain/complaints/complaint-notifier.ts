@@ -1,6 +1,7 @@
 import type { Outbox } from '../../bot/outbound/outbox.js';
 import type { ChannelName, Choice, OutboundMessage } from '../../bot/port.js';
 import type { Db } from '../../db/db.js';
+import { residentsGroups } from '../chats/chat-addresses.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './complaint-service.js';
 
@@ -224,11 +225,7 @@ export class ComplaintNotifier {
   }
 
   private async toResidents(c: ComplaintRow, text: string, key: string) {
-    const { rows } = await this.db.query<{ channel: ChannelName; external_chat_id: string }>(
-      `SELECT channel, external_chat_id FROM linli.chats WHERE org_id = $1 AND purpose = 'residents'`,
-      [c.org_id],
-    );
-    for (const r of rows) {
+    for (const r of await residentsGroups(this.db, c.org_id)) {
       await this.outbox.enqueue({
         channel: r.channel,
         message: { chat: { externalId: r.external_chat_id, kind: 'group' }, text },

@@ -1,6 +1,7 @@
 import type { Outbox } from '../../bot/outbound/outbox.js';
 import type { ChannelName, Choice } from '../../bot/port.js';
 import type { Db } from '../../db/db.js';
+import { residentsGroups } from '../chats/chat-addresses.js';
 import type { CampaignRow, Notifier, Results, SubjectResult } from './evaluation-service.js';
 import { rankingOf } from './evaluation-service.js';
 
@@ -36,15 +37,7 @@ export class EvaluationNotifier implements Notifier {
     const baseEn = `[Property-service evaluation] ${c.title}\nPlease score ${whoEn} for your unit (1–5, 5 is best): ${c.criteria.map((k) => k.en).join(', ')}, with an optional comment.\nCloses ${shanghai(c.closes_at)} (Beijing time). One response per unit; the first counts.`;
     const button: Choice[] = [{ label: '参与评价', payload: `eval:${c.id}` }];
     const buttonEn: Choice[] = [{ label: 'Take part', payload: `eval:${c.id}` }];
-    const { rows: groups } = await this.db.query<{
-      org_id: number;
-      channel: ChannelName;
-      external_chat_id: string;
-    }>(
-      `SELECT org_id, channel, external_chat_id FROM linli.chats
-       WHERE org_id = ANY($1::bigint[]) AND purpose = 'residents' ORDER BY id`,
-      [compounds],
-    );
+    const groups = await residentsGroups(this.db, compounds);
     for (const g of groups) {
       const telegram = g.channel === 'telegram';
       await this.outbox.enqueue({

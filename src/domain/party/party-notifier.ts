@@ -1,6 +1,7 @@
 import type { Outbox } from '../../bot/outbound/outbox.js';
 import type { ChannelName, Choice } from '../../bot/port.js';
 import type { Db, Queryable } from '../../db/db.js';
+import { privateAddress } from '../chats/chat-addresses.js';
 
 /**
  * Private messages to people of the party module, through the outbox (after COMMIT), each with an
@@ -24,11 +25,7 @@ export class PartyNotifier {
     key: string,
     opts: { choices?: Choice[]; urgent?: boolean; orgId?: number | null } = {},
   ): Promise<Staged | null> {
-    const { rows } = await tx.query<{ channel: ChannelName; external_id: string }>(
-      'SELECT channel, external_id FROM linli.identities WHERE person_id = $1 ORDER BY id LIMIT 1',
-      [personId],
-    );
-    const identity = rows[0];
+    const identity = await privateAddress(tx, personId);
     if (!identity) return null;
     const d = await this.outbox.insert(tx, {
       channel: identity.channel,
@@ -56,11 +53,7 @@ export class PartyNotifier {
     key: string,
     opts: { choices?: Choice[]; urgent?: boolean; orgId?: number | null } = {},
   ): Promise<boolean> {
-    const { rows } = await this.db.query<{ channel: ChannelName; external_id: string }>(
-      'SELECT channel, external_id FROM linli.identities WHERE person_id = $1 ORDER BY id LIMIT 1',
-      [personId],
-    );
-    const identity = rows[0];
+    const identity = await privateAddress(this.db, personId);
     if (!identity) return false;
     await this.outbox.enqueue({
       channel: identity.channel,

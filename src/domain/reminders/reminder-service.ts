@@ -5,6 +5,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
+import { privateAddresses, residentsGroups } from '../chats/chat-addresses.js';
 import { badRequest, notFound } from '../errors.js';
 import { decodeCursor, page } from '../pagination.js';
 import { ROLES } from '../people/people-schema.js';
@@ -649,11 +650,7 @@ export class ReminderService {
   /** Who an audience reaches now: residents' groups, or people with a channel identity (first one). */
   private async targets(q: Queryable, a: Audience): Promise<Target[]> {
     if (a.kind === 'group') {
-      const { rows } = await q.query<{ channel: ChannelName; external_chat_id: string }>(
-        `SELECT channel, external_chat_id FROM linli.chats WHERE org_id = $1 AND purpose = 'residents' ORDER BY id`,
-        [a.orgId],
-      );
-      return rows.map((c) => ({
+      return (await residentsGroups(q, a.orgId)).map((c) => ({
         channel: c.channel,
         externalId: c.external_chat_id,
         kind: 'group',
@@ -675,12 +672,7 @@ export class ReminderService {
   }
 
   private async personTargets(q: Queryable, personIds: number[]): Promise<Target[]> {
-    const { rows } = await q.query<{ person_id: number; channel: ChannelName; external_id: string }>(
-      `SELECT DISTINCT ON (person_id) person_id, channel, external_id FROM linli.identities
-       WHERE person_id = ANY($1::bigint[]) ORDER BY person_id, id`,
-      [personIds],
-    );
-    return rows.map((r) => ({
+    return (await privateAddresses(q, personIds)).map((r) => ({
       channel: r.channel,
       externalId: r.external_id,
       kind: 'private',

@@ -1,7 +1,7 @@
 import type { OutboundRequest, Outbox } from '../../bot/outbound/outbox.js';
 import type { ChannelName, Choice, OutboundMessage } from '../../bot/port.js';
 import type { Db, Queryable } from '../../db/db.js';
-import type { Locale } from '../../flows/flow-schema.js';
+import { privateAddresses, residentsGroups } from '../chats/chat-addresses.js';
 import type { ProposalRow, VoteNotifierPort } from './vote-service.js';
 import { voteTexts } from './vote-texts.js';
 
@@ -92,18 +92,7 @@ export class VoteNotifier implements VoteNotifierPort {
   private async reminders(q: Queryable, p: ProposalRow, offset: number, personIds: number[]) {
     const groups = await this.groups(q, p.org_id);
     const wechatGroup = groups.find((g) => g.channel === 'wechat');
-    const { rows } = await q.query<{
-      person_id: number;
-      channel: ChannelName;
-      external_id: string;
-      display_name: string | null;
-      locale: Locale;
-    }>(
-      `SELECT DISTINCT ON (i.person_id) i.person_id, i.channel, i.external_id, i.display_name, pe.locale
-       FROM linli.identities i JOIN linli.people pe ON pe.id = i.person_id
-       WHERE i.person_id = ANY($1::bigint[]) ORDER BY i.person_id, i.id`,
-      [personIds],
-    );
+    const rows = await privateAddresses(q, personIds);
     return rows.map((r): OutboundRequest => {
       const text = voteTexts.remind(p, r.locale);
       const message: OutboundMessage =
@@ -124,11 +113,7 @@ export class VoteNotifier implements VoteNotifierPort {
     });
   }
 
-  private async groups(q: Queryable, orgId: number) {
-    const { rows } = await q.query<{ channel: ChannelName; external_chat_id: string }>(
-      `SELECT channel, external_chat_id FROM linli.chats WHERE org_id = $1 AND purpose = 'residents' ORDER BY id`,
-      [orgId],
-    );
-    return rows;
+  private groups(q: Queryable, orgId: number) {
+    return residentsGroups(q, orgId);
   }
 }
