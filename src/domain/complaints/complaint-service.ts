@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { AppError, badRequest, notFound } from '../errors.js';
+import { orgPath } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
 import {
   type Actor,
@@ -652,13 +653,6 @@ function changed(c: ComplaintRow): AppError {
     `Complaint ${c.number} was changed by someone else; reload and try again`,
     [{ field: 'version', message: 'stale' }],
   );
-}
-
-async function orgPath(q: Queryable, id: number): Promise<number[]> {
-  const { rows } = await q.query<{ path: (string | number)[] }>('SELECT path FROM linli.orgs WHERE id = $1', [
-    id,
-  ]);
-  return (rows[0]?.path ?? []).map(Number);
 }
 
 /** The org handling `level` for a compound: the compound itself or its ancestor of that kind. */

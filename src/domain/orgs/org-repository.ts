@@ -36,6 +36,11 @@ export async function findOrg(q: Queryable, id: number, forUpdate = false): Prom
   return rows[0] ? toOrg(rows[0]) : null;
 }
 
+/** An org's path (root … itself), or [] when there is no such org. */
+export async function orgPath(q: Queryable, id: number): Promise<number[]> {
+  return (await findOrg(q, id))?.path ?? [];
+}
+
 export async function insertOrg(
   q: Queryable,
   o: { kind: OrgKind; name: string; parentId: number | null; parentPath: number[] },

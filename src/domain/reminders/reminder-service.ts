@@ -7,6 +7,7 @@ import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { privateAddresses, residentsGroups } from '../chats/chat-addresses.js';
 import { badRequest, notFound } from '../errors.js';
+import { orgPath } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
 import { ROLES } from '../people/people-schema.js';
 import {
@@ -779,11 +780,4 @@ async function lockReminder(tx: Queryable, id: number): Promise<ReminderRow | un
     id,
   ]);
   return rows[0];
-}
-
-async function orgPath(q: Queryable, id: number): Promise<number[]> {
-  const { rows } = await q.query<{ path: (string | number)[] }>('SELECT path FROM linli.orgs WHERE id = $1', [
-    id,
-  ]);
-  return (rows[0]?.path ?? []).map(Number);
 }

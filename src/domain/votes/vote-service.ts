@@ -4,6 +4,7 @@ import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import { findOrg } from '../orgs/org-repository.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../principal.js';
 import {
   appendEntry,
@@ -154,7 +155,7 @@ export class VoteService {
         { field: 'reminderHours', message: 'each between 1 minute and 90 days' },
       ]);
     const row = await this.db.transaction(async (tx) => {
-      const org = await orgOf(tx, input.orgId);
+      const org = await findOrg(tx, input.orgId);
       if (!org) throw badRequest(`org ${input.orgId} not found`, [{ field: 'orgId', message: 'not found' }]);
       assertCanWrite(actor.principal, org.path, 'org', input.orgId);
       if (org.kind !== 'compound')
@@ -201,7 +202,7 @@ export class VoteService {
   }
 
   async list(p: Principal, orgId: number) {
-    const org = await orgOf(this.db, orgId);
+    const org = await findOrg(this.db, orgId);
     if (!org) throw notFound('org', orgId);
     assertCanSee(p, org.path, 'org', orgId);
     const { rows } = await this.db.query<ProposalRow>(
@@ -229,7 +230,7 @@ export class VoteService {
   async cancel(actor: Actor, id: number): Promise<ProposalRow> {
     return this.db.transaction(async (tx) => {
       const row = await lock(tx, id);
-      const org = await orgOf(tx, row.org_id);
+      const org = await findOrg(tx, row.org_id);
       assertCanWrite(actor.principal, org?.path ?? [], 'proposal', id);
       if (row.status !== 'scheduled' && row.status !== 'draft')
         throw conflict(`A ${row.status} proposal cannot be cancelled (only before it opens)`, [
@@ -503,7 +504,7 @@ export class VoteService {
   /** A paper ballot entered by the owners' committee (an admin token of the compound). */
   async castPaper(actor: Actor, id: number, body: { personId: number; option: string; evidence: string }) {
     const row = await this.visible(actor.principal, id);
-    const org = await orgOf(this.db, row.org_id);
+    const org = await findOrg(this.db, row.org_id);
     assertCanWrite(actor.principal, org?.path ?? [], 'proposal', id);
     return this.db.transaction(async (tx) => {
       const out = await this.castIn(tx, { proposalId: id, ...body, channel: 'paper' });
@@ -680,7 +681,7 @@ export class VoteService {
   private async visible(p: Principal, id: number): Promise<ProposalRow> {
     const row = await this.row(id);
     if (!row) throw notFound('proposal', id);
-    const org = await orgOf(this.db, row.org_id);
+    const org = await findOrg(this.db, row.org_id);
     assertCanSee(p, org?.path ?? [], 'proposal', id);
     return row;
   }
@@ -770,12 +771,4 @@ async function lock(tx: Queryable, id: number): Promise<ProposalRow> {
   const row = await lockOrNull(tx, id);
   if (!row) throw notFound('proposal', id);
   return row;
-}
-
-async function orgOf(q: Queryable, id: number): Promise<{ kind: string; path: number[] } | null> {
-  const { rows } = await q.query<{ kind: string; path: (string | number)[] }>(
-    'SELECT kind, path FROM linli.orgs WHERE id = $1',
-    [id],
-  );
-  return rows[0] ? { kind: rows[0].kind, path: rows[0].path.map(Number) } : null;
 }
