@@ -18,7 +18,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import type { Db, Queryable } from '../src/db/db.js';
+import type { Db, Queryable, QueryOptions } from '../src/db/db.js';
 import { type Linli, startLinli } from '../src/runtime.js';
 import { type FakeTelegram, startFakeTelegram } from '../test/fakes/telegram/index.js';
 import type { LoadPhase, LoadResult } from './load-client.js';
@@ -175,10 +175,10 @@ function instrument(db: Db): QueryStats {
   };
   const timed =
     (q: Queryable, map: Map<string, { n: number; ms: number }>) =>
-    async (sql: string, params?: readonly unknown[]) => {
+    async (sql: string, params?: readonly unknown[], opts?: QueryOptions) => {
       const t0 = performance.now();
       try {
-        return await q.query(sql, params);
+        return await q.query(sql, params, opts);
       } finally {
         tally(map, sql, performance.now() - t0);
       }

@@ -16,7 +16,21 @@ import type { PgPool } from 'bullmq';
  *   `bullmq`, share the PGlite session's search_path).
  */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    opts?: QueryOptions,
+  ): Promise<QueryResult<T>>;
+}
+
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name on each connection and reuse its plan (PostgreSQL;
+   * PGlite ignores it): for hot statements whose planning costs more than their execution. One
+   * name, one SQL text, forever; select named columns, not `*`, so a later migration that adds a
+   * column cannot change a prepared statement's result type.
+   */
+  prepare?: string;
 }
 
 export interface QueryResult<T> {
@@ -38,7 +52,10 @@ interface RawResult {
   fields?: { name: string; dataTypeID: number }[];
 }
 interface RawQueryable {
-  query(sql: string, params?: readonly unknown[]): Promise<RawResult | RawResult[]>;
+  query(
+    sql: string | { name: string; text: string; values?: readonly unknown[] },
+    params?: readonly unknown[],
+  ): Promise<RawResult | RawResult[]>;
 }
 
 const INT8 = 20;
@@ -81,18 +98,23 @@ export function createDb(
   pool: PgPool & RawQueryable & { connect(): Promise<RawQueryable & { release(destroy?: boolean): void }> },
   onClose: () => Promise<void>,
 ): Db {
+  // named statements on PostgreSQL only: PGlite is one session in this process, with no protocol cost to save
+  const raw = (q: RawQueryable, sql: string, params?: readonly unknown[], opts?: QueryOptions) =>
+    opts?.prepare && engine === 'postgres'
+      ? q.query({ name: opts.prepare, text: sql, values: params ?? [] })
+      : q.query(sql, params);
   const wrap = (q: RawQueryable): Queryable => ({
-    async query<T>(sql: string, params?: readonly unknown[]) {
-      return normalize<T>(await q.query(sql, params));
+    async query<T>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
+      return normalize<T>(await raw(q, sql, params, opts));
     },
   });
   let closed = false;
   return {
     engine,
     pool,
-    async query<T>(sql: string, params?: readonly unknown[]) {
+    async query<T>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
       if (inTransaction.getStore()) throw new TransactionMisuseError();
-      return normalize<T>(await pool.query(sql, params));
+      return normalize<T>(await raw(pool, sql, params, opts));
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       if (inTransaction.getStore()) throw new TransactionMisuseError();
