@@ -35,6 +35,11 @@ export interface QueueBackend {
     jobs: { name: string; data: D; opts?: JobsOptions }[],
   ): Promise<void>;
   queue(name: QueueName): Queue;
+  /**
+   * Whether each job id has a job in the queue (waiting, delayed, active or kept), for
+   * reconcilers: on Redis one pipelined EXISTS per id, one round trip for all.
+   */
+  exists(queue: QueueName, jobIds: readonly string[]): Promise<boolean[]>;
   worker<D = unknown>(name: QueueName, processor: Processor<D>, opts?: Partial<WorkerOptions>): Worker<D>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -73,6 +78,17 @@ async function createRedisBackend(url: string, prefix: string): Promise<QueueBac
     async () => {
       await connection.quit().catch(() => connection.disconnect());
     },
+    async (q, ids) => {
+      if (ids.length === 0) return [];
+      const pipe = connection.pipeline();
+      for (const id of ids) pipe.exists(q.toKey(id));
+      const results = (await pipe.exec()) ?? [];
+      return ids.map((_, i) => {
+        const [err, n] = results[i] ?? [new Error('no reply')];
+        if (err) throw err;
+        return n === 1;
+      });
+    },
   );
 }
 
@@ -96,6 +112,7 @@ async function createPgBackend(db: Db): Promise<QueueBackend> {
       await db.pool.query(`SELECT 1 FROM ${QUEUE_SCHEMA}.migration LIMIT 1`);
     },
     async () => {},
+    async (q, ids) => Promise.all(ids.map(async (id) => (await q.getJob(id)) !== undefined)),
   );
 }
 
@@ -110,7 +127,12 @@ class Backend implements QueueBackend {
     private readonly makeWorker: (name: string, p: Processor, o: Partial<WorkerOptions>) => Worker,
     readonly ping: () => Promise<void>,
     private readonly closeConnection: () => Promise<void>,
+    private readonly jobsExist: (q: Queue, ids: readonly string[]) => Promise<boolean[]>,
   ) {}
+
+  exists(queue: QueueName, jobIds: readonly string[]): Promise<boolean[]> {
+    return this.jobsExist(this.queue(queue), jobIds);
+  }
 
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);

@@ -60,6 +60,16 @@ describe.each(setups)('queue backend $kind (database $engine)', ({ kind, engine 
     expect(await queues.queue(QueueName.maintenance).getDelayedCount()).toBe(1);
   });
 
+  it('tells which job ids have a job, in one call', async () => {
+    const ids = [jobId('probe', 'a'), jobId('probe', 'b'), jobId('probe', 'c')];
+    await queues.add(QueueName.maintenance, 'x', { id: 1 }, { jobId: ids[0], delay: 60_000 });
+    await queues.add(QueueName.maintenance, 'x', { id: 3 }, { jobId: ids[2], delay: 60_000 });
+    expect(await queues.exists(QueueName.maintenance, ids)).toEqual([true, false, true]);
+    await queues.queue(QueueName.maintenance).remove(ids[0]!);
+    expect(await queues.exists(QueueName.maintenance, ids)).toEqual([false, false, true]);
+    expect(await queues.exists(QueueName.maintenance, [])).toEqual([]);
+  });
+
   it('removes a delayed job by id', async () => {
     const id = jobId('probe', 'rm');
     await queues.add(QueueName.maintenance, 'a', { id: 1 }, { jobId: id, delay: 60_000 });

@@ -171,6 +171,31 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
     expect(await job?.getState()).toBe('delayed');
   });
 
+  it('re-creates only the lost jobs, a page at a time, once per delivery', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (
+          await outbox.enqueue({
+            channel: 'telegram',
+            message: { chat: group, text: `m${i}` },
+            idempotencyKey: `page-${i}`,
+          })
+        ).deliveryId,
+      );
+    const q = queues.queue(queueOf('telegram'));
+    for (const i of [0, 2, 3]) await q.remove(`delivery-${ids[i]}`);
+    expect(await outbox.reconcile('telegram', 0, 2)).toBe(3);
+    expect(
+      await queues.exists(
+        queueOf('telegram'),
+        ids.map((id) => `delivery-${id}`),
+      ),
+    ).toEqual([true, true, true, true, true]);
+    expect(await outbox.reconcile('telegram', 0, 2)).toBe(0);
+    expect(await outbox.reconcile('telegram', 60_000, 2)).toBe(0); // too young to be called lost
+  });
+
   it('re-creates lost jobs from the database, so a lost queue loses no message', async () => {
     const { deliveryId } = await outbox.enqueue({
       channel: 'telegram',
