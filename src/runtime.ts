@@ -17,6 +17,7 @@ import { ReminderChatActions } from './domain/reminders/reminder-chat-actions.js
 import { VoteChatActions } from './domain/votes/vote-chat-actions.js';
 import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
+import { TurnContexts } from './flows/turn-context.js';
 import { buildApp } from './http/app.js';
 import { createQueueBackend, type QueueBackend } from './queue/backend.js';
 import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
@@ -95,11 +96,14 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         ? await startPartyWorker(queues, services.tasks, services.party, logger)
         : null;
     const partyButtons = new PartyChatActions(db, services.party, services.tasks);
+    const turnContexts = new TurnContexts(db);
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,
       outbox,
       logger,
+      // the chat, the writer and the flow engine's pre-check in one read, shared by concurrent messages
+      lookup: (m) => turnContexts.load(m),
       next: async (ctx) => {
         if (await complaintButtons.handle(ctx)) return;
         if (await voteButtons.handle(ctx)) return;

@@ -63,7 +63,7 @@ export async function startChannels(o: {
         botInfo: cached ?? undefined,
         webhookSecret: config.telegram.webhookSecret,
         publicUrl: config.publicUrl,
-        dedupe: (id) => o.services.chats.firstSighting('telegram', id),
+        // update ids are recorded by the dispatcher, in the same statement as its first read
         logger,
       });
       adapters.push(telegram);

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import { Batcher } from '../db/batcher.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { Chat } from '../domain/chats/chat-schema.js';
 import type { ChatService } from '../domain/chats/chat-service.js';
 import { isUniqueViolation } from '../domain/errors.js';
 import {
+  findPeopleByIdentities,
   findPersonByIdentity,
   insertIdentity,
   insertPerson,
@@ -11,7 +13,7 @@ import {
 } from '../domain/people/people-repository.js';
 import type { Person } from '../domain/people/people-schema.js';
 import type { OutboundRequest, Outbox } from './outbound/outbox.js';
-import type { InboundMessage } from './port.js';
+import type { ChannelName, InboundMessage } from './port.js';
 import { texts } from './texts.js';
 
 /** What the next layer (the flow engine) receives for a message in a bound chat. */
@@ -19,12 +21,19 @@ export interface InboundContext {
   message: InboundMessage;
   chat: Chat | null;
   person: Person | null;
+  /**
+   * What the dispatcher's lookup read beside the chat and the person, for this layer (the flow
+   * engine's conversation pre-check); read before the person was created, if they were new.
+   */
+  prefetch?: unknown;
   reply(text: string, opts?: ReplyOptions): Promise<void>;
   /**
    * The same reply written inside the caller's transaction (it commits or rolls back with the
    * turn that produced it); the returned function queues it and must be called after COMMIT.
    */
   replyIn(q: Queryable, text: string, opts?: ReplyOptions): Promise<() => Promise<void>>;
+  /** The request `reply` would enqueue, for a caller that writes it itself (with other rows). */
+  draft(text: string, opts?: ReplyOptions): OutboundRequest;
 }
 
 export interface ReplyOptions {
@@ -36,19 +45,60 @@ export interface ReplyOptions {
 
 export type NextHandler = (ctx: InboundContext) => Promise<void>;
 
+/** What the dispatcher reads first about a message. */
+export interface Lookup {
+  /** false: the update id was recorded before (a redelivery), and the message is dropped */
+  fresh: boolean;
+  chat: Chat | null;
+  person: Person | null;
+  /** read in the same statement for the next layer, handed on untouched */
+  prefetch?: unknown;
+}
+
 const BIND_TEXT = /^(?:绑定|綁定)\s*[:：]?\s*([A-Za-z0-9]{4,16})\s*$/;
 
 /**
- * First stop of every inbound message, whatever its channel: binds a group with a code, gives
- * an unbound group its one explanation a day, registers anyone writing in a residents' group
- * as a person (with their channel identity and the `resident` role) the first time, then hands
- * the message to `next`. Replies go through the outbox, keyed by the update, so a redelivered
- * update never gets two answers.
+ * First stop of every inbound message, whatever its channel: records its update id (one seen in
+ * the last 24 h, a redelivery, is dropped: `linli.processed_updates`), binds a group with a code,
+ * gives an unbound group its one explanation a day, registers anyone writing in a residents'
+ * group as a person (with their channel identity and the `resident` role) the first time, then
+ * hands the message to `next`. Replies go through the outbox, keyed by the update, so a
+ * redelivered update never gets two answers either.
  */
 export class InboundDispatcher {
   constructor(
-    private readonly deps: { db: Db; chats: ChatService; outbox: Outbox; logger: Logger; next?: NextHandler },
+    private readonly deps: {
+      db: Db;
+      chats: ChatService;
+      outbox: Outbox;
+      logger: Logger;
+      next?: NextHandler;
+      /**
+       * Records a message's update id and reads its chat and writer, and may read more for `next`
+       * in the same statement (`prefetch`, handed on untouched); default: `firstSighting`, then
+       * the chat and the writer.
+       */
+      lookup?: (m: InboundMessage) => Promise<Lookup>;
+    },
   ) {}
+
+  /** Writers looked up by identity; concurrent messages share one statement. */
+  private readonly writers = new Batcher((keys: { channel: ChannelName; externalId: string }[]) =>
+    findPeopleByIdentities(this.deps.db, keys),
+  );
+
+  /** Records the update id, then the chat and the writer (and what the configured lookup reads beside them). */
+  private async lookup(m: InboundMessage): Promise<Lookup> {
+    if (this.deps.lookup) return this.deps.lookup(m);
+    if (!(await this.deps.chats.firstSighting(m.channel, m.updateId)))
+      return { fresh: false, chat: null, person: null };
+    // the chat and the writer are looked up together (two reads in flight, one wait)
+    const [chat, person] = await Promise.all([
+      this.deps.chats.find(m.channel, m.chat.externalId),
+      this.writers.load({ channel: m.channel, externalId: m.sender.externalId }),
+    ]);
+    return { fresh: true, chat, person };
+  }
 
   async handle(m: InboundMessage): Promise<void> {
     if (m.sender.isBot) return;
@@ -60,15 +110,16 @@ export class InboundDispatcher {
     const reply = (text: string, opts: ReplyOptions & { orgId?: number; personId?: number } = {}) =>
       this.reply(m, text, opts);
 
-    if (m.command?.name === 'bind') return this.bind(m, m.command.args.trim());
-    const typed = BIND_TEXT.exec(m.text?.trim() ?? '');
-    if (typed) return this.bind(m, typed[1]!);
+    const code =
+      m.command?.name === 'bind' ? m.command.args.trim() : BIND_TEXT.exec(m.text?.trim() ?? '')?.[1];
+    if (code !== undefined) {
+      if (await this.deps.chats.firstSighting(m.channel, m.updateId)) await this.bind(m, code);
+      else this.seenBefore(m);
+      return;
+    }
 
-    // the chat and the writer are looked up together (two reads in flight, one wait)
-    const [chat, known] = await Promise.all([
-      this.deps.chats.find(m.channel, m.chat.externalId),
-      findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId),
-    ]);
+    const { fresh, chat, person: known, prefetch } = await this.lookup(m);
+    if (!fresh) return this.seenBefore(m);
     if (!chat && m.chat.kind === 'group') {
       if (await this.deps.chats.mayExplainUnbound(m.channel, m.chat.externalId)) {
         await reply(texts('zh-CN').unboundGroup, { key: 'unbound' });
@@ -85,22 +136,30 @@ export class InboundDispatcher {
       await reply(texts(person?.locale).help, { key: 'help', orgId: chat?.orgId });
       return;
     }
+    const draft = (text: string, opts?: ReplyOptions) =>
+      this.request(m, text, {
+        ...opts,
+        orgId: chat?.orgId ?? person?.orgId ?? undefined,
+        personId: person?.id,
+      });
     await this.deps.next?.({
       message: m,
       chat,
       person,
+      prefetch,
       reply: (text, opts) =>
         reply(text, { ...opts, orgId: chat?.orgId ?? person?.orgId ?? undefined, personId: person?.id }),
       replyIn: async (q, text, opts) => {
-        const req = this.request(m, text, {
-          ...opts,
-          orgId: chat?.orgId ?? person?.orgId ?? undefined,
-          personId: person?.id,
-        });
+        const req = draft(text, opts);
         const d = await this.deps.outbox.insert(q, req);
         return d.created ? () => this.deps.outbox.schedule(req.channel, d.id, d.notBefore) : async () => {};
       },
+      draft,
     });
+  }
+
+  private seenBefore(m: InboundMessage): void {
+    this.deps.logger.debug({ channel: m.channel, updateId: m.updateId }, 'update seen before: ignored');
   }
 
   private async bind(m: InboundMessage, code: string): Promise<void> {

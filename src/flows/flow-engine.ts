@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { InboundContext } from '../bot/inbound-dispatcher.js';
 import type { Outbox } from '../bot/outbound/outbox.js';
-import type { ChannelName, InboundMessage } from '../bot/port.js';
+import type { InboundMessage } from '../bot/port.js';
+import { Batcher } from '../db/batcher.js';
 import type { Db, Queryable } from '../db/db.js';
 import { isUniqueViolation } from '../domain/errors.js';
 import { findOrg } from '../domain/orgs/org-repository.js';
@@ -13,6 +14,8 @@ import { engineTexts } from './engine-texts.js';
 import { effectiveFlows, flowById, type StoredFlow } from './flow-repository.js';
 import type { FlowDefinition, Locale, Trigger } from './flow-schema.js';
 import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';
+import { CONVERSATION_COLUMNS, type ConversationRow, TurnPrefetch } from './turn-context.js';
+import { type TurnWrite, writeTurns } from './turn-writes.js';
 
 /**
  * Runs published flows for people in chats.
@@ -31,26 +34,8 @@ import { answer, enter, type MachineEnv, type Reply, type RunState } from './mac
 const CANCEL = /^(\/cancel|取消|cancel)$/i;
 /** A prompt's option payload carries its conversation and step: `opt:<id>.<seq>:<value>`. */
 const BOUND_OPTION = /^opt:(\d+)\.(\d+):(.+)$/;
-
-interface ConversationRow {
-  id: number;
-  channel: ChannelName;
-  chat_external_id: string;
-  chat_kind: 'group' | 'private';
-  person_id: number;
-  person_external_id: string;
-  person_display_name: string;
-  flow_id: number;
-  org_id: number | null;
-  chat_id: number | null;
-  locale: Locale;
-  step: string;
-  answers: Record<string, unknown>;
-  attempts: number;
-  seq: number;
-  status: RunState['status'];
-  expires_at: Date;
-}
+/** Thrown by the read-only environment when a turn reaches an action: the turn needs a transaction. */
+const NEEDS_TRANSACTION = Symbol('needs a transaction');
 
 export interface FlowEngineDeps {
   db: Db;
@@ -81,7 +66,7 @@ export class FlowEngine {
     const text = m.text?.trim() ?? '';
     const cancelling = CANCEL.test(text) || m.command?.name === 'cancel';
     if (!ctx.person) {
-      if (!cancelling && (await this.mayConcern(ctx, null))) {
+      if (!cancelling && (await this.precheck(ctx, null)).concerns) {
         await ctx.reply(engineTexts('zh-CN').needPerson, { key: 'flow-need-person' });
         return true;
       }
@@ -89,10 +74,15 @@ export class FlowEngine {
     }
     const person = ctx.person;
     const locale: Locale = person.locale === 'en' ? 'en' : 'zh-CN';
-    const bound0 = m.choice ? BOUND_OPTION.test(m.choice) : false;
-    // Most group chatter is neither a flow answer nor a trigger: one read decides that, without
-    // a transaction, a row lock or loading the flows (they are cached per org and flow generation).
-    if (!cancelling && !bound0 && !(await this.mayConcern(ctx, person.id))) return false;
+    const bound = m.choice ? BOUND_OPTION.exec(m.choice) : null;
+    if (!cancelling) {
+      // Most group chatter is neither a flow answer nor a trigger: one read decides that, without
+      // a transaction, a row lock or loading the flows (they are cached per org and flow generation).
+      const pre = await this.precheck(ctx, person.id);
+      if (!bound && !pre.concerns) return false;
+      // Most answers need no action: computed from the row as read, written if it is unchanged.
+      if (pre.active && (await this.fastTurn(ctx, pre.active, bound))) return true;
+    }
     let turn: Turn | null;
     try {
       turn = await this.deps.db.transaction(async (tx) => {
@@ -118,6 +108,68 @@ export class FlowEngine {
     if (!turn) return false;
     await this.deliver(turn);
     return true;
+  }
+
+  /**
+   * An answer in an active conversation, without a transaction: the machine runs on the row as
+   * read (lookups read the database directly), then the new state and the replies are written in
+   * one statement, batched with other conversations' turns, if the row still has the `seq` it was
+   * read with (compare and set). False, with nothing written, when the turn needs the slow path:
+   * it runs an action (actions write in the turn's transaction), the conversation expired, moved
+   * on or ended meanwhile, or the button is not this step's; the slow path then decides under the
+   * row lock.
+   */
+  private async fastTurn(
+    ctx: InboundContext,
+    active: ConversationRow,
+    bound: RegExpExecArray | null,
+  ): Promise<boolean> {
+    const m = ctx.message;
+    const now = this.now();
+    if (active.expires_at <= now) return false;
+    if (bound && (Number(bound[1]) !== active.id || Number(bound[2]) !== active.seq)) return false;
+    const flow = await this.publishedFlow(this.deps.db, active.flow_id);
+    const choice = bound ? `opt:${bound[3]}` : m.choice;
+    let result: Awaited<ReturnType<typeof answer>>;
+    try {
+      result = await answer(
+        flow,
+        stateOf(active),
+        { text: m.text, choice, media: m.media },
+        this.readEnv(active),
+      );
+    } catch (err) {
+      if (err === NEEDS_TRANSACTION) return false;
+      throw err;
+    }
+    const next = this.outcome(active, flow, result.state, result.replies, now);
+    const written = await this.turnWrites.load({
+      conversationId: active.id,
+      seq: active.seq,
+      state: result.state,
+      expiresAt: next.expiresAt,
+      now,
+      replies: next.replies.map((r, i) =>
+        this.deps.outbox.delivery(
+          ctx.draft(r.text, { key: `flow-${i}`, choices: r.choices, forceReply: r.forceReply }),
+        ),
+      ),
+    });
+    if (!written.applied) return false;
+    for (const d of written.deliveries) await this.deps.outbox.schedule(m.channel, d.id, d.notBefore);
+    return true;
+  }
+
+  private readonly turnWrites = new Batcher((turns: TurnWrite[]) => writeTurns(this.deps.db, turns));
+
+  /** The machine's environment for a turn computed outside a transaction: an action stops it. */
+  private readEnv(row: ConversationRow): MachineEnv {
+    return {
+      locale: row.locale,
+      context: {},
+      runAction: () => Promise.reject(NEEDS_TRANSACTION),
+      ...compoundLookups(this.deps.db, row.org_id, row.locale),
+    };
   }
 
   /** One turn inside the transaction: cancel, a stale button, an answer, or a trigger's start. */
@@ -256,8 +308,24 @@ export class FlowEngine {
     replies: Reply[],
     after: (() => Promise<void>)[],
   ): Promise<Turn> {
+    const { seq, expiresAt, replies: sent } = this.outcome(row, flow, state, replies, this.now());
+    await tx.query(
+      `UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
+         updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
+       WHERE id = $1`,
+      [row.id, state.step, JSON.stringify(state.answers), state.attempts, state.status, seq, expiresAt],
+    );
+    return {
+      replies: sent,
+      after,
+      timeout: state.status === 'active' ? { id: row.id, seq, at: expiresAt } : undefined,
+    };
+  }
+
+  /** A turn's next `seq` and expiry, and its replies with options bound to this conversation's step. */
+  private outcome(row: ConversationRow, flow: FlowDefinition, state: RunState, replies: Reply[], now: Date) {
     const seq = row.seq + 1;
-    const expiresAt = new Date(this.now().getTime() + flow.timeoutMinutes * 60_000);
+    const expiresAt = new Date(now.getTime() + flow.timeoutMinutes * 60_000);
     // options answer only this conversation at this step
     const bind = (r: Reply): Reply =>
       r.choices
@@ -269,17 +337,7 @@ export class FlowEngine {
             })),
           }
         : r;
-    await tx.query(
-      `UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
-         updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
-       WHERE id = $1`,
-      [row.id, state.step, JSON.stringify(state.answers), state.attempts, state.status, seq, expiresAt],
-    );
-    return {
-      replies: state.status === 'active' ? replies.map(bind) : replies,
-      after,
-      timeout: state.status === 'active' ? { id: row.id, seq, at: expiresAt } : undefined,
-    };
+    return { seq, expiresAt, replies: state.status === 'active' ? replies.map(bind) : replies };
   }
 
   private async finish(tx: Queryable, row: ConversationRow, status: RunState['status']): Promise<void> {
@@ -331,27 +389,29 @@ export class FlowEngine {
   }
 
   /**
-   * Whether a message may concern a flow: the sender has an active conversation here, or it hits
-   * a trigger of a flow in effect at the chat's org. Read-only, one statement; the effective flows
-   * are cached per org path and *flow generation* (the newest published version's id: published
-   * versions never change, so a publish anywhere invalidates at once, in every process).
+   * Whether a message may concern a flow: the sender has an active conversation here (returned,
+   * as read, unlocked), or it hits a trigger of a flow in effect at the chat's org. Read-only, one
+   * statement shared by concurrent messages; the effective flows are cached per org path and
+   * *flow generation* (the newest published version's id: published versions never change, so a
+   * publish anywhere invalidates at once, in every process).
    */
-  private async mayConcern(ctx: InboundContext, personId: number | null): Promise<boolean> {
+  private async precheck(
+    ctx: InboundContext,
+    personId: number | null,
+  ): Promise<{ concerns: boolean; active: ConversationRow | null }> {
     const m = ctx.message;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
-    const { rows } = await this.deps.db.query<{
-      active: boolean;
-      path: (string | number)[] | null;
-      gen: number | null;
-    }>(
-      `SELECT EXISTS (SELECT 1 FROM linli.conversations
-                      WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active') AS active,
-              (SELECT path FROM linli.orgs WHERE id = $4) AS path,
-              (SELECT max(id) FROM linli.flows WHERE version > 0) AS gen`,
-      [m.channel, m.chat.externalId, personId ?? 0, orgId ?? 0],
-    );
-    const r = rows[0]!;
-    if (r.active) return true;
+    // read with the chat and the writer (TurnContexts), unless the writer was new then
+    const r =
+      ctx.prefetch instanceof TurnPrefetch && ctx.prefetch.personId === personId
+        ? { active: ctx.prefetch.active, path: ctx.prefetch.orgPath, gen: ctx.prefetch.flowGen }
+        : await this.prechecks.load({
+            channel: m.channel,
+            chat_external_id: m.chat.externalId,
+            person_id: personId ?? 0,
+            org_id: orgId ?? 0,
+          });
+    if (r.active) return { concerns: true, active: r.active };
     const path = (r.path ?? []).map(Number);
     const key = path.join('/');
     let cached = this.flowCache.get(key);
@@ -360,8 +420,34 @@ export class FlowEngine {
       if (this.flowCache.size > 10_000) this.flowCache.clear();
       this.flowCache.set(key, cached);
     }
-    return cached.flows.some((f) => f.definition.triggers.some((t) => triggerHit(t, m)));
+    return {
+      concerns: cached.flows.some((f) => f.definition.triggers.some((t) => triggerHit(t, m))),
+      active: null,
+    };
   }
+
+  private readonly prechecks = new Batcher(
+    async (keys: { channel: string; chat_external_id: string; person_id: number; org_id: number }[]) => {
+      const { rows } = await this.deps.db.query<
+        ConversationRow & { i: number; org_path: (string | number)[] | null; flow_gen: number | null }
+      >(
+        `SELECT k.i, ${CONVERSATION_COLUMNS.map((c) => `c.${c}`).join(', ')},
+                (SELECT path FROM linli.orgs WHERE id = k.org_id) AS org_path, g.flow_gen
+           FROM json_to_recordset($1::json) AS k(i int, channel text, chat_external_id text, person_id bigint, org_id bigint)
+           CROSS JOIN (SELECT max(id) AS flow_gen FROM linli.flows WHERE version > 0) g
+           LEFT JOIN LATERAL (SELECT * FROM linli.conversations c
+                               WHERE c.channel = k.channel AND c.chat_external_id = k.chat_external_id
+                                 AND c.person_id = k.person_id AND c.status = 'active' LIMIT 1) c ON true`,
+        [JSON.stringify(keys.map((k, i) => ({ i, ...k })))],
+        { prepare: 'linli_flow_precheck' },
+      );
+      const out: { active: ConversationRow | null; path: (string | number)[] | null; gen: number | null }[] =
+        keys.map(() => ({ active: null, path: null, gen: null }));
+      for (const { i, org_path, flow_gen, ...c } of rows)
+        out[i] = { active: c.id === null ? null : c, path: org_path, gen: flow_gen };
+      return out;
+    },
+  );
 
   private readonly flowCache = new Map<string, { gen: number | null; flows: StoredFlow[] }>();
 

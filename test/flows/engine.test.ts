@@ -3,11 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
 import { Outbox } from '../../src/bot/outbound/outbox.js';
 import type { InboundMessage } from '../../src/bot/port.js';
-import type { Db } from '../../src/db/db.js';
+import type { Db, Queryable, QueryOptions } from '../../src/db/db.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
 import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
 import { builtinActions } from '../../src/flows/builtin-actions.js';
 import { FlowEngine } from '../../src/flows/flow-engine.js';
+import { TurnContexts } from '../../src/flows/turn-context.js';
 import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openTestDb } from '../support/db.js';
@@ -17,7 +18,13 @@ import { seedCompoundChain } from '../support/org-chain.js';
 const ROOM = { externalId: 'room-1@chatroom', kind: 'group' as const, title: '阳光业主群' };
 let seq = 0;
 
-describe.each(engines())('flow engine on %s', (engine) => {
+// Both ways the dispatcher can start: its own reads (firstSighting, chat, writer), and the one
+// statement of TurnContexts the runtime uses (which also reads the engine's pre-check).
+const setups = engines().flatMap((engine) =>
+  (['dispatcher', 'turn-contexts'] as const).map((lookup) => ({ engine, lookup })),
+);
+
+describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine, lookup }) => {
   let db: Db;
   let queues: QueueBackend;
   let s: Services;
@@ -36,12 +43,14 @@ describe.each(engines())('flow engine on %s', (engine) => {
       logger: pino({ level: 'silent' }),
       now: () => clock,
     });
+    const contexts = new TurnContexts(db);
     dispatcher = new InboundDispatcher({
       db,
       chats: s.chats,
       outbox,
       logger: pino({ level: 'silent' }),
       next: async (ctx) => void (await flows.handle(ctx)),
+      ...(lookup === 'turn-contexts' ? { lookup: (m: InboundMessage) => contexts.load(m) } : {}),
     });
   };
   const say = (who: string, text: string, extra: Partial<InboundMessage> = {}) =>
@@ -67,6 +76,17 @@ describe.each(engines())('flow engine on %s', (engine) => {
       .map((r) => r.message)
       .filter((m) => m.mention?.externalId === `wx-${who}`);
   const last = async (who: string) => (await toPerson(who)).at(-1)!;
+
+  /** Counts the transactions begun from now on. */
+  const countTransactions = () => {
+    const counter = { n: 0 };
+    const transaction = db.transaction.bind(db);
+    db.transaction = (<T>(fn: (tx: Queryable) => Promise<T>) => {
+      counter.n++;
+      return transaction(fn);
+    }) as Db['transaction'];
+    return counter;
+  };
 
   beforeEach(async () => {
     clock = new Date('2026-11-23T02:00:00Z');
@@ -211,6 +231,50 @@ describe.each(engines())('flow engine on %s', (engine) => {
     expect((await last('李军')).text).toBe('登记成功！您已是 3栋2单元501 的住户。');
     const { rows } = await db.query<{ status: string }>('SELECT status FROM linli.unit_residents');
     expect(rows).toEqual([{ status: 'approved' }]);
+  });
+
+  it('answers without a transaction; a turn whose row moved on meanwhile is taken again under the lock', async () => {
+    await say('张伟', '投诉');
+    const transactions = countTransactions();
+    await say('张伟', '5'); // a plain answer: read, computed, compared and set, no transaction
+    expect(transactions.n).toBe(0);
+    expect((await last('张伟')).text).toMatch(/请简单说一下/);
+    // the row changes between the turn's read and its write (another process, a timeout)
+    const query = db.query.bind(db);
+    db.query = (async (sql: string, params?: readonly unknown[], opts?: QueryOptions) => {
+      if (opts?.prepare === 'linli_turn_write' || /^\s*WITH t AS/.test(sql))
+        await query('UPDATE linli.conversations SET seq = seq + 1 WHERE status = $1', ['active']);
+      return query(sql, params, opts);
+    }) as Db['query'];
+    await say('张伟', '3号电梯停在5楼不动了');
+    db.query = query;
+    expect(transactions.n).toBe(1); // the slow path took it, once
+    const mine = await toPerson('张伟');
+    expect(mine.at(-1)!.text).toMatch(/^问题在哪儿？/);
+    expect(mine.filter((m) => /请简单说一下/.test(m.text))).toHaveLength(1); // answered once
+    const { rows } = await db.query<{ answers: Record<string, unknown> }>(
+      `SELECT answers FROM linli.conversations WHERE status = 'active'`,
+    );
+    expect(Object.values(rows[0]!.answers)).toContain('3号电梯停在5楼不动了');
+  });
+
+  it('a redelivered update (an id seen before) is dropped', async () => {
+    const m = {
+      channel: 'wechat' as const,
+      updateId: 'redelivered-1',
+      messageId: 'mr1',
+      chat: ROOM,
+      sender: { externalId: 'wx-张伟', displayName: '张伟', isBot: false },
+      text: '投诉',
+      addressedToBot: true,
+      media: [],
+      receivedAt: clock,
+    };
+    await dispatcher.handle(m);
+    await dispatcher.handle(m);
+    expect(await toPerson('张伟')).toHaveLength(1);
+    const { rows } = await db.query('SELECT id FROM linli.conversations');
+    expect(rows).toHaveLength(1);
   });
 
   it('a button answers only the conversation and step it was sent for', async () => {

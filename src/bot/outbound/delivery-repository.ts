@@ -31,6 +31,28 @@ export interface NewDelivery {
   notBefore: Date;
 }
 
+/**
+ * Deliveries as a `json_to_recordset` source, for statements that write many at once (with other
+ * rows, e.g. a batch of conversation turns): `SELECT … FROM json_to_recordset($n::json) AS d(${DELIVERY_RECORD})`
+ * has the columns of an `INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})`, plus `ref`.
+ */
+export const DELIVERY_COLUMNS =
+  'idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before';
+export const DELIVERY_RECORD =
+  'ref bigint, idempotency_key text, channel text, chat_external_id text, chat_kind text, org_id bigint, person_id bigint, message jsonb, urgent boolean, not_before timestamptz';
+export const deliveryRecord = (ref: number, d: NewDelivery) => ({
+  ref,
+  idempotency_key: d.idempotencyKey,
+  channel: d.channel,
+  chat_external_id: d.message.chat.externalId,
+  chat_kind: d.message.chat.kind,
+  org_id: d.orgId ?? null,
+  person_id: d.personId ?? null,
+  message: d.message,
+  urgent: d.urgent ?? false,
+  not_before: d.notBefore.toISOString(),
+});
+
 /** Inserts a delivery unless its idempotency key exists; returns its id and whether it is new. */
 export async function insertDelivery(
   q: Queryable,

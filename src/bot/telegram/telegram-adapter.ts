@@ -25,8 +25,11 @@ export interface TelegramAdapterOptions {
   webhookSecret?: string;
   /** With a secret, start() points Telegram's webhook at `${publicUrl}/telegram/webhook`. */
   publicUrl?: string;
-  /** True the first time an update id is seen (within 24 h): a false answer drops the update. */
-  dedupe: (updateId: string) => Promise<boolean>;
+  /**
+   * True the first time an update id is seen (within 24 h): a false answer drops the update.
+   * Absent: the handler records update ids itself (Linli's dispatcher does, in its first read).
+   */
+  dedupe?: (updateId: string) => Promise<boolean>;
   logger: Logger;
 }
 
@@ -35,7 +38,8 @@ export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', '
 /**
  * Telegram behind the channel port (grammY underneath; no business rule here).
  *
- * Receiving: every update is deduplicated, normalized (see normalize.ts) and handed to the handler.
+ * Receiving: every update is deduplicated (by `dedupe`, or by the handler), normalized (see
+ * normalize.ts) and handed to the handler.
  * Updates of one chat are handled strictly in arrival order, different chats concurrently. A callback
  * query is always answered (even for unknown payloads or when the handler throws). Handler errors are
  * logged, never rethrown to Telegram. Long polling does not wait for handlers, so a slow chat never
@@ -196,7 +200,7 @@ export class TelegramAdapter implements ChannelAdapter {
           .catch((err: unknown) => this.log.debug({ err, updateId }, 'answerCallbackQuery failed'))
       : undefined;
     try {
-      if (!(await this.options.dedupe(updateId))) {
+      if (this.options.dedupe && !(await this.options.dedupe(updateId))) {
         this.log.debug({ updateId }, 'telegram update seen before: ignored');
         return;
       }

@@ -1,0 +1,170 @@
+import type { ChannelName, InboundMessage } from '../bot/port.js';
+import { Batcher } from '../db/batcher.js';
+import type { Db } from '../db/db.js';
+import type { Chat } from '../domain/chats/chat-schema.js';
+import { type ChatRow, toChat } from '../domain/chats/chat-service.js';
+import { type PersonRow, toPerson } from '../domain/people/people-repository.js';
+import type { Person } from '../domain/people/people-schema.js';
+import type { Locale } from './flow-schema.js';
+import type { RunState } from './machine.js';
+
+/** A row of `linli.conversations` as the engine reads it. */
+export interface ConversationRow {
+  id: number;
+  channel: ChannelName;
+  chat_external_id: string;
+  chat_kind: 'group' | 'private';
+  person_id: number;
+  person_external_id: string;
+  person_display_name: string;
+  flow_id: number;
+  org_id: number | null;
+  chat_id: number | null;
+  locale: Locale;
+  step: string;
+  answers: Record<string, unknown>;
+  attempts: number;
+  seq: number;
+  status: RunState['status'];
+  expires_at: Date;
+}
+
+/** The columns of a `ConversationRow`, for statements that must not select `*` (prepared ones). */
+export const CONVERSATION_COLUMNS = [
+  'id',
+  'channel',
+  'chat_external_id',
+  'chat_kind',
+  'person_id',
+  'person_external_id',
+  'person_display_name',
+  'flow_id',
+  'org_id',
+  'chat_id',
+  'locale',
+  'step',
+  'answers',
+  'attempts',
+  'seq',
+  'status',
+  'expires_at',
+] as const;
+
+/**
+ * What the flow engine's pre-check needs, read together with the chat and the writer: the
+ * writer's active conversation in this chat (unlocked, as read), the org path the flows in
+ * effect come from, and the flow generation (the newest published version's id).
+ */
+export class TurnPrefetch {
+  constructor(
+    /** the person the conversation was looked up for (null: the writer was unknown) */
+    readonly personId: number | null,
+    readonly active: ConversationRow | null,
+    readonly orgPath: number[],
+    readonly flowGen: number | null,
+  ) {}
+}
+
+export interface TurnContext {
+  /** false: the update id was recorded before (a redelivery) */
+  fresh: boolean;
+  chat: Chat | null;
+  person: Person | null;
+  prefetch: TurnPrefetch;
+}
+
+/**
+ * What every inbound message starts with, in one statement for all the messages arriving
+ * together: its update id recorded (`fresh` unless seen before), its chat, its writer (by channel
+ * identity), the writer's active conversation in that chat, the org path and the flow generation. Read outside any transaction, unlocked: the
+ * dispatcher and the flow engine decide on them and lock (or compare and set) before writing.
+ */
+export class TurnContexts {
+  private readonly batch = new Batcher((keys: InboundMessage[]) => this.read(keys));
+
+  constructor(private readonly db: Db) {}
+
+  load(m: InboundMessage): Promise<TurnContext> {
+    return this.batch.load(m);
+  }
+
+  private async read(ms: InboundMessage[]): Promise<TurnContext[]> {
+    const { rows } = await this.db.query<Record<string, unknown> & { i: number }>(
+      `WITH k AS (
+         SELECT * FROM json_to_recordset($1::json) AS k(i int, channel text, chat text, sender text, update_id text)
+       ), seen AS (
+         INSERT INTO linli.processed_updates (channel, update_id) SELECT channel, update_id FROM k
+         ON CONFLICT DO NOTHING RETURNING channel, update_id
+       )
+       SELECT k.i, EXISTS (SELECT 1 FROM seen WHERE seen.channel = k.channel AND seen.update_id = k.update_id) AS "update.fresh",
+              ${CONVERSATION_COLUMNS.map((c) => `v.${c}`).join(', ')},
+              c.id AS "chat.id", c.channel AS "chat.channel", c.external_chat_id AS "chat.external_chat_id",
+              c.org_id AS "chat.org_id", c.purpose AS "chat.purpose", c.title AS "chat.title",
+              c.bound_via AS "chat.bound_via", c.created_at AS "chat.created_at",
+              p.id AS "person.id", p.name AS "person.name", p.phone AS "person.phone", p.locale AS "person.locale",
+              p.org_id AS "person.org_id", p.created_at AS "person.created_at",
+              (SELECT path FROM linli.orgs WHERE id = COALESCE(c.org_id, p.org_id)) AS "org.path",
+              g.flow_gen AS "flow.gen"
+         FROM k
+         CROSS JOIN (SELECT max(id) AS flow_gen FROM linli.flows WHERE version > 0) g
+         -- one index lookup per message (LATERAL … LIMIT 1 is never turned into a join): the planner
+         -- guesses 100 input rows, and with small tables it would rather scan them whole each time
+         LEFT JOIN LATERAL (SELECT * FROM linli.chats c
+                             WHERE c.channel = k.channel AND c.external_chat_id = k.chat LIMIT 1) c ON true
+         LEFT JOIN LATERAL (SELECT p.* FROM linli.identities i JOIN linli.people p ON p.id = i.person_id
+                             WHERE i.channel = k.channel AND i.external_id = k.sender LIMIT 1) p ON true
+         LEFT JOIN LATERAL (SELECT * FROM linli.conversations v
+                             WHERE v.channel = k.channel AND v.chat_external_id = k.chat
+                               AND v.person_id = p.id AND v.status = 'active' LIMIT 1) v ON true`,
+      [
+        JSON.stringify(
+          ms.map((m, i) => ({
+            i,
+            channel: m.channel,
+            chat: m.chat.externalId,
+            sender: m.sender.externalId,
+            update_id: m.updateId,
+          })),
+        ),
+      ],
+      { prepare: 'linli_turn_context' },
+    );
+    const out: TurnContext[] = ms.map(() => ({
+      fresh: false,
+      chat: null,
+      person: null,
+      prefetch: new TurnPrefetch(null, null, [], null),
+    }));
+    for (const r of rows) {
+      const chat = r['chat.id'] === null ? null : toChat(prefixed<ChatRow>(r, 'chat.'));
+      const person = r['person.id'] === null ? null : toPerson(prefixed<PersonRow>(r, 'person.'));
+      const conversation: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) if (!k.includes('.') && k !== 'i') conversation[k] = v;
+      out[r.i] = {
+        fresh: r['update.fresh'] === true,
+        chat,
+        person,
+        prefetch: new TurnPrefetch(
+          person?.id ?? null,
+          conversation.id === null ? null : (conversation as unknown as ConversationRow),
+          ((r['org.path'] as (number | string)[] | null) ?? []).map(Number),
+          (r['flow.gen'] as number | null) ?? null,
+        ),
+      };
+    }
+    // an update id twice in one batch was inserted once: it is new for its first message only
+    const first = new Set<string>();
+    for (const [i, m] of ms.entries()) {
+      const key = `${m.channel}\u0000${m.updateId}`;
+      if (first.has(key)) out[i]!.fresh = false;
+      first.add(key);
+    }
+    return out;
+  }
+}
+
+function prefixed<T>(r: Record<string, unknown>, prefix: string): T {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (k.startsWith(prefix)) o[k.slice(prefix.length)] = v;
+  return o as T;
+}

@@ -1,0 +1,111 @@
+import {
+  DELIVERY_COLUMNS,
+  DELIVERY_RECORD,
+  deliveryRecord,
+  type NewDelivery,
+} from '../bot/outbound/delivery-repository.js';
+import type { Queryable } from '../db/db.js';
+import type { RunState } from './machine.js';
+
+/**
+ * A turn computed without a transaction, from a conversation row read without a lock: its new
+ * state and its replies, to be written only if the row is still as it was read.
+ */
+export interface TurnWrite {
+  conversationId: number;
+  /** the `seq` the turn was computed from: the write applies only if the row still has it */
+  seq: number;
+  state: RunState;
+  expiresAt: Date;
+  replies: NewDelivery[];
+  /** the instant the turn was computed at: an active row expired by then is not written */
+  now: Date;
+}
+
+export interface TurnWriteResult {
+  /** false: the conversation moved on, ended or expired meanwhile, and nothing was written */
+  applied: boolean;
+  /** the replies written (a reply whose idempotency key existed already is not among them) */
+  deliveries: { id: number; notBefore: Date }[];
+}
+
+/**
+ * Writes many turns in one statement (one commit): each conversation's row is compared and set
+ * (`seq` and still active and unexpired), and only the replies of the rows so set are inserted,
+ * in the same statement, so a turn is written whole or not at all. A conversation twice in one
+ * batch is written for its first turn only (the others are reported not applied).
+ */
+export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Promise<TurnWriteResult[]> {
+  const first = new Map<number, number>();
+  turns.forEach((t, i) => {
+    if (!first.has(t.conversationId)) first.set(t.conversationId, i);
+  });
+  const rows = turns
+    .filter((t, i) => first.get(t.conversationId) === i)
+    .map((t) => ({
+      id: t.conversationId,
+      seq: t.seq,
+      step: t.state.step,
+      answers: t.state.answers,
+      attempts: t.state.attempts,
+      status: t.state.status,
+      expires_at: t.expiresAt.toISOString(),
+      now: t.now.toISOString(),
+    }));
+  const replies = turns
+    .flatMap((t, i) =>
+      first.get(t.conversationId) === i ? t.replies.map((r) => deliveryRecord(t.conversationId, r)) : [],
+    )
+    .map((r, ord) => ({ ...r, ord }));
+  const { rows: out } = await q.query<{
+    conversation_id: number | null;
+    delivery_id: number | null;
+    ref: number | null;
+    not_before: Date | null;
+  }>(
+    `WITH t AS (
+       SELECT * FROM json_to_recordset($1::json)
+         AS t(id bigint, seq int, step text, answers jsonb, attempts int, status text, expires_at timestamptz, now timestamptz)
+     ), upd AS (
+       UPDATE linli.conversations c
+          SET step = t.step, answers = t.answers, attempts = t.attempts, status = t.status, seq = t.seq + 1,
+              updated_at = now(), expires_at = t.expires_at,
+              ended_at = CASE WHEN t.status = 'active' THEN NULL ELSE now() END
+         FROM t
+        -- the array makes it an index lookup of the batch's rows whatever the planner guesses of t
+        WHERE c.id = ANY (ARRAY(SELECT id FROM t)) AND c.id = t.id
+          AND c.seq = t.seq AND c.status = 'active' AND c.expires_at > t.now
+        RETURNING c.id
+     ), ins AS (
+       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
+       SELECT ${DELIVERY_COLUMNS.split(', ')
+         .map((c) => `d.${c}`)
+         .join(', ')}
+         FROM json_to_recordset($2::json) AS d(${DELIVERY_RECORD}, ord int) JOIN upd ON upd.id = d.ref
+        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id, idempotency_key, not_before
+     )
+     SELECT upd.id AS conversation_id, NULL::bigint AS delivery_id, NULL::bigint AS ref, NULL::timestamptz AS not_before FROM upd
+     UNION ALL
+     SELECT NULL, ins.id, d.ref, ins.not_before
+       FROM ins JOIN json_to_recordset($2::json) AS d(ref bigint, idempotency_key text) USING (idempotency_key)`,
+    [JSON.stringify(rows), JSON.stringify(replies)],
+    { prepare: 'linli_turn_write' },
+  );
+  const applied = new Set<number>();
+  const written = new Map<number, { id: number; notBefore: Date }[]>();
+  for (const r of out) {
+    if (r.conversation_id !== null) applied.add(r.conversation_id);
+    else if (r.ref !== null && r.delivery_id !== null) {
+      const list = written.get(r.ref) ?? [];
+      list.push({ id: r.delivery_id, notBefore: r.not_before! });
+      written.set(r.ref, list);
+    }
+  }
+  return turns.map((t, i) =>
+    first.get(t.conversationId) === i && applied.has(t.conversationId)
+      ? { applied: true, deliveries: (written.get(t.conversationId) ?? []).sort((a, b) => a.id - b.id) }
+      : { applied: false, deliveries: [] },
+  );
+}

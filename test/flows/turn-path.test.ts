@@ -1,0 +1,196 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/bot/port.js';
+import type { Db } from '../../src/db/db.js';
+import { insertIdentity, insertPerson } from '../../src/domain/people/people-repository.js';
+import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
+import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
+import { builtinActions } from '../../src/flows/builtin-actions.js';
+import { TurnContexts } from '../../src/flows/turn-context.js';
+import { type TurnWrite, writeTurns } from '../../src/flows/turn-writes.js';
+import { createServices } from '../../src/services.js';
+import { openTestDb } from '../support/db.js';
+import { engines } from '../support/env.js';
+import { seedCompoundChain } from '../support/org-chain.js';
+
+// The statements of a conversation turn outside a transaction: the first read (update id, chat,
+// writer, active conversation) and the compare-and-set write of many turns at once.
+describe.each(engines())('turn path on %s', (engine) => {
+  let db: Db;
+  let compound: number;
+  let path: number[];
+  let personId: number;
+  let conversationId: number;
+  const ROOM = 'room-7@chatroom';
+  const now = new Date('2026-11-23T02:00:00Z');
+  let seq = 0;
+
+  const message = (sender: string, updateId = `u${++seq}`, chat = ROOM): InboundMessage => ({
+    channel: 'wechat',
+    updateId,
+    messageId: `m${seq}`,
+    chat: { externalId: chat, kind: 'group' },
+    sender: { externalId: sender, displayName: sender, isBot: false },
+    text: '你好',
+    addressedToBot: true,
+    media: [],
+    receivedAt: now,
+  });
+
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+    const s = createServices(db, {});
+    const chain = await seedCompoundChain(s);
+    compound = chain.compound;
+    path = [chain.city, chain.district, chain.subdistrict, chain.community, chain.compound];
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: ROOM,
+      purpose: 'residents',
+    });
+    await seedBuiltinFlows(db, builtinActions());
+    const person = await insertPerson(db, { name: '张伟', orgId: compound });
+    personId = person.id;
+    await insertIdentity(db, { personId, channel: 'wechat', externalId: 'wx-zw', displayName: '张伟' });
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
+         person_display_name, flow_id, org_id, locale, step, answers, seq, expires_at)
+       VALUES ('wechat', $1, 'group', $2, 'wx-zw', '张伟', (SELECT min(id) FROM linli.flows WHERE version > 0),
+         $3, 'zh-CN', 'ask_a', '{"x":1}', 3, $4) RETURNING id`,
+      [ROOM, personId, compound, new Date(now.getTime() + 10 * 60_000)],
+    );
+    conversationId = rows[0]!.id;
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  describe('TurnContexts', () => {
+    it('reads the chat, the writer, their active conversation, the org path and the flow generation', async () => {
+      const ctx = await new TurnContexts(db).load(message('wx-zw'));
+      expect(ctx.fresh).toBe(true);
+      expect(ctx.chat).toMatchObject({ orgId: compound, purpose: 'residents', externalChatId: ROOM });
+      expect(ctx.person).toMatchObject({ id: personId, name: '张伟', orgId: compound });
+      expect(ctx.prefetch.personId).toBe(personId);
+      expect(ctx.prefetch.active).toMatchObject({
+        id: conversationId,
+        seq: 3,
+        step: 'ask_a',
+        answers: { x: 1 },
+      });
+      expect(ctx.prefetch.active?.expires_at).toBeInstanceOf(Date);
+      expect(ctx.prefetch.orgPath).toEqual(path);
+      const { rows } = await db.query<{ gen: number }>(
+        'SELECT max(id) AS gen FROM linli.flows WHERE version > 0',
+      );
+      expect(ctx.prefetch.flowGen).toBe(rows[0]!.gen);
+    });
+
+    it('a stranger in an unbound chat: no chat, no person, no conversation', async () => {
+      const ctx = await new TurnContexts(db).load(message('wx-nobody', undefined, 'other-room'));
+      expect(ctx).toMatchObject({ fresh: true, chat: null, person: null });
+      expect(ctx.prefetch).toMatchObject({ personId: null, active: null, orgPath: [] });
+    });
+
+    it('records each update id once: a redelivery is not fresh, also within one batch', async () => {
+      const contexts = new TurnContexts(db);
+      const [a, b, c] = await Promise.all([
+        contexts.load(message('wx-zw', 'dup-1')),
+        contexts.load(message('wx-zw', 'dup-1')),
+        contexts.load(message('wx-zw', 'dup-2')),
+      ]);
+      expect([a.fresh, b.fresh, c.fresh]).toEqual([true, false, true]);
+      expect((await contexts.load(message('wx-zw', 'dup-2'))).fresh).toBe(false);
+      const { rows } = await db.query<{ update_id: string }>(
+        `SELECT update_id FROM linli.processed_updates WHERE channel = 'wechat' ORDER BY update_id`,
+      );
+      expect(rows.map((r) => r.update_id)).toEqual(['dup-1', 'dup-2']);
+    });
+  });
+
+  describe('writeTurns', () => {
+    const reply = (key: string, text: string) => ({
+      channel: 'wechat' as const,
+      idempotencyKey: key,
+      orgId: compound,
+      personId,
+      urgent: true,
+      notBefore: now,
+      message: { chat: { externalId: ROOM, kind: 'group' as const }, text },
+    });
+    const turn = (over: Partial<TurnWrite> = {}): TurnWrite => ({
+      conversationId,
+      seq: 3,
+      state: { step: 'ask_b', answers: { x: 1, a: '好' }, attempts: 0, status: 'active' },
+      expiresAt: new Date(now.getTime() + 30 * 60_000),
+      replies: [reply('k-1', '第一条'), reply('k-2', '第二条')],
+      now,
+      ...over,
+    });
+    const row = async () =>
+      (
+        await db.query<{
+          step: string;
+          seq: number;
+          answers: unknown;
+          status: string;
+          ended_at: Date | null;
+        }>('SELECT step, seq, answers, status, ended_at FROM linli.conversations WHERE id = $1', [
+          conversationId,
+        ])
+      ).rows[0]!;
+    const deliveries = async () =>
+      (
+        await db.query<{ id: number; idempotency_key: string; message: { text: string } }>(
+          'SELECT id, idempotency_key, message FROM linli.deliveries ORDER BY id',
+        )
+      ).rows;
+
+    it('writes the state and the replies, in order, when the row still has the seq it was read with', async () => {
+      const [r] = await writeTurns(db, [turn()]);
+      expect(r!.applied).toBe(true);
+      expect(await row()).toMatchObject({
+        step: 'ask_b',
+        seq: 4,
+        answers: { x: 1, a: '好' },
+        status: 'active',
+      });
+      const written = await deliveries();
+      expect(written.map((d) => [d.idempotency_key, d.message.text])).toEqual([
+        ['k-1', '第一条'],
+        ['k-2', '第二条'],
+      ]);
+      expect(r!.deliveries.map((d) => d.id)).toEqual(written.map((d) => d.id));
+    });
+
+    it('writes nothing when the conversation moved on, expired or ended meanwhile', async () => {
+      expect((await writeTurns(db, [turn({ seq: 2 })]))[0]).toEqual({ applied: false, deliveries: [] });
+      const late = new Date(now.getTime() + 11 * 60_000);
+      expect((await writeTurns(db, [turn({ now: late })]))[0]!.applied).toBe(false);
+      await db.query(`UPDATE linli.conversations SET status = 'cancelled' WHERE id = $1`, [conversationId]);
+      expect((await writeTurns(db, [turn()]))[0]!.applied).toBe(false);
+      expect(await deliveries()).toEqual([]);
+      expect((await row()).seq).toBe(3);
+    });
+
+    it('ends a conversation, and writes a conversation twice in one batch for its first turn only', async () => {
+      const done = turn({ state: { step: 'end', answers: {}, attempts: 0, status: 'completed' } });
+      const [first, second] = await writeTurns(db, [done, turn({ replies: [reply('k-3', '第三条')] })]);
+      expect(first!.applied).toBe(true);
+      expect(second).toEqual({ applied: false, deliveries: [] });
+      const r = await row();
+      expect(r.status).toBe('completed');
+      expect(r.ended_at).toBeInstanceOf(Date);
+      expect((await deliveries()).map((d) => d.idempotency_key)).toEqual(['k-1', 'k-2']);
+    });
+
+    it('a reply whose idempotency key exists is not written again (and not reported)', async () => {
+      await writeTurns(db, [turn({ replies: [reply('k-1', '第一条')] })]);
+      const [r] = await writeTurns(db, [
+        turn({ seq: 4, replies: [reply('k-1', '第一条'), reply('k-9', '新')] }),
+      ]);
+      expect(r!.applied).toBe(true);
+      expect(r!.deliveries).toHaveLength(1);
+      expect((await deliveries()).map((d) => d.idempotency_key)).toEqual(['k-1', 'k-9']);
+    });
+  });
+});
