@@ -26,8 +26,11 @@ export interface LoadPhase {
   workload: 'conversation' | 'chatter';
 }
 
-/** Users whose diary conversation was started (kept across phases: this process lives through all). */
-const started = new Set<number>();
+/**
+ * Users whose diary conversation was started, per target URL (kept across phases: this process
+ * lives through all; the bare route comes first and must not count as having started Linli's).
+ */
+const startedAt = new Map<string, Set<number>>();
 
 export interface LoadResult {
   sent: number;
@@ -70,6 +73,8 @@ function rng(seed: number): () => number {
 /** Builds webhook bodies: a text message from one of `users` users in that user's chat. */
 function bodies(p: LoadPhase): () => string {
   const random = rng(p.seed);
+  const started = startedAt.get(p.url) ?? new Set<number>();
+  startedAt.set(p.url, started);
   const messageIds = new Map<number, number>();
   let updateId = p.firstUpdateId;
   const now = Math.floor(Date.now() / 1000);
@@ -104,6 +109,7 @@ export async function runPhase(p: LoadPhase): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: p.concurrency, maxFreeSockets: p.concurrency });
   const next = bodies(p);
   const latencies: number[] = [];
+  const timeline: [number, number][] = [];
   const statuses: Record<string, number> = {};
   let sent = 0;
   let ok = 0;
@@ -140,6 +146,7 @@ export async function runPhase(p: LoadPhase): Promise<LoadResult> {
     const done = performance.now();
     lastDone = done;
     latencies.push(done - startedAt);
+    timeline.push([startedAt - t0, done - startedAt]);
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status === 200) ok++;
     else errors++;
@@ -180,6 +187,15 @@ export async function runPhase(p: LoadPhase): Promise<LoadResult> {
     await Promise.all(inflight);
   }
   agent.destroy();
+  if (process.env.BENCH_TIMELINE) {
+    const buckets = new Map<number, number>();
+    for (const [at, l] of timeline)
+      buckets.set(Math.floor(at / 500), Math.max(buckets.get(Math.floor(at / 500)) ?? 0, l));
+    console.error(
+      new Date(Date.now() - (performance.now() - t0)).toISOString().slice(11, 19),
+      [...buckets.entries()].map(([b, l]) => `${b / 2}s:${Math.round(l)}`).join(' '),
+    );
+  }
   const cpu = process.cpuUsage(cpu0);
   const sorted = Float64Array.from(latencies).sort();
   const elapsedS = (lastDone - t0) / 1000;
