@@ -427,7 +427,6 @@ export class ComplaintService {
       rescheduled += missing.length;
     }
     if (!this.queues) return { escalated, rescheduled };
-    const q = this.queues.queue(QueueName.deadlines);
     const { rows: slots } = await this.db.query<{ at: number }>(
       `SELECT DISTINCT (ceil(extract(epoch FROM d) * ${1000 / BUCKET_MS}) * ${BUCKET_MS})::bigint AS at FROM (
          SELECT ack_due_at AS d FROM linli.complaints
@@ -440,7 +439,8 @@ export class ComplaintService {
     );
     for (let i = 0; i < slots.length; i += pageSize) {
       const page = slots.slice(i, i + pageSize).map((r) => Number(r.at));
-      const found = await Promise.all(page.map((at) => q.getJob(bucketJobId(at))));
+      // one pipelined EXISTS per page on Redis, not a job fetched and parsed per slot
+      const found = await this.queues.exists(QueueName.deadlines, page.map(bucketJobId));
       const lost = page.filter((_, k) => !found[k]).map((at) => new Date(at));
       if (lost.length) await this.queues.addBulk(QueueName.deadlines, bucketJobs(lost, this.now().getTime()));
       rescheduled += lost.length;
