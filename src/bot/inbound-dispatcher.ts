@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
-import { Batcher } from '../db/batcher.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { Chat } from '../domain/chats/chat-schema.js';
 import type { ChatService } from '../domain/chats/chat-service.js';
 import { isUniqueViolation } from '../domain/errors.js';
 import {
-  findPeopleByIdentities,
   findPersonByIdentity,
   insertIdentity,
   insertPerson,
@@ -13,7 +11,7 @@ import {
 } from '../domain/people/people-repository.js';
 import type { Person } from '../domain/people/people-schema.js';
 import type { OutboundRequest, Outbox } from './outbound/outbox.js';
-import type { ChannelName, InboundMessage } from './port.js';
+import type { InboundMessage } from './port.js';
 import { texts } from './texts.js';
 
 /** What the next layer (the flow engine) receives for a message in a bound chat. */
@@ -82,11 +80,6 @@ export class InboundDispatcher {
     },
   ) {}
 
-  /** Writers looked up by identity; concurrent messages share one statement. */
-  private readonly writers = new Batcher((keys: { channel: ChannelName; externalId: string }[]) =>
-    findPeopleByIdentities(this.deps.db, keys),
-  );
-
   /** Records the update id, then the chat and the writer (and what the configured lookup reads beside them). */
   private async lookup(m: InboundMessage): Promise<Lookup> {
     if (this.deps.lookup) return this.deps.lookup(m);
@@ -95,7 +88,7 @@ export class InboundDispatcher {
     // the chat and the writer are looked up together (two reads in flight, one wait)
     const [chat, person] = await Promise.all([
       this.deps.chats.find(m.channel, m.chat.externalId),
-      this.writers.load({ channel: m.channel, externalId: m.sender.externalId }),
+      findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId),
     ]);
     return { fresh: true, chat, person };
   }
@@ -147,8 +140,7 @@ export class InboundDispatcher {
       chat,
       person,
       prefetch,
-      reply: (text, opts) =>
-        reply(text, { ...opts, orgId: chat?.orgId ?? person?.orgId ?? undefined, personId: person?.id }),
+      reply: async (text, opts) => void (await this.deps.outbox.enqueue(draft(text, opts))),
       replyIn: async (q, text, opts) => {
         const req = draft(text, opts);
         const d = await this.deps.outbox.insert(q, req);

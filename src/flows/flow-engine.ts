@@ -14,7 +14,7 @@ import { engineTexts } from './engine-texts.js';
 import { effectiveFlows, flowById, type StoredFlow } from './flow-repository.js';
 import type { FlowDefinition, Locale, Trigger } from './flow-schema.js';
 import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';
-import { CONVERSATION_COLUMNS, type ConversationRow, TurnPrefetch } from './turn-context.js';
+import { type ConversationRow, TurnPrefetch } from './turn-context.js';
 import { type TurnWrite, writeTurns } from './turn-writes.js';
 
 /**
@@ -390,9 +390,9 @@ export class FlowEngine {
 
   /**
    * Whether a message may concern a flow: the sender has an active conversation here (returned,
-   * as read, unlocked), or it hits a trigger of a flow in effect at the chat's org. Read-only, one
-   * statement shared by concurrent messages; the effective flows are cached per org path and
-   * *flow generation* (the newest published version's id: published versions never change, so a
+   * as read, unlocked), or it hits a trigger of a flow in effect at the chat's org. Read-only: the
+   * dispatcher's first read brings it, else one statement; the effective flows are cached per org
+   * path and *flow generation* (the newest published version's id: published versions never change, so a
    * publish anywhere invalidates at once, in every process).
    */
   private async precheck(
@@ -405,12 +405,7 @@ export class FlowEngine {
     const r =
       ctx.prefetch instanceof TurnPrefetch && ctx.prefetch.personId === personId
         ? { active: ctx.prefetch.active, path: ctx.prefetch.orgPath, gen: ctx.prefetch.flowGen }
-        : await this.prechecks.load({
-            channel: m.channel,
-            chat_external_id: m.chat.externalId,
-            person_id: personId ?? 0,
-            org_id: orgId ?? 0,
-          });
+        : await this.readPrecheck(m, personId, orgId);
     if (r.active) return { concerns: true, active: r.active };
     const path = (r.path ?? []).map(Number);
     const key = path.join('/');
@@ -426,28 +421,21 @@ export class FlowEngine {
     };
   }
 
-  private readonly prechecks = new Batcher(
-    async (keys: { channel: string; chat_external_id: string; person_id: number; org_id: number }[]) => {
-      const { rows } = await this.deps.db.query<
-        ConversationRow & { i: number; org_path: (string | number)[] | null; flow_gen: number | null }
-      >(
-        `SELECT k.i, ${CONVERSATION_COLUMNS.map((c) => `c.${c}`).join(', ')},
-                (SELECT path FROM linli.orgs WHERE id = k.org_id) AS org_path, g.flow_gen
-           FROM json_to_recordset($1::json) AS k(i int, channel text, chat_external_id text, person_id bigint, org_id bigint)
-           CROSS JOIN (SELECT max(id) AS flow_gen FROM linli.flows WHERE version > 0) g
-           LEFT JOIN LATERAL (SELECT * FROM linli.conversations c
-                               WHERE c.channel = k.channel AND c.chat_external_id = k.chat_external_id
-                                 AND c.person_id = k.person_id AND c.status = 'active' LIMIT 1) c ON true`,
-        [JSON.stringify(keys.map((k, i) => ({ i, ...k })))],
-        { prepare: 'linli_flow_precheck' },
-      );
-      const out: { active: ConversationRow | null; path: (string | number)[] | null; gen: number | null }[] =
-        keys.map(() => ({ active: null, path: null, gen: null }));
-      for (const { i, org_path, flow_gen, ...c } of rows)
-        out[i] = { active: c.id === null ? null : c, path: org_path, gen: flow_gen };
-      return out;
-    },
-  );
+  /** The pre-check's read, when the dispatcher's first read did not bring it (the writer was new then). */
+  private async readPrecheck(m: InboundMessage, personId: number | null, orgId: number | null) {
+    const { rows } = await this.deps.db.query<
+      ConversationRow & { org_path: (string | number)[] | null; flow_gen: number | null }
+    >(
+      `SELECT c.*, (SELECT path FROM linli.orgs WHERE id = $4) AS org_path,
+              (SELECT max(id) FROM linli.flows WHERE version > 0) AS flow_gen
+         FROM (SELECT 1) AS one
+         LEFT JOIN linli.conversations c ON c.channel = $1 AND c.chat_external_id = $2
+              AND c.person_id = $3 AND c.status = 'active'`,
+      [m.channel, m.chat.externalId, personId ?? 0, orgId ?? 0],
+    );
+    const { org_path, flow_gen, ...c } = rows[0]!;
+    return { active: c.id === null ? null : (c as ConversationRow), path: org_path, gen: flow_gen };
+  }
 
   private readonly flowCache = new Map<string, { gen: number | null; flows: StoredFlow[] }>();
 

@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import type { ChannelName } from '../../bot/port.js';
-import { Batcher } from '../../db/batcher.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { conflict, isUniqueViolation, notFound } from '../errors.js';
@@ -198,44 +197,18 @@ export class ChatService {
     });
   }
 
-  /** A chat by its platform id (outside transactions: concurrent lookups share one statement). */
-  find(channel: ChannelName, externalChatId: string): Promise<Chat | null> {
-    return this.chatLookups.load({ channel, externalChatId });
+  async find(channel: ChannelName, externalChatId: string): Promise<Chat | null> {
+    return findChat(this.db, channel, externalChatId);
   }
 
-  private readonly chatLookups = new Batcher(
-    async (keys: { channel: ChannelName; externalChatId: string }[]) => {
-      const { rows } = await this.db.query<ChatRow & { i: number }>(
-        `SELECT k.i, c.* FROM json_to_recordset($1::json) AS k(i int, channel text, external_chat_id text)
-       JOIN linli.chats c ON c.channel = k.channel AND c.external_chat_id = k.external_chat_id`,
-        [JSON.stringify(keys.map((k, i) => ({ i, channel: k.channel, external_chat_id: k.externalChatId })))],
-      );
-      const found: (Chat | null)[] = keys.map(() => null);
-      for (const r of rows) found[r.i] = toChat(r);
-      return found;
-    },
-  );
-
-  /**
-   * True the first time an update id is seen on a channel (within the retention of 24 h).
-   * Concurrent sightings are recorded by one INSERT (one commit for many updates); an id twice in
-   * one batch is new for its first caller only.
-   */
-  firstSighting(channel: ChannelName, updateId: string): Promise<boolean> {
-    return this.sightings.load({ channel, updateId });
-  }
-
-  private readonly sightings = new Batcher(async (keys: { channel: ChannelName; updateId: string }[]) => {
-    const { rows } = await this.db.query<{ channel: string; update_id: string }>(
-      `INSERT INTO linli.processed_updates (channel, update_id)
-       SELECT k.channel, k.update_id FROM json_to_recordset($1::json) AS k(channel text, update_id text)
-       ON CONFLICT DO NOTHING RETURNING channel, update_id`,
-      [JSON.stringify(keys.map((k) => ({ channel: k.channel, update_id: k.updateId })))],
-      { prepare: 'linli_processed_updates_insert' },
+  /** True the first time an update id is seen on a channel (within the retention of 24 h). */
+  async firstSighting(channel: ChannelName, updateId: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `INSERT INTO linli.processed_updates (channel, update_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+      [channel, updateId],
     );
-    const fresh = new Set(rows.map((r) => `${r.channel}\u0000${r.update_id}`));
-    return keys.map((k) => fresh.delete(`${k.channel}\u0000${k.updateId}`));
-  });
+    return rows.length === 1;
+  }
 
   /** True when an unbound chat may get its one explanation now (at most once a day). */
   async mayExplainUnbound(channel: ChannelName, externalChatId: string): Promise<boolean> {

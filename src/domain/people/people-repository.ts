@@ -187,22 +187,6 @@ export async function deleteRole(q: Queryable, orgId: number, id: number): Promi
 }
 
 /** The person behind a channel account, if any (used by the chat adapters). */
-/** `findPersonByIdentity` for many identities in one statement: one answer per key, in order. */
-export async function findPeopleByIdentities(
-  q: Queryable,
-  keys: readonly { channel: Channel; externalId: string }[],
-): Promise<(Person | null)[]> {
-  const { rows } = await q.query<PersonRow & { i: number }>(
-    `SELECT k.i, p.* FROM json_to_recordset($1::json) AS k(i int, channel text, external_id text)
-     JOIN linli.identities i ON i.channel = k.channel AND i.external_id = k.external_id
-     JOIN linli.people p ON p.id = i.person_id`,
-    [JSON.stringify(keys.map((k, i) => ({ i, channel: k.channel, external_id: k.externalId })))],
-  );
-  const found: (Person | null)[] = keys.map(() => null);
-  for (const r of rows) found[r.i] = toPerson(r);
-  return found;
-}
-
 export async function findPersonByIdentity(
   q: Queryable,
   channel: Channel,
