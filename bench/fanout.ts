@@ -97,7 +97,6 @@ async function main() {
       token: fake.token,
       apiRoot: fake.url,
       botInfo: fake.botInfo,
-      dedupe: async () => true,
       logger,
     });
     // every send attempt as Linli sees it: when it started, when its answer came back, what it was

@@ -10,9 +10,11 @@ import {
   insertRole,
 } from '../domain/people/people-repository.js';
 import type { Person } from '../domain/people/people-schema.js';
+import { isTransient, TransientHandlingError } from './handling-failure.js';
 import type { OutboundRequest, Outbox } from './outbound/outbox.js';
 import type { InboundMessage } from './port.js';
 import { texts } from './texts.js';
+import { DuplicateUpdate, markIn, UpdateMarks } from './update-marks.js';
 
 /** What the next layer (the flow engine) receives for a message in a bound chat. */
 export interface InboundContext {
@@ -32,6 +34,16 @@ export interface InboundContext {
   replyIn(q: Queryable, text: string, opts?: ReplyOptions): Promise<() => Promise<void>>;
   /** The request `reply` would enqueue, for a caller that writes it itself (with other rows). */
   draft(text: string, opts?: ReplyOptions): OutboundRequest;
+  /**
+   * Marks the update handled inside the caller's transaction, with the turn's effects (see
+   * update-marks.ts): throws `DuplicateUpdate` when a concurrent delivery of the same update
+   * committed first, so the caller's transaction rolls back. A handler that changes state must
+   * call this (or `marked()` after writing the mark in its own statement); one that does not is
+   * marked by the dispatcher once it returns and must be idempotent under redelivery.
+   */
+  markIn(q: Queryable): Promise<void>;
+  /** Tells the dispatcher that the handler wrote the update's mark itself (in its own statement). */
+  marked(): void;
 }
 
 export interface ReplyOptions {
@@ -45,7 +57,7 @@ export type NextHandler = (ctx: InboundContext) => Promise<void>;
 
 /** What the dispatcher reads first about a message. */
 export interface Lookup {
-  /** false: the update id was recorded before (a redelivery), and the message is dropped */
+  /** false: the update was handled before (its mark exists: a redelivery), and the message is dropped */
   fresh: boolean;
   chat: Chat | null;
   person: Person | null;
@@ -56,12 +68,17 @@ export interface Lookup {
 const BIND_TEXT = /^(?:绑定|綁定)\s*[:：]?\s*([A-Za-z0-9]{4,16})\s*$/;
 
 /**
- * First stop of every inbound message, whatever its channel: records its update id (one seen in
- * the last 24 h, a redelivery, is dropped: `linli.processed_updates`), binds a group with a code,
- * gives an unbound group its one explanation a day, registers anyone writing in a residents'
- * group as a person (with their channel identity and the `resident` role) the first time, then
- * hands the message to `next`. Replies go through the outbox, keyed by the update, so a
- * redelivered update never gets two answers either.
+ * First stop of every inbound message, whatever its channel: drops an update handled before (its
+ * mark is in `linli.processed_updates`, kept 24 h: a redelivery), binds a group with a code, gives
+ * an unbound group its one explanation a day, registers anyone writing in a residents' group as a
+ * person (with their channel identity and the `resident` role) the first time, then hands the
+ * message to `next`. Replies go through the outbox, keyed by the update, so a redelivered update
+ * never gets two answers either.
+ *
+ * Failure contract (`handle`): it resolves once the update is handled and marked, or kept as a dead
+ * letter (`linli.failed_updates`: it failed for a reason that will not pass, see
+ * handling-failure.ts); it rejects with `TransientHandlingError` when it failed for a reason that
+ * may pass (nothing of the turn committed, no mark), and the channel must deliver it again.
  */
 export class InboundDispatcher {
   constructor(
@@ -73,17 +90,23 @@ export class InboundDispatcher {
       next?: NextHandler;
       /**
        * Records a message's update id and reads its chat and writer, and may read more for `next`
-       * in the same statement (`prefetch`, handed on untouched); default: `firstSighting`, then
+       * in the same statement (`prefetch`, handed on untouched); default: `handledBefore`, then
        * the chat and the writer.
        */
       lookup?: (m: InboundMessage) => Promise<Lookup>;
     },
-  ) {}
+  ) {
+    this.marks = new UpdateMarks(deps.db);
+  }
 
-  /** Records the update id, then the chat and the writer (and what the configured lookup reads beside them). */
+  private readonly marks: UpdateMarks;
+  /** permanent failures kept as dead letters since start, per channel (for operators and tests) */
+  readonly deadLetters = new Map<string, number>();
+
+  /** Whether the update is new, then the chat and the writer (and what the configured lookup reads beside them). */
   private async lookup(m: InboundMessage): Promise<Lookup> {
     if (this.deps.lookup) return this.deps.lookup(m);
-    if (!(await this.deps.chats.firstSighting(m.channel, m.updateId)))
+    if (await this.deps.chats.handledBefore(m.channel, m.updateId))
       return { fresh: false, chat: null, person: null };
     // the chat and the writer are looked up together (two reads in flight, one wait)
     const [chat, person] = await Promise.all([
@@ -94,6 +117,50 @@ export class InboundDispatcher {
   }
 
   async handle(m: InboundMessage): Promise<void> {
+    try {
+      await this.handleOnce(m);
+    } catch (err) {
+      if (err instanceof DuplicateUpdate) return this.seenBefore(m);
+      if (isTransient(err)) throw new TransientHandlingError(m.updateId, err);
+      await this.keepDeadLetter(m, err);
+    }
+  }
+
+  /**
+   * A permanent failure: the update and its error are kept (and the update marked, in the same
+   * statement) before it is acknowledged; if even that fails, the channel must deliver it again.
+   */
+  private async keepDeadLetter(m: InboundMessage, err: unknown): Promise<void> {
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    try {
+      await this.deps.db.query(
+        `WITH mark AS (
+           INSERT INTO linli.processed_updates (channel, update_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
+         )
+         INSERT INTO linli.failed_updates (channel, update_id, error, message) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (channel, update_id) DO NOTHING`,
+        [
+          m.channel,
+          m.updateId,
+          storable(error).slice(0, 4000),
+          JSON.stringify(m, (_k, v: unknown) => (typeof v === 'string' ? storable(v) : v)),
+        ],
+      );
+    } catch (again) {
+      this.deps.logger.error(
+        { err: again, channel: m.channel, updateId: m.updateId },
+        'inbound update failed and could not be kept: it must come again',
+      );
+      throw new TransientHandlingError(m.updateId, again);
+    }
+    this.deadLetters.set(m.channel, (this.deadLetters.get(m.channel) ?? 0) + 1);
+    this.deps.logger.error(
+      { err, channel: m.channel, updateId: m.updateId },
+      'inbound update failed for good: kept in linli.failed_updates and acknowledged',
+    );
+  }
+
+  private async handleOnce(m: InboundMessage): Promise<void> {
     if (m.sender.isBot) return;
     if (m.edited) {
       // an edit or recall changes nothing already answered; it is not a new answer either
@@ -106,14 +173,16 @@ export class InboundDispatcher {
     const code =
       m.command?.name === 'bind' ? m.command.args.trim() : BIND_TEXT.exec(m.text?.trim() ?? '')?.[1];
     if (code !== undefined) {
-      if (await this.deps.chats.firstSighting(m.channel, m.updateId)) await this.bind(m, code);
-      else this.seenBefore(m);
-      return;
+      // binding again is harmless (a used code is refused, and the reply is keyed by the update)
+      if (await this.deps.chats.handledBefore(m.channel, m.updateId)) return this.seenBefore(m);
+      await this.bind(m, code);
+      return this.marks.mark(m.channel, m.updateId);
     }
 
     const { fresh, chat, person: known, prefetch } = await this.lookup(m);
     if (!fresh) return this.seenBefore(m);
     if (!chat && m.chat.kind === 'group') {
+      // at most one explanation a day: a redelivery may find it given already, and say nothing
       if (await this.deps.chats.mayExplainUnbound(m.channel, m.chat.externalId)) {
         await reply(texts('zh-CN').unboundGroup, { key: 'unbound' });
       }
@@ -127,7 +196,7 @@ export class InboundDispatcher {
       m.text?.trim() === '帮助'
     ) {
       await reply(texts(person?.locale).help, { key: 'help', orgId: chat?.orgId });
-      return;
+      return this.marks.mark(m.channel, m.updateId);
     }
     const draft = (text: string, opts?: ReplyOptions) =>
       this.request(m, text, {
@@ -135,6 +204,7 @@ export class InboundDispatcher {
         orgId: chat?.orgId ?? person?.orgId ?? undefined,
         personId: person?.id,
       });
+    let marked = false;
     await this.deps.next?.({
       message: m,
       chat,
@@ -147,7 +217,15 @@ export class InboundDispatcher {
         return d.created ? () => this.deps.outbox.schedule(req.channel, d.id, d.notBefore) : async () => {};
       },
       draft,
+      markIn: async (q) => {
+        if (!(await markIn(q, m.channel, m.updateId))) throw new DuplicateUpdate(m.channel, m.updateId);
+        marked = true;
+      },
+      marked: () => {
+        marked = true;
+      },
     });
+    if (!marked) await this.marks.mark(m.channel, m.updateId);
   }
 
   private seenBefore(m: InboundMessage): void {
@@ -231,4 +309,11 @@ export class InboundDispatcher {
       },
     };
   }
+}
+
+/** Text PostgreSQL can hold: no U+0000, no lone surrogate (a dead letter keeps what it can). */
+function storable(s: string): string {
+  return s
+    .replaceAll('\u0000', '')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

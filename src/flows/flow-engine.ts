@@ -87,6 +87,8 @@ export class FlowEngine {
     try {
       turn = await this.deps.db.transaction(async (tx) => {
         const t = await this.turn(tx, ctx, person.id, locale, cancelling);
+        // the update is marked handled with the turn's effects (a concurrent delivery: rolled back)
+        if (t) await ctx.markIn(tx);
         // the replies are written with the turn: a crash after COMMIT still sends them (outbox reconciler)
         if (t) {
           t.sends = [];
@@ -144,6 +146,7 @@ export class FlowEngine {
     }
     const next = this.outcome(active, flow, result.state, result.replies, now);
     const written = await this.turnWrites.load({
+      update: { channel: m.channel, updateId: m.updateId },
       conversationId: active.id,
       seq: active.seq,
       state: result.state,
@@ -156,6 +159,7 @@ export class FlowEngine {
       ),
     });
     if (!written.applied) return false;
+    ctx.marked(); // in the same statement as the turn
     for (const d of written.deliveries) await this.deps.outbox.schedule(m.channel, d.id, d.notBefore);
     return true;
   }

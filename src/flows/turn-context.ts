@@ -66,7 +66,7 @@ export class TurnPrefetch {
 }
 
 export interface TurnContext {
-  /** false: the update id was recorded before (a redelivery) */
+  /** false: the update was handled before (its mark exists: a redelivery) */
   fresh: boolean;
   chat: Chat | null;
   person: Person | null;
@@ -75,7 +75,8 @@ export interface TurnContext {
 
 /**
  * What every inbound message starts with, in one statement for all the messages arriving
- * together: its update id recorded (`fresh` unless seen before), its chat, its writer (by channel
+ * together: whether its update was handled before (`fresh` unless its mark exists; the mark is
+ * written with the turn's effects, never here: see bot/update-marks.ts), its chat, its writer (by channel
  * identity), the writer's active conversation in that chat, the org path and the flow generation. Read outside any transaction, unlocked: the
  * dispatcher and the flow engine decide on them and lock (or compare and set) before writing.
  */
@@ -92,11 +93,9 @@ export class TurnContexts {
     const { rows } = await this.db.query<Record<string, unknown> & { i: number }>(
       `WITH k AS (
          SELECT * FROM json_to_recordset($1::json) AS k(i int, channel text, chat text, sender text, update_id text)
-       ), seen AS (
-         INSERT INTO linli.processed_updates (channel, update_id) SELECT channel, update_id FROM k
-         ON CONFLICT DO NOTHING RETURNING channel, update_id
        )
-       SELECT k.i, EXISTS (SELECT 1 FROM seen WHERE seen.channel = k.channel AND seen.update_id = k.update_id) AS "update.fresh",
+       SELECT k.i, NOT EXISTS (SELECT 1 FROM linli.processed_updates u
+                                WHERE u.channel = k.channel AND u.update_id = k.update_id) AS "update.fresh",
               ${CONVERSATION_COLUMNS.map((c) => `v.${c}`).join(', ')},
               c.id AS "chat.id", c.channel AS "chat.channel", c.external_chat_id AS "chat.external_chat_id",
               c.org_id AS "chat.org_id", c.purpose AS "chat.purpose", c.title AS "chat.title",
@@ -127,7 +126,7 @@ export class TurnContexts {
           })),
         ),
       ],
-      { prepare: 'linli_turn_context' },
+      { prepare: 'linli_turn_context_v2' },
     );
     const out: TurnContext[] = ms.map(() => ({
       fresh: false,
@@ -152,13 +151,8 @@ export class TurnContexts {
         ),
       };
     }
-    // an update id twice in one batch was inserted once: it is new for its first message only
-    const first = new Set<string>();
-    for (const [i, m] of ms.entries()) {
-      const key = `${m.channel}\u0000${m.updateId}`;
-      if (first.has(key)) out[i]!.fresh = false;
-      first.add(key);
-    }
+    // an update id twice in one batch (a redelivery racing its first delivery) is read as new for
+    // both: the mark written with the turn decides which one's effects commit
     return out;
   }
 }

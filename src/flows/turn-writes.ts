@@ -20,6 +20,8 @@ export interface TurnWrite {
   replies: NewDelivery[];
   /** the instant the turn was computed at: an active row expired by then is not written */
   now: Date;
+  /** the inbound update the turn answers: marked handled in the same statement (bot/update-marks.ts) */
+  update: { channel: string; updateId: string };
 }
 
 export interface TurnWriteResult {
@@ -31,8 +33,9 @@ export interface TurnWriteResult {
 
 /**
  * Writes many turns in one statement (one commit): each conversation's row is compared and set
- * (`seq` and still active and unexpired), and only the replies of the rows so set are inserted,
- * in the same statement, so a turn is written whole or not at all. A conversation twice in one
+ * (`seq` and still active and unexpired), and only for the rows so set are the replies inserted
+ * and the update marked handled, in the same statement, so a turn is written whole or not at all.
+ * (Two deliveries of one update compute from the same `seq`: only one of them can set the row.) A conversation twice in one
  * batch is written for its first turn only (the others are reported not applied).
  */
 export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Promise<TurnWriteResult[]> {
@@ -51,6 +54,8 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
       status: t.state.status,
       expires_at: t.expiresAt.toISOString(),
       now: t.now.toISOString(),
+      channel: t.update.channel,
+      update_id: t.update.updateId,
     }));
   const replies = turns
     .flatMap((t, i) =>
@@ -65,7 +70,8 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
   }>(
     `WITH t AS (
        SELECT * FROM json_to_recordset($1::json)
-         AS t(id bigint, seq int, step text, answers jsonb, attempts int, status text, expires_at timestamptz, now timestamptz)
+         AS t(id bigint, seq int, step text, answers jsonb, attempts int, status text, expires_at timestamptz, now timestamptz,
+               channel text, update_id text)
      ), upd AS (
        UPDATE linli.conversations c
           SET step = t.step, answers = t.answers, attempts = t.attempts, status = t.status, seq = t.seq + 1,
@@ -76,6 +82,10 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
         WHERE c.id = ANY (ARRAY(SELECT id FROM t)) AND c.id = t.id
           AND c.seq = t.seq AND c.status = 'active' AND c.expires_at > t.now
         RETURNING c.id
+     ), mark AS (
+       INSERT INTO linli.processed_updates (channel, update_id)
+       SELECT t.channel, t.update_id FROM t JOIN upd ON upd.id = t.id
+       ON CONFLICT DO NOTHING
      ), ins AS (
        INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
        SELECT ${DELIVERY_COLUMNS.split(', ')
@@ -91,7 +101,7 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
      SELECT NULL, ins.id, d.ref, ins.not_before
        FROM ins JOIN json_to_recordset($2::json) AS d(ref bigint, idempotency_key text) USING (idempotency_key)`,
     [JSON.stringify(rows), JSON.stringify(replies)],
-    { prepare: 'linli_turn_write' },
+    { prepare: 'linli_turn_write_v2' },
   );
   const applied = new Set<number>();
   const written = new Map<number, { id: number; notBefore: Date }[]>();

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TransientHandlingError } from '../../src/bot/handling-failure.js';
 import { type InboundContext, InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
 import { Outbox } from '../../src/bot/outbound/outbox.js';
 import type { InboundMessage } from '../../src/bot/port.js';
@@ -133,5 +134,84 @@ describe.each(engines())('inbound dispatcher on %s', (engine) => {
     await dispatcher.handle(msg({ chat: dm, text: '改一下', edited: true }));
     expect(seen).toHaveLength(1);
     expect(await replies()).toHaveLength(1);
+  });
+
+  describe('failures', () => {
+    const bound = async () =>
+      s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+        channel: 'wechat',
+        externalChatId: 'room-a@chatroom',
+        purpose: 'residents',
+      });
+    const marks = async () =>
+      (
+        await db.query<{ update_id: string }>(
+          'SELECT update_id FROM linli.processed_updates ORDER BY update_id',
+        )
+      ).rows.map((r) => r.update_id);
+    const withNext = (next: (ctx: InboundContext) => Promise<void>) =>
+      new InboundDispatcher({
+        db,
+        chats: s.chats,
+        outbox: new Outbox(db, queues, null),
+        logger: pino({ level: 'silent' }),
+        next,
+      });
+
+    it('a failure that may pass leaves no mark and rejects, so the redelivery is handled', async () => {
+      await bound();
+      let down = true;
+      const handled: string[] = [];
+      const d = withNext(async (ctx) => {
+        if (down)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        handled.push(ctx.message.text ?? '');
+      });
+      const m = msg({ text: '电梯坏了' });
+      const err = await d.handle(m).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransientHandlingError);
+      expect(await marks()).toEqual([]);
+      down = false;
+      await d.handle(m); // Telegram's redelivery: the same update id
+      await d.handle(m); // and once more after it was handled: dropped
+      expect(handled).toEqual(['电梯坏了']);
+      expect(await marks()).toEqual([m.updateId]);
+    });
+
+    it('a turn that committed its mark is not handled again; a handler that marks rolls back a duplicate', async () => {
+      await bound();
+      const effects: string[] = [];
+      const d = withNext(async (ctx) => {
+        await db.transaction(async (tx) => {
+          await ctx.markIn(tx);
+          effects.push(ctx.message.updateId);
+        });
+      });
+      const m = msg({ text: '报事' });
+      await Promise.all([d.handle(m), d.handle(m)]); // two deliveries racing past the first read
+      expect(effects).toHaveLength(1);
+      expect(await marks()).toEqual([m.updateId]);
+    });
+
+    it('a failure that will not pass is kept as a dead letter, marked, and acknowledged', async () => {
+      await bound();
+      const d = withNext(async () => {
+        throw new TypeError('a bug');
+      });
+      const m = msg({ text: 'a\u0000b \ud800 已坏' });
+      await d.handle(m); // resolves: the channel acknowledges
+      const { rows } = await db.query<{ update_id: string; error: string; message: { text: string } }>(
+        'SELECT update_id, error, message FROM linli.failed_updates',
+      );
+      expect(rows).toEqual([
+        {
+          update_id: m.updateId,
+          error: 'TypeError: a bug',
+          message: expect.objectContaining({ text: 'ab \ufffd 已坏' }),
+        },
+      ]);
+      expect(await marks()).toEqual([m.updateId]);
+      expect(d.deadLetters.get('wechat')).toBe(1);
+    });
   });
 });

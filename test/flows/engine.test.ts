@@ -18,7 +18,7 @@ import { seedCompoundChain } from '../support/org-chain.js';
 const ROOM = { externalId: 'room-1@chatroom', kind: 'group' as const, title: '阳光业主群' };
 let seq = 0;
 
-// Both ways the dispatcher can start: its own reads (firstSighting, chat, writer), and the one
+// Both ways the dispatcher can start: its own reads (handledBefore, chat, writer), and the one
 // statement of TurnContexts the runtime uses (which also reads the engine's pre-check).
 const setups = engines().flatMap((engine) =>
   (['dispatcher', 'turn-contexts'] as const).map((lookup) => ({ engine, lookup })),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/bot/port.js';
+import { markIn } from '../../src/bot/update-marks.js';
 import type { Db } from '../../src/db/db.js';
 import { insertIdentity, insertPerson } from '../../src/domain/people/people-repository.js';
 import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
@@ -91,19 +92,19 @@ describe.each(engines())('turn path on %s', (engine) => {
       expect(ctx.prefetch).toMatchObject({ personId: null, active: null, orgPath: [] });
     });
 
-    it('records each update id once: a redelivery is not fresh, also within one batch', async () => {
+    it('records nothing itself: an update is fresh until its mark exists (written with its turn)', async () => {
       const contexts = new TurnContexts(db);
       const [a, b, c] = await Promise.all([
         contexts.load(message('wx-zw', 'dup-1')),
         contexts.load(message('wx-zw', 'dup-1')),
         contexts.load(message('wx-zw', 'dup-2')),
       ]);
-      expect([a.fresh, b.fresh, c.fresh]).toEqual([true, false, true]);
+      // a redelivery racing its first delivery is fresh too: the turn's mark decides (see writeTurns)
+      expect([a.fresh, b.fresh, c.fresh]).toEqual([true, true, true]);
+      expect((await db.query('SELECT 1 FROM linli.processed_updates')).rows).toEqual([]);
+      expect(await markIn(db, 'wechat', 'dup-2')).toBe(true);
       expect((await contexts.load(message('wx-zw', 'dup-2'))).fresh).toBe(false);
-      const { rows } = await db.query<{ update_id: string }>(
-        `SELECT update_id FROM linli.processed_updates WHERE channel = 'wechat' ORDER BY update_id`,
-      );
-      expect(rows.map((r) => r.update_id)).toEqual(['dup-1', 'dup-2']);
+      expect((await contexts.load(message('wx-zw', 'dup-1'))).fresh).toBe(true);
     });
   });
 
@@ -124,8 +125,15 @@ describe.each(engines())('turn path on %s', (engine) => {
       expiresAt: new Date(now.getTime() + 30 * 60_000),
       replies: [reply('k-1', '第一条'), reply('k-2', '第二条')],
       now,
+      update: { channel: 'wechat', updateId: 'u-1' },
       ...over,
     });
+    const marks = async () =>
+      (
+        await db.query<{ update_id: string }>(
+          'SELECT update_id FROM linli.processed_updates ORDER BY update_id',
+        )
+      ).rows.map((r) => r.update_id);
     const row = async () =>
       (
         await db.query<{
@@ -160,6 +168,7 @@ describe.each(engines())('turn path on %s', (engine) => {
         ['k-2', '第二条'],
       ]);
       expect(r!.deliveries.map((d) => d.id)).toEqual(written.map((d) => d.id));
+      expect(await marks()).toEqual(['u-1']);
     });
 
     it('writes nothing when the conversation moved on, expired or ended meanwhile', async () => {
@@ -170,17 +179,22 @@ describe.each(engines())('turn path on %s', (engine) => {
       expect((await writeTurns(db, [turn()]))[0]!.applied).toBe(false);
       expect(await deliveries()).toEqual([]);
       expect((await row()).seq).toBe(3);
+      expect(await marks()).toEqual([]); // not written: not handled, so a redelivery is handled again
     });
 
     it('ends a conversation, and writes a conversation twice in one batch for its first turn only', async () => {
       const done = turn({ state: { step: 'end', answers: {}, attempts: 0, status: 'completed' } });
-      const [first, second] = await writeTurns(db, [done, turn({ replies: [reply('k-3', '第三条')] })]);
+      const [first, second] = await writeTurns(db, [
+        done,
+        turn({ replies: [reply('k-3', '第三条')], update: { channel: 'wechat', updateId: 'u-2' } }),
+      ]);
       expect(first!.applied).toBe(true);
       expect(second).toEqual({ applied: false, deliveries: [] });
       const r = await row();
       expect(r.status).toBe('completed');
       expect(r.ended_at).toBeInstanceOf(Date);
       expect((await deliveries()).map((d) => d.idempotency_key)).toEqual(['k-1', 'k-2']);
+      expect(await marks()).toEqual(['u-1']);
     });
 
     it('a reply whose idempotency key exists is not written again (and not reported)', async () => {

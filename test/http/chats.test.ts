@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markIn } from '../../src/bot/update-marks.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 
@@ -94,9 +95,12 @@ describe.each(engines())('binding chats to orgs on %s', (engine) => {
   });
 
   it('remembers update ids, and explains an unbound chat at most once a day', async () => {
-    expect(await t.services.chats.firstSighting('telegram', '991')).toBe(true);
-    expect(await t.services.chats.firstSighting('telegram', '991')).toBe(false);
-    expect(await t.services.chats.firstSighting('wechat', '991')).toBe(true);
+    expect(await t.services.chats.handledBefore('telegram', '991')).toBe(false);
+    expect(await markIn(t.db, 'telegram', '991')).toBe(true);
+    expect(await markIn(t.db, 'telegram', '991')).toBe(false);
+    expect(await t.services.chats.handledBefore('telegram', '991')).toBe(true);
+    expect(await t.services.chats.handledBefore('wechat', '991')).toBe(false);
+    expect(await markIn(t.db, 'wechat', '991')).toBe(true);
     expect(await t.services.chats.mayExplainUnbound('wechat', 'r9')).toBe(true);
     expect(await t.services.chats.mayExplainUnbound('wechat', 'r9')).toBe(false);
     await t.db.query(`UPDATE linli.unbound_chat_notices SET noticed_at = now() - interval '25 hours'`);
@@ -105,6 +109,7 @@ describe.each(engines())('binding chats to orgs on %s', (engine) => {
       `UPDATE linli.processed_updates SET seen_at = now() - interval '25 hours' WHERE update_id = '991'`,
     );
     expect((await t.services.chats.purgeExpired()).updates).toBe(2);
-    expect(await t.services.chats.firstSighting('telegram', '991')).toBe(true);
+    expect(await t.services.chats.handledBefore('telegram', '991')).toBe(false);
+    expect(await markIn(t.db, 'telegram', '991')).toBe(true);
   });
 });

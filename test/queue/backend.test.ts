@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { markIn } from '../../src/bot/update-marks.js';
 import type { Db } from '../../src/db/db.js';
 import { createQueueBackend, EnqueueInTransactionError, type QueueBackend } from '../../src/queue/backend.js';
 import { jobId, QueueName } from '../../src/queue/names.js';
@@ -119,7 +120,7 @@ describe('maintenance worker', () => {
     const queues = await createQueueBackend({ db });
     try {
       const services = createServices(db, {});
-      await services.chats.firstSighting('telegram', 'old');
+      await markIn(db, 'telegram', 'old');
       await db.query(`UPDATE linli.processed_updates SET seen_at = now() - interval '2 days'`);
       const worker = await startMaintenanceWorker(queues, services, pino({ level: 'silent' }));
       const schedulers = await queues.queue(QueueName.maintenance).getJobSchedulers();

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Bot } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
+import { isTransient, TransientHandlingError } from '../handling-failure.js';
 import type {
   ChannelAdapter,
   ChannelCapabilities,
@@ -13,6 +14,7 @@ import { KeyedSerialQueue } from './chat-queue.js';
 import { toChannelSendError } from './errors.js';
 import { normalizeUpdate } from './normalize.js';
 import { planSend } from './outbound.js';
+import { PollingLoop } from './polling.js';
 import { type Delivery, registerWebhookRoute, WEBHOOK_PATH } from './webhook.js';
 
 export interface TelegramAdapterOptions {
@@ -25,11 +27,6 @@ export interface TelegramAdapterOptions {
   webhookSecret?: string;
   /** With a secret, start() points Telegram's webhook at `${publicUrl}/telegram/webhook`. */
   publicUrl?: string;
-  /**
-   * True the first time an update id is seen (within 24 h): a false answer drops the update.
-   * Absent: the handler records update ids itself (Linli's dispatcher does, in its first read).
-   */
-  dedupe?: (updateId: string) => Promise<boolean>;
   logger: Logger;
 }
 
@@ -38,12 +35,16 @@ export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', '
 /**
  * Telegram behind the channel port (grammY underneath; no business rule here).
  *
- * Receiving: every update is deduplicated (by `dedupe`, or by the handler), normalized (see
- * normalize.ts) and handed to the handler.
+ * Receiving: every update is normalized (see normalize.ts) and handed to the handler, which
+ * deduplicates (Linli's dispatcher drops an update whose turn committed before).
  * Updates of one chat are handled strictly in arrival order, different chats concurrently. A callback
- * query is always answered (even for unknown payloads or when the handler throws). Handler errors are
- * logged, never rethrown to Telegram. Long polling does not wait for handlers, so a slow chat never
- * blocks the others; stop() waits for the handlers still running.
+ * query is always answered (even for unknown payloads or when the handler throws).
+ * Nothing acknowledged is lost: when the handler fails for a reason that may pass (it rejects with
+ * `TransientHandlingError`, or an error `isTransient` recognises), the webhook answers 503 and
+ * long polling does not confirm that update's offset (see polling.ts), so Telegram delivers it
+ * again; any other handler error is logged and the update acknowledged (Linli's dispatcher has
+ * kept it as a dead letter). Long polling does not wait for one chat's handlers before fetching more,
+ * so a slow chat never blocks the others; stop() waits for the handlers still running.
  *
  * Sending: see outbound.ts for the shape of the calls and errors.ts for the ChannelSendError kinds.
  * No automatic retry (grammY has none without the auto-retry plugin): the outbound queue paces.
@@ -62,7 +63,7 @@ export class TelegramAdapter implements ChannelAdapter {
   private readonly log: Logger;
   private readonly chats = new KeyedSerialQueue();
   private handler: InboundHandler | undefined;
-  private polling: Promise<void> | undefined;
+  private polling: PollingLoop | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: TelegramAdapterOptions) {
@@ -72,11 +73,6 @@ export class TelegramAdapter implements ChannelAdapter {
       client: { apiRoot: options.apiRoot, timeoutSeconds: 60 },
       ...(options.botInfo ? { botInfo: options.botInfo } : {}),
     });
-    // Long polling: queue the update on its chat's chain and return at once (see class comment).
-    this.bot.use((ctx) => {
-      void this.receive(ctx.update);
-    });
-    this.bot.catch((err) => this.log.error({ err: err.error }, 'telegram middleware failed'));
   }
 
   /** The bot's getMe result: known after start() (or from the options), for the caller to cache. */
@@ -139,14 +135,7 @@ export class TelegramAdapter implements ChannelAdapter {
   /** Stops receiving (polling ends, the webhook answers 503) and waits for running handlers. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      if (this.polling) {
-        if (this.bot.isRunning()) {
-          await this.bot
-            .stop()
-            .catch((err: unknown) => this.log.warn({ err }, 'telegram stop: confirm failed'));
-        }
-        await this.polling;
-      }
+      await this.polling?.stop(() => this.chats.idle());
       await this.chats.idle();
       this.handler = undefined;
       this.log.info('telegram adapter stopped');
@@ -155,41 +144,31 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   /** Resolves once polling runs (deleteWebhook done); rejects if it cannot begin. */
-  private startPolling(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      this.polling = this.bot
-        .start({
-          allowed_updates: [...ALLOWED_UPDATES],
-          onStart: () => {
-            started = true;
-            resolve();
-          },
-        })
-        .catch((err: unknown) => {
-          if (!started) return reject(err);
-          // 401 (token revoked) or 409 (another poller or a webhook): grammY gives up polling.
-          this.log.error({ err }, 'telegram polling stopped');
-        })
-        .finally(() => resolve()); // stopped before onStart: start() has nothing to wait for
+  private async startPolling(): Promise<void> {
+    await this.bot.api.deleteWebhook();
+    this.polling = new PollingLoop({
+      api: this.bot.api,
+      allowedUpdates: [...ALLOWED_UPDATES],
+      receive: (u) => this.receive(u),
+      logger: this.log,
     });
+    this.polling.start();
   }
 
   /** Webhook entry: queue the update and wait until it is handled. */
   private async deliver(update: Update): Promise<Delivery> {
     if (!this.handler || this.stopping) return 'not_running';
-    await this.receive(update);
-    return 'done';
+    return this.receive(update);
   }
 
-  /** Queues the update on its chat's chain; the promise settles (never rejects) once handled. */
-  private receive(update: Update): Promise<void> {
+  /** Queues the update on its chat's chain; settles (never rejects) once handled, or not. */
+  private receive(update: Update): Promise<'done' | 'retry'> {
     return this.chats.run(chatKeyOf(update), () => this.handle(update));
   }
 
-  private async handle(update: Update): Promise<void> {
+  private async handle(update: Update): Promise<'done' | 'retry'> {
     const handler = this.handler;
-    if (!handler) return;
+    if (!handler) return 'retry';
     const updateId = String(update.update_id);
     const query = update.callback_query;
     // Answer at once so the button's spinner stops; the handler decides what the press means.
@@ -200,18 +179,20 @@ export class TelegramAdapter implements ChannelAdapter {
           .catch((err: unknown) => this.log.debug({ err, updateId }, 'answerCallbackQuery failed'))
       : undefined;
     try {
-      if (this.options.dedupe && !(await this.options.dedupe(updateId))) {
-        this.log.debug({ updateId }, 'telegram update seen before: ignored');
-        return;
-      }
       const normalized = normalizeUpdate(update, this.bot.botInfo, new Date());
       if (!normalized.ok) {
         this.log.debug({ updateId, reason: normalized.reason }, 'telegram update dropped');
-        return;
+        return 'done';
       }
       await handler(normalized.message);
+      return 'done';
     } catch (err) {
+      if (err instanceof TransientHandlingError || isTransient(err)) {
+        this.log.warn({ err, updateId }, 'telegram update not handled now: Telegram will deliver it again');
+        return 'retry';
+      }
       this.log.error({ err, updateId }, 'telegram update handling failed');
+      return 'done';
     } finally {
       await answered;
     }

@@ -7,8 +7,12 @@ import { body as errorBody } from '../../http/error-handler.js';
 export const WEBHOOK_PATH = '/telegram/webhook';
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
-/** What became of a delivered update: handled (or deliberately ignored), or the adapter isn't running. */
-export type Delivery = 'done' | 'not_running';
+/**
+ * What became of a delivered update: handled (or deliberately ignored, or kept as a dead letter),
+ * not handled for a reason that may pass (Telegram must deliver it again), or the adapter isn't
+ * running.
+ */
+export type Delivery = 'done' | 'retry' | 'not_running';
 
 export interface WebhookRouteOptions {
   secret: string;
@@ -28,9 +32,11 @@ export interface WebhookRouteOptions {
  * - a body that is not a JSON object with an integer `update_id` is logged at debug and answered 200:
  *   Telegram resends whatever gets a non-2xx, forever;
  * - otherwise the update is delivered and answered 200 (empty body, so it is never taken for a
- *   webhook reply) after it was handled; handler failures are the deliverer's business;
- * - while the adapter is not running (before start, after stop) the answer is 503, so Telegram keeps
- *   the update and redelivers it once a running instance answers.
+ *   webhook reply) once it was handled: its turn committed, or it failed for good and was kept as
+ *   a dead letter (see bot/handling-failure.ts);
+ * - when handling failed for a reason that may pass (the database or Redis unreachable, a
+ *   timeout), and while the adapter is not running (before start, after stop), the answer is 503
+ *   with Retry-After, so Telegram keeps the update and redelivers it: a 2xx always means done.
  */
 export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const expected = digest(opts.secret);
@@ -55,18 +61,25 @@ export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRo
         opts.logger.debug({ reqId: req.id }, 'telegram webhook: malformed update ignored');
         return reply.code(200).send();
       }
-      let outcome: Delivery = 'done';
+      let outcome: Delivery;
       try {
         outcome = await opts.deliver(update);
       } catch (err) {
-        // deliver() does not reject by contract; should it anyway, Telegram must not resend forever
+        // deliver() does not reject by contract; should it anyway, nothing says the update is done
         opts.logger.error({ err, updateId: update.update_id }, 'telegram webhook: delivery failed');
+        outcome = 'retry';
       }
       if (outcome === 'not_running') {
         return reply
           .code(503)
           .header('retry-after', '5')
           .send(errorBody('unavailable', 'Bot is not running'));
+      }
+      if (outcome === 'retry') {
+        return reply
+          .code(503)
+          .header('retry-after', '2')
+          .send(errorBody('unavailable', 'The update could not be handled now; deliver it again'));
       }
       return reply.code(200).send();
     });

@@ -5,6 +5,9 @@
  *  - inbound: every `message` except the bot's own (and system noise, official accounts) becomes one
  *    `InboundMessage`; messages of one chat (room, or private contact) reach the handler one at a time
  *    in arrival order, different chats in parallel; handler errors are logged and never stop the bot;
+ *    a handler failure that may pass (database or Redis unreachable: `TransientHandlingError`) is
+ *    retried with backoff, holding that chat's later messages, until it succeeds or the adapter
+ *    stops (the puppet never delivers a message twice, so giving up would lose it);
  *  - choices: WeChat has no buttons, so choices are sent as numbered lines and remembered per
  *    (chat, person): the @-mentioned person in a group, the chat itself in a private chat (a group send
  *    with choices but no mention cannot be answered by number). That person's bare number in range
@@ -20,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Contact, ContactSelf, Message, Wechaty } from 'wechaty';
+import { retryWhileTransient } from '../handling-failure.js';
 import {
   type ChannelAdapter,
   type ChannelCapabilities,
@@ -230,8 +234,13 @@ export class WechatAdapter implements ChannelAdapter {
   private async process(msg: Message): Promise<void> {
     try {
       const inbound = await toInbound(msg, { choices: this.choices, logger: this.logger });
-      if (!inbound || !this.handler) return;
-      await this.handler(inbound);
+      const handler = this.handler;
+      if (!inbound || !handler) return;
+      await retryWhileTransient(() => handler(inbound), {
+        stopped: () => this.handler === undefined || this.stopMessages === undefined,
+        onRetry: (err, delayMs) =>
+          this.logger.warn({ err, messageId: msg.id, delayMs }, 'wechat: message not handled now: retrying'),
+      });
     } catch (e) {
       this.logger.error({ err: e, messageId: msg.id }, 'wechat: inbound handler failed');
     }

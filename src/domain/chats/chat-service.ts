@@ -201,10 +201,10 @@ export class ChatService {
     return findChat(this.db, channel, externalChatId);
   }
 
-  /** True the first time an update id is seen on a channel (within the retention of 24 h). */
-  async firstSighting(channel: ChannelName, updateId: string): Promise<boolean> {
+  /** True when the update's mark exists (it was handled, within the retention of 24 h): see bot/update-marks.ts. */
+  async handledBefore(channel: ChannelName, updateId: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      `INSERT INTO linli.processed_updates (channel, update_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+      'SELECT 1 FROM linli.processed_updates WHERE channel = $1 AND update_id = $2',
       [channel, updateId],
     );
     return rows.length === 1;

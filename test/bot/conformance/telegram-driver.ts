@@ -24,16 +24,10 @@ export const telegramDriver: DriverFactory = {
   async create(): Promise<ChannelDriver> {
     const fake = await startFakeTelegram({ token: TOKEN });
     fake.setChat(GROUP, 'supergroup', GROUP_TITLE);
-    const seen = new Set<string>();
     const adapter = new TelegramAdapter({
       token: fake.token,
       apiRoot: fake.url,
       botInfo: fake.botInfo,
-      dedupe: async (id) => {
-        if (seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      },
       logger: pino({ level: 'silent' }),
     });
 

@@ -21,17 +21,24 @@ export async function cleanup(): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c();
 }
 
-/** In-memory stand-in for the DB-backed dedupe: true the first time an id is seen. */
-export function memoryDedupe(): { dedupe: (id: string) => Promise<boolean>; calls: string[] } {
+/**
+ * In-memory stand-in for the dispatcher's dedupe, in front of the test's handler: an update id
+ * handled before is dropped; an id counts as handled only once the handler returned (a handler
+ * that throws leaves it unmarked, so a redelivery is handled again).
+ */
+export function memoryDedupe(): {
+  wrap: (h: InboundHandler) => InboundHandler;
+  calls: string[];
+} {
   const seen = new Set<string>();
   const calls: string[] = [];
   return {
     calls,
-    dedupe: async (id) => {
-      calls.push(id);
-      if (seen.has(id)) return false;
-      seen.add(id);
-      return true;
+    wrap: (h) => async (m) => {
+      calls.push(m.updateId);
+      if (seen.has(m.updateId)) return;
+      await h(m);
+      seen.add(m.updateId);
     },
   };
 }
@@ -42,7 +49,7 @@ export interface Harness {
   /** Every InboundMessage the handler received, in order. */
   received: InboundMessage[];
   dedupeCalls: string[];
-  /** The recording handler (calls the test's handler, if any, after recording). */
+  /** The recording handler behind the dedupe (calls the test's handler, if any, after recording). */
   handler: InboundHandler;
 }
 
@@ -56,7 +63,7 @@ export interface WebhookHarness extends Harness {
   ): Promise<{ status: number; body: string; updateId: number }>;
 }
 
-type Extra = Partial<Omit<TelegramAdapterOptions, 'dedupe' | 'logger'>> & { handler?: InboundHandler };
+type Extra = Partial<Omit<TelegramAdapterOptions, 'logger'>> & { handler?: InboundHandler };
 
 export async function startFake(): Promise<FakeTelegram> {
   const fake = await startFakeTelegram({ token: TOKEN });
@@ -67,21 +74,20 @@ export async function startFake(): Promise<FakeTelegram> {
 /** An adapter on the fake (not started) plus the recording handler to start it with. */
 export function makeAdapter(fake: FakeTelegram, extra: Extra = {}): Harness {
   const { handler: inner, ...options } = extra;
-  const { dedupe, calls } = memoryDedupe();
+  const { wrap, calls } = memoryDedupe();
   const adapter = new TelegramAdapter({
     token: TOKEN,
     apiRoot: fake.url,
     botInfo: fake.botInfo,
-    dedupe,
     logger: pino({ level: 'silent' }),
     ...options,
   });
   cleanups.push(() => adapter.stop());
   const received: InboundMessage[] = [];
-  const handler: InboundHandler = async (m) => {
+  const handler: InboundHandler = wrap(async (m) => {
     received.push(m);
     await inner?.(m);
-  };
+  });
   return { fake, adapter, received, dedupeCalls: calls, handler };
 }
 

@@ -74,4 +74,29 @@ describe('telegram long polling', () => {
     await until(() => h.received.length === 1);
     expect(h.received[0]).toMatchObject({ choice: 'a', chat: { kind: 'private' } });
   });
+
+  it('does not confirm an update whose handling failed for a passing reason: it is handled again, the others go on', async () => {
+    let failures = 1;
+    const handled: string[] = [];
+    const h = await startPolling({
+      handler: async (m) => {
+        if (m.text === 'flaky' && failures-- > 0)
+          throw Object.assign(new Error('Connection terminated unexpectedly'), {});
+        handled.push(m.text ?? '');
+      },
+    });
+    const flaky = h.fake.pushUpdate(
+      h.fake.makeTextMessageUpdate({ chatId: ANN.id, from: ANN, text: 'flaky' }),
+    );
+    h.fake.pushUpdate(h.fake.makeTextMessageUpdate({ chatId: BOB.id, from: BOB, text: 'other' }));
+    await until(() => handled.includes('other'));
+    // the failed update is still held by Telegram: no getUpdates confirmed past it yet
+    expect(h.fake.callsOf('getUpdates').every((c) => Number(c.params.offset ?? 0) <= flaky.update_id)).toBe(
+      true,
+    );
+    await until(() => handled.includes('flaky'), 5000);
+    expect(handled.sort()).toEqual(['flaky', 'other']);
+    await h.adapter.stop();
+    expect(h.fake.callsOf('getUpdates').at(-1)?.params).toMatchObject({ offset: flaky.update_id + 2 });
+  });
 });

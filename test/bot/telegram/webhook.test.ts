@@ -2,6 +2,7 @@
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TransientHandlingError } from '../../../src/bot/handling-failure.js';
 import { TelegramAdapter } from '../../../src/bot/telegram/telegram-adapter.js';
 import { ANN, BOB, cleanup, GROUP, gate, SECRET, startFake, startWebhook, until } from './harness.js';
 
@@ -112,6 +113,32 @@ describe('telegram webhook', () => {
     expect(h.received.map((m) => m.text)).toEqual(['boom', 'fine']);
   });
 
+  it('answers 503 with Retry-After when handling failed for a reason that may pass, and handles the redelivery', async () => {
+    let down = true;
+    const h = await startWebhook({
+      handler: async () => {
+        if (down) throw new TransientHandlingError('1', new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+      },
+    });
+    const update = {
+      ...h.fake.makeTextMessageUpdate({ chatId: ANN.id, from: ANN, text: '报事' }),
+      update_id: 700,
+    };
+    const first = await fetch(h.hookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      body: JSON.stringify(update),
+    });
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBe('2');
+    down = false;
+    expect((await h.post(update)).status).toBe(200);
+    expect((await h.post(update)).status).toBe(200);
+    // the failed attempt reached the handler, the redelivery was handled, the third was a duplicate
+    expect(h.dedupeCalls).toEqual(['700', '700', '700']);
+    expect(h.received.map((m) => m.text)).toEqual(['报事', '报事']);
+  });
+
   it('answers 503 before start and after stop, so Telegram keeps the update', async () => {
     const h = await startWebhook({}, { start: false });
     const update = h.fake.makeTextMessageUpdate({ chatId: ANN.id, from: ANN, text: 'early' });
@@ -130,7 +157,6 @@ describe('telegram webhook', () => {
       apiRoot: fake.url,
       webhookSecret: SECRET,
       publicUrl: 'https://linli.example.org/',
-      dedupe: async () => true,
       logger: pino({ level: 'silent' }),
     });
     expect(adapter.botInfo).toBeUndefined();
@@ -172,7 +198,6 @@ describe('telegram webhook', () => {
       token: fake.token,
       apiRoot: fake.url,
       botInfo: fake.botInfo,
-      dedupe: async () => true,
       logger: pino({ level: 'silent' }),
     });
     const app = Fastify();
