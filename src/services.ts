@@ -1,4 +1,5 @@
 import { ChannelState } from './bot/channel-state.js';
+import { FailedUpdates } from './bot/failed-updates.js';
 import { DeliveryService } from './bot/outbound/delivery-service.js';
 import type { Outbox } from './bot/outbound/outbox.js';
 import type { Db } from './db/db.js';
@@ -36,6 +37,7 @@ export interface Services {
   audit: AuditService;
   chats: ChatService;
   deliveries: DeliveryService;
+  failedUpdates: FailedUpdates;
   channelState: ChannelState;
   actions: ActionRegistry;
   flows: FlowService;
@@ -85,6 +87,7 @@ export function createServices(
     audit: new AuditService(db),
     chats: new ChatService(db),
     deliveries: new DeliveryService(db),
+    failedUpdates: new FailedUpdates(db),
     channelState: new ChannelState(db),
     companies: new CompanyService(db),
     evaluations: new EvaluationService(

@@ -10,6 +10,7 @@ import {
   insertRole,
 } from '../domain/people/people-repository.js';
 import type { Person } from '../domain/people/people-schema.js';
+import { FailedUpdates } from './failed-updates.js';
 import { isTransient, TransientHandlingError } from './handling-failure.js';
 import type { OutboundRequest, Outbox } from './outbound/outbox.js';
 import type { InboundMessage } from './port.js';
@@ -97,11 +98,11 @@ export class InboundDispatcher {
     },
   ) {
     this.marks = new UpdateMarks(deps.db);
+    this.deadLetters = new FailedUpdates(deps.db);
   }
 
   private readonly marks: UpdateMarks;
-  /** permanent failures kept as dead letters since start, per channel (for operators and tests) */
-  readonly deadLetters = new Map<string, number>();
+  private readonly deadLetters: FailedUpdates;
 
   /** Whether the update is new, then the chat and the writer (and what the configured lookup reads beside them). */
   private async lookup(m: InboundMessage): Promise<Lookup> {
@@ -131,21 +132,8 @@ export class InboundDispatcher {
    * statement) before it is acknowledged; if even that fails, the channel must deliver it again.
    */
   private async keepDeadLetter(m: InboundMessage, err: unknown): Promise<void> {
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     try {
-      await this.deps.db.query(
-        `WITH mark AS (
-           INSERT INTO linli.processed_updates (channel, update_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
-         )
-         INSERT INTO linli.failed_updates (channel, update_id, error, message) VALUES ($1, $2, $3, $4::jsonb)
-         ON CONFLICT (channel, update_id) DO NOTHING`,
-        [
-          m.channel,
-          m.updateId,
-          storable(error).slice(0, 4000),
-          JSON.stringify(m, (_k, v: unknown) => (typeof v === 'string' ? storable(v) : v)),
-        ],
-      );
+      await this.deadLetters.keep(m, err);
     } catch (again) {
       this.deps.logger.error(
         { err: again, channel: m.channel, updateId: m.updateId },
@@ -153,7 +141,6 @@ export class InboundDispatcher {
       );
       throw new TransientHandlingError(m.updateId, again);
     }
-    this.deadLetters.set(m.channel, (this.deadLetters.get(m.channel) ?? 0) + 1);
     this.deps.logger.error(
       { err, channel: m.channel, updateId: m.updateId },
       'inbound update failed for good: kept in linli.failed_updates and acknowledged',
@@ -309,11 +296,4 @@ export class InboundDispatcher {
       },
     };
   }
-}
-
-/** Text PostgreSQL can hold: no U+0000, no lone surrogate (a dead letter keeps what it can). */
-function storable(s: string): string {
-  return s
-    .replaceAll('\u0000', '')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

@@ -113,3 +113,45 @@ describe.each(engines())('binding chats to orgs on %s', (engine) => {
     expect(await markIn(t.db, 'telegram', '991')).toBe(true);
   });
 });
+
+describe.each(engines())('dead letters on %s', (engine) => {
+  let t: TestApp;
+  let tree: Awaited<ReturnType<typeof seedTree>>;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+    tree = await seedTree(t);
+  });
+  afterAll(() => t.close());
+
+  it('lists the updates that failed for good to superusers, with their error and a count', async () => {
+    const m = (updateId: string, text: string) => ({
+      channel: 'telegram' as const,
+      updateId,
+      messageId: '1',
+      chat: { externalId: '-100', kind: 'group' as const },
+      sender: { externalId: '42', displayName: 'Ann', isBot: false },
+      text,
+      addressedToBot: false,
+      media: [],
+      receivedAt: new Date(),
+    });
+    await t.services.failedUpdates.keep(m('501', 'a\u0000b'), new TypeError('a bug'));
+    await t.services.failedUpdates.keep(m('502', 'c'), new RangeError('another'));
+    await t.services.failedUpdates.keep(m('502', 'c'), new RangeError('again')); // kept once
+    expect(await t.services.chats.handledBefore('telegram', '501')).toBe(true);
+    const first = await t.call({ method: 'GET', url: '/api/v1/failed-updates?limit=1' });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      total: 2,
+      items: [{ channel: 'telegram', updateId: '502', error: 'RangeError: another', message: { text: 'c' } }],
+    });
+    const second = await t.call({
+      method: 'GET',
+      url: `/api/v1/failed-updates?limit=1&cursor=${first.body.nextCursor}`,
+    });
+    expect(second.body.items).toMatchObject([{ updateId: '501', message: { text: 'ab' } }]);
+    const scoped = await tokenFor(t, tree.compoundA, 'admin');
+    expect((await t.call({ method: 'GET', url: '/api/v1/failed-updates', token: scoped })).status).toBe(403);
+    expect((await t.call({ method: 'GET', url: '/api/v1/failed-updates?channel=sms' })).status).toBe(400);
+  });
+});

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { failedUpdateSchema } from '../../bot/failed-updates.js';
 import { deliverySchema } from '../../bot/outbound/delivery-service.js';
 import { pageQuery } from '../../domain/pagination.js';
 import type { Services } from '../../services.js';
@@ -26,5 +27,27 @@ export const deliveryRoutes =
         },
       },
       async (req) => s.deliveries.list(principalOf(req), req.query),
+    );
+
+    app.get(
+      '/failed-updates',
+      {
+        schema: {
+          tags: ['chats'],
+          summary:
+            'Dead letters (superuser): inbound updates whose handling failed for good, with the error, newest first',
+          querystring: z.strictObject({
+            channel: z.enum(['telegram', 'wechat']).optional(),
+            ...pageQuery,
+          }),
+          response: {
+            200: listOf(failedUpdateSchema).extend({
+              total: z.number().describe('how many are kept (for this channel)'),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => s.failedUpdates.list(principalOf(req), req.query),
     );
   };
