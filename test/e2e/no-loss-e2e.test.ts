@@ -257,16 +257,19 @@ describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (Postg
     const sender = new TelegramWebhookSender(fake, { retryMs: 250 });
     const groups = await bindGroups(base, sender, fake, 5);
     const residents = residentsOf(groups, 10);
-    // 50 conversations of 7 updates: three kills somewhere in the 350 acknowledgements
+    // 50 conversations of 7 updates: four kills, each a few milliseconds after an update left,
+    // so that it lands while that update (and others) are being handled
     const random = seeded(20261204);
-    const killAt = [0, 1, 2]
-      .map(() => sender.acknowledged + 20 + Math.floor(random() * 300))
+    const killAt = [0, 1, 2, 3]
+      .map(() => sender.sent + 20 + Math.floor(random() * 300))
       .sort((a, b) => a - b);
     let restarting: Promise<void> = Promise.resolve();
-    sender.onAck = (n) => {
+    sender.onSend = (n) => {
       if (n !== killAt[0]) return;
       killAt.shift();
+      const delay = Math.floor(random() * 12);
       restarting = restarting.then(async () => {
+        await new Promise((r) => setTimeout(r, delay));
         await proc.kill9();
         await proc.start();
       });
@@ -280,7 +283,7 @@ describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (Postg
       throw new Error(`${(err as Error).message}\n--- Linli's output ---\n${proc.output}`, { cause: err });
     }
     await restarting;
-    expect(proc.starts).toBe(4); // killed three times, started again each time
+    expect(proc.starts).toBe(5); // killed four times, started again each time
 
     expect(new Set(numbers).size).toBe(residents.length);
     const check = await openPostgresAt(url);

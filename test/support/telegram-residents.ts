@@ -12,6 +12,10 @@ export class TelegramWebhookSender {
   /** deliveries that needed more than one attempt */
   retried = 0;
   onAck: ((n: number) => void) | undefined;
+  /** updates sent (first attempts) */
+  sent = 0;
+  /** called as the n-th update's first attempt leaves */
+  onSend: ((n: number) => void) | undefined;
 
   constructor(
     private readonly fake: FakeTelegram,
@@ -23,6 +27,7 @@ export class TelegramWebhookSender {
   async deliver(update: NewUpdate): Promise<void> {
     const full = { ...update, update_id: update.update_id ?? this.nextId++ };
     const deadline = Date.now() + (this.o.giveUpMs ?? 240_000);
+    this.onSend?.(++this.sent);
     for (let attempt = 1; ; attempt++) {
       const hook = this.fake.webhook();
       if (hook) {

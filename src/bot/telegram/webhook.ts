@@ -29,7 +29,7 @@ export interface WebhookRouteOptions {
  * - the `X-Telegram-Bot-Api-Secret-Token` header must equal the secret (constant-time compare on
  *   sha256 digests), checked before the body is read: otherwise 401 `{"error":{"code":"unauthorized"}}`
  *   and nothing else happens;
- * - a body that is not a JSON object with an integer `update_id` is logged at debug and answered 200:
+ * - a body that is not a JSON object with an integer `update_id` is logged at warn and answered 200:
  *   Telegram resends whatever gets a non-2xx, forever;
  * - otherwise the update is delivered and answered 200 (empty body, so it is never taken for a
  *   webhook reply) once it was handled: its turn committed, or it failed for good and was kept as
@@ -58,7 +58,8 @@ export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRo
     scope.post(WEBHOOK_PATH, { logLevel: 'warn' }, async (req, reply) => {
       const update = parseUpdate(req.body);
       if (!update) {
-        opts.logger.debug({ reqId: req.id }, 'telegram webhook: malformed update ignored');
+        // acknowledged (Telegram would resend it forever), but never silently
+        opts.logger.warn({ reqId: req.id }, 'telegram webhook: malformed update acknowledged and dropped');
         return reply.code(200).send();
       }
       let outcome: Delivery;
