@@ -142,6 +142,44 @@ describe.each(engines())('a compound’s token reaches nothing of a sibling comp
     expect(await snapshotA(t, w)).toEqual(before);
   });
 
+  it('a simulated flow’s actions tell nothing about another compound’s complaints', async () => {
+    // a draft naming a complaint id as a constant, run dry: A's complaint and an absent one alike
+    const probe = (action: 'rate_complaint' | 'note_complaint', complaintId: number) => ({
+      key: 'probe',
+      name: { 'zh-CN': '探测' },
+      locales: ['zh-CN'],
+      triggers: [{ type: 'command', command: 'probe' }],
+      start: 'act',
+      steps: [
+        {
+          id: 'act',
+          type: 'action',
+          action,
+          save: 'out',
+          inputs:
+            action === 'rate_complaint'
+              ? { complaintId: { value: complaintId }, rating: { value: 'satisfied' } }
+              : { complaintId: { value: complaintId }, note: { value: '探测' } },
+          next: 'done',
+        },
+        { id: 'done', type: 'end', text: { 'zh-CN': '编号 {{out.number}}' } },
+      ],
+    });
+    for (const action of ['rate_complaint', 'note_complaint'] as const) {
+      const run = (id: number) =>
+        t.call({
+          method: 'POST',
+          url: '/api/v1/flows/complaint/simulate',
+          body: { answers: [], definition: probe(action, id) },
+          token: w.b.token,
+        });
+      const elsewhere = await run(w.a.complaint);
+      const absent = await run(Number(ABSENT_ID));
+      expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(200);
+      expect(elsewhere.body).toEqual(absent.body);
+    }
+  });
+
   it('closes the reported path: a secretary from A, then A’s person and a chat account on them', async () => {
     const b = w.b.token;
     const secretary = await t.call({
