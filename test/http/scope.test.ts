@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireInScope, type ScopedKind } from '../../src/domain/in-scope.js';
 import { startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
-import { buildWorld, snapshotA, type World } from '../support/scope-world.js';
+import { buildWorld, type Side, snapshotA, type World } from '../support/scope-world.js';
 import { ABSENT_ID, NOT_OBJECT_IDS, type Probe, type Req, TABLE } from './scope-table.js';
 
 // a fresh database and two compounds of objects to build first: slow on a loaded 2-CPU machine
@@ -140,6 +141,37 @@ describe.each(engines())('a compound’s token reaches nothing of a sibling comp
     }
     expect(differences).toEqual([]);
     expect(await snapshotA(t, w)).toEqual(before);
+  });
+
+  it('places every kind of object the way its path does (the helper itself)', async () => {
+    const b = (await t.services.tokens.authenticate(w.b.token))!;
+    const kinds: [ScopedKind, keyof Side][] = [
+      ['org', 'compound'],
+      ['org', 'building'],
+      ['person', 'person'],
+      ['person', 'owner'],
+      ['unit', 'unit'],
+      ['chat', 'chat'],
+      ['party_branch', 'branch'],
+      ['party_member', 'member'],
+      ['property_company', 'company'],
+      ['complaint', 'complaint'],
+      ['proposal', 'proposal'],
+      ['reminder', 'reminder'],
+      ['evaluation', 'evaluation'],
+      ['task', 'task'],
+    ];
+    const answer = (kind: ScopedKind, id: number) =>
+      requireInScope(t.db, b, kind, id, { field: 'x' }).then(
+        () => 'ok',
+        (e: { status: number; message: string }) => `${e.status} ${e.message}`,
+      );
+    for (const [kind, key] of kinds) {
+      expect(await answer(kind, w.b[key] as number), `${kind} of B`).toBe('ok');
+      const elsewhere = await answer(kind, w.a[key] as number);
+      expect(elsewhere, `${kind} of A`).toMatch(/^404 x: no such /);
+      expect(await answer(kind, Number(ABSENT_ID)), `absent ${kind}`).toBe(elsewhere);
+    }
   });
 
   it('a simulated flow’s actions tell nothing about another compound’s complaints', async () => {
