@@ -17,6 +17,8 @@ import type { VoteService } from '../domain/votes/vote-service.js';
 import { ActionRegistry } from './actions.js';
 
 const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
+/** The complaint number a dry run (the simulator) shows. */
+const SAMPLE_NUMBER = '20260101-0000';
 
 /**
  * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
@@ -58,7 +60,7 @@ export function builtinActions(
             message: { 'zh-CN': '这个类别本小区不受理。', en: 'This compound does not take that category.' },
           };
         }
-        if (ctx.dryRun) return { ok: true, output: { id: 0, number: '20260101-0000' } };
+        if (ctx.dryRun) return { ok: true, output: { id: 0, number: SAMPLE_NUMBER } };
         const c = await insertComplaint(ctx.tx, {
           compoundId: compound.id,
           reporterId: ctx.personId,
@@ -88,6 +90,9 @@ export function builtinActions(
         comment: z.string().max(500).nullable().optional(),
       }),
       async run(input, ctx) {
+        // a dry run (the simulator) reads no complaint: an admin's draft names any id it likes,
+        // and the answer must not tell whether it exists, nor its number
+        if (ctx.dryRun) return { ok: true, output: { number: SAMPLE_NUMBER } };
         const { rows } = await ctx.tx.query<{
           id: number;
           number: string;
@@ -97,7 +102,7 @@ export function builtinActions(
           input.complaintId,
         ]);
         const c = rows[0];
-        if (!c || (c.reporter_id !== ctx.personId && !ctx.dryRun)) {
+        if (!c || c.reporter_id !== ctx.personId) {
           return {
             ok: false,
             message: {
@@ -106,13 +111,12 @@ export function builtinActions(
             },
           };
         }
-        if (c.status !== 'resolved' && !ctx.dryRun) {
+        if (c.status !== 'resolved') {
           return {
             ok: false,
             message: { 'zh-CN': '这条报事现在不需要评价。', en: 'This report is not waiting for a rating.' },
           };
         }
-        if (ctx.dryRun) return { ok: true, output: { number: c.number } };
         const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
         const updated = await service.rate(ctx.tx, c.id, input.rating, input.comment ?? null, ctx.personId);
         ctx.afterCommit(() => service.afterChange(updated));
@@ -129,12 +133,14 @@ export function builtinActions(
         photo: z.string().nullable().optional(),
       }),
       async run(input, ctx) {
+        // dry run: nothing read (see rate_complaint)
+        if (ctx.dryRun) return { ok: true, output: { number: SAMPLE_NUMBER } };
         const { rows } = await ctx.tx.query<{ number: string }>(
           'SELECT number FROM linli.complaints WHERE id = $1',
           [input.complaintId],
         );
         const handles = await handlesComplaint(ctx.tx, ctx.personId, input.complaintId);
-        if ((!rows[0] || !handles) && !ctx.dryRun) {
+        if (!rows[0] || !handles) {
           return {
             ok: false,
             message: {
@@ -143,7 +149,6 @@ export function builtinActions(
             },
           };
         }
-        if (ctx.dryRun) return { ok: true, output: { number: rows[0]?.number ?? '20260101-0000' } };
         const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
         const { rows: locked } = await ctx.tx.query<ComplaintRow>(
           'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',

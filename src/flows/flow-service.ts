@@ -1,8 +1,8 @@
 import type { Db } from '../db/db.js';
 import { recordAudit } from '../domain/audit/audit-repository.js';
 import { AppError, forbidden, notFound } from '../domain/errors.js';
-import { findOrg } from '../domain/orgs/org-repository.js';
-import { type Actor, assertCanSee, assertCanWrite, type Principal, scopeOrgId } from '../domain/principal.js';
+import { requireOrg, requirePerson } from '../domain/in-scope.js';
+import { type Actor, type Principal, scopeOrgId } from '../domain/principal.js';
 import type { ActionRegistry } from './actions.js';
 import { checkFlow, type FlowProblem } from './flow-check.js';
 import {
@@ -37,10 +37,7 @@ export class FlowService {
       if (write && p.kind !== 'superuser') throw forbidden('Only a superuser edits the global flows');
       return { orgId: null, path: [] };
     }
-    const org = await findOrg(this.db, id);
-    if (!org) throw notFound('org', id);
-    if (write) assertCanWrite(p, org.path, 'org', id);
-    else assertCanSee(p, org.path, 'org', id);
+    const org = await requireOrg(this.db, p, id, { field: 'orgId', write });
     return { orgId: id, path: org.path };
   }
 
@@ -170,6 +167,8 @@ export class FlowService {
     orgId?: number,
   ) {
     const current = await this.get(p, key, orgId);
+    // the simulated person's data feeds the dry-run actions: only a person of the token's subtree
+    if (body.personId !== undefined) await requirePerson(this.db, p, body.personId, { field: 'personId' });
     const source = body.definition ?? current.definition;
     const checked = checkFlow(source, this.actions);
     if (!checked.ok) throw invalid(checked.problems);

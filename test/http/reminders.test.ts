@@ -72,9 +72,12 @@ describe.each(engines())('reminders API on %s', (engine) => {
     expect(fieldOf(await post({ ...base, audience: { kind: 'group', orgId: tree.compoundB } }))).toContain(
       'audience',
     );
-    expect(
-      fieldOf(await post({ ...base, audience: { kind: 'people', personIds: [personId, 999999] } })),
-    ).toContain('audience.personIds');
+    // an unknown person is answered like one outside the token's subtree: 404 naming the position
+    const unknown = await post({ ...base, audience: { kind: 'people', personIds: [personId, 999999] } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.details.map((d: { field: string }) => d.field)).toEqual([
+      'audience.personIds.1',
+    ]);
     expect(
       fieldOf(
         await post({

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../../db/db.js';
-import { notFound } from '../../domain/errors.js';
-import { findOrg } from '../../domain/orgs/org-repository.js';
+import { requireOrg, requirePerson } from '../../domain/in-scope.js';
 import { decodeCursor, page } from '../../domain/pagination.js';
-import { assertCanSee, type Principal, scopeOrgId } from '../../domain/principal.js';
+import { type Principal, scopeOrgId } from '../../domain/principal.js';
 import type { DeliveryRow } from './delivery-repository.js';
 
 export const deliverySchema = z.object({
@@ -39,11 +38,8 @@ export class DeliveryService {
       cursor?: string;
     },
   ) {
-    if (f.orgId !== undefined) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
+    if (f.personId !== undefined) await requirePerson(this.db, p, f.personId, { field: 'personId' });
     const scope = f.orgId ?? scopeOrgId(p);
     const { rows } = await this.db.query<DeliveryRow>(
       `SELECT d.* FROM linli.deliveries d LEFT JOIN linli.orgs o ON o.id = d.org_id

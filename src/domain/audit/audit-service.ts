@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../../db/db.js';
-import { notFound } from '../errors.js';
-import { findOrg } from '../orgs/org-repository.js';
+import { requireOrg } from '../in-scope.js';
 import { decodeCursor, page } from '../pagination.js';
-import { assertCanSee, type Principal, scopeOrgId } from '../principal.js';
+import { type Principal, scopeOrgId } from '../principal.js';
 
 export const auditEntrySchema = z.object({
   id: z.number(),
@@ -34,11 +33,7 @@ export class AuditService {
       cursor?: string;
     },
   ) {
-    if (f.orgId !== undefined) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const scope = f.orgId ?? scopeOrgId(p);
     const { rows } = await this.db.query<{
       id: number;

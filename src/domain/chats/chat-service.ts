@@ -148,10 +148,11 @@ export class ChatService {
         const other = await findOrg(tx, existing.orgId);
         const visible =
           other && (actor.principal.kind === 'superuser' || other.path.includes(actor.principal.orgId));
+        // outside the token's subtree, nothing says where: the chat is taken, and that is all
         throw conflict(
           visible
             ? `This chat is bound to org ${existing.orgId}; unbind it there first`
-            : 'This chat is bound to another org; ask its admin to unbind it',
+            : 'This chat is already bound; it has to be unbound before it can be bound here',
           [{ field: 'externalChatId', message: 'already bound' }],
         );
       }

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/db.js';
-import { badRequest, notFound } from '../errors.js';
-import { findOrg } from '../orgs/org-repository.js';
-import { assertCanSee, type Principal, scopeOrgId } from '../principal.js';
+import { badRequest } from '../errors.js';
+import { requireOrg } from '../in-scope.js';
+import { type Principal, scopeOrgId } from '../principal.js';
 import { type Category, categoriesFor, DEFAULT_CATEGORIES } from './categories.js';
 import { LEVELS, type Level, STATUSES } from './complaint-lifecycle.js';
 
@@ -92,11 +92,7 @@ export class ComplaintMetricsService {
     if (f.from && f.to && f.from >= f.to) {
       throw badRequest('from must be before to', [{ field: 'to', message: 'must be after from' }]);
     }
-    if (f.orgId !== undefined) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const scope = f.orgId ?? scopeOrgId(p);
     const now = this.now();
     // one statement: the range is read once (a materialized CTE) and every figure comes from it

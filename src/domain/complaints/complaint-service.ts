@@ -2,17 +2,10 @@ import type { Db, Queryable } from '../../db/db.js';
 import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { AppError, badRequest, notFound } from '../errors.js';
+import { requireOrg, requirePerson } from '../in-scope.js';
 import { orgPath } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
-import {
-  type Actor,
-  assertCanSee,
-  assertWriter,
-  canSee,
-  canWrite,
-  type Principal,
-  scopeOrgId,
-} from '../principal.js';
+import { type Actor, assertWriter, canSee, canWrite, type Principal, scopeOrgId } from '../principal.js';
 import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
 import {
   type ComplaintAction,
@@ -200,6 +193,8 @@ export class ComplaintService {
           throw notFound('complaint', id);
         assertWriter(actor.principal);
       }
+      if (body.assigneeId !== undefined)
+        await requirePerson(tx, actor.principal, body.assigneeId, { field: 'assigneeId' });
       if (body.version !== undefined && body.version !== c.version) throw changed(c);
       return this.transition(tx, c, body, { label: actor.principal.label, tokenId: actor.principal.tokenId });
     });
@@ -545,10 +540,7 @@ export class ComplaintService {
       cursor?: string;
     },
   ) {
-    if (f.orgId !== undefined) {
-      const path = await orgPath(this.db, f.orgId);
-      assertCanSee(p, path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const scope = f.orgId ?? scopeOrgId(p);
     const now = this.now();
     const { rows } = await this.db.query<ComplaintRow>(

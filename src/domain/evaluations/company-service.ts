@@ -1,15 +1,9 @@
 import type { Db } from '../../db/db.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
+import { requireOrg } from '../in-scope.js';
 import { findOrg } from '../orgs/org-repository.js';
-import {
-  type Actor,
-  assertCanSee,
-  assertCanWrite,
-  canSee,
-  type Principal,
-  scopeOrgId,
-} from '../principal.js';
+import { type Actor, canSee, type Principal, scopeOrgId } from '../principal.js';
 
 /**
  * Property companies (物业公司) and their contracts with compounds. A company is registered by an
@@ -44,9 +38,7 @@ export class CompanyService {
   constructor(private readonly db: Db) {}
 
   async create(actor: Actor, body: { orgId: number; name: string }): Promise<Company> {
-    const org = await findOrg(this.db, body.orgId);
-    if (!org) throw notFound('org', body.orgId);
-    assertCanWrite(actor.principal, org.path, 'org', body.orgId);
+    await requireOrg(this.db, actor.principal, body.orgId, { field: 'orgId', write: true });
     try {
       const row = await this.db.transaction(async (tx) => {
         const { rows } = await tx.query<CompanyRow>(
@@ -75,11 +67,7 @@ export class CompanyService {
   /** Companies registered in the principal's subtree or contracted to a compound in it. */
   async list(p: Principal, f: { orgId?: number }): Promise<{ items: Company[] }> {
     const scope = f.orgId ?? scopeOrgId(p);
-    if (f.orgId !== undefined) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const { rows } = await this.db.query<CompanyRow>(
       `SELECT c.* FROM linli.property_companies c JOIN linli.orgs o ON o.id = c.org_id
        WHERE $1::bigint IS NULL OR o.path @> ARRAY[$1::bigint]
@@ -112,14 +100,15 @@ export class CompanyService {
     body: { compoundId: number; startsOn: string; endsOn?: string | null },
   ): Promise<Contract> {
     const company = await this.get(actor.principal, companyId);
-    const compound = await findOrg(this.db, body.compoundId);
-    if (compound?.kind !== 'compound') {
-      if (compound) assertCanSee(actor.principal, compound.path, 'org', body.compoundId);
+    const compound = await requireOrg(this.db, actor.principal, body.compoundId, {
+      field: 'compoundId',
+      write: true,
+    });
+    if (compound.kind !== 'compound') {
       throw badRequest('compoundId must name a compound', [
         { field: 'compoundId', message: 'not a compound' },
       ]);
     }
-    assertCanWrite(actor.principal, compound.path, 'org', body.compoundId);
     const endsOn = body.endsOn ?? null;
     if (endsOn !== null && endsOn < body.startsOn)
       throw badRequest('endsOn is before startsOn', [

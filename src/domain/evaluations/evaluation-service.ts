@@ -4,12 +4,14 @@ import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { ComplaintMetricsService, type Rate } from '../complaints/complaint-metrics.js';
 import { type AppError, badRequest, conflict, notFound } from '../errors.js';
+import { outOfScope, requireInScope, requireOrg, requirePerson } from '../in-scope.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
 import {
   type Actor,
   assertCanSee,
   assertCanWrite,
+  assertWriter,
   canSee,
   type Principal,
   SYSTEM_ACTOR,
@@ -143,9 +145,7 @@ export class EvaluationService {
   // campaigns over HTTP
 
   async create(actor: Actor, body: CreateCampaignBody) {
-    const org = await findOrg(this.db, body.orgId);
-    if (!org) throw notFound('org', body.orgId);
-    assertCanWrite(actor.principal, org.path, 'org', body.orgId);
+    const org = await requireOrg(this.db, actor.principal, body.orgId, { field: 'orgId', write: true });
     const now = this.now();
     if (body.opensAt.getTime() < now.getTime() - GRACE_MS)
       throw badRequest('opensAt is in the past', [{ field: 'opensAt', message: 'must not be in the past' }]);
@@ -173,7 +173,7 @@ export class EvaluationService {
       complaintsTo: complaintsTo.toISOString(),
     };
     const row = await this.db.transaction(async (tx) => {
-      const targets = await this.targets(tx, org.path, body);
+      const targets = await this.targets(tx, actor.principal, org.path, body);
       const { rows } = await tx.query<CampaignRow>(
         `INSERT INTO linli.evaluation_campaigns (org_id, company_id, title, criteria, settings, opens_at, closes_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
@@ -210,23 +210,19 @@ export class EvaluationService {
   /** The compounds of the campaign and the company serving each on the opening day (Asia/Shanghai). */
   private async targets(
     tx: Queryable,
+    p: Principal,
     scopePath: number[],
     body: CreateCampaignBody,
   ): Promise<{ compoundId: number; companyId: number | null }[]> {
     const scopeId = scopePath[scopePath.length - 1]!;
-    if (body.companyId !== undefined) {
-      const { rows } = await tx.query('SELECT 1 FROM linli.property_companies WHERE id = $1', [
-        body.companyId,
-      ]);
-      if (!rows[0])
-        throw badRequest('No such property company', [{ field: 'companyId', message: 'not found' }]);
-    }
+    if (body.companyId !== undefined)
+      await requireInScope(tx, p, 'property_company', body.companyId, { field: 'companyId' });
     if (body.compoundIds !== undefined) {
       const ids = [...new Set(body.compoundIds)];
       const out: { compoundId: number; companyId: number | null }[] = [];
       for (const [i, id] of ids.entries()) {
-        const o = await findOrg(tx, id);
-        if (o?.kind !== 'compound' || !o.path.includes(scopeId))
+        const o = await requireOrg(tx, p, id, { field: `compoundIds.${i}` });
+        if (o.kind !== 'compound' || !o.path.includes(scopeId))
           throw badRequest(`compoundIds.${i} is not a compound inside org ${scopeId}`, [
             { field: `compoundIds.${i}`, message: 'not a compound inside orgId' },
           ]);
@@ -276,11 +272,7 @@ export class EvaluationService {
     p: Principal,
     f: { orgId?: number; status?: CampaignRow['status']; limit?: number; cursor?: string },
   ) {
-    if (f.orgId !== undefined) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const scope = f.orgId ?? scopeOrgId(p);
     const limit = f.limit ?? 50;
     const { rows } = await this.db.query<CampaignRow>(
@@ -366,24 +358,25 @@ export class EvaluationService {
   ) {
     const c = await findCampaign(this.db, id);
     if (!c) throw notFound('evaluation', id);
-    const { rows: units } = await this.db.query<{ compound_id: number; in_campaign: boolean }>(
-      `SELECT u.compound_id, EXISTS (SELECT 1 FROM linli.evaluation_targets t
+    const { rows: units } = await this.db.query<{
+      compound_id: number;
+      path: (string | number)[];
+      in_campaign: boolean;
+    }>(
+      `SELECT u.compound_id, b.path, EXISTS (SELECT 1 FROM linli.evaluation_targets t
          WHERE t.campaign_id = $2 AND t.compound_id = u.compound_id) AS in_campaign
-       FROM linli.units u WHERE u.id = $1`,
+       FROM linli.units u JOIN linli.orgs b ON b.id = u.building_id WHERE u.id = $1`,
       [body.unitId, id],
     );
-    const compound = units[0] ? await findOrg(this.db, units[0].compound_id) : null;
+    const unit = units[0] && canSee(actor.principal, units[0].path.map(Number)) ? units[0] : null;
     // the campaign's scope, or a compound of the campaign (its staff enter their paper forms)
     const campaignOrg = await findOrg(this.db, c.org_id);
-    const ownCompound = compound !== null && units[0]!.in_campaign && canSee(actor.principal, compound.path);
-    if (!canSee(actor.principal, campaignOrg!.path) && !ownCompound) throw notFound('evaluation', id);
-    if (!compound) throw badRequest('No such unit', [{ field: 'unitId', message: 'not found' }]);
-    assertCanWrite(actor.principal, compound.path, 'unit', body.unitId);
+    if (!canSee(actor.principal, campaignOrg!.path) && !unit?.in_campaign) throw notFound('evaluation', id);
+    // a unit outside the token's subtree is answered like one that does not exist
+    if (!unit) throw outOfScope('unit', body.unitId, 'unitId');
+    assertWriter(actor.principal);
+    if (body.personId) await requirePerson(this.db, actor.principal, body.personId, { field: 'personId' });
     const scores = checkScores(c.criteria, body.scores);
-    if (body.personId) {
-      const { rows } = await this.db.query('SELECT 1 FROM linli.people WHERE id = $1', [body.personId]);
-      if (!rows[0]) throw badRequest('No such person', [{ field: 'personId', message: 'not found' }]);
-    }
     const result = await this.db.transaction(async (tx) => {
       const r = await this.record(tx, {
         campaignId: id,
@@ -398,7 +391,7 @@ export class EvaluationService {
           action: 'evaluation.paper_response',
           objectType: 'evaluation',
           objectId: id,
-          orgId: compound.id,
+          orgId: unit.compound_id,
           after: { responseId: r.id, unitId: body.unitId, scores },
         });
       return r;

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/db.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { type AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.js';
+import { requireOrg } from '../in-scope.js';
 import { decodeCursor, page } from '../pagination.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal, scopeOrgId } from '../principal.js';
 import { findOrg, insertOrg, listOrgs, updateOrg } from './org-repository.js';
@@ -28,7 +29,7 @@ export class OrgService {
     p: Principal,
     f: { parentId?: number; kind?: OrgKind; q?: string; limit: number; cursor?: string },
   ): Promise<{ items: Org[]; nextCursor: string | null }> {
-    if (f.parentId !== undefined) await this.get(p, f.parentId);
+    if (f.parentId !== undefined) await requireOrg(this.db, p, f.parentId, { field: 'parentId' });
     const rows = await listOrgs(this.db, {
       ...f,
       scopeOrgId: scopeOrgId(p),
@@ -43,12 +44,11 @@ export class OrgService {
       return await this.db.transaction(async (tx) => {
         let parentPath: number[] = [];
         if (body.parentId != null) {
-          const parent = await findOrg(tx, body.parentId, true);
-          if (!parent)
-            throw badRequest('Unknown parent', [
-              { field: 'parentId', message: `org ${body.parentId} not found` },
-            ]);
-          assertCanWrite(actor.principal, parent.path, 'org', body.parentId);
+          const parent = await requireOrg(tx, actor.principal, body.parentId, {
+            field: 'parentId',
+            write: true,
+            forUpdate: true,
+          });
           if (parent.kind !== wantParent) throw wrongParent(body.kind, wantParent, parent.kind);
           parentPath = parent.path;
         } else {
@@ -84,17 +84,16 @@ export class OrgService {
         assertCanWrite(actor.principal, org.path, 'org', id);
         let parent: Org | undefined;
         if (body.parentId !== undefined && body.parentId !== org.parentId) {
-          if (body.parentId === id || (await findOrg(tx, body.parentId))?.path.includes(id)) {
+          const found = await requireOrg(tx, actor.principal, body.parentId, {
+            field: 'parentId',
+            write: true,
+            forUpdate: true,
+          });
+          if (found.path.includes(id)) {
             throw badRequest('Moving an org under itself would make a cycle', [
               { field: 'parentId', message: `org ${body.parentId} is inside org ${id}'s subtree` },
             ]);
           }
-          const found = await findOrg(tx, body.parentId, true);
-          if (!found)
-            throw badRequest('Unknown parent', [
-              { field: 'parentId', message: `org ${body.parentId} not found` },
-            ]);
-          assertCanWrite(actor.principal, found.path, 'org', body.parentId);
           if (found.kind !== PARENT_KIND[org.kind])
             throw wrongParent(org.kind, PARENT_KIND[org.kind], found.kind);
           parent = found;

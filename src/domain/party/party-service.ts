@@ -1,17 +1,11 @@
 import type { Db, Queryable } from '../../db/db.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { AppError, badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
+import { requireInScope, requireOrg, requirePerson } from '../in-scope.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
 import { insertRole } from '../people/people-repository.js';
-import {
-  type Actor,
-  assertCanSee,
-  assertCanWrite,
-  canSee,
-  type Principal,
-  scopeOrgId,
-} from '../principal.js';
+import { type Actor, assertCanSee, assertCanWrite, type Principal, scopeOrgId } from '../principal.js';
 import { COMMITMENT_CODES, commitmentLabel, STANDARD_COMMITMENTS } from './commitments.js';
 import { nearestRoleHolders, type PartyNotifier, type Staged } from './party-notifier.js';
 
@@ -106,12 +100,10 @@ export class PartyService {
   // branches
 
   async createBranch(actor: Actor, body: { orgId: number; name: string; secretaryPersonId?: number | null }) {
-    const org = await findOrg(this.db, body.orgId);
-    if (!org) throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${body.orgId} not found` }]);
-    assertCanWrite(actor.principal, org.path, 'org', body.orgId);
+    await requireOrg(this.db, actor.principal, body.orgId, { field: 'orgId', write: true });
     try {
       return await this.db.transaction(async (tx) => {
-        await this.checkSecretary(tx, body.secretaryPersonId);
+        await this.checkSecretary(tx, actor.principal, body.secretaryPersonId);
         const { rows } = await tx.query<BranchRow>(
           `INSERT INTO linli.party_branches (org_id, name, secretary_id) VALUES ($1, $2, $3) RETURNING *`,
           [body.orgId, body.name, body.secretaryPersonId ?? null],
@@ -135,13 +127,9 @@ export class PartyService {
     }
   }
 
-  private async checkSecretary(q: Queryable, personId: number | null | undefined) {
-    if (!personId) return;
-    const { rows } = await q.query('SELECT 1 FROM linli.people WHERE id = $1', [personId]);
-    if (!rows[0])
-      throw badRequest('Unknown secretary', [
-        { field: 'secretaryPersonId', message: `person ${personId} not found` },
-      ]);
+  /** The secretary gets a role at the branch's org: only a person the token's subtree holds. */
+  private async checkSecretary(q: Queryable, p: Principal, personId: number | null | undefined) {
+    if (personId) await requirePerson(q, p, personId, { field: 'secretaryPersonId' });
   }
 
   private async branchFor(p: Principal, id: number, q: Queryable = this.db): Promise<BranchRow> {
@@ -171,11 +159,7 @@ export class PartyService {
 
   async listBranches(p: Principal, f: { orgId?: number }) {
     const scope = f.orgId ?? scopeOrgId(p);
-    if (f.orgId) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const { rows } = await this.db.query<BranchRow>(
       `SELECT b.* FROM linli.party_branches b JOIN linli.orgs o ON o.id = b.org_id
        WHERE $1::bigint IS NULL OR o.path @> ARRAY[$1::bigint] ORDER BY b.id`,
@@ -190,7 +174,7 @@ export class PartyService {
     assertCanWrite(actor.principal, org.path, 'party branch', id);
     try {
       return await this.db.transaction(async (tx) => {
-        await this.checkSecretary(tx, body.secretaryPersonId);
+        await this.checkSecretary(tx, actor.principal, body.secretaryPersonId);
         const { rows } = await tx.query<BranchRow>(
           `UPDATE linli.party_branches SET name = COALESCE($2, name),
              secretary_id = CASE WHEN $3::boolean THEN $4::bigint ELSE secretary_id END, updated_at = now()
@@ -343,11 +327,9 @@ export class PartyService {
     f: { orgId?: number; status?: string; branchId?: number; limit?: number; cursor?: string },
   ) {
     const scope = f.orgId ?? scopeOrgId(p);
-    if (f.orgId) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
+    if (f.branchId !== undefined)
+      await requireInScope(this.db, p, 'party_branch', f.branchId, { field: 'branchId' });
     const { rows } = await this.db.query<MemberRow & { branch_name: string; compound_name: string }>(
       `${MEMBER_SELECT}
        WHERE ($1::bigint IS NULL OR c.path @> ARRAY[$1::bigint]) AND ($2::text IS NULL OR m.status = $2)
@@ -456,6 +438,7 @@ export class PartyService {
   async addPairing(actor: Actor, memberId: number, unitId: number) {
     const m = await this.memberFor(actor.principal, memberId);
     assertCanWrite(actor.principal, m.path.map(Number), 'party member', memberId);
+    await requireInScope(this.db, actor.principal, 'unit', unitId, { field: 'unitId' });
     if (m.status !== 'approved')
       throw conflict('Only an approved member pairs with households', [
         { field: 'status', message: m.status },
@@ -464,9 +447,7 @@ export class PartyService {
       'SELECT compound_id FROM linli.units WHERE id = $1',
       [unitId],
     );
-    if (!rows[0])
-      throw badRequest('Unknown unit', [{ field: 'unitId', message: `unit ${unitId} not found` }]);
-    if (Number(rows[0].compound_id) !== Number(m.compound_id))
+    if (Number(rows[0]?.compound_id) !== Number(m.compound_id))
       throw badRequest('The unit is not in the member’s compound', [
         { field: 'unitId', message: 'must be a unit of the compound the member reports to' },
       ]);
@@ -564,9 +545,7 @@ export class PartyService {
 
   /** The yearly review as CSV (UTF-8 with BOM, CRLF): one row per member reporting in the subtree. */
   async serviceRecordsCsv(p: Principal, orgId: number, year: number): Promise<string> {
-    const org = await findOrg(this.db, orgId);
-    if (!org) throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${orgId} not found` }]);
-    if (!canSee(p, org.path)) throw notFound('org', orgId);
+    await requireOrg(this.db, p, orgId, { field: 'orgId' });
     const b = yearBounds(year);
     const { rows } = await this.db.query<{
       id: number;

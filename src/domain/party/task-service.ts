@@ -4,7 +4,7 @@ import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { badRequest, conflict, type ErrorDetail, notFound } from '../errors.js';
-import { findOrg } from '../orgs/org-repository.js';
+import { requireInScope, requireOrg, requirePeople } from '../in-scope.js';
 import { decodeCursor, page } from '../pagination.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal, scopeOrgId } from '../principal.js';
 import { nearestRoleHolders, type PartyNotifier, type Staged } from './party-notifier.js';
@@ -102,9 +102,12 @@ export class TaskService {
   }
 
   async create(actor: Actor, body: CreateTaskBody) {
-    const org = await findOrg(this.db, body.orgId);
-    if (!org) throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${body.orgId} not found` }]);
-    assertCanWrite(actor.principal, org.path, 'org', body.orgId);
+    const org = await requireOrg(this.db, actor.principal, body.orgId, { field: 'orgId', write: true });
+    // every id the body names lies in the token's subtree (404 otherwise, as for absent ones)
+    if (body.branchId !== undefined)
+      await requireInScope(this.db, actor.principal, 'party_branch', body.branchId, { field: 'branchId' });
+    if (body.assignees !== undefined)
+      await requirePeople(this.db, actor.principal, body.assignees, 'assignees');
     if (org.kind !== 'compound' && org.kind !== 'community')
       throw badRequest('Tasks belong to a compound or a community', [
         { field: 'orgId', message: `must be a compound or community, not a ${org.kind}` },
@@ -135,13 +138,6 @@ export class TaskService {
     if (problems.length) throw badRequest(problems[0]!.message, problems);
 
     const created = await this.db.transaction(async (tx) => {
-      if (body.branchId !== undefined) {
-        const { rows } = await tx.query('SELECT 1 FROM linli.party_branches WHERE id = $1', [body.branchId]);
-        if (!rows[0])
-          throw badRequest('Unknown branch', [
-            { field: 'branchId', message: `branch ${body.branchId} not found` },
-          ]);
-      }
       // approved members reporting in the task's subtree: the assignees must be among them
       const { rows: members } = await tx.query<{ person_id: number }>(
         `SELECT DISTINCT m.person_id FROM linli.party_members m JOIN linli.orgs c ON c.id = m.compound_id
@@ -563,11 +559,7 @@ export class TaskService {
 
   async list(p: Principal, f: { orgId?: number; status?: string; limit?: number; cursor?: string }) {
     const scope = f.orgId ?? scopeOrgId(p);
-    if (f.orgId) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const limit = f.limit ?? 50;
     const { rows } = await this.db.query<TaskRow & { taken: number }>(
       `SELECT t.*, (SELECT count(*)::int FROM linli.party_task_assignments a

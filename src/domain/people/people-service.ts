@@ -1,6 +1,7 @@
 import type { Db } from '../../db/db.js';
 import { recordAudit } from '../audit/audit-repository.js';
-import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
+import { conflict, isUniqueViolation, notFound } from '../errors.js';
+import { requireOrg, requirePerson } from '../in-scope.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
 import {
@@ -43,11 +44,7 @@ export class PeopleService {
     const p = actor.principal;
     const orgId = body.orgId ?? scopeOrgId(p);
     return this.db.transaction(async (tx) => {
-      if (orgId !== null) {
-        const org = await findOrg(tx, orgId);
-        if (!org) throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${orgId} not found` }]);
-        assertCanWrite(p, org.path, 'org', orgId);
-      }
+      if (orgId !== null) await requireOrg(tx, p, orgId, { field: 'orgId', write: true });
       const person = await insertPerson(tx, {
         name: body.name,
         phone: body.phone,
@@ -76,6 +73,7 @@ export class PeopleService {
   }
 
   async list(p: Principal, f: { orgId?: number; q?: string; limit: number; cursor?: string }) {
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const rows = await listPeople(this.db, {
       ...f,
       scopeOrgId: scopeOrgId(p),
@@ -104,8 +102,10 @@ export class PeopleService {
       });
     } catch (err) {
       if (isUniqueViolation(err, 'identities_channel_external_unique')) {
-        throw conflict(`${body.channel} account ${body.externalId} is already tied to a person`, [
-          { field: 'externalId', message: 'already in use' },
+        // the same answer whoever holds it, inside the token's subtree or not: the account is
+        // taken, and nothing says by whom or where
+        throw conflict(`This ${body.channel} account is already linked to a person`, [
+          { field: 'externalId', message: 'already linked' },
         ]);
       }
       throw err;
@@ -118,11 +118,7 @@ export class PeopleService {
       const org = await findOrg(tx, orgId);
       if (!org) throw notFound('org', orgId);
       assertCanWrite(p, org.path, 'org', orgId);
-      const person = await findPerson(tx, body.personId, scopeOrgId(p));
-      if (!person)
-        throw badRequest('Unknown person', [
-          { field: 'personId', message: `person ${body.personId} not found` },
-        ]);
+      await requirePerson(tx, p, body.personId, { field: 'personId' });
       const role = await insertRole(tx, body.personId, orgId, body.role);
       if (!role) {
         throw conflict(`Person ${body.personId} already holds ${body.role} at org ${orgId}`, [

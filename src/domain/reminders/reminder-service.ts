@@ -7,17 +7,11 @@ import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { privateAddresses, residentsGroups } from '../chats/chat-addresses.js';
 import { badRequest, notFound } from '../errors.js';
+import { requireOrg, requirePeople } from '../in-scope.js';
 import { orgPath } from '../orgs/org-repository.js';
 import { decodeCursor, page } from '../pagination.js';
 import { ROLES } from '../people/people-schema.js';
-import {
-  type Actor,
-  assertCanSee,
-  assertCanWrite,
-  canSee,
-  type Principal,
-  scopeOrgId,
-} from '../principal.js';
+import { type Actor, assertCanSee, assertWriter, type Principal, scopeOrgId } from '../principal.js';
 import {
   type CompiledSchedule,
   compileSchedule,
@@ -157,7 +151,7 @@ export class ReminderService {
   async create(actor: Actor, body: CreateReminderBody): Promise<ReturnType<typeof view>> {
     const now = this.now();
     const policy = holidayPolicyOf(body.skipHolidays);
-    await this.assertOrgWritable(actor.principal, body.orgId);
+    await requireOrg(this.db, actor.principal, body.orgId, { field: 'orgId', write: true });
     checkTemplate(body.text);
     const schedule = pinStart(body.schedule, now);
     const compiled = compileSchedule(schedule, policy, now);
@@ -240,6 +234,7 @@ export class ReminderService {
   }
 
   async list(p: Principal, f: { orgId?: number; status?: string; limit: number; cursor?: string }) {
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const params: unknown[] = [];
     const where = [`r.status <> 'deleted'`];
     const scope = scopeOrgId(p);
@@ -272,8 +267,8 @@ export class ReminderService {
 
   /** Pause (stale jobs then do nothing) or resume (from the first occurrence after now: no catch-up). */
   async setStatus(actor: Actor, id: number, status: 'active' | 'paused') {
-    const r = await this.visible(actor.principal, id);
-    await this.assertOrgWritable(actor.principal, r.org_id);
+    await this.visible(actor.principal, id);
+    assertWriter(actor.principal);
     const updated = await this.db.transaction(async (tx) => {
       const cur = await lockReminder(tx, id);
       if (!cur || cur.status === 'deleted') throw notFound('reminder', id);
@@ -300,7 +295,7 @@ export class ReminderService {
   /** Soft delete: history stays for the audit; pending jobs and follow-ups do nothing. */
   async remove(actor: Actor, id: number): Promise<void> {
     const r = await this.visible(actor.principal, id);
-    await this.assertOrgWritable(actor.principal, r.org_id);
+    assertWriter(actor.principal);
     await this.db.transaction(async (tx) => {
       await tx.query(
         `UPDATE linli.reminders SET status = 'deleted', next_at = NULL, updated_at = now() WHERE id = $1`,
@@ -681,31 +676,19 @@ export class ReminderService {
     }));
   }
 
-  /** 400 naming the audience field when it is out of scope or reaches nobody. */
+  /** 404 for an audience org or person outside the token's subtree; 400 naming the field when it reaches nobody. */
   private async checkAudience(p: Principal, orgId: number, a: Audience): Promise<void> {
     const nobody = (field: string, message: string) =>
       badRequest(`The audience reaches nobody: ${message}`, [{ field, message }]);
     if (a.kind !== 'people') {
-      const path = await orgPath(this.db, a.orgId);
-      if (!path.includes(orgId) || !canSee(p, path)) {
+      const org = await requireOrg(this.db, p, a.orgId, { field: 'audience.orgId' });
+      if (!org.path.includes(orgId)) {
         throw badRequest('The audience org is not inside the reminder’s org', [
           { field: 'audience.orgId', message: `org ${a.orgId} is not in the subtree of org ${orgId}` },
         ]);
       }
     } else {
-      const { rows } = await this.db.query<{ id: number; path: (string | number)[] | null }>(
-        `SELECT p.id, o.path FROM linli.people p LEFT JOIN linli.orgs o ON o.id = p.org_id WHERE p.id = ANY($1::bigint[])`,
-        [a.personIds],
-      );
-      const known = new Set(
-        rows.filter((r) => p.kind === 'superuser' || canSee(p, (r.path ?? []).map(Number))).map((r) => r.id),
-      );
-      const unknown = a.personIds.filter((id) => !known.has(id));
-      if (unknown.length) {
-        throw badRequest('Unknown people in the audience', [
-          { field: 'audience.personIds', message: `unknown person ids: ${unknown.join(', ')}` },
-        ]);
-      }
+      await requirePeople(this.db, p, a.personIds, 'audience.personIds');
     }
     const targets = await this.targets(this.db, a);
     if (targets.length === 0) {
@@ -718,13 +701,6 @@ export class ReminderService {
             )
           : nobody('audience.personIds', 'none of these people has a chat identity');
     }
-  }
-
-  private async assertOrgWritable(p: Principal, orgId: number): Promise<void> {
-    const path = await orgPath(this.db, orgId);
-    if (path.length === 0)
-      throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${orgId} not found` }]);
-    assertCanWrite(p, path, 'org', orgId);
   }
 
   private async visible(p: Principal, id: number): Promise<ReminderRow> {

@@ -2,10 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/db.js';
 import { recordAudit } from '../audit/audit-repository.js';
-import { badRequest, notFound } from '../errors.js';
-import { findOrg } from '../orgs/org-repository.js';
+import { notFound } from '../errors.js';
+import { requireOrg } from '../in-scope.js';
 import { decodeCursor, page } from '../pagination.js';
-import { type Actor, assertCanSee, assertCanWrite, type Principal, scopeOrgId } from '../principal.js';
+import { type Actor, assertCanWrite, type Principal, scopeOrgId } from '../principal.js';
 
 /**
  * Scoped admin tokens. A token is `lnl_` + 32 random bytes (base64url), shown once; only its
@@ -77,9 +77,7 @@ export class TokenService {
 
   async create(actor: Actor, body: z.infer<typeof createTokenBody>): Promise<TokenInfo & { token: string }> {
     return this.db.transaction(async (tx) => {
-      const org = await findOrg(tx, body.orgId);
-      if (!org) throw badRequest('Unknown org', [{ field: 'orgId', message: `org ${body.orgId} not found` }]);
-      assertCanWrite(actor.principal, org.path, 'org', body.orgId);
+      await requireOrg(tx, actor.principal, body.orgId, { field: 'orgId', write: true });
       const token = newTokenSecret();
       const { rows } = await tx.query<TokenRow>(
         `INSERT INTO linli.api_tokens (org_id, role, label, token_hash, created_by) VALUES ($1, $2, $3, $4, $5)
@@ -117,11 +115,7 @@ export class TokenService {
 
   async list(p: Principal, f: { orgId?: number; limit: number; cursor?: string }) {
     const scope = f.orgId ?? scopeOrgId(p);
-    if (f.orgId !== undefined) {
-      const org = await findOrg(this.db, f.orgId);
-      if (!org) throw notFound('org', f.orgId);
-      assertCanSee(p, org.path, 'org', f.orgId);
-    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const { rows } = await this.db.query<TokenRow>(
       `SELECT t.id, t.org_id, t.role, t.label, t.created_at, t.last_used_at, t.revoked_at FROM linli.api_tokens t
        LEFT JOIN linli.orgs o ON o.id = t.org_id

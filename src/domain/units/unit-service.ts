@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../errors.js';
 import { findOrg, insertOrg } from '../orgs/org-repository.js';
 import type { Org } from '../orgs/org-schema.js';
 import { decodeCursor, page } from '../pagination.js';
-import { insertPerson, insertRole } from '../people/people-repository.js';
+import { insertPerson, insertRole, personInSubtree } from '../people/people-repository.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../principal.js';
 import type { Unit, UnitInput } from './unit-schema.js';
 
@@ -14,8 +14,9 @@ import type { Unit, UnitInput } from './unit-schema.js';
  * Import contract: all-or-nothing in one transaction. A unit is keyed by building + unit +
  * room; importing it again updates its area and replaces its owners. Buildings are created
  * as `building` orgs when first named. An owner is matched to an existing person by phone
- * within the compound, else (no phone) by name among the compound's owners without a phone,
- * else created. Each unit has exactly one voter: the owner marked `voter`, else the first.
+ * within the compound (a person the compound's subtree holds, by the rule of `GET /people/:id`:
+ * never someone of another compound), else (no phone) by name among the compound's owners
+ * without a phone, else created. Each unit has exactly one voter: the owner marked `voter`, else the first.
  */
 export class UnitService {
   constructor(private readonly db: Db) {}
@@ -153,8 +154,7 @@ async function matchOwner(
 ): Promise<number | null> {
   const { rows } = await tx.query<{ id: number }>(
     phone
-      ? `SELECT p.id FROM linli.people p WHERE p.phone = $2 AND (p.org_id = $1 OR EXISTS (
-           SELECT 1 FROM linli.role_assignments ra WHERE ra.person_id = p.id AND ra.org_id = $1)) ORDER BY p.id LIMIT 1`
+      ? `SELECT p.id FROM linli.people p WHERE p.phone = $2 AND ${personInSubtree(1)} ORDER BY p.id LIMIT 1`
       : `SELECT p.id FROM linli.people p WHERE p.name = $2 AND p.phone IS NULL AND EXISTS (
            SELECT 1 FROM linli.role_assignments ra WHERE ra.person_id = p.id AND ra.org_id = $1 AND ra.role = 'owner')
          ORDER BY p.id LIMIT 1`,

@@ -4,6 +4,7 @@ import type { QueueBackend } from '../../queue/backend.js';
 import { jobId, QueueName } from '../../queue/names.js';
 import { recordAudit } from '../audit/audit-repository.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import { requireOrg, requirePerson } from '../in-scope.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../principal.js';
 import {
@@ -155,9 +156,7 @@ export class VoteService {
         { field: 'reminderHours', message: 'each between 1 minute and 90 days' },
       ]);
     const row = await this.db.transaction(async (tx) => {
-      const org = await findOrg(tx, input.orgId);
-      if (!org) throw badRequest(`org ${input.orgId} not found`, [{ field: 'orgId', message: 'not found' }]);
-      assertCanWrite(actor.principal, org.path, 'org', input.orgId);
+      const org = await requireOrg(tx, actor.principal, input.orgId, { field: 'orgId', write: true });
       if (org.kind !== 'compound')
         throw badRequest('Owners vote in a compound', [{ field: 'orgId', message: 'must be a compound' }]);
       const { rows } = await tx.query<ProposalRow>(
@@ -506,6 +505,8 @@ export class VoteService {
     const row = await this.visible(actor.principal, id);
     const org = await findOrg(this.db, row.org_id);
     assertCanWrite(actor.principal, org?.path ?? [], 'proposal', id);
+    // the voter is named like any id: outside the subtree is 404, before anything about the vote
+    await requirePerson(this.db, actor.principal, body.personId, { field: 'personId' });
     return this.db.transaction(async (tx) => {
       const out = await this.castIn(tx, { proposalId: id, ...body, channel: 'paper' });
       await recordAudit(tx, actor, {
