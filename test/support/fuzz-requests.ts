@@ -202,7 +202,7 @@ export function fitting(
       if (name === 'api_key') return fc.constantFrom('@compoundAdmin', '@viewer', '@superuser', 'nope');
       if (schema.pattern) return nullable(fc.stringMatching(new RegExp(schema.pattern)));
       if (DATE_NAME.test(name)) return nullable(dateish);
-      if (/phone/i.test(name)) return nullable(fc.constantFrom('13900000001', '13800138000', '12345'));
+      if (/phone/i.test(name)) return nullable(fc.constantFrom('13900000001', '13800138000', '13700137000'));
       const minLength = schema.minLength ?? 0;
       const maxLength = Math.max(minLength, Math.min(schema.maxLength ?? 12, 12));
       return nullable(
