@@ -4,6 +4,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
+import { storableDeep } from '../db/storable-text.js';
 import type { QueueBackend } from '../queue/backend.js';
 import type { Services } from '../services.js';
 import type { InboundDispatcher } from './inbound-dispatcher.js';
@@ -73,7 +74,7 @@ export async function startChannels(o: {
         await telegram.start(handle);
         closers.push(() => telegram.stop());
         if (!cached && telegram.botInfo)
-          await o.services.channelState.saveBotInfo('telegram', telegram.botInfo);
+          await o.services.channelState.saveBotInfo('telegram', storableDeep(telegram.botInfo));
       }
       if (role === 'all' || role === 'worker') await sendWorker(telegram);
       logger.info({ mode: webhook ? 'webhook' : 'polling', receives }, 'telegram channel ready');

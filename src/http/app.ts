@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRouteInputRules } from './route-input-rules.js';
 import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
 import { complaintRoutes } from './routes/complaints.js';
@@ -24,6 +25,7 @@ import { proposalRoutes } from './routes/proposals.js';
 import { reminderRoutes } from './routes/reminders.js';
 import { tokenAndAuditRoutes } from './routes/tokens.js';
 import { unitRoutes } from './routes/units.js';
+import { installStorableInputCheck } from './storable-input.js';
 
 export interface AppOptions {
   services: Services;
@@ -84,28 +86,33 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app, opts.readiness);
 
-  await app.register(
-    async (api) => {
-      installAuth(api, { tokens: opts.services.tokens, ...opts.auth });
-      await api.register(orgRoutes(opts.services));
-      await api.register(peopleRoutes(opts.services));
-      await api.register(unitRoutes(opts.services));
-      await api.register(tokenAndAuditRoutes(opts.services));
-      await api.register(chatRoutes(opts.services));
-      await api.register(deliveryRoutes(opts.services));
-      await api.register(flowRoutes(opts.services.flows));
-      await api.register(complaintRoutes(opts.services));
-      await api.register(proposalRoutes(opts.services));
-      await api.register(metricsRoutes(opts.services));
-      await api.register(reminderRoutes(opts.services));
-      await api.register(evaluationRoutes(opts.services));
-      await api.register(partyRoutes(opts.services));
-      await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
-    },
-    { prefix: '/api/v1' },
-  );
-  // Open311 GeoReport v2: its own auth (the api_key parameter is a Linli token)
-  await app.register(open311Routes(opts.services), { prefix: '/open311/v2' });
+  // the admin API and Open311 (not the chat webhooks, whose updates are cleaned, not refused)
+  await app.register(async (edge) => {
+    installStorableInputCheck(edge);
+    await edge.register(
+      async (api) => {
+        installAuth(api, { tokens: opts.services.tokens, ...opts.auth });
+        installRouteInputRules(api);
+        await api.register(orgRoutes(opts.services));
+        await api.register(peopleRoutes(opts.services));
+        await api.register(unitRoutes(opts.services));
+        await api.register(tokenAndAuditRoutes(opts.services));
+        await api.register(chatRoutes(opts.services));
+        await api.register(deliveryRoutes(opts.services));
+        await api.register(flowRoutes(opts.services.flows));
+        await api.register(complaintRoutes(opts.services));
+        await api.register(proposalRoutes(opts.services));
+        await api.register(metricsRoutes(opts.services));
+        await api.register(reminderRoutes(opts.services));
+        await api.register(evaluationRoutes(opts.services));
+        await api.register(partyRoutes(opts.services));
+        await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
+      },
+      { prefix: '/api/v1' },
+    );
+    // Open311 GeoReport v2: its own auth (the api_key parameter is a Linli token)
+    await edge.register(open311Routes(opts.services), { prefix: '/open311/v2' });
+  });
   for (const plugin of opts.plugins ?? []) await plugin(app);
   return app;
 }

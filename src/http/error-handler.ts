@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorDetail } from '../domain/errors.js';
+import { databaseRefusal } from './database-refusal.js';
 
 /**
  * Every error leaves as `{"error": {"code", "message", "details"}}`. A 5xx says only that
@@ -11,12 +12,23 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof AppError) {
       return reply.status(err.status).send(body(err.code, err.message, err.details));
     }
+    const refused = databaseRefusal(err);
+    if (refused) {
+      req.log.warn({ err }, 'the database refused a request (a check missing before it)');
+      return reply.status(refused.status).send(body(refused.code, refused.message));
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
       const details: ErrorDetail[] = err.validation.map((v) => {
         const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-        const params = v.params as { issue?: { code?: string; keys?: string[] } };
-        const keys = params.issue?.code === 'unrecognized_keys' ? params.issue.keys : undefined;
+        // an unknown key is reported on its object, with the keys among the issue's fields
+        const params = v.params as { keys?: string[]; issue?: { code?: string; keys?: string[] } };
+        const keys =
+          v.keyword === 'unrecognized_keys'
+            ? params.keys
+            : params.issue?.code === 'unrecognized_keys'
+              ? params.issue.keys
+              : undefined;
         const field = keys?.length ? [path, keys.join(',')].filter(Boolean).join('.') : path;
         return { field: field ? `${where}.${field}` : where, message: v.message ?? 'invalid' };
       });

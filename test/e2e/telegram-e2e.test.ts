@@ -88,6 +88,39 @@ describe('Linli with Telegram, end to end through the fake Bot API', () => {
     expect(fake.callsOf('sendMessage')).toHaveLength(1);
   }, 60_000);
 
+  it('a resident whose name and message hold U+0000 and a lone surrogate is registered and answered', async () => {
+    const { api, compound } = await boot('webhook');
+    const code = (await api('POST', `/orgs/${compound.id}/bind-codes`, { purpose: 'residents' })).body.code;
+    const group = { chatId: -100777, chatType: 'supergroup' as const, chatTitle: '阳光\u0000业主群' };
+    const bind = await fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate({
+        ...group,
+        from: { id: 5101, first_name: '管理员' },
+        text: `/bind ${code}`,
+      }),
+    );
+    expect(bind.status).toBe(200);
+    expect(String((await fake.waitForCall('sendMessage', { timeoutMs: 10_000 })).params.text)).toContain(
+      '绑定成功',
+    );
+
+    const from = { id: 5102, first_name: '钱\u0000', last_name: '七\ud800' };
+    const said = await fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate({ ...group, from, text: '/complaint\u0000' }),
+    );
+    expect(said.status).toBe(200);
+    const prompt = await fake.waitForCall('sendMessage', {
+      timeoutMs: 10_000,
+      predicate: (c) => String(c.params.text).includes('tg://user?id=5102'),
+    });
+    expect(String(prompt.params.text)).toContain('您好，您要反映哪一类问题？');
+    const people = (await api('GET', `/people?orgId=${compound.id}&q=${encodeURIComponent('钱')}`)).body
+      .items;
+    expect(people.map((p: { name: string }) => p.name)).toEqual(['钱 七\ufffd']);
+    const chats = (await api('GET', `/orgs/${compound.id}/chats`)).body.items;
+    expect(chats).toEqual([expect.objectContaining({ externalChatId: '-100777', title: '阳光业主群' })]);
+  }, 60_000);
+
   it('polling mode: an unbound group gets one explanation, not one per message', async () => {
     await boot('polling');
     const from = { id: 6001, first_name: 'Li' };

@@ -125,6 +125,31 @@ describe('Linli with WeChat, end to end through the Wechaty mock', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('names, room topics and texts holding U+0000 or a lone surrogate are cleaned: bound, answered, registered', async () => {
+    const { code } = await services.chats.createBindCode(SYSTEM_ACTOR, compoundId, {
+      purpose: 'residents',
+      ttlMinutes: 60,
+    });
+    const zhang = await h.createResident('张\u0000伟');
+    const wang = await h.createResident('王芳\ud800');
+    const room = await h.createRoom('阳光\u0000业主群', [zhang, wang]);
+
+    await h.say(zhang, `绑定 ${code}\u0000`, room);
+    const confirm = await h.waitForSent((m) => m.roomId === room.id, 15_000);
+    expect(confirm.text).toContain(`绑定成功：本群现为「${COMPOUND}」的居民群。`);
+    expect(await services.chats.find('wechat', room.id)).toMatchObject({ title: '阳光业主群' });
+
+    await h.say(wang, '大家好\u0000', room);
+    await until(() => handled.length === 2, 'the second message to be handled');
+    expect(failures).toEqual([]);
+    const person = await findPersonByIdentity(db, 'wechat', wang.id);
+    expect(person).toMatchObject({ name: '王芳\ufffd', orgId: compoundId });
+    expect(handled.map((m) => [m.sender.displayName, m.text])).toEqual([
+      ['张伟', `绑定 ${code}`],
+      ['王芳\ufffd', '大家好'],
+    ]);
+  });
+
   it('an unbound room gets exactly one explanation for several messages', async () => {
     const li = await h.createResident('李雷');
     const room = await h.createRoom('未绑定的群', [li]);

@@ -1,18 +1,23 @@
 import type { CallbackQuery, Chat, Message, Update, User, UserFromGetMe } from 'grammy/types';
+import { storableDeep } from '../../db/storable-text.js';
 import type { ChatRef, InboundMessage, MediaRef, PersonRef } from '../port.js';
 
 /** An update turned into the port's shape, or the reason it carries nothing for Linli. */
 export type Normalized = { ok: true; message: InboundMessage } | { ok: false; reason: string };
 
 /**
- * Translates one Bot API update into an InboundMessage. Pure: no I/O, no business rule.
+ * Translates one Bot API update into an InboundMessage. Pure: no I/O, no business rule. Every
+ * string in it is storable (src/db/storable-text.ts): a resident whose name holds U+0000 is
+ * still registered and answered.
  *
  * Dropped (with a reason for the debug log): updates other than message / edited_message /
  * callback_query; messages sent on behalf of a chat (sender_chat: channels, anonymous admins,
  * automatic forwards) or by bots; commands addressed to another bot (`/x@other_bot`); callback
  * queries without data or without a message (inline mode); messages with no text and no media.
  */
-export function normalizeUpdate(update: Update, bot: UserFromGetMe, receivedAt: Date): Normalized {
+export function normalizeUpdate(raw: Update, bot: UserFromGetMe, receivedAt: Date): Normalized {
+  // names, titles and texts as the database can hold them (U+0000 dropped, lone surrogates → U+FFFD)
+  const update = storableDeep(raw);
   const updateId = String(update.update_id);
   if (update.callback_query) return fromCallback(update.callback_query, updateId, receivedAt);
   const msg = update.message ?? update.edited_message;

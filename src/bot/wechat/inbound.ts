@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Message } from 'wechaty';
+import { storableDeep, storableText } from '../../db/storable-text.js';
 import { type InboundMessage, type MediaRef, parseChoiceNumber } from '../port.js';
 import type { ChoiceMemory } from './choice-memory.js';
 
@@ -53,8 +54,16 @@ export function chatKeyOf(msg: Message): string {
   return msg.room()?.id ?? msg.talker().id;
 }
 
-/** null for messages the bot ignores: its own, official accounts', system notices */
+/**
+ * null for messages the bot ignores: its own, official accounts', system notices. Every string of
+ * the result is storable (src/db/storable-text.ts): U+0000 dropped, lone surrogates → U+FFFD.
+ */
 export async function toInbound(msg: Message, deps: TranslateDeps): Promise<InboundMessage | null> {
+  const inbound = await translate(msg, deps);
+  return inbound && storableDeep(inbound);
+}
+
+async function translate(msg: Message, deps: TranslateDeps): Promise<InboundMessage | null> {
   if (msg.self()) return null;
   const type = Number(msg.type());
   if (IGNORED_TYPES.has(type)) return null;
@@ -89,7 +98,8 @@ export async function toInbound(msg: Message, deps: TranslateDeps): Promise<Inbo
     return { ...base, addressedToBot, media: [{ kind: mediaKind ?? 'other', ref: msg.id }] };
   }
 
-  const raw = msg.text();
+  // cleaned first, so mentions, commands and numbered choices are read from what will be stored
+  const raw = storableText(msg.text());
   const stripped = room
     ? stripLeadingMention(raw, await botNames(msg))
     : stripLeadingMention(raw, [selfName(msg)]);

@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Contact, ContactSelf, Message, Wechaty } from 'wechaty';
+import { storableText } from '../../db/storable-text.js';
 import { retryWhileTransient } from '../handling-failure.js';
 import {
   type ChannelAdapter,
@@ -247,6 +248,7 @@ export class WechatAdapter implements ChannelAdapter {
   }
 }
 
+/** the account as the login state records it (storable: the state is saved as jsonb) */
 function userOf(user: Contact): { id: string; name: string } {
-  return { id: user.id, name: user.name() };
+  return { id: storableText(user.id), name: storableText(user.name()) };
 }

@@ -5,7 +5,7 @@ import { escalationPolicySchema } from '../../domain/complaints/escalation-polic
 import { pageQuery } from '../../domain/pagination.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, idParams } from '../schemas.js';
+import { errorResponses, idParams, instant } from '../schemas.js';
 
 const ok = { 200: z.unknown(), ...errorResponses };
 
@@ -27,8 +27,8 @@ export const complaintRoutes =
               .enum(['true', 'false'])
               .transform((v) => v === 'true')
               .optional(),
-            from: z.coerce.date().optional(),
-            to: z.coerce.date().optional(),
+            from: instant.optional(),
+            to: instant.optional(),
             ...pageQuery,
           }),
           response: ok,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pageQuery } from '../../domain/pagination.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, idParams, listOf } from '../schemas.js';
+import { errorResponses, idParams, instant, listOf } from '../schemas.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const id = z.number().int().positive();
@@ -77,10 +77,10 @@ const createBody = z.strictObject({
     .optional(),
   weights: weights.optional(),
   listSize: z.number().int().min(1).max(20).optional(),
-  opensAt: z.coerce.date(),
-  closesAt: z.coerce.date(),
-  complaintsFrom: z.coerce.date().optional(),
-  complaintsTo: z.coerce.date().optional(),
+  opensAt: instant,
+  closesAt: instant,
+  complaintsFrom: instant.optional(),
+  complaintsTo: instant.optional(),
 });
 const rate = z.object({ rate: z.number().nullable(), numerator: z.number(), denominator: z.number() });
 const subject = z.object({

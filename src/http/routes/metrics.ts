@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { metricsCsv } from '../../domain/complaints/complaint-metrics.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, instant } from '../schemas.js';
 
 const query = z.strictObject({
   orgId: z.coerce.number().int().positive().optional(),
   /** filing date from (inclusive), ISO 8601; give the offset (+08:00) for local days */
-  from: z.coerce.date().optional(),
+  from: instant.optional(),
   /** filing date to (exclusive) */
-  to: z.coerce.date().optional(),
+  to: instant.optional(),
 });
 
 const rate = z.object({ rate: z.number().nullable(), numerator: z.number(), denominator: z.number() });

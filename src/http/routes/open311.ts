@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Services } from '../../services.js';
+import { databaseRefusal } from '../database-refusal.js';
 
 /**
  * Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2), mounted at /open311/v2 with
@@ -61,6 +62,8 @@ export const open311Routes =
     app.setErrorHandler((err: FastifyError, req, reply) => {
       const [status, description] = describe(err);
       if (status >= 500) req.log.error({ err }, 'open311 request failed');
+      else if (databaseRefusal(err))
+        req.log.warn({ err }, 'the database refused a request (a check missing before it)');
       return reply.status(status).send([{ code: status, description }]);
     });
     app.setNotFoundHandler((req, reply) =>
@@ -172,6 +175,8 @@ function field(from: unknown, name: string): string | undefined {
 
 function describe(err: FastifyError): [number, string] {
   if (err instanceof AppError) return [err.status, err.message];
+  const refused = databaseRefusal(err);
+  if (refused) return [refused.status, refused.message];
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
     const name =

@@ -4,7 +4,7 @@ import { pageQuery } from '../../domain/pagination.js';
 import { PartyService } from '../../domain/party/party-service.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, idParams } from '../schemas.js';
+import { errorResponses, idParams, instant } from '../schemas.js';
 
 const ok = { 200: z.unknown(), ...errorResponses };
 const created = { 201: z.unknown(), ...errorResponses };
@@ -225,8 +225,8 @@ export const partyRoutes =
             title: z.string().trim().min(1).max(200),
             description: z.string().trim().max(2000).optional(),
             place: z.string().trim().max(200).optional(),
-            dueAt: z.coerce.date(),
-            acceptBy: z.coerce.date().optional(),
+            dueAt: instant,
+            acceptBy: instant.optional(),
             remindBeforeMinutes: z.number().int().min(0).max(10080).optional(),
             assignees: z.array(id).max(200).optional(),
             volunteersNeeded: z.number().int().min(0).max(1000).optional(),

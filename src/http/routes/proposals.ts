@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RULES } from '../../domain/votes/counting.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, idParams } from '../schemas.js';
+import { errorResponses, idParams, instant } from '../schemas.js';
 
 const ok = { 200: z.unknown(), ...errorResponses };
 const created = { 201: z.unknown(), ...errorResponses };
@@ -23,8 +23,8 @@ export const proposalRoutes =
             body: z.string().max(5000).optional(),
             options: z.array(z.string().max(40)).min(2).max(12).optional(),
             rule: z.enum(RULES),
-            opensAt: z.coerce.date().optional(),
-            closesAt: z.coerce.date(),
+            opensAt: instant.optional(),
+            closesAt: instant,
             secret: z.boolean().optional(),
             reminderHours: z.array(z.number().positive().max(2160)).max(10).optional(),
           }),

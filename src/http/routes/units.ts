@@ -6,7 +6,7 @@ import { parseCsvUnits, parseJsonUnits } from '../../domain/units/unit-import-pa
 import { importResultSchema, unitInput, unitSchema } from '../../domain/units/unit-schema.js';
 import type { Services } from '../../services.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, idParams, listOf } from '../schemas.js';
+import { bodyLeftToHandler, errorResponses, idParams, listOf } from '../schemas.js';
 
 export const unitRoutes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -21,13 +21,13 @@ export const unitRoutes =
             'CSV header: building,unit,room,area,owner_name,owner_phone,voter — one row per owner. ' +
             'Every bad row is reported in error.details with its row number; nothing is written then.',
           params: idParams,
-          // validated by the import parser, which reports per row
           body: z
             .union([z.array(unitInput), z.object({ units: z.array(z.unknown()) }), z.string()])
             .optional(),
           response: { 200: importResultSchema, ...errorResponses },
         },
-        validatorCompiler: () => (data) => ({ value: data }),
+        // the import parser checks the body (and reports every bad row)
+        validatorCompiler: bodyLeftToHandler,
       },
       async (req) => {
         const parsed = typeof req.body === 'string' ? parseCsvUnits(req.body) : parseJsonUnits(req.body);
