@@ -128,6 +128,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         services,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
+        trustProxy: config.trustProxy,
         plugins: channels.httpPlugins,
         wechatConfigured: Boolean(config.wechaty.puppet),
         readiness: [

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
+import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
 import { complaintRoutes } from './routes/complaints.js';
@@ -32,7 +33,13 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Extra route plugins (chat webhooks, later modules) registered at the root. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
-  auth?: { maxFailures?: number; windowMs?: number };
+  /** The failed-authentication limit (src/http/failure-limiter.ts): default 10 a minute per client. */
+  auth?: FailureLimiterOptions;
+  /**
+   * Fastify's `trustProxy`: the proxies whose X-Forwarded-For names the client (addresses, CIDRs,
+   * or a hop count). Default false: the client is the socket's peer and the header is ignored.
+   */
+  trustProxy?: false | number | readonly string[];
   /** Whether a WeChat puppet is configured (GET /api/v1/channels/wechat says not_configured otherwise). */
   wechatConfigured?: boolean;
 }
@@ -52,8 +59,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    trustProxy: trustProxyOption(opts.trustProxy),
   });
+  // one limit for every door: bearer tokens, Open311 api_keys, the Telegram webhook secret
+  app.decorate('authFailures', new FailureLimiter(opts.auth));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (req, reply) => {
@@ -75,7 +84,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           'Admin API of Linli, the compound-governance chat bot. Authenticate with `Authorization: Bearer <token>`.',
         version: '1.0.0',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          // Open311: the key may also come as the api_key query parameter or form field
+          open311Key: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -86,7 +101,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      installAuth(api, { tokens: opts.services.tokens, ...opts.auth });
+      installAuth(api, { tokens: opts.services.tokens, failures: app.authFailures });
       await api.register(orgRoutes(opts.services));
       await api.register(peopleRoutes(opts.services));
       await api.register(unitRoutes(opts.services));
@@ -108,4 +123,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(open311Routes(opts.services), { prefix: '/open311/v2' });
   for (const plugin of opts.plugins ?? []) await plugin(app);
   return app;
+}
+
+/**
+ * Fastify's trustProxy from ours. A hop count becomes "trust the N nearest hops" (Express's
+ * meaning; Fastify 5 itself ignores a bare number, failing closed): with it the app must be
+ * reachable only through those proxies, since the nearest hop is trusted whatever its address.
+ */
+function trustProxyOption(
+  t: AppOptions['trustProxy'],
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof t === 'number') return (_addr, hop) => hop < t;
+  return t ? [...t] : false;
 }
