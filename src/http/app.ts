@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,6 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
+import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 import { channelRoutes } from './routes/channels.js';
@@ -47,6 +49,26 @@ export interface AppOptions {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
+ * Security headers on every answer (helmet's defaults plus the choices below): nosniff, no
+ * framing, HSTS for a year (browsers heed it only over HTTPS, i.e. behind the TLS proxy), no
+ * referrer. The API and Open311 answer JSON only, so their CSP lets nothing load, run or frame.
+ */
+const SECURITY_HEADERS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  referrerPolicy: { policy: 'no-referrer' },
+};
+
+/**
  * The HTTP face of Linli: health, OpenAPI docs, and the admin API under /api/v1 (bearer
  * tokens, checked in one hook for the whole subtree).
  */
@@ -69,6 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandler(app);
+  await app.register(helmet, SECURITY_HEADERS);
 
   await app.register(formbody);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
@@ -95,7 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   healthRoutes(app, opts.readiness);
 
