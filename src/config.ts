@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { PacingLimits } from './bot/outbound/pacing.js';
 
@@ -67,6 +68,51 @@ const bool = (def: boolean) =>
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   );
 
+/**
+ * TRUST_PROXY: the proxies in front whose X-Forwarded-For names the client. A hop count (1–10),
+ * or a comma-separated list of IPv4/IPv6 addresses, CIDRs (`10.0.0.0/8`) and proxy-addr's named
+ * ranges (`loopback`, `linklocal`, `uniquelocal`). Unset: no proxy is trusted. `true`/`*` are
+ * refused: trusting every sender lets any client choose its own address.
+ */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyEntry = (entry: string): boolean => {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [addr = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
+};
+const trustProxy = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      if (/^\d+$/.test(v.trim())) {
+        const hops = Number(v);
+        if (hops < 1 || hops > 10) ctx.addIssue({ code: 'custom', message: 'a hop count must be 1–10' });
+        return;
+      }
+      const bad = v
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => !isProxyEntry(e));
+      if (bad.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a hop count (1–10) or a comma-separated list of proxy addresses or CIDRs (e.g. 10.0.0.1,172.16.0.0/12); not ${bad
+            .map((b) => JSON.stringify(b))
+            .join(', ')}`,
+        });
+    })
+    .transform((v): false | number | string[] =>
+      v === undefined ? false : /^\d+$/.test(v.trim()) ? Number(v) : v.split(',').map((e) => e.trim()),
+    ),
+);
+
 export const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
@@ -90,6 +136,7 @@ export const envSchema = z.object({
   LINLI_ROLE: z.preprocess(emptyToUndefined, z.enum(ROLES).default('all')),
   SEED_DEMO: bool(true),
   BODY_LIMIT_BYTES: int(1_048_576, 1024, 50 * 1_048_576),
+  TRUST_PROXY: trustProxy,
   PUBLIC_URL: url(['http:', 'https:'], 'https://linli.example.org'),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: z.preprocess(
@@ -139,6 +186,8 @@ export type Config = Readonly<{
   role: (typeof ROLES)[number];
   seedDemo: boolean;
   bodyLimitBytes: number;
+  /** false: no proxy trusted; a hop count; or proxy addresses/CIDRs/named ranges. */
+  trustProxy: false | number | readonly string[];
   publicUrl: string | undefined;
   telegram: { botToken: string | undefined; webhookSecret: string | undefined; apiRoot: string };
   wechaty: { puppet: string | undefined; puppetServiceToken: string | undefined };
@@ -186,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     role: e.LINLI_ROLE,
     seedDemo: e.SEED_DEMO,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL,
     telegram: {
       botToken: e.TELEGRAM_BOT_TOKEN,

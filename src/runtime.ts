@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { openDb } from './db/connect.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { withStartupLock } from './db/startup-lock.js';
 import { ComplaintChatActions } from './domain/complaints/complaint-chat-actions.js';
 import { seedDemoIfEmpty } from './domain/demo/demo-seed.js';
 import { PartyChatActions } from './domain/party/party-chat-actions.js';
@@ -53,20 +54,28 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
   let app: FastifyInstance | null = null;
   let channels: Channels | null = null;
   try {
-    const { applied } = await migrate(db);
-    if (applied.length) logger.info({ applied }, 'database migrated');
-    queues = await createQueueBackend({ db, redisUrl: config.redisUrl, prefix: config.redisPrefix });
-    const outbox = new Outbox(db, queues, parseQuietHours(config.quietHours, config.tz));
-    const services = createServices(db, { adminToken: config.adminToken, queues, outbox });
-    const adminTokenFile = await bootstrapAdminToken(config, services, logger);
-    if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
-      logger.info('seeded the demo city (示范市)');
+    // Processes starting together on one database pass through migrations and the first-start
+    // seeds one at a time: the next one finds the work done (src/db/startup-lock.ts).
+    const startup = await withStartupLock(db, async () => {
+      const { applied } = await migrate(db);
+      if (applied.length) logger.info({ applied }, 'database migrated');
+      const q = await createQueueBackend({ db, redisUrl: config.redisUrl, prefix: config.redisPrefix });
+      queues = q; // closed by the catch below should a later step fail
+      const outbox = new Outbox(db, q, parseQuietHours(config.quietHours, config.tz));
+      const services = createServices(db, { adminToken: config.adminToken, queues: q, outbox });
+      const adminTokenFile = await bootstrapAdminToken(config, services, logger);
+      if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
+        logger.info('seeded the demo city (示范市)');
+      const seeded = await seedBuiltinFlows(db, services.actions);
+      if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
+      return { queues: q, outbox, services, adminTokenFile };
+    });
+    queues = startup.queues;
+    const { outbox, services, adminTokenFile } = startup;
 
     if (config.role === 'all' || config.role === 'worker') {
       await startMaintenanceWorker(queues, services, logger);
     }
-    const seeded = await seedBuiltinFlows(db, services.actions);
-    if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
     const complaintButtons = new ComplaintChatActions(db, services.complaints);
     const reminderButtons = new ReminderChatActions(services.reminders);
     const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
@@ -119,6 +128,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         services,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
+        trustProxy: config.trustProxy,
         plugins: channels.httpPlugins,
         wechatConfigured: Boolean(config.wechaty.puppet),
         readiness: [

@@ -41,4 +41,27 @@ describe('configuration', () => {
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: ' ' }).port).toBe(3000);
   });
+
+  it('trusts no proxy unless TRUST_PROXY names them (a hop count or addresses and CIDRs)', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,::1,fd00::/8,loopback' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '172.16.0.0/12',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const [value, problem] of [
+      ['true', /TRUST_PROXY="true": must be a hop count \(1–10\) or a comma-separated list .* not "true"/],
+      ['*', /TRUST_PROXY="\*": must be a hop count/],
+      ['10.0.0.1,10.0.0.300', /not "10\.0\.0\.300"/],
+      ['10.0.0.0/33', /not "10\.0\.0\.0\/33"/],
+      ['10.0.0.1,', /not ""/],
+      ['0', /TRUST_PROXY="0": a hop count must be 1–10/],
+      ['11', /TRUST_PROXY="11": a hop count must be 1–10/],
+    ] as const) {
+      expect(() => loadConfig({ TRUST_PROXY: value }), value).toThrow(problem);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,7 +8,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
+import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
+import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 import { installRouteInputRules } from './route-input-rules.js';
 import { channelRoutes } from './routes/channels.js';
 import { chatRoutes } from './routes/chats.js';
@@ -34,12 +37,38 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Extra route plugins (chat webhooks, later modules) registered at the root. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
-  auth?: { maxFailures?: number; windowMs?: number };
+  /** The failed-authentication limit (src/http/failure-limiter.ts): default 10 a minute per client. */
+  auth?: FailureLimiterOptions;
+  /**
+   * Fastify's `trustProxy`: the proxies whose X-Forwarded-For names the client (addresses, CIDRs,
+   * or a hop count). Default false: the client is the socket's peer and the header is ignored.
+   */
+  trustProxy?: false | number | readonly string[];
   /** Whether a WeChat puppet is configured (GET /api/v1/channels/wechat says not_configured otherwise). */
   wechatConfigured?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Security headers on every answer (helmet's defaults plus the choices below): nosniff, no
+ * framing, HSTS for a year (browsers heed it only over HTTPS, i.e. behind the TLS proxy), no
+ * referrer. The API and Open311 answer JSON only, so their CSP lets nothing load, run or frame.
+ */
+const SECURITY_HEADERS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  referrerPolicy: { policy: 'no-referrer' },
+};
 
 /**
  * The HTTP face of Linli: health, OpenAPI docs, and the admin API under /api/v1 (bearer
@@ -54,14 +83,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    trustProxy: trustProxyOption(opts.trustProxy),
   });
+  // one limit for every door: bearer tokens, Open311 api_keys, the Telegram webhook secret
+  app.decorate('authFailures', new FailureLimiter(opts.auth));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
   installErrorHandler(app);
+  await app.register(helmet, SECURITY_HEADERS);
 
   await app.register(formbody);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
@@ -77,12 +109,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           'Admin API of Linli, the compound-governance chat bot. Authenticate with `Authorization: Bearer <token>`.',
         version: '1.0.0',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          // Open311: the key may also come as the api_key query parameter or form field
+          open311Key: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   healthRoutes(app, opts.readiness);
 
@@ -91,7 +129,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     installStorableInputCheck(edge);
     await edge.register(
       async (api) => {
-        installAuth(api, { tokens: opts.services.tokens, ...opts.auth });
+        installAuth(api, { tokens: opts.services.tokens, failures: app.authFailures });
         installRouteInputRules(api);
         await api.register(orgRoutes(opts.services));
         await api.register(peopleRoutes(opts.services));
@@ -115,4 +153,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   for (const plugin of opts.plugins ?? []) await plugin(app);
   return app;
+}
+
+/**
+ * Fastify's trustProxy from ours. A hop count becomes "trust the N nearest hops" (Express's
+ * meaning; Fastify 5 itself ignores a bare number, failing closed): with it the app must be
+ * reachable only through those proxies, since the nearest hop is trusted whatever its address.
+ */
+function trustProxyOption(
+  t: AppOptions['trustProxy'],
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof t === 'number') return (_addr, hop) => hop < t;
+  return t ? [...t] : false;
 }

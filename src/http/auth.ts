@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import type { Actor, Principal } from '../domain/principal.js';
 import type { TokenService } from '../domain/tokens/token-service.js';
+import { type FailureLimiter, refuseIfLimited } from './failure-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,40 +11,26 @@ declare module 'fastify' {
 }
 
 /**
- * Bearer-token authentication for a route subtree, plus a limit on repeated failures: an
- * address that fails more than `maxFailures` times within `windowMs` gets 429 (with
- * Retry-After) for the rest of that window, even with a good token. In-process state: each
- * API instance counts its own failures.
+ * Bearer-token authentication for a route subtree. A missing or bad token counts against the
+ * client's failed-authentication limit (src/http/failure-limiter.ts), shared with Open311 and
+ * the Telegram webhook; a client over it gets 429 with Retry-After before its token is looked at.
  */
 export interface AuthOptions {
   tokens: TokenService;
-  maxFailures?: number;
-  windowMs?: number;
+  failures: FailureLimiter;
 }
 
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
-  const maxFailures = opts.maxFailures ?? 10;
-  const windowMs = opts.windowMs ?? 60_000;
-  const failures = new Map<string, { count: number; resetAt: number }>();
-
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
-    const now = Date.now();
-    const entry = failures.get(req.ip);
-    if (entry && entry.resetAt <= now) failures.delete(req.ip);
-    const live = failures.get(req.ip);
-    if (live && live.count >= maxFailures) {
-      reply.header('retry-after', Math.ceil((live.resetAt - now) / 1000));
+    if (refuseIfLimited(opts.failures, req, reply) !== null) {
       throw new AppError(429, 'rate_limited', 'Too many failed authentication attempts; try again later');
     }
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const principal = token ? await opts.tokens.authenticate(token) : null;
     if (!principal) {
-      const f = failures.get(req.ip) ?? { count: 0, resetAt: now + windowMs };
-      f.count++;
-      failures.set(req.ip, f);
-      if (failures.size > 10_000) pruneExpired(failures, now);
+      opts.failures.fail(req.ip);
       reply.header('www-authenticate', 'Bearer');
       throw new AppError(
         401,
@@ -53,10 +40,6 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
     }
     req.principal = principal;
   });
-}
-
-function pruneExpired(m: Map<string, { resetAt: number }>, now: number) {
-  for (const [k, v] of m) if (v.resetAt <= now) m.delete(k);
 }
 
 /** The acting principal of an authenticated request, with its request id for the audit log. */

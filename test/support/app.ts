@@ -1,7 +1,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { Db } from '../../src/db/db.js';
-import { buildApp } from '../../src/http/app.js';
+import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openTestDb } from './db.js';
 import type { Engine } from './env.js';
@@ -25,16 +25,18 @@ export interface TestApp {
 /** The HTTP app over a fresh database of its own, silent, with the admin API's real services. */
 export async function startTestApp(
   engine: Engine,
-  opts: { auth?: { maxFailures?: number } } = {},
+  opts: Pick<AppOptions, 'auth' | 'trustProxy' | 'plugins'> & { logger?: Logger } = {},
 ): Promise<TestApp> {
   const db = await openTestDb(engine);
   const services = createServices(db, { adminToken: ADMIN });
   const app = await buildApp({
     services,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     readiness: [{ name: 'database', check: async () => void (await db.query('SELECT 1')) }],
     bodyLimitBytes: 64 * 1024,
     auth: opts.auth,
+    trustProxy: opts.trustProxy,
+    plugins: opts.plugins,
   });
   await app.ready();
   return {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Update } from 'grammy/types';
 import type { Logger } from 'pino';
 import { body as errorBody } from '../../http/error-handler.js';
+import { failureLimiterOf, refuseIfLimited } from '../../http/failure-limiter.js';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
@@ -28,7 +29,9 @@ export interface WebhookRouteOptions {
  * Contract:
  * - the `X-Telegram-Bot-Api-Secret-Token` header must equal the secret (constant-time compare on
  *   sha256 digests), checked before the body is read: otherwise 401 `{"error":{"code":"unauthorized"}}`
- *   and nothing else happens;
+ *   and nothing else happens but a count against the client's failed-authentication limit, shared
+ *   with the admin API (src/http/failure-limiter.ts); a client over it gets 429 with Retry-After
+ *   whatever secret it sends;
  * - a body that is not a JSON object with an integer `update_id` is logged at warn and answered 200:
  *   Telegram resends whatever gets a non-2xx, forever;
  * - otherwise the update is delivered and answered 200 (empty body, so it is never taken for a
@@ -40,13 +43,19 @@ export interface WebhookRouteOptions {
  */
 export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const expected = digest(opts.secret);
+  const failures = failureLimiterOf(app);
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, raw, done) => done(null, raw));
 
     scope.addHook('onRequest', async (req, reply) => {
+      if (refuseIfLimited(failures, req, reply) !== null)
+        return reply
+          .code(429)
+          .send(errorBody('rate_limited', 'Too many failed authentication attempts; try again later'));
       const given = req.headers[SECRET_HEADER];
       if (typeof given === 'string' && timingSafeEqual(digest(given), expected)) return;
+      failures.fail(req.ip);
       req.log.warn('telegram webhook call with a missing or wrong secret token');
       return reply
         .code(401)

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/db.js';
 import type { Services } from '../../services.js';
+import { recordAudit } from '../audit/audit-repository.js';
 import type { OrgKind } from '../orgs/org-schema.js';
 import type { Role } from '../people/people-schema.js';
 import { SYSTEM_ACTOR } from '../principal.js';
@@ -7,14 +8,26 @@ import { SYSTEM_ACTOR } from '../principal.js';
 /**
  * A small demo city for a first run: one chain down to two compounds, their buildings,
  * units with owners (a co-owned unit, an owner of two units) and a person in every role.
- * Seeded only when the database has no org at all, so it never touches real data.
+ *
+ * Contract: seeded only when the database has no org at all (so it never touches real data),
+ * or when a start stopped half-way through seeding it (its `demo.seed_started` audit entry has
+ * no `demo.seed_finished`): then it is completed. Every step finds what an earlier run made
+ * before creating it (orgs by parent and name, people by org and phone, roles, units by
+ * address), so a run repeated or resumed makes the demo exactly once. Concurrent first starts
+ * are serialized by the caller (src/db/startup-lock.ts), not here.
  */
 export async function seedDemoIfEmpty(db: Db, s: Services): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM linli.orgs LIMIT 1');
-  if (rows.length > 0) return false;
+  const state = await demoState(db);
+  if (state === 'skip') return false;
+  if (state === 'empty') await mark(db, 'demo.seed_started');
   const a = SYSTEM_ACTOR;
-  const org = async (kind: OrgKind, name: string, parentId?: number) =>
-    (await s.orgs.create(a, { kind, name, parentId })).id;
+  const org = async (kind: OrgKind, name: string, parentId?: number) => {
+    const { rows } = await db.query<{ id: number }>(
+      'SELECT id FROM linli.orgs WHERE parent_id IS NOT DISTINCT FROM $1 AND name = $2',
+      [parentId ?? null, name],
+    );
+    return rows[0]?.id ?? (await s.orgs.create(a, { kind, name, parentId })).id;
+  };
   const city = await org('city', '示范市');
   const district = await org('district', '锦江区', city);
   const subdistrict = await org('subdistrict', '春熙路街道', district);
@@ -23,9 +36,19 @@ export async function seedDemoIfEmpty(db: Db, s: Services): Promise<boolean> {
   const happiness = await org('compound', '幸福里小区', community);
 
   const person = async (name: string, phone: string, orgId: number, roles: [Role, number][]) => {
-    const p = await s.people.create(a, { name, phone, orgId });
-    for (const [role, at] of roles) await s.people.grantRole(a, at, { personId: p.id, role });
-    return p.id;
+    const { rows } = await db.query<{ id: number }>(
+      'SELECT id FROM linli.people WHERE org_id = $1 AND phone = $2 ORDER BY id LIMIT 1',
+      [orgId, phone],
+    );
+    const id = rows[0]?.id ?? (await s.people.create(a, { name, phone, orgId })).id;
+    for (const [role, at] of roles) {
+      const held = await db.query(
+        'SELECT 1 FROM linli.role_assignments WHERE person_id = $1 AND org_id = $2 AND role = $3',
+        [id, at, role],
+      );
+      if (held.rows.length === 0) await s.people.grantRole(a, at, { personId: id, role });
+    }
+    return id;
   };
   await person('市级管理员', '13800000001', city, [
     ['admin', city],
@@ -116,7 +139,30 @@ export async function seedDemoIfEmpty(db: Db, s: Services): Promise<boolean> {
       owners: [{ name: '周杰', phone: '13900000012' }],
     },
   ]);
+  await mark(db, 'demo.seed_finished');
   return true;
+}
+
+/**
+ * `empty`: no org at all; `unfinished`: a seed started and did not finish; `skip`: anything else
+ * (a finished demo, real data, or a demo seeded before these marks existed).
+ */
+async function demoState(db: Db): Promise<'empty' | 'unfinished' | 'skip'> {
+  const { rows } = await db.query<{ any_org: boolean; started: boolean; finished: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM linli.orgs) AS any_org,
+            EXISTS (SELECT 1 FROM linli.audit_log WHERE action = 'demo.seed_started' AND org_id IS NULL) AS started,
+            EXISTS (SELECT 1 FROM linli.audit_log WHERE action = 'demo.seed_finished' AND org_id IS NULL) AS finished`,
+  );
+  const r = rows[0]!;
+  if (!r.any_org) return 'empty';
+  return r.started && !r.finished ? 'unfinished' : 'skip';
+}
+
+/** The seed's progress marks: audit entries of the system, outside every org's scope. */
+async function mark(db: Db, action: 'demo.seed_started' | 'demo.seed_finished'): Promise<void> {
+  await db.transaction((tx) =>
+    recordAudit(tx, SYSTEM_ACTOR, { action, objectType: 'demo', objectId: null, orgId: null }),
+  );
 }
 
 function phoneFor(tag: string, n: number): string {

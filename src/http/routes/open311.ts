@@ -9,12 +9,16 @@ import { AppError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Services } from '../../services.js';
 import { databaseRefusal } from '../database-refusal.js';
+import { failureLimiterOf, refuseIfLimited } from '../failure-limiter.js';
 
 /**
  * Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2), mounted at /open311/v2 with
- * its own authentication: the `api_key` parameter (query, or form field on POST) is a Linli
- * token, checked with TokenService.authenticate; the mapping to complaints is in
- * src/domain/complaints/open311-service.ts.
+ * its own authentication: the api_key is a Linli token, checked with TokenService.authenticate,
+ * taken from the `X-Api-Key` header, else the `api_key` form field (POST), else the `api_key`
+ * query parameter (the spec's place, kept for clients that know no other; request logs redact
+ * it). A missing or bad key counts against the failed-authentication limit shared with the admin
+ * API (src/http/failure-limiter.ts): a client over it gets 429 with Retry-After. The mapping to
+ * complaints is in src/domain/complaints/open311-service.ts.
  *
  * JSON only: every resource is `<name>.json`; the spec's XML format is not served (discovery
  * lists only application/json; `.xml` paths are 404). POST takes
@@ -24,6 +28,7 @@ import { databaseRefusal } from '../database-refusal.js';
  * building-scoped api_key, 404 for an unknown service or request.
  */
 const CHANGESET = '2026-01-01T00:00:00Z';
+const API_KEY_HEADER = 'x-api-key';
 
 const apiKey = { api_key: z.string().max(200).optional(), jurisdiction_id: z.string().max(200).optional() };
 
@@ -54,7 +59,7 @@ const listQuery = z.object({
   status: z.string().max(20).optional(),
 });
 
-const docs = { tags: ['open311'], security: [] };
+const docs = { tags: ['open311'], security: [{ open311Key: [] }] };
 
 export const open311Routes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -77,7 +82,7 @@ export const open311Routes =
 
     app.get(
       '/discovery.json',
-      { schema: { ...docs, summary: 'Open311 service discovery' } },
+      { schema: { ...docs, security: [], summary: 'Open311 service discovery' } },
       async (req) => ({
         changeset: CHANGESET,
         contact: 'Linli 邻里: ask the administrator of your city or district for an api_key',
@@ -98,11 +103,17 @@ export const open311Routes =
       const api = plugin.withTypeProvider<ZodTypeProvider>();
       const principals = new WeakMap<FastifyRequest, Principal>();
       const principal = (req: FastifyRequest) => principals.get(req)!;
-      // before validation, so a caller without a good key learns nothing about the fields
-      api.addHook('preValidation', async (req) => {
+      const failures = failureLimiterOf(app);
+      // before validation, so a caller without a good key learns nothing about the fields; a
+      // missing or bad key counts against the client's failed-authentication limit
+      api.addHook('preValidation', async (req, reply) => {
+        if (refuseIfLimited(failures, req, reply) !== null)
+          throw new AppError(429, 'rate_limited', 'Too many failed authentication attempts; try again later');
+        const fromHeader = field(req.headers, API_KEY_HEADER);
         const fromBody = req.method === 'POST' ? field(req.body, 'api_key') : undefined;
-        const key = fromBody ?? field(req.query, 'api_key');
+        const key = fromHeader ?? fromBody ?? field(req.query, 'api_key');
         const p = key ? await s.tokens.authenticate(key) : null;
+        if (!p) failures.fail(req.ip);
         principals.set(req, await s.open311.authorize(p, req.method === 'POST', Boolean(key)));
       });
 
