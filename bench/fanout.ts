@@ -51,7 +51,7 @@ interface Attempt {
   chat: string;
   start: number;
   end: number;
-  outcome: 'sent' | 'rate_limited' | 'transient' | 'permanent';
+  outcome: 'sent' | ChannelSendError['kind'];
   retryAfterMs?: number;
 }
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { PacingLimits } from './bot/outbound/pacing.js';
+import { type WechatConfig, wechatConfig, wechatEnv } from './config-wechat.js';
 
 /**
  * The environment, parsed once at start. Every variable is listed in the README's
@@ -169,8 +170,7 @@ export const envSchema = z.object({
   TELEGRAM_PRIVATE_PER_SECOND: int(1, 1, 100),
   WECHAT_CHAT_INTERVAL_MS: int(3000, 0, 3_600_000),
   WECHAT_DAILY_CAP: int(500, 1, 1_000_000),
-  WECHATY_PUPPET: optionalString,
-  WECHATY_PUPPET_SERVICE_TOKEN: optionalString,
+  ...wechatEnv,
 });
 
 export type Config = Readonly<{
@@ -190,7 +190,7 @@ export type Config = Readonly<{
   trustProxy: false | number | readonly string[];
   publicUrl: string | undefined;
   telegram: { botToken: string | undefined; webhookSecret: string | undefined; apiRoot: string };
-  wechaty: { puppet: string | undefined; puppetServiceToken: string | undefined };
+  wechaty: WechatConfig;
   quietHours: string;
   pacing: PacingLimits;
 }>;
@@ -222,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  const wechat = wechatConfig(e, env);
+  if (wechat.problems.length) throw new ConfigError(wechat.problems);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -242,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
       apiRoot: e.TELEGRAM_API_ROOT,
     },
-    wechaty: { puppet: e.WECHATY_PUPPET, puppetServiceToken: e.WECHATY_PUPPET_SERVICE_TOKEN },
+    wechaty: wechat.config,
     quietHours: e.QUIET_HOURS,
     pacing: {
       telegram: {

@@ -20,6 +20,8 @@ import { seedBuiltinFlows } from './flows/builtin/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
 import { TurnContexts } from './flows/turn-context.js';
 import { buildApp } from './http/app.js';
+import { buildHealthApp } from './http/health-app.js';
+import type { ReadinessCheck } from './http/routes/health.js';
 import { createQueueBackend, type QueueBackend } from './queue/backend.js';
 import { startDeadlineWorker } from './queue/workers/deadline.worker.js';
 import { startEvaluationWorker } from './queue/workers/evaluation.worker.js';
@@ -122,8 +124,17 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       },
     });
     channels = await startChannels({ config, db, queues, services, outbox, dispatcher, logger });
+    const q = queues;
+    const wechat = channels.wechat;
+    const readiness: ReadinessCheck[] = [
+      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
+      { name: 'queue', check: () => q.ping() },
+    ];
+    // WeChat is what the `wechat` role is for (503 when it is down); in `all` it is one channel
+    // among others: 200 with `degraded` (see ReadinessCheck.critical)
+    if (wechat)
+      readiness.push({ name: 'wechat', critical: config.role === 'wechat', check: () => wechat.ready() });
     if (config.role === 'all' || config.role === 'api') {
-      const q = queues;
       app = await buildApp({
         services,
         logger,
@@ -131,11 +142,12 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         trustProxy: config.trustProxy,
         plugins: channels.httpPlugins,
         wechatConfigured: Boolean(config.wechaty.puppet),
-        readiness: [
-          { name: 'database', check: async () => void (await db.query('SELECT 1')) },
-          { name: 'queue', check: () => q.ping() },
-        ],
+        wechatStatus: wechat ? () => wechat.status() : undefined,
+        readiness,
       });
+      await app.listen({ port: config.port, host: config.host });
+    } else if (config.role === 'wechat') {
+      app = await buildHealthApp({ logger, readiness });
       await app.listen({ port: config.port, host: config.host });
     }
     const started = queues;

@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
@@ -10,9 +9,9 @@ import type { Services } from '../services.js';
 import type { InboundDispatcher } from './inbound-dispatcher.js';
 import { type OutboundWorker, startOutboundWorker } from './outbound/outbound.worker.js';
 import type { Outbox } from './outbound/outbox.js';
-import { DbChoiceMemory } from './pending-choices.js';
 import type { ChannelAdapter } from './port.js';
 import { TelegramAdapter } from './telegram/telegram-adapter.js';
+import type { WechatChannel } from './wechat-channel.js';
 
 /**
  * Starts what each process role needs of the chat channels:
@@ -24,6 +23,8 @@ import { TelegramAdapter } from './telegram/telegram-adapter.js';
 export interface Channels {
   httpPlugins: ((app: FastifyInstance) => Promise<void> | void)[];
   adapters: ChannelAdapter[];
+  /** the WeChat channel when this process holds it: its live status (for /readyz and metrics) */
+  wechat: WechatChannel | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,7 @@ export async function startChannels(o: {
   const closers: (() => Promise<void>)[] = [];
   const httpPlugins: Channels['httpPlugins'] = [];
   const adapters: ChannelAdapter[] = [];
+  let wechat: WechatChannel | undefined;
   const handle = (m: Parameters<InboundDispatcher['handle']>[0]) => o.dispatcher.handle(m);
   const sendWorker = async (adapter: ChannelAdapter) => {
     const w: OutboundWorker = await startOutboundWorker({
@@ -81,35 +83,18 @@ export async function startChannels(o: {
     }
 
     if (config.wechaty.puppet && (role === 'all' || role === 'wechat')) {
-      const { createWechaty, WechatAdapter } = await import('./wechat/index.js');
-      const wechaty = await createWechaty({
-        puppet: config.wechaty.puppet,
-        puppetToken: config.wechaty.puppetServiceToken,
-        // the puppet's session (memory card) lives beside the embedded database
-        name: join(resolve(config.dataDir), 'wechaty'),
+      const { startWechatChannel } = await import('./wechat-channel.js');
+      const channel = await startWechatChannel({
+        config,
+        db: o.db,
+        channelState: o.services.channelState,
+        handle,
+        logger,
       });
-      const wechat = new WechatAdapter({ wechaty, logger, choices: new DbChoiceMemory(o.db) });
-      adapters.push(wechat);
-      let last = '';
-      const publish = async () => {
-        const status = JSON.stringify(wechat.status());
-        if (status === last) return;
-        last = status;
-        await o.services.channelState.saveLogin('wechat', JSON.parse(status));
-      };
-      const timer = setInterval(
-        () => void publish().catch((err) => logger.warn({ err }, 'wechat status not saved')),
-        2000,
-      );
-      timer.unref();
-      closers.push(async () => {
-        clearInterval(timer);
-        await wechat.stop();
-        await publish().catch(() => {});
-      });
-      await wechat.start(handle);
-      await publish();
-      await sendWorker(wechat);
+      wechat = channel;
+      adapters.push(channel.adapter);
+      closers.push(() => channel.close());
+      await sendWorker(channel.adapter);
     }
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => {});
@@ -119,6 +104,7 @@ export async function startChannels(o: {
   return {
     httpPlugins,
     adapters,
+    wechat,
     async close() {
       for (const c of closers.reverse())
         await c().catch((err) => logger.error({ err }, 'channel close failed'));

@@ -89,12 +89,14 @@ export interface SendResult {
 /**
  * How a send failed, so the outbound queue knows what to do:
  * `rate_limited` → pause for `retryAfterMs` and send again (never earlier);
+ * `unavailable` → nothing was sent and the channel cannot send now (WeChat disconnected or logged
+ *   out): the delivery waits, checking again after `retryAfterMs`, and no attempt is counted;
  * `transient` → retry with exponential backoff (5xx, network);
  * `permanent` → record and never retry (bot blocked, chat not found, kicked).
  */
 export class ChannelSendError extends Error {
   constructor(
-    readonly kind: 'rate_limited' | 'transient' | 'permanent',
+    readonly kind: 'rate_limited' | 'unavailable' | 'transient' | 'permanent',
     message: string,
     readonly retryAfterMs?: number,
   ) {

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { WechatStatus } from '../bot/wechat/login-status.js';
 import type { Services } from '../services.js';
 import { installAuth } from './auth.js';
 import { DOCS_CSP } from './docs-csp.js';
@@ -46,6 +47,8 @@ export interface AppOptions {
   trustProxy?: false | number | readonly string[];
   /** Whether a WeChat puppet is configured (GET /api/v1/channels/wechat says not_configured otherwise). */
   wechatConfigured?: boolean;
+  /** The live WeChat status when this process holds the channel (else the one the wechat process saved). */
+  wechatStatus?: (() => WechatStatus) | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -144,7 +147,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         await api.register(reminderRoutes(opts.services));
         await api.register(evaluationRoutes(opts.services));
         await api.register(partyRoutes(opts.services));
-        await api.register(channelRoutes(opts.services.channelState, opts.wechatConfigured ?? false));
+        await api.register(
+          channelRoutes({
+            state: opts.services.channelState,
+            configured: opts.wechatConfigured ?? false,
+            live: opts.wechatStatus,
+          }),
+        );
       },
       { prefix: '/api/v1' },
     );

@@ -41,6 +41,42 @@ describe('health, readiness and docs', () => {
     await app.close();
   });
 
+  it('/readyz: a failing non-critical check is `degraded` (200); a critical one is 503 naming its state', async () => {
+    const wechatDown = async () => {
+      throw Object.assign(new Error('WeChat disconnected since 2026-11-30T08:00:00.000Z: 14 UNAVAILABLE'), {
+        state: 'disconnected',
+      });
+    };
+    const build = (critical: boolean) =>
+      buildApp({
+        services: createServices(t.db, {}),
+        logger: pino({ level: 'silent' }),
+        readiness: [
+          { name: 'database', check: async () => {} },
+          { name: 'wechat', critical, check: wechatDown },
+        ],
+      });
+    const all = await build(false);
+    const degraded = await all.inject({ method: 'GET', url: '/readyz' });
+    expect(degraded.statusCode).toBe(200);
+    expect(degraded.json()).toEqual({
+      status: 'degraded',
+      checks: { database: 'ok', wechat: 'disconnected' },
+      degraded: [
+        { name: 'wechat', message: 'WeChat disconnected since 2026-11-30T08:00:00.000Z: 14 UNAVAILABLE' },
+      ],
+    });
+    await all.close();
+    const wechatRole = await build(true);
+    const down = await wechatRole.inject({ method: 'GET', url: '/readyz' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({
+      error: { code: 'not_ready', message: 'Not ready: wechat disconnected', details: [{ field: 'wechat' }] },
+      checks: { database: 'ok', wechat: 'disconnected' },
+    });
+    await wechatRole.close();
+  });
+
   it('serves OpenAPI 3 with the admin routes, and the UI', async () => {
     const doc = await t.call({ method: 'GET', url: '/docs/json', token: null });
     expect(doc.body.openapi).toMatch(/^3\./);

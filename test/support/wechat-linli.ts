@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { type InboundContext, InboundDispatcher } from '../../src/bot/inbound-dispatcher.js';
 import { type OutboundWorker, startOutboundWorker } from '../../src/bot/outbound/outbound.worker.js';
@@ -5,12 +8,14 @@ import { Outbox } from '../../src/bot/outbound/outbox.js';
 import { DbChoiceMemory } from '../../src/bot/pending-choices.js';
 import type { InboundMessage } from '../../src/bot/port.js';
 import { WechatAdapter } from '../../src/bot/wechat/wechat-adapter.js';
+import { createWechaty } from '../../src/bot/wechat/wechaty-factory.js';
 import type { Db } from '../../src/db/db.js';
 import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
 import { FlowEngine } from '../../src/flows/flow-engine.js';
 import { createQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { createServices, type Services } from '../../src/services.js';
 import { startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
+import { type PuppetServiceFake, startPuppetServiceFake } from '../fakes/wechat/puppet-service-fake.js';
 import { openTestDb, type TestDb } from './db.js';
 
 /** A chat-button handler (VoteChatActions, PartyChatActions, …): true when it took the message. */
@@ -25,6 +30,15 @@ export interface WechatLinliOptions {
   handlers?: (services: Services, db: Db) => ChatHandler[];
   /** false: services without queues and outbox, so domain notifiers send nothing (default true) */
   notify?: boolean;
+  /**
+   * `puppet-service`: Linli reaches the mock over the real gRPC protocol, through
+   * wechaty-puppet-service's PuppetServer on loopback (test/fakes/wechat/puppet-service-fake.ts),
+   * with a Wechaty of its own built by `createWechaty` for every start, as a process would.
+   * Default `mock`: the adapter sits on the harness's own Wechaty.
+   */
+  via?: 'mock' | 'puppet-service';
+  /** puppet-service: start with the service down (`service.startServer()` brings it up) */
+  serviceDown?: boolean;
 }
 
 export interface WechatLinli {
@@ -32,6 +46,10 @@ export interface WechatLinli {
   db: TestDb;
   /** the Wechaty mock (bot `邻里助手`) */
   mock: WechatMock;
+  /** via puppet-service: the gRPC service in front of the mock */
+  service: PuppetServiceFake | undefined;
+  /** the current process's adapter */
+  readonly adapter: WechatAdapter;
   logger: Logger;
   /** the current process's pieces (new ones after `restart()`) */
   readonly services: Services;
@@ -58,8 +76,15 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
   const logger = pino({ level: 'silent' });
   const db = await openTestDb('pglite');
   let mock: WechatMock | undefined;
-  let running: { services: Services; queues: QueueBackend; outbox: Outbox; stop(): Promise<void> } | null =
-    null;
+  let service: PuppetServiceFake | undefined;
+  let dataDir: string | undefined;
+  let running: {
+    services: Services;
+    queues: QueueBackend;
+    outbox: Outbox;
+    adapter: WechatAdapter;
+    stop(): Promise<void>;
+  } | null = null;
   const handled: InboundMessage[] = [];
   const failures: unknown[] = [];
 
@@ -79,14 +104,29 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
         await engine?.handle(ctx);
       },
     });
-    const adapter = new WechatAdapter({ wechaty: mock!.wechaty, logger, choices: new DbChoiceMemory(db) });
+    const choices = new DbChoiceMemory(db);
+    const adapter = service
+      ? new WechatAdapter({
+          ...(await createWechaty({
+            puppet: 'wechaty-puppet-service',
+            service: service.settings,
+            dataDir,
+            logger,
+          })),
+          logger,
+          choices,
+          retry: { initialMs: 200, maxMs: 1000 },
+          unavailableRetryMs: 300,
+        })
+      : new WechatAdapter({ wechaty: mock!.wechaty, logger, choices });
     let worker: OutboundWorker | undefined;
     const stop = async () => {
-      await adapter.stop(); // stops taking messages; wechaty (started by the mock) keeps running
+      // stops taking messages; the mock's wechaty keeps running, a puppet-service client detaches
+      await adapter.stop();
       await worker?.close();
       await queues.close();
     };
-    running = { services, queues, outbox, stop };
+    running = { services, queues, outbox, adapter, stop };
     worker = await startOutboundWorker({
       db,
       queues,
@@ -121,12 +161,20 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
     await stopProcess();
     if (closed) return;
     closed = true;
-    await mock?.stop();
+    if (service) await service.close();
+    else await mock?.stop();
     await db.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
   };
 
   try {
-    mock = await startWechatMock({ botName: '邻里助手' });
+    if (opts.via === 'puppet-service') {
+      service = await startPuppetServiceFake({ serve: !opts.serviceDown });
+      mock = service.mock;
+      dataDir = mkdtempSync(join(tmpdir(), 'linli-wechat-'));
+    } else {
+      mock = await startWechatMock({ botName: '邻里助手' });
+    }
     const services = await start();
     if (flows) await seedBuiltinFlows(db, services.actions);
   } catch (err) {
@@ -140,7 +188,11 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
   return {
     db,
     mock: mock!,
+    service,
     logger,
+    get adapter() {
+      return current().adapter;
+    },
     get services() {
       return current().services;
     },

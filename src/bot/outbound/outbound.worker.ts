@@ -17,6 +17,8 @@ import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
  * - claimed with a lease before sending, so two workers never send it at once; a sent or failed
  *   delivery is never sent again;
  * - 429: the whole channel pauses for `retry_after` and this one waits exactly that long;
+ * - unavailable (WeChat disconnected or logged out; nothing was sent): the channel pauses for the
+ *   adapter's `retryAfterMs` and checks again, for as long as it takes, counting no attempt;
  *   5xx/network: retried with exponential backoff, failed after the last attempt;
  *   permanent (blocked, chat gone, kicked): failed at once with the reason.
  */
@@ -117,6 +119,17 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
           );
           log.warn({ deliveryId: d.id, retryAfterMs: e.retryAfterMs }, 'rate limited: channel paused');
           return hold(job, until, token, '429');
+        }
+        if (e.kind === 'unavailable') {
+          // nothing went out: the whole channel waits (the adapter logs the outage itself), no attempt counted
+          const until = Date.now() + (e.retryAfterMs ?? 5000);
+          await pauseChannel(o.db, channel, until);
+          await o.db.query(
+            'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1, last_error = $2 WHERE id = $1',
+            [d.id, `unavailable: ${e.message}`],
+          );
+          log.debug({ deliveryId: d.id, reason: e.message }, 'channel unavailable: delivery waits');
+          return hold(job, until, token, 'unavailable');
         }
         const final = e.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? SEND_ATTEMPTS);
         await o.db.query(

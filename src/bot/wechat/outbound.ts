@@ -4,6 +4,7 @@
  */
 import type { Contact, Room, Wechaty } from 'wechaty';
 import { ChannelSendError, type ChatRef } from '../port.js';
+import { errorText } from './redact.js';
 
 export type SendTarget = { room: Room; contact?: undefined } | { contact: Contact; room?: undefined };
 
@@ -17,8 +18,11 @@ interface Loadable<T> {
   load(id: string): T & { ready(): Promise<void> };
 }
 
-/** the room (group chat) or contact (private chat); throws ChannelSendError when it cannot be found */
-export async function findTarget(wechaty: Wechaty, chat: ChatRef): Promise<SendTarget> {
+/**
+ * The room (group chat) or contact (private chat); throws ChannelSendError when it cannot be found
+ * ('permanent'), or cannot be looked up right now ('unavailable' / 'transient').
+ */
+export async function findTarget(wechaty: Wechaty, chat: ChatRef, retryMs = 5000): Promise<SendTarget> {
   try {
     if (chat.kind === 'group') {
       const room = (wechaty.Room as unknown as Loadable<Room>).load(chat.externalId);
@@ -29,12 +33,10 @@ export async function findTarget(wechaty: Wechaty, chat: ChatRef): Promise<SendT
     await contact.ready();
     return { contact };
   } catch (e) {
-    if (!isLoggedIn(wechaty)) throw notLoggedIn();
+    if (!isLoggedIn(wechaty)) throw notLoggedIn(retryMs);
+    if (isUnreachable(e)) throw notConnected(retryMs);
     if (isTransientError(e)) {
-      throw new ChannelSendError(
-        'transient',
-        `WeChat lookup of ${chat.kind} chat failed: ${errorMessage(e)}`,
-      );
+      throw new ChannelSendError('transient', `WeChat lookup of ${chat.kind} chat failed: ${errorText(e)}`);
     }
     throw new ChannelSendError('permanent', 'chat not found');
   }
@@ -64,8 +66,22 @@ export function isLoggedIn(wechaty: Wechaty): boolean {
   }
 }
 
-export function notLoggedIn(): ChannelSendError {
-  return new ChannelSendError('transient', 'WeChat account not logged in');
+/** nothing was sent: the delivery waits for the account (no attempt counted) */
+export function notLoggedIn(retryMs = 5000): ChannelSendError {
+  return new ChannelSendError('unavailable', 'WeChat account not logged in', retryMs);
+}
+
+/** nothing was sent: the delivery waits for the puppet to be reachable again (no attempt counted) */
+export function notConnected(retryMs = 5000): ChannelSendError {
+  return new ChannelSendError('unavailable', 'WeChat puppet not connected', retryMs);
+}
+
+/**
+ * gRPC UNAVAILABLE: the call found no connection to the puppet service, so the request never left
+ * (a call cut off mid-flight fails as CANCELLED, or times out: those may have been delivered).
+ */
+export function isUnreachable(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 14;
 }
 
 /** gRPC status codes (wechaty-puppet-service) that mean "try again later" */
@@ -86,11 +102,7 @@ export function isTransientError(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'number' && TRANSIENT_GRPC_CODES.has(code)) return true;
   if (typeof code === 'string' && TRANSIENT_ERRNO.has(code)) return true;
-  return /time(d)? ?out|unavailable|not logged in|socket hang up/i.test(errorMessage(e));
-}
-
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return /time(d)? ?out|unavailable|not logged in|socket hang up/i.test(errorText(e));
 }
 
 /**

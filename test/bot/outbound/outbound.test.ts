@@ -110,6 +110,26 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
     expect(await status(deliveryId)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
+  it('an unavailable channel (WeChat disconnected or logged out): the delivery waits, however long, counting no attempt', async () => {
+    await start();
+    // more outages in a row than SEND_ATTEMPTS: a transient error would have failed it for good
+    for (let i = 0; i < 10; i++) adapter.failNext('unavailable', 50);
+    const { deliveryId } = await outbox.enqueue({
+      channel: 'telegram',
+      message: { chat: dm, text: 'when you are back' },
+      idempotencyKey: 'u1',
+    });
+    await expect.poll(() => adapter.attempts.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    expect(await status(deliveryId)).toMatchObject({
+      status: 'queued',
+      last_error: 'unavailable: injected unavailable',
+    });
+    await expect.poll(async () => (await status(deliveryId)).status, { timeout: 30_000 }).toBe('sent');
+    expect(adapter.attempts.map((a) => a.outcome)).toEqual([...Array(10).fill('unavailable'), 'sent']);
+    expect(adapter.texts()).toEqual(['when you are back']);
+    expect(await status(deliveryId)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
   it('retries 5xx with backoff; a permanent error fails at once with its reason', async () => {
     await start();
     adapter.failNext('transient');

@@ -25,7 +25,10 @@ await h.waitForSent((m) => m.toId === alice.id);
 await adapter.stop();
 await h.stop();
 
-const own = new WechatAdapter({ wechaty: await createWechaty({ puppet: 'wechaty-puppet-mock' }), logger });
+const own = new WechatAdapter({
+  wechaty: (await createWechaty({ puppet: 'wechaty-puppet-mock' })).wechaty,
+  logger,
+});
 await own.start(async () => {});
 await own.stop();
 

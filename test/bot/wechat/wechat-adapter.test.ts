@@ -222,13 +222,14 @@ describe('WechatAdapter send', () => {
     expect(h.sent).toEqual([]);
   });
 
-  it('a logged-out account is a transient error', async () => {
+  it('a logged-out account: the send waits (unavailable, nothing sent) instead of failing', async () => {
     const { adapter, h } = await startRig();
     const alice = await h.createResident('Alice');
     await h.logout('kicked');
     await expect(
       adapter.send({ chat: { externalId: alice.id, kind: 'private' }, text: 'x' }),
-    ).rejects.toMatchObject({ kind: 'transient', message: 'WeChat account not logged in' });
+    ).rejects.toMatchObject({ kind: 'unavailable', message: 'WeChat account not logged in' });
+    expect(h.sent).toEqual([]);
   });
 
   it('a puppet failure while sending is a transient error', async () => {
@@ -275,9 +276,9 @@ describe('WechatAdapter stop', () => {
 });
 
 describe('WechatAdapter login status', () => {
-  it('starting → waiting_for_scan → logged_in → logged_out', async () => {
+  it('connecting → waiting_for_scan → logged_in → logged_out', async () => {
     const { h, adapter } = await startRig({ login: false });
-    expect(adapter.status()).toMatchObject({ state: 'starting' });
+    expect(adapter.status()).toMatchObject({ state: 'connecting' });
     expect(adapter.status().qrcode).toBeUndefined();
 
     const qr = 'https://login.weixin.qq.com/l/abc=';

@@ -104,7 +104,9 @@ describe('LoginStatus', () => {
   it('tracks scan → login → logout with since', () => {
     let t = 0;
     const s = new LoginStatus(() => new Date(++t));
-    expect(s.get()).toEqual({ state: 'starting', since: new Date(1) });
+    expect(s.get()).toEqual({ state: 'connecting', since: new Date(1) });
+    s.transportUp();
+    expect(s.get()).toEqual({ state: 'connecting', since: new Date(1) });
     s.scan('qr1', types.ScanStatus.Waiting);
     expect(s.get()).toEqual({
       state: 'waiting_for_scan',
@@ -122,6 +124,40 @@ describe('LoginStatus', () => {
     s.logout();
     expect(s.get()).toEqual({ state: 'logged_out', user: { id: 'u', name: 'Bot' }, since: new Date(5) });
     expect(qrcodeUrl('a b&c')).toBe('https://wechaty.js.org/qrcode/a%20b%26c');
+  });
+
+  it('tracks the transport: down with the reason and the next attempt, up again, detached on stop', () => {
+    let t = 0;
+    const s = new LoginStatus(() => new Date(++t));
+    s.transportDown('14 UNAVAILABLE', 1, new Date(100));
+    expect(s.isConnected).toBe(false);
+    expect(s.get()).toEqual({
+      state: 'disconnected',
+      since: new Date(2),
+      lastError: { message: '14 UNAVAILABLE', at: new Date(2) },
+      reconnect: { attempt: 1, nextAt: new Date(100) },
+    });
+    s.transportDown('14 UNAVAILABLE', 2, new Date(200)); // still down: since unchanged
+    expect(s.get()).toMatchObject({ since: new Date(2), reconnect: { attempt: 2 } });
+    s.transportUp();
+    expect(s.isConnected).toBe(true);
+    expect(s.get()).toEqual({
+      state: 'connecting',
+      since: new Date(4),
+      lastError: { message: '14 UNAVAILABLE', at: new Date(3) },
+    });
+    s.heartbeatSeen();
+    s.login({ id: 'u', name: 'Bot' });
+    expect(s.get()).toMatchObject({ state: 'logged_in', lastHeartbeatAt: new Date(5), since: new Date(6) });
+    s.login({ id: 'u', name: 'Bot' }); // the same account again (a re-announced login): since unchanged
+    expect(s.get().since).toEqual(new Date(6));
+    s.transportDown('stream ended', 0, new Date(300)); // lost while logged in
+    expect(s.get()).toMatchObject({ state: 'disconnected', user: { id: 'u' }, since: new Date(7) });
+    s.transportUp();
+    s.detached('Linli stopped');
+    expect(s.isConnected).toBe(false);
+    expect(s.get()).toMatchObject({ state: 'disconnected', stoppedBecause: 'Linli stopped' });
+    expect(s.get().reconnect).toBeUndefined();
   });
 });
 

@@ -20,22 +20,35 @@ describe('createWechaty', () => {
     );
   });
 
-  it('builds a not-yet-started Wechaty with the puppet service and its token', async () => {
-    const w = await createWechaty({ puppet: 'wechaty-puppet-service', puppetToken: 'insecure_test_token' });
+  it('builds a not-yet-started Wechaty with the puppet service, its settings and its transport', async () => {
+    await expect(createWechaty({ puppet: 'wechaty-puppet-service' })).rejects.toThrow(
+      /needs WECHATY_PUPPET_SERVICE_TOKEN/,
+    );
+    const { wechaty: w, transport } = await createWechaty({
+      puppet: 'wechaty-puppet-service',
+      service: {
+        token: 'insecure_test_token',
+        endpoint: '127.0.0.1:1',
+        authority: 'api.chatie.io',
+        tls: { disabled: true, caCert: undefined, serverName: undefined },
+      },
+    });
     expect(w.state.active()).toBe(false);
-    // sending before start (no puppet yet, wechaty.isLoggedIn would throw NOPUPPET): not logged in
+    expect(transport).toBeDefined();
+    // sending before start (no puppet yet, wechaty.isLoggedIn would throw NOPUPPET): it waits
     const adapter = new WechatAdapter({ wechaty: w, logger: pino({ level: 'silent' }) });
     await expect(
       adapter.send({ chat: { externalId: 'x@chatroom', kind: 'group' }, text: 'hi' }),
-    ).rejects.toMatchObject({ kind: 'transient', message: 'WeChat account not logged in' });
+    ).rejects.toMatchObject({ kind: 'unavailable' });
   });
 
   it('the adapter starts a Wechaty it did not find running, and stops it again', async () => {
-    const w = await createWechaty({ puppet: 'wechaty-puppet-mock' });
+    const { wechaty: w, transport } = await createWechaty({ puppet: 'wechaty-puppet-mock' });
+    expect(transport).toBeUndefined();
     const adapter = new WechatAdapter({ wechaty: w, logger: pino({ level: 'silent' }) });
     await adapter.start(async () => {});
     expect(w.state.active()).toBe(true);
-    expect(adapter.status().state).toBe('starting');
+    expect(adapter.status().state).toBe('connecting');
     await expect(adapter.start(async () => {})).rejects.toThrow('already started');
     await adapter.stop();
     expect(w.state.active()).toBe(false);
