@@ -160,7 +160,9 @@ export const TABLE: Record<string, Entry> = {
       expect: 200,
     }),
   ],
+  'GET /api/v1/failed-updates': { none: 'superuser only (403 for any scoped token), no ids' },
   'GET /api/v1/channels/wechat': { none: 'the WeChat login state, no ids' },
+  'POST /api/v1/channels/wechat/logout': { none: 'superuser only, no ids' },
 
   // ---- flows
   'GET /api/v1/flows': orgQuery('/flows'),
