@@ -178,6 +178,20 @@ async function outcome(db: Linli['db']) {
   return { complaints, active, failed };
 }
 
+/** For a failure's message: what is still waiting to be sent, and why it may be waiting. */
+async function queuedDeliveries(url: string): Promise<string> {
+  const db = await openPostgresAt(url);
+  try {
+    const { rows } = await db.query(
+      `SELECT id, chat_external_id, attempts, not_before, claimed_until, last_error, created_at, now() AS now
+       FROM linli.deliveries WHERE status = 'queued' ORDER BY id LIMIT 30`,
+    );
+    return rows.map((r) => JSON.stringify(r)).join('\n') || '(none)';
+  } finally {
+    await db.close();
+  }
+}
+
 describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (PostgreSQL + Redis)', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
@@ -212,17 +226,31 @@ describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (Postg
     const residents = residentsOf(groups, 10);
     const start = sender.acknowledged;
     let outage: Promise<void> | undefined;
+    let probe: Promise<void> | undefined;
     sender.onAck = (n) => {
       // a third of the way through the burst, the database goes away for 4 s
       if (n === start + 40 && !outage) {
         proxy.cut();
         outage = new Promise((r) => setTimeout(r, 4000)).then(() => proxy.restore());
+        // Someone else speaks in a group while it is gone, so that the outage is met by at least
+        // one update whatever the residents are doing then (all of them may be waiting for a
+        // reply at that moment: on a fast machine no resident's update was in flight).
+        probe = sender.deliver(
+          fake.makeTextMessageUpdate({
+            chatId: groups[0]!.id,
+            chatType: 'supergroup',
+            chatTitle: groups[0]!.title,
+            from: { id: 79999, first_name: '路过的邻居' },
+            text: '今天电梯好像又停了',
+          }),
+        );
       }
     };
     const numbers = await Promise.all(
       residents.map((r) => fileComplaintInGroup({ fake, sender, ...r, stepTimeoutMs: 90_000 })),
     );
     await outage;
+    await probe;
     expect(outage).toBeDefined();
     expect(sender.retried).toBeGreaterThan(0); // the outage was felt: some updates were answered 503
 
@@ -280,7 +308,11 @@ describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (Postg
         residents.map((r) => fileComplaintInGroup({ fake, sender, ...r, stepTimeoutMs: 150_000 })),
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- Linli's output ---\n${proc.output}`, { cause: err });
+      const waiting = await queuedDeliveries(url).catch((e: Error) => e.message);
+      throw new Error(
+        `${(err as Error).message}\n--- deliveries still queued ---\n${waiting}\n--- Linli's output ---\n${proc.output}`,
+        { cause: err },
+      );
     }
     await restarting;
     expect(proc.starts).toBe(5); // killed four times, started again each time

@@ -14,6 +14,8 @@ export interface DeliveryRow {
   status: 'queued' | 'sent' | 'failed';
   attempts: number;
   not_before: Date;
+  /** the lease of the run sending it (null when none holds it) */
+  claimed_until: Date | null;
   last_error: string | null;
   external_message_id: string | null;
   created_at: Date;

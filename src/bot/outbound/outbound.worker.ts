@@ -22,6 +22,14 @@ import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
  *   5xx/network: retried with exponential backoff, failed after the last attempt;
  *   permanent (blocked, chat gone, kicked): failed at once with the reason.
  */
+/**
+ * How long a claimed delivery is reserved for the run that claimed it. While that run's process
+ * lives, the job's lock keeps every other run away; the lease matters when the process dies
+ * mid-send, and is short so that the delivery goes out again soon after the restart (at least
+ * once: the dead run may have sent it).
+ */
+export const SEND_LEASE_MS = 30_000;
+
 export interface OutboundWorkerOptions {
   db: Db;
   queues: QueueBackend;
@@ -84,11 +92,19 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       }
 
       const claimed = await o.db.query(
-        `UPDATE linli.deliveries SET claimed_until = now() + interval '60 seconds', attempts = attempts + 1
+        `UPDATE linli.deliveries SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
          WHERE id = $1 AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) RETURNING id`,
-        [d.id],
+        [d.id, SEND_LEASE_MS / 1000],
       );
-      if (!claimed.rows.length) return 'claimed elsewhere';
+      if (!claimed.rows.length) {
+        // The job id is the delivery's, so the holder of an unexpired lease is an earlier run of
+        // this very job in a process that died mid-send (its job came back as stalled). Wait for
+        // the lease to end rather than drop the job: dropping it left the delivery, and every
+        // later one to the same chat, waiting for the reconciler.
+        const lease = await findDelivery(o.db, d.id);
+        if (lease?.status !== 'queued') return 'done';
+        return hold(job, (lease.claimed_until?.getTime() ?? Date.now()) + 50, token, 'lease of a dead run');
+      }
 
       // a 429 seen by another job while this one got ready: wait it out, don't send into it
       const pausedNow = await pausedUntil(o.db, channel);
@@ -145,7 +161,17 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
         throw e;
       }
     },
-    { concurrency: o.concurrency ?? 8, ...(limiter ? { limiter } : {}) },
+    {
+      concurrency: o.concurrency ?? 8,
+      ...(limiter ? { limiter } : {}),
+      // A send takes milliseconds to seconds: a job whose process died is found stalled after
+      // 5–15 s instead of BullMQ's 30–60 s (a resident's reply waited that long after a crash),
+      // and the delivery's lease, not the stall count, guards against a second send, so a
+      // delivery that stalls in several crashes in a row is not failed for it.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 20,
+    },
   );
 
   await o.outbox.reconcile(channel, 0).catch((err) => log.error({ err }, 'outbound reconcile failed'));

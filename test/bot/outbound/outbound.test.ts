@@ -227,4 +227,30 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
     await start();
     await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['survivor']);
   });
+
+  it('a delivery whose sender died mid-send goes out when its lease ends, and the next ones to its chat follow', async () => {
+    const first = await outbox.enqueue({
+      channel: 'telegram',
+      message: { chat: group, text: 'claimed by a dead run' },
+      idempotencyKey: 'lease-1',
+    });
+    // what a process killed during the send leaves behind: the lease it took, the attempt it counted
+    await db.query(
+      `UPDATE linli.deliveries SET claimed_until = now() + interval '2 seconds', attempts = 1 WHERE id = $1`,
+      [first.deliveryId],
+    );
+    const leaseEnds = Date.now() + 2000;
+    await outbox.enqueue({
+      channel: 'telegram',
+      message: { chat: group, text: 'after it' },
+      idempotencyKey: 'lease-2',
+    });
+    await start();
+    // not dropped as "claimed elsewhere" (which left it to the reconciler, a minute later)
+    await expect
+      .poll(() => adapter.texts(), { timeout: 15_000 })
+      .toEqual(['claimed by a dead run', 'after it']);
+    expect(adapter.sent[0]!.at).toBeGreaterThanOrEqual(leaseEnds - 50);
+    expect(await status(first.deliveryId)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
 });
