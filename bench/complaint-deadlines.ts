@@ -17,7 +17,7 @@
  *    escalateDueBatch's `ORDER BY id LIMIT` walks the primary key past every older open row) get
  *    the same ack deadline T (UPDATE, version + 1, then
  *    `scheduleDeadlines` for each: one shared bucket job; then ANALYZE unless `--no-analyze`), drained by the deadline worker started
- *    exactly as src/runtime.ts starts it: `startDeadlineWorker(queues, complaints, logger)`
+ *    exactly as src/app/runtime.ts starts it: `startDeadlineWorker(queues, complaints, logger)`
  *    (defaults: concurrency 8, reconciler every 60 s, first sweep at start). Lateness = the
  *    escalation event's `at` (now() of its transaction) − T, p50/p90/p99/max. T is `t-ms`
  *    milliseconds past a whole second, so 1 ms past a slot boundary (default 1: the worst case,
@@ -39,22 +39,22 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
-import { Outbox } from '../src/bot/outbound/outbox.js';
-import { openPostgres } from '../src/db/connect.js';
-import type { Db } from '../src/db/db.js';
-import { migrate } from '../src/db/migrate.js';
+import { createServices } from '../src/app/modules.js';
+import { SYSTEM_ACTOR } from '../src/kernel/access/principal.js';
+import { openPostgres } from '../src/kernel/db/connect.js';
+import type { Db } from '../src/kernel/db/db.js';
+import { migrate } from '../src/kernel/db/migrate.js';
+import { Outbox } from '../src/kernel/outbox/outbox.js';
+import { createQueueBackend, type QueueBackend } from '../src/kernel/queue/backend.js';
+import { QueueName } from '../src/kernel/queue/names.js';
 import {
   BUCKET_MS,
   bucketJobId,
   bucketOf,
   type ComplaintRow,
   type ComplaintService,
-} from '../src/domain/complaints/complaint-service.js';
-import { SYSTEM_ACTOR } from '../src/domain/principal.js';
-import { createQueueBackend, type QueueBackend } from '../src/queue/backend.js';
-import { QueueName } from '../src/queue/names.js';
-import { startDeadlineWorker } from '../src/queue/workers/deadline.worker.js';
-import { createServices } from '../src/services.js';
+} from '../src/modules/complaints/commands/transitions.js';
+import { startDeadlineWorker } from '../src/modules/complaints/moments.js';
 import { seedCompoundChain } from '../test/support/org-chain.js';
 import { PG_ADMIN_URL, percentile, REDIS_URL, sourceRevision } from './support.js';
 
@@ -534,7 +534,7 @@ async function main() {
       }
       const inst = instrument(db, svc);
       t0 = performance.now();
-      // as src/runtime.ts: startDeadlineWorker(queues, services.complaints, logger), defaults
+      // as src/app/runtime.ts: startDeadlineWorker(queues, services.complaints, logger), defaults
       const worker = await startDeadlineWorker(queues, svc, logger);
       const workerStartMs = ms(t0); // includes its first reconcile over every open complaint
       log(`burst "${run.label}": worker started in ${workerStartMs} ms (first reconcile included)`);

@@ -6,19 +6,19 @@
 //     [--dump attempts.json] [--what-if-spacing-ms 34]
 //
 // Pacing comes from the same configuration Linli reads (TELEGRAM_GLOBAL_PER_SECOND etc., default
-// DEFAULT_PACING: 30/s); the worker is wired as src/bot/channels.ts wires it. See bench/README.md.
+// DEFAULT_PACING: 30/s); the worker is wired as src/app/channels.ts wires it. See bench/README.md.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { startOutboundWorker } from '../src/bot/outbound/outbound.worker.js';
-import { Outbox } from '../src/bot/outbound/outbox.js';
-import { parseQuietHours } from '../src/bot/outbound/quiet-hours.js';
-import { ChannelSendError, type OutboundMessage, type SendResult } from '../src/bot/port.js';
-import { TelegramAdapter } from '../src/bot/telegram/telegram-adapter.js';
-import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db/connect.js';
-import { migrate } from '../src/db/migrate.js';
-import { createQueueBackend } from '../src/queue/backend.js';
+import { loadConfig } from '../src/app/config.js';
+import { TelegramAdapter } from '../src/channels/telegram/telegram-adapter.js';
+import { ChannelSendError, type OutboundMessage, type SendResult } from '../src/kernel/chat/port.js';
+import { openDb } from '../src/kernel/db/connect.js';
+import { migrate } from '../src/kernel/db/migrate.js';
+import { Outbox } from '../src/kernel/outbox/outbox.js';
+import { parseQuietHours } from '../src/kernel/outbox/quiet-hours.js';
+import { startOutboundWorker } from '../src/kernel/outbox/sender.js';
+import { createQueueBackend } from '../src/kernel/queue/backend.js';
 import { startFakeTelegram } from '../test/fakes/telegram/index.js';
 import {
   createBenchDatabase,

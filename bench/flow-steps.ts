@@ -11,16 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
-import { InboundDispatcher } from '../src/bot/inbound-dispatcher.js';
-import { Outbox } from '../src/bot/outbound/outbox.js';
-import type { InboundMessage } from '../src/bot/port.js';
-import { openPostgres } from '../src/db/connect.js';
-import { migrate } from '../src/db/migrate.js';
-import { SYSTEM_ACTOR } from '../src/domain/principal.js';
-import { seedBuiltinFlows } from '../src/flows/builtin/index.js';
+import { seedBuiltinFlows } from '../src/app/builtin-flows.js';
+import { createServices } from '../src/app/modules.js';
 import { FlowEngine } from '../src/flows/flow-engine.js';
-import { createQueueBackend } from '../src/queue/backend.js';
-import { createServices } from '../src/services.js';
+import { SYSTEM_ACTOR } from '../src/kernel/access/principal.js';
+import { InboundDispatcher } from '../src/kernel/chat/dispatcher.js';
+import type { InboundMessage } from '../src/kernel/chat/port.js';
+import { openPostgres } from '../src/kernel/db/connect.js';
+import { migrate } from '../src/kernel/db/migrate.js';
+import { Outbox } from '../src/kernel/outbox/outbox.js';
+import { createQueueBackend } from '../src/kernel/queue/backend.js';
 import { seedCompoundChain } from '../test/support/org-chain.js';
 
 const { values } = parseArgs({

@@ -5,7 +5,7 @@
 //     [--users 200] [--concurrency 16,32,64] [--rates 500,1000] [--log-level info]
 //     [--only bare|linli] [--redis-db 9] [--quiet-wait 30] [--retries 2]
 //
-// Linli runs in this process (as `startLinli` from src/runtime.ts, on a fresh PostgreSQL database
+// Linli runs in this process (as `startLinli` from src/app/runtime.ts, on a fresh PostgreSQL database
 // and Redis, webhook mode, against the fake Bot API); the load generator runs in a forked child
 // process (bench/load-client.ts) so it does not share the server's event loop. See bench/README.md.
 import { fork } from 'node:child_process';
@@ -17,9 +17,9 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
-import { loadConfig } from '../src/config.js';
-import type { Db, Queryable, QueryOptions } from '../src/db/db.js';
-import { type Linli, startLinli } from '../src/runtime.js';
+import { loadConfig } from '../src/app/config.js';
+import { type Linli, startLinli } from '../src/app/runtime.js';
+import type { Db, Queryable, QueryOptions } from '../src/kernel/db/db.js';
 import { type FakeTelegram, startFakeTelegram } from '../test/fakes/telegram/index.js';
 import type { LoadPhase, LoadResult } from './load-client.js';
 import {
@@ -69,7 +69,7 @@ const CHAT_IDS = Array.from({ length: N_CHATS }, (_, i) => -1_001_000_000_000 - 
 
 if (ENGINE !== 'postgres' && ENGINE !== 'pglite') throw new Error('--engine is postgres or pglite');
 
-/** The logger Linli would have in production (src/logger.ts), writing to /dev/null instead of stdout. */
+/** The logger Linli would have in production (src/app/logger.ts), writing to /dev/null instead of stdout. */
 function productionLogger(level: string): Logger {
   return pino(
     {

@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { startLinli } from './runtime.js';
+import { ConfigError, loadConfig } from './app/config.js';
+import { createLogger } from './app/logger.js';
+import { startLinli } from './app/runtime.js';
 
 /**
  * Entry point and the only reader of the environment. `LINLI_ROLE` (or `--role=api|worker`)

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { openPostgres } from '../src/db/connect.js';
-import { loadMigrations, migrate } from '../src/db/migrate.js';
-import { createQueueBackend } from '../src/queue/backend.js';
+import { openPostgres } from '../src/kernel/db/connect.js';
+import { loadMigrations, migrate } from '../src/kernel/db/migrate.js';
+import { createQueueBackend } from '../src/kernel/queue/backend.js';
 import { TEST_PG_URL, TEST_REDIS_URL } from './support/env.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { ChannelName } from '../bot/port.js';
-import type { Db, Queryable } from '../db/db.js';
-import type { QueueBackend } from '../queue/backend.js';
+import type { ChannelName } from '../kernel/chat/port.js';
+import type { Db, Queryable } from '../kernel/db/db.js';
+import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { Locale, Text } from './flow-schema.js';
 
 /**

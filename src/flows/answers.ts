@@ -1,4 +1,4 @@
-import { parseChoiceNumber } from '../bot/port.js';
+import { parseChoiceNumber } from '../kernel/chat/port.js';
 import { engineTexts } from './engine-texts.js';
 import type { AskStep, Locale } from './flow-schema.js';
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.js';
+import type { Queryable } from '../kernel/db/db.js';
 import type { FlowDefinition } from './flow-schema.js';
 
 export interface StoredFlow {

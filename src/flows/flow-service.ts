@@ -1,8 +1,8 @@
-import type { Db } from '../db/db.js';
-import { recordAudit } from '../domain/audit/audit-repository.js';
-import { AppError, forbidden, notFound } from '../domain/errors.js';
-import { requireOrg, requirePerson } from '../domain/in-scope.js';
-import { type Actor, type Principal, scopeOrgId } from '../domain/principal.js';
+import { recordAudit } from '../kernel/access/audit.js';
+import { AppError, forbidden, notFound } from '../kernel/access/errors.js';
+import { requireOrg, requirePerson } from '../kernel/access/in-scope.js';
+import { type Actor, type Principal, scopeOrgId } from '../kernel/access/principal.js';
+import type { Db } from '../kernel/db/db.js';
 import type { ActionRegistry } from './actions.js';
 import { checkFlow, type FlowProblem } from './flow-check.js';
 import {

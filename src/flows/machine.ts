@@ -1,4 +1,4 @@
-import type { Choice } from '../bot/port.js';
+import type { Choice } from '../kernel/chat/port.js';
 import type { ActionResult } from './actions.js';
 import { type AnswerInput, type Location, OPTION_PREFIX, type Option, parseAnswer } from './answers.js';
 import { engineTexts } from './engine-texts.js';

@@ -1,6 +1,6 @@
-import type { Db, Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../kernel/db/db.js';
+import { compoundLookups } from '../modules/complaints/option-sources.js';
 import type { ActionRegistry } from './actions.js';
-import { compoundLookups } from './compound-lookups.js';
 import { engineTexts } from './engine-texts.js';
 import type { FlowDefinition, Locale } from './flow-schema.js';
 import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';

@@ -1,10 +1,10 @@
-import type { ChannelName, InboundMessage } from '../bot/port.js';
-import { Batcher } from '../db/batcher.js';
-import type { Db } from '../db/db.js';
-import type { Chat } from '../domain/chats/chat-schema.js';
-import { type ChatRow, toChat } from '../domain/chats/chat-service.js';
-import { type PersonRow, toPerson } from '../domain/people/people-repository.js';
-import type { Person } from '../domain/people/people-schema.js';
+import type { ChannelName, InboundMessage } from '../kernel/chat/port.js';
+import { Batcher } from '../kernel/db/batcher.js';
+import type { Db } from '../kernel/db/db.js';
+import type { Chat } from '../modules/chats/schema.js';
+import { type ChatRow, toChat } from '../modules/chats/service.js';
+import { type PersonRow, toPerson } from '../modules/people/repository.js';
+import type { Person } from '../modules/people/schema.js';
 import type { Locale } from './flow-schema.js';
 import type { RunState } from './machine.js';
 

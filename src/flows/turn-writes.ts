@@ -1,10 +1,10 @@
+import type { Queryable } from '../kernel/db/db.js';
 import {
   DELIVERY_COLUMNS,
   DELIVERY_RECORD,
   deliveryRecord,
   type NewDelivery,
-} from '../bot/outbound/delivery-repository.js';
-import type { Queryable } from '../db/db.js';
+} from '../kernel/outbox/delivery-repository.js';
 import type { RunState } from './machine.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../domain/errors.js';
-import type { Actor, Principal } from '../domain/principal.js';
-import type { TokenService } from '../domain/tokens/token-service.js';
+import { AppError } from '../kernel/access/errors.js';
+import type { Actor, Principal } from '../kernel/access/principal.js';
+import type { TokenService } from '../modules/tokens/service.js';
 import { type FailureLimiter, refuseIfLimited } from './failure-limiter.js';
 
 declare module 'fastify' {

@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.js';
+import { AppError } from '../kernel/access/errors.js';
 
 /**
  * The safety net behind validation: a PostgreSQL error that a request's data caused answers as a

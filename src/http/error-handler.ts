@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type ErrorDetail } from '../domain/errors.js';
+import { AppError, type ErrorDetail } from '../kernel/access/errors.js';
 import { databaseRefusal } from './database-refusal.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findUnstorable } from '../db/storable-text.js';
-import { badRequest } from '../domain/errors.js';
+import { badRequest } from '../kernel/access/errors.js';
+import { findUnstorable } from '../kernel/db/storable-text.js';
 
 /**
  * Refuses, for every route of `app`'s scope, a request whose path parameters, query string or body
  * (JSON, form or text) holds text PostgreSQL cannot store (U+0000, a lone UTF-16 surrogate; see
- * src/db/storable-text.ts): 400 `validation_failed` with the field, e.g. `body.name.en`,
+ * src/kernel/db/storable-text.ts): 400 `validation_failed` with the field, e.g. `body.name.en`,
  * `querystring.q`, `params.code` (the same names schema validation uses). It runs before schema
  * validation and the routes' own preValidation hooks (Open311's key check), so nothing behind it
  * ever sees such text.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { complaintFlow } from '../../src/flows/builtin/complaint-flow.js';
-import { BUILTIN_FLOWS } from '../../src/flows/builtin/index.js';
-import { builtinActions } from '../../src/flows/builtin-actions.js';
+import { BUILTIN_FLOWS } from '../../src/app/builtin-flows.js';
 import { checkFlow } from '../../src/flows/flow-check.js';
+import { builtinActions } from '../../src/modules/complaints/actions.js';
+import { complaintFlow } from '../../src/modules/complaints/flows/complaint-flow.js';
 
 const actions = builtinActions();
 const clone = () =>

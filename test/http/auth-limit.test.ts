@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerWebhookRoute } from '../../src/bot/telegram/webhook.js';
+import { registerWebhookRoute } from '../../src/channels/telegram/webhook.js';
 import { clientKey } from '../../src/http/failure-limiter.js';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.js';
 

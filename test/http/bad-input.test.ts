@@ -7,8 +7,8 @@
 import Fastify from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertComplaint } from '../../src/domain/complaints/complaint-repository.js';
 import { installRouteInputRules } from '../../src/http/route-input-rules.js';
+import { insertComplaint } from '../../src/modules/complaints/repository.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 import { operationsOf } from '../support/fuzz-requests.js';

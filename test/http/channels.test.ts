@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WechatStatus } from '../../src/bot/wechat/login-status.js';
+import type { WechatStatus } from '../../src/channels/wechat/login-status.js';
 import { buildApp } from '../../src/http/app.js';
 import { ADMIN, seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { complaintFlow } from '../../src/flows/builtin/complaint-flow.js';
-import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
+import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
+import { complaintFlow } from '../../src/modules/complaints/flows/complaint-flow.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/app/modules.js';
 import { buildApp } from '../../src/http/app.js';
-import { createServices } from '../../src/services.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 describe('health, readiness and docs', () => {

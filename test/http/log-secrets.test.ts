@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWebhookRoute } from '../../src/bot/telegram/webhook.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/app/logger.js';
+import { registerWebhookRoute } from '../../src/channels/telegram/webhook.js';
 import { ADMIN, seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 
 /**

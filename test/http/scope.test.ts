@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requireInScope, type ScopedKind } from '../../src/domain/in-scope.js';
+import { requireInScope, type ScopedKind } from '../../src/kernel/access/in-scope.js';
 import { startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 import { buildWorld, type Side, snapshotA, type World } from '../support/scope-world.js';

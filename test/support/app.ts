@@ -1,8 +1,8 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type Logger, pino } from 'pino';
-import type { Db } from '../../src/db/db.js';
+import { createServices, type Services } from '../../src/app/modules.js';
 import { type AppOptions, buildApp } from '../../src/http/app.js';
-import { createServices, type Services } from '../../src/services.js';
+import type { Db } from '../../src/kernel/db/db.js';
 import { openTestDb } from './db.js';
 import type { Engine } from './env.js';
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { openPostgres, wrapPglite } from '../../src/db/connect.js';
-import type { Db } from '../../src/db/db.js';
-import { migrate } from '../../src/db/migrate.js';
-import { createQueueBackend } from '../../src/queue/backend.js';
+import { openPostgres, wrapPglite } from '../../src/kernel/db/connect.js';
+import type { Db } from '../../src/kernel/db/db.js';
+import { migrate } from '../../src/kernel/db/migrate.js';
+import { createQueueBackend } from '../../src/kernel/queue/backend.js';
 import { type Engine, pgTemplateName, TEST_PG_URL } from './env.js';
 
 /**

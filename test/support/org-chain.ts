@@ -1,5 +1,5 @@
-import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/modules.js';
+import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 
 /** Names for the levels above the community that look like a real address. */
 export const SHANGHAI = { city: '上海市', district: '浦东新区', subdistrict: '花木街道' };

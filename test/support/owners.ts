@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../../src/db/db.js';
-import { SYSTEM_ACTOR } from '../../src/domain/principal.js';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/modules.js';
+import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
+import type { Db } from '../../src/kernel/db/db.js';
 
 /**
  * The register used throughout:

@@ -4,7 +4,7 @@ import {
   ChannelSendError,
   type OutboundMessage,
   type SendResult,
-} from '../../src/bot/port.js';
+} from '../../src/kernel/chat/port.js';
 
 /**
  * A channel adapter for queue tests: records each send with its time and fails the next sends

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { insertPerson } from '../../src/domain/people/people-repository.js';
-import { seedBuiltinFlows } from '../../src/flows/builtin/index.js';
+import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
+import { insertPerson } from '../../src/modules/people/repository.js';
 import { seedTree, type TestApp, tokenFor } from './app.js';
 
 /**

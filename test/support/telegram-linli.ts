@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { expect } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import { type Linli, startLinli } from '../../src/runtime.js';
+import { type Config, loadConfig } from '../../src/app/config.js';
+import { type Linli, startLinli } from '../../src/app/runtime.js';
 import {
   type CallRecord,
   type FakeTelegram,

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type ChannelState, STATUS_STALE_AFTER_MS } from '../../bot/channel-state.js';
-import type { WechatStatus } from '../../bot/wechat/login-status.js';
-import { recordAudit } from '../../domain/audit/audit-repository.js';
-import { conflict, forbidden } from '../../domain/errors.js';
+import type { WechatStatus } from '../../channels/wechat/login-status.js';
+import { recordAudit } from '../../kernel/access/audit.js';
+import { conflict, forbidden } from '../../kernel/access/errors.js';
+import { type ChannelState, STATUS_STALE_AFTER_MS } from '../../kernel/chat/channel-state.js';
 import { actorOf } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { failedUpdateSchema } from '../../bot/failed-updates.js';
-import { deliverySchema } from '../../bot/outbound/delivery-service.js';
-import { pageQuery } from '../../domain/pagination.js';
-import type { Services } from '../../services.js';
+import type { Services } from '../../app/modules.js';
+import { pageQuery } from '../../kernel/access/pagination.js';
+import { failedUpdateSchema } from '../../kernel/chat/failed-updates.js';
+import { deliverySchema } from '../../kernel/outbox/delivery-service.js';
 import { principalOf } from '../auth.js';
 import { errorResponses, listOf } from '../schemas.js';
 

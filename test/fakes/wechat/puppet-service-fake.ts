@@ -12,7 +12,7 @@
  * The harness's own Wechaty also runs on the puppet (it records what the bot sent and pre-loads
  * contacts and rooms); that is the provider's side, not Linli's.
  */
-import type { PuppetServiceSettings } from '../../../src/config-wechat.js';
+import type { PuppetServiceSettings } from '../../../src/app/config-wechat.js';
 import { freePort } from '../../support/net.js';
 import { type StartWechatMockOptions, startWechatMock, type WechatMock } from './harness.js';
 

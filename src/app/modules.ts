@@ -1,0 +1,99 @@
+import type { ActionRegistry } from '../flows/actions.js';
+import { FlowService } from '../flows/flow-service.js';
+import { AuditService } from '../kernel/access/audit-query.js';
+import { ChannelState } from '../kernel/chat/channel-state.js';
+import { FailedUpdates } from '../kernel/chat/failed-updates.js';
+import type { Db } from '../kernel/db/db.js';
+import { DeliveryService } from '../kernel/outbox/delivery-service.js';
+import type { Outbox } from '../kernel/outbox/outbox.js';
+import type { QueueBackend } from '../kernel/queue/backend.js';
+import { ChatService } from '../modules/chats/service.js';
+import { builtinActions } from '../modules/complaints/actions.js';
+import { PolicyService } from '../modules/complaints/commands/policy.js';
+import { ComplaintService } from '../modules/complaints/commands/transitions.js';
+import { ComplaintNotifier } from '../modules/complaints/notifier.js';
+import { Open311Service } from '../modules/complaints/open311/service.js';
+import { ComplaintMetricsService } from '../modules/complaints/queries/metrics.js';
+import { EvaluationService } from '../modules/evaluations/commands/campaigns.js';
+import { CompanyService } from '../modules/evaluations/commands/companies.js';
+import { EvaluationNotifier } from '../modules/evaluations/notifier.js';
+import { OrgService } from '../modules/orgs/service.js';
+import { PartyService } from '../modules/party/commands/members.js';
+import { TaskService } from '../modules/party/commands/tasks.js';
+import { PartyNotifier } from '../modules/party/notifier.js';
+import { PeopleService } from '../modules/people/service.js';
+import { ReminderService } from '../modules/reminders/commands/reminders.js';
+import { TokenService } from '../modules/tokens/service.js';
+import { UnitService } from '../modules/units/service.js';
+import { VoteService } from '../modules/votes/commands/proposals.js';
+import { VoteNotifier } from '../modules/votes/notifier.js';
+
+/** The domain services, built once per process over one database. */
+export interface Services {
+  orgs: OrgService;
+  people: PeopleService;
+  units: UnitService;
+  tokens: TokenService;
+  audit: AuditService;
+  chats: ChatService;
+  deliveries: DeliveryService;
+  failedUpdates: FailedUpdates;
+  channelState: ChannelState;
+  actions: ActionRegistry;
+  flows: FlowService;
+  complaints: ComplaintService;
+  policies: PolicyService;
+  complaintMetrics: ComplaintMetricsService;
+  open311: Open311Service;
+  votes: VoteService;
+  reminders: ReminderService;
+  companies: CompanyService;
+  evaluations: EvaluationService;
+  party: PartyService;
+  tasks: TaskService;
+}
+
+export function createServices(
+  db: Db,
+  opts: { adminToken?: string; queues?: QueueBackend; outbox?: Outbox },
+): Services {
+  const complaints = new ComplaintService(
+    db,
+    opts.queues ?? null,
+    undefined,
+    opts.outbox ? new ComplaintNotifier(db, opts.outbox) : null,
+  );
+  const votes = new VoteService(db, opts.queues ?? null);
+  if (opts.outbox) votes.notifier = new VoteNotifier(db, opts.outbox);
+  const partyNotifier = opts.outbox ? new PartyNotifier(db, opts.outbox) : null;
+  const party = new PartyService(db, partyNotifier);
+  const tasks = new TaskService(db, opts.queues ?? null, partyNotifier);
+  const actions = builtinActions(complaints, votes, { party, tasks });
+  return {
+    party,
+    tasks,
+    actions,
+    flows: new FlowService(db, actions),
+    complaints,
+    votes,
+    policies: new PolicyService(db),
+    complaintMetrics: new ComplaintMetricsService(db),
+    open311: new Open311Service(db, complaints),
+    reminders: new ReminderService(db, opts.queues ?? null, opts.outbox ?? null),
+    orgs: new OrgService(db),
+    people: new PeopleService(db),
+    units: new UnitService(db),
+    tokens: new TokenService(db, opts.adminToken),
+    audit: new AuditService(db),
+    chats: new ChatService(db),
+    deliveries: new DeliveryService(db),
+    failedUpdates: new FailedUpdates(db),
+    channelState: new ChannelState(db),
+    companies: new CompanyService(db),
+    evaluations: new EvaluationService(
+      db,
+      opts.queues ?? null,
+      opts.outbox ? new EvaluationNotifier(db, opts.outbox) : null,
+    ),
+  };
+}

@@ -1,0 +1,209 @@
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { FlowEngine } from '../flows/flow-engine.js';
+import { startFlowTimeoutWorker } from '../flows/timeouts.js';
+import { TurnContexts } from '../flows/turn-context.js';
+import { buildApp } from '../http/app.js';
+import { buildHealthApp } from '../http/health-app.js';
+import type { ReadinessCheck } from '../http/routes/health.js';
+import { InboundDispatcher } from '../kernel/chat/dispatcher.js';
+import { openDb } from '../kernel/db/connect.js';
+import type { Db } from '../kernel/db/db.js';
+import { migrate } from '../kernel/db/migrate.js';
+import { withStartupLock } from '../kernel/db/startup-lock.js';
+import { Outbox } from '../kernel/outbox/outbox.js';
+import { parseQuietHours } from '../kernel/outbox/quiet-hours.js';
+import { createQueueBackend, type QueueBackend } from '../kernel/queue/backend.js';
+import { startMaintenanceWorker } from '../kernel/queue/maintenance.js';
+import { ComplaintChatActions } from '../modules/complaints/chat.js';
+import { startDeadlineWorker } from '../modules/complaints/moments.js';
+import { seedDemoIfEmpty } from '../modules/demo/seed.js';
+import { startEvaluationWorker } from '../modules/evaluations/moments.js';
+import { PartyChatActions } from '../modules/party/chat.js';
+import { startPartyWorker } from '../modules/party/moments.js';
+import { ReminderChatActions } from '../modules/reminders/chat.js';
+import { startReminderWorker } from '../modules/reminders/moments.js';
+import { VoteChatActions } from '../modules/votes/chat.js';
+import { startVoteWorker } from '../modules/votes/moments.js';
+import { seedBuiltinFlows } from './builtin-flows.js';
+import { type Channels, startChannels } from './channels.js';
+import type { Config } from './config.js';
+import { createServices, type Services } from './modules.js';
+
+/**
+ * Starts Linli for a process role: `all` (everything in one process, the default), `api`
+ * (HTTP only) or `worker` (queue workers only). Returns a handle whose `stop()` closes HTTP,
+ * then workers, then connections, as SIGTERM does.
+ */
+export interface Linli {
+  config: Config;
+  db: Db;
+  queues: QueueBackend;
+  services: Services;
+  outbox: Outbox;
+  channels: Channels;
+  app: FastifyInstance | null;
+  /** Where the generated admin token was written on first start, if it was. */
+  adminTokenFile: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startLinli(config: Config, logger: Logger): Promise<Linli> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let queues: QueueBackend | null = null;
+  let app: FastifyInstance | null = null;
+  let channels: Channels | null = null;
+  try {
+    // Processes starting together on one database pass through migrations and the first-start
+    // seeds one at a time: the next one finds the work done (src/kernel/db/startup-lock.ts).
+    const startup = await withStartupLock(db, async () => {
+      const { applied } = await migrate(db);
+      if (applied.length) logger.info({ applied }, 'database migrated');
+      const q = await createQueueBackend({ db, redisUrl: config.redisUrl, prefix: config.redisPrefix });
+      queues = q; // closed by the catch below should a later step fail
+      const outbox = new Outbox(db, q, parseQuietHours(config.quietHours, config.tz));
+      const services = createServices(db, { adminToken: config.adminToken, queues: q, outbox });
+      const adminTokenFile = await bootstrapAdminToken(config, services, logger);
+      if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
+        logger.info('seeded the demo city (示范市)');
+      const seeded = await seedBuiltinFlows(db, services.actions);
+      if (seeded.length) logger.info({ flows: seeded }, 'published the built-in flows');
+      return { queues: q, outbox, services, adminTokenFile };
+    });
+    queues = startup.queues;
+    const { outbox, services, adminTokenFile } = startup;
+
+    if (config.role === 'all' || config.role === 'worker') {
+      await startMaintenanceWorker(
+        queues,
+        [{ name: 'chats', run: () => services.chats.purgeExpired() }],
+        logger,
+      );
+    }
+    const complaintButtons = new ComplaintChatActions(db, services.complaints);
+    const reminderButtons = new ReminderChatActions(services.reminders);
+    const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
+    const deadlines =
+      config.role === 'all' || config.role === 'worker'
+        ? await startDeadlineWorker(queues, services.complaints, logger)
+        : null;
+    const voteJobs =
+      config.role === 'all' || config.role === 'worker'
+        ? await startVoteWorker(queues, services.votes, logger)
+        : null;
+    const voteButtons = new VoteChatActions(services.votes);
+    const reminderWorker =
+      config.role === 'all' || config.role === 'worker'
+        ? await startReminderWorker(queues, services.reminders, logger)
+        : null;
+    const flowTimeouts =
+      config.role === 'all' || config.role === 'worker'
+        ? await startFlowTimeoutWorker(queues, engine, logger)
+        : null;
+    const evaluations =
+      config.role === 'all' || config.role === 'worker'
+        ? await startEvaluationWorker(queues, services.evaluations, logger)
+        : null;
+    const partyWorker =
+      config.role === 'all' || config.role === 'worker'
+        ? await startPartyWorker(queues, services.tasks, services.party, logger)
+        : null;
+    const partyButtons = new PartyChatActions(db, services.party, services.tasks);
+    const turnContexts = new TurnContexts(db);
+    const dispatcher = new InboundDispatcher({
+      db,
+      chats: services.chats,
+      outbox,
+      logger,
+      // the chat, the writer and the flow engine's pre-check in one read, shared by concurrent messages
+      lookup: (m) => turnContexts.load(m),
+      next: async (ctx) => {
+        if (await complaintButtons.handle(ctx)) return;
+        if (await voteButtons.handle(ctx)) return;
+        if (await reminderButtons.handle(ctx)) return;
+        if (await partyButtons.handle(ctx)) return;
+        await engine.handle(ctx);
+      },
+    });
+    channels = await startChannels({ config, db, queues, services, outbox, dispatcher, logger });
+    const q = queues;
+    const wechat = channels.wechat;
+    const readiness: ReadinessCheck[] = [
+      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
+      { name: 'queue', check: () => q.ping() },
+    ];
+    // WeChat is what the `wechat` role is for (503 when it is down); in `all` it is one channel
+    // among others: 200 with `degraded` (see ReadinessCheck.critical)
+    if (wechat)
+      readiness.push({ name: 'wechat', critical: config.role === 'wechat', check: () => wechat.ready() });
+    if (config.role === 'all' || config.role === 'api') {
+      app = await buildApp({
+        services,
+        logger,
+        bodyLimitBytes: config.bodyLimitBytes,
+        trustProxy: config.trustProxy,
+        plugins: channels.httpPlugins,
+        wechatConfigured: Boolean(config.wechaty.puppet),
+        wechatStatus: wechat ? () => wechat.status() : undefined,
+        readiness,
+      });
+      await app.listen({ port: config.port, host: config.host });
+    } else if (config.role === 'wechat') {
+      app = await buildHealthApp({ logger, readiness });
+      await app.listen({ port: config.port, host: config.host });
+    }
+    const started = queues;
+    const startedApp = app;
+    const startedChannels = channels;
+    let stopping: Promise<void> | null = null;
+    return {
+      config,
+      db,
+      queues: started,
+      services,
+      outbox,
+      channels: startedChannels,
+      app: startedApp,
+      adminTokenFile,
+      stop() {
+        stopping ??= (async () => {
+          await startedApp?.close();
+          await startedChannels.close();
+          await flowTimeouts?.close();
+          await evaluations?.close();
+          await partyWorker?.close();
+          await deadlines?.close();
+          await voteJobs?.close();
+          await reminderWorker?.close();
+          await started.close();
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await channels?.close().catch(() => {});
+    await queues?.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * With no ADMIN_TOKEN configured, the first start makes a superuser token and writes it to
+ * `DATA_DIR/admin-token` (mode 600); only its hash is in the database.
+ */
+async function bootstrapAdminToken(config: Config, s: Services, logger: Logger): Promise<string | null> {
+  if (config.adminToken) return null;
+  const file = join(resolve(config.dataDir), 'admin-token');
+  if (await s.tokens.hasSuperuser()) return existsSync(file) ? file : null;
+  const token = await s.tokens.createSuperuser('first-run superuser');
+  mkdirSync(resolve(config.dataDir), { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  logger.info({ file }, 'created a superuser token (no ADMIN_TOKEN set)');
+  return file;
+}

@@ -1,0 +1,289 @@
+/**
+ * WeChat channel adapter over a Wechaty instance (any puppet; tests use wechaty-puppet-mock).
+ *
+ * Contracts:
+ *  - inbound: every `message` except the bot's own (and system noise, official accounts) becomes one
+ *    `InboundMessage`; messages of one chat (room, or private contact) reach the handler one at a time
+ *    in arrival order, different chats in parallel; handler errors are logged and never stop the bot;
+ *    a handler failure that may pass (database or Redis unreachable: `TransientHandlingError`) is
+ *    retried with backoff, holding that chat's later messages, until it succeeds or the adapter
+ *    stops (the puppet never delivers a message twice, so giving up would lose it);
+ *  - choices: WeChat has no buttons, so choices are sent as numbered lines and remembered per
+ *    (chat, person): the @-mentioned person in a group, the chat itself in a private chat (a group send
+ *    with choices but no mention cannot be answered by number). That person's bare number in range
+ *    (half- or full-width) comes back as `choice` (the text is kept) and consumes the prompt;
+ *  - send: `ChannelSendError` 'unavailable' (nothing was sent; the delivery waits, no attempt is
+ *    counted) while the puppet is disconnected or the account is not logged in, 'permanent' when the
+ *    chat cannot be found, 'transient' when the puppet fails or does not answer within `sendTimeoutMs`
+ *    (the message may or may not be out: it is retried); `media` refs of another channel cannot be
+ *    sent, only the text; text longer than `maxTextLength` goes as several messages (the mention on
+ *    the first, the result is the last message's id);
+ *  - connection: see connection.ts (start resolves after the first attempt; failures are retried,
+ *    a lost puppet service is reconnected; `status()` tells the truth about both);
+ *  - recovery: a message the puppet announced whose payload could not be loaded (e.g. the connection
+ *    dropped between the event and the payload call) is fetched again by id after the next
+ *    (re)connection or login, and handled then; each message id is handled at most once per process
+ *    (and the dispatcher drops redeliveries across processes). What the puppet never announced while
+ *    Linli was disconnected cannot be recovered: the puppet-service protocol has no replay;
+ *  - start/stop: `start` starts wechaty only if it is not running yet, and `stop` stops it only then
+ *    (for the puppet service: detaching, the account stays logged in on the provider);
+ *  - `logout()`: asks the provider to log the account out (an operator's request).
+ *
+ * Only type imports of wechaty here; `createWechaty` (wechaty-factory.ts) loads it lazily.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Message, Wechaty } from 'wechaty';
+import { retryWhileTransient } from '../../kernel/chat/handling-failure.js';
+import {
+  type ChannelAdapter,
+  type ChannelCapabilities,
+  ChannelSendError,
+  type InboundHandler,
+  type OutboundMessage,
+  renderNumberedChoices,
+  type SendResult,
+} from '../../kernel/chat/port.js';
+import { ChatQueue } from './chat-queue.js';
+import type { ChoiceMemory } from './choice-memory.js';
+import { type RetryPolicy, WechatConnection } from './connection.js';
+import { chatKeyOf, toInbound } from './inbound.js';
+import { LoginStatus, type WechatStatus } from './login-status.js';
+import {
+  findContact,
+  findTarget,
+  isLoggedIn,
+  isTransientError,
+  isUnreachable,
+  notConnected,
+  notLoggedIn,
+  splitText,
+} from './outbound.js';
+import type { PuppetTransport } from './puppet-service.js';
+import { errorText, safeError } from './redact.js';
+import { UnloadedMessages } from './unloaded-messages.js';
+
+export interface WechatAdapterOptions {
+  wechaty: Wechaty;
+  logger: Logger;
+  /** pending numbered choices; without it bare numbers are never turned into `choice` */
+  choices?: ChoiceMemory;
+  /** how long `stop()` waits for in-flight handlers before stopping wechaty (default 10 s) */
+  drainTimeoutMs?: number;
+  /** the puppet service's connection events (createWechaty returns it for wechaty-puppet-service) */
+  transport?: PuppetTransport | undefined;
+  /** reconnect backoff (default 1 s doubling to 30 s) */
+  retry?: RetryPolicy | undefined;
+  /** how long one send may take before it counts as failed (default 30 s) */
+  sendTimeoutMs?: number;
+  /** how long a delivery waits before trying again while WeChat is unavailable (default 5 s) */
+  unavailableRetryMs?: number;
+}
+
+export class WechatAdapter implements ChannelAdapter {
+  readonly name = 'wechat' as const;
+  readonly capabilities: ChannelCapabilities = {
+    buttons: false,
+    edits: false,
+    privateMessages: true,
+    mentions: true,
+    maxTextLength: 2000,
+  };
+
+  private readonly wechaty: Wechaty;
+  private readonly logger: Logger;
+  private readonly choices: ChoiceMemory | undefined;
+  private readonly drainTimeoutMs: number;
+  private readonly sendTimeoutMs: number;
+  private readonly unavailableRetryMs: number;
+  private readonly transport: PuppetTransport | undefined;
+  private readonly login = new LoginStatus();
+  private readonly queue = new ChatQueue();
+  private readonly connection: WechatConnection;
+  private readonly unloaded: UnloadedMessages;
+  /** removes the `message` listeners */
+  private stopMessages: (() => void) | undefined;
+  private handler: InboundHandler | undefined;
+  private started = false;
+
+  constructor(opts: WechatAdapterOptions) {
+    this.wechaty = opts.wechaty;
+    this.logger = opts.logger.child({ channel: 'wechat' });
+    this.choices = opts.choices;
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
+    this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000;
+    this.unavailableRetryMs = opts.unavailableRetryMs ?? 5000;
+    this.transport = opts.transport;
+    this.unloaded = new UnloadedMessages({
+      wechaty: this.wechaty,
+      logger: this.logger,
+      handle: (msg) => this.enqueue(msg),
+    });
+    this.connection = new WechatConnection({
+      wechaty: this.wechaty,
+      transport: opts.transport,
+      status: this.login,
+      logger: this.logger,
+      retry: opts.retry,
+      onConnected: () => this.unloaded.retrySoon(),
+      onLogin: () => this.unloaded.retrySoon(),
+    });
+  }
+
+  /** the channel's state (transport and login), for /readyz, the channel API and metrics */
+  status(): WechatStatus {
+    return this.login.get();
+  }
+
+  async start(handler: InboundHandler): Promise<void> {
+    if (this.started) throw new Error('WechatAdapter already started');
+    this.started = true;
+    this.handler = handler;
+    this.subscribeMessages();
+    try {
+      await this.connection.start();
+    } catch (e) {
+      await this.stop().catch(() => {}); // leave the adapter startable again
+      throw e;
+    }
+  }
+
+  /**
+   * Stops taking messages, waits (bounded) for queued ones, then stops the connection (and wechaty
+   * if `start` started it). The connection's `error` listener stays until then: wechaty throws an
+   * `error` event nobody listens to.
+   */
+  async stop(): Promise<void> {
+    this.stopMessages?.();
+    this.stopMessages = undefined;
+    this.unloaded.stop();
+    const busy = this.queue.busy;
+    if (!(await this.queue.drain(this.drainTimeoutMs))) {
+      this.logger.warn({ chats: busy }, 'wechat: stop() did not wait any longer for slow handlers');
+    }
+    this.handler = undefined;
+    try {
+      await this.connection.stop();
+    } finally {
+      this.started = false;
+    }
+  }
+
+  /**
+   * Logs the account out on the puppet's side (an operator's request; a deploy never does this).
+   * Throws when not connected and logged in, or when the puppet does not confirm.
+   */
+  async logout(): Promise<void> {
+    if (!this.connection.connected || !isLoggedIn(this.wechaty)) {
+      throw new Error(`WeChat is not logged in (state: ${this.login.get().state})`);
+    }
+    if (this.transport) await this.transport.logoutOnProvider();
+    else await this.wechaty.logout();
+    this.logger.warn('wechat: logged out on request');
+  }
+
+  async send(out: OutboundMessage): Promise<SendResult> {
+    if (!this.connection.connected) throw notConnected(this.unavailableRetryMs);
+    if (!isLoggedIn(this.wechaty)) throw notLoggedIn(this.unavailableRetryMs);
+    const text = out.choices?.length ? renderNumberedChoices(out.text, out.choices, 'zh-CN') : out.text;
+    if (text.trim() === '') {
+      throw new ChannelSendError(
+        'permanent',
+        'nothing to send: empty text (media of another channel cannot be sent)',
+      );
+    }
+    const target = await findTarget(this.wechaty, out.chat, this.unavailableRetryMs);
+    const mention =
+      target.room && out.mention ? await findContact(this.wechaty, out.mention.externalId) : undefined;
+    if (target.room && out.mention && !mention) {
+      this.logger.warn(
+        { contactId: out.mention.externalId },
+        'wechat: mentioned contact not found; sending without @',
+      );
+    }
+
+    let messageId: string | undefined;
+    let piecesSent = 0;
+    try {
+      for (const [i, piece] of splitText(text, this.capabilities.maxTextLength).entries()) {
+        const saying = target.room
+          ? i === 0 && mention
+            ? target.room.say(piece, mention)
+            : target.room.say(piece)
+          : target.contact.say(piece);
+        const sent = await withTimeout(saying, this.sendTimeoutMs);
+        piecesSent++;
+        messageId = (sent ? sent.id : undefined) ?? `wechat-${randomUUID()}`;
+      }
+    } catch (e) {
+      // refused before anything went out (no connection at all): wait like a disconnected channel
+      if (piecesSent === 0 && isUnreachable(e)) throw notConnected(this.unavailableRetryMs);
+      const kind = isTransientError(e) ? 'timeout/network' : 'puppet error';
+      throw new ChannelSendError('transient', `WeChat send failed (${kind}): ${errorText(e)}`);
+    }
+
+    if (out.choices?.length && this.choices) {
+      const personId = out.chat.kind === 'private' ? out.chat.externalId : out.mention?.externalId;
+      if (personId) await this.rememberChoices(out.chat.externalId, personId, out);
+    }
+    return { messageId: messageId ?? `wechat-${randomUUID()}` };
+  }
+
+  private async rememberChoices(chatId: string, personId: string, out: OutboundMessage): Promise<void> {
+    try {
+      await this.choices?.remember(chatId, personId, out.choices ?? []);
+    } catch (e) {
+      // the message is out; failing the send would resend it. The person's number then arrives as text.
+      this.logger.warn({ err: e, chatId, personId }, 'wechat: could not remember choices');
+    }
+  }
+
+  private subscribeMessages(): void {
+    const w = this.wechaty;
+    const onMessage = (msg: Message): void => this.enqueue(msg);
+    w.on('message', onMessage);
+    const stopUnloaded = this.unloaded.start();
+    this.stopMessages = () => {
+      w.off('message', onMessage);
+      stopUnloaded();
+    };
+  }
+
+  /** queue `msg` behind earlier messages of its chat (synchronously, so arrival order is kept) */
+  private enqueue(msg: Message): void {
+    if (!this.unloaded.take(msg.id)) return; // already handled (a recovered message arriving again)
+    let key: string;
+    try {
+      if (msg.self()) return;
+      key = chatKeyOf(msg);
+    } catch (e) {
+      this.logger.error({ error: safeError(e), messageId: msg.id }, 'wechat: unreadable message dropped');
+      return;
+    }
+    this.queue.push(key, () => this.process(msg));
+  }
+
+  /** never rejects */
+  private async process(msg: Message): Promise<void> {
+    try {
+      const inbound = await toInbound(msg, { choices: this.choices, logger: this.logger });
+      const handler = this.handler;
+      if (!inbound || !handler) return;
+      await retryWhileTransient(() => handler(inbound), {
+        stopped: () => this.handler === undefined || this.stopMessages === undefined,
+        onRetry: (err, delayMs) =>
+          this.logger.warn({ err, messageId: msg.id, delayMs }, 'wechat: message not handled now: retrying'),
+      });
+    } catch (e) {
+      this.logger.error({ err: e, messageId: msg.id }, 'wechat: inbound handler failed');
+    }
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the puppet within ${ms} ms (timed out)`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,146 @@
+/**
+ * The one port between chat platforms and Linli. Adapters (src/channels/telegram, src/channels/wechat)
+ * translate native updates into `InboundMessage` and `OutboundMessage` into native sends; they
+ * hold no business rule. Flows and domain code import only this file, never grammy or wechaty.
+ */
+
+export type ChannelName = 'telegram' | 'wechat';
+
+export interface ChannelCapabilities {
+  /** Inline buttons (Telegram). Without them choices are numbered and a bare number answers. */
+  buttons: boolean;
+  /** Editing a sent message. */
+  edits: boolean;
+  /** The bot may write to a person privately (not only in a group). */
+  privateMessages: boolean;
+  /** Sends can @-mention a person so they are notified. */
+  mentions: boolean;
+  /** Longest text one message may carry. */
+  maxTextLength: number;
+}
+
+export interface ChatRef {
+  /** The platform's chat id (Telegram chat id, WeChat room id or contact id for a private chat). */
+  externalId: string;
+  kind: 'group' | 'private';
+  title?: string;
+}
+
+export interface PersonRef {
+  /** The platform's user id (Telegram user id, WeChat contact id). */
+  externalId: string;
+  displayName: string;
+}
+
+export interface MediaRef {
+  kind: 'photo' | 'file' | 'voice' | 'video' | 'sticker' | 'location' | 'other';
+  /** The platform's reference (Telegram file_id, WeChat message id), never the bytes. */
+  ref: string;
+}
+
+export interface InboundMessage {
+  channel: ChannelName;
+  /** The platform's id of this update: the same id twice is the same update. */
+  updateId: string;
+  chat: ChatRef;
+  sender: PersonRef & { isBot: boolean };
+  messageId: string;
+  /** The text as typed, with a leading @-mention of the bot removed; absent for media only. */
+  text?: string;
+  /** `/name args` as a command (Telegram `/bind@linli_bot X` → {name: 'bind', args: 'X'}). */
+  command?: { name: string; args: string };
+  /** The payload of a button the sender pressed (or the choice a bare number picked on WeChat). */
+  choice?: string;
+  /** Said to the bot: any message in a private chat, a reply to the bot's message, an @-mention of
+   *  the bot, a command for it, a button press or a number answering its numbered choices. */
+  addressedToBot: boolean;
+  media: MediaRef[];
+  /** `/start <payload>` deep link (Telegram). */
+  startPayload?: string;
+  /** The update edits or deletes an earlier message rather than saying something new. */
+  edited?: boolean;
+  receivedAt: Date;
+}
+
+export interface Choice {
+  label: string;
+  /** Opaque payload handed back as `InboundMessage.choice`; at most 64 bytes (Telegram's limit). */
+  payload: string;
+}
+
+export interface OutboundMessage {
+  chat: ChatRef;
+  text: string;
+  choices?: Choice[];
+  /** Reply to this message of the chat (Telegram reply, WeChat quote is not available). */
+  replyToMessageId?: string;
+  /** Mention this person (WeChat @, Telegram text mention). */
+  mention?: PersonRef;
+  /** Ask the platform to open a reply box to the bot (Telegram force_reply): prompts in groups work
+   *  with privacy mode on, because replies to the bot reach it. */
+  forceReply?: boolean;
+  media?: MediaRef;
+}
+
+export interface SendResult {
+  messageId: string;
+}
+
+/**
+ * How a send failed, so the outbound queue knows what to do:
+ * `rate_limited` → pause for `retryAfterMs` and send again (never earlier);
+ * `unavailable` → nothing was sent and the channel cannot send now (WeChat disconnected or logged
+ *   out): the delivery waits, checking again after `retryAfterMs`, and no attempt is counted;
+ * `transient` → retry with exponential backoff (5xx, network);
+ * `permanent` → record and never retry (bot blocked, chat not found, kicked).
+ */
+export class ChannelSendError extends Error {
+  constructor(
+    readonly kind: 'rate_limited' | 'unavailable' | 'transient' | 'permanent',
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ChannelSendError';
+  }
+}
+
+export type InboundHandler = (message: InboundMessage) => Promise<void>;
+
+export interface ChannelAdapter {
+  readonly name: ChannelName;
+  readonly capabilities: ChannelCapabilities;
+  /** Begins receiving; every inbound message goes to `handler` (in order within one chat). */
+  start(handler: InboundHandler): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Numbered choices for platforms without buttons: "1. 满意\n2. 基本满意\n…\n回复 1、2 或 3".
+ * Both adapters and the flow engine use this, so the wording is the same everywhere.
+ */
+export function renderNumberedChoices(
+  text: string,
+  choices: Choice[],
+  locale: 'zh-CN' | 'en' = 'zh-CN',
+): string {
+  if (choices.length === 0) return text;
+  const lines = choices.map((c, i) => `${i + 1}. ${c.label}`);
+  const numbers = choices.map((_, i) => String(i + 1));
+  const last = numbers.pop();
+  const hint =
+    locale === 'en'
+      ? `Reply ${numbers.length ? `${numbers.join(', ')} or ${last}` : last}`
+      : `回复 ${numbers.length ? `${numbers.join('、')} 或 ${last}` : last}`;
+  return `${text}\n${lines.join('\n')}\n${hint}`;
+}
+
+/** A bare number (full- or half-width digits) answering numbered choices, or null. */
+export function parseChoiceNumber(text: string | undefined, count: number): number | null {
+  if (!text) return null;
+  const normalized = text.trim().replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  if (!/^\d{1,2}$/.test(normalized)) return null;
+  const n = Number(normalized);
+  return n >= 1 && n <= count ? n : null;
+}

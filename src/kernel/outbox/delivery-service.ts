@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { requireOrg, requirePerson } from '../access/in-scope.js';
+import { decodeCursor, page } from '../access/pagination.js';
+import { type Principal, scopeOrgId } from '../access/principal.js';
+import type { Db } from '../db/db.js';
+import type { DeliveryRow } from './delivery-repository.js';
+
+export const deliverySchema = z.object({
+  id: z.number(),
+  channel: z.enum(['telegram', 'wechat']),
+  chatExternalId: z.string(),
+  chatKind: z.enum(['group', 'private']),
+  orgId: z.number().nullable(),
+  personId: z.number().nullable(),
+  status: z.enum(['queued', 'sent', 'failed']),
+  urgent: z.boolean(),
+  attempts: z.number(),
+  notBefore: z.date(),
+  lastError: z.string().nullable(),
+  externalMessageId: z.string().nullable(),
+  createdAt: z.date(),
+  sentAt: z.date().nullable(),
+  failedAt: z.date().nullable(),
+});
+
+/** Delivery records for admins: what was queued, sent or failed and why (texts are not listed). */
+export class DeliveryService {
+  constructor(private readonly db: Db) {}
+
+  async list(
+    p: Principal,
+    f: {
+      orgId?: number;
+      chat?: string;
+      personId?: number;
+      status?: 'queued' | 'sent' | 'failed';
+      limit: number;
+      cursor?: string;
+    },
+  ) {
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
+    if (f.personId !== undefined) await requirePerson(this.db, p, f.personId, { field: 'personId' });
+    const scope = f.orgId ?? scopeOrgId(p);
+    const { rows } = await this.db.query<DeliveryRow>(
+      `SELECT d.* FROM linli.deliveries d LEFT JOIN linli.orgs o ON o.id = d.org_id
+       WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint]) AND ($2::text IS NULL OR d.chat_external_id = $2)
+         AND ($3::bigint IS NULL OR d.person_id = $3) AND ($4::text IS NULL OR d.status = $4)
+         AND ($5::bigint IS NULL OR d.id < $5)
+       ORDER BY d.id DESC LIMIT $6`,
+      [scope, f.chat ?? null, f.personId ?? null, f.status ?? null, decodeCursor(f.cursor), f.limit + 1],
+    );
+    return page(
+      rows.map((r) => ({
+        id: r.id,
+        channel: r.channel,
+        chatExternalId: r.chat_external_id,
+        chatKind: r.chat_kind,
+        orgId: r.org_id,
+        personId: r.person_id,
+        status: r.status,
+        urgent: r.urgent,
+        attempts: r.attempts,
+        notBefore: r.not_before,
+        lastError: r.last_error,
+        externalMessageId: r.external_message_id,
+        createdAt: r.created_at,
+        sentAt: r.sent_at,
+        failedAt: r.failed_at,
+      })),
+      f.limit,
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import type { ChannelName, ChatRef } from '../chat/port.js';
+
+/**
+ * How fast Linli may send, per channel. Telegram's published limits: about 30 messages/s
+ * overall, 20/min in one group, 1/s in one private chat. WeChat has no published limit and bans
+ * accounts that look like spam, so its defaults are conservative: one message every 3 s per
+ * room and a daily cap per account.
+ */
+export interface PacingLimits {
+  telegram: { globalPerSecond: number; groupPerMinute: number; privatePerSecond: number };
+  wechat: { chatIntervalMs: number; dailyCap: number };
+}
+
+export const DEFAULT_PACING: PacingLimits = {
+  telegram: { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 },
+  wechat: { chatIntervalMs: 3000, dailyCap: 500 },
+};
+
+/** Per-chat windows: at most `max` sends within `windowMs`. */
+export function chatWindow(
+  limits: PacingLimits,
+  channel: ChannelName,
+  chat: ChatRef,
+): { max: number; windowMs: number } {
+  if (channel === 'telegram') {
+    return chat.kind === 'group'
+      ? { max: limits.telegram.groupPerMinute, windowMs: 60_000 }
+      : { max: limits.telegram.privatePerSecond, windowMs: 1000 };
+  }
+  return { max: 1, windowMs: limits.wechat.chatIntervalMs };
+}
+
+/** Channel-wide windows (the BullMQ worker limiter enforces Telegram's; WeChat's daily cap here). */
+export function channelWindow(
+  limits: PacingLimits,
+  channel: ChannelName,
+): { max: number; windowMs: number } | null {
+  return channel === 'wechat' ? { max: limits.wechat.dailyCap, windowMs: 24 * 60 * 60 * 1000 } : null;
+}

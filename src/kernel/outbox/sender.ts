@@ -1,0 +1,224 @@
+import { DelayedError, type Job, type Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { type ChannelAdapter, ChannelSendError } from '../chat/port.js';
+import type { Db } from '../db/db.js';
+import type { QueueBackend } from '../queue/backend.js';
+import { findDelivery } from './delivery-repository.js';
+import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
+import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
+
+/**
+ * Sends queued deliveries of one channel through its adapter.
+ *
+ * Contract, per delivery:
+ * - held (job moved to delayed, not an attempt) while quiet hours last, while the channel is
+ *   paused by a 429, while an earlier delivery to the same chat is still queued (order), and
+ *   while the chat's or channel's window is full (pacing);
+ * - claimed with a lease before sending, so two workers never send it at once; a sent or failed
+ *   delivery is never sent again;
+ * - 429: the whole channel pauses for `retry_after` and this one waits exactly that long;
+ * - unavailable (WeChat disconnected or logged out; nothing was sent): the channel pauses for the
+ *   adapter's `retryAfterMs` and checks again, for as long as it takes, counting no attempt;
+ *   5xx/network: retried with exponential backoff, failed after the last attempt;
+ *   permanent (blocked, chat gone, kicked): failed at once with the reason.
+ */
+/**
+ * How long a claimed delivery is reserved for the run that claimed it. While that run's process
+ * lives, the job's lock keeps every other run away; the lease matters when the process dies
+ * mid-send, and is short so that the delivery goes out again soon after the restart (at least
+ * once: the dead run may have sent it).
+ */
+export const SEND_LEASE_MS = 30_000;
+
+export interface OutboundWorkerOptions {
+  db: Db;
+  queues: QueueBackend;
+  outbox: Outbox;
+  adapter: ChannelAdapter;
+  limits: PacingLimits;
+  logger: Logger;
+  concurrency?: number;
+  /** How often queued deliveries without a job are re-queued. */
+  reconcileEveryMs?: number;
+}
+
+export interface OutboundWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<OutboundWorker> {
+  const channel = o.adapter.name;
+  const log = o.logger.child({ channel, component: 'outbound' });
+  // evenly spaced starts: {max: N, duration: 1000} releases N jobs at once and bursts past the
+  // platform's sliding window (bench/fanout.ts: 674 429s and 54% of the limit; spaced: 94%, no 429)
+  const limiter =
+    channel === 'telegram'
+      ? { max: 1, duration: Math.ceil(1000 / o.limits.telegram.globalPerSecond) }
+      : undefined;
+
+  const hold = async (job: Job, until: number, token: string | undefined, why: string): Promise<never> => {
+    log.trace({ deliveryId: job.data.deliveryId, until: new Date(until), why }, 'delivery held');
+    await job.moveToDelayed(Math.max(until, Date.now() + 1), token);
+    throw new DelayedError();
+  };
+
+  const worker = o.queues.worker<{ deliveryId: number }>(
+    queueOf(channel),
+    async (job, token) => {
+      const d = await findDelivery(o.db, job.data.deliveryId);
+      if (d?.status !== 'queued') return 'done';
+      const now = Date.now();
+      const paused = await pausedUntil(o.db, channel);
+      const ready = Math.max(d.not_before.getTime(), paused);
+      if (ready > now) return hold(job, ready, token, 'not before / paused');
+
+      const chat = { externalId: d.chat_external_id, kind: d.chat_kind };
+      const win = chatWindow(o.limits, channel, chat);
+      const earlier = await o.db.query(
+        `SELECT 1 FROM linli.deliveries WHERE channel = $1 AND chat_external_id = $2 AND status = 'queued'
+           AND id < $3 AND not_before <= $4 LIMIT 1`,
+        [channel, d.chat_external_id, d.id, d.not_before],
+      );
+      if (earlier.rows.length)
+        return hold(job, now + Math.max(250, win.windowMs / win.max), token, 'earlier in chat');
+
+      const chatFree = await windowFreeAt(o.db, channel, d.chat_external_id, win);
+      if (chatFree > now) return hold(job, chatFree, token, 'chat window');
+      const cw = channelWindow(o.limits, channel);
+      if (cw) {
+        const channelFree = await windowFreeAt(o.db, channel, null, cw);
+        if (channelFree > now) return hold(job, channelFree, token, 'channel window');
+      }
+
+      const claimed = await o.db.query(
+        `UPDATE linli.deliveries SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+         WHERE id = $1 AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) RETURNING id`,
+        [d.id, SEND_LEASE_MS / 1000],
+      );
+      if (!claimed.rows.length) {
+        // The job id is the delivery's, so the holder of an unexpired lease is an earlier run of
+        // this very job in a process that died mid-send (its job came back as stalled). Wait for
+        // the lease to end rather than drop the job: dropping it left the delivery, and every
+        // later one to the same chat, waiting for the reconciler.
+        const lease = await findDelivery(o.db, d.id);
+        if (lease?.status !== 'queued') return 'done';
+        return hold(job, (lease.claimed_until?.getTime() ?? Date.now()) + 50, token, 'lease of a dead run');
+      }
+
+      // a 429 seen by another job while this one got ready: wait it out, don't send into it
+      const pausedNow = await pausedUntil(o.db, channel);
+      if (pausedNow > Date.now()) {
+        await o.db.query(
+          'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = $1',
+          [d.id],
+        );
+        return hold(job, pausedNow, token, 'paused just before sending');
+      }
+      try {
+        const sent = await o.adapter.send(d.message);
+        await o.db.query(
+          `UPDATE linli.deliveries SET status = 'sent', sent_at = now(), external_message_id = $2,
+             claimed_until = NULL, last_error = NULL WHERE id = $1`,
+          [d.id, sent.messageId],
+        );
+        return 'sent';
+      } catch (err) {
+        const e =
+          err instanceof ChannelSendError ? err : new ChannelSendError('transient', (err as Error).message);
+        if (e.kind === 'rate_limited') {
+          const until = Date.now() + (e.retryAfterMs ?? 1000);
+          await pauseChannel(o.db, channel, until);
+          await o.db.query(
+            'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1, last_error = $2 WHERE id = $1',
+            [d.id, e.message],
+          );
+          log.warn({ deliveryId: d.id, retryAfterMs: e.retryAfterMs }, 'rate limited: channel paused');
+          return hold(job, until, token, '429');
+        }
+        if (e.kind === 'unavailable') {
+          // nothing went out: the whole channel waits (the adapter logs the outage itself), no attempt counted
+          const until = Date.now() + (e.retryAfterMs ?? 5000);
+          await pauseChannel(o.db, channel, until);
+          await o.db.query(
+            'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1, last_error = $2 WHERE id = $1',
+            [d.id, `unavailable: ${e.message}`],
+          );
+          log.debug({ deliveryId: d.id, reason: e.message }, 'channel unavailable: delivery waits');
+          return hold(job, until, token, 'unavailable');
+        }
+        const final = e.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? SEND_ATTEMPTS);
+        await o.db.query(
+          final
+            ? `UPDATE linli.deliveries SET status = 'failed', failed_at = now(), claimed_until = NULL, last_error = $2 WHERE id = $1`
+            : 'UPDATE linli.deliveries SET claimed_until = NULL, last_error = $2 WHERE id = $1',
+          [d.id, `${e.kind}: ${e.message}`],
+        );
+        if (e.kind === 'permanent') {
+          log.info({ deliveryId: d.id, reason: e.message }, 'delivery failed permanently');
+          return 'failed';
+        }
+        throw e;
+      }
+    },
+    {
+      concurrency: o.concurrency ?? 8,
+      ...(limiter ? { limiter } : {}),
+      // A send takes milliseconds to seconds: a job whose process died is found stalled after
+      // 5–15 s instead of BullMQ's 30–60 s (a resident's reply waited that long after a crash),
+      // and the delivery's lease, not the stall count, guards against a second send, so a
+      // delivery that stalls in several crashes in a row is not failed for it.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 20,
+    },
+  );
+
+  await o.outbox.reconcile(channel, 0).catch((err) => log.error({ err }, 'outbound reconcile failed'));
+  const timer = setInterval(() => {
+    o.outbox.reconcile(channel).catch((err) => log.error({ err }, 'outbound reconcile failed'));
+  }, o.reconcileEveryMs ?? 60_000);
+  timer.unref();
+  return {
+    worker,
+    async close() {
+      clearInterval(timer);
+      await worker.close();
+    },
+  };
+}
+
+async function pausedUntil(db: Db, channel: string): Promise<number> {
+  const { rows } = await db.query<{ paused_until: Date | null }>(
+    'SELECT paused_until FROM linli.channel_state WHERE channel = $1',
+    [channel],
+  );
+  return rows[0]?.paused_until?.getTime() ?? 0;
+}
+
+async function pauseChannel(db: Db, channel: string, until: number): Promise<void> {
+  await db.query(
+    `INSERT INTO linli.channel_state (channel, paused_until) VALUES ($1, $2)
+     ON CONFLICT (channel) DO UPDATE SET paused_until = GREATEST(linli.channel_state.paused_until, EXCLUDED.paused_until),
+       updated_at = now()`,
+    [channel, new Date(until)],
+  );
+}
+
+/** When the window (`max` sends per `windowMs`, to one chat or the whole channel) has room. */
+async function windowFreeAt(
+  db: Db,
+  channel: string,
+  chatExternalId: string | null,
+  w: { max: number; windowMs: number },
+): Promise<number> {
+  const { rows } = await db.query<{ sent_at: Date }>(
+    `SELECT sent_at FROM linli.deliveries
+     WHERE channel = $1 AND ($2::text IS NULL OR chat_external_id = $2) AND status = 'sent'
+       AND sent_at > now() - make_interval(secs => $3)
+     ORDER BY sent_at DESC LIMIT $4`,
+    [channel, chatExternalId, w.windowMs / 1000, w.max],
+  );
+  if (rows.length < w.max) return 0;
+  return rows[rows.length - 1]!.sent_at.getTime() + w.windowMs;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { CHANNELS } from '../people/index.js';
+
+export const PURPOSES = ['residents', 'handlers'] as const;
+export type ChatPurpose = (typeof PURPOSES)[number];
+
+export const bindCodeBody = z.strictObject({
+  purpose: z.enum(PURPOSES),
+  ttlMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(24 * 60)
+    .describe('how long the code can be used (default 24 h)'),
+});
+
+export const bindCodeSchema = z.object({
+  code: z.string(),
+  orgId: z.number(),
+  purpose: z.enum(PURPOSES),
+  expiresAt: z.date(),
+  instructions: z.string().describe('what a group member sends in the group'),
+});
+
+export const bindChatBody = z.strictObject({
+  channel: z.enum(CHANNELS),
+  externalChatId: z.string().trim().min(1).max(200),
+  purpose: z.enum(PURPOSES),
+  title: z.string().trim().max(200).optional(),
+});
+
+export const chatSchema = z.object({
+  id: z.number(),
+  channel: z.enum(CHANNELS),
+  externalChatId: z.string(),
+  orgId: z.number(),
+  purpose: z.enum(PURPOSES),
+  title: z.string().nullable(),
+  boundVia: z.enum(['code', 'admin']),
+  createdAt: z.date(),
+});
+export type Chat = z.infer<typeof chatSchema>;

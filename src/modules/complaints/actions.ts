@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { ActionRegistry } from '../../flows/actions.js';
+import { registerEvaluationActions } from '../evaluations/index.js';
+import type { PartyService, TaskService } from '../party/index.js';
+import { registerPartyActions } from '../party/index.js';
+import { insertRole } from '../people/index.js';
+import type { VoteService } from '../votes/index.js';
+import { voteActions } from '../votes/index.js';
+import { categoriesFor } from './categories.js';
+import { type ComplaintRow, ComplaintService } from './commands/transitions.js';
+import { compoundOf, findUnit, handlesComplaint, insertComplaint } from './repository.js';
+
+const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
+/** The complaint number a dry run (the simulator) shows. */
+const SAMPLE_NUMBER = '20260101-0000';
+
+/**
+ * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
+ */
+export function builtinActions(
+  complaints: ComplaintService | null = null,
+  votes: VoteService | null = null,
+  party: { party: PartyService; tasks: TaskService } | null = null,
+): ActionRegistry {
+  // the evaluation flow's actions (they build their service from the action context)
+  const registry = registerEvaluationActions(new ActionRegistry());
+  for (const a of voteActions(votes)) registry.register(a);
+  registry
+    .register({
+      name: 'create_complaint',
+      description: 'Files a complaint at the compound of the conversation; output: {id, number}',
+      input: z.object({
+        category: z.string().min(1),
+        description: z.string().min(1).max(2000),
+        location: location.nullable().optional(),
+        photo: z.string().nullable().optional(),
+        anonymous: z.boolean().optional(),
+      }),
+      async run(input, ctx) {
+        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        if (!compound || ctx.personId === null) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '请在小区居民群里报事，或先登记住址。',
+              en: "Please report from your compound's residents' group, or register your address first.",
+            },
+          };
+        }
+        const categories = await categoriesFor(ctx.tx, compound.id);
+        if (!categories.some((c) => c.code === input.category)) {
+          return {
+            ok: false,
+            message: { 'zh-CN': '这个类别本小区不受理。', en: 'This compound does not take that category.' },
+          };
+        }
+        if (ctx.dryRun) return { ok: true, output: { id: 0, number: SAMPLE_NUMBER } };
+        const c = await insertComplaint(ctx.tx, {
+          compoundId: compound.id,
+          reporterId: ctx.personId,
+          anonymous: input.anonymous ?? false,
+          category: input.category,
+          description: input.description,
+          building: input.location?.building,
+          unit: input.location?.unit,
+          room: input.location?.room,
+          photos: input.photo ? [input.photo] : [],
+          channel: ctx.channel === 'simulator' ? null : ctx.channel,
+          chatExternalId: ctx.chatExternalId,
+        });
+        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const filed = await service.startDeadlines(ctx.tx, c.id);
+        ctx.afterCommit(() => service.afterChange(filed));
+        return { ok: true, output: { id: c.id, number: c.number } };
+      },
+    })
+    .register({
+      name: 'rate_complaint',
+      description:
+        'The reporter rates a resolved complaint: 满意/基本满意 close it, 不满意 reopens it (or escalates after too many reopenings)',
+      input: z.object({
+        complaintId: z.coerce.number().int().positive(),
+        rating: z.enum(['satisfied', 'basically_satisfied', 'dissatisfied']),
+        comment: z.string().max(500).nullable().optional(),
+      }),
+      async run(input, ctx) {
+        // a dry run (the simulator) reads no complaint: an admin's draft names any id it likes,
+        // and the answer must not tell whether it exists, nor its number
+        if (ctx.dryRun) return { ok: true, output: { number: SAMPLE_NUMBER } };
+        const { rows } = await ctx.tx.query<{
+          id: number;
+          number: string;
+          status: string;
+          reporter_id: number | null;
+        }>('SELECT id, number, status, reporter_id FROM linli.complaints WHERE id = $1 FOR UPDATE', [
+          input.complaintId,
+        ]);
+        const c = rows[0];
+        if (!c || c.reporter_id !== ctx.personId) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '只有报事人可以评价这条报事。',
+              en: 'Only the person who reported it can rate it.',
+            },
+          };
+        }
+        if (c.status !== 'resolved') {
+          return {
+            ok: false,
+            message: { 'zh-CN': '这条报事现在不需要评价。', en: 'This report is not waiting for a rating.' },
+          };
+        }
+        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const updated = await service.rate(ctx.tx, c.id, input.rating, input.comment ?? null, ctx.personId);
+        ctx.afterCommit(() => service.afterChange(updated));
+        return { ok: true, output: { number: c.number, status: updated.status } };
+      },
+    })
+    .register({
+      name: 'note_complaint',
+      description:
+        'A handler of the complaint’s current level (or above) adds a note and a photo to its timeline',
+      input: z.object({
+        complaintId: z.coerce.number().int().positive(),
+        note: z.string().min(1).max(1000),
+        photo: z.string().nullable().optional(),
+      }),
+      async run(input, ctx) {
+        // dry run: nothing read (see rate_complaint)
+        if (ctx.dryRun) return { ok: true, output: { number: SAMPLE_NUMBER } };
+        const { rows } = await ctx.tx.query<{ number: string }>(
+          'SELECT number FROM linli.complaints WHERE id = $1',
+          [input.complaintId],
+        );
+        const handles = await handlesComplaint(ctx.tx, ctx.personId, input.complaintId);
+        if (!rows[0] || !handles) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '您不是这条报事当前层级的处理人员。',
+              en: 'You do not handle this report at its current level.',
+            },
+          };
+        }
+        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const { rows: locked } = await ctx.tx.query<ComplaintRow>(
+          'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
+          [input.complaintId],
+        );
+        await service.transition(
+          ctx.tx,
+          locked[0]!,
+          { action: 'note', note: input.note, photos: input.photo ? [input.photo] : [] },
+          { label: 'handler', personId: ctx.personId },
+        );
+        return { ok: true, output: { number: rows[0]!.number } };
+      },
+    })
+    .register({
+      name: 'register_resident',
+      description:
+        'Ties the person to a unit of the compound; pending until approved when the compound sets requireResidentApproval',
+      input: z.object({ location }),
+      async run(input, ctx) {
+        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        if (!compound || ctx.personId === null) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '请在小区居民群里登记。',
+              en: "Please register from your compound's residents' group.",
+            },
+          };
+        }
+        const unit = await findUnit(ctx.tx, compound.id, input.location);
+        if (!unit) {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '小区登记册里没有这个房号，请联系网格员。',
+              en: 'That unit is not in the register; please contact your grid worker.',
+            },
+          };
+        }
+        const { rows } = await ctx.tx.query<{ approval: boolean | null }>(
+          `SELECT (settings ->> 'requireResidentApproval')::boolean AS approval FROM linli.orgs WHERE id = $1`,
+          [compound.id],
+        );
+        const status = rows[0]?.approval ? 'pending' : 'approved';
+        const address = `${input.location.building}${input.location.unit}${input.location.room}`;
+        if (ctx.dryRun) return { ok: true, output: { status, address } };
+        await ctx.tx.query(
+          `INSERT INTO linli.unit_residents (unit_id, person_id, status, decided_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (unit_id, person_id) DO UPDATE SET status = EXCLUDED.status, decided_at = EXCLUDED.decided_at`,
+          [unit.id, ctx.personId, status, status === 'approved' ? new Date() : null],
+        );
+        if (status === 'approved') await insertRole(ctx.tx, ctx.personId, compound.id, 'resident');
+        return { ok: true, output: { status, pending: status === 'pending', address } };
+      },
+    });
+  return registerPartyActions(registry, party?.party ?? null, party?.tasks ?? null);
+}

@@ -1,0 +1,63 @@
+import { AppError } from '../../kernel/access/errors.js';
+import type { InboundContext } from '../../kernel/chat/dispatcher.js';
+import type { Db } from '../../kernel/db/db.js';
+import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
+import { handlesComplaint } from './repository.js';
+
+/**
+ * Handlers act from chat: the buttons of a handler notification carry
+ * `cp:<complaint>:<accept|start|resolve>:v<version>`. The presser must hold a handler role at the
+ * complaint's current level org or above it. The row is locked and the loop decides: a press that
+ * no longer fits (someone else accepted first) gets a clear "already handled", never a second
+ * transition.
+ */
+const BUTTON = /^cp:(\d+):(accept|start|resolve):v(\d+)$/;
+const DONE: Record<string, string> = { accept: '已受理', start: '已开始处理', resolve: '已标记为处理完毕' };
+
+export class ComplaintChatActions {
+  constructor(
+    private readonly db: Db,
+    private readonly complaints: ComplaintService,
+  ) {}
+
+  /** True when the message was a complaint button (answered either way). */
+  async handle(ctx: InboundContext): Promise<boolean> {
+    const m = BUTTON.exec(ctx.message.choice ?? '');
+    if (!m) return false;
+    const [, idText, action] = m;
+    const id = Number(idText);
+    if (!ctx.person || !(await handlesComplaint(this.db, ctx.person.id, id))) {
+      await ctx.reply('您不是这条报事当前层级的处理人员。', { key: 'cp' });
+      return true;
+    }
+    try {
+      const updated: ComplaintRow = await this.db.transaction(async (tx) => {
+        const { rows } = await tx.query<ComplaintRow>(
+          'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
+          [id],
+        );
+        const c = rows[0];
+        if (!c) throw new AppError(404, 'not_found', 'gone');
+        // the status decides (a second accept is refused by the loop); the version in the
+        // payload only identifies the notification
+        return this.complaints.transition(
+          tx,
+          c,
+          { action: action as 'accept' | 'start' | 'resolve' },
+          { label: ctx.person!.name, personId: ctx.person!.id },
+        );
+      });
+      await this.complaints.afterChange(updated);
+      await ctx.reply(`报事 ${updated.number} ${DONE[action!]}。`, { key: 'cp' });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await ctx.reply(
+        err.status === 404
+          ? '这条报事已不存在。'
+          : '这条报事的状态已经变了（可能别人已处理），请查看最新通知。',
+        { key: 'cp' },
+      );
+    }
+    return true;
+  }
+}

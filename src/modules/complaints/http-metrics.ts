@@ -1,0 +1,87 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../app/modules.js';
+import { principalOf } from '../../http/auth.js';
+import { errorResponses, instant } from '../../http/schemas.js';
+import { metricsCsv } from './queries/metrics.js';
+
+const query = z.strictObject({
+  orgId: z.coerce.number().int().positive().optional(),
+  /** filing date from (inclusive), ISO 8601; give the offset (+08:00) for local days */
+  from: instant.optional(),
+  /** filing date to (exclusive) */
+  to: instant.optional(),
+});
+
+const rate = z.object({ rate: z.number().nullable(), numerator: z.number(), denominator: z.number() });
+
+/** The response as documented in OpenAPI (the service's definitions are in complaint-metrics.ts). */
+const metricsSchema = z.object({
+  orgId: z.number().nullable(),
+  from: z.date().nullable(),
+  to: z.date().nullable(),
+  generatedAt: z.date(),
+  counts: z.object({
+    total: z.number(),
+    open: z.number(),
+    overdue: z.number(),
+    byStatus: z.record(z.string(), z.number()),
+  }),
+  rates: z.object({ response: rate, onTimeResolution: rate, resolution: rate, satisfaction: rate }),
+  unratedClosed: z.number(),
+  medianSeconds: z.object({ acknowledge: z.number().nullable(), resolve: z.number().nullable() }),
+  closedByLevel: z.record(z.string(), rate),
+  topCategories: z.array(z.object({ code: z.string(), zh: z.string(), en: z.string(), count: z.number() })),
+  repeatUnits: z.object({
+    units: z.number(),
+    complaints: z.number(),
+    top: z.array(
+      z.object({
+        orgId: z.number(),
+        compound: z.string(),
+        building: z.string(),
+        unit: z.string().nullable(),
+        room: z.string().nullable(),
+        count: z.number(),
+      }),
+    ),
+  }),
+});
+
+export const metricsRoutes =
+  (s: Services): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/metrics/complaints',
+      {
+        schema: {
+          tags: ['metrics'],
+          summary:
+            'Complaint figures of an org’s subtree by filing date: counts, 响应率/解决率/满意率, on-time resolution, medians, level of closing, categories, repeat addresses',
+          querystring: query,
+          response: { 200: metricsSchema, ...errorResponses },
+        },
+      },
+      async (req) => s.complaintMetrics.complaints(principalOf(req), req.query),
+    );
+    app.get(
+      '/metrics/complaints.csv',
+      {
+        schema: {
+          tags: ['metrics'],
+          summary: 'The same figures as CSV (UTF-8 with BOM): metric,value,numerator,denominator',
+          querystring: query,
+          produces: ['text/csv'],
+          // a string with a non-JSON content type is sent as is (not through the JSON serializer)
+          response: { 200: z.string().describe('CSV'), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const csv = metricsCsv(await s.complaintMetrics.complaints(principalOf(req), req.query));
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="complaint-metrics.csv"')
+          .send(csv);
+      },
+    );
+  };

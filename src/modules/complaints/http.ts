@@ -1,0 +1,97 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../app/modules.js';
+import { actorOf, principalOf } from '../../http/auth.js';
+import { errorResponses, idParams, instant } from '../../http/schemas.js';
+import { pageQuery } from '../../kernel/access/pagination.js';
+import { escalationPolicySchema } from './escalation-policy.js';
+import { ACTIONS, LEVELS, STATUSES } from './lifecycle.js';
+
+const ok = { 200: z.unknown(), ...errorResponses };
+
+export const complaintRoutes =
+  (s: Services): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/complaints',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary: 'Complaints in the token’s subtree (by compound or by handling level), newest first',
+          querystring: z.strictObject({
+            orgId: z.coerce.number().int().positive().optional(),
+            status: z.enum(STATUSES).optional(),
+            level: z.enum(LEVELS).optional(),
+            category: z.string().max(40).optional(),
+            overdue: z
+              .enum(['true', 'false'])
+              .transform((v) => v === 'true')
+              .optional(),
+            from: instant.optional(),
+            to: instant.optional(),
+            ...pageQuery,
+          }),
+          response: ok,
+        },
+      },
+      async (req) => s.complaints.list(principalOf(req), req.query),
+    );
+    app.get(
+      '/complaints/:id',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary: 'A complaint with its timeline',
+          params: idParams,
+          response: ok,
+        },
+      },
+      async (req) => s.complaints.get(principalOf(req), req.params.id),
+    );
+    app.post(
+      '/complaints/:id/actions',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary:
+            'Move a complaint through its loop (409 when not allowed from its status, or changed meanwhile)',
+          params: idParams,
+          body: z.strictObject({
+            action: z.enum(ACTIONS.filter((a) => a !== 'escalate') as [string, ...string[]]),
+            note: z.string().trim().max(2000).optional(),
+            assigneeId: z.number().int().positive().optional(),
+            photos: z.array(z.string().max(300)).max(9).optional(),
+            version: z.number().int().min(0).optional(),
+          }),
+          response: ok,
+        },
+      },
+      async (req) => {
+        const c = await s.complaints.act(
+          actorOf(req),
+          req.params.id,
+          req.body as Parameters<typeof s.complaints.act>[2],
+        );
+        return s.complaints.get(principalOf(req), c.id);
+      },
+    );
+    app.put(
+      '/orgs/:id/escalation-policy',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary:
+            'Deadlines per level and category (ISO 8601 durations) on a natural or working-day calendar',
+          params: idParams,
+          body: escalationPolicySchema,
+          response: ok,
+        },
+      },
+      async (req) => s.policies.put(actorOf(req), req.params.id, req.body),
+    );
+    app.get(
+      '/orgs/:id/escalation-policy',
+      { schema: { tags: ['complaints'], params: idParams, response: ok } },
+      async (req) => s.policies.get(principalOf(req), req.params.id),
+    );
+  };

@@ -1,0 +1,280 @@
+import { badRequest } from '../../../kernel/access/errors.js';
+import { requireOrg } from '../../../kernel/access/in-scope.js';
+import { type Principal, scopeOrgId } from '../../../kernel/access/principal.js';
+import type { Db } from '../../../kernel/db/db.js';
+import { type Category, categoriesFor, DEFAULT_CATEGORIES } from '../categories.js';
+import { LEVELS, type Level, STATUSES } from '../lifecycle.js';
+
+/**
+ * The complaint figures of an org's subtree over a range of filing dates (`created_at`, from
+ * inclusive, to exclusive), led by the three rates of the 12345 loop (domain.md: 响应率, 解决率,
+ * 满意率). Everything is read from the complaint row, which holds the deadlines and stamps of the
+ * level currently handling it; one timeline fact is added (a missed acknowledgement deadline that
+ * escalated the complaint), because escalation clears the row's acknowledgement.
+ *
+ * Definitions (a rate is `{rate, numerator, denominator}`, rate null when the denominator is 0):
+ * - open: submitted, accepted, in_progress, reopened. overdue: as in the complaint list — the
+ *   overdue flag (city level, nowhere to escalate), or open with its running deadline passed.
+ * - response rate (响应率): acknowledged (`acknowledged_at` set) by `ack_due_at` and never
+ *   escalated for a missed acknowledgement deadline, of those whose acknowledgement was due:
+ *   acknowledged (in time or late), escalated for a missed acknowledgement deadline, or still
+ *   waiting (submitted/reopened) past `ack_due_at`. Not counted either way: complaints still
+ *   within their acknowledgement deadline, rejected or withdrawn before any acknowledgement, and
+ *   complaints escalated later in the resolve stage (escalation clears `acknowledged_at`; that
+ *   acknowledgement happened at a lower level and the row no longer says when).
+ * - on-time resolution rate: `resolved_at <= resolve_due_at`, of resolved and closed complaints
+ *   with a resolution (`resolved_at` set; closing a rejection is not a resolution).
+ * - resolution rate (解决率, "the resident confirms it solved"): rated 满意 or 基本满意, of
+ *   resolutions that reached the resident's verdict: rated (any rating, including 不满意 that
+ *   reopened the complaint) plus closed unrated after a resolution (the rating timeout: not
+ *   confirmed). So it differs from the satisfaction rate exactly by the unrated closings.
+ * - satisfaction rate (满意率): (满意 + 基本满意) / rated.
+ * - unratedClosed: closed after a resolution without a rating (reported apart, not in 满意率).
+ * - medians (seconds, rounded): from filing (`created_at`) to the acknowledgement and to the
+ *   resolution on the row, over the complaints that have one.
+ * - closedByLevel: of closed complaints, the share closed at each level (小事不出小区).
+ * - topCategories: the 10 most frequent categories, labelled from the scope org's list.
+ * - repeatUnits: addresses (compound + building + unit + room) with 2 or more complaints in
+ *   the range; the 50 most frequent, plus how many such addresses and complaints in all.
+ */
+export interface Rate {
+  rate: number | null;
+  numerator: number;
+  denominator: number;
+}
+
+export interface ComplaintMetrics {
+  orgId: number | null;
+  from: Date | null;
+  to: Date | null;
+  generatedAt: Date;
+  counts: {
+    total: number;
+    open: number;
+    overdue: number;
+    byStatus: Record<(typeof STATUSES)[number], number>;
+  };
+  rates: { response: Rate; onTimeResolution: Rate; resolution: Rate; satisfaction: Rate };
+  unratedClosed: number;
+  medianSeconds: { acknowledge: number | null; resolve: number | null };
+  closedByLevel: Record<Level, Rate>;
+  topCategories: { code: string; zh: string; en: string; count: number }[];
+  repeatUnits: {
+    units: number;
+    complaints: number;
+    top: {
+      orgId: number;
+      compound: string;
+      building: string;
+      unit: string | null;
+      room: string | null;
+      count: number;
+    }[];
+  };
+}
+
+export interface MetricsFilter {
+  orgId?: number;
+  from?: Date;
+  to?: Date;
+}
+
+const OPEN = `('submitted', 'accepted', 'in_progress', 'reopened')`;
+const WAITING_ACK = `('submitted', 'reopened')`;
+
+export class ComplaintMetricsService {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async complaints(p: Principal, f: MetricsFilter): Promise<ComplaintMetrics> {
+    if (f.from && f.to && f.from >= f.to) {
+      throw badRequest('from must be before to', [{ field: 'to', message: 'must be after from' }]);
+    }
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
+    const scope = f.orgId ?? scopeOrgId(p);
+    const now = this.now();
+    // one statement: the range is read once (a materialized CTE) and every figure comes from it
+    const { rows } = await this.db.query<{
+      total: number;
+      open: number;
+      overdue: number;
+      ack_in_time: number;
+      ack_due: number;
+      resolved_in_time: number;
+      resolved: number;
+      satisfied: number;
+      rated: number;
+      unrated_closed: number;
+      median_ack: number | null;
+      median_resolve: number | null;
+      by_status: Record<string, number>;
+      closed_by_level: Record<string, number>;
+      top_categories: { category: string; n: number }[];
+      repeat_units: {
+        units: number;
+        complaints: number;
+        top: {
+          org_id: number;
+          compound: string;
+          building: string;
+          unit_no: string | null;
+          room: string | null;
+          n: number;
+        }[];
+      };
+    }>(
+      `WITH c AS MATERIALIZED (
+         SELECT c.id, c.org_id, c.status, c.level, c.category, c.building, c.unit_no, c.room, c.overdue,
+                c.ack_due_at, c.resolve_due_at, c.acknowledged_at, c.resolved_at, c.rating, c.created_at,
+                EXISTS (SELECT 1 FROM linli.complaint_events e
+                        WHERE e.complaint_id = c.id AND e.type IN ('escalate', 'overdue')
+                          AND e.from_status IN ${WAITING_ACK}) AS ack_breached
+         FROM linli.complaints c JOIN linli.orgs o ON o.id = c.org_id
+         WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint])
+           AND ($2::timestamptz IS NULL OR c.created_at >= $2)
+           AND ($3::timestamptz IS NULL OR c.created_at < $3)
+       ),
+       units AS (
+         SELECT c.org_id, o.name AS compound, c.building, c.unit_no, c.room, count(*) AS n
+         FROM c JOIN linli.orgs o ON o.id = c.org_id
+         WHERE c.building IS NOT NULL
+         GROUP BY c.org_id, o.name, c.building, c.unit_no, c.room
+         HAVING count(*) >= 2
+       )
+       SELECT
+         count(*) AS total,
+         count(*) FILTER (WHERE status IN ${OPEN}) AS open,
+         count(*) FILTER (WHERE overdue OR (status IN ${OPEN} AND (
+           (status IN ${WAITING_ACK} AND ack_due_at <= $4) OR resolve_due_at <= $4))) AS overdue,
+         count(*) FILTER (WHERE NOT ack_breached AND acknowledged_at IS NOT NULL
+           AND (ack_due_at IS NULL OR acknowledged_at <= ack_due_at)) AS ack_in_time,
+         count(*) FILTER (WHERE ack_breached OR acknowledged_at IS NOT NULL
+           OR (status IN ${WAITING_ACK} AND ack_due_at <= $4)) AS ack_due,
+         count(*) FILTER (WHERE status IN ('resolved', 'closed') AND resolved_at IS NOT NULL
+           AND (resolve_due_at IS NULL OR resolved_at <= resolve_due_at)) AS resolved_in_time,
+         count(*) FILTER (WHERE status IN ('resolved', 'closed') AND resolved_at IS NOT NULL) AS resolved,
+         count(*) FILTER (WHERE rating IN ('satisfied', 'basically_satisfied')) AS satisfied,
+         count(*) FILTER (WHERE rating IS NOT NULL) AS rated,
+         count(*) FILTER (WHERE status = 'closed' AND rating IS NULL AND resolved_at IS NOT NULL) AS unrated_closed,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at)::float8)
+           AS median_ack,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)::float8)
+           AS median_resolve,
+         (SELECT coalesce(json_object_agg(s.status, s.n), '{}'::json)
+          FROM (SELECT status, count(*) AS n FROM c GROUP BY status) s) AS by_status,
+         (SELECT coalesce(json_object_agg(s.level, s.n), '{}'::json)
+          FROM (SELECT level, count(*) AS n FROM c WHERE status = 'closed' GROUP BY level) s) AS closed_by_level,
+         (SELECT coalesce(json_agg(s ORDER BY s.n DESC, s.category), '[]'::json)
+          FROM (SELECT category, count(*) AS n FROM c GROUP BY category ORDER BY n DESC, category LIMIT 10) s)
+           AS top_categories,
+         (SELECT json_build_object(
+            'units', (SELECT count(*) FROM units),
+            'complaints', (SELECT coalesce(sum(n), 0) FROM units),
+            'top', (SELECT coalesce(json_agg(u ORDER BY u.n DESC, u.org_id, u.building, u.unit_no, u.room), '[]'::json)
+                    FROM (SELECT * FROM units ORDER BY n DESC, org_id, building, unit_no, room LIMIT 50) u))
+         ) AS repeat_units
+       FROM c`,
+      [scope, f.from ?? null, f.to ?? null, now],
+    );
+    const r = rows[0]!;
+    const labels = await this.labels(scope);
+    const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(r.by_status[s] ?? 0)])) as Record<
+      (typeof STATUSES)[number],
+      number
+    >;
+    const closed = byStatus.closed;
+    const closedByLevel = Object.fromEntries(
+      LEVELS.map((l) => [l, rate(Number(r.closed_by_level[l] ?? 0), closed)]),
+    ) as Record<Level, Rate>;
+    const round = (v: number | null) => (v === null ? null : Math.round(Number(v)));
+    return {
+      orgId: scope,
+      from: f.from ?? null,
+      to: f.to ?? null,
+      generatedAt: now,
+      counts: { total: r.total, open: r.open, overdue: r.overdue, byStatus },
+      rates: {
+        response: rate(r.ack_in_time, r.ack_due),
+        onTimeResolution: rate(r.resolved_in_time, r.resolved),
+        resolution: rate(r.satisfied, r.rated + r.unrated_closed),
+        satisfaction: rate(r.satisfied, r.rated),
+      },
+      unratedClosed: r.unrated_closed,
+      medianSeconds: { acknowledge: round(r.median_ack), resolve: round(r.median_resolve) },
+      closedByLevel,
+      topCategories: r.top_categories.map((t) => {
+        const label = labels(t.category);
+        return { code: t.category, zh: label.zh, en: label.en, count: Number(t.n) };
+      }),
+      repeatUnits: {
+        units: Number(r.repeat_units.units),
+        complaints: Number(r.repeat_units.complaints),
+        top: r.repeat_units.top.map((u) => ({
+          orgId: Number(u.org_id),
+          compound: u.compound,
+          building: u.building,
+          unit: u.unit_no,
+          room: u.room,
+          count: Number(u.n),
+        })),
+      },
+    };
+  }
+
+  /** Labels from the scope org's category list, then the defaults, then the code itself. */
+  private async labels(scope: number | null): Promise<(code: string) => Category> {
+    const own = await categoriesFor(this.db, scope);
+    return (code) =>
+      own.find((c) => c.code === code) ??
+      DEFAULT_CATEGORIES.find((c) => c.code === code) ?? { code, zh: code, en: code };
+  }
+}
+
+function rate(numerator: number, denominator: number): Rate {
+  return { rate: denominator > 0 ? numerator / denominator : null, numerator, denominator };
+}
+
+/**
+ * The metrics as CSV for a spreadsheet: UTF-8 with a BOM (so Excel shows the Chinese), CRLF,
+ * one metric per row `metric,value,numerator,denominator`; a rate's value is its share (empty
+ * when there is nothing to divide by). Text cells that a spreadsheet would run as a formula
+ * (=, +, -, @ first) get a leading apostrophe.
+ */
+export function metricsCsv(m: ComplaintMetrics): string {
+  const rows: (string | number | null)[][] = [['metric', 'value', 'numerator', 'denominator']];
+  const value = (metric: string, v: string | number | null) => rows.push([metric, v, null, null]);
+  const ratio = (metric: string, r: Rate) => rows.push([metric, r.rate, r.numerator, r.denominator]);
+  value('scope.org_id', m.orgId);
+  value('scope.from', m.from?.toISOString() ?? null);
+  value('scope.to', m.to?.toISOString() ?? null);
+  value('generated_at', m.generatedAt.toISOString());
+  value('total', m.counts.total);
+  for (const s of STATUSES) value(`status.${s}`, m.counts.byStatus[s]);
+  value('open', m.counts.open);
+  value('overdue', m.counts.overdue);
+  ratio('response_rate', m.rates.response);
+  ratio('on_time_resolution_rate', m.rates.onTimeResolution);
+  ratio('resolution_rate', m.rates.resolution);
+  ratio('satisfaction_rate', m.rates.satisfaction);
+  value('unrated_closed', m.unratedClosed);
+  value('median_ack_seconds', m.medianSeconds.acknowledge);
+  value('median_resolve_seconds', m.medianSeconds.resolve);
+  for (const l of LEVELS) ratio(`closed_at_level.${l}`, m.closedByLevel[l]);
+  for (const c of m.topCategories) value(`category.${c.code} ${c.zh}`, c.count);
+  value('repeat_units', m.repeatUnits.units);
+  value('repeat_unit_complaints', m.repeatUnits.complaints);
+  for (const u of m.repeatUnits.top) {
+    const address = [u.building, u.unit, u.room].filter(Boolean).join('');
+    value(`repeat_unit.${u.compound} ${address}`, u.count);
+  }
+  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+}
+
+function cell(v: string | number | null): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return String(v);
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

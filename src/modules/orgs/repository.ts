@@ -1,0 +1,115 @@
+import type { Queryable } from '../../kernel/db/db.js';
+import type { Org, OrgKind } from './schema.js';
+
+interface OrgRow {
+  id: number;
+  kind: OrgKind;
+  name: string;
+  parent_id: number | null;
+  path: (number | string)[];
+  settings: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, kind, name, parent_id, path, settings, created_at, updated_at';
+
+export function toOrg(r: OrgRow): Org {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    parentId: r.parent_id,
+    // int8[] elements arrive as strings from pg and PGlite alike
+    path: r.path.map(Number),
+    settings: r.settings ?? {},
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findOrg(q: Queryable, id: number, forUpdate = false): Promise<Org | null> {
+  const { rows } = await q.query<OrgRow>(
+    `SELECT ${COLUMNS} FROM linli.orgs WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0] ? toOrg(rows[0]) : null;
+}
+
+/** An org's path (root … itself), or [] when there is no such org. */
+export async function orgPath(q: Queryable, id: number): Promise<number[]> {
+  return (await findOrg(q, id))?.path ?? [];
+}
+
+export async function insertOrg(
+  q: Queryable,
+  o: { kind: OrgKind; name: string; parentId: number | null; parentPath: number[] },
+): Promise<Org> {
+  const { rows } = await q.query<OrgRow>(
+    `WITH next AS (SELECT nextval(pg_get_serial_sequence('linli.orgs', 'id')) AS id)
+     INSERT INTO linli.orgs (id, kind, name, parent_id, path)
+     SELECT next.id, $1, $2, $3, $4::bigint[] || next.id FROM next
+     RETURNING ${COLUMNS}`,
+    [o.kind, o.name, o.parentId, o.parentPath],
+  );
+  return toOrg(rows[0]!);
+}
+
+export async function listOrgs(
+  q: Queryable,
+  f: {
+    scopeOrgId: number | null;
+    parentId?: number;
+    kind?: OrgKind;
+    q?: string;
+    afterId: number | null;
+    limit: number;
+  },
+): Promise<Org[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.scopeOrgId !== null) add('path @> ARRAY[?::bigint]', f.scopeOrgId);
+  if (f.parentId !== undefined) add('parent_id = ?', f.parentId);
+  if (f.kind) add('kind = ?', f.kind);
+  if (f.q) add(`name ILIKE '%' || ? || '%'`, f.q);
+  if (f.afterId !== null) add('id > ?', f.afterId);
+  params.push(f.limit + 1);
+  const { rows } = await q.query<OrgRow>(
+    `SELECT ${COLUMNS} FROM linli.orgs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY id LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toOrg);
+}
+
+/** Renames and/or moves an org; a move rewrites the path of its whole subtree. */
+export async function updateOrg(
+  q: Queryable,
+  org: Org,
+  change: { name?: string; parent?: Org; settings?: Record<string, unknown> },
+): Promise<Org> {
+  if (change.parent) {
+    const oldPrefixLen = org.path.length - 1;
+    await q.query(
+      `UPDATE linli.orgs SET path = $2::bigint[] || path[$3:], updated_at = now()
+       WHERE path @> ARRAY[$1::bigint]`,
+      [org.id, change.parent.path, oldPrefixLen + 1],
+    );
+  }
+  const { rows } = await q.query<OrgRow>(
+    `UPDATE linli.orgs SET name = COALESCE($2, name), parent_id = COALESCE($3, parent_id),
+       settings = settings || COALESCE($4::jsonb, '{}'::jsonb), updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [
+      org.id,
+      change.name ?? null,
+      change.parent?.id ?? null,
+      change.settings ? JSON.stringify(change.settings) : null,
+    ],
+  );
+  return toOrg(rows[0]!);
+}

@@ -1,0 +1,108 @@
+import { render } from '../../flows/flow-schema.js';
+import { AppError } from '../../kernel/access/errors.js';
+import type { InboundContext } from '../../kernel/chat/dispatcher.js';
+import type { Db } from '../../kernel/db/db.js';
+import type { PartyService } from './commands/members.js';
+import type { TaskService } from './commands/tasks.js';
+import type { Staged } from './notifier.js';
+
+/**
+ * Buttons of the party module that are not flow answers:
+ * - `pm:<member>:<approve|reject>` on a registration sent to the compound's party secretary: the
+ *   presser must hold `party_secretary` at the member's compound or above; a registration already
+ *   decided gets a clear answer and no second decision;
+ * - `tkno:<task>` declines a task (accept and complete run as flows: `tkok`, `tkdone`);
+ * - `tkok:<task>` pressed while the person is in another conversation in this chat: the engine would
+ *   take it as an answer to that conversation, so the slot is taken here (the same `accept`), and
+ *   the other conversation goes on.
+ */
+const MEMBER = /^pm:(\d+):(approve|reject)$/;
+const DECLINE = /^tkno:(\d+)$/;
+const ACCEPT = /^tkok:(\d+)$/;
+
+export class PartyChatActions {
+  constructor(
+    private readonly db: Db,
+    private readonly party: PartyService,
+    private readonly tasks: TaskService,
+  ) {}
+
+  /** True when the message was one of these buttons (answered either way). */
+  async handle(ctx: InboundContext): Promise<boolean> {
+    const choice = ctx.message.choice ?? '';
+    const member = MEMBER.exec(choice);
+    if (member) {
+      await this.decide(ctx, Number(member[1]), member[2] as 'approve' | 'reject');
+      return true;
+    }
+    const accept = ACCEPT.exec(choice);
+    if (accept && ctx.person && (await this.inConversation(ctx))) {
+      await this.accept(ctx, Number(accept[1]));
+      return true;
+    }
+    const decline = DECLINE.exec(choice);
+    if (decline) {
+      await this.decline(ctx, Number(decline[1]));
+      return true;
+    }
+    return false;
+  }
+
+  private async decide(ctx: InboundContext, id: number, decision: 'approve' | 'reject') {
+    const person = ctx.person;
+    if (!person || !(await this.party.isSecretaryFor(this.db, person.id, id))) {
+      await ctx.reply('只有该小区的党支部书记可以审核党员报到。', { key: 'pm' });
+      return;
+    }
+    let staged: (Staged | null)[] = [];
+    let name = '';
+    try {
+      const r = await this.db.transaction((tx) =>
+        this.party.decide(tx, id, decision, { personId: person.id, label: person.name }),
+      );
+      staged = r.staged;
+      name = r.member.name;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await ctx.reply(
+        err.status === 404 ? '这条报到申请已不存在。' : '这条报到申请已经审核过了，无需重复操作。',
+        { key: 'pm' },
+      );
+      return;
+    }
+    await this.party.flush(staged);
+    await ctx.reply(`已${decision === 'approve' ? '通过' : '驳回'} ${name} 的党员报到。`, { key: 'pm' });
+  }
+
+  private async inConversation(ctx: InboundContext): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM linli.conversations
+       WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active'`,
+      [ctx.message.channel, ctx.message.chat.externalId, ctx.person!.id],
+    );
+    return rows.length > 0;
+  }
+
+  private async accept(ctx: InboundContext, taskId: number) {
+    const person = ctx.person!;
+    const r = await this.db.transaction((tx) => this.tasks.accept(tx, taskId, person.id));
+    if (r.ok) await this.tasks.flush(r.staged);
+    const locale = person.locale === 'en' ? 'en' : 'zh-CN';
+    await ctx.reply(r.ok ? `好的，「${r.task.title}」算您一个，谢谢！` : render(r.message, locale), {
+      key: 'tk',
+    });
+  }
+
+  private async decline(ctx: InboundContext, taskId: number) {
+    const person = ctx.person;
+    if (!person) {
+      await ctx.reply('这个任务不是派给您的。', { key: 'tk' });
+      return;
+    }
+    const r = await this.db.transaction((tx) => this.tasks.decline(tx, taskId, person.id));
+    const locale = person.locale === 'en' ? 'en' : 'zh-CN';
+    await ctx.reply(r.ok ? `好的，已记下您不参加「${r.task.title}」。` : render(r.message, locale), {
+      key: 'tk',
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import { recordAudit } from '../../kernel/access/audit.js';
+import { conflict, isUniqueViolation, notFound } from '../../kernel/access/errors.js';
+import { requireOrg, requirePerson } from '../../kernel/access/in-scope.js';
+import { decodeCursor, page } from '../../kernel/access/pagination.js';
+import {
+  type Actor,
+  assertCanSee,
+  assertCanWrite,
+  assertWriter,
+  type Principal,
+  scopeOrgId,
+} from '../../kernel/access/principal.js';
+import type { Db } from '../../kernel/db/db.js';
+import { findOrg } from '../orgs/index.js';
+import {
+  deleteRole,
+  findPerson,
+  identitiesOf,
+  insertIdentity,
+  insertPerson,
+  insertRole,
+  listPeople,
+  listRoles,
+  rolesOf,
+} from './repository.js';
+import { type CreatePersonBody, type IdentityBody, maskPhone, type Person, type Role } from './schema.js';
+
+/** People, their channel identities and their roles at orgs. */
+export class PeopleService {
+  constructor(private readonly db: Db) {}
+
+  /** Phone numbers are shown whole to admins only. */
+  private present(p: Principal, person: Person): Person {
+    return p.kind === 'scoped' && p.role !== 'admin' ? { ...person, phone: maskPhone(person.phone) } : person;
+  }
+
+  async create(actor: Actor, body: CreatePersonBody): Promise<Person> {
+    const p = actor.principal;
+    const orgId = body.orgId ?? scopeOrgId(p);
+    return this.db.transaction(async (tx) => {
+      if (orgId !== null) await requireOrg(tx, p, orgId, { field: 'orgId', write: true });
+      const person = await insertPerson(tx, {
+        name: body.name,
+        phone: body.phone,
+        locale: body.locale,
+        orgId,
+      });
+      await recordAudit(tx, actor, {
+        action: 'person.create',
+        objectType: 'person',
+        objectId: person.id,
+        orgId,
+        after: person,
+      });
+      return person;
+    });
+  }
+
+  async get(p: Principal, id: number) {
+    const person = await findPerson(this.db, id, scopeOrgId(p));
+    if (!person) throw notFound('person', id);
+    return {
+      ...this.present(p, person),
+      identities: await identitiesOf(this.db, id),
+      roles: await rolesOf(this.db, id, scopeOrgId(p)),
+    };
+  }
+
+  async list(p: Principal, f: { orgId?: number; q?: string; limit: number; cursor?: string }) {
+    if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
+    const rows = await listPeople(this.db, {
+      ...f,
+      scopeOrgId: scopeOrgId(p),
+      afterId: decodeCursor(f.cursor),
+    });
+    const result = page(rows, f.limit);
+    return { ...result, items: result.items.map((r) => this.present(p, r)) };
+  }
+
+  async addIdentity(actor: Actor, personId: number, body: IdentityBody) {
+    const p = actor.principal;
+    try {
+      return await this.db.transaction(async (tx) => {
+        const person = await findPerson(tx, personId, scopeOrgId(p));
+        if (!person) throw notFound('person', personId);
+        assertWriter(p);
+        const identity = await insertIdentity(tx, { personId, ...body });
+        await recordAudit(tx, actor, {
+          action: 'identity.create',
+          objectType: 'identity',
+          objectId: identity.id,
+          orgId: person.orgId,
+          after: { personId, ...identity },
+        });
+        return identity;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'identities_channel_external_unique')) {
+        // the same answer whoever holds it, inside the token's subtree or not: the account is
+        // taken, and nothing says by whom or where
+        throw conflict(`This ${body.channel} account is already linked to a person`, [
+          { field: 'externalId', message: 'already linked' },
+        ]);
+      }
+      throw err;
+    }
+  }
+
+  async grantRole(actor: Actor, orgId: number, body: { personId: number; role: Role }) {
+    const p = actor.principal;
+    return this.db.transaction(async (tx) => {
+      const org = await findOrg(tx, orgId);
+      if (!org) throw notFound('org', orgId);
+      assertCanWrite(p, org.path, 'org', orgId);
+      await requirePerson(tx, p, body.personId, { field: 'personId' });
+      const role = await insertRole(tx, body.personId, orgId, body.role);
+      if (!role) {
+        throw conflict(`Person ${body.personId} already holds ${body.role} at org ${orgId}`, [
+          { field: 'role', message: 'already assigned' },
+        ]);
+      }
+      await recordAudit(tx, actor, {
+        action: 'role.grant',
+        objectType: 'role_assignment',
+        objectId: role.id,
+        orgId,
+        after: role,
+      });
+      return role;
+    });
+  }
+
+  async listRoles(p: Principal, orgId: number, f: { role?: Role; limit: number; cursor?: string }) {
+    const org = await findOrg(this.db, orgId);
+    if (!org) throw notFound('org', orgId);
+    assertCanSee(p, org.path, 'org', orgId);
+    return page(
+      await listRoles(this.db, { orgId, role: f.role, afterId: decodeCursor(f.cursor), limit: f.limit }),
+      f.limit,
+    );
+  }
+
+  async revokeRole(actor: Actor, orgId: number, assignmentId: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const org = await findOrg(tx, orgId);
+      if (!org) throw notFound('org', orgId);
+      assertCanWrite(actor.principal, org.path, 'org', orgId);
+      const removed = await deleteRole(tx, orgId, assignmentId);
+      if (!removed) throw notFound('role assignment', assignmentId);
+      await recordAudit(tx, actor, {
+        action: 'role.revoke',
+        objectType: 'role_assignment',
+        objectId: assignmentId,
+        orgId,
+        before: removed,
+      });
+    });
+  }
+}

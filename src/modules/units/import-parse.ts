@@ -1,0 +1,137 @@
+import { parse } from 'csv-parse/sync';
+import type { ErrorDetail } from '../../kernel/access/errors.js';
+import { CSV_COLUMNS, type UnitInput, unitInput } from './schema.js';
+
+/**
+ * Turns an import body (JSON list or CSV) into validated units, or the list of every bad row.
+ *
+ * CSV: a header row with `building,unit,room,area,owner_name,owner_phone,voter` (the last
+ * three optional); a unit with several owners takes one row per owner, repeating its address
+ * and area. Row numbers in errors count the header as row 1, as a spreadsheet shows them.
+ * JSON: `[{building, unit, room, area, owners: [{name, phone?, voter?}]}]` (or `{units: [...]}`);
+ * row numbers there are 1-based positions in the list.
+ */
+export type ParseResult = { ok: true; units: UnitInput[] } | { ok: false; errors: ErrorDetail[] };
+
+export function parseJsonUnits(body: unknown): ParseResult {
+  const list = Array.isArray(body) ? body : (body as { units?: unknown })?.units;
+  if (!Array.isArray(list)) {
+    return {
+      ok: false,
+      errors: [{ field: 'units', message: 'expected a list of units or {"units": [...]}' }],
+    };
+  }
+  const units: UnitInput[] = [];
+  const errors: ErrorDetail[] = [];
+  list.forEach((item, i) => {
+    const r = unitInput.safeParse(item);
+    if (r.success) units.push(r.data);
+    else
+      for (const issue of r.error.issues)
+        errors.push({ row: i + 1, field: issue.path.join('.') || 'row', message: issue.message });
+  });
+  return finish(units, errors, (i) => i + 1);
+}
+
+export function parseCsvUnits(text: string): ParseResult {
+  let records: string[][];
+  try {
+    records = parse(text.replace(/^\uFEFF/, ''), {
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+    });
+  } catch (err) {
+    return { ok: false, errors: [{ field: 'csv', message: `not valid CSV: ${(err as Error).message}` }] };
+  }
+  const header = records[0]?.map((h) => h.toLowerCase());
+  if (!header) return { ok: false, errors: [{ field: 'csv', message: 'empty file' }] };
+  const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
+  const missing = ['building', 'unit', 'room', 'area'].filter((c) => !header.includes(c));
+  if (unknown.length || missing.length) {
+    return {
+      ok: false,
+      errors: [
+        ...missing.map((c) => ({ row: 1, field: c, message: 'missing column' })),
+        ...unknown.map((c) => ({
+          row: 1,
+          field: c,
+          message: `unknown column (expected ${CSV_COLUMNS.join(', ')})`,
+        })),
+      ],
+    };
+  }
+  const errors: ErrorDetail[] = [];
+  const byAddress = new Map<string, { unit: UnitInput; row: number }>();
+  const order: UnitInput[] = [];
+  const rowOf = new Map<UnitInput, number>();
+  records.slice(1).forEach((rec, i) => {
+    const row = i + 2;
+    if (rec.length > header.length)
+      errors.push({ row, field: 'csv', message: `has ${rec.length} fields, header has ${header.length}` });
+    const get = (c: string) => {
+      const v = rec[header.indexOf(c)];
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const voterText = get('voter');
+    const voter = voterText === undefined ? undefined : /^(1|true|yes|是|y)$/i.test(voterText);
+    const ownerName = get('owner_name');
+    const candidate = {
+      building: get('building'),
+      unit: get('unit'),
+      room: get('room'),
+      area: get('area'),
+      owners:
+        ownerName || get('owner_phone') ? [{ name: ownerName ?? '', phone: get('owner_phone'), voter }] : [],
+    };
+    const r = unitInput.safeParse(candidate);
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        const path = issue.path.join('.');
+        const field = path.startsWith('owners.0.')
+          ? `owner_${path.slice(9)}`.replace('owner_voter', 'voter')
+          : path;
+        errors.push({ row, field, message: issue.message });
+      }
+      return;
+    }
+    const key = `${r.data.building}\u0000${r.data.unit}\u0000${r.data.room}`;
+    const prior = byAddress.get(key);
+    if (!prior) {
+      byAddress.set(key, { unit: r.data, row });
+      order.push(r.data);
+      rowOf.set(r.data, row);
+    } else if (prior.unit.area !== r.data.area) {
+      errors.push({
+        row,
+        field: 'area',
+        message: `differs from row ${prior.row} for the same unit (${prior.unit.area})`,
+      });
+    } else {
+      prior.unit.owners.push(...r.data.owners);
+    }
+  });
+  return finish(order, errors, (i) => rowOf.get(order[i]!) ?? i + 2);
+}
+
+/** Checks across rows: one voter per unit, no duplicate address, no owner listed twice. */
+function finish(units: UnitInput[], errors: ErrorDetail[], rowNumber: (i: number) => number): ParseResult {
+  const seen = new Map<string, number>();
+  units.forEach((u, i) => {
+    const row = rowNumber(i);
+    const key = `${u.building}\u0000${u.unit}\u0000${u.room}`;
+    const prior = seen.get(key);
+    if (prior !== undefined) errors.push({ row, field: 'room', message: `same unit as row ${prior}` });
+    else seen.set(key, row);
+    if (u.owners.filter((o) => o.voter).length > 1) {
+      errors.push({ row, field: 'voter', message: 'a unit names one voter among its co-owners' });
+    }
+    const names = u.owners.map((o) => `${o.name}\u0000${o.phone ?? ''}`);
+    if (new Set(names).size !== names.length)
+      errors.push({ row, field: 'owners', message: 'an owner is listed twice' });
+  });
+  if (units.length === 0 && errors.length === 0)
+    errors.push({ field: 'units', message: 'no units to import' });
+  errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  return errors.length ? { ok: false, errors } : { ok: true, units };
+}

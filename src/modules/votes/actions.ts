@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { ActionContext, ActionResult, FlowAction } from '../../flows/actions.js';
+import type { Locale } from '../../flows/flow-schema.js';
+import { AppError } from '../../kernel/access/errors.js';
+import type { Queryable } from '../../kernel/db/db.js';
+import { type ProposalRow, VoteService } from './commands/proposals.js';
+import { voteTexts } from './texts.js';
+
+/**
+ * The vote flow's actions: `vote_ballot` shows the proposal and its options, `cast_vote` casts
+ * (or changes) the ballot of the person talking. Without a proposal id both pick the one open
+ * proposal the person may vote on, and ask for the id when there are several.
+ */
+const proposalId = z.coerce.number().int().positive().nullable().optional();
+
+type Pick = { ok: true; row: ProposalRow } | { ok: false; message: { 'zh-CN': string; en: string } };
+
+async function pick(tx: Queryable, personId: number | null, id: number | null | undefined): Promise<Pick> {
+  if (personId === null) return { ok: false, message: voteTexts.notOwner };
+  if (id) {
+    const { rows } = await tx.query<ProposalRow>('SELECT * FROM linli.proposals WHERE id = $1', [id]);
+    if (rows[0]?.status !== 'open') return { ok: false, message: voteTexts.notOpen };
+    return { ok: true, row: rows[0] };
+  }
+  const { rows } = await tx.query<ProposalRow>(
+    `SELECT p.* FROM linli.proposals p JOIN linli.proposal_electorate e ON e.proposal_id = p.id
+     WHERE p.status = 'open' AND e.person_id = $1 ORDER BY p.id`,
+    [personId],
+  );
+  if (rows.length === 1) return { ok: true, row: rows[0]! };
+  if (rows.length === 0) return { ok: false, message: voteTexts.noOpen };
+  const list = rows.map((r) => `#${r.id} ${r.title}`).join('\n');
+  return {
+    ok: false,
+    message: {
+      'zh-CN': `有多项表决正在进行，请发送 /vote 编号：\n${list}`,
+      en: `Several votes are open; send /vote <number>:\n${list}`,
+    },
+  };
+}
+
+/** "1", "１", "同意" → the option; null if it is none of them. */
+export function optionFrom(options: string[], answer: string): string | null {
+  const t = answer.trim().replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  if (/^\d{1,2}$/.test(t)) return options[Number(t) - 1] ?? null;
+  return options.find((o) => o === t || o.toLowerCase() === t.toLowerCase()) ?? null;
+}
+
+export function voteActions(votes: VoteService | null): FlowAction[] {
+  const service = (ctx: ActionContext) => votes ?? new VoteService(ctx.db, ctx.queues);
+  const ballot: FlowAction = {
+    name: 'vote_ballot',
+    description:
+      'Shows an open proposal to the person (the one they may vote on, or the id given); output: {id, title, choices}',
+    input: z.object({ proposalId }),
+    async run(input, ctx): Promise<ActionResult> {
+      if (ctx.dryRun)
+        return { ok: true, output: { id: 1, title: '示例表决', choices: '1. 同意\n2. 反对\n3. 弃权' } };
+      const found = await pick(ctx.tx, ctx.personId, input.proposalId as number | null | undefined);
+      if (!found.ok) return found;
+      const r = found.row;
+      return {
+        ok: true,
+        output: {
+          id: r.id,
+          title: r.title,
+          choices: r.options.map((o, i) => `${i + 1}. ${o}`).join('\n'),
+        },
+      };
+    },
+  };
+  const cast: FlowAction = {
+    name: 'cast_vote',
+    description:
+      'Casts or changes the ballot of the person talking on an open proposal (the last ballot counts); output: {id, receipt, option, text}',
+    input: z.object({ proposalId, option: z.string().min(1).max(40) }),
+    async run(input, ctx): Promise<ActionResult> {
+      if (ctx.dryRun) return { ok: true, output: { id: 1, receipt: 'ABCD1234', option: '同意', text: '' } };
+      const found = await pick(ctx.tx, ctx.personId, input.proposalId as number | null | undefined);
+      if (!found.ok) return found;
+      const option = optionFrom(found.row.options, String(input.option));
+      const locale: Locale = ctx.locale;
+      // a wrong answer is not a refusal: the flow asks again, saying why
+      if (!option)
+        return {
+          ok: true,
+          output: { retry: true, text: voteTexts.unknownOption(found.row.options, locale) },
+        };
+      try {
+        const out = await service(ctx).castIn(ctx.tx, {
+          proposalId: found.row.id,
+          personId: ctx.personId!,
+          option,
+          channel: ctx.channel === 'simulator' ? 'api' : ctx.channel,
+        });
+        return {
+          ok: true,
+          output: {
+            retry: false,
+            id: found.row.id,
+            receipt: out.receipt,
+            option: out.option,
+            text: voteTexts.voted(
+              out.proposal,
+              out.kind,
+              out.option,
+              out.receipt,
+              locale,
+              ctx.chatId !== null,
+            ),
+          },
+        };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'not_an_owner') return { ok: false, message: voteTexts.notOwner };
+        return { ok: false, message: voteTexts.notOpen };
+      }
+    },
+  };
+  return [ballot, cast];
+}

@@ -1,0 +1,105 @@
+import type { Locale } from '../../flows/flow-schema.js';
+import type { ProposalRow } from './commands/proposals.js';
+
+/** What the bot says about votes, zh-CN first and English too. */
+const RULE: Record<string, Record<Locale, string>> = {
+  simple: { 'zh-CN': '简单多数（得票最多者）', en: 'simple majority (most votes)' },
+  'art278-ordinary': {
+    'zh-CN': '民法典第278条一般事项：参与面积和人数均须达三分之二，同意须超过参与面积和人数的一半',
+    en: 'Civil Code Art. 278, ordinary matter: two thirds of area and owners must take part; yes needs more than half of both',
+  },
+  'art278-major': {
+    'zh-CN': '民法典第278条重大事项：参与面积和人数均须达三分之二，同意须达参与面积和人数的四分之三',
+    en: 'Civil Code Art. 278, major matter: two thirds of area and owners must take part; yes needs three quarters of both',
+  },
+};
+
+export function when(d: Date): string {
+  const parts = new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
+export type Turnout = {
+  area: { total: string; participating: string; pct: string };
+  owners: { total: number; participating: number; pct: string };
+};
+
+export const voteTexts = {
+  announce(p: ProposalRow, numbered: boolean): string {
+    const lines = [
+      `【业主表决】#${p.id} ${p.title}`,
+      p.body ? p.body : null,
+      `规则：${RULE[p.rule]!['zh-CN']}`,
+      `截止：${when(p.closes_at)}${p.secret ? '（不记名投票，结果截止后公布）' : ''}`,
+      numbered
+        ? `${p.options.map((o, i) => `${i + 1}. ${o}`).join('\n')}\n请回复「投票 ${p.id} 序号」，例如「投票 ${p.id} 1」；截止前可以改票，以最后一次为准。`
+        : '请点击下方按钮投票；截止前可以改票，以最后一次为准。也可私聊本机器人发送 /vote。',
+      `Owners' vote #${p.id}: ${p.title} — ${RULE[p.rule]!.en}; closes ${when(p.closes_at)} (UTC+8).`,
+    ];
+    return lines.filter(Boolean).join('\n');
+  },
+  turnoutLine(t: Turnout, locale: Locale = 'zh-CN'): string {
+    return locale === 'en'
+      ? `Turnout: ${t.area.pct}% of the area (${t.area.participating}/${t.area.total} m²), ${t.owners.pct}% of the owners (${t.owners.participating}/${t.owners.total})`
+      : `当前参与：面积 ${t.area.pct}%（${t.area.participating}/${t.area.total} ㎡），人数 ${t.owners.pct}%（${t.owners.participating}/${t.owners.total} 人）`;
+  },
+  tallyLine(options: { option: string; owners: number; area: string }[]): string {
+    return options.map((o) => `${o.option} ${o.owners} 人 / ${o.area} ㎡`).join('；');
+  },
+  voted(
+    p: ProposalRow,
+    kind: 'cast' | 'changed' | 'same',
+    option: string,
+    receipt: string,
+    locale: Locale,
+    inGroup: boolean,
+  ): string {
+    // in a group a secret ballot's choice is not repeated
+    const shown = p.secret && inGroup ? null : option;
+    if (locale === 'en') {
+      const what = kind === 'changed' ? 'Vote changed' : kind === 'same' ? 'Vote unchanged' : 'Vote recorded';
+      return `${what}${shown ? `: ${shown}` : ''} (#${p.id}). Receipt code: ${receipt}`;
+    }
+    const what = kind === 'changed' ? '已改票' : kind === 'same' ? '您已投过这一项' : '已记录您的投票';
+    return `${what}${shown ? `：${shown}` : ''}（#${p.id} ${p.title}）。回执码：${receipt}`;
+  },
+  result(p: ProposalRow): string {
+    const r = p.result!;
+    const head = `【表决结果】#${p.id} ${p.title}`;
+    const axes = `参与：面积 ${r.area.participationPct}%（${r.area.participating}/${r.area.total} ㎡），人数 ${r.owners.participationPct}%（${r.owners.participating}/${r.owners.total} 人）`;
+    const tally = r.options.map((o) => `${o.option}：${o.owners} 人，${o.area} ㎡`).join('\n');
+    return [head, r.reason['zh-CN'], axes, tally, r.reason.en].join('\n');
+  },
+  remind(p: ProposalRow, locale: Locale): string {
+    return locale === 'en'
+      ? `Reminder: owners' vote #${p.id} "${p.title}" closes ${when(p.closes_at)} (UTC+8) and you have not voted yet. Send /vote ${p.id}.`
+      : `提醒：业主表决 #${p.id}「${p.title}」将于 ${when(p.closes_at)} 截止，您还没有投票。发送 /vote ${p.id} 或在群里投票。`;
+  },
+  notOwner: {
+    'zh-CN':
+      '您不在本次表决的业主名册中：只有登记的业主（每套房屋由指定的投票人）可以投票。如有疑问请联系业主委员会。',
+    en: 'You are not on the register of this vote: only registered owners (one named voter per unit) can vote. Ask the owners’ committee if this is wrong.',
+  },
+  notOpen: {
+    'zh-CN': '这项表决现在不接受投票（尚未开始或已经截止）。',
+    en: 'This vote is not taking ballots (not open yet, or closed).',
+  },
+  unknownOption(options: string[], locale: Locale): string {
+    return locale === 'en'
+      ? `That is not one of the options: ${options.map((o, i) => `${i + 1}. ${o}`).join(' ')}`
+      : `没有这个选项，请从以下选项中选择：${options.map((o, i) => `${i + 1}. ${o}`).join(' ')}`;
+  },
+  noOpen: {
+    'zh-CN': '本小区现在没有进行中的表决。',
+    en: 'There is no open vote in this compound.',
+  },
+};

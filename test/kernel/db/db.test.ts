@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, TransactionMisuseError } from '../../../src/kernel/db/db.js';
+import { loadMigrations, migrate } from '../../../src/kernel/db/migrate.js';
+import { openTestDb } from '../../support/db.js';
+import { engines } from '../../support/env.js';
+
+describe.each(engines())('database on %s', (engine) => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('returns int8 as number, numeric as exact string, timestamptz as Date, json parsed', async () => {
+    const { rows } = await db.query<{ n: number; c: number; a: string; t: Date; j: unknown }>(
+      `SELECT 9007199254740991::int8 AS n, count(*) AS c, 123.45::numeric(12,2) AS a,
+              now() AS t, '{"x":[1,2]}'::jsonb AS j FROM linli.orgs`,
+    );
+    expect(rows[0]).toMatchObject({ n: 9007199254740991, c: 0, a: '123.45', j: { x: [1, 2] } });
+    expect(rows[0]?.t).toBeInstanceOf(Date);
+  });
+
+  it('throws rather than lose digits of an int8 past 2^53', async () => {
+    await expect(db.query('SELECT 9007199254740993::int8 AS n')).rejects.toThrow(/out of safe range/);
+  });
+
+  it('commits a transaction and rolls back a failed one completely', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO linli.orgs (kind, name, path) VALUES ('city', 'A', '{}')`);
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO linli.orgs (kind, name, path) VALUES ('city', 'B', '{}')`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const { rows } = await db.query<{ name: string }>('SELECT name FROM linli.orgs ORDER BY name');
+    expect(rows.map((r) => r.name)).toEqual(['A']);
+  });
+
+  it('refuses db.query inside a transaction (it would deadlock on PGlite)', async () => {
+    await expect(
+      db.transaction(async () => {
+        await db.query('SELECT 1');
+      }),
+    ).rejects.toBeInstanceOf(TransactionMisuseError);
+  });
+
+  it('keeps concurrent transactions apart', async () => {
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO linli.orgs (kind, name, path) VALUES ('city', $1, '{}')`, [`c${i}`]);
+          await tx.query('SELECT pg_sleep(0.005)');
+          await tx.query(`UPDATE linli.orgs SET path = ARRAY[id] WHERE name = $1`, [`c${i}`]);
+        }),
+      ),
+    );
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*) AS n FROM linli.orgs WHERE path = ARRAY[id]',
+    );
+    expect(rows[0]?.n).toBe(8);
+  });
+
+  it('migrations are recorded, idempotent, and refuse an edited migration', async () => {
+    expect(await migrate(db)).toEqual({ applied: [] });
+    const ms = loadMigrations();
+    const edited = ms.map((m, i) => (i === 0 ? { ...m, checksum: 'changed' } : m));
+    await expect(migrate(db, edited)).rejects.toThrow(/changed after it was applied/);
+    const { rows } = await db.query<{ version: number }>('SELECT version FROM linli.schema_migrations');
+    expect(rows.map((r) => r.version)).toEqual(ms.map((m) => m.version));
+  });
+
+  it('two migrators racing apply a new migration once', async () => {
+    const extra = [
+      ...loadMigrations(),
+      { version: 999, name: '999_probe', sql: 'CREATE TABLE linli.probe (id int)', checksum: 'x' },
+    ];
+    const results = await Promise.all([migrate(db, extra), migrate(db, extra)]);
+    expect(results.flatMap((r) => r.applied)).toEqual(['999_probe']);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * Owners' votes end to end:
+ * - Telegram: `startLinli` against the fake Bot API. A proposal opens, the residents' group gets
+ *   the announcement with a button per option; owners press them (one changes their vote), a
+ *   non-owner is told why, one owner votes privately through the vote flow (a wrong option is
+ *   asked again), the group asks for the turnout; at closing the result is announced in the group.
+ * - WeChat: the Wechaty mock → adapter → dispatcher → VoteChatActions → outbox → the mock room:
+ *   the announcement has numbered options, an owner answers 「投票 <id> <n>」 and gets a receipt.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
+import { VoteChatActions } from '../../../src/modules/votes/chat.js';
+import { VoteNotifier } from '../../../src/modules/votes/notifier.js';
+import type { CallRecord, FakeUser } from '../../fakes/telegram/index.js';
+import type { SentMessage } from '../../fakes/wechat/harness.js';
+import { seedCompoundChain } from '../../support/org-chain.js';
+import { seedRegister } from '../../support/owners.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
+import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
+
+const GROUP = -100777;
+const JIA: FakeUser = { id: 6101, first_name: '甲' };
+const BING: FakeUser = { id: 6102, first_name: '丙' };
+const DING: FakeUser = { id: 6103, first_name: '丁' };
+const JI: FakeUser = { id: 6104, first_name: '己' };
+const TENANT: FakeUser = { id: 6199, first_name: '租户' };
+
+describe('an owners’ vote in a Telegram group, against the fake Bot API', () => {
+  let t: TelegramLinli | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('announce → owners press buttons → a change → a private vote → turnout → close → result in the group', async () => {
+    t = await startTelegramLinli({ env: { SEED_DEMO: 'false' } });
+    const { fake, api, linli } = t;
+    const { db, services } = linli;
+    const compound = (await seedCompoundChain(services, '投票小区')).compound;
+    const reg = await seedRegister(db, services, compound);
+    for (const [personId, user] of [
+      [reg.jia, JIA],
+      [reg.bing, BING],
+      [reg.ding, DING],
+      [reg.ji, JI],
+    ] as const)
+      await db.query(
+        `INSERT INTO linli.identities (person_id, channel, external_id) VALUES ($1, 'telegram', $2)`,
+        [personId, String(user.id)],
+      );
+    expect(
+      (
+        await api('POST', `/orgs/${compound}/chats`, {
+          channel: 'telegram',
+          externalChatId: String(GROUP),
+          purpose: 'residents',
+        })
+      ).status,
+    ).toBe(201);
+
+    const chat = telegramChat(fake);
+    const { next, buttons } = chat;
+    const press = (from: FakeUser, call: CallRecord, label: string) => chat.press(GROUP, from, call, label);
+    const privately = (from: FakeUser, text: string) =>
+      fake.deliverUpdateToWebhook(
+        fake.makeTextMessageUpdate({ chatId: from.id, chatType: 'private', from, text }),
+      );
+
+    const created = await api('POST', '/proposals', {
+      orgId: compound,
+      title: '加装电梯',
+      body: '1号楼加装电梯，费用按楼层分摊。',
+      rule: 'art278-ordinary',
+      closesAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as number;
+    const announcement = await next(GROUP, `【业主表决】#${id} 加装电梯`);
+    expect(buttons(announcement).map((b) => b.text)).toEqual(['同意', '反对', '弃权', '投票进度']);
+
+    await press(JIA, announcement, '同意');
+    const jia = await next(GROUP, '已记录您的投票：同意');
+    expect(String(jia.params.text)).toMatch(/回执码：[0-9A-Z]{8}/);
+    expect(String(jia.params.text)).toContain(
+      '当前参与：面积 44.1%（150.00/340.00 ㎡），人数 25.0%（1/4 人）',
+    );
+
+    await press(BING, announcement, '反对');
+    await next(GROUP, '已记录您的投票：反对');
+    await press(BING, announcement, '同意');
+    const changed = await next(GROUP, '已改票：同意');
+    const receipt = /回执码：([0-9A-Z]{8})/.exec(String(changed.params.text))![1]!;
+
+    await press(TENANT, announcement, '同意');
+    await next(GROUP, '您不在本次表决的业主名册中');
+
+    // 己 votes privately: /vote, a wrong number is asked again, then 反对
+    await privately(JI, '/vote');
+    const prompt = await next(JI.id, '请回复选项序号');
+    expect(String(prompt.params.text)).toContain('1. 同意\n2. 反对\n3. 弃权');
+    await privately(JI, '7');
+    await next(JI.id, '没有这个选项');
+    await next(JI.id, '请回复选项序号');
+    await privately(JI, '2');
+    await next(JI.id, '已记录您的投票：反对');
+
+    await press(DING, announcement, '投票进度');
+    const turnout = await next(GROUP, `#${id} 加装电梯`);
+    expect(String(turnout.params.text)).toContain('人数 75.0%（3/4 人）');
+    expect(String(turnout.params.text)).toContain('同意 2 人 / 230.00 ㎡；反对 1 人 / 40.00 ㎡');
+
+    // the closing time passes (its job is far away): the reconciler closes and announces
+    await db.query(
+      `UPDATE linli.proposals SET opens_at = now() - interval '2 hours', closes_at = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
+    expect(await services.votes.reconcile()).toMatchObject({ closed: 1 });
+    const result = await next(GROUP, `【表决结果】#${id} 加装电梯`);
+    // 甲 150 + 丙 80 yes, 己 40 no: 270/340 m² (79.4%) and 3/4 owners took part
+    expect(String(result.params.text)).toContain('通过：参与表决面积占比 79.4%、人数占比 75.0%');
+
+    await press(DING, announcement, '同意');
+    await next(GROUP, '这项表决现在不接受投票');
+
+    // 丙 checks the receipt privately: it is in the log and it is the ballot that counts
+    await privately(BING, `回执 ${receipt.toLowerCase()}`);
+    await next(
+      BING.id,
+      `回执码 ${receipt} 在表决 #${id}「加装电梯」的投票记录中（第 3 条），这是当前计入的一票。`,
+    );
+    await privately(BING, '回执 ZZZZZZZZ');
+    await next(BING.id, '不在本小区任何表决的投票记录中');
+
+    const verify = await api('GET', `/proposals/${id}/audit/verify`);
+    expect(verify.body).toMatchObject({ ok: true, entries: 4 });
+    const check = await api('GET', `/proposals/${id}/audit/receipts/${receipt}`);
+    expect(check.body).toMatchObject({ found: true, counted: true, option: '同意' });
+  }, 120_000);
+});
+
+describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => {
+  let w: WechatLinli | undefined;
+  afterEach(async () => {
+    await w?.stop();
+    w = undefined;
+  });
+
+  it('numbered options answered with 投票 <id> <n>; a receipt and the turnout come back', async () => {
+    w = await startWechatLinli({ handlers: (s) => [new VoteChatActions(s.votes)] });
+    const { db, services, mock: h } = w;
+    const compound = (await seedCompoundChain(services)).compound;
+    const reg = await seedRegister(db, services, compound);
+    const jia = await h.createResident('甲');
+    const tenant = await h.createResident('租户');
+    const room = await h.createRoom('投票小区业主群', [jia, tenant]);
+    await db.query(
+      `INSERT INTO linli.identities (person_id, channel, external_id) VALUES ($1, 'wechat', $2)`,
+      [reg.jia, jia.id],
+    );
+    await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: room.id,
+      purpose: 'residents',
+    });
+    expect(services.votes.notifier).toBeInstanceOf(VoteNotifier);
+
+    const taken = new Set<SentMessage>();
+    const sent = async (contains: string) => {
+      const m = await h.waitForSent(
+        (x) => !taken.has(x) && x.roomId === room.id && x.text.includes(contains),
+        15_000,
+      );
+      taken.add(m);
+      return m;
+    };
+    const p = await services.votes.create(SYSTEM_ACTOR, {
+      orgId: compound,
+      title: '小区八景命名',
+      options: ['翠湖', '竹林', '石桥'],
+      rule: 'simple',
+      closesAt: new Date(Date.now() + 24 * 3_600_000),
+      secret: true,
+    });
+    const announcement = await sent(`【业主表决】#${p.id} 小区八景命名`);
+    expect(announcement.text).toContain('1. 翠湖\n2. 竹林\n3. 石桥');
+    expect(announcement.text).toContain(`请回复「投票 ${p.id} 序号」`);
+
+    await h.say(jia, `投票 ${p.id} 2`, room);
+    const receipt = await sent('已记录您的投票');
+    expect(receipt.mentionIds).toEqual([jia.id]);
+    // secret: the choice is not repeated in the group, nor the tally
+    expect(receipt.text).not.toContain('竹林');
+    expect(receipt.text).toContain('不记名投票：票数截止后公布。');
+    expect(receipt.text).toMatch(/回执码：[0-9A-Z]{8}/);
+    expect(receipt.text).toContain('人数 25.0%（1/4 人）');
+
+    await h.say(tenant, `投票 ${p.id} 1`, room);
+    await sent('您不在本次表决的业主名册中');
+    await h.say(jia, `投票 ${p.id} 9`, room);
+    await sent('没有这个选项');
+
+    const { rows } = await db.query<{ option: string; channel: string }>(
+      'SELECT option, channel FROM linli.ballots',
+    );
+    expect(rows).toEqual([{ option: '竹林', channel: 'wechat' }]);
+  }, 90_000);
+});
