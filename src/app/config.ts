@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { PacingLimits } from '../kernel/outbox/pacing.js';
+import { CHINA_TIME_ZONE, isTimeZone } from '../kernel/time/zone.js';
 import { type WechatConfig, wechatConfig, wechatEnv } from './config-wechat.js';
 
 /**
@@ -47,18 +48,8 @@ const timeZone = z.preprocess(
   emptyToUndefined,
   z
     .string()
-    .refine(
-      (tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'must be an IANA time zone such as Asia/Shanghai' },
-    )
-    .default('Asia/Shanghai'),
+    .refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Shanghai' })
+    .default(CHINA_TIME_ZONE),
 );
 const bool = (def: boolean) =>
   z.preprocess(

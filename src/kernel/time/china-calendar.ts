@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { type DurationParts, durationPartsToMs, parseIsoDuration } from './iso-duration.js';
+import { CHINA_TIME_ZONE } from './zone.js';
 
 /**
  * Deadlines for complaint escalation.
@@ -44,7 +45,7 @@ export interface WorkingHoursOptions {
   workEnd?: string;
 }
 
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+export const DEFAULT_TIME_ZONE = CHINA_TIME_ZONE;
 export const DEFAULT_WORK_START = '09:00';
 export const DEFAULT_WORK_END = '18:00';
 

@@ -1,4 +1,11 @@
 /**
+ * Linli's time zone where nothing else is configured: China has one zone, UTC+8 all year. Every
+ * module formats and computes local time through this file (and china-calendar.ts), never with
+ * literal offsets or zone names of its own.
+ */
+export const CHINA_TIME_ZONE = 'Asia/Shanghai';
+
+/**
  * Wall-clock time in an IANA time zone, computed with `Intl` (never the process's local time), so
  * schedules come out the same whatever `TZ` the process runs with.
  */

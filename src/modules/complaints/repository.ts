@@ -1,4 +1,5 @@
 import type { Queryable } from '../../kernel/db/db.js';
+import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 
 /** Files a complaint at its compound's level, with its first timeline event, in the caller's transaction. */
 export async function insertComplaint(
@@ -20,7 +21,7 @@ export async function insertComplaint(
   const { rows } = await tx.query<{ id: number; number: string }>(
     `INSERT INTO linli.complaints (number, org_id, level_org_id, reporter_id, anonymous, category, description,
        building, unit_no, room, photos, channel, chat_external_id)
-     VALUES (to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(nextval('linli.complaint_number_seq')::text, 4, '0'),
+     VALUES (to_char(now() AT TIME ZONE $12, 'YYYYMMDD') || '-' || lpad(nextval('linli.complaint_number_seq')::text, 4, '0'),
        $1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      RETURNING id, number`,
     [
@@ -35,6 +36,7 @@ export async function insertComplaint(
       JSON.stringify(c.photos),
       c.channel ?? null,
       c.chatExternalId ?? null,
+      CHINA_TIME_ZONE,
     ],
   );
   const row = rows[0]!;

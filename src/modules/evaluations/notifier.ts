@@ -1,6 +1,7 @@
 import type { ChannelName, Choice } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
+import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import { residentsGroups } from '../chats/index.js';
 import type { CampaignRow, Notifier, Results, SubjectResult } from './commands/campaigns.js';
 import { rankingOf } from './commands/campaigns.js';
@@ -147,7 +148,7 @@ export class EvaluationNotifier implements Notifier {
 
 function shanghai(d: Date): string {
   return new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
+    timeZone: CHINA_TIME_ZONE,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',

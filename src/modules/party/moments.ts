@@ -2,20 +2,19 @@ import type { Logger } from 'pino';
 import { startReconcileLoop } from '../../kernel/moments/reconcile-loop.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
+import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../kernel/time/zone.js';
 import type { PartyService } from './commands/members.js';
 import type { Stage, TaskService } from './commands/tasks.js';
 
-/** 09:00 on 1 January of `year`, China time (UTC+8 all year). */
+/** 09:00 on 1 January of `year`, China time. */
 export function checkinTime(year: number): Date {
-  return new Date(Date.UTC(year, 0, 1, 1, 0, 0));
+  return instantOfWall({ year, month: 1, day: 1, hour: 9, minute: 0, second: 0 }, CHINA_TIME_ZONE);
 }
 
 /** The year whose check-in is due now (in January, China time), else null. */
 export function checkinYearDue(now: Date): number | null {
-  const china = new Date(now.getTime() + 8 * 3600_000);
-  return china.getUTCMonth() === 0 && now >= checkinTime(china.getUTCFullYear())
-    ? china.getUTCFullYear()
-    : null;
+  const china = wallOf(now, CHINA_TIME_ZONE);
+  return china.month === 1 && now >= checkinTime(china.year) ? china.year : null;
 }
 
 export const checkinJobId = (year: number) => jobId('party-checkin', year);
@@ -47,8 +46,7 @@ export async function startPartyWorker(
     { concurrency: 4 },
   );
   const scheduleCheckin = async () => {
-    const china = new Date(now().getTime() + 8 * 3600_000);
-    const next = china.getUTCFullYear() + 1;
+    const next = wallOf(now(), CHINA_TIME_ZONE).year + 1;
     await queues.add(
       QueueName.party,
       'checkin',

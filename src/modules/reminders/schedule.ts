@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { badRequest } from '../../kernel/access/errors.js';
 import { isWorkingDay } from '../../kernel/time/china-calendar.js';
 import {
+  CHINA_TIME_ZONE,
   civilDate,
   floatingMs,
   instantOfWall,
@@ -37,7 +38,7 @@ const { RRule } = rrulePkg;
  * A moved occurrence that lands on another occurrence counts once. Moving is allowed only for
  * schedules at most daily (a more frequent schedule would pile up on one day).
  */
-export const DEFAULT_TZ = 'Asia/Shanghai';
+export const DEFAULT_TZ = CHINA_TIME_ZONE;
 export const HOLIDAY_POLICIES = ['off', 'skip', 'previous', 'next'] as const;
 export type HolidayPolicy = (typeof HOLIDAY_POLICIES)[number];
 

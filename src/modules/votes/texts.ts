@@ -1,4 +1,5 @@
 import type { Locale } from '../../flows/flow-schema.js';
+import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import type { ProposalRow } from './commands/proposals.js';
 
 /** What the bot says about votes, zh-CN first and English too. */
@@ -16,7 +17,7 @@ const RULE: Record<string, Record<Locale, string>> = {
 
 export function when(d: Date): string {
   const parts = new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
+    timeZone: CHINA_TIME_ZONE,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',

@@ -15,6 +15,7 @@ import {
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../../kernel/queue/names.js';
+import { CHINA_TIME_ZONE, civilDate } from '../../../kernel/time/zone.js';
 import { ComplaintMetricsService, type Rate } from '../../complaints/index.js';
 import { findOrg } from '../../orgs/index.js';
 import { type Criterion, type CriterionInput, checkScores, resolveCriteria } from '../criteria.js';
@@ -244,10 +245,9 @@ export class EvaluationService {
       `SELECT DISTINCT ON (k.compound_id) k.compound_id, k.company_id
        FROM linli.property_contracts k JOIN linli.orgs o ON o.id = k.compound_id
        WHERE o.path @> ARRAY[$1::bigint] AND ($2::bigint IS NULL OR k.company_id = $2)
-         AND k.starts_on <= ($3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
-         AND (k.ends_on IS NULL OR k.ends_on >= ($3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)
+         AND k.starts_on <= $3::date AND (k.ends_on IS NULL OR k.ends_on >= $3::date)
        ORDER BY k.compound_id, k.starts_on DESC`,
-      [scopeId, body.companyId ?? null, body.opensAt],
+      [scopeId, body.companyId ?? null, civilDate(body.opensAt, CHINA_TIME_ZONE)],
     );
     if (rows.length === 0) {
       throw badRequest(
@@ -835,14 +835,13 @@ async function lockCampaign(tx: Queryable, id: number): Promise<CampaignRow> {
   return rows[0];
 }
 
-/** The company under contract at a compound on the day (Asia/Shanghai) of `at`. */
+/** The company under contract at a compound on the day (China time) of `at`. */
 async function companyAt(q: Queryable, compoundId: number, at: Date): Promise<number | null> {
   const { rows } = await q.query<{ company_id: number }>(
     `SELECT company_id FROM linli.property_contracts
-     WHERE compound_id = $1 AND starts_on <= ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
-       AND (ends_on IS NULL OR ends_on >= ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)
+     WHERE compound_id = $1 AND starts_on <= $2::date AND (ends_on IS NULL OR ends_on >= $2::date)
      ORDER BY starts_on DESC LIMIT 1`,
-    [compoundId, at],
+    [compoundId, civilDate(at, CHINA_TIME_ZONE)],
   );
   return rows[0]?.company_id ?? null;
 }

@@ -16,6 +16,7 @@ import {
   scopeOrgId,
 } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
+import { CHINA_TIME_ZONE, instantOfWall } from '../../../kernel/time/zone.js';
 import { findOrg } from '../../orgs/index.js';
 import { insertRole } from '../../people/index.js';
 import { COMMITMENT_CODES, commitmentLabel, STANDARD_COMMITMENTS } from '../commitments.js';
@@ -90,10 +91,11 @@ const MEMBER_SELECT = `SELECT m.*, b.name AS branch_name, c.name AS compound_nam
   FROM linli.party_members m JOIN linli.party_branches b ON b.id = m.branch_id
   JOIN linli.orgs c ON c.id = m.compound_id`;
 
-/** Bounds of a calendar year in China (UTC+8 all year). */
+/** Bounds of a calendar year in China. */
 export function yearBounds(year: number): { from: Date; to: Date } {
-  const h8 = 8 * 3600_000;
-  return { from: new Date(Date.UTC(year, 0, 1) - h8), to: new Date(Date.UTC(year + 1, 0, 1) - h8) };
+  const jan1 = (y: number) =>
+    instantOfWall({ year: y, month: 1, day: 1, hour: 0, minute: 0, second: 0 }, CHINA_TIME_ZONE);
+  return { from: jan1(year), to: jan1(year + 1) };
 }
 
 export class PartyService {

@@ -13,6 +13,7 @@ import {
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../../kernel/queue/names.js';
+import { CHINA_TIME_ZONE } from '../../../kernel/time/zone.js';
 import { nearestRoleHolders, type PartyNotifier, type Staged } from '../notifier.js';
 
 /**
@@ -80,7 +81,7 @@ const refuse = (zh: string, en: string): Refusal => ({ ok: false, message: { 'zh
 
 const fmt = (d: Date) =>
   new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
+    timeZone: CHINA_TIME_ZONE,
     month: 'numeric',
     day: 'numeric',
     hour: '2-digit',
