@@ -73,6 +73,7 @@ async function main() {
     const engine = new FlowEngine({
       db,
       actions: s.actions,
+      lookups: s.lookups,
       queues,
       outbox,
       logger: pino({ level: 'silent' }),

@@ -1,5 +1,6 @@
 import type { ActionRegistry } from '../flows/actions.js';
 import { FlowService } from '../flows/flow-service.js';
+import type { ConversationLookups } from '../flows/machine.js';
 import { AuditService } from '../kernel/access/audit-query.js';
 import { ChannelState } from '../kernel/chat/channel-state.js';
 import { FailedUpdates } from '../kernel/chat/failed-updates.js';
@@ -13,6 +14,7 @@ import { PolicyService } from '../modules/complaints/commands/policy.js';
 import { ComplaintService } from '../modules/complaints/commands/transitions.js';
 import { ComplaintNotifier } from '../modules/complaints/notifier.js';
 import { Open311Service } from '../modules/complaints/open311/service.js';
+import { compoundLookups } from '../modules/complaints/option-sources.js';
 import { ComplaintMetricsService } from '../modules/complaints/queries/metrics.js';
 import { EvaluationService } from '../modules/evaluations/commands/campaigns.js';
 import { CompanyService } from '../modules/evaluations/commands/companies.js';
@@ -40,6 +42,8 @@ export interface Services {
   failedUpdates: FailedUpdates;
   channelState: ChannelState;
   actions: ActionRegistry;
+  /** what conversations look up in their compound (categories, the address register) */
+  lookups: ConversationLookups;
   flows: FlowService;
   complaints: ComplaintService;
   policies: PolicyService;
@@ -73,7 +77,8 @@ export function createServices(
     party,
     tasks,
     actions,
-    flows: new FlowService(db, actions),
+    lookups: compoundLookups,
+    flows: new FlowService(db, actions, compoundLookups),
     complaints,
     votes,
     policies: new PolicyService(db),

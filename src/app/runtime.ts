@@ -84,7 +84,14 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     }
     const complaintButtons = new ComplaintChatActions(db, services.complaints);
     const reminderButtons = new ReminderChatActions(services.reminders);
-    const engine = new FlowEngine({ db, actions: services.actions, queues, outbox, logger });
+    const engine = new FlowEngine({
+      db,
+      actions: services.actions,
+      lookups: services.lookups,
+      queues,
+      outbox,
+      logger,
+    });
     const deadlines =
       config.role === 'all' || config.role === 'worker'
         ? await startDeadlineWorker(queues, services.complaints, logger)

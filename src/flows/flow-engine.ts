@@ -7,13 +7,18 @@ import type { Db, Queryable } from '../kernel/db/db.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import { jobId, QueueName } from '../kernel/queue/names.js';
-import { compoundLookups } from '../modules/complaints/option-sources.js';
-import { findOrg } from '../modules/orgs/repository.js';
 import type { ActionRegistry } from './actions.js';
 import { engineTexts } from './engine-texts.js';
-import { effectiveFlows, flowById, type StoredFlow } from './flow-repository.js';
+import { effectiveFlows, flowById, orgPath, type StoredFlow } from './flow-repository.js';
 import type { FlowDefinition, Locale, Trigger } from './flow-schema.js';
-import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';
+import {
+  answer,
+  type ConversationLookups,
+  enter,
+  type MachineEnv,
+  type Reply,
+  type RunState,
+} from './machine.js';
 import { type ConversationRow, TurnPrefetch } from './turn-context.js';
 import { type TurnWrite, writeTurns } from './turn-writes.js';
 
@@ -43,6 +48,8 @@ export interface FlowEngineDeps {
   queues: QueueBackend;
   outbox: Outbox;
   logger: Logger;
+  /** option lists and the address register, from the modules that own them */
+  lookups: ConversationLookups;
   now?: () => Date;
 }
 
@@ -172,7 +179,7 @@ export class FlowEngine {
       locale: row.locale,
       context: {},
       runAction: () => Promise.reject(NEEDS_TRANSACTION),
-      ...compoundLookups(this.deps.db, row.org_id, row.locale),
+      ...this.deps.lookups(this.deps.db, row.org_id, row.locale),
     };
   }
 
@@ -464,8 +471,7 @@ export class FlowEngine {
   ): Promise<{ flow: StoredFlow; arg?: string } | null> {
     const q = tx ?? this.deps.db;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
-    const org = orgId === null ? null : await findOrg(q, orgId);
-    const flows = await effectiveFlows(q, org?.path ?? []);
+    const flows = await effectiveFlows(q, orgId === null ? [] : await orgPath(q, orgId));
     for (const flow of flows) {
       for (const t of flow.definition.triggers) {
         const hit = triggerHit(t, ctx.message);
@@ -522,7 +528,7 @@ export class FlowEngine {
           afterCommit: (fn) => after.push(fn),
         });
       },
-      ...compoundLookups(tx, row.org_id, locale),
+      ...this.deps.lookups(tx, row.org_id, locale),
     };
   }
 }

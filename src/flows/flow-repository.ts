@@ -100,6 +100,17 @@ export async function listVersions(q: Queryable, orgId: number | null, key: stri
  * The flows in force for an org: for each key, the latest published version of the nearest org
  * on its path (the org itself first), else the global one (org NULL).
  */
+/**
+ * The path (root … itself) of a conversation's org, [] when there is no such org. The engine's one
+ * read of another owner's table: the org tree's path column, which every scoped query reads too.
+ */
+export async function orgPath(q: Queryable, orgId: number): Promise<number[]> {
+  const { rows } = await q.query<{ path: (number | string)[] }>('SELECT path FROM linli.orgs WHERE id = $1', [
+    orgId,
+  ]);
+  return rows[0]?.path.map(Number) ?? [];
+}
+
 export async function effectiveFlows(q: Queryable, orgPath: number[]): Promise<StoredFlow[]> {
   const { rows } = await q.query<Row>(
     `SELECT DISTINCT ON (f.key) f.* FROM linli.flows f

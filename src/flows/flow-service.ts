@@ -14,6 +14,7 @@ import {
   saveDraft,
 } from './flow-repository.js';
 import type { Locale } from './flow-schema.js';
+import type { ConversationLookups } from './machine.js';
 import { simulate } from './simulator.js';
 
 /**
@@ -24,6 +25,7 @@ export class FlowService {
   constructor(
     private readonly db: Db,
     private readonly actions: ActionRegistry,
+    private readonly lookups: ConversationLookups,
   ) {}
 
   /** The org a request means: the one given, else a scoped token's own, else global (null). */
@@ -172,7 +174,7 @@ export class FlowService {
     const source = body.definition ?? current.definition;
     const checked = checkFlow(source, this.actions);
     if (!checked.ok) throw invalid(checked.problems);
-    return simulate(this.db, this.actions, checked.flow, {
+    return simulate(this.db, this.actions, this.lookups, checked.flow, {
       answers: body.answers,
       locale: body.locale ?? 'zh-CN',
       orgId: orgId ?? scopeOrgId(p),

@@ -1,4 +1,5 @@
 import type { Choice } from '../kernel/chat/port.js';
+import type { Queryable } from '../kernel/db/db.js';
 import type { ActionResult } from './actions.js';
 import { type AnswerInput, type Location, OPTION_PREFIX, type Option, parseAnswer } from './answers.js';
 import { engineTexts } from './engine-texts.js';
@@ -35,6 +36,17 @@ export interface MachineEnv {
   /** values the action inputs can take from the conversation's context */
   context: Record<string, unknown>;
 }
+
+/**
+ * What a conversation looks up in its compound (option lists, the address register): provided by
+ * the modules that own those things (complaints and units today), given to the engine and the
+ * simulator at composition, so the generic engine knows no module.
+ */
+export type ConversationLookups = (
+  q: Queryable,
+  orgId: number | null,
+  locale: Locale,
+) => Pick<MachineEnv, 'dynamicOptions' | 'checkLocation'>;
 
 /** At most this many steps run between two asks: a guard on top of the checker's cycle rule. */
 const MAX_STEPS_PER_TURN = 200;

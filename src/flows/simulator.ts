@@ -1,9 +1,15 @@
 import type { Db, Queryable } from '../kernel/db/db.js';
-import { compoundLookups } from '../modules/complaints/option-sources.js';
 import type { ActionRegistry } from './actions.js';
 import { engineTexts } from './engine-texts.js';
 import type { FlowDefinition, Locale } from './flow-schema.js';
-import { answer, enter, type MachineEnv, type Reply, type RunState } from './machine.js';
+import {
+  answer,
+  type ConversationLookups,
+  enter,
+  type MachineEnv,
+  type Reply,
+  type RunState,
+} from './machine.js';
 
 /**
  * Runs a flow against a list of answers without a chat: the same machine as live conversations,
@@ -22,6 +28,7 @@ export interface SimulationResult {
 export async function simulate(
   q: Queryable,
   actions: ActionRegistry,
+  lookups: ConversationLookups,
   flow: FlowDefinition,
   opts: { answers: string[]; locale: Locale; orgId: number | null; personId: number | null },
 ): Promise<SimulationResult> {
@@ -68,7 +75,7 @@ export async function simulate(
         afterCommit: () => {},
       });
     },
-    ...compoundLookups(q, opts.orgId, opts.locale),
+    ...lookups(q, opts.orgId, opts.locale),
   };
   let result = await enter(flow, { step: flow.start, answers: {}, attempts: 0, status: 'active' }, env);
   say(result.replies);

@@ -11,6 +11,7 @@ import type { Db, Queryable, QueryOptions } from '../../src/kernel/db/db.js';
 import { Outbox } from '../../src/kernel/outbox/outbox.js';
 import { createQueueBackend, type QueueBackend } from '../../src/kernel/queue/backend.js';
 import { builtinActions } from '../../src/modules/complaints/actions.js';
+import { compoundLookups } from '../../src/modules/complaints/option-sources.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';
@@ -38,6 +39,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     flows = new FlowEngine({
       db,
       actions: builtinActions(),
+      lookups: compoundLookups,
       queues,
       outbox,
       logger: pino({ level: 'silent' }),

@@ -93,7 +93,9 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
     const outbox = new Outbox(db, queues, null);
     const services = createServices(db, opts.notify === false ? {} : { queues, outbox });
     const handlers = opts.handlers?.(services, db) ?? [];
-    const engine = flows ? new FlowEngine({ db, actions: services.actions, queues, outbox, logger }) : null;
+    const engine = flows
+      ? new FlowEngine({ db, actions: services.actions, lookups: services.lookups, queues, outbox, logger })
+      : null;
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,

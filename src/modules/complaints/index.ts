@@ -3,5 +3,6 @@
  * (scripts/check-layers.ts).
  */
 
+export { compoundLookups } from './option-sources.js';
 export type { Rate } from './queries/metrics.js';
 export { ComplaintMetricsService } from './queries/metrics.js';
