@@ -3,30 +3,10 @@ import { checkFlow } from '../flows/flow-check.js';
 import { listVersions, publishDraft, saveDraft } from '../flows/flow-repository.js';
 import type { FlowDefinition } from '../flows/flow-schema.js';
 import type { Db } from '../kernel/db/db.js';
-import { complaintFlow } from '../modules/complaints/flows/complaint-flow.js';
-import { handlerNoteFlow } from '../modules/complaints/flows/handler-note-flow.js';
-import { ratingFlow } from '../modules/complaints/flows/rating-flow.js';
-import { evaluationFlow } from '../modules/evaluations/flows/evaluation-flow.js';
-import {
-  partyRegistrationFlow,
-  taskAcceptFlow,
-  taskCompleteFlow,
-} from '../modules/party/flows/party-flows.js';
-import { registrationFlow } from '../modules/units/flows/registration-flow.js';
-import { voteFlow } from '../modules/votes/flows/vote-flow.js';
+import { MODULES } from './modules.js';
 
-/** The flows every deployment starts with; vote and task flows come with their modules. */
-export const BUILTIN_FLOWS: FlowDefinition[] = [
-  complaintFlow,
-  registrationFlow,
-  ratingFlow,
-  handlerNoteFlow,
-  voteFlow,
-  evaluationFlow,
-  partyRegistrationFlow,
-  taskAcceptFlow,
-  taskCompleteFlow,
-];
+/** The flows every deployment starts with: each module's, in MODULES order. */
+export const BUILTIN_FLOWS: FlowDefinition[] = MODULES.flatMap((m) => m.flows ?? []);
 
 /**
  * Publishes each built-in flow as the global version 1 when no global flow of its key exists.

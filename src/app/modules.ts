@@ -4,33 +4,69 @@ import type { ConversationLookups } from '../flows/machine.js';
 import { AuditService } from '../kernel/access/audit-query.js';
 import { ChannelState } from '../kernel/chat/channel-state.js';
 import { FailedUpdates } from '../kernel/chat/failed-updates.js';
+import type { ChatHandler } from '../kernel/chat/handler.js';
 import type { Db } from '../kernel/db/db.js';
 import { DeliveryService } from '../kernel/outbox/delivery-service.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
+import { chatsModule } from '../modules/chats/manifest.js';
 import { ChatService } from '../modules/chats/service.js';
 import { builtinActions } from '../modules/complaints/actions.js';
 import { PolicyService } from '../modules/complaints/commands/policy.js';
 import { ComplaintService } from '../modules/complaints/commands/transitions.js';
+import { complaintsModule } from '../modules/complaints/manifest.js';
 import { ComplaintNotifier } from '../modules/complaints/notifier.js';
 import { Open311Service } from '../modules/complaints/open311/service.js';
 import { compoundLookups } from '../modules/complaints/option-sources.js';
 import { ComplaintMetricsService } from '../modules/complaints/queries/metrics.js';
 import { EvaluationService } from '../modules/evaluations/commands/campaigns.js';
 import { CompanyService } from '../modules/evaluations/commands/companies.js';
+import { evaluationsModule } from '../modules/evaluations/manifest.js';
 import { EvaluationNotifier } from '../modules/evaluations/notifier.js';
+import { orgsModule } from '../modules/orgs/manifest.js';
 import { OrgService } from '../modules/orgs/service.js';
 import { PartyService } from '../modules/party/commands/members.js';
 import { TaskService } from '../modules/party/commands/tasks.js';
+import { partyModule } from '../modules/party/manifest.js';
 import { PartyNotifier } from '../modules/party/notifier.js';
+import { peopleModule } from '../modules/people/manifest.js';
 import { PeopleService } from '../modules/people/service.js';
 import { ReminderService } from '../modules/reminders/commands/reminders.js';
+import { remindersModule } from '../modules/reminders/manifest.js';
+import { tokensModule } from '../modules/tokens/manifest.js';
 import { TokenService } from '../modules/tokens/service.js';
+import { unitsModule } from '../modules/units/manifest.js';
 import { UnitService } from '../modules/units/service.js';
 import { VoteService } from '../modules/votes/commands/proposals.js';
+import { votesModule } from '../modules/votes/manifest.js';
 import { VoteNotifier } from '../modules/votes/notifier.js';
+import type { LinliModule } from './manifest.js';
 
 /** The domain services, built once per process over one database. */
+/**
+ * The modules, in the order the app runs them: routes are registered, chat handlers tried, built-in
+ * flows published, workers started (and closed in reverse) in this order. Adding a module: its
+ * folder under src/modules/ with a manifest.ts, one line here, its services in createServices
+ * below, its migration in src/db/migrations/.
+ */
+export const MODULES: readonly LinliModule[] = [
+  orgsModule,
+  peopleModule,
+  unitsModule,
+  tokensModule,
+  chatsModule,
+  complaintsModule,
+  votesModule,
+  remindersModule,
+  evaluationsModule,
+  partyModule,
+];
+
+/** Every module's chat handlers in MODULES order: what runs before the flow engine, in production and tests. */
+export function chatHandlers(s: Services, db: Db): ChatHandler[] {
+  return MODULES.flatMap((m) => m.chat?.(s, db) ?? []);
+}
+
 export interface Services {
   orgs: OrgService;
   people: PeopleService;

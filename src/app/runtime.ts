@@ -9,6 +9,7 @@ import { buildApp } from '../http/app.js';
 import { buildHealthApp } from '../http/health-app.js';
 import type { ReadinessCheck } from '../http/routes/health.js';
 import { InboundDispatcher } from '../kernel/chat/dispatcher.js';
+import { handOn } from '../kernel/chat/handler.js';
 import { openDb } from '../kernel/db/connect.js';
 import type { Db } from '../kernel/db/db.js';
 import { migrate } from '../kernel/db/migrate.js';
@@ -17,20 +18,12 @@ import { Outbox } from '../kernel/outbox/outbox.js';
 import { parseQuietHours } from '../kernel/outbox/quiet-hours.js';
 import { createQueueBackend, type QueueBackend } from '../kernel/queue/backend.js';
 import { startMaintenanceWorker } from '../kernel/queue/maintenance.js';
-import { ComplaintChatActions } from '../modules/complaints/chat.js';
-import { startDeadlineWorker } from '../modules/complaints/moments.js';
 import { seedDemoIfEmpty } from '../modules/demo/seed.js';
-import { startEvaluationWorker } from '../modules/evaluations/moments.js';
-import { PartyChatActions } from '../modules/party/chat.js';
-import { startPartyWorker } from '../modules/party/moments.js';
-import { ReminderChatActions } from '../modules/reminders/chat.js';
-import { startReminderWorker } from '../modules/reminders/moments.js';
-import { VoteChatActions } from '../modules/votes/chat.js';
-import { startVoteWorker } from '../modules/votes/moments.js';
 import { seedBuiltinFlows } from './builtin-flows.js';
 import { type Channels, startChannels } from './channels.js';
 import type { Config } from './config.js';
-import { createServices, type Services } from './modules.js';
+import type { Closable } from './manifest.js';
+import { chatHandlers, createServices, MODULES, type Services } from './modules.js';
 
 /**
  * Starts Linli for a process role: `all` (everything in one process, the default), `api`
@@ -55,6 +48,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
   let queues: QueueBackend | null = null;
   let app: FastifyInstance | null = null;
   let channels: Channels | null = null;
+  const workers: Closable[] = [];
   try {
     // Processes starting together on one database pass through migrations and the first-start
     // seeds one at a time: the next one finds the work done (src/kernel/db/startup-lock.ts).
@@ -75,15 +69,6 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     queues = startup.queues;
     const { outbox, services, adminTokenFile } = startup;
 
-    if (config.role === 'all' || config.role === 'worker') {
-      await startMaintenanceWorker(
-        queues,
-        [{ name: 'chats', run: () => services.chats.purgeExpired() }],
-        logger,
-      );
-    }
-    const complaintButtons = new ComplaintChatActions(db, services.complaints);
-    const reminderButtons = new ReminderChatActions(services.reminders);
     const engine = new FlowEngine({
       db,
       actions: services.actions,
@@ -92,32 +77,19 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       outbox,
       logger,
     });
-    const deadlines =
-      config.role === 'all' || config.role === 'worker'
-        ? await startDeadlineWorker(queues, services.complaints, logger)
-        : null;
-    const voteJobs =
-      config.role === 'all' || config.role === 'worker'
-        ? await startVoteWorker(queues, services.votes, logger)
-        : null;
-    const voteButtons = new VoteChatActions(services.votes);
-    const reminderWorker =
-      config.role === 'all' || config.role === 'worker'
-        ? await startReminderWorker(queues, services.reminders, logger)
-        : null;
-    const flowTimeouts =
-      config.role === 'all' || config.role === 'worker'
-        ? await startFlowTimeoutWorker(queues, engine, logger)
-        : null;
-    const evaluations =
-      config.role === 'all' || config.role === 'worker'
-        ? await startEvaluationWorker(queues, services.evaluations, logger)
-        : null;
-    const partyWorker =
-      config.role === 'all' || config.role === 'worker'
-        ? await startPartyWorker(queues, services.tasks, services.party, logger)
-        : null;
-    const partyButtons = new PartyChatActions(db, services.party, services.tasks);
+    // every module's workers, and the kernel's (maintenance, conversation timeouts); closed in reverse
+    if (config.role === 'all' || config.role === 'worker') {
+      const deps = { db, queues, logger };
+      workers.push(
+        await startMaintenanceWorker(
+          queues,
+          MODULES.flatMap((m) => m.purges?.(services) ?? []),
+          logger,
+        ),
+      );
+      for (const m of MODULES) for (const w of m.workers?.(services, deps) ?? []) workers.push(await w);
+      workers.push(await startFlowTimeoutWorker(queues, engine, logger));
+    }
     const turnContexts = new TurnContexts(db);
     const dispatcher = new InboundDispatcher({
       db,
@@ -126,13 +98,8 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       logger,
       // the chat, the writer and the flow engine's pre-check in one read, shared by concurrent messages
       lookup: (m) => turnContexts.load(m),
-      next: async (ctx) => {
-        if (await complaintButtons.handle(ctx)) return;
-        if (await voteButtons.handle(ctx)) return;
-        if (await reminderButtons.handle(ctx)) return;
-        if (await partyButtons.handle(ctx)) return;
-        await engine.handle(ctx);
-      },
+      // the modules' buttons and commands in MODULES order, then the flow engine
+      next: handOn(chatHandlers(services, db), (ctx) => engine.handle(ctx)),
     });
     channels = await startChannels({ config, db, queues, services, outbox, dispatcher, logger });
     const q = queues;
@@ -178,12 +145,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         stopping ??= (async () => {
           await startedApp?.close();
           await startedChannels.close();
-          await flowTimeouts?.close();
-          await evaluations?.close();
-          await partyWorker?.close();
-          await deadlines?.close();
-          await voteJobs?.close();
-          await reminderWorker?.close();
+          for (const w of workers.reverse()) await w.close();
           await started.close();
           await db.close();
         })();
@@ -193,6 +155,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
   } catch (err) {
     await app?.close().catch(() => {});
     await channels?.close().catch(() => {});
+    for (const w of workers.reverse()) await w.close().catch(() => {});
     await queues?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;

@@ -6,20 +6,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Services } from '../app/modules.js';
+import { MODULES, type Services } from '../app/modules.js';
 import type { WechatStatus } from '../channels/wechat/login-status.js';
-import { chatRoutes } from '../modules/chats/http.js';
-import { complaintRoutes } from '../modules/complaints/http.js';
-import { metricsRoutes } from '../modules/complaints/http-metrics.js';
 import { open311Routes } from '../modules/complaints/open311/http.js';
-import { evaluationRoutes } from '../modules/evaluations/http.js';
-import { orgRoutes } from '../modules/orgs/http.js';
-import { partyRoutes } from '../modules/party/http.js';
-import { peopleRoutes } from '../modules/people/http.js';
-import { reminderRoutes } from '../modules/reminders/http.js';
-import { tokenAndAuditRoutes } from '../modules/tokens/http.js';
-import { unitRoutes } from '../modules/units/http.js';
-import { proposalRoutes } from '../modules/votes/http.js';
 import { installAuth } from './auth.js';
 import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
@@ -134,19 +123,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       async (api) => {
         installAuth(api, { tokens: opts.services.tokens, failures: app.authFailures });
         installRouteInputRules(api);
-        await api.register(orgRoutes(opts.services));
-        await api.register(peopleRoutes(opts.services));
-        await api.register(unitRoutes(opts.services));
-        await api.register(tokenAndAuditRoutes(opts.services));
-        await api.register(chatRoutes(opts.services));
+        // each module's routes (src/app/modules.ts), then those of no module
+        for (const m of MODULES)
+          for (const routes of m.routes?.(opts.services) ?? []) await api.register(routes);
         await api.register(deliveryRoutes(opts.services));
         await api.register(flowRoutes(opts.services.flows));
-        await api.register(complaintRoutes(opts.services));
-        await api.register(proposalRoutes(opts.services));
-        await api.register(metricsRoutes(opts.services));
-        await api.register(reminderRoutes(opts.services));
-        await api.register(evaluationRoutes(opts.services));
-        await api.register(partyRoutes(opts.services));
         await api.register(
           channelRoutes({
             state: opts.services.channelState,

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
-import { createServices, type Services } from '../../src/app/modules.js';
+import { chatHandlers, createServices, type Services } from '../../src/app/modules.js';
 import { DbChoiceMemory } from '../../src/channels/wechat/pending-choices.js';
 import { WechatAdapter } from '../../src/channels/wechat/wechat-adapter.js';
 import { createWechaty } from '../../src/channels/wechat/wechaty-factory.js';
 import { FlowEngine } from '../../src/flows/flow-engine.js';
-import { type InboundContext, InboundDispatcher } from '../../src/kernel/chat/dispatcher.js';
+import { InboundDispatcher } from '../../src/kernel/chat/dispatcher.js';
+import { handOn } from '../../src/kernel/chat/handler.js';
 import type { InboundMessage } from '../../src/kernel/chat/port.js';
-import type { Db } from '../../src/kernel/db/db.js';
 import { Outbox } from '../../src/kernel/outbox/outbox.js';
 import { type OutboundWorker, startOutboundWorker } from '../../src/kernel/outbox/sender.js';
 import { createQueueBackend, type QueueBackend } from '../../src/kernel/queue/backend.js';
@@ -19,15 +19,9 @@ import { type PuppetServiceFake, startPuppetServiceFake } from '../fakes/wechat/
 import { openTestDb, type TestDb } from './db.js';
 
 /** A chat-button handler (VoteChatActions, PartyChatActions, …): true when it took the message. */
-export interface ChatHandler {
-  handle(ctx: InboundContext): Promise<boolean>;
-}
-
 export interface WechatLinliOptions {
   /** seed the built-in flows and hand what no handler took to the flow engine (default true) */
   flows?: boolean;
-  /** handlers tried in order before the flow engine, built from each start's services */
-  handlers?: (services: Services, db: Db) => ChatHandler[];
   /** false: services without queues and outbox, so domain notifiers send nothing (default true) */
   notify?: boolean;
   /**
@@ -92,7 +86,8 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
     const queues = await createQueueBackend({ db });
     const outbox = new Outbox(db, queues, null);
     const services = createServices(db, opts.notify === false ? {} : { queues, outbox });
-    const handlers = opts.handlers?.(services, db) ?? [];
+    // every module's handlers, in production's order (src/app/modules.ts)
+    const handlers = chatHandlers(services, db);
     const engine = flows
       ? new FlowEngine({ db, actions: services.actions, lookups: services.lookups, queues, outbox, logger })
       : null;
@@ -101,10 +96,7 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
       chats: services.chats,
       outbox,
       logger,
-      next: async (ctx) => {
-        for (const h of handlers) if (await h.handle(ctx)) return;
-        await engine?.handle(ctx);
-      },
+      next: handOn(handlers, async (ctx) => engine?.handle(ctx)),
     });
     const choices = new DbChoiceMemory(db);
     const adapter = service

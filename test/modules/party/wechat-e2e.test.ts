@@ -7,7 +7,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { types } from 'wechaty';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import { PartyChatActions } from '../../../src/modules/party/chat.js';
 import { findPersonByIdentity, insertIdentity, insertRole } from '../../../src/modules/people/repository.js';
 import type { ContactMock, SentMessage } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
@@ -22,7 +21,7 @@ describe('party members and tasks on WeChat, through the Wechaty mock', () => {
   });
 
   it('报到 → the secretary approves with "1" → a task pushed → "1" accepts → 完成任务 with note, photo and hours', async () => {
-    w = await startWechatLinli({ handlers: (s, db) => [new PartyChatActions(db, s.party, s.tasks)] });
+    w = await startWechatLinli();
     const { db, services, mock: h } = w;
     const compoundId = (await seedCompoundChain(services, '阳光小区', SHANGHAI)).compound;
     const member = await h.createResident('张伟');

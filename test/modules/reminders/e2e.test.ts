@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import { insertIdentity, insertPerson } from '../../../src/modules/people/repository.js';
-import { ReminderChatActions } from '../../../src/modules/reminders/chat.js';
 import type { FakeUser } from '../../fakes/telegram/index.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
@@ -119,7 +118,7 @@ describe('reminders through the WeChat mock', () => {
   });
 
   it('numbered reply 1 acknowledges; the follow-up goes only to the other', async () => {
-    w = await startWechatLinli({ flows: false, handlers: (s) => [new ReminderChatActions(s.reminders)] });
+    w = await startWechatLinli({ flows: false });
     const { db, services, mock: h } = w;
     const ids = await seedCompoundChain(services);
 

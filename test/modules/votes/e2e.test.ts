@@ -9,7 +9,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import { VoteChatActions } from '../../../src/modules/votes/chat.js';
 import { VoteNotifier } from '../../../src/modules/votes/notifier.js';
 import type { CallRecord, FakeUser } from '../../fakes/telegram/index.js';
 import type { SentMessage } from '../../fakes/wechat/harness.js';
@@ -146,7 +145,7 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
   });
 
   it('numbered options answered with 投票 <id> <n>; a receipt and the turnout come back', async () => {
-    w = await startWechatLinli({ handlers: (s) => [new VoteChatActions(s.votes)] });
+    w = await startWechatLinli();
     const { db, services, mock: h } = w;
     const compound = (await seedCompoundChain(services)).compound;
     const reg = await seedRegister(db, services, compound);

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { FlowDefinition } from '../flows/flow-schema.js';
+import type { ChatHandler } from '../kernel/chat/handler.js';
+import type { Db } from '../kernel/db/db.js';
+import type { QueueBackend } from '../kernel/queue/backend.js';
+import type { PurgeTask } from '../kernel/queue/maintenance.js';
+import type { Services } from './modules.js';
+
+/** What a module's workers are given (roles `all` and `worker`). */
+export interface WorkerDeps {
+  db: Db;
+  queues: QueueBackend;
+  logger: Logger;
+}
+
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * A module as the app sees it: everything the runtime starts for it, read from one place
+ * (`src/modules/<name>/manifest.ts`) and run in the order of MODULES. Its services are built in
+ * `createServices` (src/app/modules.ts), where the modules that depend on each other meet.
+ */
+export interface LinliModule {
+  name: string;
+  /** its admin API routes, under /api/v1 */
+  routes?(s: Services): FastifyPluginAsyncZod[];
+  /** its chat handlers (buttons, commands), tried before the flow engine */
+  chat?(s: Services, db: Db): ChatHandler[];
+  /** its built-in flows, published as global version 1 on first start */
+  flows?: FlowDefinition[];
+  /** its queue workers and reconcilers (roles all and worker); closed in reverse order */
+  workers?(s: Services, deps: WorkerDeps): Promise<Closable>[];
+  /** its hourly purges (the maintenance worker) */
+  purges?(s: Services): PurgeTask[];
+}

@@ -1,0 +1,20 @@
+import type { LinliModule } from '../../app/manifest.js';
+import { ComplaintChatActions } from './chat.js';
+import { complaintFlow } from './flows/complaint-flow.js';
+import { handlerNoteFlow } from './flows/handler-note-flow.js';
+import { ratingFlow } from './flows/rating-flow.js';
+import { complaintRoutes } from './http.js';
+import { metricsRoutes } from './http-metrics.js';
+import { startDeadlineWorker } from './moments.js';
+
+/**
+ * Complaints (报事/投诉): the filing flow, the closed loop, escalation on deadlines, ratings,
+ * the three rates. Open311 is registered apart, at /open311/v2 (src/http/app.ts).
+ */
+export const complaintsModule: LinliModule = {
+  name: 'complaints',
+  routes: (s) => [complaintRoutes(s), metricsRoutes(s)],
+  chat: (s, db) => [new ComplaintChatActions(db, s.complaints)],
+  flows: [complaintFlow, ratingFlow, handlerNoteFlow],
+  workers: (s, d) => [startDeadlineWorker(d.queues, s.complaints, d.logger)],
+};

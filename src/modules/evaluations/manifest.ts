@@ -1,0 +1,12 @@
+import type { LinliModule } from '../../app/manifest.js';
+import { evaluationFlow } from './flows/evaluation-flow.js';
+import { evaluationRoutes } from './http.js';
+import { startEvaluationWorker } from './moments.js';
+
+/** Residents' evaluations of the property company: campaigns, answers, scores. */
+export const evaluationsModule: LinliModule = {
+  name: 'evaluations',
+  routes: (s) => [evaluationRoutes(s)],
+  flows: [evaluationFlow],
+  workers: (s, d) => [startEvaluationWorker(d.queues, s.evaluations, d.logger)],
+};

@@ -1,0 +1,14 @@
+import type { LinliModule } from '../../app/manifest.js';
+import { VoteChatActions } from './chat.js';
+import { voteFlow } from './flows/vote-flow.js';
+import { proposalRoutes } from './http.js';
+import { startVoteWorker } from './moments.js';
+
+/** Owners' votes on proposals, counted under Civil Code Art. 278, with a hash-chained ballot log. */
+export const votesModule: LinliModule = {
+  name: 'votes',
+  routes: (s) => [proposalRoutes(s)],
+  chat: (s) => [new VoteChatActions(s.votes)],
+  flows: [voteFlow],
+  workers: (s, d) => [startVoteWorker(d.queues, s.votes, d.logger)],
+};
