@@ -81,6 +81,7 @@ async function main() {
     const dispatcher = new InboundDispatcher({
       db,
       chats: s.chats,
+      speakers: s.speakers,
       outbox,
       logger: pino({ level: 'silent' }),
       next: async (ctx) => void (await engine.handle(ctx)),

@@ -31,6 +31,7 @@ import { partyModule } from '../modules/party/manifest.js';
 import { PartyNotifier } from '../modules/party/notifier.js';
 import { peopleModule } from '../modules/people/manifest.js';
 import { PeopleService } from '../modules/people/service.js';
+import { ChatSpeakers } from '../modules/people/speakers.js';
 import { ReminderService } from '../modules/reminders/commands/reminders.js';
 import { remindersModule } from '../modules/reminders/manifest.js';
 import { tokensModule } from '../modules/tokens/manifest.js';
@@ -74,6 +75,8 @@ export interface Services {
   tokens: TokenService;
   audit: AuditService;
   chats: ChatService;
+  /** who wrote a chat message (the dispatcher's Speakers) */
+  speakers: ChatSpeakers;
   deliveries: DeliveryService;
   failedUpdates: FailedUpdates;
   channelState: ChannelState;
@@ -127,6 +130,7 @@ export function createServices(
     tokens: new TokenService(db, opts.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),
+    speakers: new ChatSpeakers(db),
     deliveries: new DeliveryService(db),
     failedUpdates: new FailedUpdates(db),
     channelState: new ChannelState(db),

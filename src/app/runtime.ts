@@ -94,6 +94,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,
+      speakers: services.speakers,
       outbox,
       logger,
       // the chat, the writer and the flow engine's pre-check in one read, shared by concurrent messages

@@ -1,10 +1,8 @@
+import { type Person, type PersonRow, toPerson } from '../kernel/access/directory.js';
+import { type Chat, type ChatRow, toChat } from '../kernel/chat/binding.js';
 import type { ChannelName, InboundMessage } from '../kernel/chat/port.js';
 import { Batcher } from '../kernel/db/batcher.js';
 import type { Db } from '../kernel/db/db.js';
-import type { Chat } from '../modules/chats/schema.js';
-import { type ChatRow, toChat } from '../modules/chats/service.js';
-import { type PersonRow, toPerson } from '../modules/people/repository.js';
-import type { Person } from '../modules/people/schema.js';
 import type { Locale } from './flow-schema.js';
 import type { RunState } from './machine.js';
 

@@ -49,6 +49,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     dispatcher = new InboundDispatcher({
       db,
       chats: s.chats,
+      speakers: s.speakers,
       outbox,
       logger: pino({ level: 'silent' }),
       next: async (ctx) => void (await flows.handle(ctx)),

@@ -94,6 +94,7 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
     const dispatcher = new InboundDispatcher({
       db,
       chats: services.chats,
+      speakers: services.speakers,
       outbox,
       logger,
       next: handOn(handlers, async (ctx) => engine?.handle(ctx)),

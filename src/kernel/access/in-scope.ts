@@ -1,8 +1,5 @@
-import { findOrg } from '../../modules/orgs/repository.js';
-import type { Org } from '../../modules/orgs/schema.js';
-import { findPerson, personInSubtree } from '../../modules/people/repository.js';
-import type { Person } from '../../modules/people/schema.js';
 import type { Queryable } from '../db/db.js';
+import { findOrg, findPerson, type Org, type Person, personInSubtree } from './directory.js';
 import { AppError, notFound } from './errors.js';
 import { assertWriter, canSee, type Principal, scopeOrgId } from './principal.js';
 

@@ -1,19 +1,11 @@
 import type { Logger } from 'pino';
-import type { Chat } from '../../modules/chats/schema.js';
-import type { ChatService } from '../../modules/chats/service.js';
-import {
-  findPersonByIdentity,
-  insertIdentity,
-  insertPerson,
-  insertRole,
-} from '../../modules/people/repository.js';
-import type { Person } from '../../modules/people/schema.js';
-import { isUniqueViolation } from '../access/errors.js';
+import type { Person } from '../access/directory.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { OutboundRequest, Outbox } from '../outbox/outbox.js';
+import type { Chat, ChatPurpose } from './binding.js';
 import { FailedUpdates } from './failed-updates.js';
 import { isTransient, TransientHandlingError } from './handling-failure.js';
-import type { InboundMessage } from './port.js';
+import type { ChannelName, InboundMessage } from './port.js';
 import { texts } from './texts.js';
 import { DuplicateUpdate, markIn, UpdateMarks } from './update-marks.js';
 
@@ -66,6 +58,34 @@ export interface Lookup {
   prefetch?: unknown;
 }
 
+/**
+ * Where the dispatcher finds bound chats and binds new ones (the chats module's ChatService), and
+ * its own two tables: the update marks and the once-a-day notice to an unbound group.
+ */
+export interface ChatDirectory {
+  find(channel: ChannelName, externalChatId: string): Promise<Chat | null>;
+  handledBefore(channel: ChannelName, updateId: string): Promise<boolean>;
+  mayExplainUnbound(channel: ChannelName, externalChatId: string): Promise<boolean>;
+  bindWithCode(
+    channel: ChannelName,
+    externalChatId: string,
+    title: string | undefined,
+    code: string,
+  ): Promise<
+    | { ok: true; chat: { id: number; purpose: ChatPurpose }; org: { id: number; name: string } }
+    | { ok: false; reason: 'unknown_code' | 'expired' | 'used' }
+  >;
+}
+
+/**
+ * Who wrote (the people module): the person behind a chat identity, and the writer of a residents'
+ * group message registered as a resident of the group's org the first time.
+ */
+export interface Speakers {
+  find(channel: ChannelName, externalId: string): Promise<Person | null>;
+  ensureResident(m: InboundMessage, chat: Chat): Promise<Person>;
+}
+
 const BIND_TEXT = /^(?:绑定|綁定)\s*[:：]?\s*([A-Za-z0-9]{4,16})\s*$/;
 
 /**
@@ -85,7 +105,8 @@ export class InboundDispatcher {
   constructor(
     private readonly deps: {
       db: Db;
-      chats: ChatService;
+      chats: ChatDirectory;
+      speakers: Speakers;
       outbox: Outbox;
       logger: Logger;
       next?: NextHandler;
@@ -112,7 +133,7 @@ export class InboundDispatcher {
     // the chat and the writer are looked up together (two reads in flight, one wait)
     const [chat, person] = await Promise.all([
       this.deps.chats.find(m.channel, m.chat.externalId),
-      findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId),
+      this.deps.speakers.find(m.channel, m.sender.externalId),
     ]);
     return { fresh: true, chat, person };
   }
@@ -175,7 +196,8 @@ export class InboundDispatcher {
       }
       return;
     }
-    const person = known ?? (chat?.purpose === 'residents' ? await this.ensureResident(m, chat) : null);
+    const person =
+      known ?? (chat?.purpose === 'residents' ? await this.deps.speakers.ensureResident(m, chat) : null);
 
     if (
       (m.command?.name === 'start' && !m.startPayload) ||
@@ -233,35 +255,6 @@ export class InboundDispatcher {
     }
     const why = { unknown_code: t.bindUnknown, expired: t.bindExpired, used: t.bindUsed }[outcome.reason];
     return this.reply(m, why, { key: 'bind' });
-  }
-
-  /** The writer of a residents' group message as a person, created the first time. */
-  private async ensureResident(m: InboundMessage, chat: Chat): Promise<Person> {
-    const found = await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
-    if (found) return found;
-    try {
-      return await this.deps.db.transaction(async (tx) => {
-        const person = await insertPerson(tx, {
-          name: m.sender.displayName.slice(0, 100) || m.sender.externalId,
-          orgId: chat.orgId,
-        });
-        await insertIdentity(tx, {
-          personId: person.id,
-          channel: m.channel,
-          externalId: m.sender.externalId,
-          displayName: m.sender.displayName,
-        });
-        await insertRole(tx, person.id, chat.orgId, 'resident');
-        return person;
-      });
-    } catch (err) {
-      // two messages of a new resident racing: the other one created them
-      if (isUniqueViolation(err, 'identities_channel_external_unique')) {
-        const again = await findPersonByIdentity(this.deps.db, m.channel, m.sender.externalId);
-        if (again) return again;
-      }
-      throw err;
-    }
   }
 
   private async reply(

@@ -4,7 +4,10 @@
  * hold no business rule. Flows and domain code import only this file, never grammy or wechaty.
  */
 
-export type ChannelName = 'telegram' | 'wechat';
+/** The chat platforms Linli speaks on. */
+export const CHANNELS = ['telegram', 'wechat'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+export type Channel = ChannelName;
 
 export interface ChannelCapabilities {
   /** Inline buttons (Telegram). Without them choices are numbered and a bare number answers. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { PURPOSES } from '../../kernel/chat/binding.js';
 import { CHANNELS } from '../people/index.js';
 
-export const PURPOSES = ['residents', 'handlers'] as const;
-export type ChatPurpose = (typeof PURPOSES)[number];
+export { type ChatPurpose, PURPOSES } from '../../kernel/chat/binding.js';
 
 export const bindCodeBody = z.strictObject({
   purpose: z.enum(PURPOSES),
@@ -30,14 +30,4 @@ export const bindChatBody = z.strictObject({
   title: z.string().trim().max(200).optional(),
 });
 
-export const chatSchema = z.object({
-  id: z.number(),
-  channel: z.enum(CHANNELS),
-  externalChatId: z.string(),
-  orgId: z.number(),
-  purpose: z.enum(PURPOSES),
-  title: z.string().nullable(),
-  boundVia: z.enum(['code', 'admin']),
-  createdAt: z.date(),
-});
-export type Chat = z.infer<typeof chatSchema>;
+export { type Chat, chatSchema } from '../../kernel/chat/binding.js';

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { recordAudit } from '../../kernel/access/audit.js';
 import { conflict, isUniqueViolation, notFound } from '../../kernel/access/errors.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../../kernel/access/principal.js';
+import { type ChatRow, toChat } from '../../kernel/chat/binding.js';
 import type { ChannelName } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Org } from '../orgs/index.js';
@@ -12,26 +13,7 @@ import type { Chat, ChatPurpose } from './schema.js';
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 8;
 
-export interface ChatRow {
-  id: number;
-  channel: ChannelName;
-  external_chat_id: string;
-  org_id: number;
-  purpose: ChatPurpose;
-  title: string | null;
-  bound_via: 'code' | 'admin';
-  created_at: Date;
-}
-export const toChat = (r: ChatRow): Chat => ({
-  id: r.id,
-  channel: r.channel,
-  externalChatId: r.external_chat_id,
-  orgId: r.org_id,
-  purpose: r.purpose,
-  title: r.title,
-  boundVia: r.bound_via,
-  createdAt: r.created_at,
-});
+export { type ChatRow, toChat } from '../../kernel/chat/binding.js';
 
 export type BindOutcome =
   | { ok: true; chat: Chat; org: Org }

@@ -1,45 +1,8 @@
+import { ORG_COLUMNS as COLUMNS, type OrgRow, toOrg } from '../../kernel/access/directory.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import type { Org, OrgKind } from './schema.js';
 
-interface OrgRow {
-  id: number;
-  kind: OrgKind;
-  name: string;
-  parent_id: number | null;
-  path: (number | string)[];
-  settings: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = 'id, kind, name, parent_id, path, settings, created_at, updated_at';
-
-export function toOrg(r: OrgRow): Org {
-  return {
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    parentId: r.parent_id,
-    // int8[] elements arrive as strings from pg and PGlite alike
-    path: r.path.map(Number),
-    settings: r.settings ?? {},
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-export async function findOrg(q: Queryable, id: number, forUpdate = false): Promise<Org | null> {
-  const { rows } = await q.query<OrgRow>(
-    `SELECT ${COLUMNS} FROM linli.orgs WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-    [id],
-  );
-  return rows[0] ? toOrg(rows[0]) : null;
-}
-
-/** An org's path (root … itself), or [] when there is no such org. */
-export async function orgPath(q: Queryable, id: number): Promise<number[]> {
-  return (await findOrg(q, id))?.path ?? [];
-}
+export { findOrg, orgPath, toOrg } from '../../kernel/access/directory.js';
 
 export async function insertOrg(
   q: Queryable,

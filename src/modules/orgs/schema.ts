@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-/** The org tree, top down. Each kind's parent is the kind just above it, and only that. */
-export const ORG_KINDS = ['city', 'district', 'subdistrict', 'community', 'compound', 'building'] as const;
-export type OrgKind = (typeof ORG_KINDS)[number];
+import { ORG_KINDS, type OrgKind } from '../../kernel/access/directory.js';
+
+export { ORG_KINDS, type Org, type OrgKind, orgSchema } from '../../kernel/access/directory.js';
 
 export const PARENT_KIND: Record<OrgKind, OrgKind | null> = {
   city: null,
@@ -64,15 +64,3 @@ export const updateOrgBody = z
     message: 'give name, parentId or settings',
   });
 export type UpdateOrgBody = z.infer<typeof updateOrgBody>;
-
-export const orgSchema = z.object({
-  id: z.number(),
-  kind: z.enum(ORG_KINDS),
-  name: z.string(),
-  parentId: z.number().nullable(),
-  path: z.array(z.number()).describe('ids from the root down to this org, itself last'),
-  settings: z.record(z.string(), z.unknown()),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-});
-export type Org = z.infer<typeof orgSchema>;

@@ -1,46 +1,8 @@
+import { type PersonRow, personInSubtree, toPerson } from '../../kernel/access/directory.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import type { Channel, Person, Role, RoleAssignment } from './schema.js';
 
-export interface PersonRow {
-  id: number;
-  name: string;
-  phone: string | null;
-  locale: 'zh-CN' | 'en';
-  org_id: number | null;
-  created_at: Date;
-}
-export const toPerson = (r: PersonRow): Person => ({
-  id: r.id,
-  name: r.name,
-  phone: r.phone,
-  locale: r.locale,
-  orgId: r.org_id,
-  createdAt: r.created_at,
-});
-
-/**
- * Whether a person is inside an org's subtree: registered there, holding a role there, or
- * owning a unit there. SQL fragment over `p` (people) with the org id as parameter `$n`.
- */
-export const personInSubtree = (n: number) => `(
-  EXISTS (SELECT 1 FROM linli.orgs o WHERE o.id = p.org_id AND o.path @> ARRAY[$${n}::bigint])
-  OR EXISTS (SELECT 1 FROM linli.role_assignments ra JOIN linli.orgs o ON o.id = ra.org_id
-             WHERE ra.person_id = p.id AND o.path @> ARRAY[$${n}::bigint])
-  OR EXISTS (SELECT 1 FROM linli.unit_owners uo JOIN linli.units u ON u.id = uo.unit_id
-             JOIN linli.orgs o ON o.id = u.compound_id
-             WHERE uo.person_id = p.id AND o.path @> ARRAY[$${n}::bigint]))`;
-
-export async function findPerson(
-  q: Queryable,
-  id: number,
-  scopeOrgId: number | null,
-): Promise<Person | null> {
-  const { rows } = await q.query<PersonRow>(
-    `SELECT p.* FROM linli.people p WHERE p.id = $1 ${scopeOrgId === null ? '' : `AND ${personInSubtree(2)}`}`,
-    scopeOrgId === null ? [id] : [id, scopeOrgId],
-  );
-  return rows[0] ? toPerson(rows[0]) : null;
-}
+export { findPerson, type PersonRow, personInSubtree, toPerson } from '../../kernel/access/directory.js';
 
 export async function insertPerson(
   q: Queryable,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { personSchema } from '../../kernel/access/directory.js';
+import { CHANNELS } from '../../kernel/chat/port.js';
 
-export const CHANNELS = ['telegram', 'wechat'] as const;
-export type Channel = (typeof CHANNELS)[number];
+export { CHANNELS, type Channel } from '../../kernel/chat/port.js';
 
 export const ROLES = [
   'admin',
@@ -59,15 +60,7 @@ export const identitySchema = z.object({
   createdAt: z.date(),
 });
 
-export const personSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  phone: z.string().nullable().describe('masked (138****5678) for viewer tokens'),
-  locale: z.enum(['zh-CN', 'en']),
-  orgId: z.number().nullable(),
-  createdAt: z.date(),
-});
-export type Person = z.infer<typeof personSchema>;
+export { type Person, personSchema } from '../../kernel/access/directory.js';
 
 export const personDetailSchema = personSchema.extend({
   identities: z.array(identitySchema),

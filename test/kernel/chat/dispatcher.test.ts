@@ -48,6 +48,7 @@ describe.each(engines())('inbound dispatcher on %s', (engine) => {
     dispatcher = new InboundDispatcher({
       db,
       chats: s.chats,
+      speakers: s.speakers,
       outbox: new Outbox(db, queues, null),
       logger: pino({ level: 'silent' }),
       next: async (ctx) => void seen.push(ctx),
@@ -153,6 +154,7 @@ describe.each(engines())('inbound dispatcher on %s', (engine) => {
       new InboundDispatcher({
         db,
         chats: s.chats,
+        speakers: s.speakers,
         outbox: new Outbox(db, queues, null),
         logger: pino({ level: 'silent' }),
         next,
