@@ -3,6 +3,7 @@ import type { ActionContext, ActionRegistry } from '../../flows/actions.js';
 import { PartyService } from './commands/members.js';
 import { TaskService } from './commands/tasks.js';
 import { splitOwnCommitments } from './commitments.js';
+import { findBranchByName, findCompoundsNamed } from './repository/branches.js';
 
 const taskId = z.coerce.number().int().positive();
 
@@ -27,11 +28,8 @@ export function registerPartyActions(
       description: 'Finds a party branch by its full name; output: {branchId, branchName}',
       input: z.object({ name: z.string().min(1).max(200) }),
       async run(input, ctx) {
-        const { rows } = await ctx.tx.query<{ id: number; name: string }>(
-          'SELECT id, name FROM linli.party_branches WHERE name = $1',
-          [input.name.trim()],
-        );
-        if (!rows[0]) {
+        const branch = await findBranchByName(ctx.tx, input.name.trim());
+        if (!branch) {
           if (ctx.dryRun) return { ok: true, output: { branchId: 0, branchName: input.name } };
           return {
             ok: false,
@@ -41,7 +39,7 @@ export function registerPartyActions(
             },
           };
         }
-        return { ok: true, output: { branchId: rows[0].id, branchName: rows[0].name } };
+        return { ok: true, output: { branchId: branch.id, branchName: branch.name } };
       },
     })
     .register({
@@ -50,13 +48,7 @@ export function registerPartyActions(
         'Finds a compound by name (near the conversation’s org when names repeat); output: {compoundId, compoundName}',
       input: z.object({ name: z.string().min(1).max(200) }),
       async run(input, ctx) {
-        const { rows } = await ctx.tx.query<{ id: number; name: string; shared: number }>(
-          `SELECT c.id, c.name,
-             COALESCE((SELECT count(*)::int FROM unnest(c.path) x WHERE x = ANY(o.path)), 0) AS shared
-           FROM linli.orgs c LEFT JOIN linli.orgs o ON o.id = $2
-           WHERE c.kind = 'compound' AND c.name = $1 ORDER BY shared DESC, c.id`,
-          [input.name.trim(), ctx.orgId],
-        );
+        const rows = await findCompoundsNamed(ctx.tx, input.name.trim(), ctx.orgId);
         const best = rows[0];
         const tie = rows[1] && rows[1].shared === best?.shared;
         if (!best || tie) {

@@ -5,6 +5,7 @@ import type { Db } from '../../kernel/db/db.js';
 import type { PartyService } from './commands/members.js';
 import type { TaskService } from './commands/tasks.js';
 import type { Staged } from './notifier.js';
+import { inActiveConversation } from './repository/tasks.js';
 
 /**
  * Buttons of the party module that are not flow answers:
@@ -75,12 +76,7 @@ export class PartyChatActions {
   }
 
   private async inConversation(ctx: InboundContext): Promise<boolean> {
-    const { rows } = await this.db.query(
-      `SELECT 1 FROM linli.conversations
-       WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active'`,
-      [ctx.message.channel, ctx.message.chat.externalId, ctx.person!.id],
-    );
-    return rows.length > 0;
+    return inActiveConversation(this.db, ctx.message.channel, ctx.message.chat.externalId, ctx.person!.id);
   }
 
   private async accept(ctx: InboundContext, taskId: number) {

@@ -4,7 +4,8 @@ import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../kernel/time/zone.js';
 import type { PartyService } from './commands/members.js';
-import type { Stage, TaskService } from './commands/tasks.js';
+import type { TaskService } from './commands/tasks.js';
+import type { Stage } from './task-timers.js';
 
 /** 09:00 on 1 January of `year`, China time. */
 export function checkinTime(year: number): Date {

@@ -76,15 +76,3 @@ export interface Staged {
   id: number;
   notBefore: Date;
 }
-
-/** Holders of `role` at the org or, when nobody holds it there, at the nearest org above it. */
-export async function nearestRoleHolders(q: Queryable, orgId: number, role: string): Promise<number[]> {
-  const { rows } = await q.query<{ person_id: number; depth: number }>(
-    `SELECT ra.person_id, array_position(o.path, ra.org_id) AS depth
-     FROM linli.orgs o JOIN linli.role_assignments ra ON ra.org_id = ANY(o.path)
-     WHERE o.id = $1 AND ra.role = $2 ORDER BY depth DESC, ra.person_id`,
-    [orgId, role],
-  );
-  const nearest = rows[0]?.depth;
-  return [...new Set(rows.filter((r) => r.depth === nearest).map((r) => Number(r.person_id)))];
-}

@@ -1,0 +1,19 @@
+import type { Db } from '../../kernel/db/db.js';
+import type { QueueBackend } from '../../kernel/queue/backend.js';
+import type { PartyNotifier } from './notifier.js';
+
+/**
+ * What the party module's functions run on: the constructor arguments of `PartyService` and
+ * `TaskService`, which are façades over those functions. Without a notifier nothing is sent
+ * (tests, tools); `now` is the clock every decision reads.
+ */
+export interface PartyDeps {
+  readonly db: Db;
+  readonly notifier: PartyNotifier | null;
+  readonly now: () => Date;
+}
+
+/** Tasks also add delayed jobs for their moments (none without a queue backend). */
+export interface TaskDeps extends PartyDeps {
+  readonly queues: QueueBackend | null;
+}
