@@ -3,8 +3,8 @@ import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import { residentsGroups } from '../chats/index.js';
-import type { CampaignRow, Notifier, Results, SubjectResult } from './commands/campaigns.js';
-import { rankingOf } from './commands/campaigns.js';
+import { rankingOf } from './queries/results.js';
+import type { CampaignRow, Notifier, Results, SubjectResult } from './schema.js';
 
 /**
  * Who hears of a campaign (through the outbox, after COMMIT, idempotency key per campaign +
