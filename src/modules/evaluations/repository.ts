@@ -7,7 +7,7 @@ import type { CampaignRow, CampaignSettings } from './schema.js';
 /**
  * The SQL of the evaluations module: campaigns, their targets and responses. Each function runs on
  * the `Queryable` it is given (the pool, or the caller's transaction). Property companies and
- * contracts are in `repository-companies.ts`.
+ * contracts are in `repository-companies.ts`, the notifier's audiences in `repository-audiences.ts`.
  */
 
 /** The units a person may answer for: owned, or lived in with an approved registration. */
