@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ActionRegistry, ActionResult } from '../../flows/actions.js';
 import type { Text } from '../../flows/flow-schema.js';
-import { EvaluationService, type Refusal } from './commands/campaigns.js';
+import { EvaluationService } from './commands/campaigns.js';
+import type { Refusal } from './schema.js';
 
 /**
  * The actions of the built-in `evaluation` flow:

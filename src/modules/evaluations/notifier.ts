@@ -1,10 +1,16 @@
-import type { ChannelName, Choice } from '../../kernel/chat/port.js';
+import type { Choice } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import { residentsGroups } from '../chats/index.js';
-import type { CampaignRow, Notifier, Results, SubjectResult } from './commands/campaigns.js';
-import { rankingOf } from './commands/campaigns.js';
+import { rankingOf } from './queries/results.js';
+import {
+  campaignCompanyNames,
+  campaignCompoundIds,
+  committeeMembersOf,
+  telegramResidentsOf,
+} from './repository-audiences.js';
+import type { CampaignRow, Notifier, Results, SubjectResult } from './schema.js';
 
 /**
  * Who hears of a campaign (through the outbox, after COMMIT, idempotency key per campaign +
@@ -25,16 +31,12 @@ export class EvaluationNotifier implements Notifier {
   ) {}
 
   async announce(c: CampaignRow): Promise<void> {
-    const compounds = await this.compoundIds(c.id);
-    const companies = await this.db.query<{ name: string }>(
-      `SELECT DISTINCT pc.name FROM linli.evaluation_targets t JOIN linli.property_companies pc ON pc.id = t.company_id
-       WHERE t.campaign_id = $1 ORDER BY pc.name`,
-      [c.id],
-    );
-    const who = companies.rows.map((r) => r.name).join('、') || '物业';
+    const compounds = await campaignCompoundIds(this.db, c.id);
+    const companies = await campaignCompanyNames(this.db, c.id);
+    const who = companies.join('、') || '物业';
     const criteria = c.criteria.map((k) => k.zh).join('、');
     const base = `【物业服务评价】${c.title}\n请每户为${who}的服务打分（1–5 分，5 分最好）：${criteria}，可附一句意见。\n截止时间：${shanghai(c.closes_at)}。每户一份，以第一份为准。`;
-    const whoEn = companies.rows.map((r) => r.name).join(', ') || 'the property company';
+    const whoEn = companies.join(', ') || 'the property company';
     const baseEn = `[Property-service evaluation] ${c.title}\nPlease score ${whoEn} for your unit (1–5, 5 is best): ${c.criteria.map((k) => k.en).join(', ')}, with an optional comment.\nCloses ${shanghai(c.closes_at)} (Beijing time). One response per unit; the first counts.`;
     const button: Choice[] = [{ label: '参与评价', payload: `eval:${c.id}` }];
     const buttonEn: Choice[] = [{ label: 'Take part', payload: `eval:${c.id}` }];
@@ -52,21 +54,7 @@ export class EvaluationNotifier implements Notifier {
         orgId: g.org_id,
       });
     }
-    const { rows: people } = await this.db.query<{
-      person_id: number;
-      external_id: string;
-      org_id: number;
-      locale: string;
-    }>(
-      `SELECT DISTINCT ON (x.person_id) x.person_id, i.external_id, x.compound_id AS org_id,
-              (SELECT locale FROM linli.people WHERE id = x.person_id) AS locale
-       FROM (SELECT uo.person_id, u.compound_id FROM linli.unit_owners uo JOIN linli.units u ON u.id = uo.unit_id
-             UNION SELECT ur.person_id, u.compound_id FROM linli.unit_residents ur JOIN linli.units u ON u.id = ur.unit_id
-             WHERE ur.status = 'approved') x
-       JOIN linli.identities i ON i.person_id = x.person_id AND i.channel = 'telegram'
-       WHERE x.compound_id = ANY($1::bigint[]) ORDER BY x.person_id, i.id`,
-      [compounds],
-    );
+    const people = await telegramResidentsOf(this.db, compounds);
     for (const p of people) {
       await this.outbox.enqueue({
         channel: 'telegram',
@@ -89,21 +77,7 @@ export class EvaluationNotifier implements Notifier {
     const red = lists.red.map((s) => `${s.rank}. ${line(s)}`).join('；') || '无';
     const black = lists.black.map((s) => `${s.rank}. ${line(s)}`).join('；') || '无';
     const w = results.weights;
-    const { rows } = await this.db.query<{
-      person_id: number;
-      org_id: number;
-      channel: ChannelName;
-      external_id: string;
-      locale: string;
-    }>(
-      `SELECT DISTINCT ON (ra.person_id, ra.org_id) ra.person_id, ra.org_id, i.channel, i.external_id, pe.locale
-       FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
-       JOIN linli.people pe ON pe.id = ra.person_id
-       WHERE ra.role = 'committee_member' AND ra.org_id IN
-         (SELECT compound_id FROM linli.evaluation_targets WHERE campaign_id = $1)
-       ORDER BY ra.person_id, ra.org_id, i.id`,
-      [c.id],
-    );
+    const rows = await committeeMembersOf(this.db, c.id);
     for (const r of rows) {
       const mine = results.compounds.find((x) => x.id === r.org_id)!;
       const means = results.criteria.map((k) => `${k.zh} ${mine.means[k.key] ?? '—'}`).join(' · ');
@@ -135,14 +109,6 @@ export class EvaluationNotifier implements Notifier {
         personId: r.person_id,
       });
     }
-  }
-
-  private async compoundIds(id: number): Promise<number[]> {
-    const { rows } = await this.db.query<{ compound_id: number }>(
-      'SELECT compound_id FROM linli.evaluation_targets WHERE campaign_id = $1 ORDER BY compound_id',
-      [id],
-    );
-    return rows.map((r) => r.compound_id);
   }
 }
 

@@ -4,6 +4,16 @@ import { requireOrg } from '../../../kernel/access/in-scope.js';
 import { type Actor, canSee, type Principal, scopeOrgId } from '../../../kernel/access/principal.js';
 import type { Db } from '../../../kernel/db/db.js';
 import { findOrg } from '../../orgs/index.js';
+import {
+  type CompanyRow,
+  companiesIn,
+  contractsOf,
+  findCompany,
+  insertCompany,
+  insertContract,
+  lockCompound,
+  overlappingContract,
+} from '../repository-companies.js';
 
 /**
  * Property companies (物业公司) and their contracts with compounds. A company is registered by an
@@ -27,13 +37,6 @@ export interface Contract {
   endsOn: string | null;
 }
 
-interface CompanyRow {
-  id: number;
-  org_id: number;
-  name: string;
-  created_at: Date;
-}
-
 export class CompanyService {
   constructor(private readonly db: Db) {}
 
@@ -41,18 +44,15 @@ export class CompanyService {
     await requireOrg(this.db, actor.principal, body.orgId, { field: 'orgId', write: true });
     try {
       const row = await this.db.transaction(async (tx) => {
-        const { rows } = await tx.query<CompanyRow>(
-          'INSERT INTO linli.property_companies (org_id, name) VALUES ($1, $2) RETURNING *',
-          [body.orgId, body.name],
-        );
+        const row = await insertCompany(tx, body.orgId, body.name);
         await recordAudit(tx, actor, {
           action: 'property_company.create',
           objectType: 'property_company',
-          objectId: rows[0]!.id,
+          objectId: row.id,
           orgId: body.orgId,
-          after: rows[0],
+          after: row,
         });
-        return rows[0]!;
+        return row;
       });
       return { ...toCompany(row), contracts: [] };
     } catch (err) {
@@ -68,27 +68,17 @@ export class CompanyService {
   async list(p: Principal, f: { orgId?: number }): Promise<{ items: Company[] }> {
     const scope = f.orgId ?? scopeOrgId(p);
     if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
-    const { rows } = await this.db.query<CompanyRow>(
-      `SELECT c.* FROM linli.property_companies c JOIN linli.orgs o ON o.id = c.org_id
-       WHERE $1::bigint IS NULL OR o.path @> ARRAY[$1::bigint]
-          OR EXISTS (SELECT 1 FROM linli.property_contracts k JOIN linli.orgs co ON co.id = k.compound_id
-                     WHERE k.company_id = c.id AND co.path @> ARRAY[$1::bigint])
-       ORDER BY c.id LIMIT 1000`,
-      [scope],
-    );
-    const contracts = await this.contractsOf(rows.map((r) => r.id));
+    const rows = await companiesIn(this.db, scope);
+    const contracts = await this.contractsOfCompanies(rows.map((r) => r.id));
     return {
       items: rows.map((r) => ({ ...toCompany(r), contracts: contracts.filter((k) => k.companyId === r.id) })),
     };
   }
 
   async get(p: Principal, id: number): Promise<Company> {
-    const { rows } = await this.db.query<CompanyRow>('SELECT * FROM linli.property_companies WHERE id = $1', [
-      id,
-    ]);
-    const row = rows[0];
+    const row = await findCompany(this.db, id);
     if (!row) throw notFound('property company', id);
-    const contracts = await this.contractsOf([id]);
+    const contracts = await this.contractsOfCompanies([id]);
     if (!(await this.sees(p, row, contracts))) throw notFound('property company', id);
     return { ...toCompany(row), contracts };
   }
@@ -116,35 +106,31 @@ export class CompanyService {
       ]);
     const id = await this.db.transaction(async (tx) => {
       // one contract at a time per compound: concurrent contracts of one compound queue here
-      await tx.query('SELECT id FROM linli.orgs WHERE id = $1 FOR UPDATE', [body.compoundId]);
-      const { rows: overlap } = await tx.query<{ id: number; company_id: number }>(
-        `SELECT id, company_id FROM linli.property_contracts
-         WHERE compound_id = $1 AND starts_on <= coalesce($3::date, 'infinity'::date)
-           AND coalesce(ends_on, 'infinity'::date) >= $2::date`,
-        [body.compoundId, body.startsOn, endsOn],
-      );
-      if (overlap[0])
-        throw conflict(`The compound already has contract ${overlap[0].id} in these dates`, [
+      await lockCompound(tx, body.compoundId);
+      const overlap = await overlappingContract(tx, body.compoundId, body.startsOn, endsOn);
+      if (overlap)
+        throw conflict(`The compound already has contract ${overlap.id} in these dates`, [
           {
             field: 'startsOn',
-            message: `overlaps contract ${overlap[0].id} of company ${overlap[0].company_id}`,
+            message: `overlaps contract ${overlap.id} of company ${overlap.company_id}`,
           },
         ]);
-      const { rows } = await tx.query<{ id: number }>(
-        `INSERT INTO linli.property_contracts (company_id, compound_id, starts_on, ends_on)
-         VALUES ($1, $2, $3, $4) RETURNING id`,
-        [company.id, body.compoundId, body.startsOn, endsOn],
-      );
+      const contractId = await insertContract(tx, {
+        companyId: company.id,
+        compoundId: body.compoundId,
+        startsOn: body.startsOn,
+        endsOn,
+      });
       await recordAudit(tx, actor, {
         action: 'property_company.contract',
         objectType: 'property_company',
         objectId: company.id,
         orgId: body.compoundId,
-        after: { contractId: rows[0]!.id, ...body },
+        after: { contractId, ...body },
       });
-      return rows[0]!.id;
+      return contractId;
     });
-    return (await this.contractsOf([company.id])).find((k) => k.id === id)!;
+    return (await this.contractsOfCompanies([company.id])).find((k) => k.id === id)!;
   }
 
   private async sees(p: Principal, row: CompanyRow, contracts: Contract[]): Promise<boolean> {
@@ -158,22 +144,9 @@ export class CompanyService {
     return false;
   }
 
-  private async contractsOf(companyIds: number[]): Promise<Contract[]> {
+  private async contractsOfCompanies(companyIds: number[]): Promise<Contract[]> {
     if (companyIds.length === 0) return [];
-    const { rows } = await this.db.query<{
-      id: number;
-      company_id: number;
-      compound_id: number;
-      compound_name: string;
-      starts_on: string;
-      ends_on: string | null;
-    }>(
-      `SELECT k.id, k.company_id, k.compound_id, o.name AS compound_name,
-              to_char(k.starts_on, 'YYYY-MM-DD') AS starts_on, to_char(k.ends_on, 'YYYY-MM-DD') AS ends_on
-       FROM linli.property_contracts k JOIN linli.orgs o ON o.id = k.compound_id
-       WHERE k.company_id = ANY($1::bigint[]) ORDER BY k.company_id, k.starts_on, k.id`,
-      [companyIds],
-    );
+    const rows = await contractsOf(this.db, companyIds);
     return rows.map((r) => ({
       id: r.id,
       companyId: r.company_id,
