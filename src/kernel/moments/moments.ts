@@ -56,10 +56,13 @@ export class Moments {
 
   /**
    * The reconciler's half for the future: re-adds the jobs of these occurrences that the queue
-   * lost (asked a page at a time, one round trip each); returns how many it re-added.
+   * lost (asked a page at a time, one round trip each); returns those it re-added.
    */
-  async ensure<D extends object>(moment: Moment<D>, occurrences: readonly Occurrence<D>[]): Promise<number> {
-    let added = 0;
+  async ensure<D extends object>(
+    moment: Moment<D>,
+    occurrences: readonly Occurrence<D>[],
+  ): Promise<Occurrence<D>[]> {
+    const added: Occurrence<D>[] = [];
     for (let i = 0; i < occurrences.length; i += PROBE_PAGE) {
       const page = occurrences.slice(i, i + PROBE_PAGE);
       const there = await this.queues.exists(
@@ -68,7 +71,7 @@ export class Moments {
       );
       const lost = page.filter((_, k) => !there[k]);
       if (lost.length) await this.schedule(moment, lost);
-      added += lost.length;
+      added.push(...lost);
     }
     return added;
   }

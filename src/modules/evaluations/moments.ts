@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { startReconcileLoop } from '../../kernel/moments/reconcile-loop.js';
+import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
+import { startMoments } from '../../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
 import type { EvaluationService } from './commands/campaigns.js';
@@ -15,35 +16,53 @@ import {
 } from './repository.js';
 import type { CampaignRow, EvaluationDeps } from './schema.js';
 
+/** The payload of a campaign's jobs (the stage is in it too: jobs stored by older versions route by it). */
+export interface CampaignStage {
+  campaignId: number;
+  stage: 'open' | 'close';
+}
+
+/** A campaign's two moments: `evaluation-<id>-open` and `evaluation-<id>-close`, on the evaluations queue. */
+export function campaignMoments(d: EvaluationDeps): Record<CampaignStage['stage'], Moment<CampaignStage>> {
+  const moment = (stage: CampaignStage['stage']): Moment<CampaignStage> => ({
+    label: 'evaluation',
+    queue: QueueName.evaluations,
+    job: stage,
+    jobId: (x) => jobId('evaluation', x.campaignId, x.stage),
+    fire: (x) => onCampaignJob(d, x),
+  });
+  return { open: moment('open'), close: moment('close') };
+}
+
+/** The jobs a scheduled or open campaign needs. */
+function occurrencesOf(c: CampaignRow): (Occurrence<CampaignStage> & { stage: CampaignStage['stage'] })[] {
+  if (c.status !== 'scheduled' && c.status !== 'open') return [];
+  const out: (Occurrence<CampaignStage> & { stage: CampaignStage['stage'] })[] = [];
+  if (c.status === 'scheduled')
+    out.push({ stage: 'open', data: { campaignId: c.id, stage: 'open' }, at: c.opens_at });
+  out.push({ stage: 'close', data: { campaignId: c.id, stage: 'close' }, at: c.closes_at });
+  return out;
+}
+
 /**
  * Opens and closes evaluation campaigns. A job names a campaign and a stage; `openIfDue` /
  * `closeIfDue` re-read the row, so a stale or duplicate job does nothing. The reconciler (at start
  * and every `everyMs`) does whatever is due and re-adds lost jobs: a lost queue loses nothing.
  */
-export async function startEvaluationWorker(
+export function startEvaluationWorker(
   queues: QueueBackend,
   evaluations: EvaluationService,
   logger: Logger,
   everyMs = 60_000,
 ) {
-  const worker = queues.worker<{ campaignId: number; stage: string }>(
-    QueueName.evaluations,
-    async (job) => evaluations.onJob(job.data),
-    { concurrency: 4 },
-  );
-  const reconcile = () =>
-    evaluations
-      .reconcile()
-      .then((r) => (r.opened || r.closed || r.rescheduled) && logger.info(r, 'evaluation reconciler'))
-      .catch((err) => logger.error({ err }, 'evaluation reconciler failed'));
-  const loop = await startReconcileLoop(reconcile, everyMs);
-  return {
-    reconcile,
-    async close() {
-      loop.stop();
-      await worker.close();
-    },
-  };
+  return startMoments({
+    label: 'evaluation',
+    queues,
+    moments: evaluations.moments,
+    reconcile: () => evaluations.reconcile(),
+    logger,
+    everyMs,
+  });
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -51,31 +70,16 @@ export async function startEvaluationWorker(
 
 /** The delayed jobs of a scheduled or open campaign (after COMMIT); re-adding one is a no-op. */
 export async function scheduleCampaign(d: EvaluationDeps, c: CampaignRow): Promise<void> {
-  if (!d.queues || (c.status !== 'scheduled' && c.status !== 'open')) return;
-  const now = d.now().getTime();
-  const stages: [string, Date][] = c.status === 'scheduled' ? [['open', c.opens_at]] : [];
-  stages.push(['close', c.closes_at]);
-  await d.queues.addBulk(
-    QueueName.evaluations,
-    stages.map(([stage, at]) => ({
-      name: stage,
-      data: { campaignId: c.id, stage },
-      opts: {
-        jobId: jobId('evaluation', c.id, stage),
-        delay: Math.max(0, at.getTime() - now),
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    })),
-  );
+  if (!d.moments) return;
+  const m = d.moments.of;
+  await d.moments.scheduler.scheduleAll(occurrencesOf(c).map((o) => ({ moment: m[o.stage], ...o })));
 }
 
 /** Removes the campaign's delayed jobs (on cancel); a missing job is fine. */
 export async function unscheduleCampaign(d: EvaluationDeps, id: number): Promise<void> {
-  if (d.queues) {
-    const q = d.queues.queue(QueueName.evaluations);
-    for (const stage of ['open', 'close']) await q.remove(jobId('evaluation', id, stage)).catch(() => 0);
-  }
+  if (!d.moments) return;
+  for (const stage of ['open', 'close'] as const)
+    await d.moments.scheduler.unschedule(d.moments.of[stage], [{ campaignId: id, stage }]);
 }
 
 /** Opens a scheduled campaign whose time has come; then announces it (if not yet). */
@@ -135,7 +139,7 @@ export async function reconcileCampaigns(
   const now = d.now();
   let opened = 0;
   let closed = 0;
-  let rescheduled = 0;
+  const future: CampaignRow[] = [];
   const rows = await campaignsToReconcile(d.db);
   for (const c of rows) {
     if (c.status === 'scheduled' && c.opens_at <= now && (await openIfDue(d, c.id))) opened++;
@@ -144,15 +148,19 @@ export async function reconcileCampaigns(
     if (!fresh) continue;
     if (fresh.status === 'open') await announceIfNeeded(d, c.id);
     if (fresh.status === 'closed') await reportIfNeeded(d, c.id);
-    if (d.queues && (fresh.status === 'scheduled' || fresh.status === 'open')) {
-      const q = d.queues.queue(QueueName.evaluations);
-      const stages = fresh.status === 'scheduled' ? ['open', 'close'] : ['close'];
-      const present = await Promise.all(stages.map((s) => q.getJob(jobId('evaluation', c.id, s))));
-      if (present.some((j) => !j)) {
-        await scheduleCampaign(d, fresh);
-        rescheduled++;
-      }
+    future.push(fresh);
+  }
+  // the jobs of what is still to open or close, probed in batches; count the campaigns re-added
+  const again = new Set<number>();
+  if (d.moments) {
+    const all = future.flatMap(occurrencesOf);
+    for (const stage of ['open', 'close'] as const) {
+      const lost = await d.moments.scheduler.ensure(
+        d.moments.of[stage],
+        all.filter((o) => o.stage === stage),
+      );
+      for (const o of lost) again.add(o.data.campaignId);
     }
   }
-  return { opened, closed, rescheduled };
+  return { opened, closed, rescheduled: again.size };
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../kernel/db/db.js';
-import type { QueueBackend } from '../../kernel/queue/backend.js';
+import type { Moment } from '../../kernel/moments/moment.js';
+import type { Moments } from '../../kernel/moments/moments.js';
 import type { Rate } from '../complaints/index.js';
 import type { Criterion, CriterionInput } from './criteria.js';
 import type { Ranked, Weights } from './scoring.js';
@@ -110,7 +111,11 @@ export interface Ranking {
  */
 export interface EvaluationDeps {
   db: Db;
-  queues: QueueBackend | null;
+  /** the jobs of campaigns' openings and closings (null: a service without a queue schedules nothing) */
+  moments: {
+    scheduler: Moments;
+    of: Record<'open' | 'close', Moment<{ campaignId: number; stage: 'open' | 'close' }>>;
+  } | null;
   notifier: Notifier | null;
   now: () => Date;
 }

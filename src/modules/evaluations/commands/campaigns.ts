@@ -3,9 +3,12 @@ import { badRequest, conflict } from '../../../kernel/access/errors.js';
 import { requireInScope, requireOrg } from '../../../kernel/access/in-scope.js';
 import type { Actor, Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
+import type { AnyMoment } from '../../../kernel/moments/moment.js';
+import { Moments } from '../../../kernel/moments/moments.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { resolveCriteria } from '../criteria.js';
 import {
+  campaignMoments,
   closeIfDue,
   onCampaignJob,
   openIfDue,
@@ -64,8 +67,13 @@ export class EvaluationService {
     notifier: Notifier | null = null,
     now: () => Date = () => new Date(),
   ) {
-    this.deps = { db, queues, notifier, now };
+    this.deps = { db, moments: null, notifier, now };
+    if (queues) this.deps.moments = { scheduler: new Moments(queues, now), of: campaignMoments(this.deps) };
+    this.moments = Object.values(campaignMoments(this.deps));
   }
+
+  /** Its moments, for the worker (startEvaluationWorker). */
+  readonly moments: AnyMoment[];
 
   // campaigns over HTTP
   create(actor: Actor, body: CreateCampaignBody) {
