@@ -1,5 +1,6 @@
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
-import { ACK_PAYLOAD, type AckOutcome, type ReminderService } from './commands/reminders.js';
+import { ACK_PAYLOAD, type AckOutcome } from './commands/acknowledge.js';
+import type { ReminderService } from './commands/reminders.js';
 
 /**
  * The 收到 button of a reminder (Telegram), its numbered reply (WeChat private chats), or a plain

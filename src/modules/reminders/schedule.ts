@@ -168,7 +168,7 @@ function compileRrule(s: { rrule: string; tz: string; start?: string }, createdA
   };
 }
 
-function tzOf(s: Schedule): string {
+export function tzOf(s: Schedule): string {
   return 'tz' in s ? s.tz : DEFAULT_TZ;
 }
 

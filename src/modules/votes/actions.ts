@@ -3,7 +3,8 @@ import type { ActionContext, ActionResult, FlowAction } from '../../flows/action
 import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { Queryable } from '../../kernel/db/db.js';
-import { type ProposalRow, VoteService } from './commands/proposals.js';
+import { VoteService } from './commands/proposals.js';
+import { findProposal, openProposalsOfVoter, type ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
 
 /**
@@ -18,15 +19,11 @@ type Pick = { ok: true; row: ProposalRow } | { ok: false; message: { 'zh-CN': st
 async function pick(tx: Queryable, personId: number | null, id: number | null | undefined): Promise<Pick> {
   if (personId === null) return { ok: false, message: voteTexts.notOwner };
   if (id) {
-    const { rows } = await tx.query<ProposalRow>('SELECT * FROM linli.proposals WHERE id = $1', [id]);
-    if (rows[0]?.status !== 'open') return { ok: false, message: voteTexts.notOpen };
-    return { ok: true, row: rows[0] };
+    const row = await findProposal(tx, id);
+    if (row?.status !== 'open') return { ok: false, message: voteTexts.notOpen };
+    return { ok: true, row };
   }
-  const { rows } = await tx.query<ProposalRow>(
-    `SELECT p.* FROM linli.proposals p JOIN linli.proposal_electorate e ON e.proposal_id = p.id
-     WHERE p.status = 'open' AND e.person_id = $1 ORDER BY p.id`,
-    [personId],
-  );
+  const rows = await openProposalsOfVoter(tx, personId);
   if (rows.length === 1) return { ok: true, row: rows[0]! };
   if (rows.length === 0) return { ok: false, message: voteTexts.noOpen };
   const list = rows.map((r) => `#${r.id} ${r.title}`).join('\n');

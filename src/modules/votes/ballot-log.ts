@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../kernel/db/db.js';
+import { insertLogRow, lastLogRow } from './repository.js';
 
 /**
  * The ballot log of a proposal: an append-only hash chain. Entry n stores
@@ -74,21 +75,13 @@ export function normalizeReceipt(code: string): string {
 
 /** Appends an entry (the caller holds the proposal's row lock, so seqs never race). */
 export async function appendEntry(tx: Queryable, entry: LogEntry, at: Date): Promise<LogRow> {
-  const { rows: last } = await tx.query<{ seq: number; hash: string }>(
-    'SELECT seq, hash FROM linli.ballot_log WHERE proposal_id = $1 ORDER BY seq DESC LIMIT 1',
-    [entry.proposalId],
-  );
-  const seq = (last[0]?.seq ?? 0) + 1;
-  const prev = last[0]?.hash ?? GENESIS;
+  const last = await lastLogRow(tx, entry.proposalId);
+  const seq = (last?.seq ?? 0) + 1;
+  const prev = last?.hash ?? GENESIS;
   // the database keeps microseconds; the chain uses the millisecond the JS Date has
   const when = new Date(Math.floor(at.getTime()));
   const hash = chainHash(prev, entry, when);
-  const { rows } = await tx.query<LogRow>(
-    `INSERT INTO linli.ballot_log (proposal_id, seq, prev_hash, entry, created_at, hash, receipt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [entry.proposalId, seq, prev, JSON.stringify(entry), when, hash, receiptOf(hash)],
-  );
-  return rows[0]!;
+  return insertLogRow(tx, { seq, prevHash: prev, entry, createdAt: when, hash, receipt: receiptOf(hash) });
 }
 
 export interface VerifyReport {
@@ -120,14 +113,6 @@ export function verifyRows(rows: LogRow[]): VerifyReport {
     prev = h;
   }
   return { ok: true, entries: rows.length, firstBrokenSeq: null, problem: null, lastHash: prev };
-}
-
-export async function readLog(q: Queryable, proposalId: number): Promise<LogRow[]> {
-  const { rows } = await q.query<LogRow>(
-    'SELECT * FROM linli.ballot_log WHERE proposal_id = $1 ORDER BY seq',
-    [proposalId],
-  );
-  return rows;
 }
 
 /** The pseudonym of a voter in a secret ballot's log. */

@@ -2,7 +2,8 @@ import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import { optionFrom } from './actions.js';
-import type { ProposalRow, VoteService } from './commands/proposals.js';
+import type { VoteService } from './commands/proposals.js';
+import type { ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
 
 /**

@@ -2,8 +2,9 @@ import type { ChannelName, Choice, OutboundMessage } from '../../kernel/chat/por
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
 import { privateAddresses, residentsGroups } from '../chats/index.js';
-import type { ProposalRow, VoteNotifierPort } from './commands/proposals.js';
+import type { ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
+import type { VoteNotifierPort } from './timers.js';
 
 /**
  * Who hears what about a vote (after COMMIT, through the outbox, keyed so a repeated trigger

@@ -1,6 +1,6 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
-import type { ProposalRow } from './commands/proposals.js';
+import type { ProposalRow } from './repository.js';
 
 /** What the bot says about votes, zh-CN first and English too. */
 const RULE: Record<string, Record<Locale, string>> = {

@@ -1,0 +1,101 @@
+import type { Principal } from '../../../kernel/access/principal.js';
+import type { Db, Queryable } from '../../../kernel/db/db.js';
+import { type LogRow, normalizeReceipt, pseudonym, verifyRows } from '../ballot-log.js';
+import {
+  ballotsWithReceipt,
+  countedBallots,
+  logRowsWithReceipt,
+  type ProposalRow,
+  proposalsForReceipt,
+  readLog,
+} from '../repository.js';
+import { visibleProposal } from './proposals.js';
+
+/**
+ * What anyone may check of a vote: its ballot log (the hash chain), the chain recomputed against
+ * the counted ballots, and whether a voter's receipt is in it and counted.
+ */
+
+/** The chain; a secret ballot's options stay sealed until closing (voters are pseudonyms). */
+export async function auditLog(db: Db, p: Principal, id: number) {
+  const row = await visibleProposal(db, p, id);
+  const sealed = row.secret && row.status !== 'closed';
+  const log = await readLog(db, id);
+  return {
+    proposalId: id,
+    secret: row.secret,
+    sealed,
+    hashRule:
+      'hash = sha256(prev_hash || canonical JSON of entry (keys sorted) || created_at ISO-8601); first prev_hash = 64 zeros; receipt = first 40 bits of hash, Crockford base32',
+    entries: log.map((l) => ({
+      seq: l.seq,
+      prevHash: l.prev_hash,
+      entry: sealed ? { ...l.entry, option: null } : l.entry,
+      createdAt: l.created_at.toISOString(),
+      hash: l.hash,
+      receipt: l.receipt,
+    })),
+  };
+}
+
+/** Recomputes the chain and checks the current ballots against it. */
+export async function verifyLog(db: Db, p: Principal, id: number) {
+  const row = await visibleProposal(db, p, id);
+  const log = await readLog(db, id);
+  const chain = verifyRows(log);
+  const ballots = await countedBallots(db, id);
+  const latest = new Map<string, LogRow>();
+  for (const l of log) latest.set(String(l.entry.voter), l);
+  const mismatched: { seq: number | null; message: string }[] = [];
+  for (const b of ballots) {
+    const key = String(row.secret ? pseudonym(row.salt, b.person_id) : b.person_id);
+    const l = latest.get(key);
+    if (!l || l.seq !== b.log_seq || l.entry.option !== b.option || l.receipt !== b.receipt)
+      mismatched.push({
+        seq: b.log_seq,
+        message: 'a counted ballot does not match the last log entry of its voter',
+      });
+    latest.delete(key);
+  }
+  for (const l of latest.values())
+    mismatched.push({ seq: l.seq, message: 'a logged ballot is missing from the counted ballots' });
+  return {
+    proposalId: id,
+    ok: chain.ok && mismatched.length === 0,
+    entries: chain.entries,
+    firstBrokenSeq: chain.firstBrokenSeq,
+    problem: chain.problem,
+    lastHash: chain.lastHash,
+    ballotsMatchLog: mismatched.length === 0,
+    mismatches: mismatched,
+  };
+}
+
+/** Whether a receipt is in the chain, and whether it is its voter's counted (last) ballot. */
+export async function findReceipt(q: Queryable, row: ProposalRow, code: string) {
+  const receipt = normalizeReceipt(code);
+  const rows = await logRowsWithReceipt(q, row.id, receipt);
+  const l = rows[0];
+  if (!l) return { receipt, found: false as const };
+  const counted = await ballotsWithReceipt(q, row.id, receipt);
+  const sealed = row.secret && row.status !== 'closed';
+  return {
+    receipt,
+    found: true as const,
+    seq: l.seq,
+    createdAt: l.created_at.toISOString(),
+    hash: l.hash,
+    counted: counted > 0,
+    option: sealed ? null : l.entry.option,
+  };
+}
+
+/** A receipt typed in chat: searched in the votes of the chat's compound, else of the person. */
+export async function findReceiptFor(db: Db, code: string, orgId: number | null, personId: number | null) {
+  const rows = await proposalsForReceipt(db, orgId, personId);
+  for (const row of rows) {
+    const r = await findReceipt(db, row, code);
+    if (r.found) return { row, r };
+  }
+  return null;
+}

@@ -1,0 +1,188 @@
+import type { Db, Queryable } from '../../kernel/db/db.js';
+import type { QueueBackend } from '../../kernel/queue/backend.js';
+import { jobId, QueueName } from '../../kernel/queue/names.js';
+import { countOf } from './queries/proposals.js';
+import {
+  findProposal,
+  freezeElectorate,
+  lockProposal,
+  markClosed,
+  markOpen,
+  markReminded,
+  nonVoters,
+  type ProposalRow,
+  unfinishedProposals,
+} from './repository.js';
+
+/**
+ * A proposal's moments: opening, closing and the reminders before closing. The proposal row is
+ * the truth: `openIfDue`, `closeIfDue` and `remindIfDue` re-read and lock it and act only if it
+ * still calls for it, so the delayed jobs (`proposal-<id>-open|close|remind<minutes>`) are only
+ * wake-up calls and `reconcile()` (at start and every minute) catches up on anything a lost
+ * queue dropped.
+ */
+
+export interface VoteNotifierPort {
+  /** writes the group messages of an opening or closing in its transaction; schedules them after */
+  stage?(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<() => Promise<void>>;
+  opened(p: ProposalRow): Promise<void>;
+  closed(p: ProposalRow): Promise<void>;
+  remind(p: ProposalRow, offsetMinutes: number, personIds: number[]): Promise<void>;
+  stageRemind?(
+    tx: Queryable,
+    p: ProposalRow,
+    offset: number,
+    personIds: number[],
+  ): Promise<() => Promise<void>>;
+}
+
+export class ProposalTimers {
+  constructor(
+    private readonly db: Db,
+    private readonly queues: QueueBackend | null,
+    private readonly now: () => Date,
+    /** read at each use: the notifier is set on the service after it is built */
+    private readonly notifier: () => VoteNotifierPort | null,
+  ) {}
+
+  /** Opens a scheduled proposal whose time has come: freezes the electorate, announces it. */
+  async openIfDue(id: number): Promise<boolean> {
+    const opened = await this.db.transaction(async (tx) => {
+      const row = await lockProposal(tx, id);
+      if (row?.status !== 'scheduled' || row.opens_at.getTime() > this.now().getTime()) return null;
+      const totals = await freezeElectorate(tx, row);
+      const row2 = await markOpen(tx, id, this.now(), totals);
+      return { row: row2, send: await this.notifier()?.stage?.(tx, row2, 'opened') };
+    });
+    if (!opened) return false;
+    await this.schedule(opened.row);
+    if (opened.send) await opened.send();
+    else await this.notifier()?.opened(opened.row);
+    // a proposal opened after its own closing time (a long outage) closes at once
+    if (opened.row.closes_at.getTime() <= this.now().getTime()) await this.closeIfDue(id);
+    return true;
+  }
+
+  /** Closes an open proposal past its closing time: counts, stores the result, announces it. */
+  async closeIfDue(id: number): Promise<boolean> {
+    const closed = await this.db.transaction(async (tx) => {
+      const row = await lockProposal(tx, id);
+      if (row?.status !== 'open' || row.closes_at.getTime() > this.now().getTime()) return null;
+      const result = await countOf(tx, row);
+      const row2 = await markClosed(tx, id, this.now(), result);
+      return { row: row2, send: await this.notifier()?.stage?.(tx, row2, 'closed') };
+    });
+    if (!closed) return false;
+    if (closed.send) await closed.send();
+    else await this.notifier()?.closed(closed.row);
+    return true;
+  }
+
+  /** Reminds the owners who have not voted, once per offset (marked on the row). */
+  async remindIfDue(id: number, offset: number): Promise<boolean> {
+    const due = await this.db.transaction(async (tx) => {
+      const row = await lockProposal(tx, id);
+      if (row?.status !== 'open') return null;
+      if (!row.reminder_offsets.includes(offset) || row.reminders_sent.includes(offset)) return null;
+      const at = row.closes_at.getTime() - offset * 60_000;
+      const now = this.now().getTime();
+      if (at > now || row.closes_at.getTime() <= now) return null;
+      // a reminder whose time came before the opening is skipped, not sent late
+      if (row.opened_at && at < row.opened_at.getTime() - 60_000) {
+        await markReminded(tx, id, offset);
+        return null;
+      }
+      // earlier reminders not sent yet (a long outage) are dropped: one reminder, the latest
+      for (const m of row.reminder_offsets)
+        if (m >= offset && !row.reminders_sent.includes(m)) await markReminded(tx, id, m);
+      const people = await nonVoters(tx, id);
+      const send = people.length ? await this.notifier()?.stageRemind?.(tx, row, offset, people) : undefined;
+      return { row, people, send };
+    });
+    if (!due) return false;
+    if (due.send) await due.send();
+    else if (due.people.length) await this.notifier()?.remind(due.row, offset, due.people);
+    return true;
+  }
+
+  /** The delayed jobs of a proposal's future moments (after COMMIT). */
+  async schedule(row: ProposalRow): Promise<void> {
+    if (!this.queues) return;
+    const jobs = this.jobsOf(row);
+    if (!jobs.length) return;
+    const now = this.now().getTime();
+    await this.queues.addBulk(
+      QueueName.votes,
+      jobs.map((j) => ({
+        name: j.kind,
+        data: { proposalId: row.id, kind: j.kind, offset: j.offset },
+        opts: {
+          jobId: j.id,
+          delay: Math.max(0, j.at.getTime() - now),
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        },
+      })),
+    );
+  }
+
+  private jobsOf(row: ProposalRow) {
+    const jobs: { id: string; kind: 'open' | 'close' | 'remind'; at: Date; offset?: number }[] = [];
+    if (row.status === 'scheduled')
+      jobs.push({ id: jobId('proposal', row.id, 'open'), kind: 'open', at: row.opens_at });
+    if (row.status === 'scheduled' || row.status === 'open') {
+      jobs.push({ id: jobId('proposal', row.id, 'close'), kind: 'close', at: row.closes_at });
+      for (const m of row.reminder_offsets) {
+        if (row.reminders_sent.includes(m)) continue;
+        const at = new Date(row.closes_at.getTime() - m * 60_000);
+        if (at.getTime() < row.opens_at.getTime()) continue;
+        jobs.push({ id: jobId('proposal', row.id, `remind${m}`), kind: 'remind', at, offset: m });
+      }
+    }
+    return jobs;
+  }
+
+  /** Runs a job (the worker's one entry). */
+  async runJob(data: { proposalId: number; kind: string; offset?: number }): Promise<boolean> {
+    if (data.kind === 'open') return this.openIfDue(data.proposalId);
+    if (data.kind === 'close') return this.closeIfDue(data.proposalId);
+    if (data.kind === 'remind' && data.offset) return this.remindIfDue(data.proposalId, data.offset);
+    return false;
+  }
+
+  /**
+   * At start and every minute: opens, closes and reminds whatever is due (a job the queue lost),
+   * then re-adds the missing jobs of future moments.
+   */
+  async reconcile(): Promise<{ opened: number; closed: number; reminded: number; rescheduled: number }> {
+    const out = { opened: 0, closed: 0, reminded: 0, rescheduled: 0 };
+    const now = this.now();
+    const rows = await unfinishedProposals(this.db);
+    for (const r of rows) {
+      if (r.status === 'scheduled' && r.opens_at <= now) {
+        if (await this.openIfDue(r.id)) out.opened++;
+        continue;
+      }
+      if (r.status === 'open' && r.closes_at <= now) {
+        if (await this.closeIfDue(r.id)) out.closed++;
+        continue;
+      }
+      if (r.status === 'open') {
+        // the latest reminder that is due (remindIfDue drops the earlier ones)
+        const due = r.reminder_offsets
+          .filter((m) => !r.reminders_sent.includes(m) && r.closes_at.getTime() - m * 60_000 <= now.getTime())
+          .sort((a, b) => a - b)[0];
+        if (due !== undefined && (await this.remindIfDue(r.id, due))) out.reminded++;
+      }
+      if (!this.queues) continue;
+      const fresh = (await findProposal(this.db, r.id))!;
+      const q = this.queues.queue(QueueName.votes);
+      const present = await Promise.all(this.jobsOf(fresh).map((j) => q.getJob(j.id)));
+      if (present.some((j) => !j)) {
+        await this.schedule(fresh);
+        out.rescheduled++;
+      }
+    }
+    return out;
+  }
+}
