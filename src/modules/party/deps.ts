@@ -1,5 +1,5 @@
 import type { Db } from '../../kernel/db/db.js';
-import type { QueueBackend } from '../../kernel/queue/backend.js';
+import type { Moments } from '../../kernel/moments/moments.js';
 import type { PartyNotifier } from './notifier.js';
 
 /**
@@ -15,5 +15,5 @@ export interface PartyDeps {
 
 /** Tasks also add delayed jobs for their moments (none without a queue backend). */
 export interface TaskDeps extends PartyDeps {
-  readonly queues: QueueBackend | null;
+  readonly moments: Moments | null;
 }

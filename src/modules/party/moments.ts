@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import { startReconcileLoop } from '../../kernel/moments/reconcile-loop.js';
+import type { Moment } from '../../kernel/moments/moment.js';
+import { Moments } from '../../kernel/moments/moments.js';
+import { startMoments } from '../../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../kernel/time/zone.js';
 import type { PartyService } from './commands/members.js';
 import type { TaskService } from './commands/tasks.js';
-import type { Stage } from './task-timers.js';
 
 /** 09:00 on 1 January of `year`, China time. */
 export function checkinTime(year: number): Date {
@@ -20,6 +21,20 @@ export function checkinYearDue(now: Date): number | null {
 
 export const checkinJobId = (year: number) => jobId('party-checkin', year);
 
+/** The yearly January check-in on commitments: job `party-checkin-<year>` named `checkin`. */
+export function checkinMoment(party: PartyService, now: () => Date): Moment<{ year: number }> {
+  return {
+    label: 'party check-in',
+    queue: QueueName.party,
+    job: 'checkin',
+    jobId: (x) => checkinJobId(x.year),
+    fire: async (x) => {
+      if (checkinYearDue(now()) === x.year) await party.januaryCheckin(x.year);
+    },
+    jobOptions: { removeOnComplete: 100, removeOnFail: 5000 },
+  };
+}
+
 /**
  * Party tasks' moments (reminder, unaccepted escalation, overdue escalation) and the yearly
  * January check-in on commitments. Jobs carry ids only; `fireIfDue` and `januaryCheckin` re-read
@@ -27,7 +42,7 @@ export const checkinJobId = (year: number) => jobId('party-checkin', year);
  * `everyMs`) fires what is past, re-adds lost task jobs, runs a January check-in the queue lost
  * and makes sure next January's job (`party-checkin-<year>`) exists.
  */
-export async function startPartyWorker(
+export function startPartyWorker(
   queues: QueueBackend,
   tasks: TaskService,
   party: PartyService,
@@ -35,50 +50,24 @@ export async function startPartyWorker(
   opts: { everyMs?: number; now?: () => Date } = {},
 ) {
   const now = opts.now ?? (() => new Date());
-  const worker = queues.worker<{ taskId?: number; stage?: Stage; year?: number }>(
-    QueueName.party,
-    async (job) => {
-      if (job.name === 'checkin' && job.data.year) {
-        if (checkinYearDue(now()) === job.data.year) await party.januaryCheckin(job.data.year);
-        return;
-      }
-      if (job.data.taskId && job.data.stage) await tasks.fireIfDue(job.data.taskId, job.data.stage);
-    },
-    { concurrency: 4 },
-  );
-  const scheduleCheckin = async () => {
-    const next = wallOf(now(), CHINA_TIME_ZONE).year + 1;
-    await queues.add(
-      QueueName.party,
-      'checkin',
-      { year: next },
-      {
-        jobId: checkinJobId(next),
-        delay: Math.max(0, checkinTime(next).getTime() - now().getTime()),
-        removeOnComplete: 100,
-      },
-    );
-  };
-  const reconcile = async () => {
-    try {
+  const checkin = checkinMoment(party, now);
+  const moments = new Moments(queues, now);
+  return startMoments({
+    label: 'party task',
+    queues,
+    moments: [tasks.moment, checkin],
+    reconcile: async () => {
       const r = await tasks.reconcile();
-      if (r.fired || r.rescheduled) logger.info(r, 'party task reconciler');
       const due = checkinYearDue(now());
       if (due) {
         const c = await party.januaryCheckin(due);
         if (!c.already) logger.info({ year: due, sent: c.sent }, 'party January check-in');
       }
-      await scheduleCheckin();
-    } catch (err) {
-      logger.error({ err }, 'party reconciler failed');
-    }
-  };
-  const loop = await startReconcileLoop(reconcile, opts.everyMs ?? 60_000);
-  return {
-    reconcile,
-    async close() {
-      loop.stop();
-      await worker.close();
+      const next = wallOf(now(), CHINA_TIME_ZONE).year + 1;
+      await moments.ensure(checkin, [{ data: { year: next }, at: checkinTime(next) }]);
+      return r;
     },
-  };
+    logger,
+    everyMs: opts.everyMs,
+  });
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../kernel/db/db.js';
+import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
 import type { TaskDeps } from './deps.js';
 import type { Staged } from './notifier.js';
@@ -43,38 +44,42 @@ function dueOf(t: TaskRow, stage: Stage): Date | null {
   return t.overdue_escalated_at ? null : t.due_at;
 }
 
+/** The payload of a task's jobs. */
+export interface TaskStage {
+  taskId: number;
+  stage: Stage;
+}
+
+/** A task's reminders and escalations: jobs `party-task-<id>-<stage>` named `task` on the party queue. */
+export function taskMoment(d: TaskDeps): Moment<TaskStage> {
+  return {
+    label: 'party task',
+    queue: QueueName.party,
+    job: 'task',
+    jobId: (x) => taskJobId(x.taskId, x.stage),
+    fire: (x) => fireIfDue(d, x.taskId, x.stage),
+  };
+}
+
+/** The jobs the task's pending stages need. */
+function occurrencesOf(t: TaskRow): Occurrence<TaskStage>[] {
+  return STAGES.flatMap((stage) => {
+    const at = dueOf(t, stage);
+    return at ? [{ data: { taskId: t.id, stage }, at }] : [];
+  });
+}
+
 /** Adds the delayed jobs of the task's pending moments (after COMMIT). */
 export async function scheduleTask(d: TaskDeps, t: TaskRow): Promise<void> {
-  if (!d.queues) return;
-  const now = d.now().getTime();
-  const jobs = STAGES.flatMap((stage) => {
-    const at = dueOf(t, stage);
-    return at
-      ? [
-          {
-            name: 'task',
-            data: { taskId: t.id, stage },
-            opts: {
-              jobId: taskJobId(t.id, stage),
-              delay: Math.max(0, at.getTime() - now),
-              removeOnComplete: true,
-              removeOnFail: 1000,
-            },
-          },
-        ]
-      : [];
-  });
-  await d.queues.addBulk(QueueName.party, jobs);
+  await d.moments?.schedule(taskMoment(d), occurrencesOf(t));
 }
 
 /** Removes the task's delayed jobs (after a cancel); a job already gone is no error. */
 export async function unscheduleTask(d: TaskDeps, id: number): Promise<void> {
-  if (d.queues)
-    for (const s of STAGES)
-      await d.queues
-        .queue(QueueName.party)
-        .remove(taskJobId(id, s))
-        .catch(() => 0);
+  await d.moments?.unschedule(
+    taskMoment(d),
+    STAGES.map((stage) => ({ taskId: id, stage })),
+  );
 }
 
 /**
@@ -166,21 +171,17 @@ export async function reconcileTasks(
     const rows = await openTasksPage(d.db, after, pageSize);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.id;
+    const future: Occurrence<TaskStage>[] = [];
     for (const t of rows) {
-      let missing = false;
-      for (const stage of STAGES) {
-        const at = dueOf(t, stage);
-        if (!at) continue;
-        if (at.getTime() <= d.now().getTime()) {
-          if (await fireIfDue(d, t.id, stage)) fired++;
-        } else if (d.queues && !(await d.queues.queue(QueueName.party).getJob(taskJobId(t.id, stage)))) {
-          missing = true;
-        }
+      for (const o of occurrencesOf(t)) {
+        if (o.at.getTime() > d.now().getTime()) future.push(o);
+        else if (await fireIfDue(d, t.id, o.data.stage)) fired++;
       }
-      if (missing) {
-        await scheduleTask(d, t);
-        rescheduled++;
-      }
+    }
+    // the page's future jobs, probed in one batch; count the tasks that had one re-added
+    if (d.moments) {
+      const lost = await d.moments.ensure(taskMoment(d), future);
+      rescheduled += new Set(lost.map((o) => o.data.taskId)).size;
     }
   }
   return { fired, rescheduled };

@@ -3,6 +3,7 @@ import { badRequest, conflict, type ErrorDetail } from '../../../kernel/access/e
 import { requireInScope, requireOrg, requirePeople } from '../../../kernel/access/in-scope.js';
 import { type Actor, assertCanWrite, type Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
+import { Moments } from '../../../kernel/moments/moments.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import type { TaskDeps } from '../deps.js';
 import type { PartyNotifier, Staged } from '../notifier.js';
@@ -16,7 +17,14 @@ import {
   type TaskRow,
 } from '../repository/tasks.js';
 import { fmt, taskButtons } from '../task-texts.js';
-import { fireIfDue, reconcileTasks, type Stage, scheduleTask, unscheduleTask } from '../task-timers.js';
+import {
+  fireIfDue,
+  reconcileTasks,
+  type Stage,
+  scheduleTask,
+  taskMoment,
+  unscheduleTask,
+} from '../task-timers.js';
 import { accept, completable, complete, decline, lockOpen, type Refusal } from './task-answers.js';
 
 /**
@@ -60,7 +68,12 @@ export class TaskService {
     notifier: PartyNotifier | null = null,
     now: () => Date = () => new Date(),
   ) {
-    this.deps = { db, queues, notifier, now };
+    this.deps = { db, moments: queues ? new Moments(queues, now) : null, notifier, now };
+  }
+
+  /** The moment of tasks' reminders and escalations, for the worker (moments.ts). */
+  get moment() {
+    return taskMoment(this.deps);
   }
 
   /** Sends messages staged in a transaction (after its COMMIT). */
