@@ -6,20 +6,22 @@ import { Batcher } from '../kernel/db/batcher.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
-import { jobId, QueueName } from '../kernel/queue/names.js';
 import type { ActionRegistry } from './actions.js';
+import {
+  finishConversation,
+  insertConversation,
+  lockActiveConversation,
+  readPrecheck,
+  saveConversationState,
+} from './conversation-repository.js';
+import { ConversationTimeouts } from './conversation-timeouts.js';
 import { engineTexts } from './engine-texts.js';
 import { effectiveFlows, flowById, orgPath, type StoredFlow } from './flow-repository.js';
-import type { FlowDefinition, Locale, Trigger } from './flow-schema.js';
-import {
-  answer,
-  type ConversationLookups,
-  enter,
-  type MachineEnv,
-  type Reply,
-  type RunState,
-} from './machine.js';
+import type { FlowDefinition, Locale } from './flow-schema.js';
+import { answer, type ConversationLookups, enter, type Reply, type RunState } from './machine.js';
+import { triggerHit } from './triggers.js';
 import { type ConversationRow, TurnPrefetch } from './turn-context.js';
+import { NEEDS_TRANSACTION, readEnv, transactionEnv } from './turn-env.js';
 import { type TurnWrite, writeTurns } from './turn-writes.js';
 
 /**
@@ -34,13 +36,13 @@ import { type TurnWrite, writeTurns } from './turn-writes.js';
  * - `/cancel`, 取消 or cancel ends it at any step; inactivity (the flow's `timeoutMinutes`) ends it
  *   through a delayed job `flow-timeout-<id>-<seq>` added when it starts: when it fires and the
  *   conversation has moved on, it sets itself again for the row's expiry (so a turn costs no job);
- *   a sweep ends any whose job was lost.
+ *   a sweep ends any whose job was lost (conversation-timeouts.ts).
  */
 const CANCEL = /^(\/cancel|取消|cancel)$/i;
 /** A prompt's option payload carries its conversation and step: `opt:<id>.<seq>:<value>`. */
 const BOUND_OPTION = /^opt:(\d+)\.(\d+):(.+)$/;
-/** Thrown by the read-only environment when a turn reaches an action: the turn needs a transaction. */
-const NEEDS_TRANSACTION = Symbol('needs a transaction');
+
+export { triggerHit } from './triggers.js';
 
 export interface FlowEngineDeps {
   db: Db;
@@ -63,8 +65,15 @@ type Turn = {
 
 export class FlowEngine {
   private readonly now: () => Date;
+  private readonly timeouts: ConversationTimeouts;
   constructor(private readonly deps: FlowEngineDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.timeouts = new ConversationTimeouts({
+      db: deps.db,
+      queues: deps.queues,
+      outbox: deps.outbox,
+      now: this.now,
+    });
   }
 
   /** Handles a message after the dispatcher: returns true when a flow took it. */
@@ -145,7 +154,7 @@ export class FlowEngine {
         flow,
         stateOf(active),
         { text: m.text, choice, media: m.media },
-        this.readEnv(active),
+        readEnv(this.deps, active),
       );
     } catch (err) {
       if (err === NEEDS_TRANSACTION) return false;
@@ -173,16 +182,6 @@ export class FlowEngine {
 
   private readonly turnWrites = new Batcher((turns: TurnWrite[]) => writeTurns(this.deps.db, turns));
 
-  /** The machine's environment for a turn computed outside a transaction: an action stops it. */
-  private readEnv(row: ConversationRow): MachineEnv {
-    return {
-      locale: row.locale,
-      context: {},
-      runAction: () => Promise.reject(NEEDS_TRANSACTION),
-      ...this.deps.lookups(this.deps.db, row.org_id, row.locale),
-    };
-  }
-
   /** One turn inside the transaction: cancel, a stale button, an answer, or a trigger's start. */
   private async turn(
     tx: Queryable,
@@ -197,7 +196,7 @@ export class FlowEngine {
     if (cancelling) {
       if (!active)
         return m.command ? { replies: [{ text: engineTexts(locale).nothingToCancel }], after } : null;
-      await this.finish(tx, active, 'cancelled');
+      await finishConversation(tx, active.id, 'cancelled');
       return { replies: [{ text: engineTexts(active.locale).cancelled }], after };
     }
     const bound = m.choice ? BOUND_OPTION.exec(m.choice) : null;
@@ -207,7 +206,7 @@ export class FlowEngine {
     }
     if (active) {
       const flow = await this.publishedFlow(tx, active.flow_id);
-      const env = await this.env(tx, active, after);
+      const env = await transactionEnv(this.deps, tx, active, after);
       const choice = bound ? `opt:${bound[3]}` : m.choice;
       const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
       return this.persist(tx, active, flow, result.state, result.replies, after);
@@ -219,32 +218,7 @@ export class FlowEngine {
 
   /** Ends a conversation that has had no activity since `seq` (run by the timeout job). */
   async expire(conversationId: number, seq: number): Promise<boolean> {
-    const row = await this.deps.db.transaction(async (tx) => {
-      const { rows } = await tx.query<ConversationRow>(
-        `SELECT * FROM linli.conversations WHERE id = $1 AND status = 'active' AND seq = $2 AND expires_at <= $3 FOR UPDATE`,
-        [conversationId, seq, this.now()],
-      );
-      const active = rows[0];
-      if (!active) return null;
-      await this.finish(tx, active, 'expired');
-      return active;
-    });
-    if (!row) return false;
-    await this.deps.outbox.enqueue({
-      channel: row.channel,
-      idempotencyKey: `flow-timeout-${row.id}-${row.seq}`,
-      orgId: row.org_id,
-      personId: row.person_id,
-      message: {
-        chat: { externalId: row.chat_external_id, kind: row.chat_kind },
-        text: engineTexts(row.locale).timedOut,
-        mention:
-          row.chat_kind === 'group'
-            ? { externalId: row.person_external_id, displayName: row.person_display_name }
-            : undefined,
-      },
-    });
-    return true;
+    return this.timeouts.expire(conversationId, seq);
   }
 
   /**
@@ -252,26 +226,12 @@ export class FlowEngine {
    * else (it moved on since the job was set) sets the job again for the row's current expiry.
    */
   async timeoutDue(conversationId: number): Promise<'expired' | 'rearmed' | 'none'> {
-    const { rows } = await this.deps.db.query<{ id: number; seq: number; expires_at: Date }>(
-      `SELECT id, seq, expires_at FROM linli.conversations WHERE id = $1 AND status = 'active'`,
-      [conversationId],
-    );
-    const r = rows[0];
-    if (!r) return 'none';
-    if (r.expires_at <= this.now()) return (await this.expire(r.id, r.seq)) ? 'expired' : 'none';
-    await this.armTimeout({ id: r.id, seq: r.seq, at: r.expires_at });
-    return 'rearmed';
+    return this.timeouts.timeoutDue(conversationId);
   }
 
   /** Expires every active conversation past its time (a lost timeout job, a long downtime). */
   async sweepExpired(): Promise<number> {
-    const { rows } = await this.deps.db.query<{ id: number; seq: number }>(
-      `SELECT id, seq FROM linli.conversations WHERE status = 'active' AND expires_at <= $1 ORDER BY id LIMIT 1000`,
-      [this.now()],
-    );
-    let n = 0;
-    for (const r of rows) if (await this.expire(r.id, r.seq)) n++;
-    return n;
+    return this.timeouts.sweepExpired();
   }
 
   private async begin(
@@ -285,28 +245,18 @@ export class FlowEngine {
   ): Promise<Turn> {
     const def = flow.definition;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
-    const { rows } = await tx.query<ConversationRow>(
-      `INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
-         person_display_name, flow_id, org_id, chat_id, locale, step, answers, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
-      [
-        m.channel,
-        m.chat.externalId,
-        m.chat.kind,
-        ctx.person!.id,
-        m.sender.externalId,
-        m.sender.displayName,
-        flow.id,
-        orgId,
-        ctx.chat?.id ?? null,
-        locale,
-        def.start,
-        JSON.stringify(arg === undefined ? {} : { arg }),
-        new Date(this.now().getTime() + def.timeoutMinutes * 60_000),
-      ],
-    );
-    const row = rows[0]!;
-    const env = await this.env(tx, row, after);
+    const row = await insertConversation(tx, {
+      m,
+      personId: ctx.person!.id,
+      flowId: flow.id,
+      orgId,
+      chatId: ctx.chat?.id ?? null,
+      locale,
+      step: def.start,
+      answers: arg === undefined ? {} : { arg },
+      expiresAt: new Date(this.now().getTime() + def.timeoutMinutes * 60_000),
+    });
+    const env = await transactionEnv(this.deps, tx, row, after);
     const result = await enter(def, stateOf(row), env);
     return this.persist(tx, row, def, result.state, result.replies, after);
   }
@@ -320,12 +270,7 @@ export class FlowEngine {
     after: (() => Promise<void>)[],
   ): Promise<Turn> {
     const { seq, expiresAt, replies: sent } = this.outcome(row, flow, state, replies, this.now());
-    await tx.query(
-      `UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
-         updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
-       WHERE id = $1`,
-      [row.id, state.step, JSON.stringify(state.answers), state.attempts, state.status, seq, expiresAt],
-    );
+    await saveConversationState(tx, row.id, state, seq, expiresAt);
     return {
       replies: sent,
       after,
@@ -351,33 +296,12 @@ export class FlowEngine {
     return { seq, expiresAt, replies: state.status === 'active' ? replies.map(bind) : replies };
   }
 
-  private async finish(tx: Queryable, row: ConversationRow, status: RunState['status']): Promise<void> {
-    await tx.query(
-      `UPDATE linli.conversations SET status = $2, seq = seq + 1, updated_at = now(), ended_at = now() WHERE id = $1`,
-      [row.id, status],
-    );
-  }
-
   private async deliver(turn: Turn): Promise<void> {
     for (const fn of turn.after) await fn();
     for (const send of turn.sends ?? []) await send();
     // one timeout job per conversation, added when it starts; when it fires early (the person kept
     // answering) it re-arms itself for the row's current expiry (`timeoutDue`): a turn adds no job
-    if (turn.timeout && turn.timeout.seq === 1) await this.armTimeout(turn.timeout);
-  }
-
-  private async armTimeout(t: { id: number; seq: number; at: Date }): Promise<void> {
-    await this.deps.queues.add(
-      QueueName.flows,
-      'timeout',
-      { conversationId: t.id, seq: t.seq },
-      {
-        jobId: jobId('flow-timeout', t.id, t.seq),
-        delay: Math.max(0, t.at.getTime() - this.now().getTime()),
-        removeOnComplete: true,
-        removeOnFail: 100,
-      },
-    );
+    if (turn.timeout && turn.timeout.seq === 1) await this.timeouts.arm(turn.timeout);
   }
 
   private async lockActive(
@@ -385,15 +309,10 @@ export class FlowEngine {
     m: InboundMessage,
     personId: number,
   ): Promise<ConversationRow | null> {
-    const { rows } = await tx.query<ConversationRow>(
-      `SELECT * FROM linli.conversations
-       WHERE channel = $1 AND chat_external_id = $2 AND person_id = $3 AND status = 'active' FOR UPDATE`,
-      [m.channel, m.chat.externalId, personId],
-    );
-    const row = rows[0];
+    const row = await lockActiveConversation(tx, m, personId);
     if (row && row.expires_at <= this.now()) {
       // its timeout job has not run yet: it is over all the same, and this message may start anew
-      await this.finish(tx, row, 'expired');
+      await finishConversation(tx, row.id, 'expired');
       return null;
     }
     return row ?? null;
@@ -416,7 +335,8 @@ export class FlowEngine {
     const r =
       ctx.prefetch instanceof TurnPrefetch && ctx.prefetch.personId === personId
         ? { active: ctx.prefetch.active, path: ctx.prefetch.orgPath, gen: ctx.prefetch.flowGen }
-        : await this.readPrecheck(m, personId, orgId);
+        : // the writer was new then: one statement of its own
+          await readPrecheck(this.deps.db, m, personId, orgId);
     if (r.active) return { concerns: true, active: r.active };
     const path = (r.path ?? []).map(Number);
     const key = path.join('/');
@@ -430,22 +350,6 @@ export class FlowEngine {
       concerns: cached.flows.some((f) => f.definition.triggers.some((t) => triggerHit(t, m))),
       active: null,
     };
-  }
-
-  /** The pre-check's read, when the dispatcher's first read did not bring it (the writer was new then). */
-  private async readPrecheck(m: InboundMessage, personId: number | null, orgId: number | null) {
-    const { rows } = await this.deps.db.query<
-      ConversationRow & { org_path: (string | number)[] | null; flow_gen: number | null }
-    >(
-      `SELECT c.*, (SELECT path FROM linli.orgs WHERE id = $4) AS org_path,
-              (SELECT max(id) FROM linli.flows WHERE version > 0) AS flow_gen
-         FROM (SELECT 1) AS one
-         LEFT JOIN linli.conversations c ON c.channel = $1 AND c.chat_external_id = $2
-              AND c.person_id = $3 AND c.status = 'active'`,
-      [m.channel, m.chat.externalId, personId ?? 0, orgId ?? 0],
-    );
-    const { org_path, flow_gen, ...c } = rows[0]!;
-    return { active: c.id === null ? null : (c as ConversationRow), path: org_path, gen: flow_gen };
   }
 
   private readonly flowCache = new Map<string, { gen: number | null; flows: StoredFlow[] }>();
@@ -480,85 +384,8 @@ export class FlowEngine {
     }
     return null;
   }
-
-  private async env(
-    tx: Queryable,
-    row: ConversationRow,
-    after: (() => Promise<void>)[],
-  ): Promise<MachineEnv> {
-    const locale = row.locale;
-    return {
-      locale,
-      context: {
-        personId: row.person_id,
-        orgId: row.org_id,
-        chatId: row.chat_id,
-        channel: row.channel,
-        locale,
-      },
-      runAction: async (step, inputs) => {
-        const action = this.deps.actions.get(step.action);
-        if (!action)
-          return {
-            ok: false,
-            message: { 'zh-CN': engineTexts('zh-CN').failed, en: engineTexts('en').failed },
-          };
-        const parsed = action.input.safeParse(inputs);
-        if (!parsed.success) {
-          this.deps.logger.error(
-            { action: step.action, issues: parsed.error.issues },
-            'flow action got bad inputs',
-          );
-          return {
-            ok: false,
-            message: { 'zh-CN': engineTexts('zh-CN').failed, en: engineTexts('en').failed },
-          };
-        }
-        return action.run(parsed.data, {
-          tx,
-          db: this.deps.db,
-          queues: this.deps.queues,
-          personId: row.person_id,
-          orgId: row.org_id,
-          chatId: row.chat_id,
-          chatExternalId: row.chat_external_id,
-          channel: row.channel,
-          locale,
-          dryRun: false,
-          afterCommit: (fn) => after.push(fn),
-        });
-      },
-      ...this.deps.lookups(tx, row.org_id, locale),
-    };
-  }
 }
 
 function stateOf(row: ConversationRow): RunState {
   return { step: row.step, answers: row.answers, attempts: row.attempts, status: row.status };
-}
-
-/** Whether a message fires a trigger; `arg` is what follows a button or deep-link payload. */
-export function triggerHit(t: Trigger, m: InboundMessage): { arg?: string } | null {
-  switch (t.type) {
-    case 'command':
-      return m.command?.name === t.command ? { arg: m.command.args || undefined } : null;
-    case 'keyword': {
-      const text = m.text?.trim();
-      if (!text || m.command) return null;
-      return t.keywords.some((k) => text === k || (text.startsWith(k) && text.length <= k.length + 1))
-        ? {}
-        : null;
-    }
-    case 'button': {
-      for (const payload of [m.choice, m.startPayload]) {
-        if (!payload) continue;
-        if (payload === t.payload) return {};
-        for (const sep of [':', '-'])
-          if (payload.startsWith(t.payload + sep)) return { arg: payload.slice(t.payload.length + 1) };
-      }
-      return null;
-    }
-    case 'system':
-      return null;
-  }
 }

@@ -1,5 +1,58 @@
+import { AppError, notFound } from '../../kernel/access/errors.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
+import type { ComplaintStatus, Level } from './lifecycle.js';
+
+/** A row of `linli.complaints`. */
+export interface ComplaintRow {
+  id: number;
+  number: string;
+  org_id: number;
+  level_org_id: number;
+  level: Level;
+  reporter_id: number | null;
+  anonymous: boolean;
+  category: string;
+  description: string;
+  building: string | null;
+  unit_no: string | null;
+  room: string | null;
+  photos: string[];
+  channel: string | null;
+  chat_external_id: string | null;
+  status: ComplaintStatus;
+  version: number;
+  ack_due_at: Date | null;
+  resolve_due_at: Date | null;
+  acknowledged_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  overdue: boolean;
+  assignee_id: number | null;
+  reopen_count: number;
+  escalations: number;
+  rating: string | null;
+  rating_comment: string | null;
+  overdue_reminders: number;
+  overdue_reminded_at: Date | null;
+  rated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of `linli.complaint_events` (a complaint's timeline), as the detail view reads it. */
+export interface ComplaintEventRow {
+  id: number;
+  at: Date;
+  actor_label: string | null;
+  actor_person_id: number | null;
+  type: string;
+  from_status: string | null;
+  to_status: string | null;
+  level_org_id: number | null;
+  note: string | null;
+  photos: string[];
+}
 
 /** Files a complaint at its compound's level, with its first timeline event, in the caller's transaction. */
 export async function insertComplaint(
@@ -98,4 +151,225 @@ export async function handlesComplaint(
     [complaintId, personId, COMPLAINT_HANDLER_ROLES],
   );
   return rows.length > 0;
+}
+
+/** A complaint, or undefined. */
+export async function findComplaint(q: Queryable, id: number): Promise<ComplaintRow | undefined> {
+  const { rows } = await q.query<ComplaintRow>('SELECT * FROM linli.complaints WHERE id = $1', [id]);
+  return rows[0];
+}
+
+/** A complaint locked for the caller's transaction, or undefined when there is none. */
+export async function findComplaintForUpdate(tx: Queryable, id: number): Promise<ComplaintRow | undefined> {
+  const { rows } = await tx.query<ComplaintRow>('SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE', [
+    id,
+  ]);
+  return rows[0];
+}
+
+/** A complaint locked for the caller's transaction; 404 when there is none. */
+export async function lockComplaint(tx: Queryable, id: number): Promise<ComplaintRow> {
+  const c = await findComplaintForUpdate(tx, id);
+  if (!c) throw notFound('complaint', id);
+  return c;
+}
+
+/** Writes `set` if the row is still at the version read; bumps the version. */
+export async function updateComplaint(
+  tx: Queryable,
+  c: ComplaintRow,
+  set: Partial<ComplaintRow>,
+): Promise<ComplaintRow> {
+  const keys = Object.keys(set) as (keyof ComplaintRow)[];
+  const params: unknown[] = [c.id, c.version];
+  const assignments = keys.map((k) => {
+    params.push(set[k]);
+    return `${k} = $${params.length}`;
+  });
+  const { rows } = await tx.query<ComplaintRow>(
+    `UPDATE linli.complaints SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')}
+     WHERE id = $1 AND version = $2 RETURNING *`,
+    params,
+  );
+  if (!rows[0]) throw staleComplaint(c);
+  return rows[0];
+}
+
+/** The 409 of a write to a complaint changed since it was read. */
+export function staleComplaint(c: ComplaintRow): AppError {
+  return new AppError(
+    409,
+    'conflict',
+    `Complaint ${c.number} was changed by someone else; reload and try again`,
+    [{ field: 'version', message: 'stale' }],
+  );
+}
+
+/** Adds one event to a complaint's timeline. */
+export async function insertComplaintEvent(
+  tx: Queryable,
+  e: {
+    complaintId: number;
+    personId: number | null;
+    label: string;
+    tokenId: number | null;
+    type: string;
+    from: ComplaintStatus;
+    to: ComplaintStatus;
+    levelOrgId: number;
+    note: string | null;
+    photos: string[];
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO linli.complaint_events (complaint_id, actor_person_id, actor_label, actor_token_id, type,
+       from_status, to_status, level_org_id, note, photos)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      e.complaintId,
+      e.personId,
+      e.label,
+      e.tokenId,
+      e.type,
+      e.from,
+      e.to,
+      e.levelOrgId,
+      e.note,
+      JSON.stringify(e.photos),
+    ],
+  );
+}
+
+/** A complaint's timeline, oldest first. */
+export async function complaintEvents(q: Queryable, complaintId: number): Promise<ComplaintEventRow[]> {
+  const { rows } = await q.query<ComplaintEventRow>(
+    'SELECT * FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id',
+    [complaintId],
+  );
+  return rows;
+}
+
+/** The org handling `level` for a compound: the compound itself or its ancestor of that kind. */
+export async function levelOrgId(q: Queryable, compoundId: number, level: Level): Promise<number> {
+  const { rows } = await q.query<{ id: number }>(
+    `SELECT a.id FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path) WHERE o.id = $1 AND a.kind = $2`,
+    [compoundId, level],
+  );
+  if (!rows[0]) throw new Error(`compound ${compoundId} has no ${level} above it`);
+  return rows[0].id;
+}
+
+/** The kind of an org (compound, community, …), or null when there is no such org. */
+export async function orgKind(q: Queryable, orgId: number): Promise<string | null> {
+  const { rows } = await q.query<{ kind: string }>('SELECT kind FROM linli.orgs WHERE id = $1', [orgId]);
+  return rows[0]?.kind ?? null;
+}
+
+/** Complaints by id, in id order. */
+export async function complaintsByIds(q: Queryable, ids: number[]): Promise<ComplaintRow[]> {
+  const { rows } = await q.query<ComplaintRow>(
+    'SELECT * FROM linli.complaints WHERE id = ANY($1::bigint[]) ORDER BY id',
+    [ids],
+  );
+  return rows;
+}
+
+/** A page (by id, after `after`) of resolved complaints not rated since their resolution. */
+export async function unratedResolvedPage(
+  q: Queryable,
+  after: number,
+  limit: number,
+): Promise<ComplaintRow[]> {
+  const { rows } = await q.query<ComplaintRow>(
+    `SELECT * FROM linli.complaints
+     WHERE id > $1 AND status = 'resolved' AND (rated_at IS NULL OR rated_at < resolved_at)
+     ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return rows;
+}
+
+/**
+ * The distinct slots (epoch ms at the end of each `bucketMs` slot, ascending) holding a running
+ * deadline after `now`.
+ */
+export async function futureDeadlineSlots(
+  q: Queryable,
+  now: Date,
+  bucketMs: number,
+): Promise<{ at: number }[]> {
+  const { rows } = await q.query<{ at: number }>(
+    `SELECT DISTINCT (ceil(extract(epoch FROM d) * ${1000 / bucketMs}) * ${bucketMs})::bigint AS at FROM (
+       SELECT ack_due_at AS d FROM linli.complaints
+       WHERE status IN ('submitted', 'reopened') AND NOT overdue AND ack_due_at > $1
+       UNION ALL
+       SELECT resolve_due_at FROM linli.complaints
+       WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue AND resolve_due_at > $1
+     ) x ORDER BY at`,
+    [now],
+  );
+  return rows;
+}
+
+/** Up to 1000 open complaints overdue at the top whose last reminder is before `now`, oldest reminder first. */
+export async function overdueToRemind(q: Queryable, now: Date): Promise<ComplaintRow[]> {
+  const { rows } = await q.query<ComplaintRow>(
+    `SELECT * FROM linli.complaints
+     WHERE overdue AND status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND overdue_reminded_at < $1
+     ORDER BY overdue_reminded_at LIMIT 1000`,
+    [now],
+  );
+  return rows;
+}
+
+/**
+ * Claims the next overdue reminder of a complaint (compare and set on `overdue_reminded_at`, so
+ * two reconcilers never send one twice): the row with its count bumped, or undefined when another
+ * claimed it first.
+ */
+export async function claimOverdueReminder(
+  q: Queryable,
+  id: number,
+  last: Date,
+  now: Date,
+): Promise<ComplaintRow | undefined> {
+  const { rows } = await q.query<ComplaintRow>(
+    `UPDATE linli.complaints SET overdue_reminders = overdue_reminders + 1, overdue_reminded_at = $3
+     WHERE id = $1 AND overdue AND overdue_reminded_at = $2 RETURNING *`,
+    [id, last, now],
+  );
+  return rows[0];
+}
+
+/** The filters of the complaint list (`scope`: an org whose subtree, by compound or by level, is listed). */
+export interface ComplaintFilter {
+  scope: number | null;
+  status: ComplaintStatus | null;
+  level: Level | null;
+  category: string | null;
+  overdue: boolean | null;
+  from: Date | null;
+  to: Date | null;
+  /** ids below this one (the page cursor) */
+  before: number | null;
+  /** the instant a running deadline is judged at (for `overdue`) */
+  now: Date;
+  limit: number;
+}
+
+/** A page of complaints, newest first. */
+export async function listComplaints(q: Queryable, f: ComplaintFilter): Promise<ComplaintRow[]> {
+  const { rows } = await q.query<ComplaintRow>(
+    `SELECT c.* FROM linli.complaints c JOIN linli.orgs o ON o.id = c.org_id JOIN linli.orgs l ON l.id = c.level_org_id
+     WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint] OR l.path @> ARRAY[$1::bigint])
+       AND ($2::text IS NULL OR c.status = $2) AND ($3::text IS NULL OR c.level = $3)
+       AND ($4::text IS NULL OR c.category = $4)
+       AND ($5::boolean IS NULL OR $5 = (c.overdue OR (c.status IN ('submitted','accepted','in_progress','reopened')
+             AND ((c.status IN ('submitted','reopened') AND c.ack_due_at <= $9) OR c.resolve_due_at <= $9))))
+       AND ($6::timestamptz IS NULL OR c.created_at >= $6) AND ($7::timestamptz IS NULL OR c.created_at < $7)
+       AND ($8::bigint IS NULL OR c.id < $8)
+     ORDER BY c.id DESC LIMIT $10`,
+    [f.scope, f.status, f.level, f.category, f.overdue, f.from, f.to, f.before, f.now, f.limit],
+  );
+  return rows;
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../../kernel/db/db.js';
 import { deadlinesFrom, policiesFor } from '../escalation-policy.js';
 import { type Level, levelAbove, stageOf } from '../lifecycle.js';
-import type { ComplaintRow } from './transitions.js';
+import type { ComplaintRow } from '../repository.js';
 
 /**
  * Escalates, in one transaction and a fixed number of statements, up to `limit` open complaints

@@ -5,7 +5,17 @@ import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { type Category, categoriesFor, DEFAULT_CATEGORIES } from '../categories.js';
 import type { ComplaintRow, ComplaintService } from '../commands/transitions.js';
 import { type ComplaintStatus, isOpen, STATUSES, stageOf } from '../lifecycle.js';
-import { insertComplaint } from '../repository.js';
+import { insertComplaint, orgKind } from '../repository.js';
+import {
+  asCompound,
+  compoundsNamedIn,
+  compoundWithPath,
+  findRequests,
+  labelFiling,
+  MAX_REQUESTS,
+} from './repository.js';
+
+export { MAX_REQUESTS } from './repository.js';
 
 /**
  * Open311 GeoReport v2 over Linli's complaints, for city systems (12345 platforms, 数字城管) that
@@ -68,9 +78,8 @@ export interface ListRequestsInput {
   status?: string;
 }
 
-/** The spec's default window and our cap on one answer. */
+/** The spec's default window (our cap on one answer: MAX_REQUESTS). */
 const DEFAULT_DAYS = 90;
-export const MAX_REQUESTS = 1000;
 
 /** Service groups of the default categories (a custom category falls in 其他). */
 const GROUPS: Record<string, string> = {
@@ -100,10 +109,8 @@ export class Open311Service {
   async authorize(p: Principal | null, write: boolean, given: boolean): Promise<Principal> {
     if (!p) throw forbidden(given ? 'api_key is invalid or revoked' : 'api_key is required');
     if (p.kind === 'superuser') return p;
-    const { rows } = await this.db.query<{ kind: string }>('SELECT kind FROM linli.orgs WHERE id = $1', [
-      p.orgId,
-    ]);
-    if (!rows[0] || rows[0].kind === 'building') {
+    const kind = await orgKind(this.db, p.orgId);
+    if (kind === null || kind === 'building') {
       throw forbidden('api_key must be a token of a compound or an org above it');
     }
     if (write && p.role !== 'admin')
@@ -158,11 +165,7 @@ export class Open311Service {
         channel: 'open311',
       });
       // the timeline says which token filed it (the reporter is outside Linli)
-      await tx.query(
-        `UPDATE linli.complaint_events SET actor_label = $2, actor_token_id = $3
-         WHERE complaint_id = $1 AND type = 'submitted'`,
-        [c.id, `open311: ${p.label}`, p.tokenId],
-      );
+      await labelFiling(tx, c.id, `open311: ${p.label}`, p.tokenId);
       return this.complaints.startDeadlines(tx, c.id);
     });
     try {
@@ -225,34 +228,7 @@ export class Open311Service {
       end: Date | null;
     },
   ): Promise<Open311Request[]> {
-    const { rows } = await this.db.query<
-      ComplaintRow & {
-        compound_name: string;
-        agency: string;
-        status_notes: string | null;
-        service_name: string | null;
-      }
-    >(
-      `SELECT c.*, o.name AS compound_name, l.name AS agency,
-         (SELECT e.note FROM linli.complaint_events e
-          WHERE e.complaint_id = c.id AND e.note IS NOT NULL AND e.note <> ''
-          ORDER BY e.id DESC LIMIT 1) AS status_notes,
-         -- the label from the nearest category list on the compound's chain (as categoriesFor)
-         (SELECT (SELECT x ->> 'zh' FROM jsonb_array_elements(a.settings -> 'complaintCategories') x
-                  WHERE x ->> 'code' = c.category LIMIT 1)
-          FROM linli.orgs a WHERE a.id = ANY(o.path) AND a.settings ? 'complaintCategories'
-          ORDER BY array_position(o.path, a.id) DESC LIMIT 1) AS service_name
-       FROM linli.complaints c JOIN linli.orgs o ON o.id = c.org_id JOIN linli.orgs l ON l.id = c.level_org_id
-       WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint])
-         AND ($2::bigint[] IS NULL OR c.id = ANY($2::bigint[]))
-         AND ($3::text[] IS NULL OR c.category = ANY($3::text[]))
-         AND ($4::text[] IS NULL OR c.status = ANY($4::text[]))
-         AND ($5::timestamptz IS NULL OR c.created_at >= $5)
-         AND ($6::timestamptz IS NULL OR c.created_at <= $6)
-       ORDER BY c.created_at DESC, c.id DESC
-       LIMIT ${MAX_REQUESTS}`,
-      [scopeOrgId(p), f.ids, f.codes, f.statuses, f.start, f.end],
-    );
+    const rows = await findRequests(this.db, { scope: scopeOrgId(p), ...f });
     return rows.map((r) => {
       const stage = stageOf(r.status);
       const place = [r.building, r.unit_no, r.room].filter(Boolean).join('');
@@ -302,25 +278,14 @@ export class Open311Service {
     let compound: { id: number; name: string } | null = null;
     let rest: string | null = address;
     if (addressId) {
-      const { rows } = /^\d{1,15}$/.test(addressId)
-        ? await tx.query<{ id: number; name: string; path: (string | number)[] }>(
-            `SELECT id, name, path FROM linli.orgs WHERE id = $1 AND kind = 'compound'`,
-            [Number(addressId)],
-          )
-        : { rows: [] };
-      const row = rows[0];
+      const row = /^\d{1,15}$/.test(addressId) ? await compoundWithPath(tx, Number(addressId)) : undefined;
       if (!row || !canSee(p, row.path.map(Number))) {
         throw invalid('address_id', 'is not a compound of this api_key');
       }
       compound = { id: row.id, name: row.name };
       if (address?.includes(row.name)) rest = after(address, row.name);
     } else if (address) {
-      const { rows } = await tx.query<{ id: number; name: string }>(
-        `SELECT id, name FROM linli.orgs
-         WHERE kind = 'compound' AND ($1::bigint IS NULL OR path @> ARRAY[$1::bigint]) AND strpos($2, name) > 0
-         ORDER BY length(name) DESC, id LIMIT 20`,
-        [scopeOrgId(p), address],
-      );
+      const rows = await compoundsNamedIn(tx, scopeOrgId(p), address);
       const longest = rows.filter((r) => r.name.length === rows[0]?.name.length);
       if (longest.length > 1) {
         throw invalid('address_string', `names ${longest.length} compounds of this api_key; give address_id`);
@@ -350,11 +315,7 @@ export class Open311Service {
 
   private async ownCompound(tx: Queryable, p: Principal): Promise<{ id: number; name: string } | null> {
     if (p.kind !== 'scoped') return null;
-    const { rows } = await tx.query<{ id: number; name: string }>(
-      `SELECT id, name FROM linli.orgs WHERE id = $1 AND kind = 'compound'`,
-      [p.orgId],
-    );
-    return rows[0] ?? null;
+    return asCompound(tx, p.orgId);
   }
 }
 

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { Db, Queryable } from '../kernel/db/db.js';
+import type { QueueBackend } from '../kernel/queue/backend.js';
+import type { ActionRegistry } from './actions.js';
+import { engineTexts } from './engine-texts.js';
+import type { ConversationLookups, MachineEnv } from './machine.js';
+import type { ConversationRow } from './turn-context.js';
+
+/** Thrown by the read-only environment when a turn reaches an action: the turn needs a transaction. */
+export const NEEDS_TRANSACTION = Symbol('needs a transaction');
+
+/** The machine's environment for a turn computed outside a transaction: an action stops it. */
+export function readEnv(deps: { db: Db; lookups: ConversationLookups }, row: ConversationRow): MachineEnv {
+  return {
+    locale: row.locale,
+    context: {},
+    runAction: () => Promise.reject(NEEDS_TRANSACTION),
+    ...deps.lookups(deps.db, row.org_id, row.locale),
+  };
+}
+
+/**
+ * The machine's environment for a turn inside its transaction: actions run in `tx`, and what they
+ * leave for after COMMIT goes to `after`.
+ */
+export async function transactionEnv(
+  deps: {
+    db: Db;
+    actions: ActionRegistry;
+    queues: QueueBackend;
+    logger: Logger;
+    lookups: ConversationLookups;
+  },
+  tx: Queryable,
+  row: ConversationRow,
+  after: (() => Promise<void>)[],
+): Promise<MachineEnv> {
+  const locale = row.locale;
+  return {
+    locale,
+    context: {
+      personId: row.person_id,
+      orgId: row.org_id,
+      chatId: row.chat_id,
+      channel: row.channel,
+      locale,
+    },
+    runAction: async (step, inputs) => {
+      const action = deps.actions.get(step.action);
+      if (!action)
+        return {
+          ok: false,
+          message: { 'zh-CN': engineTexts('zh-CN').failed, en: engineTexts('en').failed },
+        };
+      const parsed = action.input.safeParse(inputs);
+      if (!parsed.success) {
+        deps.logger.error({ action: step.action, issues: parsed.error.issues }, 'flow action got bad inputs');
+        return {
+          ok: false,
+          message: { 'zh-CN': engineTexts('zh-CN').failed, en: engineTexts('en').failed },
+        };
+      }
+      return action.run(parsed.data, {
+        tx,
+        db: deps.db,
+        queues: deps.queues,
+        personId: row.person_id,
+        orgId: row.org_id,
+        chatId: row.chat_id,
+        chatExternalId: row.chat_external_id,
+        channel: row.channel,
+        locale,
+        dryRun: false,
+        afterCommit: (fn) => after.push(fn),
+      });
+    },
+    ...deps.lookups(tx, row.org_id, locale),
+  };
+}

@@ -1,0 +1,291 @@
+import type { Db, Queryable } from '../../../kernel/db/db.js';
+import type { QueueBackend } from '../../../kernel/queue/backend.js';
+import { jobId, QueueName } from '../../../kernel/queue/names.js';
+import { parseIsoDuration } from '../../../kernel/time/iso-duration.js';
+import { deadlinesFrom, policiesFor, policySetting } from '../escalation-policy.js';
+import { type ComplaintAction, isOpen, stageOf } from '../lifecycle.js';
+import {
+  type ComplaintRow,
+  claimOverdueReminder,
+  complaintsByIds,
+  findComplaintForUpdate,
+  futureDeadlineSlots,
+  lockComplaint,
+  overdueToRemind,
+  unratedResolvedPage,
+  updateComplaint,
+} from '../repository.js';
+import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
+import { BUCKET_MS, bucketJobId, bucketJobs, runningDeadlines } from './deadline-buckets.js';
+
+/** Told after COMMIT of every change (reporter, handlers, residents' group). */
+export interface ComplaintNotifications {
+  changed(c: ComplaintRow): Promise<void>;
+  overdueReminder(c: ComplaintRow): Promise<void>;
+}
+
+/** What a transition is asked to do (see `ComplaintService.transition`). */
+export type TransitionBody = {
+  action: ComplaintAction;
+  note?: string;
+  assigneeId?: number;
+  photos?: string[];
+};
+/** Who asks for a transition: the timeline's actor. */
+export type TransitionBy = { label: string; tokenId?: number | null; personId?: number | null };
+
+/**
+ * The deadline machine of the closed loop, the part of `ComplaintService` (which extends it) that
+ * runs on time rather than on requests: the deadlines of a complaint just filed, the delayed jobs
+ * of the running deadlines after each COMMIT, the escalation of passed deadlines (one complaint, or
+ * set-based), the closing of resolved complaints nobody rated, the overdue reminders, and the
+ * reconciler that re-adds what the queue lost.
+ *
+ * A base class rather than a helper object, so that each step calls the next through the service
+ * (`this.escalateDue`, `this.scheduleBuckets`, `this.notifyEscalated`, `this.transition`, …), as when
+ * they were one class: bench/complaint-deadlines.ts times the steps by wrapping them on the service.
+ */
+export abstract class ComplaintDeadlines {
+  constructor(
+    protected readonly db: Db,
+    protected readonly queues: QueueBackend | null,
+    protected readonly now: () => Date = () => new Date(),
+    /** told after COMMIT of every change (reporter, handlers, residents' group) */
+    protected readonly notifier: ComplaintNotifications | null = null,
+  ) {}
+
+  /** Applies one transition to a locked row (`ComplaintService.transition`). */
+  abstract transition(
+    tx: Queryable,
+    c: ComplaintRow,
+    body: TransitionBody,
+    by: TransitionBy,
+  ): Promise<ComplaintRow>;
+
+  /** After COMMIT of a change: its deadline jobs, then its notifications. */
+  async afterChange(c: ComplaintRow): Promise<void> {
+    await this.scheduleDeadlines(c);
+    await this.notifier?.changed(c);
+  }
+
+  /** Sets the first deadlines of a complaint just filed (in the filing transaction). */
+  async startDeadlines(tx: Queryable, complaintId: number): Promise<ComplaintRow> {
+    const c = await lockComplaint(tx, complaintId);
+    const d = deadlinesFrom(await policiesFor(tx, c.org_id), c.level, c.category, this.now());
+    return updateComplaint(tx, c, { ack_due_at: d.ackDueAt, resolve_due_at: d.resolveDueAt });
+  }
+
+  /** When a resolved complaint with no rating closes as unrated (the policy's ratingTimeout). */
+  async ratingDueAt(q: Queryable, c: ComplaintRow): Promise<Date | null> {
+    if (c.status !== 'resolved' || !c.resolved_at) return null;
+    const timeout = parseIsoDuration(policySetting(await policiesFor(q, c.org_id), 'ratingTimeout'));
+    return timeout.ok ? new Date(c.resolved_at.getTime() + timeout.ms) : null;
+  }
+
+  /**
+   * Adds the delayed jobs of a complaint's running deadlines (after COMMIT), in one round trip:
+   * the ack/resolve deadlines as *bucket* jobs — one job per 100 ms slot in which any deadline falls
+   * (`deadlines-at-<epoch ms, rounded up to the slot>`), shared by every complaint due in it, so a burst of
+   * 10,000 deadlines at one instant is one job and one set-based sweep, and Redis holds one job
+   * per distinct second rather than two per complaint per version; the rating timeout as a job of
+   * its own (`complaint-<id>-v<version>-rating`).
+   */
+  async scheduleDeadlines(c: ComplaintRow): Promise<void> {
+    if (!this.queues) return;
+    const rating = await this.ratingDueAt(this.db, c);
+    const now = this.now().getTime();
+    const jobs: { name: string; data: object; opts: object }[] = bucketJobs(runningDeadlines(c), now);
+    if (rating) {
+      jobs.push({
+        name: 'deadline',
+        data: { complaintId: c.id, version: c.version, stage: 'rating' },
+        opts: {
+          jobId: jobId('complaint', c.id, `v${c.version}`, 'rating'),
+          delay: Math.max(0, rating.getTime() - now),
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        },
+      });
+    }
+    if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+  }
+
+  /**
+   * Escalates every open complaint whose running deadline has passed, in set-based batches (see
+   * `escalateDueBatch`). Each batch's next deadline jobs are added right after its COMMIT; the
+   * notifications of all batches follow once the sweep is done, so a burst is escalated (the
+   * record that counts) before any CPU goes to messages. Returns how many were escalated (or
+   * marked overdue at the top).
+   */
+  async escalateDue(batchSize = 1000): Promise<number> {
+    const escalated: EscalatedRow[][] = [];
+    let failed: unknown = null;
+    const cache = newSweepCache();
+    for (;;) {
+      const now = this.now();
+      const batch = await this.db.transaction((tx) => escalateDueBatch(tx, now, batchSize, cache));
+      if (batch.length) {
+        escalated.push(batch);
+        // a lost add is re-added by the reconciler; the sweep goes on
+        await this.scheduleBuckets(batch).catch((err) => {
+          failed ??= err;
+        });
+      }
+      if (batch.length < batchSize) break;
+    }
+    for (const batch of escalated) await this.notifyEscalated(batch);
+    if (failed) throw failed;
+    return escalated.reduce((n, b) => n + b.length, 0);
+  }
+
+  private async scheduleBuckets(escalated: EscalatedRow[]): Promise<void> {
+    if (!this.queues) return;
+    const jobs = bucketJobs(escalated.flatMap(runningDeadlines), this.now().getTime());
+    if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+  }
+
+  private async notifyEscalated(escalated: EscalatedRow[]): Promise<void> {
+    if (!this.notifier) return;
+    const rows = await complaintsByIds(
+      this.db,
+      escalated.map((c) => c.id),
+    );
+    // in a few parallel lanes; one complaint's failure does not stop the others (its deliveries
+    // are idempotent by complaint + version, so a later retry sends once)
+    const queue = [...rows];
+    const lane = async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) await this.notifier?.changed(c).catch(() => {});
+    };
+    await Promise.all(Array.from({ length: 4 }, lane));
+  }
+
+  /**
+   * The deadline worker's and the reconciler's one entry: escalates a complaint whose running
+   * deadline has passed, if it still is at `version` (when given). A late, duplicate or stale job
+   * does nothing.
+   */
+  async escalateIfDue(id: number, version?: number): Promise<boolean> {
+    const updated = await this.db.transaction(async (tx) => {
+      const c = await findComplaintForUpdate(tx, id);
+      if (!c || (version !== undefined && c.version !== version) || !isOpen(c.status) || c.overdue)
+        return null;
+      const now = this.now().getTime();
+      const stage = stageOf(c.status);
+      const breached =
+        stage === 'ack' && c.ack_due_at && c.ack_due_at.getTime() <= now
+          ? { stage: 'ack', due: c.ack_due_at }
+          : c.resolve_due_at && c.resolve_due_at.getTime() <= now
+            ? { stage: 'resolve', due: c.resolve_due_at }
+            : null;
+      if (!breached) return null;
+      return this.transition(
+        tx,
+        c,
+        {
+          action: 'escalate',
+          note: `${breached.stage} deadline ${breached.due.toISOString()} passed at level ${c.level}`,
+        },
+        { label: 'system' },
+      );
+    });
+    if (!updated) return false;
+    await this.afterChange(updated);
+    return true;
+  }
+
+  /** Closes a resolved complaint nobody rated in time (counted apart as unrated). */
+  async closeUnratedIfDue(id: number, version?: number): Promise<boolean> {
+    const closed = await this.db.transaction(async (tx) => {
+      const c = await findComplaintForUpdate(tx, id);
+      if (!c || (version !== undefined && c.version !== version) || c.status !== 'resolved') return null;
+      // rated since this resolution: nothing to close (a rating before a reopen does not count)
+      if (c.rated_at && c.resolved_at && c.rated_at >= c.resolved_at) return null;
+      const due = await this.ratingDueAt(tx, c);
+      if (!due || due > this.now()) return null;
+      return this.transition(
+        tx,
+        c,
+        { action: 'close', note: 'no rating in time: closed as unrated' },
+        { label: 'system' },
+      );
+    });
+    if (!closed) return false;
+    await this.afterChange(closed);
+    return true;
+  }
+
+  /**
+   * At start and every minute: escalates every open complaint past a running deadline (set-based),
+   * closes resolved ones unrated past their rating time, then re-adds the deadline jobs the queue
+   * lost (a Redis restart, a failover): bucket jobs for every future slot holding a deadline and
+   * rating jobs, checked a page at a time with the lookups in flight together.
+   */
+  async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
+    const now = this.now();
+    const escalated = await this.escalateDue();
+    await this.remindOverdue();
+    let rescheduled = 0;
+    let after = 0;
+    for (;;) {
+      const rows = await unratedResolvedPage(this.db, after, pageSize);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      const missing: ComplaintRow[] = [];
+      await Promise.all(
+        rows.map(async (c) => {
+          const due = await this.ratingDueAt(this.db, c);
+          if (due && due <= now) await this.closeUnratedIfDue(c.id);
+          else if (
+            due &&
+            this.queues &&
+            !(await this.queues
+              .queue(QueueName.deadlines)
+              .getJob(jobId('complaint', c.id, `v${c.version}`, 'rating')))
+          )
+            missing.push(c);
+        }),
+      );
+      for (const c of missing) await this.scheduleDeadlines(c);
+      rescheduled += missing.length;
+    }
+    if (!this.queues) return { escalated, rescheduled };
+    const slots = await futureDeadlineSlots(this.db, now, BUCKET_MS);
+    for (let i = 0; i < slots.length; i += pageSize) {
+      const page = slots.slice(i, i + pageSize).map((r) => Number(r.at));
+      // one pipelined EXISTS per page on Redis, not a job fetched and parsed per slot
+      const found = await this.queues.exists(QueueName.deadlines, page.map(bucketJobId));
+      const lost = page.filter((_, k) => !found[k]).map((at) => new Date(at));
+      if (lost.length) await this.queues.addBulk(QueueName.deadlines, bucketJobs(lost, this.now().getTime()));
+      rescheduled += lost.length;
+    }
+    return { escalated, rescheduled };
+  }
+
+  /**
+   * Reminds the handlers of complaints overdue at the top of the chain again, every
+   * `overdueReminderEvery` of the compound's policy (default P1D). A compare-and-set on
+   * `overdue_reminded_at` claims each reminder, so two reconcilers never send one twice; the
+   * message's idempotency key carries the reminder's number.
+   */
+  async remindOverdue(): Promise<number> {
+    const now = this.now();
+    const rows = await overdueToRemind(this.db, now);
+    const every = new Map<number, number>();
+    let sent = 0;
+    for (const c of rows) {
+      if (!every.has(c.org_id)) {
+        const d = parseIsoDuration(
+          policySetting(await policiesFor(this.db, c.org_id), 'overdueReminderEvery'),
+        );
+        every.set(c.org_id, d.ok ? d.ms : 86_400_000);
+      }
+      const last = c.overdue_reminded_at as Date;
+      if (last.getTime() + every.get(c.org_id)! > now.getTime()) continue;
+      const claimed = await claimOverdueReminder(this.db, c.id, last, now);
+      if (!claimed) continue;
+      sent++;
+      await this.notifier?.overdueReminder(claimed);
+    }
+    return sent;
+  }
+}
