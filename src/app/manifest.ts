@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { ActionRegistry } from '../flows/actions.js';
 import type { FlowDefinition } from '../flows/flow-schema.js';
 import type { ChatHandler } from '../kernel/chat/handler.js';
 import type { Db } from '../kernel/db/db.js';
@@ -29,6 +30,8 @@ export interface LinliModule {
   routes?(s: Services): FastifyPluginAsyncZod[];
   /** its chat handlers (buttons, commands), tried before the flow engine */
   chat?(s: Services, db: Db): ChatHandler[];
+  /** its flow actions, registered with the flow engine (services built: required collaborators) */
+  actions?(s: Services, registry: ActionRegistry): void;
   /** its built-in flows, published as global version 1 on first start */
   flows?: FlowDefinition[];
   /** its queue workers and reconcilers (roles all and worker); closed in reverse order */

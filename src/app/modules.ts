@@ -1,4 +1,4 @@
-import type { ActionRegistry } from '../flows/actions.js';
+import { ActionRegistry } from '../flows/actions.js';
 import { FlowService } from '../flows/flow-service.js';
 import type { ConversationLookups } from '../flows/machine.js';
 import { AuditService } from '../kernel/access/audit-query.js';
@@ -11,7 +11,6 @@ import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import { chatsModule } from '../modules/chats/manifest.js';
 import { ChatService } from '../modules/chats/service.js';
-import { builtinActions } from '../modules/complaints/actions.js';
 import { PolicyService } from '../modules/complaints/commands/policy.js';
 import { ComplaintService } from '../modules/complaints/commands/transitions.js';
 import { complaintsModule } from '../modules/complaints/manifest.js';
@@ -111,8 +110,8 @@ export function createServices(
   const partyNotifier = opts.outbox ? new PartyNotifier(db, opts.outbox) : null;
   const party = new PartyService(db, partyNotifier);
   const tasks = new TaskService(db, opts.queues ?? null, partyNotifier);
-  const actions = builtinActions(complaints, votes, { party, tasks });
-  return {
+  const actions = new ActionRegistry();
+  const services: Services = {
     party,
     tasks,
     actions,
@@ -141,4 +140,7 @@ export function createServices(
       opts.outbox ? new EvaluationNotifier(db, opts.outbox) : null,
     ),
   };
+  // every module's flow actions, over the services just built
+  for (const m of MODULES) m.actions?.(services, actions);
+  return services;
 }

@@ -10,7 +10,6 @@ import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import type { Db, Queryable, QueryOptions } from '../../src/kernel/db/db.js';
 import { Outbox } from '../../src/kernel/outbox/outbox.js';
 import { createQueueBackend, type QueueBackend } from '../../src/kernel/queue/backend.js';
-import { builtinActions } from '../../src/modules/complaints/actions.js';
 import { compoundLookups } from '../../src/modules/complaints/option-sources.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
@@ -38,7 +37,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     const outbox = new Outbox(db, queues, null);
     flows = new FlowEngine({
       db,
-      actions: builtinActions(),
+      actions: s.actions,
       lookups: compoundLookups,
       queues,
       outbox,
@@ -105,7 +104,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
       externalChatId: ROOM.externalId,
       purpose: 'residents',
     });
-    await seedBuiltinFlows(db, builtinActions());
+    await seedBuiltinFlows(db, s.actions);
     build();
   });
   afterEach(async () => {

@@ -7,7 +7,6 @@ import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import { markIn } from '../../src/kernel/chat/update-marks.js';
 import type { Db } from '../../src/kernel/db/db.js';
-import { builtinActions } from '../../src/modules/complaints/actions.js';
 import { insertIdentity, insertPerson } from '../../src/modules/people/repository.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
@@ -48,7 +47,7 @@ describe.each(engines())('turn path on %s', (engine) => {
       externalChatId: ROOM,
       purpose: 'residents',
     });
-    await seedBuiltinFlows(db, builtinActions());
+    await seedBuiltinFlows(db, s.actions);
     const person = await insertPerson(db, { name: '张伟', orgId: compound });
     personId = person.id;
     await insertIdentity(db, { personId, channel: 'wechat', externalId: 'wx-zw', displayName: '张伟' });

@@ -1,13 +1,8 @@
 import { z } from 'zod';
-import { ActionRegistry } from '../../flows/actions.js';
-import { registerEvaluationActions } from '../evaluations/index.js';
-import type { PartyService, TaskService } from '../party/index.js';
-import { registerPartyActions } from '../party/index.js';
+import type { ActionRegistry } from '../../flows/actions.js';
 import { insertRole } from '../people/index.js';
-import type { VoteService } from '../votes/index.js';
-import { voteActions } from '../votes/index.js';
 import { categoriesFor } from './categories.js';
-import { type ComplaintRow, ComplaintService } from './commands/transitions.js';
+import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
 import { compoundOf, findUnit, handlesComplaint, insertComplaint } from './repository.js';
 
 const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
@@ -15,17 +10,14 @@ const location = z.object({ building: z.string(), unit: z.string(), room: z.stri
 const SAMPLE_NUMBER = '20260101-0000';
 
 /**
- * The actions built-in flows call. Votes, ratings and tasks register theirs with their modules.
+ * The complaint flows' actions (filing, rating, a handler's note) and the registration flow's
+ * `register_resident`. Each module registers its own (its manifest's `actions`).
  */
-export function builtinActions(
-  complaints: ComplaintService | null = null,
-  votes: VoteService | null = null,
-  party: { party: PartyService; tasks: TaskService } | null = null,
+export function registerComplaintActions(
+  registry: ActionRegistry,
+  complaints: ComplaintService,
 ): ActionRegistry {
-  // the evaluation flow's actions (they build their service from the action context)
-  const registry = registerEvaluationActions(new ActionRegistry());
-  for (const a of voteActions(votes)) registry.register(a);
-  registry
+  return registry
     .register({
       name: 'create_complaint',
       description: 'Files a complaint at the compound of the conversation; output: {id, number}',
@@ -68,7 +60,7 @@ export function builtinActions(
           channel: ctx.channel === 'simulator' ? null : ctx.channel,
           chatExternalId: ctx.chatExternalId,
         });
-        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const service = complaints;
         const filed = await service.startDeadlines(ctx.tx, c.id);
         ctx.afterCommit(() => service.afterChange(filed));
         return { ok: true, output: { id: c.id, number: c.number } };
@@ -111,7 +103,7 @@ export function builtinActions(
             message: { 'zh-CN': '这条报事现在不需要评价。', en: 'This report is not waiting for a rating.' },
           };
         }
-        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const service = complaints;
         const updated = await service.rate(ctx.tx, c.id, input.rating, input.comment ?? null, ctx.personId);
         ctx.afterCommit(() => service.afterChange(updated));
         return { ok: true, output: { number: c.number, status: updated.status } };
@@ -143,7 +135,7 @@ export function builtinActions(
             },
           };
         }
-        const service = complaints ?? new ComplaintService(ctx.db, ctx.queues);
+        const service = complaints;
         const { rows: locked } = await ctx.tx.query<ComplaintRow>(
           'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
           [input.complaintId],
@@ -199,5 +191,4 @@ export function builtinActions(
         return { ok: true, output: { status, pending: status === 'pending', address } };
       },
     });
-  return registerPartyActions(registry, party?.party ?? null, party?.tasks ?? null);
 }

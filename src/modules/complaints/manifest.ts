@@ -1,4 +1,5 @@
 import type { LinliModule } from '../../app/manifest.js';
+import { registerComplaintActions } from './actions.js';
 import { ComplaintChatActions } from './chat.js';
 import { complaintFlow } from './flows/complaint-flow.js';
 import { handlerNoteFlow } from './flows/handler-note-flow.js';
@@ -15,6 +16,7 @@ export const complaintsModule: LinliModule = {
   name: 'complaints',
   routes: (s) => [complaintRoutes(s), metricsRoutes(s)],
   chat: (s, db) => [new ComplaintChatActions(db, s.complaints)],
+  actions: (s, r) => void registerComplaintActions(r, s.complaints),
   flows: [complaintFlow, ratingFlow, handlerNoteFlow],
   workers: (s, d) => [startDeadlineWorker(d.queues, s.complaints, d.logger)],
 };

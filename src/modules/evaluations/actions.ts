@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionRegistry, ActionResult } from '../../flows/actions.js';
 import type { Text } from '../../flows/flow-schema.js';
-import { EvaluationService } from './commands/campaigns.js';
+import type { EvaluationService } from './commands/campaigns.js';
 import type { Refusal } from './schema.js';
 
 /**
@@ -64,7 +64,7 @@ function refuse(r: keyof typeof REFUSALS, unit?: string): ActionResult {
 
 export function registerEvaluationActions(
   registry: ActionRegistry,
-  evaluations: EvaluationService | null = null,
+  evaluations: EvaluationService,
 ): ActionRegistry {
   return registry
     .register({
@@ -92,7 +92,7 @@ export function registerEvaluationActions(
           };
         }
         if (ctx.personId === null) return refuse('no_person');
-        const service = evaluations ?? new EvaluationService(ctx.db, ctx.queues);
+        const service = evaluations;
         const wanted = input.progress?.campaignId ?? input.campaignId ?? null;
         const found = await service.forResident(ctx.tx, ctx.personId, wanted, ctx.orgId);
         if (!found.ok) return refuse(found.refusal, found.unitLabel);
@@ -137,7 +137,7 @@ export function registerEvaluationActions(
       async run(input, ctx) {
         if (ctx.dryRun) return { ok: true, output: { unit: '1栋1单元101', compound: '阳光小区' } };
         if (ctx.personId === null) return refuse('no_person');
-        const service = evaluations ?? new EvaluationService(ctx.db, ctx.queues);
+        const service = evaluations;
         const found = await service.forResident(ctx.tx, ctx.personId, input.progress.campaignId);
         if (!found.ok) return refuse(found.refusal, found.unitLabel);
         const missing = found.campaign.criteria.some((c) => input.progress.scores[c.key] === undefined);

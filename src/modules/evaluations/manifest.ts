@@ -1,4 +1,5 @@
 import type { LinliModule } from '../../app/manifest.js';
+import { registerEvaluationActions } from './actions.js';
 import { evaluationFlow } from './flows/evaluation-flow.js';
 import { evaluationRoutes } from './http.js';
 import { startEvaluationWorker } from './moments.js';
@@ -7,6 +8,7 @@ import { startEvaluationWorker } from './moments.js';
 export const evaluationsModule: LinliModule = {
   name: 'evaluations',
   routes: (s) => [evaluationRoutes(s)],
+  actions: (s, r) => void registerEvaluationActions(r, s.evaluations),
   flows: [evaluationFlow],
   workers: (s, d) => [startEvaluationWorker(d.queues, s.evaluations, d.logger)],
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionContext, ActionRegistry } from '../../flows/actions.js';
-import { PartyService } from './commands/members.js';
-import { TaskService } from './commands/tasks.js';
+import type { PartyService } from './commands/members.js';
+import type { TaskService } from './commands/tasks.js';
 import { splitOwnCommitments } from './commitments.js';
 import { findBranchByName, findCompoundsNamed } from './repository/branches.js';
 
@@ -14,14 +14,10 @@ const taskId = z.coerce.number().int().positive();
  */
 export function registerPartyActions(
   registry: ActionRegistry,
-  partyService: PartyService | null,
-  taskService: TaskService | null,
+  partyService: PartyService,
+  taskService: TaskService,
 ): ActionRegistry {
-  // without the process's services (tests, tools): services over the action's database, silent
-  const services = (ctx: ActionContext) => ({
-    party: partyService ?? new PartyService(ctx.db),
-    tasks: taskService ?? new TaskService(ctx.db, ctx.queues),
-  });
+  const services = (_ctx: ActionContext) => ({ party: partyService, tasks: taskService });
   return registry
     .register({
       name: 'find_party_branch',

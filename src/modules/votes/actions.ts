@@ -3,7 +3,7 @@ import type { ActionContext, ActionResult, FlowAction } from '../../flows/action
 import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { Queryable } from '../../kernel/db/db.js';
-import { VoteService } from './commands/proposals.js';
+import type { VoteService } from './commands/proposals.js';
 import { findProposal, openProposalsOfVoter, type ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
 
@@ -43,8 +43,8 @@ export function optionFrom(options: string[], answer: string): string | null {
   return options.find((o) => o === t || o.toLowerCase() === t.toLowerCase()) ?? null;
 }
 
-export function voteActions(votes: VoteService | null): FlowAction[] {
-  const service = (ctx: ActionContext) => votes ?? new VoteService(ctx.db, ctx.queues);
+export function voteActions(votes: VoteService): FlowAction[] {
+  const service = (_ctx: ActionContext) => votes;
   const ballot: FlowAction = {
     name: 'vote_ballot',
     description:

@@ -1,4 +1,5 @@
 import type { LinliModule } from '../../app/manifest.js';
+import { voteActions } from './actions.js';
 import { VoteChatActions } from './chat.js';
 import { voteFlow } from './flows/vote-flow.js';
 import { proposalRoutes } from './http.js';
@@ -9,6 +10,9 @@ export const votesModule: LinliModule = {
   name: 'votes',
   routes: (s) => [proposalRoutes(s)],
   chat: (s) => [new VoteChatActions(s.votes)],
+  actions: (s, r) => {
+    for (const a of voteActions(s.votes)) r.register(a);
+  },
   flows: [voteFlow],
   workers: (s, d) => [startVoteWorker(d.queues, s.votes, d.logger)],
 };
