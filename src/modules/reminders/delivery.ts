@@ -1,10 +1,12 @@
 import type { ChannelName, Choice } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
+import type { Occurrence } from '../../kernel/moments/moment.js';
+import { Moments } from '../../kernel/moments/moments.js';
 import type { OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
-import { jobId, QueueName } from '../../kernel/queue/names.js';
 import { personTargets, type Target, targets } from './audience.js';
 import { ackPayload } from './commands/acknowledge.js';
+import { type OccurrenceRef, reminderMoments } from './moments.js';
 import {
   advanceReminder,
   claimOccurrence,
@@ -34,14 +36,16 @@ import { compiledOf } from './timing.js';
  *   advances `next_at`; whoever inserts the row sends, everyone else does nothing. The outbox's
  *   jobs are added after COMMIT.
  * - Scheduling: one BullMQ delayed job per next occurrence, id `reminder-<id>-o<epoch ms>`, and one
- *   per pending follow-up (`…-followup`). Not BullMQ job schedulers: their repeat options know cron
+ *   per pending follow-up (`…-followup`): the two moments of ./moments.ts, added through the
+ *   kernel's `Moments`. Not BullMQ job schedulers: their repeat options know cron
  *   and `every` but not RRULE or moving an occurrence off a Chinese holiday, the preview
  *   (`/next`) must be exactly what is sent (one calculation, ours), and a scheduler keeps its own
  *   state in the queue, a second truth that a lost Redis loses. A delayed job derived from the row
  *   is recreated from the row; pause, resume and delete are row updates, and a stale job finds the
  *   row changed and does nothing.
  * - Reconciler (`reconcile`, at start and every minute): fires every active reminder whose
- *   `next_at` has passed, sends or records overdue follow-ups, and re-adds lost jobs.
+ *   `next_at` has passed, sends or records overdue follow-ups, and re-adds lost jobs (probed in
+ *   batches, a page of reminders at a time).
  * - Catch-up policy: an occurrence found less than `catchUpMs` (default 6 h) late is sent late; an
  *   older one is recorded as `missed` (visible in GET /reminders/:id) and not sent; the reminder
  *   goes on with its next occurrence. The same applies to follow-ups.
@@ -51,8 +55,17 @@ import { compiledOf } from './timing.js';
 
 const HOUR = 3_600_000;
 
-const occurrenceJobId = (id: number, at: Date) => jobId('reminder', id, `o${at.getTime()}`);
-const followUpJobId = (id: number, at: Date) => jobId('reminder', id, `o${at.getTime()}`, 'followup');
+/** The job a reminder's next occurrence needs (an active row with `next_at`). */
+const nextOccurrence = (id: number, nextAt: Date): Occurrence<OccurrenceRef> => ({
+  data: { reminderId: id, at: nextAt.getTime() },
+  at: nextAt,
+});
+
+/** The job an occurrence's follow-up needs, due at `followUpAt`. */
+const followUpOccurrence = (id: number, at: Date, followUpAt: Date): Occurrence<OccurrenceRef> => ({
+  data: { reminderId: id, at: at.getTime() },
+  at: followUpAt,
+});
 
 const TEXTS = {
   'zh-CN': {
@@ -70,6 +83,12 @@ const TEXTS = {
 } as const;
 
 export class ReminderDelivery {
+  /** The occurrence and follow-up moments; their `fire` is this class's (for the worker). */
+  readonly moments = reminderMoments({
+    fire: (id, at) => this.fire(id, at),
+    followUp: (id, at) => this.followUp(id, at),
+  });
+
   constructor(
     private readonly db: Db,
     private readonly queues: QueueBackend | null,
@@ -77,6 +96,14 @@ export class ReminderDelivery {
     private readonly now: () => Date,
     private readonly catchUpMs: number,
   ) {}
+
+  /**
+   * Adds and probes the jobs, delays counted from `now` (the caller's clock: a reconcile with an
+   * explicit `now` schedules from it); null without queues (then nothing is scheduled).
+   */
+  private scheduler(now: Date): Moments | null {
+    return this.queues ? new Moments(this.queues, () => now) : null;
+  }
 
   /**
    * The worker's and the reconciler's one entry for an occurrence: sends it if the reminder is
@@ -180,58 +207,36 @@ export class ReminderDelivery {
     }
     for (const o of await dueFollowUps(this.db, now))
       if ((await this.followUp(o.reminder_id, o.at, now)) !== 'skipped') followUps++;
-    if (!this.queues) return { fired, followUps, rescheduled };
-    const q = this.queues.queue(QueueName.reminders);
-    // paged by id, so memory stays flat with many reminders
+    const moments = this.scheduler(now);
+    if (!moments) return { fired, followUps, rescheduled };
+    // paged by id, so memory stays flat with many reminders; each page probed in one batch
     for (let after = 0; ; ) {
       const rows = await futureReminders(this.db, now, after);
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.id;
-      for (const r of rows) {
-        if (!(await q.getJob(occurrenceJobId(r.id, r.next_at!)))) {
-          await this.scheduleNext(r, now);
-          rescheduled++;
-        }
-      }
+      const lost = await moments.ensure(
+        this.moments.occurrence,
+        rows.map((r) => nextOccurrence(r.id, r.next_at!)),
+      );
+      rescheduled += lost.length;
     }
-    for (const o of await pendingFollowUps(this.db, now)) {
-      if (!(await q.getJob(followUpJobId(o.reminder_id, o.at)))) {
-        await this.scheduleFollowUp(o.reminder_id, o.at, o.follow_up_at, now);
-        rescheduled++;
-      }
-    }
+    const pending = await pendingFollowUps(this.db, now);
+    const lost = await moments.ensure(
+      this.moments.followUp,
+      pending.map((o) => followUpOccurrence(o.reminder_id, o.at, o.follow_up_at)),
+    );
+    rescheduled += lost.length;
     return { fired, followUps, rescheduled };
   }
 
   /** The delayed job of a reminder's next occurrence (after COMMIT; none unless active). */
   async scheduleNext(r: ReminderRow, now = this.now()): Promise<void> {
-    if (!this.queues || r.status !== 'active' || !r.next_at) return;
-    await this.queues.add(
-      QueueName.reminders,
-      'occurrence',
-      { reminderId: r.id, at: r.next_at.getTime() },
-      {
-        jobId: occurrenceJobId(r.id, r.next_at),
-        delay: Math.max(0, r.next_at.getTime() - now.getTime()),
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    );
+    if (r.status !== 'active' || !r.next_at) return;
+    await this.scheduler(now)?.schedule(this.moments.occurrence, [nextOccurrence(r.id, r.next_at)]);
   }
 
   private async scheduleFollowUp(id: number, at: Date, followUpAt: Date, now: Date): Promise<void> {
-    if (!this.queues) return;
-    await this.queues.add(
-      QueueName.reminders,
-      'follow-up',
-      { reminderId: id, at: at.getTime() },
-      {
-        jobId: followUpJobId(id, at),
-        delay: Math.max(0, followUpAt.getTime() - now.getTime()),
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    );
+    await this.scheduler(now)?.schedule(this.moments.followUp, [followUpOccurrence(id, at, followUpAt)]);
   }
 
   private async insertMessage(

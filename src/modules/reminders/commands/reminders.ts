@@ -5,6 +5,7 @@ import { requireOrg, requirePeople } from '../../../kernel/access/in-scope.js';
 import { type Actor, assertWriter, type Principal } from '../../../kernel/access/principal.js';
 import type { ChannelName } from '../../../kernel/chat/port.js';
 import type { Db } from '../../../kernel/db/db.js';
+import type { AnyMoment } from '../../../kernel/moments/moment.js';
 import type { Outbox } from '../../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { type Audience, audienceSchema, targets } from '../audience.js';
@@ -48,7 +49,11 @@ export class ReminderService {
     private readonly opts: { now?: () => Date; catchUpMs?: number } = {},
   ) {
     this.delivery = new ReminderDelivery(db, queues, outbox, () => this.now(), opts.catchUpMs ?? 6 * HOUR);
+    this.moments = Object.values(this.delivery.moments);
   }
+
+  /** Its moments (an occurrence, a follow-up), for the worker (startReminderWorker). */
+  readonly moments: AnyMoment[];
 
   private now(): Date {
     return this.opts.now?.() ?? new Date();
