@@ -1,8 +1,45 @@
 import type { Logger } from 'pino';
-import { startReconcileLoop } from '../../kernel/moments/reconcile-loop.js';
+import type { Moment } from '../../kernel/moments/moment.js';
+import { startMoments } from '../../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
-import { QueueName } from '../../kernel/queue/names.js';
+import { jobId, QueueName } from '../../kernel/queue/names.js';
 import type { VoteService } from './commands/proposals.js';
+
+/** A proposal's moments; each is also the name of its jobs and the `kind` in their payload. */
+export type ProposalKind = 'open' | 'close' | 'remind';
+export const PROPOSAL_KINDS: readonly ProposalKind[] = ['open', 'close', 'remind'];
+
+/**
+ * The payload of a proposal's jobs: the proposal, the moment and, for a reminder, its offset in
+ * minutes before closing (absent for open and close).
+ */
+export interface ProposalJob {
+  proposalId: number;
+  kind: ProposalKind;
+  offset?: number;
+}
+
+/** `proposal-<id>-open`, `proposal-<id>-close`, `proposal-<id>-remind<minutes>`. */
+const proposalJobId = (x: ProposalJob) =>
+  jobId('proposal', x.proposalId, x.kind === 'remind' ? `remind${x.offset}` : x.kind);
+
+/**
+ * A proposal's three moments on the votes queue: jobs named `open`, `close` and `remind`, ids
+ * `proposal-<id>-open|close|remind<minutes>`. Names, ids and payloads are those of the jobs
+ * already stored: never change them. `run` is the service's one entry (it routes by `kind`).
+ */
+export function proposalMoments(
+  run: (x: ProposalJob) => Promise<unknown>,
+): Record<ProposalKind, Moment<ProposalJob>> {
+  const moment = (kind: ProposalKind): Moment<ProposalJob> => ({
+    label: `vote ${kind}`,
+    queue: QueueName.votes,
+    job: kind,
+    jobId: proposalJobId,
+    fire: run,
+  });
+  return { open: moment('open'), close: moment('close'), remind: moment('remind') };
+}
 
 /**
  * Opens and closes proposals and sends the reminders before closing. A job names a proposal and
@@ -10,28 +47,13 @@ import type { VoteService } from './commands/proposals.js';
  * reconciler (at start and every `everyMs`) does whatever is overdue and re-adds lost jobs, so a
  * queue that lost every key loses no opening, closing or reminder.
  */
-export async function startVoteWorker(
-  queues: QueueBackend,
-  votes: VoteService,
-  logger: Logger,
-  everyMs = 60_000,
-) {
-  const worker = queues.worker<{ proposalId: number; kind: string; offset?: number }>(
-    QueueName.votes,
-    async (job) => votes.runJob(job.data),
-    { concurrency: 4 },
-  );
-  const reconcile = () =>
-    votes
-      .reconcile()
-      .then((r) => (r.opened || r.closed || r.reminded || r.rescheduled) && logger.info(r, 'vote reconciler'))
-      .catch((err) => logger.error({ err }, 'vote reconciler failed'));
-  const loop = await startReconcileLoop(reconcile, everyMs);
-  return {
-    reconcile,
-    async close() {
-      loop.stop();
-      await worker.close();
-    },
-  };
+export function startVoteWorker(queues: QueueBackend, votes: VoteService, logger: Logger, everyMs = 60_000) {
+  return startMoments({
+    label: 'vote',
+    queues,
+    moments: votes.moments,
+    reconcile: () => votes.reconcile(),
+    logger,
+    everyMs,
+  });
 }

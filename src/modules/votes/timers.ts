@@ -1,6 +1,8 @@
 import type { Db, Queryable } from '../../kernel/db/db.js';
+import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
+import { Moments } from '../../kernel/moments/moments.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
-import { jobId, QueueName } from '../../kernel/queue/names.js';
+import { PROPOSAL_KINDS, type ProposalJob, type ProposalKind, proposalMoments } from './moments.js';
 import { countOf } from './queries/proposals.js';
 import {
   findProposal,
@@ -17,9 +19,9 @@ import {
 /**
  * A proposal's moments: opening, closing and the reminders before closing. The proposal row is
  * the truth: `openIfDue`, `closeIfDue` and `remindIfDue` re-read and lock it and act only if it
- * still calls for it, so the delayed jobs (`proposal-<id>-open|close|remind<minutes>`) are only
- * wake-up calls and `reconcile()` (at start and every minute) catches up on anything a lost
- * queue dropped.
+ * still calls for it, so the delayed jobs (`proposal-<id>-open|close|remind<minutes>`, the
+ * moments of ./moments.ts, added through the kernel's `Moments`) are only wake-up calls and
+ * `reconcile()` (at start and every minute) catches up on anything a lost queue dropped.
  */
 
 export interface VoteNotifierPort {
@@ -36,14 +38,37 @@ export interface VoteNotifierPort {
   ): Promise<() => Promise<void>>;
 }
 
+/** The jobs a scheduled or open proposal needs: its opening, closing and unsent reminders. */
+function occurrencesOf(row: ProposalRow): Occurrence<ProposalJob>[] {
+  const jobs: Occurrence<ProposalJob>[] = [];
+  if (row.status === 'scheduled') jobs.push({ data: { proposalId: row.id, kind: 'open' }, at: row.opens_at });
+  if (row.status === 'scheduled' || row.status === 'open') {
+    jobs.push({ data: { proposalId: row.id, kind: 'close' }, at: row.closes_at });
+    for (const m of row.reminder_offsets) {
+      if (row.reminders_sent.includes(m)) continue;
+      const at = new Date(row.closes_at.getTime() - m * 60_000);
+      if (at.getTime() < row.opens_at.getTime()) continue;
+      jobs.push({ data: { proposalId: row.id, kind: 'remind', offset: m }, at });
+    }
+  }
+  return jobs;
+}
+
 export class ProposalTimers {
+  /** The open, close and remind moments; their `fire` is `runJob` (for the worker). */
+  readonly moments: Record<ProposalKind, Moment<ProposalJob>> = proposalMoments((x) => this.runJob(x));
+  /** Adds and probes the jobs; null without queues (then nothing is scheduled). */
+  private readonly scheduler: Moments | null;
+
   constructor(
     private readonly db: Db,
-    private readonly queues: QueueBackend | null,
+    queues: QueueBackend | null,
     private readonly now: () => Date,
     /** read at each use: the notifier is set on the service after it is built */
     private readonly notifier: () => VoteNotifierPort | null,
-  ) {}
+  ) {
+    this.scheduler = queues ? new Moments(queues, now) : null;
+  }
 
   /** Opens a scheduled proposal whose time has come: freezes the electorate, announces it. */
   async openIfDue(id: number): Promise<boolean> {
@@ -107,39 +132,10 @@ export class ProposalTimers {
 
   /** The delayed jobs of a proposal's future moments (after COMMIT). */
   async schedule(row: ProposalRow): Promise<void> {
-    if (!this.queues) return;
-    const jobs = this.jobsOf(row);
-    if (!jobs.length) return;
-    const now = this.now().getTime();
-    await this.queues.addBulk(
-      QueueName.votes,
-      jobs.map((j) => ({
-        name: j.kind,
-        data: { proposalId: row.id, kind: j.kind, offset: j.offset },
-        opts: {
-          jobId: j.id,
-          delay: Math.max(0, j.at.getTime() - now),
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        },
-      })),
+    if (!this.scheduler) return;
+    await this.scheduler.scheduleAll(
+      occurrencesOf(row).map((o) => ({ moment: this.moments[o.data.kind], ...o })),
     );
-  }
-
-  private jobsOf(row: ProposalRow) {
-    const jobs: { id: string; kind: 'open' | 'close' | 'remind'; at: Date; offset?: number }[] = [];
-    if (row.status === 'scheduled')
-      jobs.push({ id: jobId('proposal', row.id, 'open'), kind: 'open', at: row.opens_at });
-    if (row.status === 'scheduled' || row.status === 'open') {
-      jobs.push({ id: jobId('proposal', row.id, 'close'), kind: 'close', at: row.closes_at });
-      for (const m of row.reminder_offsets) {
-        if (row.reminders_sent.includes(m)) continue;
-        const at = new Date(row.closes_at.getTime() - m * 60_000);
-        if (at.getTime() < row.opens_at.getTime()) continue;
-        jobs.push({ id: jobId('proposal', row.id, `remind${m}`), kind: 'remind', at, offset: m });
-      }
-    }
-    return jobs;
   }
 
   /** Runs a job (the worker's one entry). */
@@ -158,6 +154,7 @@ export class ProposalTimers {
     const out = { opened: 0, closed: 0, reminded: 0, rescheduled: 0 };
     const now = this.now();
     const rows = await unfinishedProposals(this.db);
+    const fresh: ProposalRow[] = [];
     for (const r of rows) {
       if (r.status === 'scheduled' && r.opens_at <= now) {
         if (await this.openIfDue(r.id)) out.opened++;
@@ -174,14 +171,21 @@ export class ProposalTimers {
           .sort((a, b) => a - b)[0];
         if (due !== undefined && (await this.remindIfDue(r.id, due))) out.reminded++;
       }
-      if (!this.queues) continue;
-      const fresh = (await findProposal(this.db, r.id))!;
-      const q = this.queues.queue(QueueName.votes);
-      const present = await Promise.all(this.jobsOf(fresh).map((j) => q.getJob(j.id)));
-      if (present.some((j) => !j)) {
-        await this.schedule(fresh);
-        out.rescheduled++;
+      if (!this.scheduler) continue;
+      fresh.push((await findProposal(this.db, r.id))!);
+    }
+    // the jobs of what is still to open, close or remind, probed in batches; count the proposals re-added
+    if (this.scheduler) {
+      const all = fresh.flatMap(occurrencesOf);
+      const again = new Set<number>();
+      for (const kind of PROPOSAL_KINDS) {
+        const lost = await this.scheduler.ensure(
+          this.moments[kind],
+          all.filter((o) => o.data.kind === kind),
+        );
+        for (const o of lost) again.add(o.data.proposalId);
       }
+      out.rescheduled = again.size;
     }
     return out;
   }

@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from '../../../kernel/access/errors.js
 import { requireOrg } from '../../../kernel/access/in-scope.js';
 import { type Actor, assertCanWrite, type Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
+import type { AnyMoment } from '../../../kernel/moments/moment.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { findOrg } from '../../orgs/index.js';
 import type { CountResult, Rule, Voter } from '../counting.js';
@@ -64,7 +65,11 @@ export class VoteService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.timers = new ProposalTimers(db, queues, now, () => this.notifier);
+    this.moments = Object.values(this.timers.moments);
   }
+
+  /** Its moments (open, close, remind), for the worker (startVoteWorker). */
+  readonly moments: AnyMoment[];
 
   get database(): Db {
     return this.db;
