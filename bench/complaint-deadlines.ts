@@ -56,6 +56,7 @@ import {
 } from '../src/modules/complaints/commands/transitions.js';
 import { startDeadlineWorker } from '../src/modules/complaints/moments.js';
 import { seedCompoundChain } from '../test/support/org-chain.js';
+import { quietServices } from '../test/support/services.js';
 import { PG_ADMIN_URL, percentile, REDIS_URL, sourceRevision } from './support.js';
 
 const { values } = parseArgs({
@@ -338,7 +339,7 @@ async function main() {
     queues = await createQueueBackend({ db, redisUrl: REDIS_URL, prefix });
     const statements = statementMeter([admin, poll]);
     const redisCommands = countRedisCommands();
-    const s = createServices(db, { queues });
+    const s = quietServices(db, { queues });
     const chain = await seedCompoundChain(s, '小区');
     const compound = chain.compound;
     await s.policies.put(SYSTEM_ACTOR, compound, {

@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { seedBuiltinFlows } from '../src/app/builtin-flows.js';
-import { createServices } from '../src/app/modules.js';
 import { FlowEngine } from '../src/flows/flow-engine.js';
 import { SYSTEM_ACTOR } from '../src/kernel/access/principal.js';
 import { InboundDispatcher } from '../src/kernel/chat/dispatcher.js';
@@ -22,6 +21,7 @@ import { migrate } from '../src/kernel/db/migrate.js';
 import { Outbox } from '../src/kernel/outbox/outbox.js';
 import { createQueueBackend } from '../src/kernel/queue/backend.js';
 import { seedCompoundChain } from '../test/support/org-chain.js';
+import { quietServices } from '../test/support/services.js';
 
 const { values } = parseArgs({
   options: { people: { type: 'string', default: '50' }, rounds: { type: 'string', default: '4' } },
@@ -59,7 +59,7 @@ async function main() {
   try {
     await migrate(raw);
     const queues = await createQueueBackend({ db: raw, redisUrl: REDIS_URL, prefix });
-    const s = createServices(raw, {});
+    const s = quietServices(raw);
     await seedBuiltinFlows(raw, s.actions);
     const compound = (await seedCompoundChain(s, '小区')).compound;
     await s.chats.bindDirect(SYSTEM_ACTOR, compound, {

@@ -97,19 +97,20 @@ export interface Services {
 
 export function createServices(
   db: Db,
-  opts: { adminToken?: string; queues?: QueueBackend; outbox?: Outbox },
+  deps: {
+    /** where the modules' delayed jobs go (tests: an in-memory one) */
+    queues: QueueBackend;
+    /** where their messages go (tests: a recording one) */
+    outbox: Outbox;
+    adminToken?: string;
+  },
 ): Services {
-  const complaints = new ComplaintService(
-    db,
-    opts.queues ?? null,
-    undefined,
-    opts.outbox ? new ComplaintNotifier(db, opts.outbox) : null,
-  );
-  const votes = new VoteService(db, opts.queues ?? null);
-  if (opts.outbox) votes.notifier = new VoteNotifier(db, opts.outbox);
-  const partyNotifier = opts.outbox ? new PartyNotifier(db, opts.outbox) : null;
+  const { queues, outbox } = deps;
+  const complaints = new ComplaintService(db, queues, undefined, new ComplaintNotifier(db, outbox));
+  const votes = new VoteService(db, queues, new VoteNotifier(db, outbox));
+  const partyNotifier = new PartyNotifier(db, outbox);
   const party = new PartyService(db, partyNotifier);
-  const tasks = new TaskService(db, opts.queues ?? null, partyNotifier);
+  const tasks = new TaskService(db, queues, partyNotifier);
   const actions = new ActionRegistry();
   const services: Services = {
     party,
@@ -122,11 +123,11 @@ export function createServices(
     policies: new PolicyService(db),
     complaintMetrics: new ComplaintMetricsService(db),
     open311: new Open311Service(db, complaints),
-    reminders: new ReminderService(db, opts.queues ?? null, opts.outbox ?? null),
+    reminders: new ReminderService(db, queues, outbox),
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),
-    tokens: new TokenService(db, opts.adminToken),
+    tokens: new TokenService(db, deps.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),
     speakers: new ChatSpeakers(db),
@@ -134,11 +135,7 @@ export function createServices(
     failedUpdates: new FailedUpdates(db),
     channelState: new ChannelState(db),
     companies: new CompanyService(db),
-    evaluations: new EvaluationService(
-      db,
-      opts.queues ?? null,
-      opts.outbox ? new EvaluationNotifier(db, opts.outbox) : null,
-    ),
+    evaluations: new EvaluationService(db, queues, new EvaluationNotifier(db, outbox)),
   };
   // every module's flow actions, over the services just built
   for (const m of MODULES) m.actions?.(services, actions);

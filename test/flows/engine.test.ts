@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
-import { createServices, type Services } from '../../src/app/modules.js';
+import type { Services } from '../../src/app/modules.js';
 import { FlowEngine } from '../../src/flows/flow-engine.js';
 import { TurnContexts } from '../../src/flows/turn-context.js';
 import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
@@ -14,6 +14,7 @@ import { compoundLookups } from '../../src/modules/complaints/option-sources.js'
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';
+import { quietServices } from '../support/services.js';
 
 const ROOM = { externalId: 'room-1@chatroom', kind: 'group' as const, title: '阳光业主群' };
 let seq = 0;
@@ -94,7 +95,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     clock = new Date('2026-11-23T02:00:00Z');
     db = await openTestDb(engine);
     queues = await createQueueBackend({ db });
-    s = createServices(db, {});
+    s = quietServices(db);
     compound = (await seedCompoundChain(s)).compound;
     await s.units.importUnits(SYSTEM_ACTOR, compound, [
       { building: '3栋', unit: '2单元', room: '501', area: '90', owners: [] },

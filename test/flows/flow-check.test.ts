@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_FLOWS } from '../../src/app/builtin-flows.js';
-import { createServices } from '../../src/app/modules.js';
 import type { ActionRegistry } from '../../src/flows/actions.js';
 import { checkFlow } from '../../src/flows/flow-check.js';
 import { complaintFlow } from '../../src/modules/complaints/flows/complaint-flow.js';
 import { openTestDb, type TestDb } from '../support/db.js';
+import { quietServices } from '../support/services.js';
 
 // the actions every module registers, over services on a test database (actions need their services)
 let db: TestDb;
 let actions: ActionRegistry;
 beforeAll(async () => {
   db = await openTestDb('pglite');
-  actions = createServices(db, {}).actions;
+  actions = quietServices(db).actions;
 });
 afterAll(async () => {
   await db.close();

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
-import { createServices } from '../../src/app/modules.js';
 import { TurnContexts } from '../../src/flows/turn-context.js';
 import { type TurnWrite, writeTurns } from '../../src/flows/turn-writes.js';
 import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
@@ -11,6 +10,7 @@ import { insertIdentity, insertPerson } from '../../src/modules/people/repositor
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';
+import { quietServices } from '../support/services.js';
 
 // The statements of a conversation turn outside a transaction: the first read (update id, chat,
 // writer, active conversation) and the compare-and-set write of many turns at once.
@@ -38,7 +38,7 @@ describe.each(engines())('turn path on %s', (engine) => {
 
   beforeEach(async () => {
     db = await openTestDb(engine);
-    const s = createServices(db, {});
+    const s = quietServices(db);
     const chain = await seedCompoundChain(s);
     compound = chain.compound;
     path = [chain.city, chain.district, chain.subdistrict, chain.community, chain.compound];

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/app/modules.js';
 import { buildApp } from '../../src/http/app.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { quietServices } from '../support/services.js';
 
 describe('health, readiness and docs', () => {
   let t: TestApp;
@@ -20,7 +20,7 @@ describe('health, readiness and docs', () => {
 
   it('/readyz is 503 naming the failing dependency', async () => {
     const app = await buildApp({
-      services: createServices(t.db, {}),
+      services: quietServices(t.db),
       logger: pino({ level: 'silent' }),
       readiness: [
         { name: 'database', check: async () => {} },
@@ -49,7 +49,7 @@ describe('health, readiness and docs', () => {
     };
     const build = (critical: boolean) =>
       buildApp({
-        services: createServices(t.db, {}),
+        services: quietServices(t.db),
         logger: pino({ level: 'silent' }),
         readiness: [
           { name: 'database', check: async () => {} },
@@ -101,7 +101,7 @@ describe('health, readiness and docs', () => {
 
   it('a 5xx hides its cause', async () => {
     const app = await buildApp({
-      services: createServices(t.db, {}),
+      services: quietServices(t.db),
       logger: pino({ level: 'silent' }),
       readiness: [],
       plugins: [
@@ -123,7 +123,7 @@ describe('health, readiness and docs', () => {
     const lines: { reqId?: string; msg?: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     const app = await buildApp({
-      services: createServices(t.db, {}),
+      services: quietServices(t.db),
       logger,
       readiness: [],
       plugins: [

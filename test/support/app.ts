@@ -1,10 +1,11 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { createServices, type Services } from '../../src/app/modules.js';
+import type { Services } from '../../src/app/modules.js';
 import { type AppOptions, buildApp } from '../../src/http/app.js';
 import type { Db } from '../../src/kernel/db/db.js';
 import { openTestDb } from './db.js';
 import type { Engine } from './env.js';
+import { quietServices } from './services.js';
 
 export const ADMIN = 'test-bootstrap-admin-token-0123456789';
 
@@ -28,7 +29,7 @@ export async function startTestApp(
   opts: Pick<AppOptions, 'auth' | 'trustProxy' | 'plugins'> & { logger?: Logger } = {},
 ): Promise<TestApp> {
   const db = await openTestDb(engine);
-  const services = createServices(db, { adminToken: ADMIN });
+  const services = quietServices(db, { adminToken: ADMIN });
   const app = await buildApp({
     services,
     logger: opts.logger ?? pino({ level: 'silent' }),

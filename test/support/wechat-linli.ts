@@ -17,6 +17,8 @@ import { createQueueBackend, type QueueBackend } from '../../src/kernel/queue/ba
 import { startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
 import { type PuppetServiceFake, startPuppetServiceFake } from '../fakes/wechat/puppet-service-fake.js';
 import { openTestDb, type TestDb } from './db.js';
+import { MemoryQueues } from './memory-queues.js';
+import { RecordingOutbox } from './recording-outbox.js';
 
 /** A chat-button handler (VoteChatActions, PartyChatActions, …): true when it took the message. */
 export interface WechatLinliOptions {
@@ -85,7 +87,11 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
   const start = async () => {
     const queues = await createQueueBackend({ db });
     const outbox = new Outbox(db, queues, null);
-    const services = createServices(db, opts.notify === false ? {} : { queues, outbox });
+    // notify: false: the modules' own notices are recorded, not sent (only the conversation is)
+    const services = createServices(db, {
+      queues: opts.notify === false ? new MemoryQueues() : queues,
+      outbox: opts.notify === false ? new RecordingOutbox(db) : outbox,
+    });
     // every module's handlers, in production's order (src/app/modules.ts)
     const handlers = chatHandlers(services, db);
     const engine = flows

@@ -70,14 +70,12 @@ export function startEvaluationWorker(
 
 /** The delayed jobs of a scheduled or open campaign (after COMMIT); re-adding one is a no-op. */
 export async function scheduleCampaign(d: EvaluationDeps, c: CampaignRow): Promise<void> {
-  if (!d.moments) return;
   const m = d.moments.of;
   await d.moments.scheduler.scheduleAll(occurrencesOf(c).map((o) => ({ moment: m[o.stage], ...o })));
 }
 
 /** Removes the campaign's delayed jobs (on cancel); a missing job is fine. */
 export async function unscheduleCampaign(d: EvaluationDeps, id: number): Promise<void> {
-  if (!d.moments) return;
   for (const stage of ['open', 'close'] as const)
     await d.moments.scheduler.unschedule(d.moments.of[stage], [{ campaignId: id, stage }]);
 }
@@ -109,14 +107,14 @@ export async function closeIfDue(d: EvaluationDeps, id: number): Promise<boolean
 async function announceIfNeeded(d: EvaluationDeps, id: number): Promise<void> {
   const c = await findCampaign(d.db, id);
   // a campaign whose closing time passed while it waited to open is not announced any more
-  if (c?.status !== 'open' || c.announced_at || c.closes_at <= d.now() || !d.notifier) return;
+  if (c?.status !== 'open' || c.announced_at || c.closes_at <= d.now()) return;
   await d.notifier.announce(c);
   await markAnnounced(d.db, id, d.now());
 }
 
 async function reportIfNeeded(d: EvaluationDeps, id: number): Promise<void> {
   const c = await findCampaign(d.db, id);
-  if (c?.status !== 'closed' || c.reported_at || !d.notifier) return;
+  if (c?.status !== 'closed' || c.reported_at) return;
   await d.notifier.report(c, await computeResults(d, c));
   await markReported(d.db, id, d.now());
 }
@@ -152,15 +150,13 @@ export async function reconcileCampaigns(
   }
   // the jobs of what is still to open or close, probed in batches; count the campaigns re-added
   const again = new Set<number>();
-  if (d.moments) {
-    const all = future.flatMap(occurrencesOf);
-    for (const stage of ['open', 'close'] as const) {
-      const lost = await d.moments.scheduler.ensure(
-        d.moments.of[stage],
-        all.filter((o) => o.stage === stage),
-      );
-      for (const o of lost) again.add(o.data.campaignId);
-    }
+  const all = future.flatMap(occurrencesOf);
+  for (const stage of ['open', 'close'] as const) {
+    const lost = await d.moments.scheduler.ensure(
+      d.moments.of[stage],
+      all.filter((o) => o.stage === stage),
+    );
+    for (const o of lost) again.add(o.data.campaignId);
   }
   return { opened, closed, rescheduled: again.size };
 }

@@ -105,17 +105,15 @@ export interface Ranking {
   black: Ranked<SubjectResult>[];
 }
 
-/**
- * What the parts of `EvaluationService` (commands, queries, moments) share, built once by its
- * constructor: no queues means no jobs (tests, tools), no notifier means nobody is told.
- */
+/** What the parts of `EvaluationService` (commands, queries, moments) share, built once by its constructor. */
 export interface EvaluationDeps {
   db: Db;
-  /** the jobs of campaigns' openings and closings (null: a service without a queue schedules nothing) */
+  /** the jobs of campaigns' openings and closings */
   moments: {
     scheduler: Moments;
     of: Record<'open' | 'close', Moment<{ campaignId: number; stage: 'open' | 'close' }>>;
-  } | null;
-  notifier: Notifier | null;
+  };
+  /** who tells the compounds that a campaign opened, and its results */
+  notifier: Notifier;
   now: () => Date;
 }

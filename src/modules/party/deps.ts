@@ -4,16 +4,16 @@ import type { PartyNotifier } from './notifier.js';
 
 /**
  * What the party module's functions run on: the constructor arguments of `PartyService` and
- * `TaskService`, which are façades over those functions. Without a notifier nothing is sent
- * (tests, tools); `now` is the clock every decision reads.
+ * `TaskService`, which are façades over those functions (tests give them a recording outbox's
+ * notifier); `now` is the clock every decision reads.
  */
 export interface PartyDeps {
   readonly db: Db;
-  readonly notifier: PartyNotifier | null;
+  readonly notifier: PartyNotifier;
   readonly now: () => Date;
 }
 
-/** Tasks also add delayed jobs for their moments (none without a queue backend). */
+/** Tasks also add delayed jobs for their moments. */
 export interface TaskDeps extends PartyDeps {
-  readonly moments: Moments | null;
+  readonly moments: Moments;
 }

@@ -26,10 +26,7 @@ export async function januaryCheckin(
       `${year - 1}年您完成任务 ${rec?.n ?? 0} 项，服务 ${((rec?.tenths ?? 0) / 10).toFixed(1)} 小时。`,
     ].join('\n');
     if (
-      d.notifier &&
-      (await d.notifier.toPerson(m.person_id, text, `party-checkin-${year}-${m.id}`, {
-        orgId: m.compound_id,
-      }))
+      await d.notifier.toPerson(m.person_id, text, `party-checkin-${year}-${m.id}`, { orgId: m.compound_id })
     )
       sent++;
   }

@@ -71,12 +71,12 @@ function occurrencesOf(t: TaskRow): Occurrence<TaskStage>[] {
 
 /** Adds the delayed jobs of the task's pending moments (after COMMIT). */
 export async function scheduleTask(d: TaskDeps, t: TaskRow): Promise<void> {
-  await d.moments?.schedule(taskMoment(d), occurrencesOf(t));
+  await d.moments.schedule(taskMoment(d), occurrencesOf(t));
 }
 
 /** Removes the task's delayed jobs (after a cancel); a job already gone is no error. */
 export async function unscheduleTask(d: TaskDeps, id: number): Promise<void> {
-  await d.moments?.unschedule(
+  await d.moments.unschedule(
     taskMoment(d),
     STAGES.map((stage) => ({ taskId: id, stage })),
   );
@@ -95,7 +95,6 @@ export async function fireIfDue(d: TaskDeps, taskId: number, stage: Stage): Prom
     if (!at || at.getTime() > d.now().getTime()) return null;
     await markStageDone(tx, taskId, DONE_COLUMN[stage], d.now());
     const staged: (Staged | null)[] = [];
-    if (!d.notifier) return staged;
     const as = await assignments(tx, taskId);
     const taken = as.filter((a) => a.status === 'accepted' || a.status === 'completed');
     const names = async (ids: number[]) => (ids.length ? await peopleNames(tx, ids) : []);
@@ -139,7 +138,7 @@ export async function fireIfDue(d: TaskDeps, taskId: number, stage: Stage): Prom
     return staged;
   });
   if (result === null) return false;
-  await d.notifier?.flush(result);
+  await d.notifier.flush(result);
   return true;
 }
 
@@ -179,10 +178,8 @@ export async function reconcileTasks(
       }
     }
     // the page's future jobs, probed in one batch; count the tasks that had one re-added
-    if (d.moments) {
-      const lost = await d.moments.ensure(taskMoment(d), future);
-      rescheduled += new Set(lost.map((o) => o.data.taskId)).size;
-    }
+    const lost = await d.moments.ensure(taskMoment(d), future);
+    rescheduled += new Set(lost.map((o) => o.data.taskId)).size;
   }
   return { fired, rescheduled };
 }

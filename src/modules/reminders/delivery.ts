@@ -91,18 +91,18 @@ export class ReminderDelivery {
 
   constructor(
     private readonly db: Db,
-    private readonly queues: QueueBackend | null,
-    private readonly outbox: Outbox | null,
+    private readonly queues: QueueBackend,
+    private readonly outbox: Outbox,
     private readonly now: () => Date,
     private readonly catchUpMs: number,
   ) {}
 
   /**
    * Adds and probes the jobs, delays counted from `now` (the caller's clock: a reconcile with an
-   * explicit `now` schedules from it); null without queues (then nothing is scheduled).
+   * explicit `now` schedules from it).
    */
-  private scheduler(now: Date): Moments | null {
-    return this.queues ? new Moments(this.queues, () => now) : null;
+  private scheduler(now: Date): Moments {
+    return new Moments(this.queues, () => now);
   }
 
   /**
@@ -145,7 +145,7 @@ export class ReminderDelivery {
       return { row, status: missed ? ('missed' as const) : ('sent' as const), followUpAt };
     });
     if (!outcome) return 'skipped';
-    for (const d of send) await this.outbox?.schedule(d.channel, d.id, d.notBefore);
+    for (const d of send) await this.outbox.schedule(d.channel, d.id, d.notBefore);
     await this.scheduleNext(outcome.row, now);
     if (outcome.followUpAt) await this.scheduleFollowUp(reminderId, at, outcome.followUpAt, now);
     return outcome.status;
@@ -182,7 +182,7 @@ export class ReminderDelivery {
       }
       return status;
     });
-    for (const d of send) await this.outbox?.schedule(d.channel, d.id, d.notBefore);
+    for (const d of send) await this.outbox.schedule(d.channel, d.id, d.notBefore);
     return outcome ?? 'skipped';
   }
 
@@ -208,7 +208,6 @@ export class ReminderDelivery {
     for (const o of await dueFollowUps(this.db, now))
       if ((await this.followUp(o.reminder_id, o.at, now)) !== 'skipped') followUps++;
     const moments = this.scheduler(now);
-    if (!moments) return { fired, followUps, rescheduled };
     // paged by id, so memory stays flat with many reminders; each page probed in one batch
     for (let after = 0; ; ) {
       const rows = await futureReminders(this.db, now, after);
@@ -232,11 +231,11 @@ export class ReminderDelivery {
   /** The delayed job of a reminder's next occurrence (after COMMIT; none unless active). */
   async scheduleNext(r: ReminderRow, now = this.now()): Promise<void> {
     if (r.status !== 'active' || !r.next_at) return;
-    await this.scheduler(now)?.schedule(this.moments.occurrence, [nextOccurrence(r.id, r.next_at)]);
+    await this.scheduler(now).schedule(this.moments.occurrence, [nextOccurrence(r.id, r.next_at)]);
   }
 
   private async scheduleFollowUp(id: number, at: Date, followUpAt: Date, now: Date): Promise<void> {
-    await this.scheduler(now)?.schedule(this.moments.followUp, [followUpOccurrence(id, at, followUpAt)]);
+    await this.scheduler(now).schedule(this.moments.followUp, [followUpOccurrence(id, at, followUpAt)]);
   }
 
   private async insertMessage(
@@ -247,7 +246,6 @@ export class ReminderDelivery {
     choices: Choice[] | undefined,
     keyPrefix: string,
   ): Promise<{ channel: ChannelName; id: number; notBefore: Date } | null> {
-    if (!this.outbox) return null;
     // a WeChat group cannot answer numbered choices (no one is @-mentioned): residents reply 收到
     const wechatGroup = t.kind === 'group' && t.channel === 'wechat';
     const req: OutboundRequest = {

@@ -57,17 +57,16 @@ function occurrencesOf(row: ProposalRow): Occurrence<ProposalJob>[] {
 export class ProposalTimers {
   /** The open, close and remind moments; their `fire` is `runJob` (for the worker). */
   readonly moments: Record<ProposalKind, Moment<ProposalJob>> = proposalMoments((x) => this.runJob(x));
-  /** Adds and probes the jobs; null without queues (then nothing is scheduled). */
-  private readonly scheduler: Moments | null;
+  /** Adds and probes the jobs. */
+  private readonly scheduler: Moments;
 
   constructor(
     private readonly db: Db,
-    queues: QueueBackend | null,
+    queues: QueueBackend,
     private readonly now: () => Date,
-    /** read at each use: the notifier is set on the service after it is built */
-    private readonly notifier: () => VoteNotifierPort | null,
+    private readonly notifier: VoteNotifierPort,
   ) {
-    this.scheduler = queues ? new Moments(queues, now) : null;
+    this.scheduler = new Moments(queues, now);
   }
 
   /** Opens a scheduled proposal whose time has come: freezes the electorate, announces it. */
@@ -77,12 +76,12 @@ export class ProposalTimers {
       if (row?.status !== 'scheduled' || row.opens_at.getTime() > this.now().getTime()) return null;
       const totals = await freezeElectorate(tx, row);
       const row2 = await markOpen(tx, id, this.now(), totals);
-      return { row: row2, send: await this.notifier()?.stage?.(tx, row2, 'opened') };
+      return { row: row2, send: await this.notifier.stage?.(tx, row2, 'opened') };
     });
     if (!opened) return false;
     await this.schedule(opened.row);
     if (opened.send) await opened.send();
-    else await this.notifier()?.opened(opened.row);
+    else await this.notifier.opened(opened.row);
     // a proposal opened after its own closing time (a long outage) closes at once
     if (opened.row.closes_at.getTime() <= this.now().getTime()) await this.closeIfDue(id);
     return true;
@@ -95,11 +94,11 @@ export class ProposalTimers {
       if (row?.status !== 'open' || row.closes_at.getTime() > this.now().getTime()) return null;
       const result = await countOf(tx, row);
       const row2 = await markClosed(tx, id, this.now(), result);
-      return { row: row2, send: await this.notifier()?.stage?.(tx, row2, 'closed') };
+      return { row: row2, send: await this.notifier.stage?.(tx, row2, 'closed') };
     });
     if (!closed) return false;
     if (closed.send) await closed.send();
-    else await this.notifier()?.closed(closed.row);
+    else await this.notifier.closed(closed.row);
     return true;
   }
 
@@ -121,18 +120,17 @@ export class ProposalTimers {
       for (const m of row.reminder_offsets)
         if (m >= offset && !row.reminders_sent.includes(m)) await markReminded(tx, id, m);
       const people = await nonVoters(tx, id);
-      const send = people.length ? await this.notifier()?.stageRemind?.(tx, row, offset, people) : undefined;
+      const send = people.length ? await this.notifier.stageRemind?.(tx, row, offset, people) : undefined;
       return { row, people, send };
     });
     if (!due) return false;
     if (due.send) await due.send();
-    else if (due.people.length) await this.notifier()?.remind(due.row, offset, due.people);
+    else if (due.people.length) await this.notifier.remind(due.row, offset, due.people);
     return true;
   }
 
   /** The delayed jobs of a proposal's future moments (after COMMIT). */
   async schedule(row: ProposalRow): Promise<void> {
-    if (!this.scheduler) return;
     await this.scheduler.scheduleAll(
       occurrencesOf(row).map((o) => ({ moment: this.moments[o.data.kind], ...o })),
     );
@@ -171,22 +169,19 @@ export class ProposalTimers {
           .sort((a, b) => a - b)[0];
         if (due !== undefined && (await this.remindIfDue(r.id, due))) out.reminded++;
       }
-      if (!this.scheduler) continue;
       fresh.push((await findProposal(this.db, r.id))!);
     }
     // the jobs of what is still to open, close or remind, probed in batches; count the proposals re-added
-    if (this.scheduler) {
-      const all = fresh.flatMap(occurrencesOf);
-      const again = new Set<number>();
-      for (const kind of PROPOSAL_KINDS) {
-        const lost = await this.scheduler.ensure(
-          this.moments[kind],
-          all.filter((o) => o.data.kind === kind),
-        );
-        for (const o of lost) again.add(o.data.proposalId);
-      }
-      out.rescheduled = again.size;
+    const all = fresh.flatMap(occurrencesOf);
+    const again = new Set<number>();
+    for (const kind of PROPOSAL_KINDS) {
+      const lost = await this.scheduler.ensure(
+        this.moments[kind],
+        all.filter((o) => o.data.kind === kind),
+      );
+      for (const o of lost) again.add(o.data.proposalId);
     }
+    out.rescheduled = again.size;
     return out;
   }
 }

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../../src/app/modules.js';
+import type { Services } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import { type InboundContext, InboundDispatcher } from '../../../src/kernel/chat/dispatcher.js';
 import { TransientHandlingError } from '../../../src/kernel/chat/handling-failure.js';
@@ -11,6 +11,7 @@ import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue
 import { openTestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
+import { quietServices } from '../../support/services.js';
 
 let seq = 0;
 const msg = (over: Partial<InboundMessage> & { text?: string }): InboundMessage => ({
@@ -42,7 +43,7 @@ describe.each(engines())('inbound dispatcher on %s', (engine) => {
   beforeEach(async () => {
     db = await openTestDb(engine);
     queues = await createQueueBackend({ db });
-    s = createServices(db, {});
+    s = quietServices(db);
     compound = (await seedCompoundChain(s)).compound;
     seen.length = 0;
     dispatcher = new InboundDispatcher({

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../../src/app/modules.js';
 import { markIn } from '../../../src/kernel/chat/update-marks.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import {
@@ -15,6 +14,7 @@ import { jobId, QueueName } from '../../../src/kernel/queue/names.js';
 import { openTestDb } from '../../support/db.js';
 import { type Engine, engines, queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 // The same queue behaviour on both backends: Redis, and BullMQ's PostgreSQL backend on
 // PGlite (the embedded default).
@@ -123,7 +123,7 @@ describe('maintenance worker', () => {
     const db = await openTestDb('pglite');
     const queues = await createQueueBackend({ db });
     try {
-      const services = createServices(db, {});
+      const services = quietServices(db);
       await markIn(db, 'telegram', 'old');
       await db.query(`UPDATE linli.processed_updates SET seen_at = now() - interval '2 days'`);
       const worker = await startMaintenanceWorker(

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../../src/app/modules.js';
+import type { Services } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { ComplaintService } from '../../../src/modules/complaints/commands/transitions.js';
@@ -7,6 +7,7 @@ import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
+import { quietServices } from '../../support/services.js';
 
 /** The set-based sweep: same effect per row as the escalate transition, never twice for one row. */
 describe.each(engines())('set-based escalation on %s', (engine) => {
@@ -16,7 +17,7 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
 
   beforeEach(async () => {
     db = await openTestDb(engine);
-    s = createServices(db, {});
+    s = quietServices(db);
     chain = await seedCompoundChain(s);
     await s.policies.put(SYSTEM_ACTOR, chain.city, {
       calendar: 'natural',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../../src/app/modules.js';
+import type { Services } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue/backend.js';
@@ -17,6 +17,7 @@ import { openTestDb } from '../../support/db.js';
 import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 const SHORT = {
   calendar: 'natural' as const,
@@ -65,7 +66,7 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
       redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
       prefix,
     });
-    s = createServices(db, { queues });
+    s = quietServices(db, { queues });
     chain = await seedCompoundChain(s);
   });
   afterEach(async () => {
@@ -190,7 +191,7 @@ describe('complaint actions', () => {
   it('reopens at the same level, escalates after too many reopenings, refuses what the loop forbids', async () => {
     const db = await openTestDb('pglite');
     try {
-      const s = createServices(db, {});
+      const s = quietServices(db);
       const chain = await seedCompoundChain(s);
       await s.policies.put(SYSTEM_ACTOR, chain.compound, { calendar: 'workdays', levels: {}, maxReopens: 1 });
       const svc = new ComplaintService(db, null);
@@ -233,7 +234,7 @@ describe('complaint actions', () => {
   it('closes a resolved complaint as unrated after the rating timeout, also after a reopen', async () => {
     const db = await openTestDb('pglite');
     try {
-      const s = createServices(db, {});
+      const s = quietServices(db);
       const chain = await seedCompoundChain(s);
       let clock = new Date('2026-11-23T02:00:00Z');
       const svc = new ComplaintService(db, null, () => clock);

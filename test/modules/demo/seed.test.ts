@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../../src/app/modules.js';
 import { recordAudit } from '../../../src/kernel/access/audit.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import { seedDemoIfEmpty } from '../../../src/modules/demo/seed.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
+import { quietServices } from '../../support/services.js';
 
 let db: TestDb | null = null;
 afterEach(async () => {
@@ -30,7 +30,7 @@ async function counts(d: TestDb) {
 describe('the demo seed', () => {
   it('seeds an empty database once; a second run changes nothing', async () => {
     db = await openTestDb('pglite');
-    const s = createServices(db, {});
+    const s = quietServices(db);
     expect(await seedDemoIfEmpty(db, s)).toBe(true);
     const first = await counts(db);
     expect(first).toMatchObject({ units: 7 });
@@ -40,14 +40,14 @@ describe('the demo seed', () => {
 
   it('completes a seed that stopped half-way, creating nothing twice', async () => {
     db = await openTestDb('pglite');
-    const s = createServices(db, {});
+    const s = quietServices(db);
     expect(await seedDemoIfEmpty(db, s)).toBe(true);
     const whole = await counts(db);
 
     // a start killed while seeding: the started mark, the first orgs and one person with one role
     const half = await openTestDb('pglite');
     try {
-      const hs = createServices(half, {});
+      const hs = quietServices(half);
       await half.transaction((tx) =>
         recordAudit(tx, SYSTEM_ACTOR, {
           action: 'demo.seed_started',
@@ -75,7 +75,7 @@ describe('the demo seed', () => {
 
   it('leaves a database with real data alone', async () => {
     db = await openTestDb('pglite');
-    const s = createServices(db, {});
+    const s = quietServices(db);
     await s.orgs.create(SYSTEM_ACTOR, { kind: 'city', name: '成都市' });
     expect(await seedDemoIfEmpty(db, s)).toBe(false);
     expect(await counts(db)).toMatchObject({ orgs: 1, people: 0 });

@@ -18,6 +18,7 @@ import { openTestDb } from '../../support/db.js';
 import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 const HOUR = 3600_000;
 
@@ -69,7 +70,7 @@ describe.each(queueKinds())('evaluation campaigns opening and closing on the %s 
       redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
       prefix,
     });
-    s = createServices(db, { queues });
+    s = quietServices(db, { queues });
     chain = await seedCompoundChain(s);
     const company = await s.companies.create(SYSTEM_ACTOR, { orgId: chain.community, name: '安居物业' });
     await s.companies.contract(SYSTEM_ACTOR, company.id, {
@@ -252,7 +253,7 @@ describe('which campaign and unit a resident answers for', () => {
   it('the first unanswered unit; refusals for another compound, no unit, nothing running, answered', async () => {
     const db = await openTestDb('pglite');
     try {
-      const s = createServices(db, {});
+      const s = quietServices(db);
       const chain = await seedCompoundChain(s);
       const other = (
         await s.orgs.create(SYSTEM_ACTOR, { kind: 'compound', name: '幸福里', parentId: chain.community })

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
@@ -15,7 +14,9 @@ import { insertIdentity, insertPerson, insertRole } from '../../../src/modules/p
 import { openTestDb } from '../../support/db.js';
 import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
+import { RecordingOutbox } from '../../support/recording-outbox.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 describe.each(queueKinds())('party worker on %s', (kind) => {
   let db: Db & { close(): Promise<void> };
@@ -40,7 +41,7 @@ describe.each(queueKinds())('party worker on %s', (kind) => {
     const notifier = new PartyNotifier(db, new Outbox(db, queues, null));
     const party = new PartyService(db, notifier);
     const tasks = new TaskService(db, queues, notifier);
-    const chain = await seedCompoundChain(createServices(db, {}));
+    const chain = await seedCompoundChain(quietServices(db));
     const secretary = await insertPerson(db, { name: '书记', orgId: chain.compound });
     await insertIdentity(db, { personId: secretary.id, channel: 'telegram', externalId: 'sec-1' });
     await insertRole(db, secretary.id, chain.compound, 'party_secretary');
@@ -97,7 +98,7 @@ describe.each(queueKinds())('party worker on %s', (kind) => {
 
   it('in January, a check-in the queue lost is run by the reconciler at start and recorded for the year', async () => {
     const party = new PartyService(db, new PartyNotifier(db, new Outbox(db, queues, null)));
-    const tasks = new TaskService(db, queues, null);
+    const tasks = new TaskService(db, queues, new PartyNotifier(db, new RecordingOutbox(db)));
     const now = () => new Date('2027-01-05T02:00:00Z');
     const logger = pino({ level: 'silent' });
     const first = await startPartyWorker(queues, tasks, party, logger, { everyMs: 3_600_000, now });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createServices } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
@@ -15,6 +14,7 @@ import { openTestDb } from '../../support/db.js';
 import { engines, queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 // the first test of a file warms up a fresh database and module graph: slow on a loaded 2-CPU machine
 vi.setConfig({ testTimeout: 90_000 });
@@ -23,7 +23,7 @@ const HOUR = 3600_000;
 
 /** A compound with a party secretary, a workplace branch with its secretary, and `n` approved members. */
 async function seedParty(db: Db, party: PartyService, n: number) {
-  const chain = await seedCompoundChain(createServices(db, {}));
+  const chain = await seedCompoundChain(quietServices(db));
   const person = async (name: string, orgId: number) => {
     const p = await insertPerson(db, { name, orgId });
     await insertIdentity(db, { personId: p.id, channel: 'telegram', externalId: `tg-${p.id}-${name}` });
@@ -244,7 +244,7 @@ describe.each(engines())('party members and tasks on %s', (engine) => {
   it('service record and the yearly CSV count completed tasks and hours of that year (China time)', async () => {
     const s = await seedParty(db, party, 2);
     const [a, b] = s.members;
-    const building = await createServices(db, {}).orgs.create(SYSTEM_ACTOR, {
+    const building = await quietServices(db).orgs.create(SYSTEM_ACTOR, {
       kind: 'building',
       name: '1栋',
       parentId: s.chain.compound,

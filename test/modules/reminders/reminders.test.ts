@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createServices } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
@@ -18,6 +17,7 @@ import { openTestDb, type TestDb } from '../../support/db.js';
 import { type Engine, engines, queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 // the first test of a worker builds the migrated PGlite image: slow on a busy machine
 vi.setConfig({ testTimeout: 120_000 });
@@ -76,7 +76,7 @@ async function world(
     now,
   );
   const reminders = new ReminderService(db, queues, outbox, { now });
-  const ids = opts.ids ?? (await seedCompoundChain(createServices(db, {})));
+  const ids = opts.ids ?? (await seedCompoundChain(quietServices(db)));
   let n = 0;
   const w: World = {
     db,

@@ -13,9 +13,12 @@ import { startVoteWorker } from '../../../src/modules/votes/moments.js';
 import { VoteNotifier } from '../../../src/modules/votes/notifier.js';
 import { openTestDb } from '../../support/db.js';
 import { engines, queueKinds, TEST_REDIS_URL } from '../../support/env.js';
+import { MemoryQueues } from '../../support/memory-queues.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { seedRegister } from '../../support/owners.js';
+import { RecordingOutbox } from '../../support/recording-outbox.js';
 import { deleteRedisKeys } from '../../support/redis.js';
+import { quietServices } from '../../support/services.js';
 
 const T0 = new Date('2026-12-01T02:00:00.000Z');
 const HOUR = 3_600_000;
@@ -28,11 +31,16 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
   let reg: Awaited<ReturnType<typeof seedRegister>>;
   beforeEach(async () => {
     db = await openTestDb(engine);
-    const s = createServices(db, {});
+    const s = quietServices(db);
     compound = (await seedCompoundChain(s)).compound;
     reg = await seedRegister(db, s, compound);
     clock = T0;
-    votes = new VoteService(db, null, () => clock);
+    votes = new VoteService(
+      db,
+      new MemoryQueues(),
+      new VoteNotifier(db, new RecordingOutbox(db)),
+      () => clock,
+    );
   });
   afterEach(async () => {
     await db.close();
@@ -322,11 +330,17 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
 
   it('reminds the owners who have not voted once per offset, skipping ones before the opening', async () => {
     const reminded: [number, number[]][] = [];
-    votes.notifier = {
-      opened: async () => {},
-      closed: async () => {},
-      remind: async (_p, offset, people) => void reminded.push([offset, people]),
-    };
+    // a notifier that only records the reminders (no staging: it is told after COMMIT)
+    votes = new VoteService(
+      db,
+      new MemoryQueues(),
+      {
+        opened: async () => {},
+        closed: async () => {},
+        remind: async (_p, offset, people) => void reminded.push([offset, people]),
+      },
+      () => clock,
+    );
     // open at T0+1h, close at T0+30h: the 48 h reminder falls before opening, the 24 h one at T0+6h
     const p = await open({ closesAt: new Date(T0.getTime() + 30 * HOUR) });
     await votes.cast({ proposalId: p.id, personId: reg.jia, option: '同意', channel: 'telegram' });
@@ -358,11 +372,11 @@ describe.each(queueKinds())('vote jobs on the %s queue', (kind) => {
   });
 
   it('schedules open, close and reminders with fixed ids; a lost queue loses nothing', async () => {
-    const s = createServices(db, { queues });
+    const s = quietServices(db, { queues });
     const compound = (await seedCompoundChain(s)).compound;
     await seedRegister(db, s, compound);
     let clock = T0;
-    const votes = new VoteService(db, queues, () => clock);
+    const votes = new VoteService(db, queues, new VoteNotifier(db, new RecordingOutbox(db)), () => clock);
     const p = await votes.create(SYSTEM_ACTOR, {
       orgId: compound,
       title: '更换物业',
@@ -408,7 +422,7 @@ describe('the vote worker', () => {
     const db = await openTestDb('pglite');
     const queues = await createQueueBackend({ db });
     try {
-      const s = createServices(db, { queues });
+      const s = quietServices(db, { queues });
       const compound = (await seedCompoundChain(s)).compound;
       await seedRegister(db, s, compound);
       const worker = await startVoteWorker(queues, s.votes, pino({ level: 'silent' }), 3_600_000);
@@ -467,8 +481,7 @@ describe('vote notifications through the outbox', () => {
           purpose: 'residents',
         });
       let clock = T0;
-      const votes = new VoteService(db, queues, () => clock);
-      votes.notifier = new VoteNotifier(db, outbox);
+      const votes = new VoteService(db, queues, new VoteNotifier(db, outbox), () => clock);
       const p = await votes.create(SYSTEM_ACTOR, {
         orgId: compound,
         title: '续聘物业',

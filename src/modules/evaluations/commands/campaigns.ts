@@ -61,15 +61,16 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 export class EvaluationService {
   private readonly deps: EvaluationDeps;
 
-  constructor(
-    db: Db,
-    queues: QueueBackend | null,
-    notifier: Notifier | null = null,
-    now: () => Date = () => new Date(),
-  ) {
-    this.deps = { db, moments: null, notifier, now };
-    if (queues) this.deps.moments = { scheduler: new Moments(queues, now), of: campaignMoments(this.deps) };
-    this.moments = Object.values(campaignMoments(this.deps));
+  constructor(db: Db, queues: QueueBackend, notifier: Notifier, now: () => Date = () => new Date()) {
+    const scheduler = new Moments(queues, now);
+    const deps: Omit<EvaluationDeps, 'moments'> & { moments?: EvaluationDeps['moments'] } = {
+      db,
+      notifier,
+      now,
+    };
+    deps.moments = { scheduler, of: campaignMoments(deps as EvaluationDeps) };
+    this.deps = deps as EvaluationDeps;
+    this.moments = Object.values(this.deps.moments.of);
   }
 
   /** Its moments, for the worker (startEvaluationWorker). */

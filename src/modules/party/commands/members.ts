@@ -50,13 +50,13 @@ export type { MemberRow } from '../repository/members.js';
 export class PartyService {
   private readonly deps: PartyDeps;
 
-  constructor(db: Db, notifier: PartyNotifier | null = null, now: () => Date = () => new Date()) {
+  constructor(db: Db, notifier: PartyNotifier, now: () => Date = () => new Date()) {
     this.deps = { db, notifier, now };
   }
 
   /** Sends messages staged in a transaction (after its COMMIT). */
   async flush(staged: (Staged | null)[]): Promise<void> {
-    await this.deps.notifier?.flush(staged);
+    await this.deps.notifier.flush(staged);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -110,32 +110,30 @@ export class PartyService {
     const member = await upsertPendingMember(tx, { ...r, commitments });
     await renamePerson(tx, r.personId, r.name);
     const staged: (Staged | null)[] = [];
-    if (notifier) {
-      const names = await branchAndCompoundNames(tx, r.branchId, r.compoundId);
-      const text = [
-        `【党员报到】${r.name}（${names?.branch}）申请到 ${names?.compound} 报到。`,
-        '承诺事项：',
-        ...commitments.map((c, i) => `${i + 1}. ${commitmentLabel(c)}`),
-        ...r.own.map((o) => `· 自选：${o}`),
-        '请审核。',
-      ].join('\n');
-      for (const secretary of await nearestRoleHolders(tx, r.compoundId, 'party_secretary')) {
-        staged.push(
-          await notifier.stage(
-            tx,
-            secretary,
-            text,
-            `party-member-${member.id}-${member.updated_at.getTime()}-secretary-${secretary}`,
-            {
-              orgId: r.compoundId,
-              choices: [
-                { label: '通过', payload: `pm:${member.id}:approve` },
-                { label: '不通过', payload: `pm:${member.id}:reject` },
-              ],
-            },
-          ),
-        );
-      }
+    const names = await branchAndCompoundNames(tx, r.branchId, r.compoundId);
+    const text = [
+      `【党员报到】${r.name}（${names?.branch}）申请到 ${names?.compound} 报到。`,
+      '承诺事项：',
+      ...commitments.map((c, i) => `${i + 1}. ${commitmentLabel(c)}`),
+      ...r.own.map((o) => `· 自选：${o}`),
+      '请审核。',
+    ].join('\n');
+    for (const secretary of await nearestRoleHolders(tx, r.compoundId, 'party_secretary')) {
+      staged.push(
+        await notifier.stage(
+          tx,
+          secretary,
+          text,
+          `party-member-${member.id}-${member.updated_at.getTime()}-secretary-${secretary}`,
+          {
+            orgId: r.compoundId,
+            choices: [
+              { label: '通过', payload: `pm:${member.id}:approve` },
+              { label: '不通过', payload: `pm:${member.id}:reject` },
+            ],
+          },
+        ),
+      );
     }
     return { member, already: false, staged };
   }
@@ -178,13 +176,9 @@ export class PartyService {
       status === 'approved'
         ? '您的党员报到已审核通过，欢迎参与小区服务！社区发布任务时会私信通知您。'
         : `您的党员报到未通过审核${by.reason ? `，原因：${by.reason}` : ''}。如有疑问请联系小区党支部。`;
-    const staged = notifier
-      ? [
-          await notifier.stage(tx, m.person_id, text, `party-member-${id}-${status}`, {
-            orgId: m.compound_id,
-          }),
-        ]
-      : [];
+    const staged = [
+      await notifier.stage(tx, m.person_id, text, `party-member-${id}-${status}`, { orgId: m.compound_id }),
+    ];
     return { member: updated, staged };
   }
 
@@ -203,7 +197,7 @@ export class PartyService {
       });
       return r;
     });
-    await this.deps.notifier?.flush(staged);
+    await this.deps.notifier.flush(staged);
     return this.getMember(actor.principal, id);
   }
 

@@ -64,17 +64,15 @@ export async function accept(
   if (taken >= t.slots)
     return refuse('名额已满，谢谢您的热心！', 'All slots are taken, thank you all the same!');
   await acceptAssignment(tx, taskId, personId, d.now());
-  const staged = d.notifier
-    ? [
-        await d.notifier.stage(
-          tx,
-          personId,
-          `已为您登记任务「${t.title}」。完成后请点「完成任务」，写下情况并拍一张照片。`,
-          `party-task-${t.id}-accepted-${personId}`,
-          { orgId: t.org_id, choices: [taskButtons.done(t.id)], urgent: true },
-        ),
-      ]
-    : [];
+  const staged = [
+    await d.notifier.stage(
+      tx,
+      personId,
+      `已为您登记任务「${t.title}」。完成后请点「完成任务」，写下情况并拍一张照片。`,
+      `party-task-${t.id}-accepted-${personId}`,
+      { orgId: t.org_id, choices: [taskButtons.done(t.id)], urgent: true },
+    ),
+  ];
   return { ok: true, task: t, staged };
 }
 

@@ -62,13 +62,8 @@ export interface CreateTaskBody {
 export class TaskService {
   private readonly deps: TaskDeps;
 
-  constructor(
-    db: Db,
-    queues: QueueBackend | null,
-    notifier: PartyNotifier | null = null,
-    now: () => Date = () => new Date(),
-  ) {
-    this.deps = { db, moments: queues ? new Moments(queues, now) : null, notifier, now };
+  constructor(db: Db, queues: QueueBackend, notifier: PartyNotifier, now: () => Date = () => new Date()) {
+    this.deps = { db, moments: new Moments(queues, now), notifier, now };
   }
 
   /** The moment of tasks' reminders and escalations, for the worker (moments.ts). */
@@ -78,12 +73,12 @@ export class TaskService {
 
   /** Sends messages staged in a transaction (after its COMMIT). */
   async flush(staged: (Staged | null)[]): Promise<void> {
-    await this.deps.notifier?.flush(staged);
+    await this.deps.notifier.flush(staged);
   }
 
   async create(actor: Actor, body: CreateTaskBody) {
     const created = await createTask(this.deps, actor, body);
-    await this.deps.notifier?.flush(created.staged);
+    await this.deps.notifier.flush(created.staged);
     await this.schedule(created.task);
     return this.get(actor.principal, created.task.id);
   }
@@ -176,24 +171,23 @@ export class TaskService {
       });
       await cancelTaskRow(tx, id, this.deps.now());
       const out: (Staged | null)[] = [];
-      if (notifier)
-        for (const a of (await assignments(tx, id)).filter(
-          (x) => x.status === 'accepted' || x.status === 'invited',
-        ))
-          out.push(
-            await notifier.stage(
-              tx,
-              a.person_id,
-              `【任务取消】${t.title} 已取消，无需再处理。`,
-              `party-task-${id}-cancel-${a.person_id}`,
-              {
-                orgId: t.org_id,
-              },
-            ),
-          );
+      for (const a of (await assignments(tx, id)).filter(
+        (x) => x.status === 'accepted' || x.status === 'invited',
+      ))
+        out.push(
+          await notifier.stage(
+            tx,
+            a.person_id,
+            `【任务取消】${t.title} 已取消，无需再处理。`,
+            `party-task-${id}-cancel-${a.person_id}`,
+            {
+              orgId: t.org_id,
+            },
+          ),
+        );
       return out;
     });
-    await notifier?.flush(staged);
+    await notifier.flush(staged);
     await unscheduleTask(this.deps, id);
     return this.get(actor.principal, id);
   }
@@ -293,19 +287,17 @@ async function createTask(
       after: { ...presentTask(task), recipients },
     });
     const staged: (Staged | null)[] = [];
-    if (d.notifier) {
-      const head = hasAssignees ? '【新任务】' : `【志愿者招募】需要 ${slots} 人，先到先得。`;
-      const text = `${head}${task.title}\n${task.description ? `${task.description}\n` : ''}${
-        task.place ? `地点：${task.place}\n` : ''
-      }截止：${fmt(task.due_at)}`;
-      for (const p of recipients)
-        staged.push(
-          await d.notifier.stage(tx, p, text, `party-task-${task.id}-invite-${p}`, {
-            orgId: task.org_id,
-            choices: [taskButtons.accept(task.id), taskButtons.decline(task.id)],
-          }),
-        );
-    }
+    const head = hasAssignees ? '【新任务】' : `【志愿者招募】需要 ${slots} 人，先到先得。`;
+    const text = `${head}${task.title}\n${task.description ? `${task.description}\n` : ''}${
+      task.place ? `地点：${task.place}\n` : ''
+    }截止：${fmt(task.due_at)}`;
+    for (const p of recipients)
+      staged.push(
+        await d.notifier.stage(tx, p, text, `party-task-${task.id}-invite-${p}`, {
+          orgId: task.org_id,
+          choices: [taskButtons.accept(task.id), taskButtons.decline(task.id)],
+        }),
+      );
     return { task, staged };
   });
 }

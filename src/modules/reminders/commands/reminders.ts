@@ -44,8 +44,8 @@ export class ReminderService {
 
   constructor(
     private readonly db: Db,
-    queues: QueueBackend | null,
-    outbox: Outbox | null,
+    queues: QueueBackend,
+    outbox: Outbox,
     private readonly opts: { now?: () => Date; catchUpMs?: number } = {},
   ) {
     this.delivery = new ReminderDelivery(db, queues, outbox, () => this.now(), opts.catchUpMs ?? 6 * HOUR);

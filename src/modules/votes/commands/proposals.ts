@@ -56,15 +56,16 @@ export interface CreateProposal {
 }
 
 export class VoteService {
-  notifier: VoteNotifierPort | null = null;
   private readonly timers: ProposalTimers;
 
   constructor(
     private readonly db: Db,
-    queues: QueueBackend | null,
+    queues: QueueBackend,
+    /** what owners are told when a proposal opens, closes, and before it closes */
+    readonly notifier: VoteNotifierPort,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.timers = new ProposalTimers(db, queues, now, () => this.notifier);
+    this.timers = new ProposalTimers(db, queues, now, notifier);
     this.moments = Object.values(this.timers.moments);
   }
 
