@@ -1,4 +1,6 @@
 import type { Db } from '../kernel/db/db.js';
+import type { Moment } from '../kernel/moments/moment.js';
+import { Moments } from '../kernel/moments/moments.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import { jobId, QueueName } from '../kernel/queue/names.js';
@@ -10,6 +12,29 @@ import {
 } from './conversation-repository.js';
 import { engineTexts } from './engine-texts.js';
 
+/** The payload of a conversation's timeout job: the conversation and the step it was set at. */
+export interface FlowTimeout {
+  conversationId: number;
+  seq: number;
+}
+
+/**
+ * The inactivity timeout of a conversation: job `flow-timeout-<id>-<seq>` named `timeout` on the
+ * flows queue; `timeoutDue` re-reads the row when it fires.
+ */
+export function flowTimeoutMoment(
+  timeoutDue: (conversationId: number) => Promise<unknown>,
+): Moment<FlowTimeout> {
+  return {
+    label: 'flow timeout',
+    queue: QueueName.flows,
+    job: 'timeout',
+    jobId: (x) => jobId('flow-timeout', x.conversationId, x.seq),
+    fire: (x) => timeoutDue(x.conversationId),
+    jobOptions: { removeOnComplete: true, removeOnFail: 100 },
+  };
+}
+
 /**
  * The inactivity timeout of conversations (the flow's `timeoutMinutes`): one delayed job
  * `flow-timeout-<id>-<seq>` per conversation, added when it starts; when it fires and the
@@ -17,7 +42,12 @@ import { engineTexts } from './engine-texts.js';
  * a sweep ends any whose job was lost. `FlowEngine` offers these as its own methods.
  */
 export class ConversationTimeouts {
-  constructor(private readonly deps: { db: Db; queues: QueueBackend; outbox: Outbox; now: () => Date }) {}
+  /** what `arm` schedules (the worker builds the same moment on the engine: startFlowTimeoutWorker) */
+  private readonly moment = flowTimeoutMoment((id) => this.timeoutDue(id));
+  private readonly moments: Moments;
+  constructor(private readonly deps: { db: Db; queues: QueueBackend; outbox: Outbox; now: () => Date }) {
+    this.moments = new Moments(deps.queues, deps.now);
+  }
 
   /** Ends a conversation that has had no activity since `seq` (run by the timeout job). */
   async expire(conversationId: number, seq: number): Promise<boolean> {
@@ -67,16 +97,6 @@ export class ConversationTimeouts {
 
   /** Adds (or sets again) the timeout job of a conversation at `seq`, due at `at`. */
   async arm(t: { id: number; seq: number; at: Date }): Promise<void> {
-    await this.deps.queues.add(
-      QueueName.flows,
-      'timeout',
-      { conversationId: t.id, seq: t.seq },
-      {
-        jobId: jobId('flow-timeout', t.id, t.seq),
-        delay: Math.max(0, t.at.getTime() - this.deps.now().getTime()),
-        removeOnComplete: true,
-        removeOnFail: 100,
-      },
-    );
+    await this.moments.schedule(this.moment, [{ data: { conversationId: t.id, seq: t.seq }, at: t.at }]);
   }
 }

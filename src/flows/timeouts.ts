@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { startReconcileLoop } from '../kernel/moments/reconcile-loop.js';
+import { startMoments } from '../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
-import { QueueName } from '../kernel/queue/names.js';
+import { flowTimeoutMoment } from './conversation-timeouts.js';
 import type { FlowEngine } from './flow-engine.js';
 
 /**
@@ -10,20 +10,22 @@ import type { FlowEngine } from './flow-engine.js';
  * was lost.
  */
 export async function startFlowTimeoutWorker(queues: QueueBackend, engine: FlowEngine, logger: Logger) {
-  const worker = queues.worker<{ conversationId: number; seq: number }>(QueueName.flows, async (job) => {
-    if (job.name !== 'timeout') return;
-    return engine.timeoutDue(job.data.conversationId);
-  });
-  const sweep = () =>
-    engine
-      .sweepExpired()
-      .then((n) => n && logger.info({ expired: n }, 'expired conversations swept'))
-      .catch((err) => logger.error({ err }, 'conversation sweep failed'));
-  const loop = await startReconcileLoop(sweep, 60_000);
-  return {
-    async close() {
-      loop.stop();
-      await worker.close();
+  return startMoments({
+    label: 'flow timeout',
+    queues,
+    moments: [flowTimeoutMoment((id) => engine.timeoutDue(id))],
+    // the sweep logs as it always has, and hands startMoments no counts to log a second time
+    reconcile: async () => {
+      const none: Record<string, number> = {};
+      const n = await engine.sweepExpired().catch((err) => {
+        logger.error({ err }, 'conversation sweep failed');
+        return 0;
+      });
+      if (n) logger.info({ expired: n }, 'expired conversations swept');
+      return none;
     },
-  };
+    logger,
+    // one job at a time, as the worker always ran (the queue's default)
+    concurrency: 1,
+  });
 }

@@ -1,11 +1,65 @@
 import type { Logger } from 'pino';
-import { startReconcileLoop } from '../../kernel/moments/reconcile-loop.js';
+import type { Moment } from '../../kernel/moments/moment.js';
+import { startMoments } from '../../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
-import { QueueName } from '../../kernel/queue/names.js';
+import { jobId, QueueName } from '../../kernel/queue/names.js';
+import { bucketJobId, type DeadlineBucket } from './commands/deadline-buckets.js';
+import type { ComplaintDeadlines } from './commands/deadlines.js';
 import type { ComplaintService } from './commands/transitions.js';
 
 /**
- * Escalates complaints whose deadline passed. A bucket job (`deadlines-at-<second>`) sweeps every
+ * The payload of a complaint's own deadline job: the rating timeout of a resolved complaint
+ * (`stage: 'rating'`), or an ack/resolve deadline job left by an older version of Linli (before
+ * the bucket jobs), still run as it was.
+ */
+export interface ComplaintDeadline {
+  complaintId: number;
+  version: number;
+  stage: string;
+}
+
+/** The two moments of the deadlines queue. */
+export interface DeadlineMoments {
+  /** `deadlines-at-<epoch ms>` named `deadline-bucket`: one per 100 ms slot, shared by every complaint due in it */
+  bucket: Moment<DeadlineBucket>;
+  /** `complaint-<id>-v<version>-<stage>` named `deadline`: one complaint at one version */
+  complaint: Moment<ComplaintDeadline>;
+}
+
+/**
+ * The moments of the deadline machine. `fire` calls the machine's methods on the service itself
+ * (never a copy of them), so the steps still call each other through the service, as
+ * bench/complaint-deadlines.ts needs to time them.
+ */
+export function deadlineMoments(
+  svc: Pick<ComplaintDeadlines, 'escalateDue' | 'escalateIfDue' | 'closeUnratedIfDue'>,
+): DeadlineMoments {
+  return {
+    bucket: {
+      label: 'deadline',
+      queue: QueueName.deadlines,
+      job: 'deadline-bucket',
+      jobId: (x) => bucketJobId(x.at),
+      // every deadline due by now, set-based (a burst falling due at once is one job)
+      fire: () => svc.escalateDue(),
+    },
+    complaint: {
+      label: 'deadline',
+      queue: QueueName.deadlines,
+      job: 'deadline',
+      jobId: (x) => jobId('complaint', x.complaintId, `v${x.version}`, x.stage),
+      // the rating timeout of one resolved complaint, or a per-complaint deadline job left by an
+      // older version of Linli
+      fire: (x) =>
+        x.stage === 'rating'
+          ? svc.closeUnratedIfDue(x.complaintId, x.version)
+          : svc.escalateIfDue(x.complaintId, x.version),
+    },
+  };
+}
+
+/**
+ * Escalates complaints whose deadline passed. A bucket job (`deadlines-at-<ms>`) sweeps every
  * row due by now, re-reading the rows, so a stale, early or duplicate job does nothing; a rating
  * job names a complaint and the version it was set for. The reconciler
  * (at start and every `everyMs`) escalates whatever is overdue and re-adds lost jobs, so a queue
@@ -19,32 +73,15 @@ export async function startDeadlineWorker(
   /** escalations in parallel (each is one short transaction; keep below the database pool size) */
   concurrency = 8,
 ) {
-  const worker = queues.worker<{ complaintId: number; version: number; stage: string } | { at: number }>(
-    QueueName.deadlines,
-    async (job) => {
-      const d = job.data;
-      // a bucket: every deadline due by now, set-based (a burst falling due at once is one job)
-      if ('at' in d) return complaints.escalateDue();
-      // the rating timeout of one resolved complaint, or a per-complaint deadline job left by an
-      // older version of Linli
-      return d.stage === 'rating'
-        ? complaints.closeUnratedIfDue(d.complaintId, d.version)
-        : complaints.escalateIfDue(d.complaintId, d.version);
-    },
-    { concurrency },
-  );
-  // the next sweep is scheduled when the last one ends, so a long sweep never overlaps the next
-  const reconcile = () =>
-    complaints
-      .reconcile()
-      .then((r) => (r.escalated || r.rescheduled) && logger.info(r, 'deadline reconciler'))
-      .catch((err) => logger.error({ err }, 'deadline reconciler failed'));
-  const loop = await startReconcileLoop(reconcile, everyMs);
-  return {
-    reconcile,
-    async close() {
-      loop.stop();
-      await worker.close();
-    },
-  };
+  // the complaints' own reconcile: the set-based sweep, the overdue reminders, the unrated
+  // closes, then the lost bucket and rating jobs (ComplaintService.reconcile)
+  return startMoments({
+    label: 'deadline',
+    queues,
+    moments: Object.values(complaints.deadlineMoments),
+    reconcile: () => complaints.reconcile(),
+    logger,
+    everyMs,
+    concurrency,
+  });
 }

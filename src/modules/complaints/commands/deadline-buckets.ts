@@ -1,3 +1,4 @@
+import type { Occurrence } from '../../../kernel/moments/moment.js';
 import { jobId } from '../../../kernel/queue/names.js';
 import { isOpen, stageOf } from '../lifecycle.js';
 import type { EscalatedRow } from './bulk-escalation.js';
@@ -12,6 +13,11 @@ export const bucketOf = (d: Date) => Math.ceil(d.getTime() / BUCKET_MS) * BUCKET
 /** The job of the deadlines falling in the slot ending at `at` (epoch ms). */
 export const bucketJobId = (at: number) => jobId('deadlines-at', at);
 
+/** The payload of a bucket job: the end of its slot (epoch ms); the sweep it wakes reads the rows. */
+export interface DeadlineBucket {
+  at: number;
+}
+
 /** The deadlines a complaint is running now: ack while waiting for acknowledgement, resolve while open. */
 export function runningDeadlines(c: EscalatedRow): Date[] {
   if (!isOpen(c.status) || c.overdue) return [];
@@ -21,17 +27,13 @@ export function runningDeadlines(c: EscalatedRow): Date[] {
   return out;
 }
 
-/** One bucket job per distinct slot among `dates`. */
-export function bucketJobs(dates: Date[], now: number) {
-  const slots = [...new Set(dates.map(bucketOf))];
-  return slots.map((at) => ({
-    name: 'deadline-bucket',
-    data: { at },
-    opts: {
-      jobId: bucketJobId(at),
-      delay: Math.max(0, at - now),
-      removeOnComplete: true,
-      removeOnFail: 1000,
-    },
-  }));
+/** The bucket of the slot ending at `at` (epoch ms), due then. */
+export const bucketOccurrence = (at: number): Occurrence<DeadlineBucket> => ({
+  data: { at },
+  at: new Date(at),
+});
+
+/** One bucket per distinct slot among `dates`. */
+export function bucketOccurrences(dates: Date[]): Occurrence<DeadlineBucket>[] {
+  return [...new Set(dates.map(bucketOf))].map(bucketOccurrence);
 }

@@ -1,9 +1,11 @@
 import type { Db, Queryable } from '../../../kernel/db/db.js';
+import type { Occurrence } from '../../../kernel/moments/moment.js';
+import { Moments } from '../../../kernel/moments/moments.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
-import { jobId, QueueName } from '../../../kernel/queue/names.js';
 import { parseIsoDuration } from '../../../kernel/time/iso-duration.js';
 import { deadlinesFrom, policiesFor, policySetting } from '../escalation-policy.js';
 import { type ComplaintAction, isOpen, stageOf } from '../lifecycle.js';
+import { type ComplaintDeadline, type DeadlineMoments, deadlineMoments } from '../moments.js';
 import {
   type ComplaintRow,
   claimOverdueReminder,
@@ -16,7 +18,7 @@ import {
   updateComplaint,
 } from '../repository.js';
 import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
-import { BUCKET_MS, bucketJobId, bucketJobs, runningDeadlines } from './deadline-buckets.js';
+import { BUCKET_MS, bucketOccurrence, bucketOccurrences, runningDeadlines } from './deadline-buckets.js';
 
 /** Told after COMMIT of every change (reporter, handlers, residents' group). */
 export interface ComplaintNotifications {
@@ -39,20 +41,29 @@ export type TransitionBy = { label: string; tokenId?: number | null; personId?: 
  * runs on time rather than on requests: the deadlines of a complaint just filed, the delayed jobs
  * of the running deadlines after each COMMIT, the escalation of passed deadlines (one complaint, or
  * set-based), the closing of resolved complaints nobody rated, the overdue reminders, and the
- * reconciler that re-adds what the queue lost.
+ * reconciler that re-adds what the queue lost. Its jobs are two moments of the deadlines queue
+ * (../moments.ts), added and probed through `Moments`.
  *
  * A base class rather than a helper object, so that each step calls the next through the service
  * (`this.escalateDue`, `this.scheduleBuckets`, `this.notifyEscalated`, `this.transition`, …), as when
  * they were one class: bench/complaint-deadlines.ts times the steps by wrapping them on the service.
  */
 export abstract class ComplaintDeadlines {
+  /** The moments of the deadlines queue (bucket and per-complaint jobs), for startDeadlineWorker. */
+  readonly deadlineMoments: DeadlineMoments;
+  /** Adds and probes the deadline jobs; null when built without queues (nothing is scheduled). */
+  protected readonly moments: Moments | null;
+
   constructor(
     protected readonly db: Db,
-    protected readonly queues: QueueBackend | null,
+    queues: QueueBackend | null,
     protected readonly now: () => Date = () => new Date(),
     /** told after COMMIT of every change (reporter, handlers, residents' group) */
     protected readonly notifier: ComplaintNotifications | null = null,
-  ) {}
+  ) {
+    this.moments = queues ? new Moments(queues, now) : null;
+    this.deadlineMoments = deadlineMoments(this);
+  }
 
   /** Applies one transition to a locked row (`ComplaintService.transition`). */
   abstract transition(
@@ -91,23 +102,13 @@ export abstract class ComplaintDeadlines {
    * its own (`complaint-<id>-v<version>-rating`).
    */
   async scheduleDeadlines(c: ComplaintRow): Promise<void> {
-    if (!this.queues) return;
+    if (!this.moments) return;
     const rating = await this.ratingDueAt(this.db, c);
-    const now = this.now().getTime();
-    const jobs: { name: string; data: object; opts: object }[] = bucketJobs(runningDeadlines(c), now);
-    if (rating) {
-      jobs.push({
-        name: 'deadline',
-        data: { complaintId: c.id, version: c.version, stage: 'rating' },
-        opts: {
-          jobId: jobId('complaint', c.id, `v${c.version}`, 'rating'),
-          delay: Math.max(0, rating.getTime() - now),
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        },
-      });
-    }
-    if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+    const { bucket, complaint } = this.deadlineMoments;
+    await this.moments.scheduleAll([
+      ...bucketOccurrences(runningDeadlines(c)).map((o) => ({ moment: bucket, ...o })),
+      ...(rating ? [{ moment: complaint, data: ratingJob(c), at: rating }] : []),
+    ]);
   }
 
   /**
@@ -139,9 +140,10 @@ export abstract class ComplaintDeadlines {
   }
 
   private async scheduleBuckets(escalated: EscalatedRow[]): Promise<void> {
-    if (!this.queues) return;
-    const jobs = bucketJobs(escalated.flatMap(runningDeadlines), this.now().getTime());
-    if (jobs.length) await this.queues.addBulk(QueueName.deadlines, jobs);
+    await this.moments?.schedule(
+      this.deadlineMoments.bucket,
+      bucketOccurrences(escalated.flatMap(runningDeadlines)),
+    );
   }
 
   private async notifyEscalated(escalated: EscalatedRow[]): Promise<void> {
@@ -218,7 +220,7 @@ export abstract class ComplaintDeadlines {
    * At start and every minute: escalates every open complaint past a running deadline (set-based),
    * closes resolved ones unrated past their rating time, then re-adds the deadline jobs the queue
    * lost (a Redis restart, a failover): bucket jobs for every future slot holding a deadline and
-   * rating jobs, checked a page at a time with the lookups in flight together.
+   * rating jobs, probed in batches (`Moments.ensure`: one round trip per page of ids).
    */
   async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
     const now = this.now();
@@ -230,33 +232,24 @@ export abstract class ComplaintDeadlines {
       const rows = await unratedResolvedPage(this.db, after, pageSize);
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.id;
-      const missing: ComplaintRow[] = [];
+      const future: Occurrence<ComplaintDeadline>[] = [];
       await Promise.all(
         rows.map(async (c) => {
           const due = await this.ratingDueAt(this.db, c);
           if (due && due <= now) await this.closeUnratedIfDue(c.id);
-          else if (
-            due &&
-            this.queues &&
-            !(await this.queues
-              .queue(QueueName.deadlines)
-              .getJob(jobId('complaint', c.id, `v${c.version}`, 'rating')))
-          )
-            missing.push(c);
+          else if (due) future.push({ data: ratingJob(c), at: due });
         }),
       );
-      for (const c of missing) await this.scheduleDeadlines(c);
-      rescheduled += missing.length;
+      // the page's rating jobs, probed in one batch; the lost ones re-added
+      if (this.moments)
+        rescheduled += (await this.moments.ensure(this.deadlineMoments.complaint, future)).length;
     }
-    if (!this.queues) return { escalated, rescheduled };
+    if (!this.moments) return { escalated, rescheduled };
     const slots = await futureDeadlineSlots(this.db, now, BUCKET_MS);
     for (let i = 0; i < slots.length; i += pageSize) {
-      const page = slots.slice(i, i + pageSize).map((r) => Number(r.at));
-      // one pipelined EXISTS per page on Redis, not a job fetched and parsed per slot
-      const found = await this.queues.exists(QueueName.deadlines, page.map(bucketJobId));
-      const lost = page.filter((_, k) => !found[k]).map((at) => new Date(at));
-      if (lost.length) await this.queues.addBulk(QueueName.deadlines, bucketJobs(lost, this.now().getTime()));
-      rescheduled += lost.length;
+      const page = slots.slice(i, i + pageSize).map((r) => bucketOccurrence(Number(r.at)));
+      // probed in batches (one pipelined EXISTS per id on Redis), not a job fetched and parsed per slot
+      rescheduled += (await this.moments.ensure(this.deadlineMoments.bucket, page)).length;
     }
     return { escalated, rescheduled };
   }
@@ -288,4 +281,9 @@ export abstract class ComplaintDeadlines {
     }
     return sent;
   }
+}
+
+/** The rating timeout's job of a resolved complaint at its version: `complaint-<id>-v<version>-rating`. */
+function ratingJob(c: ComplaintRow): ComplaintDeadline {
+  return { complaintId: c.id, version: c.version, stage: 'rating' };
 }
