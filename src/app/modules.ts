@@ -106,7 +106,7 @@ export function createServices(
   },
 ): Services {
   const { queues, outbox } = deps;
-  const complaints = new ComplaintService(db, queues, undefined, new ComplaintNotifier(db, outbox));
+  const complaints = new ComplaintService(db, queues, new ComplaintNotifier(db, outbox));
   const votes = new VoteService(db, queues, new VoteNotifier(db, outbox));
   const partyNotifier = new PartyNotifier(db, outbox);
   const party = new PartyService(db, partyNotifier);

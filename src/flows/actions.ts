@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { ChannelName } from '../kernel/chat/port.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
-import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { Locale, Text } from './flow-schema.js';
 
 /**
@@ -14,9 +13,8 @@ import type { Locale, Text } from './flow-schema.js';
  */
 export interface ActionContext {
   tx: Queryable;
-  /** the database outside the transaction and the queues, for work after COMMIT */
+  /** the database outside the transaction, for work after COMMIT */
   db: Db;
-  queues: QueueBackend | null;
   personId: number | null;
   orgId: number | null;
   chatId: number | null;

@@ -64,7 +64,6 @@ export async function simulate(
       return action.run(parsed.data, {
         tx: q,
         db: q as Db,
-        queues: null,
         personId: opts.personId ?? 0,
         orgId: opts.orgId,
         chatId: null,

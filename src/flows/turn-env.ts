@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../kernel/db/db.js';
-import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { ActionRegistry } from './actions.js';
 import { engineTexts } from './engine-texts.js';
 import type { ConversationLookups, MachineEnv } from './machine.js';
@@ -27,7 +26,6 @@ export async function transactionEnv(
   deps: {
     db: Db;
     actions: ActionRegistry;
-    queues: QueueBackend;
     logger: Logger;
     lookups: ConversationLookups;
   },
@@ -63,7 +61,6 @@ export async function transactionEnv(
       return action.run(parsed.data, {
         tx,
         db: deps.db,
-        queues: deps.queues,
         personId: row.person_id,
         orgId: row.org_id,
         chatId: row.chat_id,

@@ -2,6 +2,7 @@ import { createServices, type Services } from '../../src/app/modules.js';
 import type { Db } from '../../src/kernel/db/db.js';
 import type { Outbox } from '../../src/kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../src/kernel/queue/backend.js';
+import type { ComplaintNotifications } from '../../src/modules/complaints/commands/deadlines.js';
 import { MemoryQueues } from './memory-queues.js';
 import { RecordingOutbox } from './recording-outbox.js';
 
@@ -20,3 +21,9 @@ export function quietServices(
     ...(opts.adminToken ? { adminToken: opts.adminToken } : {}),
   });
 }
+
+/** Complaint notifications that tell nobody: for tests of the deadline machine itself. */
+export const quietNotices: ComplaintNotifications = {
+  changed: async () => {},
+  overdueReminder: async () => {},
+};

@@ -6,8 +6,9 @@ import { ComplaintService } from '../../../src/modules/complaints/commands/trans
 import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
+import { MemoryQueues } from '../../support/memory-queues.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
-import { quietServices } from '../../support/services.js';
+import { quietNotices, quietServices } from '../../support/services.js';
 
 /** The set-based sweep: same effect per row as the escalate transition, never twice for one row. */
 describe.each(engines())('set-based escalation on %s', (engine) => {
@@ -52,8 +53,8 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
       `UPDATE linli.complaints SET ack_due_at = $1, resolve_due_at = $2 WHERE id = ANY($3::bigint[])`,
       [new Date(now.getTime() - 1000), new Date(now.getTime() + 86_400_000), ids],
     );
-    const a = new ComplaintService(db, null, () => now);
-    const b = new ComplaintService(db, null, () => now);
+    const a = new ComplaintService(db, new MemoryQueues(), quietNotices, () => now);
+    const b = new ComplaintService(db, new MemoryQueues(), quietNotices, () => now);
     const [x, y] = await Promise.all([a.escalateDue(25), b.escalateDue(25)]);
     expect(x + y).toBe(120);
     expect(await a.escalateDue(25)).toBe(0);
@@ -104,7 +105,7 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
       `UPDATE linli.complaints SET level = 'city', level_org_id = $1, ack_due_at = $2 WHERE id = $3`,
       [chain.city, new Date(now.getTime() - 1000), atCity],
     );
-    const svc = new ComplaintService(db, null, () => now);
+    const svc = new ComplaintService(db, new MemoryQueues(), quietNotices, () => now);
     expect(await svc.escalateDue()).toBe(1);
     const { rows } = await db.query<{ id: number; level: string; overdue: boolean }>(
       'SELECT id, level, overdue FROM linli.complaints WHERE id = ANY($1::bigint[]) ORDER BY id',
@@ -134,8 +135,8 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
       overdueReminder: async (c: { id: number; overdue_reminders: number }) =>
         void reminded.push({ id: c.id, n: c.overdue_reminders }),
     };
-    const svc = new ComplaintService(db, null, () => now, notifier);
-    const other = new ComplaintService(db, null, () => now, notifier);
+    const svc = new ComplaintService(db, new MemoryQueues(), notifier, () => now);
+    const other = new ComplaintService(db, new MemoryQueues(), notifier, () => now);
     expect(await svc.escalateDue()).toBe(1); // marked overdue: that notice counts as the first reminder
     expect(await svc.remindOverdue()).toBe(0);
     now = new Date(now.getTime() + 30 * 60_000);

@@ -15,9 +15,10 @@ import { startDeadlineWorker } from '../../../src/modules/complaints/moments.js'
 import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
+import { MemoryQueues } from '../../support/memory-queues.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { deleteRedisKeys } from '../../support/redis.js';
-import { quietServices } from '../../support/services.js';
+import { quietNotices, quietServices } from '../../support/services.js';
 
 const SHORT = {
   calendar: 'natural' as const,
@@ -124,7 +125,7 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
     await s.policies.put(SYSTEM_ACTOR, chain.city, SHORT);
     // thirty complaints filed at the same instant: the same ack and resolve deadlines
     const at = new Date();
-    const sameInstant = new ComplaintService(db, queues, () => at);
+    const sameInstant = new ComplaintService(db, queues, quietNotices, () => at);
     const filed: Awaited<ReturnType<typeof file>>[] = [];
     for (let i = 0; i < 30; i++) filed.push(await file(sameInstant));
     for (const c of filed) await sameInstant.scheduleDeadlines(c);
@@ -194,7 +195,7 @@ describe('complaint actions', () => {
       const s = quietServices(db);
       const chain = await seedCompoundChain(s);
       await s.policies.put(SYSTEM_ACTOR, chain.compound, { calendar: 'workdays', levels: {}, maxReopens: 1 });
-      const svc = new ComplaintService(db, null);
+      const svc = new ComplaintService(db, new MemoryQueues(), quietNotices);
       const c = await db.transaction(async (tx) => {
         const x = await insertComplaint(tx, {
           compoundId: chain.compound,
@@ -237,7 +238,7 @@ describe('complaint actions', () => {
       const s = quietServices(db);
       const chain = await seedCompoundChain(s);
       let clock = new Date('2026-11-23T02:00:00Z');
-      const svc = new ComplaintService(db, null, () => clock);
+      const svc = new ComplaintService(db, new MemoryQueues(), quietNotices, () => clock);
       const c = await db.transaction(async (tx) => {
         const x = await insertComplaint(tx, {
           compoundId: chain.compound,

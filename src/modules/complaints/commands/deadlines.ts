@@ -52,16 +52,16 @@ export abstract class ComplaintDeadlines {
   /** The moments of the deadlines queue (bucket and per-complaint jobs), for startDeadlineWorker. */
   readonly deadlineMoments: DeadlineMoments;
   /** Adds and probes the deadline jobs; null when built without queues (nothing is scheduled). */
-  protected readonly moments: Moments | null;
+  protected readonly moments: Moments;
 
   constructor(
     protected readonly db: Db,
-    queues: QueueBackend | null,
-    protected readonly now: () => Date = () => new Date(),
+    queues: QueueBackend,
     /** told after COMMIT of every change (reporter, handlers, residents' group) */
-    protected readonly notifier: ComplaintNotifications | null = null,
+    protected readonly notifier: ComplaintNotifications,
+    protected readonly now: () => Date = () => new Date(),
   ) {
-    this.moments = queues ? new Moments(queues, now) : null;
+    this.moments = new Moments(queues, now);
     this.deadlineMoments = deadlineMoments(this);
   }
 
@@ -76,7 +76,7 @@ export abstract class ComplaintDeadlines {
   /** After COMMIT of a change: its deadline jobs, then its notifications. */
   async afterChange(c: ComplaintRow): Promise<void> {
     await this.scheduleDeadlines(c);
-    await this.notifier?.changed(c);
+    await this.notifier.changed(c);
   }
 
   /** Sets the first deadlines of a complaint just filed (in the filing transaction). */
@@ -102,7 +102,6 @@ export abstract class ComplaintDeadlines {
    * its own (`complaint-<id>-v<version>-rating`).
    */
   async scheduleDeadlines(c: ComplaintRow): Promise<void> {
-    if (!this.moments) return;
     const rating = await this.ratingDueAt(this.db, c);
     const { bucket, complaint } = this.deadlineMoments;
     await this.moments.scheduleAll([
@@ -140,14 +139,13 @@ export abstract class ComplaintDeadlines {
   }
 
   private async scheduleBuckets(escalated: EscalatedRow[]): Promise<void> {
-    await this.moments?.schedule(
+    await this.moments.schedule(
       this.deadlineMoments.bucket,
       bucketOccurrences(escalated.flatMap(runningDeadlines)),
     );
   }
 
   private async notifyEscalated(escalated: EscalatedRow[]): Promise<void> {
-    if (!this.notifier) return;
     const rows = await complaintsByIds(
       this.db,
       escalated.map((c) => c.id),
@@ -156,7 +154,7 @@ export abstract class ComplaintDeadlines {
     // are idempotent by complaint + version, so a later retry sends once)
     const queue = [...rows];
     const lane = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) await this.notifier?.changed(c).catch(() => {});
+      for (let c = queue.shift(); c; c = queue.shift()) await this.notifier.changed(c).catch(() => {});
     };
     await Promise.all(Array.from({ length: 4 }, lane));
   }
@@ -241,10 +239,8 @@ export abstract class ComplaintDeadlines {
         }),
       );
       // the page's rating jobs, probed in one batch; the lost ones re-added
-      if (this.moments)
-        rescheduled += (await this.moments.ensure(this.deadlineMoments.complaint, future)).length;
+      rescheduled += (await this.moments.ensure(this.deadlineMoments.complaint, future)).length;
     }
-    if (!this.moments) return { escalated, rescheduled };
     const slots = await futureDeadlineSlots(this.db, now, BUCKET_MS);
     for (let i = 0; i < slots.length; i += pageSize) {
       const page = slots.slice(i, i + pageSize).map((r) => bucketOccurrence(Number(r.at)));
@@ -277,7 +273,7 @@ export abstract class ComplaintDeadlines {
       const claimed = await claimOverdueReminder(this.db, c.id, last, now);
       if (!claimed) continue;
       sent++;
-      await this.notifier?.overdueReminder(claimed);
+      await this.notifier.overdueReminder(claimed);
     }
     return sent;
   }
