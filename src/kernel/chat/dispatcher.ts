@@ -220,11 +220,7 @@ export class InboundDispatcher {
       person,
       prefetch,
       reply: async (text, opts) => void (await this.deps.outbox.enqueue(draft(text, opts))),
-      replyIn: async (q, text, opts) => {
-        const req = draft(text, opts);
-        const d = await this.deps.outbox.insert(q, req);
-        return d.created ? () => this.deps.outbox.schedule(req.channel, d.id, d.notBefore) : async () => {};
-      },
+      replyIn: (q, text, opts) => this.deps.outbox.stage(q, [draft(text, opts)]),
       draft,
       markIn: async (q) => {
         if (!(await markIn(q, m.channel, m.updateId))) throw new DuplicateUpdate(m.channel, m.updateId);

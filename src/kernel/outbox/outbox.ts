@@ -35,6 +35,9 @@ export const SEND_ATTEMPTS = 8;
  * two (crash) or later (Redis loss) is re-created by `reconcile()`, which the worker runs at
  * start and every minute.
  */
+/** What a transaction staged to send (`Outbox.stage`): run it after COMMIT. */
+export type AfterCommit = () => Promise<void>;
+
 export class Outbox {
   constructor(
     private readonly db: Db,
@@ -49,7 +52,24 @@ export class Outbox {
     return { deliveryId: d.id, created: d.created };
   }
 
-  /** Inside a domain transaction: write the delivery now, call `schedule` after COMMIT. */
+  /**
+   * The one way to notify from inside a transaction: writes the deliveries in it (so a message
+   * exists exactly when the change does) and returns the step to run after COMMIT, which adds their
+   * send jobs. A crash between the two loses nothing: the sender's reconciler adds the jobs of
+   * queued deliveries that have none. A delivery whose key exists already is not sent again.
+   */
+  async stage(q: Queryable, reqs: readonly OutboundRequest[]): Promise<AfterCommit> {
+    const written: { channel: ChannelName; id: number; notBefore: Date }[] = [];
+    for (const req of reqs) {
+      const d = await this.insert(q, req);
+      if (d.created) written.push({ channel: req.channel, id: d.id, notBefore: d.notBefore });
+    }
+    return async () => {
+      for (const d of written) await this.schedule(d.channel, d.id, d.notBefore);
+    };
+  }
+
+  /** Inside a domain transaction: write the delivery now, call `schedule` after COMMIT (prefer `stage`). */
   insert(q: Queryable, req: OutboundRequest) {
     return insertDelivery(q, this.delivery(req));
   }

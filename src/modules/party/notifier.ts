@@ -1,6 +1,6 @@
-import type { ChannelName, Choice } from '../../kernel/chat/port.js';
+import type { Choice } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
-import type { Outbox } from '../../kernel/outbox/outbox.js';
+import type { AfterCommit, Outbox } from '../../kernel/outbox/outbox.js';
 import { privateAddress } from '../chats/index.js';
 
 /**
@@ -27,24 +27,25 @@ export class PartyNotifier {
   ): Promise<Staged | null> {
     const identity = await privateAddress(tx, personId);
     if (!identity) return null;
-    const d = await this.outbox.insert(tx, {
-      channel: identity.channel,
-      message: {
-        chat: { externalId: identity.external_id, kind: 'private' },
-        text,
-        choices: opts.choices?.length ? opts.choices : undefined,
+    return this.outbox.stage(tx, [
+      {
+        channel: identity.channel,
+        message: {
+          chat: { externalId: identity.external_id, kind: 'private' },
+          text,
+          choices: opts.choices?.length ? opts.choices : undefined,
+        },
+        idempotencyKey: key,
+        urgent: opts.urgent,
+        orgId: opts.orgId ?? null,
+        personId,
       },
-      idempotencyKey: key,
-      urgent: opts.urgent,
-      orgId: opts.orgId ?? null,
-      personId,
-    });
-    return d.created ? { channel: identity.channel, id: d.id, notBefore: d.notBefore } : null;
+    ]);
   }
 
-  /** Adds the send jobs of staged deliveries (after COMMIT; the outbox reconciler covers a crash). */
+  /** Runs what was staged (after COMMIT; the outbox reconciler covers a crash in between). */
   async flush(staged: (Staged | null)[]): Promise<void> {
-    for (const s of staged) if (s) await this.outbox.schedule(s.channel, s.id, s.notBefore);
+    for (const s of staged) if (s) await s();
   }
 
   async toPerson(
@@ -71,8 +72,5 @@ export class PartyNotifier {
   }
 }
 
-export interface Staged {
-  channel: ChannelName;
-  id: number;
-  notBefore: Date;
-}
+/** A message staged in a transaction (`Outbox.stage`), sent by `flush` after COMMIT. */
+export type Staged = AfterCommit;

@@ -1,8 +1,8 @@
-import type { ChannelName, Choice } from '../../kernel/chat/port.js';
+import type { Choice } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Occurrence } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
-import type { OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
+import type { AfterCommit, OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { personTargets, type Target, targets } from './audience.js';
 import { ackPayload } from './commands/acknowledge.js';
@@ -111,7 +111,7 @@ export class ReminderDelivery {
    * stale call does nothing. Returns what happened.
    */
   async fire(reminderId: number, at: Date, now = this.now()): Promise<'sent' | 'missed' | 'skipped'> {
-    const send: { channel: ChannelName; id: number; notBefore: Date }[] = [];
+    const send: AfterCommit[] = [];
     const outcome = await this.db.transaction(async (tx) => {
       const r = await lockReminder(tx, reminderId);
       if (r?.status !== 'active' || r.next_at?.getTime() !== at.getTime()) return null;
@@ -136,8 +136,7 @@ export class ReminderDelivery {
         const text = await this.render(tx, r, at);
         const choices = r.ack ? [{ label: TEXTS[r.locale].ack, payload: ackPayload(r.id, at) }] : undefined;
         for (const t of to) {
-          const d = await this.insertMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}`);
-          if (d) send.push(d);
+          send.push(await this.stageMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}`));
           if (t.personId !== null) await insertAddressedReceipt(tx, r.id, at, t.personId);
         }
         await setRecipients(tx, r.id, at, to.length);
@@ -145,7 +144,7 @@ export class ReminderDelivery {
       return { row, status: missed ? ('missed' as const) : ('sent' as const), followUpAt };
     });
     if (!outcome) return 'skipped';
-    for (const d of send) await this.outbox.schedule(d.channel, d.id, d.notBefore);
+    for (const afterCommit of send) await afterCommit();
     await this.scheduleNext(outcome.row, now);
     if (outcome.followUpAt) await this.scheduleFollowUp(reminderId, at, outcome.followUpAt, now);
     return outcome.status;
@@ -157,7 +156,7 @@ export class ReminderDelivery {
     at: Date,
     now = this.now(),
   ): Promise<'sent' | 'missed' | 'cancelled' | 'skipped'> {
-    const send: { channel: ChannelName; id: number; notBefore: Date }[] = [];
+    const send: AfterCommit[] = [];
     const outcome = await this.db.transaction(async (tx) => {
       const o = await lockOccurrence(tx, reminderId, at);
       if (o?.status !== 'sent' || !o.follow_up_at || o.follow_up_status !== null) return null;
@@ -176,13 +175,11 @@ export class ReminderDelivery {
       const text = `${TEXTS[r.locale].followUp}${await this.render(tx, r, at)}\n${TEXTS[r.locale].ackHint}`;
       const to = await personTargets(tx, pending);
       const choices = [{ label: TEXTS[r.locale].ack, payload: ackPayload(r.id, at) }];
-      for (const t of to) {
-        const d = await this.insertMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}-f`);
-        if (d) send.push(d);
-      }
+      for (const t of to)
+        send.push(await this.stageMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}-f`));
       return status;
     });
-    for (const d of send) await this.outbox.schedule(d.channel, d.id, d.notBefore);
+    for (const afterCommit of send) await afterCommit();
     return outcome ?? 'skipped';
   }
 
@@ -238,14 +235,14 @@ export class ReminderDelivery {
     await this.scheduler(now).schedule(this.moments.followUp, [followUpOccurrence(id, at, followUpAt)]);
   }
 
-  private async insertMessage(
+  private async stageMessage(
     tx: Queryable,
     r: ReminderRow,
     t: Target,
     text: string,
     choices: Choice[] | undefined,
     keyPrefix: string,
-  ): Promise<{ channel: ChannelName; id: number; notBefore: Date } | null> {
+  ): Promise<AfterCommit> {
     // a WeChat group cannot answer numbered choices (no one is @-mentioned): residents reply 收到
     const wechatGroup = t.kind === 'group' && t.channel === 'wechat';
     const req: OutboundRequest = {
@@ -260,8 +257,7 @@ export class ReminderDelivery {
       orgId: r.org_id,
       personId: t.personId,
     };
-    const d = await this.outbox.insert(tx, req);
-    return d.created ? { channel: t.channel, id: d.id, notBefore: d.notBefore } : null;
+    return this.outbox.stage(tx, [req]);
   }
 
   private async render(q: Queryable, r: ReminderRow, at: Date): Promise<string> {

@@ -1,6 +1,6 @@
-import type { ChannelName, Choice, OutboundMessage } from '../../kernel/chat/port.js';
+import type { Choice, OutboundMessage } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
-import type { OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
+import type { AfterCommit, OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
 import { privateAddresses, residentsGroups } from '../chats/index.js';
 import type { ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
@@ -79,15 +79,8 @@ export class VoteNotifier implements VoteNotifierPort {
     return this.stageAll(tx, await this.reminders(tx, p, offset, personIds));
   }
 
-  private async stageAll(tx: Queryable, reqs: OutboundRequest[]): Promise<() => Promise<void>> {
-    const staged: { channel: ChannelName; id: number; notBefore: Date }[] = [];
-    for (const req of reqs) {
-      const d = await this.outbox.insert(tx, req);
-      if (d.created) staged.push({ channel: req.channel, id: d.id, notBefore: d.notBefore });
-    }
-    return async () => {
-      for (const d of staged) await this.outbox.schedule(d.channel, d.id, d.notBefore);
-    };
+  private stageAll(tx: Queryable, reqs: OutboundRequest[]): Promise<AfterCommit> {
+    return this.outbox.stage(tx, reqs);
   }
 
   private async reminders(q: Queryable, p: ProposalRow, offset: number, personIds: number[]) {

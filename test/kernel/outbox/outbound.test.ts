@@ -253,4 +253,30 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
     expect(adapter.sent[0]!.at).toBeGreaterThanOrEqual(leaseEnds - 50);
     expect(await status(first.deliveryId)).toMatchObject({ status: 'sent', attempts: 2 });
   });
+
+  it('stage: written with the transaction (nothing on a rollback), sent after COMMIT, once per key', async () => {
+    await start();
+    const req = (text: string, key: string) => ({
+      channel: 'telegram' as const,
+      message: { chat: group, text },
+      idempotencyKey: key,
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await outbox.stage(tx, [req('rolled back', 's-0')]);
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    const afterCommit = await db.transaction((tx) =>
+      outbox.stage(tx, [req('one', 's-1'), req('two', 's-2')]),
+    );
+    await afterCommit();
+    const again = await db.transaction((tx) => outbox.stage(tx, [req('one', 's-1')]));
+    await again(); // a known key: nothing new to send
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['one', 'two']);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM linli.deliveries WHERE idempotency_key LIKE 's-%'`,
+    );
+    expect(rows[0]!.n).toBe(2);
+  });
 });
