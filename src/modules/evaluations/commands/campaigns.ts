@@ -44,7 +44,7 @@ import type {
   Results,
 } from '../schema.js';
 import { DEFAULT_LIST_SIZE, DEFAULT_WEIGHTS, round2 } from '../scoring.js';
-import { campaignForResident, recordResponse, respondOnPaper } from './responses.js';
+import { campaignForResident, type ResponseInput, recordResponse, respondOnPaper } from './responses.js';
 
 // the types the tests have always imported from here (they live in schema.ts)
 export type { CampaignRow, Notifier, Results } from '../schema.js';
@@ -111,14 +111,7 @@ export class EvaluationService {
   /** Records one unit's response inside the caller's transaction (see `recordResponse`). */
   record(
     tx: Queryable,
-    r: {
-      campaignId: number;
-      unitId: number;
-      personId: number | null;
-      scores: Record<string, number>;
-      comment: string | null;
-      channel: string;
-    },
+    r: ResponseInput,
   ): Promise<{ ok: true; id: number } | { ok: false; refusal: Refusal }> {
     return recordResponse(this.deps, tx, r);
   }

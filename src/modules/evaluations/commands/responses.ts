@@ -71,6 +71,16 @@ export async function respondOnPaper(
   return { id: result.id, campaignId: id, unitId: body.unitId, scores };
 }
 
+/** One unit's response, as recorded (`recordResponse`). */
+export interface ResponseInput {
+  campaignId: number;
+  unitId: number;
+  personId: number | null;
+  scores: Record<string, number>;
+  comment: string | null;
+  channel: string;
+}
+
 /**
  * Records one unit's response inside the caller's transaction, if the campaign is open and the
  * unit is in it and has not answered yet. Holds the campaign row FOR SHARE, so a closing (FOR
@@ -79,14 +89,7 @@ export async function respondOnPaper(
 export async function recordResponse(
   d: EvaluationDeps,
   tx: Queryable,
-  r: {
-    campaignId: number;
-    unitId: number;
-    personId: number | null;
-    scores: Record<string, number>;
-    comment: string | null;
-    channel: string;
-  },
+  r: ResponseInput,
 ): Promise<{ ok: true; id: number } | { ok: false; refusal: Refusal }> {
   const campaign = await shareCampaign(tx, r.campaignId);
   const refusal = campaignRefusal(campaign, d.now());
