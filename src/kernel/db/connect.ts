@@ -4,7 +4,7 @@ import type { PgPool } from 'bullmq';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDb, type Db } from './db.js';
-import { PglitePool } from './pglite-pool.js';
+import { PglitePool, POOL_ERROR_LISTENERS } from './pglite-pool.js';
 
 /** BullMQ's PostgreSQL backend keeps its tables here; app tables are in `linli`. */
 export const QUEUE_SCHEMA = 'bullmq';
@@ -36,6 +36,8 @@ export async function openDb(opts: {
 
 export async function openPostgres(connectionString: string, max = 20): Promise<Db> {
   const pool = new pg.Pool({ connectionString, max, options: `-c search_path=${QUEUE_SCHEMA}` });
+  // each BullMQ queue and worker on the PostgreSQL backend listens for the pool's errors (not a leak)
+  pool.setMaxListeners(POOL_ERROR_LISTENERS);
   pool.on('error', () => {
     // An idle client dropped (server restart): the pool replaces it on next use; /readyz reports.
   });

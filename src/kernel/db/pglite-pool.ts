@@ -34,6 +34,9 @@ export interface PgLikeResult {
   fields: { name: string; dataTypeID: number }[];
 }
 
+/** Listeners the shared pool may have before Node warns (see the constructors). */
+export const POOL_ERROR_LISTENERS = 100;
+
 export class PglitePool extends EventEmitter {
   /** Read by BullMQ: LISTEN connections here never drop silently. */
   readonly options = { keepAlive: true };
@@ -46,6 +49,9 @@ export class PglitePool extends EventEmitter {
 
   constructor(readonly pglite: PGlite) {
     super();
+    // every BullMQ queue and worker on the PostgreSQL backend listens for this pool's errors: one
+    // listener each (a dozen and more), not a leak; Node's default warns past 10
+    this.setMaxListeners(POOL_ERROR_LISTENERS);
     this.unsubscribe = pglite.onNotification((channel, payload) => {
       for (const client of this.channelListeners.get(channel) ?? []) {
         client.emit('notification', { channel, payload, processId: 0 });
