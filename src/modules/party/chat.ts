@@ -2,6 +2,7 @@ import { render } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import type { Db } from '../../kernel/db/db.js';
+import { memberDecisionButton, taskAcceptButton, taskDeclineButton } from './callbacks.js';
 import type { PartyService } from './commands/members.js';
 import type { TaskService } from './commands/tasks.js';
 import type { Staged } from './notifier.js';
@@ -17,9 +18,6 @@ import { inActiveConversation } from './repository/tasks.js';
  *   take it as an answer to that conversation, so the slot is taken here (the same `accept`), and
  *   the other conversation goes on.
  */
-const MEMBER = /^pm:(\d+):(approve|reject)$/;
-const DECLINE = /^tkno:(\d+)$/;
-const ACCEPT = /^tkok:(\d+)$/;
 
 export class PartyChatActions {
   constructor(
@@ -31,19 +29,19 @@ export class PartyChatActions {
   /** True when the message was one of these buttons (answered either way). */
   async handle(ctx: InboundContext): Promise<boolean> {
     const choice = ctx.message.choice ?? '';
-    const member = MEMBER.exec(choice);
+    const member = memberDecisionButton.read(choice);
     if (member) {
-      await this.decide(ctx, Number(member[1]), member[2] as 'approve' | 'reject');
+      await this.decide(ctx, member.member, member.decision);
       return true;
     }
-    const accept = ACCEPT.exec(choice);
+    const accept = taskAcceptButton.read(choice);
     if (accept && ctx.person && (await this.inConversation(ctx))) {
-      await this.accept(ctx, Number(accept[1]));
+      await this.accept(ctx, accept.task);
       return true;
     }
-    const decline = DECLINE.exec(choice);
+    const decline = taskDeclineButton.read(choice);
     if (decline) {
-      await this.decline(ctx, Number(decline[1]));
+      await this.decline(ctx, decline.task);
       return true;
     }
     return false;

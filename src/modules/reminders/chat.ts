@@ -1,5 +1,5 @@
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
-import { ACK_PAYLOAD, type AckOutcome } from './commands/acknowledge.js';
+import { type AckOutcome, ackButton } from './commands/acknowledge.js';
 import type { ReminderService } from './commands/reminders.js';
 
 /**
@@ -22,7 +22,7 @@ export class ReminderChatActions {
 
   /** True when the message was a reminder acknowledgement (answered either way). */
   async handle(ctx: InboundContext): Promise<boolean> {
-    const m = ACK_PAYLOAD.exec(ctx.message.choice ?? '');
+    const m = ackButton.read(ctx.message.choice ?? '');
     const say = (o: AckOutcome | 'unknown') =>
       ctx.reply(ctx.person?.locale === 'en' ? REPLIES[o].en : REPLIES[o].zh, { key: 'rm' });
     if (!m) {
@@ -41,7 +41,7 @@ export class ReminderChatActions {
       await say('unknown');
       return true;
     }
-    const outcome = await this.reminders.acknowledge(ctx.person.id, Number(m[1]), new Date(Number(m[2])), {
+    const outcome = await this.reminders.acknowledge(ctx.person.id, m.reminder, new Date(m.at), {
       channel: ctx.message.channel,
       externalId: ctx.message.chat.externalId,
     });

@@ -2,6 +2,7 @@ import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import { optionFrom } from './actions.js';
+import { ballotButton, turnoutButton } from './callbacks.js';
 import type { VoteService } from './commands/proposals.js';
 import type { ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
@@ -15,8 +16,6 @@ import { voteTexts } from './texts.js';
  * carries the receipt code and the turnout on both axes; a secret ballot's choice is not
  * repeated in the group and its tally stays hidden until closing.
  */
-const BUTTON = /^vt:(\d+):(\d+)$/;
-const TURNOUT_BUTTON = /^vtt:(\d+)$/;
 const TYPED = /^(?:投票|vote)\s*#?(\d+)\s+(\S{1,40})$/i;
 const TURNOUT_TEXT = /^(?:投票进度|turnout)(?:\s*#?(\d+))?$/i;
 const RECEIPT_TEXT = /^(?:回执|receipt)\s*[:：]?\s*([0-9A-Za-z-]{8,9})$/i;
@@ -28,12 +27,12 @@ export class VoteChatActions {
   async handle(ctx: InboundContext): Promise<boolean> {
     const choice = ctx.message.choice ?? '';
     const text = ctx.message.text?.trim() ?? '';
-    const b = BUTTON.exec(choice);
-    if (b) return this.cast(ctx, Number(b[1]), b[2]!);
+    const b = ballotButton.read(choice);
+    if (b) return this.cast(ctx, b.proposal, String(b.option));
     const typed = ctx.message.choice ? null : TYPED.exec(text);
     if (typed) return this.cast(ctx, Number(typed[1]), typed[2]!);
-    const t = TURNOUT_BUTTON.exec(choice);
-    if (t) return this.turnout(ctx, Number(t[1]));
+    const t = turnoutButton.read(choice);
+    if (t) return this.turnout(ctx, t.proposal);
     if (ctx.message.command?.name === 'turnout') {
       const id = /^\s*#?(\d+)\s*$/.exec(ctx.message.command.args)?.[1];
       return this.turnout(ctx, id ? Number(id) : null);

@@ -2,6 +2,7 @@ import type { Choice, OutboundMessage } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { AfterCommit, OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
 import { privateAddresses, residentsGroups } from '../chats/index.js';
+import { ballotButton, turnoutButton } from './callbacks.js';
 import type { ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
 import type { VoteNotifierPort } from './timers.js';
@@ -57,8 +58,11 @@ export class VoteNotifier implements VoteNotifierPort {
       const telegram = g.channel === 'telegram';
       const choices: Choice[] | undefined = telegram
         ? [
-            ...p.options.map((o, i) => ({ label: o, payload: `vt:${p.id}:${i + 1}` })),
-            { label: '投票进度', payload: `vtt:${p.id}` },
+            ...p.options.map((o, i) => ({
+              label: o,
+              payload: ballotButton.write({ proposal: p.id, option: i + 1 }),
+            })),
+            { label: '投票进度', payload: turnoutButton.write({ proposal: p.id }) },
           ]
         : undefined;
       return {

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../../kernel/access/errors.js';
 import { type Actor, assertCanWrite, type Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { insertRole } from '../../people/index.js';
+import { memberDecisionButton } from '../callbacks.js';
 import { COMMITMENT_CODES, commitmentLabel, STANDARD_COMMITMENTS } from '../commitments.js';
 import type { PartyDeps } from '../deps.js';
 import { januaryCheckin } from '../january-checkin.js';
@@ -128,8 +129,14 @@ export class PartyService {
           {
             orgId: r.compoundId,
             choices: [
-              { label: '通过', payload: `pm:${member.id}:approve` },
-              { label: '不通过', payload: `pm:${member.id}:reject` },
+              {
+                label: '通过',
+                payload: memberDecisionButton.write({ member: member.id, decision: 'approve' }),
+              },
+              {
+                label: '不通过',
+                payload: memberDecisionButton.write({ member: member.id, decision: 'reject' }),
+              },
             ],
           },
         ),

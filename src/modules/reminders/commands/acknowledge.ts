@@ -1,3 +1,4 @@
+import { callbackData } from '../../../kernel/chat/callback-data.js';
 import type { ChannelName } from '../../../kernel/chat/port.js';
 import type { Db } from '../../../kernel/db/db.js';
 import {
@@ -15,8 +16,10 @@ export type AckOutcome = 'acked' | 'already' | 'not_recipient' | 'gone';
 
 const HOUR = 3_600_000;
 /** Chat button payload of an acknowledgement: `rm:<reminder>:<occurrence epoch ms>`. */
-export const ackPayload = (reminderId: number, at: Date) => `rm:${reminderId}:${at.getTime()}`;
-export const ACK_PAYLOAD = /^rm:(\d+):(\d+)$/;
+/** A recipient's 收到 button on a reminder occurrence: `rm:<reminder>:<occurrence time, epoch ms>`. */
+export const ackButton = callbackData('rm', { reminder: 'int', at: 'int' });
+export const ackPayload = (reminderId: number, at: Date) =>
+  ackButton.write({ reminder: reminderId, at: at.getTime() });
 
 /**
  * A 收到 press or numbered reply: recorded once per person per occurrence. An addressed
