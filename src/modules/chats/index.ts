@@ -2,4 +2,4 @@
  * What the chats module offers the other modules: they import it from here, never from its files
  * (scripts/check-layers.ts).
  */
-export { privateAddress, privateAddresses, residentsGroups } from './addresses.js';
+export { privateAddress, privateAddresses, residentsGroups } from './repository.js';

@@ -2,11 +2,24 @@ import { randomInt } from 'node:crypto';
 import { recordAudit } from '../../kernel/access/audit.js';
 import { conflict, isUniqueViolation, notFound } from '../../kernel/access/errors.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../../kernel/access/principal.js';
-import { type ChatRow, toChat } from '../../kernel/chat/binding.js';
+import { toChat } from '../../kernel/chat/binding.js';
 import type { ChannelName } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Org } from '../orgs/index.js';
 import { findOrg } from '../orgs/index.js';
+import {
+  chatsOf,
+  claimUnboundNotice,
+  deleteChat,
+  findChat,
+  insertBindCode,
+  lockBindCode,
+  markBindCodeUsed,
+  purgeBindCodes,
+  purgeUpdateMarks,
+  updateMarked,
+  upsertChat,
+} from './repository.js';
 import type { Chat, ChatPurpose } from './schema.js';
 
 /** Letters and digits residents can't confuse when typing on a phone (no 0/O, 1/I/L). */
@@ -37,12 +50,12 @@ export class ChatService {
           { length: CODE_LENGTH },
           () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)],
         ).join('');
-        const { rows } = await tx.query<{ id: number; expires_at: Date }>(
-          `INSERT INTO linli.bind_codes (code, org_id, purpose, expires_at)
-           VALUES ($1, $2, $3, now() + make_interval(mins => $4)) ON CONFLICT (code) DO NOTHING RETURNING id, expires_at`,
-          [code, orgId, body.purpose, body.ttlMinutes],
-        );
-        const row = rows[0];
+        const row = await insertBindCode(tx, {
+          code,
+          orgId,
+          purpose: body.purpose,
+          ttlMinutes: body.ttlMinutes,
+        });
         if (!row) {
           if (attempt > 5) throw new Error('could not draw a unique bind code');
           continue;
@@ -74,22 +87,11 @@ export class ChatService {
   ): Promise<BindOutcome> {
     const normalized = code.trim().toUpperCase();
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{
-        id: number;
-        org_id: number;
-        purpose: ChatPurpose;
-        expired: boolean;
-        used: boolean;
-      }>(
-        `SELECT id, org_id, purpose, expires_at <= now() AS expired, used_at IS NOT NULL AS used
-         FROM linli.bind_codes WHERE code = $1 FOR UPDATE`,
-        [normalized],
-      );
-      const c = rows[0];
+      const c = await lockBindCode(tx, normalized);
       if (!c) return { ok: false, reason: 'unknown_code' };
       if (c.used) return { ok: false, reason: 'used' };
       if (c.expired) return { ok: false, reason: 'expired' };
-      const chat = await upsertChat(tx, {
+      const chat = await bindChat(tx, {
         channel,
         externalChatId,
         orgId: c.org_id,
@@ -97,10 +99,7 @@ export class ChatService {
         title,
         via: 'code',
       });
-      await tx.query('UPDATE linli.bind_codes SET used_at = now(), chat_id = $2 WHERE id = $1', [
-        c.id,
-        chat.after.id,
-      ]);
+      await markBindCodeUsed(tx, c.id, chat.after.id);
       await recordAudit(
         tx,
         { principal: { kind: 'superuser', tokenId: null, label: `chat:${channel}:${externalChatId}` } },
@@ -138,7 +137,7 @@ export class ChatService {
           [{ field: 'externalChatId', message: 'already bound' }],
         );
       }
-      const chat = await upsertChat(tx, { ...body, orgId, via: 'admin' });
+      const chat = await bindChat(tx, { ...body, orgId, via: 'admin' });
       await recordAudit(tx, actor, {
         action: 'chat.bind',
         objectType: 'chat',
@@ -155,27 +154,20 @@ export class ChatService {
     const org = await findOrg(this.db, orgId);
     if (!org) throw notFound('org', orgId);
     assertCanSee(p, org.path, 'org', orgId);
-    const { rows } = await this.db.query<ChatRow>(
-      `SELECT * FROM linli.chats WHERE org_id = $1 AND ($2::text IS NULL OR purpose = $2) ORDER BY id`,
-      [orgId, purpose ?? null],
-    );
-    return rows.map(toChat);
+    return (await chatsOf(this.db, orgId, purpose ?? null)).map(toChat);
   }
 
   async unbind(actor: Actor, orgId: number, chatId: number): Promise<void> {
     await this.db.transaction(async (tx) => {
       await writableOrg(tx, actor.principal, orgId);
-      const { rows } = await tx.query<ChatRow>(
-        'DELETE FROM linli.chats WHERE id = $1 AND org_id = $2 RETURNING *',
-        [chatId, orgId],
-      );
-      if (!rows[0]) throw notFound('chat', chatId);
+      const deleted = await deleteChat(tx, chatId, orgId);
+      if (!deleted) throw notFound('chat', chatId);
       await recordAudit(tx, actor, {
         action: 'chat.unbind',
         objectType: 'chat',
         objectId: chatId,
         orgId,
-        before: toChat(rows[0]),
+        before: toChat(deleted),
       });
     });
   }
@@ -186,34 +178,19 @@ export class ChatService {
 
   /** True when the update's mark exists (it was handled, within the retention of 24 h): see bot/update-marks.ts. */
   async handledBefore(channel: ChannelName, updateId: string): Promise<boolean> {
-    const { rows } = await this.db.query(
-      'SELECT 1 FROM linli.processed_updates WHERE channel = $1 AND update_id = $2',
-      [channel, updateId],
-    );
-    return rows.length === 1;
+    return updateMarked(this.db, channel, updateId);
   }
 
   /** True when an unbound chat may get its one explanation now (at most once a day). */
   async mayExplainUnbound(channel: ChannelName, externalChatId: string): Promise<boolean> {
-    const { rows } = await this.db.query(
-      `INSERT INTO linli.unbound_chat_notices (channel, external_chat_id) VALUES ($1, $2)
-       ON CONFLICT (channel, external_chat_id) DO UPDATE SET noticed_at = now()
-         WHERE linli.unbound_chat_notices.noticed_at < now() - interval '24 hours'
-       RETURNING 1`,
-      [channel, externalChatId],
-    );
-    return rows.length === 1;
+    return claimUnboundNotice(this.db, channel, externalChatId);
   }
 
   /** Forgets update ids older than 24 h and used or expired codes older than 30 days. */
   async purgeExpired(): Promise<{ updates: number; codes: number }> {
-    const u = await this.db.query(
-      `DELETE FROM linli.processed_updates WHERE seen_at < now() - interval '24 hours'`,
-    );
-    const c = await this.db.query(
-      `DELETE FROM linli.bind_codes WHERE expires_at < now() - interval '30 days'`,
-    );
-    return { updates: u.rowCount, codes: c.rowCount };
+    const updates = await purgeUpdateMarks(this.db);
+    const codes = await purgeBindCodes(this.db);
+    return { updates, codes };
   }
 }
 
@@ -224,15 +201,8 @@ async function writableOrg(tx: Queryable, p: Principal, orgId: number): Promise<
   return org;
 }
 
-async function findChat(q: Queryable, channel: ChannelName, externalChatId: string): Promise<Chat | null> {
-  const { rows } = await q.query<ChatRow>(
-    'SELECT * FROM linli.chats WHERE channel = $1 AND external_chat_id = $2',
-    [channel, externalChatId],
-  );
-  return rows[0] ? toChat(rows[0]) : null;
-}
-
-async function upsertChat(
+/** Binds (or moves) a chat: the binding before, if any, and after; a concurrent bind is a 409. */
+async function bindChat(
   tx: Queryable,
   c: {
     channel: ChannelName;
@@ -245,15 +215,7 @@ async function upsertChat(
 ): Promise<{ before: Chat | null; after: Chat }> {
   const before = await findChat(tx, c.channel, c.externalChatId);
   try {
-    const { rows } = await tx.query<ChatRow>(
-      `INSERT INTO linli.chats (channel, external_chat_id, org_id, purpose, title, bound_via) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (channel, external_chat_id) DO UPDATE
-         SET org_id = EXCLUDED.org_id, purpose = EXCLUDED.purpose, title = COALESCE(EXCLUDED.title, linli.chats.title),
-             bound_via = EXCLUDED.bound_via, updated_at = now()
-       RETURNING *`,
-      [c.channel, c.externalChatId, c.orgId, c.purpose, c.title ?? null, c.via],
-    );
-    return { before, after: toChat(rows[0]!) };
+    return { before, after: toChat(await upsertChat(tx, c)) };
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('This chat was bound concurrently; try again');
     throw err;

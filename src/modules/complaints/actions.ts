@@ -2,8 +2,17 @@ import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
 import { insertRole } from '../people/index.js';
 import { categoriesFor } from './categories.js';
-import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
-import { compoundOf, findUnit, handlesComplaint, insertComplaint } from './repository.js';
+import type { ComplaintService } from './commands/transitions.js';
+import {
+  complaintNumber,
+  complaintToRate,
+  compoundOf,
+  findComplaintForUpdate,
+  findUnit,
+  handlesComplaint,
+  insertComplaint,
+} from './repository.js';
+import { requiresResidentApproval, upsertUnitResident } from './repository-residents.js';
 
 const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
 /** The complaint number a dry run (the simulator) shows. */
@@ -79,15 +88,7 @@ export function registerComplaintActions(
         // a dry run (the simulator) reads no complaint: an admin's draft names any id it likes,
         // and the answer must not tell whether it exists, nor its number
         if (ctx.dryRun) return { ok: true, output: { number: SAMPLE_NUMBER } };
-        const { rows } = await ctx.tx.query<{
-          id: number;
-          number: string;
-          status: string;
-          reporter_id: number | null;
-        }>('SELECT id, number, status, reporter_id FROM linli.complaints WHERE id = $1 FOR UPDATE', [
-          input.complaintId,
-        ]);
-        const c = rows[0];
+        const c = await complaintToRate(ctx.tx, input.complaintId);
         if (!c || c.reporter_id !== ctx.personId) {
           return {
             ok: false,
@@ -121,12 +122,9 @@ export function registerComplaintActions(
       async run(input, ctx) {
         // dry run: nothing read (see rate_complaint)
         if (ctx.dryRun) return { ok: true, output: { number: SAMPLE_NUMBER } };
-        const { rows } = await ctx.tx.query<{ number: string }>(
-          'SELECT number FROM linli.complaints WHERE id = $1',
-          [input.complaintId],
-        );
+        const number = await complaintNumber(ctx.tx, input.complaintId);
         const handles = await handlesComplaint(ctx.tx, ctx.personId, input.complaintId);
-        if (!rows[0] || !handles) {
+        if (number === undefined || !handles) {
           return {
             ok: false,
             message: {
@@ -136,17 +134,14 @@ export function registerComplaintActions(
           };
         }
         const service = complaints;
-        const { rows: locked } = await ctx.tx.query<ComplaintRow>(
-          'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
-          [input.complaintId],
-        );
+        const locked = await findComplaintForUpdate(ctx.tx, input.complaintId);
         await service.transition(
           ctx.tx,
-          locked[0]!,
+          locked!,
           { action: 'note', note: input.note, photos: input.photo ? [input.photo] : [] },
           { label: 'handler', personId: ctx.personId },
         );
-        return { ok: true, output: { number: rows[0]!.number } };
+        return { ok: true, output: { number } };
       },
     })
     .register({
@@ -175,18 +170,15 @@ export function registerComplaintActions(
             },
           };
         }
-        const { rows } = await ctx.tx.query<{ approval: boolean | null }>(
-          `SELECT (settings ->> 'requireResidentApproval')::boolean AS approval FROM linli.orgs WHERE id = $1`,
-          [compound.id],
-        );
-        const status = rows[0]?.approval ? 'pending' : 'approved';
+        const status = (await requiresResidentApproval(ctx.tx, compound.id)) ? 'pending' : 'approved';
         const address = `${input.location.building}${input.location.unit}${input.location.room}`;
         if (ctx.dryRun) return { ok: true, output: { status, address } };
-        await ctx.tx.query(
-          `INSERT INTO linli.unit_residents (unit_id, person_id, status, decided_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (unit_id, person_id) DO UPDATE SET status = EXCLUDED.status, decided_at = EXCLUDED.decided_at`,
-          [unit.id, ctx.personId, status, status === 'approved' ? new Date() : null],
-        );
+        await upsertUnitResident(ctx.tx, {
+          unitId: unit.id,
+          personId: ctx.personId,
+          status,
+          decidedAt: status === 'approved' ? new Date() : null,
+        });
         if (status === 'approved') await insertRole(ctx.tx, ctx.personId, compound.id, 'resident');
         return { ok: true, output: { status, pending: status === 'pending', address } };
       },

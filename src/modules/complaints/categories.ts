@@ -1,4 +1,5 @@
 import type { Queryable } from '../../kernel/db/db.js';
+import { nearestCategories } from './repository-settings.js';
 
 /**
  * Complaint categories: the usual ones from the seeds (domain.md). A compound (or any org
@@ -26,12 +27,5 @@ export const DEFAULT_CATEGORIES: Category[] = [
 
 export async function categoriesFor(q: Queryable, orgId: number | null): Promise<Category[]> {
   if (orgId === null) return DEFAULT_CATEGORIES;
-  const { rows } = await q.query<{ categories: Category[] | null }>(
-    `SELECT a.settings -> 'complaintCategories' AS categories
-     FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-     WHERE o.id = $1 AND a.settings ? 'complaintCategories'
-     ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
-    [orgId],
-  );
-  return rows[0]?.categories ?? DEFAULT_CATEGORIES;
+  return (await nearestCategories(q, orgId)) ?? DEFAULT_CATEGORIES;
 }

@@ -2,7 +2,7 @@ import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
-import { handlesComplaint } from './repository.js';
+import { findComplaintForUpdate, handlesComplaint } from './repository.js';
 
 /**
  * Handlers act from chat: the buttons of a handler notification carry
@@ -32,11 +32,7 @@ export class ComplaintChatActions {
     }
     try {
       const updated: ComplaintRow = await this.db.transaction(async (tx) => {
-        const { rows } = await tx.query<ComplaintRow>(
-          'SELECT * FROM linli.complaints WHERE id = $1 FOR UPDATE',
-          [id],
-        );
-        const c = rows[0];
+        const c = await findComplaintForUpdate(tx, id);
         if (!c) throw new AppError(404, 'not_found', 'gone');
         // the status decides (a second accept is refused by the loop); the version in the
         // payload only identifies the notification

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Queryable } from '../../kernel/db/db.js';
 import { type DeadlineCalendar, dueAt } from '../../kernel/time/china-calendar.js';
 import { isoDurationSchema } from '../../kernel/time/iso-duration.js';
 import { LEVELS, type Level } from './lifecycle.js';
@@ -49,19 +48,6 @@ export interface Deadlines {
   resolveDueAt: Date;
   /** the org whose policy gave them (null: the default) */
   policyOrgId: number | null;
-}
-
-/** The policies on a compound's chain, nearest first. */
-export async function policiesFor(
-  q: Queryable,
-  compoundId: number,
-): Promise<{ orgId: number; policy: EscalationPolicy }[]> {
-  const { rows } = await q.query<{ org_id: number; policy: EscalationPolicy }>(
-    `SELECT p.org_id, p.policy FROM linli.orgs o JOIN linli.escalation_policies p ON p.org_id = ANY(o.path)
-     WHERE o.id = $1 ORDER BY array_position(o.path, p.org_id) DESC`,
-    [compoundId],
-  );
-  return rows.map((r) => ({ orgId: r.org_id, policy: r.policy }));
 }
 
 /** The deadlines of a complaint entering `level` at `from`. */

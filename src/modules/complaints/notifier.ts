@@ -1,9 +1,17 @@
-import type { ChannelName, Choice, OutboundMessage } from '../../kernel/chat/port.js';
+import type { Choice, OutboundMessage } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { residentsGroups } from '../chats/index.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
+import {
+  type HandlerAddress,
+  identitiesOf,
+  latestEvent,
+  previousLevelOrg,
+  roleHolderAddresses,
+} from './repository-notices.js';
+import { categoryRole } from './repository-settings.js';
 
 /**
  * Who hears what when a complaint changes (after COMMIT, through the outbox):
@@ -57,12 +65,9 @@ export class ComplaintNotifier {
 
   /** Tells everyone concerned about the complaint's latest timeline event (submitted, accept, escalate, …). */
   async changed(c: ComplaintRow): Promise<void> {
-    const { rows: events } = await this.db.query<{ type: string; note: string | null }>(
-      'SELECT type, note FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id DESC LIMIT 1',
-      [c.id],
-    );
-    const type = events[0]?.type ?? 'submitted';
-    const note = events[0]?.note;
+    const event = await latestEvent(this.db, c.id);
+    const type = event?.type ?? 'submitted';
+    const note = event?.note;
     const category = await this.categoryLabel(c);
     const place = c.building ? `${c.building}` : '公共区域';
     const key = `complaint-${c.id}-v${c.version}`;
@@ -162,13 +167,7 @@ export class ComplaintNotifier {
 
   private async toReporter(c: ComplaintRow, text: string, key: string, choices?: Choice[]) {
     if (!c.reporter_id) return;
-    const { rows } = await this.db.query<{
-      channel: ChannelName;
-      external_id: string;
-      display_name: string | null;
-    }>('SELECT channel, external_id, display_name FROM linli.identities WHERE person_id = $1 ORDER BY id', [
-      c.reporter_id,
-    ]);
+    const rows = await identitiesOf(this.db, c.reporter_id);
     const channel = (rows.find((r) => r.channel === c.channel) ?? rows[0])?.channel;
     const identity = rows.find((r) => r.channel === channel);
     if (!identity) return;
@@ -196,17 +195,8 @@ export class ComplaintNotifier {
     /** when the category names a role and someone reachable holds it, only they hear of it */
     firstRole: string | null = null,
   ) {
-    type Row = { person_id: number; channel: ChannelName; external_id: string };
-    const find = async (roles: string[]) =>
-      (
-        await this.db.query<Row>(
-          `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id
-           FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
-           WHERE ra.org_id = $1 AND ra.role = ANY($2::text[]) ORDER BY ra.person_id, i.id`,
-          [orgId, roles],
-        )
-      ).rows;
-    let rows: Row[] = firstRole ? await find([firstRole]) : [];
+    const find = (roles: string[]) => roleHolderAddresses(this.db, orgId, roles);
+    let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
     for (const r of rows) {
       await this.outbox.enqueue({
@@ -237,14 +227,7 @@ export class ComplaintNotifier {
 
   /** The role that handles the complaint's category first at the compound (nearest setting wins). */
   private async firstRole(c: ComplaintRow): Promise<string | null> {
-    const { rows } = await this.db.query<{ role: string | null }>(
-      `SELECT a.settings -> 'categoryRoles' ->> $2 AS role
-       FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-       WHERE o.id = $1 AND a.settings -> 'categoryRoles' ? $2
-       ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
-      [c.org_id, c.category],
-    );
-    return rows[0]?.role ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
+    return (await categoryRole(this.db, c.org_id, c.category)) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
   }
 
   private async categoryLabel(c: ComplaintRow): Promise<string> {
@@ -252,10 +235,6 @@ export class ComplaintNotifier {
   }
 
   private async levelOrgBelow(c: ComplaintRow): Promise<number | null> {
-    const { rows } = await this.db.query<{ level_org_id: number | null }>(
-      `SELECT level_org_id FROM linli.complaint_events WHERE complaint_id = $1 AND level_org_id <> $2 ORDER BY id DESC LIMIT 1`,
-      [c.id, c.level_org_id],
-    );
-    return rows[0]?.level_org_id ?? null;
+    return previousLevelOrg(this.db, c.id, c.level_org_id);
   }
 }

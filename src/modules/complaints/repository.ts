@@ -167,6 +167,26 @@ export async function findComplaintForUpdate(tx: Queryable, id: number): Promise
   return rows[0];
 }
 
+/** The number of a complaint, or undefined when there is none. */
+export async function complaintNumber(q: Queryable, id: number): Promise<string | undefined> {
+  const { rows } = await q.query<{ number: string }>('SELECT number FROM linli.complaints WHERE id = $1', [
+    id,
+  ]);
+  return rows[0]?.number;
+}
+
+/** What a rating checks of a complaint (its reporter, its status), locked for the caller's transaction. */
+export async function complaintToRate(
+  tx: Queryable,
+  id: number,
+): Promise<Pick<ComplaintRow, 'id' | 'number' | 'status' | 'reporter_id'> | undefined> {
+  const { rows } = await tx.query<Pick<ComplaintRow, 'id' | 'number' | 'status' | 'reporter_id'>>(
+    'SELECT id, number, status, reporter_id FROM linli.complaints WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  return rows[0];
+}
+
 /** A complaint locked for the caller's transaction; 404 when there is none. */
 export async function lockComplaint(tx: Queryable, id: number): Promise<ComplaintRow> {
   const c = await findComplaintForUpdate(tx, id);

@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../../kernel/access/principal.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { OrgKind } from '../orgs/index.js';
 import type { Role } from '../people/index.js';
+import { findOrgByName, findPersonByPhone, holdsRole, seedMarks } from './repository.js';
 
 /**
  * A small demo city for a first run: one chain down to two compounds, their buildings,
@@ -22,11 +23,10 @@ export async function seedDemoIfEmpty(db: Db, s: Services): Promise<boolean> {
   if (state === 'empty') await mark(db, 'demo.seed_started');
   const a = SYSTEM_ACTOR;
   const org = async (kind: OrgKind, name: string, parentId?: number) => {
-    const { rows } = await db.query<{ id: number }>(
-      'SELECT id FROM linli.orgs WHERE parent_id IS NOT DISTINCT FROM $1 AND name = $2',
-      [parentId ?? null, name],
+    return (
+      (await findOrgByName(db, parentId ?? null, name)) ??
+      (await s.orgs.create(a, { kind, name, parentId })).id
     );
-    return rows[0]?.id ?? (await s.orgs.create(a, { kind, name, parentId })).id;
   };
   const city = await org('city', '示范市');
   const district = await org('district', '锦江区', city);
@@ -36,17 +36,10 @@ export async function seedDemoIfEmpty(db: Db, s: Services): Promise<boolean> {
   const happiness = await org('compound', '幸福里小区', community);
 
   const person = async (name: string, phone: string, orgId: number, roles: [Role, number][]) => {
-    const { rows } = await db.query<{ id: number }>(
-      'SELECT id FROM linli.people WHERE org_id = $1 AND phone = $2 ORDER BY id LIMIT 1',
-      [orgId, phone],
-    );
-    const id = rows[0]?.id ?? (await s.people.create(a, { name, phone, orgId })).id;
+    const id =
+      (await findPersonByPhone(db, orgId, phone)) ?? (await s.people.create(a, { name, phone, orgId })).id;
     for (const [role, at] of roles) {
-      const held = await db.query(
-        'SELECT 1 FROM linli.role_assignments WHERE person_id = $1 AND org_id = $2 AND role = $3',
-        [id, at, role],
-      );
-      if (held.rows.length === 0) await s.people.grantRole(a, at, { personId: id, role });
+      if (!(await holdsRole(db, id, at, role))) await s.people.grantRole(a, at, { personId: id, role });
     }
     return id;
   };
@@ -148,12 +141,7 @@ export async function seedDemoIfEmpty(db: Db, s: Services): Promise<boolean> {
  * (a finished demo, real data, or a demo seeded before these marks existed).
  */
 async function demoState(db: Db): Promise<'empty' | 'unfinished' | 'skip'> {
-  const { rows } = await db.query<{ any_org: boolean; started: boolean; finished: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM linli.orgs) AS any_org,
-            EXISTS (SELECT 1 FROM linli.audit_log WHERE action = 'demo.seed_started' AND org_id IS NULL) AS started,
-            EXISTS (SELECT 1 FROM linli.audit_log WHERE action = 'demo.seed_finished' AND org_id IS NULL) AS finished`,
-  );
-  const r = rows[0]!;
+  const r = await seedMarks(db);
   if (!r.any_org) return 'empty';
   return r.started && !r.finished ? 'unfinished' : 'skip';
 }

@@ -5,7 +5,15 @@ import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../../
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Org } from '../orgs/index.js';
 import { findOrg, insertOrg } from '../orgs/index.js';
-import { insertPerson, insertRole, personInSubtree } from '../people/index.js';
+import { insertPerson, insertRole } from '../people/index.js';
+import {
+  buildingsOf,
+  deleteUnitOwners,
+  insertUnitOwner,
+  listUnits,
+  matchOwner,
+  upsertUnit,
+} from './repository.js';
 import type { Unit, UnitInput } from './schema.js';
 
 /**
@@ -47,16 +55,16 @@ export class UnitService {
           buildings.set(u.building, b.id);
           stats.buildingsCreated++;
         }
-        const { rows } = await tx.query<{ id: number; inserted: boolean }>(
-          `INSERT INTO linli.units (compound_id, building_id, unit_no, room, area) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (building_id, unit_no, room) DO UPDATE SET area = EXCLUDED.area, updated_at = now()
-           RETURNING id, (xmax = 0) AS inserted`,
-          [compoundId, buildingId, u.unit, u.room, u.area],
-        );
-        const unit = rows[0]!;
+        const unit = await upsertUnit(tx, {
+          compoundId,
+          buildingId,
+          unit: u.unit,
+          room: u.room,
+          area: u.area,
+        });
         if (unit.inserted) stats.unitsCreated++;
         else stats.unitsUpdated++;
-        await tx.query('DELETE FROM linli.unit_owners WHERE unit_id = $1', [unit.id]);
+        await deleteUnitOwners(tx, unit.id);
         const voterIndex = Math.max(
           0,
           u.owners.findIndex((o) => o.voter),
@@ -70,11 +78,7 @@ export class UnitService {
             stats.ownersCreated++;
           }
           people.set(key, personId);
-          await tx.query('INSERT INTO linli.unit_owners (unit_id, person_id, is_voter) VALUES ($1, $2, $3)', [
-            unit.id,
-            personId,
-            i === voterIndex,
-          ]);
+          await insertUnitOwner(tx, unit.id, personId, i === voterIndex);
           await insertRole(tx, personId, compoundId, 'owner');
           stats.ownerLinks++;
         }
@@ -94,24 +98,12 @@ export class UnitService {
     const org = await findOrg(this.db, compoundId);
     if (!org) throw notFound('org', compoundId);
     assertCanSee(p, org.path, 'org', compoundId);
-    const { rows } = await this.db.query<{
-      id: number;
-      compound_id: number;
-      building_id: number;
-      building: string;
-      unit_no: string;
-      room: string;
-      area: string;
-      owners: { personId: number; name: string; voter: boolean }[] | null;
-    }>(
-      `SELECT u.id, u.compound_id, u.building_id, b.name AS building, u.unit_no, u.room, u.area::text AS area,
-              (SELECT json_agg(json_build_object('personId', p.id, 'name', p.name, 'voter', uo.is_voter) ORDER BY p.id)
-                 FROM linli.unit_owners uo JOIN linli.people p ON p.id = uo.person_id WHERE uo.unit_id = u.id) AS owners
-       FROM linli.units u JOIN linli.orgs b ON b.id = u.building_id
-       WHERE b.path @> ARRAY[$1::bigint] AND ($2::text IS NULL OR b.name = $2) AND ($3::bigint IS NULL OR u.id > $3)
-       ORDER BY u.id LIMIT $4`,
-      [compoundId, f.building ?? null, decodeCursor(f.cursor), f.limit + 1],
-    );
+    const rows = await listUnits(this.db, {
+      compoundId,
+      building: f.building ?? null,
+      after: decodeCursor(f.cursor),
+      limit: f.limit + 1,
+    });
     const units: Unit[] = rows.map((r) => ({
       id: r.id,
       compoundId: r.compound_id,
@@ -136,29 +128,4 @@ export class UnitService {
     }
     return org;
   }
-}
-
-async function buildingsOf(tx: Queryable, compoundId: number): Promise<Map<string, number>> {
-  const { rows } = await tx.query<{ id: number; name: string }>(
-    `SELECT id, name FROM linli.orgs WHERE parent_id = $1 AND kind = 'building'`,
-    [compoundId],
-  );
-  return new Map(rows.map((r) => [r.name, r.id]));
-}
-
-async function matchOwner(
-  tx: Queryable,
-  compoundId: number,
-  name: string,
-  phone?: string,
-): Promise<number | null> {
-  const { rows } = await tx.query<{ id: number }>(
-    phone
-      ? `SELECT p.id FROM linli.people p WHERE p.phone = $2 AND ${personInSubtree(1)} ORDER BY p.id LIMIT 1`
-      : `SELECT p.id FROM linli.people p WHERE p.name = $2 AND p.phone IS NULL AND EXISTS (
-           SELECT 1 FROM linli.role_assignments ra WHERE ra.person_id = p.id AND ra.org_id = $1 AND ra.role = 'owner')
-         ORDER BY p.id LIMIT 1`,
-    [compoundId, phone ?? name],
-  );
-  return rows[0]?.id ?? null;
 }

@@ -1,7 +1,24 @@
 import type { Queryable } from '../../../kernel/db/db.js';
-import { deadlinesFrom, policiesFor } from '../escalation-policy.js';
-import { type Level, levelAbove, stageOf } from '../lifecycle.js';
-import type { ComplaintRow } from '../repository.js';
+import { deadlinesFrom } from '../escalation-policy.js';
+import { levelAbove, stageOf } from '../lifecycle.js';
+import { policiesFor } from '../repository-settings.js';
+import {
+  chainOrgs,
+  type EscalatedRow,
+  type EscalationColumns,
+  insertEscalationEvents,
+  lockDueComplaints,
+  updateEscalated,
+} from '../repository-sweep.js';
+
+export type { EscalatedRow } from '../repository-sweep.js';
+
+/** What one sweep learns of each compound (its policies, its chain's orgs), kept across its batches. */
+export interface SweepCache {
+  chains: Map<number, Awaited<ReturnType<typeof policiesFor>>>;
+  orgOf: Map<string, number>;
+}
+export const newSweepCache = (): SweepCache => ({ chains: new Map(), orgOf: new Map() });
 
 /**
  * Escalates, in one transaction and a fixed number of statements, up to `limit` open complaints
@@ -15,74 +32,35 @@ import type { ComplaintRow } from '../repository.js';
  * re-reads it. Statements: SELECT … FOR UPDATE SKIP LOCKED, the policies of each distinct
  * compound, the chain orgs of those compounds, one UPDATE … FROM unnest, one INSERT … SELECT.
  */
-/** What the sweep returns of each escalated row: enough for its next deadline jobs. */
-export type EscalatedRow = Pick<ComplaintRow, 'id' | 'status' | 'overdue' | 'ack_due_at' | 'resolve_due_at'>;
-
-type DueRow = Pick<
-  ComplaintRow,
-  | 'id'
-  | 'org_id'
-  | 'level'
-  | 'level_org_id'
-  | 'category'
-  | 'status'
-  | 'ack_due_at'
-  | 'resolve_due_at'
-  | 'escalations'
-  | 'acknowledged_at'
->;
-
-/** What one sweep learns of each compound (its policies, its chain's orgs), kept across its batches. */
-export interface SweepCache {
-  chains: Map<number, Awaited<ReturnType<typeof policiesFor>>>;
-  orgOf: Map<string, number>;
-}
-export const newSweepCache = (): SweepCache => ({ chains: new Map(), orgOf: new Map() });
-
 export async function escalateDueBatch(
   tx: Queryable,
   now: Date,
   limit: number,
   cache: SweepCache = newSweepCache(),
 ): Promise<EscalatedRow[]> {
-  const { rows: due } = await tx.query<DueRow>(
-    // the expression and the predicate are those of the index complaints_running_deadline (010);
-    // only the columns the escalation reads (a batch moves hundreds of rows through the driver)
-    `SELECT id, org_id, level, level_org_id, category, status, ack_due_at, resolve_due_at, escalations,
-            acknowledged_at
-     FROM linli.complaints
-     WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue
-       AND LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at) <= $1
-     ORDER BY LEAST(CASE WHEN status IN ('submitted', 'reopened') THEN ack_due_at END, resolve_due_at), id
-     LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [now, limit],
-  );
+  const due = await lockDueComplaints(tx, now, limit);
   if (due.length === 0) return [];
 
   const { chains, orgOf } = cache;
   const compounds = [...new Set(due.map((c) => c.org_id))].filter((id) => !chains.has(id));
   if (compounds.length) {
     for (const id of compounds) chains.set(id, await policiesFor(tx, id));
-    const { rows: levelOrgs } = await tx.query<{ compound: number; id: number; kind: Level }>(
-      `SELECT o.id AS compound, a.id, a.kind FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-       WHERE o.id = ANY($1::bigint[])`,
-      [compounds],
-    );
+    const levelOrgs = await chainOrgs(tx, compounds);
     for (const r of levelOrgs) orgOf.set(`${r.compound}/${r.kind}`, r.id);
   }
 
-  const cols = {
-    id: [] as number[],
-    level: [] as string[],
-    levelOrg: [] as number[],
-    ack: [] as (Date | null)[],
-    resolve: [] as (Date | null)[],
-    overdue: [] as boolean[],
-    escalations: [] as number[],
-    ackedAt: [] as (Date | null)[],
-    type: [] as string[],
-    note: [] as string[],
-    status: [] as string[],
+  const cols: EscalationColumns = {
+    id: [],
+    level: [],
+    levelOrg: [],
+    ack: [],
+    resolve: [],
+    overdue: [],
+    escalations: [],
+    ackedAt: [],
+    type: [],
+    note: [],
+    status: [],
   };
   for (const c of due) {
     const breached =
@@ -116,36 +94,7 @@ export async function escalateDueBatch(
       cols.type.push('overdue');
     }
   }
-  const { rows: updated } = await tx.query<EscalatedRow>(
-    `UPDATE linli.complaints c
-     SET level = v.level, level_org_id = v.level_org_id, ack_due_at = v.ack, resolve_due_at = v.resolve,
-         overdue = v.overdue, escalations = v.escalations, acknowledged_at = v.acked_at,
-         overdue_reminded_at = CASE WHEN v.overdue THEN $9::timestamptz ELSE c.overdue_reminded_at END,
-         version = c.version + 1, updated_at = now()
-     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[],
-                 $6::boolean[], $7::int[], $8::timestamptz[])
-          AS v(id, level, level_org_id, ack, resolve, overdue, escalations, acked_at)
-     WHERE c.id = v.id
-     RETURNING c.id, c.status, c.overdue, c.ack_due_at, c.resolve_due_at`,
-    [
-      cols.id,
-      cols.level,
-      cols.levelOrg,
-      cols.ack,
-      cols.resolve,
-      cols.overdue,
-      cols.escalations,
-      cols.ackedAt,
-      now,
-    ],
-  );
-  await tx.query(
-    `INSERT INTO linli.complaint_events (complaint_id, actor_label, type, from_status, to_status, level_org_id, note)
-     SELECT v.id, 'system', v.type, v.status, v.status, v.level_org_id, v.note
-     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])
-          AS v(id, type, level_org_id, note, status)
-     ORDER BY v.id`,
-    [cols.id, cols.type, cols.levelOrg, cols.note, cols.status],
-  );
+  const updated = await updateEscalated(tx, cols, now);
+  await insertEscalationEvents(tx, cols);
   return updated.sort((a, b) => a.id - b.id);
 }

@@ -3,7 +3,7 @@ import type { Occurrence } from '../../../kernel/moments/moment.js';
 import { Moments } from '../../../kernel/moments/moments.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { parseIsoDuration } from '../../../kernel/time/iso-duration.js';
-import { deadlinesFrom, policiesFor, policySetting } from '../escalation-policy.js';
+import { deadlinesFrom, policySetting } from '../escalation-policy.js';
 import { type ComplaintAction, isOpen, stageOf } from '../lifecycle.js';
 import { type ComplaintDeadline, type DeadlineMoments, deadlineMoments } from '../moments.js';
 import {
@@ -17,6 +17,7 @@ import {
   unratedResolvedPage,
   updateComplaint,
 } from '../repository.js';
+import { policiesFor } from '../repository-settings.js';
 import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
 import { BUCKET_MS, bucketOccurrence, bucketOccurrences, runningDeadlines } from './deadline-buckets.js';
 

@@ -9,6 +9,7 @@ import {
 import type { Db } from '../../../kernel/db/db.js';
 import { findOrg } from '../../orgs/index.js';
 import type { EscalationPolicy } from '../escalation-policy.js';
+import { findEscalationPolicy, ownEscalationPolicy, upsertEscalationPolicy } from '../repository-settings.js';
 
 /** An org's escalation policy over HTTP (PUT replaces it whole; audited). */
 export class PolicyService {
@@ -18,12 +19,9 @@ export class PolicyService {
     const org = await findOrg(this.db, orgId);
     if (!org) throw notFound('org', orgId);
     assertCanSee(p, org.path, 'org', orgId);
-    const { rows } = await this.db.query<{ policy: EscalationPolicy; updated_at: Date }>(
-      'SELECT policy, updated_at FROM linli.escalation_policies WHERE org_id = $1',
-      [orgId],
-    );
-    if (!rows[0]) throw notFound('escalation policy of org', orgId);
-    return { ...rows[0].policy, orgId, updatedAt: rows[0].updated_at };
+    const own = await findEscalationPolicy(this.db, orgId);
+    if (!own) throw notFound('escalation policy of org', orgId);
+    return { ...own.policy, orgId, updatedAt: own.updated_at };
   }
 
   async put(actor: Actor, orgId: number, policy: EscalationPolicy) {
@@ -31,24 +29,17 @@ export class PolicyService {
       const org = await findOrg(tx, orgId);
       if (!org) throw notFound('org', orgId);
       assertCanWrite(actor.principal, org.path, 'org', orgId);
-      const before = await tx.query<{ policy: EscalationPolicy }>(
-        'SELECT policy FROM linli.escalation_policies WHERE org_id = $1',
-        [orgId],
-      );
-      const { rows } = await tx.query<{ updated_at: Date }>(
-        `INSERT INTO linli.escalation_policies (org_id, policy) VALUES ($1, $2)
-         ON CONFLICT (org_id) DO UPDATE SET policy = EXCLUDED.policy, updated_at = now() RETURNING updated_at`,
-        [orgId, JSON.stringify(policy)],
-      );
+      const before = await ownEscalationPolicy(tx, orgId);
+      const updatedAt = await upsertEscalationPolicy(tx, orgId, policy);
       await recordAudit(tx, actor, {
         action: 'escalation_policy.put',
         objectType: 'escalation_policy',
         objectId: orgId,
         orgId,
-        before: before.rows[0]?.policy,
+        before,
         after: policy,
       });
-      return { ...policy, orgId, updatedAt: rows[0]!.updated_at };
+      return { ...policy, orgId, updatedAt };
     });
   }
 }

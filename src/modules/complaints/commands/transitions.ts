@@ -9,7 +9,7 @@ import {
 } from '../../../kernel/access/principal.js';
 import type { Queryable } from '../../../kernel/db/db.js';
 import { orgPath } from '../../orgs/index.js';
-import { deadlinesFrom, policiesFor, policySetting } from '../escalation-policy.js';
+import { deadlinesFrom, policySetting } from '../escalation-policy.js';
 import { type ComplaintAction, LEVELS, type Level, levelAbove, nextStatus } from '../lifecycle.js';
 import { type ComplaintListQuery, complaintDetail, complaintList } from '../queries/complaints.js';
 import {
@@ -20,6 +20,7 @@ import {
   staleComplaint,
   updateComplaint,
 } from '../repository.js';
+import { policiesFor } from '../repository-settings.js';
 import { ComplaintDeadlines, type TransitionBody, type TransitionBy } from './deadlines.js';
 
 export type { ComplaintRow } from '../repository.js';

@@ -4,6 +4,7 @@ import { type Principal, scopeOrgId } from '../../../kernel/access/principal.js'
 import type { Db } from '../../../kernel/db/db.js';
 import { type Category, categoriesFor, DEFAULT_CATEGORIES } from '../categories.js';
 import { LEVELS, type Level, STATUSES } from '../lifecycle.js';
+import { complaintFigures } from '../repository-metrics.js';
 
 /**
  * The complaint figures of an org's subtree over a range of filing dates (`created_at`, from
@@ -79,9 +80,6 @@ export interface MetricsFilter {
   to?: Date;
 }
 
-const OPEN = `('submitted', 'accepted', 'in_progress', 'reopened')`;
-const WAITING_ACK = `('submitted', 'reopened')`;
-
 export class ComplaintMetricsService {
   constructor(
     private readonly db: Db,
@@ -95,90 +93,7 @@ export class ComplaintMetricsService {
     if (f.orgId !== undefined) await requireOrg(this.db, p, f.orgId, { field: 'orgId' });
     const scope = f.orgId ?? scopeOrgId(p);
     const now = this.now();
-    // one statement: the range is read once (a materialized CTE) and every figure comes from it
-    const { rows } = await this.db.query<{
-      total: number;
-      open: number;
-      overdue: number;
-      ack_in_time: number;
-      ack_due: number;
-      resolved_in_time: number;
-      resolved: number;
-      satisfied: number;
-      rated: number;
-      unrated_closed: number;
-      median_ack: number | null;
-      median_resolve: number | null;
-      by_status: Record<string, number>;
-      closed_by_level: Record<string, number>;
-      top_categories: { category: string; n: number }[];
-      repeat_units: {
-        units: number;
-        complaints: number;
-        top: {
-          org_id: number;
-          compound: string;
-          building: string;
-          unit_no: string | null;
-          room: string | null;
-          n: number;
-        }[];
-      };
-    }>(
-      `WITH c AS MATERIALIZED (
-         SELECT c.id, c.org_id, c.status, c.level, c.category, c.building, c.unit_no, c.room, c.overdue,
-                c.ack_due_at, c.resolve_due_at, c.acknowledged_at, c.resolved_at, c.rating, c.created_at,
-                EXISTS (SELECT 1 FROM linli.complaint_events e
-                        WHERE e.complaint_id = c.id AND e.type IN ('escalate', 'overdue')
-                          AND e.from_status IN ${WAITING_ACK}) AS ack_breached
-         FROM linli.complaints c JOIN linli.orgs o ON o.id = c.org_id
-         WHERE ($1::bigint IS NULL OR o.path @> ARRAY[$1::bigint])
-           AND ($2::timestamptz IS NULL OR c.created_at >= $2)
-           AND ($3::timestamptz IS NULL OR c.created_at < $3)
-       ),
-       units AS (
-         SELECT c.org_id, o.name AS compound, c.building, c.unit_no, c.room, count(*) AS n
-         FROM c JOIN linli.orgs o ON o.id = c.org_id
-         WHERE c.building IS NOT NULL
-         GROUP BY c.org_id, o.name, c.building, c.unit_no, c.room
-         HAVING count(*) >= 2
-       )
-       SELECT
-         count(*) AS total,
-         count(*) FILTER (WHERE status IN ${OPEN}) AS open,
-         count(*) FILTER (WHERE overdue OR (status IN ${OPEN} AND (
-           (status IN ${WAITING_ACK} AND ack_due_at <= $4) OR resolve_due_at <= $4))) AS overdue,
-         count(*) FILTER (WHERE NOT ack_breached AND acknowledged_at IS NOT NULL
-           AND (ack_due_at IS NULL OR acknowledged_at <= ack_due_at)) AS ack_in_time,
-         count(*) FILTER (WHERE ack_breached OR acknowledged_at IS NOT NULL
-           OR (status IN ${WAITING_ACK} AND ack_due_at <= $4)) AS ack_due,
-         count(*) FILTER (WHERE status IN ('resolved', 'closed') AND resolved_at IS NOT NULL
-           AND (resolve_due_at IS NULL OR resolved_at <= resolve_due_at)) AS resolved_in_time,
-         count(*) FILTER (WHERE status IN ('resolved', 'closed') AND resolved_at IS NOT NULL) AS resolved,
-         count(*) FILTER (WHERE rating IN ('satisfied', 'basically_satisfied')) AS satisfied,
-         count(*) FILTER (WHERE rating IS NOT NULL) AS rated,
-         count(*) FILTER (WHERE status = 'closed' AND rating IS NULL AND resolved_at IS NOT NULL) AS unrated_closed,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - created_at)::float8)
-           AS median_ack,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)::float8)
-           AS median_resolve,
-         (SELECT coalesce(json_object_agg(s.status, s.n), '{}'::json)
-          FROM (SELECT status, count(*) AS n FROM c GROUP BY status) s) AS by_status,
-         (SELECT coalesce(json_object_agg(s.level, s.n), '{}'::json)
-          FROM (SELECT level, count(*) AS n FROM c WHERE status = 'closed' GROUP BY level) s) AS closed_by_level,
-         (SELECT coalesce(json_agg(s ORDER BY s.n DESC, s.category), '[]'::json)
-          FROM (SELECT category, count(*) AS n FROM c GROUP BY category ORDER BY n DESC, category LIMIT 10) s)
-           AS top_categories,
-         (SELECT json_build_object(
-            'units', (SELECT count(*) FROM units),
-            'complaints', (SELECT coalesce(sum(n), 0) FROM units),
-            'top', (SELECT coalesce(json_agg(u ORDER BY u.n DESC, u.org_id, u.building, u.unit_no, u.room), '[]'::json)
-                    FROM (SELECT * FROM units ORDER BY n DESC, org_id, building, unit_no, room LIMIT 50) u))
-         ) AS repeat_units
-       FROM c`,
-      [scope, f.from ?? null, f.to ?? null, now],
-    );
-    const r = rows[0]!;
+    const r = await complaintFigures(this.db, { scope, from: f.from ?? null, to: f.to ?? null, now });
     const labels = await this.labels(scope);
     const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(r.by_status[s] ?? 0)])) as Record<
       (typeof STATUSES)[number],

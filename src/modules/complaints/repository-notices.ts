@@ -1,0 +1,70 @@
+import type { ChannelName } from '../../kernel/chat/port.js';
+import type { Queryable } from '../../kernel/db/db.js';
+
+/**
+ * The SQL of who hears of a complaint (the notifier): its latest timeline event, the reporter's
+ * identities, the handlers of an org, the level it came from. Each function runs on the
+ * `Queryable` it is given.
+ */
+
+/** The latest event of a complaint's timeline, if it has one. */
+export async function latestEvent(
+  q: Queryable,
+  complaintId: number,
+): Promise<{ type: string; note: string | null } | undefined> {
+  const { rows: events } = await q.query<{ type: string; note: string | null }>(
+    'SELECT type, note FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id DESC LIMIT 1',
+    [complaintId],
+  );
+  return events[0];
+}
+
+export interface IdentityAddress {
+  channel: ChannelName;
+  external_id: string;
+  display_name: string | null;
+}
+
+/** A person's channel identities, oldest first. */
+export async function identitiesOf(q: Queryable, personId: number): Promise<IdentityAddress[]> {
+  const { rows } = await q.query<IdentityAddress>(
+    'SELECT channel, external_id, display_name FROM linli.identities WHERE person_id = $1 ORDER BY id',
+    [personId],
+  );
+  return rows;
+}
+
+export interface HandlerAddress {
+  person_id: number;
+  channel: ChannelName;
+  external_id: string;
+}
+
+/** Who holds one of `roles` at the org and has an identity: each person once, with their first identity. */
+export async function roleHolderAddresses(
+  q: Queryable,
+  orgId: number,
+  roles: string[],
+): Promise<HandlerAddress[]> {
+  return (
+    await q.query<HandlerAddress>(
+      `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id
+           FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
+           WHERE ra.org_id = $1 AND ra.role = ANY($2::text[]) ORDER BY ra.person_id, i.id`,
+      [orgId, roles],
+    )
+  ).rows;
+}
+
+/** The level org of the complaint's latest event at another org than `levelOrgId`, or null. */
+export async function previousLevelOrg(
+  q: Queryable,
+  complaintId: number,
+  levelOrgId: number,
+): Promise<number | null> {
+  const { rows } = await q.query<{ level_org_id: number | null }>(
+    `SELECT level_org_id FROM linli.complaint_events WHERE complaint_id = $1 AND level_org_id <> $2 ORDER BY id DESC LIMIT 1`,
+    [complaintId, levelOrgId],
+  );
+  return rows[0]?.level_org_id ?? null;
+}
