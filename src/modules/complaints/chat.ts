@@ -1,6 +1,7 @@
 import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import type { Db } from '../../kernel/db/db.js';
+import { handlerButton } from './callbacks.js';
 import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
 import { findComplaintForUpdate, handlesComplaint } from './repository.js';
 
@@ -11,7 +12,6 @@ import { findComplaintForUpdate, handlesComplaint } from './repository.js';
  * no longer fits (someone else accepted first) gets a clear "already handled", never a second
  * transition.
  */
-const BUTTON = /^cp:(\d+):(accept|start|resolve):v(\d+)$/;
 const DONE: Record<string, string> = { accept: '已受理', start: '已开始处理', resolve: '已标记为处理完毕' };
 
 export class ComplaintChatActions {
@@ -22,10 +22,9 @@ export class ComplaintChatActions {
 
   /** True when the message was a complaint button (answered either way). */
   async handle(ctx: InboundContext): Promise<boolean> {
-    const m = BUTTON.exec(ctx.message.choice ?? '');
+    const m = handlerButton.read(ctx.message.choice ?? '');
     if (!m) return false;
-    const [, idText, action] = m;
-    const id = Number(idText);
+    const { complaint: id, action } = m;
     if (!ctx.person || !(await handlesComplaint(this.db, ctx.person.id, id))) {
       await ctx.reply('您不是这条报事当前层级的处理人员。', { key: 'cp' });
       return true;
@@ -39,12 +38,12 @@ export class ComplaintChatActions {
         return this.complaints.transition(
           tx,
           c,
-          { action: action as 'accept' | 'start' | 'resolve' },
+          { action },
           { label: ctx.person!.name, personId: ctx.person!.id },
         );
       });
       await this.complaints.afterChange(updated);
-      await ctx.reply(`报事 ${updated.number} ${DONE[action!]}。`, { key: 'cp' });
+      await ctx.reply(`报事 ${updated.number} ${DONE[action]}。`, { key: 'cp' });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       await ctx.reply(

@@ -2,6 +2,7 @@ import type { Choice, OutboundMessage } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { residentsGroups } from '../chats/index.js';
+import { handlerButton, noteButton, ratingButton } from './callbacks.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
 import {
@@ -80,9 +81,15 @@ export class ComplaintNotifier {
         type === 'overdue' ? '已超过市级处理时限，请尽快办理。' : '请尽快受理。'
       }`;
       const choices: Choice[] = [
-        { label: '受理', payload: `cp:${c.id}:accept:v${c.version}` },
-        { label: '补充说明', payload: `cpnote:${c.id}` },
-        { label: '已处理', payload: `cp:${c.id}:resolve:v${c.version}` },
+        {
+          label: '受理',
+          payload: handlerButton.write({ complaint: c.id, action: 'accept', version: c.version }),
+        },
+        { label: '补充说明', payload: noteButton.write({ complaint: c.id }) },
+        {
+          label: '已处理',
+          payload: handlerButton.write({ complaint: c.id, action: 'resolve', version: c.version }),
+        },
       ];
       const first = c.level === 'compound' ? await this.firstRole(c) : null;
       await this.toHandlers(
@@ -128,9 +135,15 @@ export class ComplaintNotifier {
       `【报事超时提醒】${c.number} · ${category} · ${c.building ?? '公共区域'}\n${c.description}\n已超过${LEVEL_ZH[c.level]}处理时限约 ${days} 天，仍未办结，请尽快办理。`,
       `complaint-${c.id}-overdue-${c.overdue_reminders}`,
       [
-        { label: '受理', payload: `cp:${c.id}:accept:v${c.version}` },
-        { label: '补充说明', payload: `cpnote:${c.id}` },
-        { label: '已处理', payload: `cp:${c.id}:resolve:v${c.version}` },
+        {
+          label: '受理',
+          payload: handlerButton.write({ complaint: c.id, action: 'accept', version: c.version }),
+        },
+        { label: '补充说明', payload: noteButton.write({ complaint: c.id }) },
+        {
+          label: '已处理',
+          payload: handlerButton.write({ complaint: c.id, action: 'resolve', version: c.version }),
+        },
       ],
       true,
       c.org_id,
@@ -151,7 +164,7 @@ export class ComplaintNotifier {
       case 'resolve':
         return {
           text: `您的报事 ${c.number} 已处理完毕，请您评价。`,
-          choices: [{ label: '评价', payload: `rate:${c.id}` }],
+          choices: [{ label: '评价', payload: ratingButton.write({ complaint: c.id }) }],
         };
       case 'reject':
         return { text: `您的报事 ${c.number} 未被受理，原因：${note ?? '未说明'}。如有异议可以申诉。` };

@@ -3,6 +3,7 @@ import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import { residentsGroups } from '../chats/index.js';
+import { evaluationButton } from './callbacks.js';
 import { rankingOf } from './queries/results.js';
 import {
   campaignCompanyNames,
@@ -38,8 +39,8 @@ export class EvaluationNotifier implements Notifier {
     const base = `【物业服务评价】${c.title}\n请每户为${who}的服务打分（1–5 分，5 分最好）：${criteria}，可附一句意见。\n截止时间：${shanghai(c.closes_at)}。每户一份，以第一份为准。`;
     const whoEn = companies.join(', ') || 'the property company';
     const baseEn = `[Property-service evaluation] ${c.title}\nPlease score ${whoEn} for your unit (1–5, 5 is best): ${c.criteria.map((k) => k.en).join(', ')}, with an optional comment.\nCloses ${shanghai(c.closes_at)} (Beijing time). One response per unit; the first counts.`;
-    const button: Choice[] = [{ label: '参与评价', payload: `eval:${c.id}` }];
-    const buttonEn: Choice[] = [{ label: 'Take part', payload: `eval:${c.id}` }];
+    const button: Choice[] = [{ label: '参与评价', payload: evaluationButton.write({ campaign: c.id }) }];
+    const buttonEn: Choice[] = [{ label: 'Take part', payload: evaluationButton.write({ campaign: c.id }) }];
     const groups = await residentsGroups(this.db, compounds);
     for (const g of groups) {
       const telegram = g.channel === 'telegram';
