@@ -185,10 +185,20 @@ export class ComplaintNotifier {
     const identity = rows.find((r) => r.channel === channel);
     if (!identity) return;
     const person = { externalId: identity.external_id, displayName: identity.display_name ?? '' };
-    const message: OutboundMessage =
-      identity.channel === 'wechat' && c.chat_external_id
-        ? { chat: { externalId: c.chat_external_id, kind: 'group' }, text, choices, mention: person }
-        : { chat: { externalId: identity.external_id, kind: 'private' }, text, choices };
+    // A WeChat account reaches privately only its friends, so a reporter from a group hears back in
+    // that group. An anonymous reporter is not @-mentioned there, and the notice does not address
+    // them ("您的"): the group sees a complaint number move on, never whose it is (the filing flow
+    // promises "群里…看不到您的名字"); the reporter knows their number.
+    const inGroup = identity.channel === 'wechat' && c.chat_external_id;
+    const message: OutboundMessage = !inGroup
+      ? { chat: { externalId: identity.external_id, kind: 'private' }, text, choices }
+      : c.anonymous
+        ? {
+            chat: { externalId: c.chat_external_id!, kind: 'group' },
+            text: text.replace(/^您的报事/, '报事'),
+            choices,
+          }
+        : { chat: { externalId: c.chat_external_id!, kind: 'group' }, text, choices, mention: person };
     await this.outbox.enqueue({
       channel: identity.channel,
       message,
