@@ -29,16 +29,8 @@ export class VoteNotifier implements VoteNotifierPort {
    * status (so a crash between COMMIT and sending loses nothing: the outbox reconciler re-adds the
    * job of a queued delivery); the returned function schedules them after COMMIT.
    */
-  async stage(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<() => Promise<void>> {
+  async stage(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<AfterCommit> {
     return this.stageAll(tx, await this.groupMessages(tx, p, moment));
-  }
-
-  async opened(p: ProposalRow): Promise<void> {
-    for (const req of await this.groupMessages(this.db, p, 'opened')) await this.outbox.enqueue(req);
-  }
-
-  async closed(p: ProposalRow): Promise<void> {
-    for (const req of await this.groupMessages(this.db, p, 'closed')) await this.outbox.enqueue(req);
   }
 
   private async groupMessages(
@@ -74,6 +66,7 @@ export class VoteNotifier implements VoteNotifierPort {
     });
   }
 
+  /** The reminders sent outside a transaction (a manual resend); idempotent by proposal, offset and person. */
   async remind(p: ProposalRow, offset: number, personIds: number[]): Promise<void> {
     for (const req of await this.reminders(this.db, p, offset, personIds)) await this.outbox.enqueue(req);
   }

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
+import type { AfterCommit } from '../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { PROPOSAL_KINDS, type ProposalJob, type ProposalKind, proposalMoments } from './moments.js';
 import { countOf } from './queries/proposals.js';
@@ -25,17 +26,10 @@ import {
  */
 
 export interface VoteNotifierPort {
-  /** writes the group messages of an opening or closing in its transaction; schedules them after */
-  stage?(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<() => Promise<void>>;
-  opened(p: ProposalRow): Promise<void>;
-  closed(p: ProposalRow): Promise<void>;
-  remind(p: ProposalRow, offsetMinutes: number, personIds: number[]): Promise<void>;
-  stageRemind?(
-    tx: Queryable,
-    p: ProposalRow,
-    offset: number,
-    personIds: number[],
-  ): Promise<() => Promise<void>>;
+  /** writes the group messages of an opening or closing in its transaction; returns what to run after COMMIT */
+  stage(tx: Queryable, p: ProposalRow, moment: 'opened' | 'closed'): Promise<AfterCommit>;
+  /** writes the reminders to the owners who have not voted, in the transaction that marks them sent */
+  stageRemind(tx: Queryable, p: ProposalRow, offset: number, personIds: number[]): Promise<AfterCommit>;
 }
 
 /** The jobs a scheduled or open proposal needs: its opening, closing and unsent reminders. */
@@ -76,12 +70,11 @@ export class ProposalTimers {
       if (row?.status !== 'scheduled' || row.opens_at.getTime() > this.now().getTime()) return null;
       const totals = await freezeElectorate(tx, row);
       const row2 = await markOpen(tx, id, this.now(), totals);
-      return { row: row2, send: await this.notifier.stage?.(tx, row2, 'opened') };
+      return { row: row2, send: await this.notifier.stage(tx, row2, 'opened') };
     });
     if (!opened) return false;
     await this.schedule(opened.row);
-    if (opened.send) await opened.send();
-    else await this.notifier.opened(opened.row);
+    await opened.send();
     // a proposal opened after its own closing time (a long outage) closes at once
     if (opened.row.closes_at.getTime() <= this.now().getTime()) await this.closeIfDue(id);
     return true;
@@ -94,11 +87,10 @@ export class ProposalTimers {
       if (row?.status !== 'open' || row.closes_at.getTime() > this.now().getTime()) return null;
       const result = await countOf(tx, row);
       const row2 = await markClosed(tx, id, this.now(), result);
-      return { row: row2, send: await this.notifier.stage?.(tx, row2, 'closed') };
+      return { row: row2, send: await this.notifier.stage(tx, row2, 'closed') };
     });
     if (!closed) return false;
-    if (closed.send) await closed.send();
-    else await this.notifier.closed(closed.row);
+    await closed.send();
     return true;
   }
 
@@ -120,12 +112,11 @@ export class ProposalTimers {
       for (const m of row.reminder_offsets)
         if (m >= offset && !row.reminders_sent.includes(m)) await markReminded(tx, id, m);
       const people = await nonVoters(tx, id);
-      const send = people.length ? await this.notifier.stageRemind?.(tx, row, offset, people) : undefined;
+      const send = people.length ? await this.notifier.stageRemind(tx, row, offset, people) : undefined;
       return { row, people, send };
     });
     if (!due) return false;
-    if (due.send) await due.send();
-    else if (due.people.length) await this.notifier.remind(due.row, offset, due.people);
+    await due.send?.();
     return true;
   }
 

@@ -330,14 +330,13 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
 
   it('reminds the owners who have not voted once per offset, skipping ones before the opening', async () => {
     const reminded: [number, number[]][] = [];
-    // a notifier that only records the reminders (no staging: it is told after COMMIT)
+    // a notifier that only records the reminders, once their transaction committed
     votes = new VoteService(
       db,
       new MemoryQueues(),
       {
-        opened: async () => {},
-        closed: async () => {},
-        remind: async (_p, offset, people) => void reminded.push([offset, people]),
+        stage: async () => async () => {},
+        stageRemind: async (_tx, _p, offset, people) => async () => void reminded.push([offset, people]),
       },
       () => clock,
     );
@@ -481,7 +480,8 @@ describe('vote notifications through the outbox', () => {
           purpose: 'residents',
         });
       let clock = T0;
-      const votes = new VoteService(db, queues, new VoteNotifier(db, outbox), () => clock);
+      const notifier = new VoteNotifier(db, outbox);
+      const votes = new VoteService(db, queues, notifier, () => clock);
       const p = await votes.create(SYSTEM_ACTOR, {
         orgId: compound,
         title: '续聘物业',
@@ -493,7 +493,7 @@ describe('vote notifications through the outbox', () => {
       await votes.reconcile();
       await votes.reconcile();
       // a repeated trigger (a retried job) sends nothing twice
-      await votes.notifier.remind((await votes.row(p.id))!, 2880, [reg.bing, reg.ding]);
+      await notifier.remind((await votes.row(p.id))!, 2880, [reg.bing, reg.ding]);
       clock = new Date(T0.getTime() + 48 * HOUR);
       await votes.reconcile();
       clock = new Date(T0.getTime() + 72 * HOUR);
