@@ -62,16 +62,30 @@ export class Moments {
     moment: Moment<D>,
     occurrences: readonly Occurrence<D>[],
   ): Promise<Occurrence<D>[]> {
-    const added: Occurrence<D>[] = [];
-    for (let i = 0; i < occurrences.length; i += PROBE_PAGE) {
-      const page = occurrences.slice(i, i + PROBE_PAGE);
-      const there = await this.queues.exists(
-        moment.queue,
-        page.map((o) => moment.jobId(o.data)),
-      );
-      const lost = page.filter((_, k) => !there[k]);
-      if (lost.length) await this.schedule(moment, lost);
-      added.push(...lost);
+    const lost = await this.ensureAll(occurrences.map((o) => ({ moment, ...o })));
+    return lost.map(({ data, at }) => ({ data, at }));
+  }
+
+  /** `ensure` for occurrences of several moments (a row's open, close and reminders): probed per queue. */
+  async ensureAll<I extends { moment: AnyMoment } & Occurrence<object>>(items: readonly I[]): Promise<I[]> {
+    const byQueue = new Map<string, I[]>();
+    for (const i of items) {
+      const list = byQueue.get(i.moment.queue);
+      if (list) list.push(i);
+      else byQueue.set(i.moment.queue, [i]);
+    }
+    const added: I[] = [];
+    for (const [queue, list] of byQueue) {
+      for (let k = 0; k < list.length; k += PROBE_PAGE) {
+        const page = list.slice(k, k + PROBE_PAGE);
+        const there = await this.queues.exists(
+          queue as AnyMoment['queue'],
+          page.map((i) => i.moment.jobId(i.data)),
+        );
+        const lost = page.filter((_, n) => !there[n]);
+        if (lost.length) await this.scheduleAll(lost);
+        added.push(...lost);
+      }
     }
     return added;
   }

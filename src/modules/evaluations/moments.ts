@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
+import type { Moment } from '../../kernel/moments/moment.js';
 import { startMoments } from '../../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
@@ -22,26 +22,34 @@ export interface CampaignStage {
   stage: 'open' | 'close';
 }
 
-/** A campaign's two moments: `evaluation-<id>-open` and `evaluation-<id>-close`, on the evaluations queue. */
-export function campaignMoments(d: EvaluationDeps): Record<CampaignStage['stage'], Moment<CampaignStage>> {
+/**
+ * A campaign's two moments: `evaluation-<id>-open` and `evaluation-<id>-close`, on the evaluations
+ * queue. `fire` is the service's one entry for a job (`onCampaignJob`).
+ */
+export function campaignMoments(
+  fire: (x: CampaignStage) => Promise<unknown>,
+): Record<CampaignStage['stage'], Moment<CampaignStage>> {
   const moment = (stage: CampaignStage['stage']): Moment<CampaignStage> => ({
     label: 'evaluation',
     queue: QueueName.evaluations,
     job: stage,
     jobId: (x) => jobId('evaluation', x.campaignId, x.stage),
-    fire: (x) => onCampaignJob(d, x),
+    fire,
   });
   return { open: moment('open'), close: moment('close') };
 }
 
 /** The jobs a scheduled or open campaign needs. */
-function occurrencesOf(c: CampaignRow): (Occurrence<CampaignStage> & { stage: CampaignStage['stage'] })[] {
+function occurrencesOf(d: EvaluationDeps, c: CampaignRow) {
   if (c.status !== 'scheduled' && c.status !== 'open') return [];
-  const out: (Occurrence<CampaignStage> & { stage: CampaignStage['stage'] })[] = [];
-  if (c.status === 'scheduled')
-    out.push({ stage: 'open', data: { campaignId: c.id, stage: 'open' }, at: c.opens_at });
-  out.push({ stage: 'close', data: { campaignId: c.id, stage: 'close' }, at: c.closes_at });
-  return out;
+  const of = (stage: CampaignStage['stage'], at: Date) => ({
+    moment: d.moments.of[stage],
+    data: { campaignId: c.id, stage },
+    at,
+  });
+  return c.status === 'scheduled'
+    ? [of('open', c.opens_at), of('close', c.closes_at)]
+    : [of('close', c.closes_at)];
 }
 
 /**
@@ -70,8 +78,7 @@ export function startEvaluationWorker(
 
 /** The delayed jobs of a scheduled or open campaign (after COMMIT); re-adding one is a no-op. */
 export async function scheduleCampaign(d: EvaluationDeps, c: CampaignRow): Promise<void> {
-  const m = d.moments.of;
-  await d.moments.scheduler.scheduleAll(occurrencesOf(c).map((o) => ({ moment: m[o.stage], ...o })));
+  await d.moments.scheduler.scheduleAll(occurrencesOf(d, c));
 }
 
 /** Removes the campaign's delayed jobs (on cancel); a missing job is fine. */
@@ -149,14 +156,6 @@ export async function reconcileCampaigns(
     future.push(fresh);
   }
   // the jobs of what is still to open or close, probed in batches; count the campaigns re-added
-  const again = new Set<number>();
-  const all = future.flatMap(occurrencesOf);
-  for (const stage of ['open', 'close'] as const) {
-    const lost = await d.moments.scheduler.ensure(
-      d.moments.of[stage],
-      all.filter((o) => o.stage === stage),
-    );
-    for (const o of lost) again.add(o.data.campaignId);
-  }
-  return { opened, closed, rescheduled: again.size };
+  const lost = await d.moments.scheduler.ensureAll(future.flatMap((c) => occurrencesOf(d, c)));
+  return { opened, closed, rescheduled: new Set(lost.map((o) => o.data.campaignId)).size };
 }

@@ -7,7 +7,6 @@ import type { VoteService } from './commands/proposals.js';
 
 /** A proposal's moments; each is also the name of its jobs and the `kind` in their payload. */
 export type ProposalKind = 'open' | 'close' | 'remind';
-export const PROPOSAL_KINDS: readonly ProposalKind[] = ['open', 'close', 'remind'];
 
 /**
  * The payload of a proposal's jobs: the proposal, the moment and, for a reminder, its offset in

@@ -3,7 +3,7 @@ import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
 import type { AfterCommit } from '../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
-import { PROPOSAL_KINDS, type ProposalJob, type ProposalKind, proposalMoments } from './moments.js';
+import { type ProposalJob, type ProposalKind, proposalMoments } from './moments.js';
 import { countOf } from './queries/proposals.js';
 import {
   findProposal,
@@ -163,16 +163,10 @@ export class ProposalTimers {
       fresh.push((await findProposal(this.db, r.id))!);
     }
     // the jobs of what is still to open, close or remind, probed in batches; count the proposals re-added
-    const all = fresh.flatMap(occurrencesOf);
-    const again = new Set<number>();
-    for (const kind of PROPOSAL_KINDS) {
-      const lost = await this.scheduler.ensure(
-        this.moments[kind],
-        all.filter((o) => o.data.kind === kind),
-      );
-      for (const o of lost) again.add(o.data.proposalId);
-    }
-    out.rescheduled = again.size;
+    const lost = await this.scheduler.ensureAll(
+      fresh.flatMap(occurrencesOf).map((o) => ({ moment: this.moments[o.data.kind], ...o })),
+    );
+    out.rescheduled = new Set(lost.map((o) => o.data.proposalId)).size;
     return out;
   }
 }

@@ -87,6 +87,14 @@ describe.each(queueKinds())('moments on %s', (kind) => {
     await moments.unschedule(open, [{ id: 5 }, { id: 99_999 }]);
     expect(await queues.exists(QueueName.maintenance, [jobId('probe', 5, 'open')])).toEqual([false]);
     expect(await moments.ensure(open, occurrences)).toEqual([{ data: { id: 5 }, at: later }]);
+    // several moments at once: each probed by its own ids, only the lost ones re-added
+    const { close } = probeMoments(fired);
+    const mixed = [
+      { moment: open, data: { id: 6 }, at: later },
+      { moment: close, data: { id: 6 }, at: later },
+    ];
+    expect((await moments.ensureAll(mixed)).map((i) => i.moment.job)).toEqual(['close']);
+    expect(await moments.ensureAll(mixed)).toEqual([]);
   });
 
   it('reconciles at start and again after each run, logging non-zero counts and failures', async () => {

@@ -62,15 +62,9 @@ export class EvaluationService {
   private readonly deps: EvaluationDeps;
 
   constructor(db: Db, queues: QueueBackend, notifier: Notifier, now: () => Date = () => new Date()) {
-    const scheduler = new Moments(queues, now);
-    const deps: Omit<EvaluationDeps, 'moments'> & { moments?: EvaluationDeps['moments'] } = {
-      db,
-      notifier,
-      now,
-    };
-    deps.moments = { scheduler, of: campaignMoments(deps as EvaluationDeps) };
-    this.deps = deps as EvaluationDeps;
-    this.moments = Object.values(this.deps.moments.of);
+    const of = campaignMoments((x) => onCampaignJob(this.deps, x));
+    this.deps = { db, notifier, now, moments: { scheduler: new Moments(queues, now), of } };
+    this.moments = Object.values(of);
   }
 
   /** Its moments, for the worker (startEvaluationWorker). */
