@@ -8,7 +8,7 @@ import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { PurgeTask } from '../kernel/queue/maintenance.js';
 import type { Services } from './modules.js';
 
-/** What a module's workers are given (roles `all` and `worker`). */
+/** What a module's worker is given (roles `all` and `worker`). */
 export interface WorkerDeps {
   db: Db;
   queues: QueueBackend;
@@ -34,8 +34,11 @@ export interface LinliModule {
   actions?(s: Services, registry: ActionRegistry): void;
   /** its built-in flows, published as global version 1 on first start */
   flows?: FlowDefinition[];
-  /** its queue workers and reconcilers (roles all and worker); closed in reverse order */
-  workers?(s: Services, deps: WorkerDeps): Promise<Closable>[];
+  /**
+   * its worker: the queue workers and reconcile loop of its moments (roles all and worker),
+   * started in MODULES order, closed in reverse
+   */
+  worker?(s: Services, deps: WorkerDeps): Promise<Closable>;
   /** its hourly purges (the maintenance worker) */
   purges?(s: Services): PurgeTask[];
 }

@@ -87,7 +87,10 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           logger,
         ),
       );
-      for (const m of MODULES) for (const w of m.workers?.(services, deps) ?? []) workers.push(await w);
+      for (const m of MODULES) {
+        const w = await m.worker?.(services, deps);
+        if (w) workers.push(w);
+      }
       workers.push(await startFlowTimeoutWorker(queues, engine, logger));
     }
     const turnContexts = new TurnContexts(db);

@@ -18,5 +18,5 @@ export const complaintsModule: LinliModule = {
   chat: (s, db) => [new ComplaintChatActions(db, s.complaints)],
   actions: (s, r) => void registerComplaintActions(r, s.complaints),
   flows: [complaintFlow, ratingFlow, handlerNoteFlow],
-  workers: (s, d) => [startDeadlineWorker(d.queues, s.complaints, d.logger)],
+  worker: (s, d) => startDeadlineWorker(d.queues, s.complaints, d.logger),
 };

@@ -10,5 +10,5 @@ export const evaluationsModule: LinliModule = {
   routes: (s) => [evaluationRoutes(s)],
   actions: (s, r) => void registerEvaluationActions(r, s.evaluations),
   flows: [evaluationFlow],
-  workers: (s, d) => [startEvaluationWorker(d.queues, s.evaluations, d.logger)],
+  worker: (s, d) => startEvaluationWorker(d.queues, s.evaluations, d.logger),
 };

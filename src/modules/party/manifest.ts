@@ -12,5 +12,5 @@ export const partyModule: LinliModule = {
   chat: (s, db) => [new PartyChatActions(db, s.party, s.tasks)],
   actions: (s, r) => void registerPartyActions(r, s.party, s.tasks),
   flows: [partyRegistrationFlow, taskAcceptFlow, taskCompleteFlow],
-  workers: (s, d) => [startPartyWorker(d.queues, s.tasks, s.party, d.logger)],
+  worker: (s, d) => startPartyWorker(d.queues, s.tasks, s.party, d.logger),
 };

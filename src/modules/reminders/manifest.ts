@@ -8,5 +8,5 @@ export const remindersModule: LinliModule = {
   name: 'reminders',
   routes: (s) => [reminderRoutes(s)],
   chat: (s) => [new ReminderChatActions(s.reminders)],
-  workers: (s, d) => [startReminderWorker(d.queues, s.reminders, d.logger)],
+  worker: (s, d) => startReminderWorker(d.queues, s.reminders, d.logger),
 };

@@ -14,5 +14,5 @@ export const votesModule: LinliModule = {
     for (const a of voteActions(s.votes)) r.register(a);
   },
   flows: [voteFlow],
-  workers: (s, d) => [startVoteWorker(d.queues, s.votes, d.logger)],
+  worker: (s, d) => startVoteWorker(d.queues, s.votes, d.logger),
 };
