@@ -22,9 +22,7 @@ export interface FlowTimeout {
  * The inactivity timeout of a conversation: job `flow-timeout-<id>-<seq>` named `timeout` on the
  * flows queue; `timeoutDue` re-reads the row when it fires.
  */
-export function flowTimeoutMoment(
-  timeoutDue: (conversationId: number) => Promise<unknown>,
-): Moment<FlowTimeout> {
+function flowTimeoutMoment(timeoutDue: (conversationId: number) => Promise<unknown>): Moment<FlowTimeout> {
   return {
     label: 'flow timeout',
     queue: QueueName.flows,
@@ -42,8 +40,8 @@ export function flowTimeoutMoment(
  * a sweep ends any whose job was lost. `FlowEngine` offers these as its own methods.
  */
 export class ConversationTimeouts {
-  /** what `arm` schedules (the worker builds the same moment on the engine: startFlowTimeoutWorker) */
-  private readonly moment = flowTimeoutMoment((id) => this.timeoutDue(id));
+  /** what `arm` schedules, and what the worker runs (startFlowTimeoutWorker) */
+  readonly moment = flowTimeoutMoment((id) => this.timeoutDue(id));
   private readonly moments: Moments;
   constructor(private readonly deps: { db: Db; queues: QueueBackend; outbox: Outbox; now: () => Date }) {
     this.moments = new Moments(deps.queues, deps.now);

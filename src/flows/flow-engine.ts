@@ -229,6 +229,11 @@ export class FlowEngine {
     return this.timeouts.timeoutDue(conversationId);
   }
 
+  /** The conversation-timeout moment, for its worker. */
+  get timeoutMoment() {
+    return this.timeouts.moment;
+  }
+
   /** Expires every active conversation past its time (a lost timeout job, a long downtime). */
   async sweepExpired(): Promise<number> {
     return this.timeouts.sweepExpired();

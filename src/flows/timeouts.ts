@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { startMoments } from '../kernel/moments/start-moments.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
-import { flowTimeoutMoment } from './conversation-timeouts.js';
 import type { FlowEngine } from './flow-engine.js';
 
 /**
@@ -13,7 +12,7 @@ export async function startFlowTimeoutWorker(queues: QueueBackend, engine: FlowE
   return startMoments({
     label: 'flow timeout',
     queues,
-    moments: [flowTimeoutMoment((id) => engine.timeoutDue(id))],
+    moments: [engine.timeoutMoment],
     // the sweep logs as it always has, and hands startMoments no counts to log a second time
     reconcile: async () => {
       const none: Record<string, number> = {};
