@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/kernel/db/db.js';
+import { describe, expect, it } from 'vitest';
 import type { Moment } from '../../../src/kernel/moments/moment.js';
 import { Moments } from '../../../src/kernel/moments/moments.js';
 import { startMoments } from '../../../src/kernel/moments/start-moments.js';
-import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue/backend.js';
 import { jobId, QueueName } from '../../../src/kernel/queue/names.js';
-import { openTestDb } from '../../support/db.js';
-import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
-import { deleteRedisKeys } from '../../support/redis.js';
+import { queueKinds } from '../../support/env.js';
+import { eachTestDbAndQueues } from '../../support/queue-world.js';
 
 /** Two moments on one queue, as a module declares them: what fired is recorded. */
 function probeMoments(fired: string[]) {
@@ -31,24 +27,10 @@ function probeMoments(fired: string[]) {
 }
 
 describe.each(queueKinds())('moments on %s', (kind) => {
-  let db: Db;
-  let queues: QueueBackend;
-  const prefix = `linli-moments-${randomBytes(4).toString('hex')}`;
-  beforeEach(async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({
-      db,
-      redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
-      prefix,
-    });
-  });
-  afterEach(async () => {
-    await queues.close();
-    await db.close();
-    if (kind === 'redis') await deleteRedisKeys(`${prefix}:*`);
-  });
+  const t = eachTestDbAndQueues(kind, 'moments');
 
   it('schedules each occurrence once, fires it when due, routed by job name to its moment', async () => {
+    const { queues } = t;
     const fired: string[] = [];
     const { open, close } = probeMoments(fired);
     const moments = new Moments(queues);
@@ -74,6 +56,7 @@ describe.each(queueKinds())('moments on %s', (kind) => {
   });
 
   it('re-adds only the jobs the queue lost, in batched probes; a removed job is gone', async () => {
+    const { queues } = t;
     const fired: string[] = [];
     const { open } = probeMoments(fired);
     const moments = new Moments(queues);
@@ -98,6 +81,7 @@ describe.each(queueKinds())('moments on %s', (kind) => {
   });
 
   it('reconciles at start and again after each run, logging non-zero counts and failures', async () => {
+    const { queues } = t;
     const lines: { msg: string; counts?: unknown }[] = [];
     const logger = pino(
       { level: 'info' },

@@ -1,43 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
-import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue/backend.js';
 import { QueueName } from '../../../src/kernel/queue/names.js';
 import { PartyService } from '../../../src/modules/party/commands/members.js';
 import { TaskService } from '../../../src/modules/party/commands/tasks.js';
 import { checkinJobId, startPartyWorker } from '../../../src/modules/party/moments.js';
 import { PartyNotifier } from '../../../src/modules/party/notifier.js';
 import { insertIdentity, insertPerson, insertRole } from '../../../src/modules/people/repository.js';
-import { openTestDb } from '../../support/db.js';
-import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
+import { queueKinds } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
+import { eachTestDbAndQueues } from '../../support/queue-world.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
-import { deleteRedisKeys } from '../../support/redis.js';
 import { quietServices } from '../../support/services.js';
 
 describe.each(queueKinds())('party worker on %s', (kind) => {
-  let db: Db & { close(): Promise<void> };
-  let queues: QueueBackend;
-  const prefix = `linli-pw-${randomBytes(4).toString('hex')}`;
-
-  beforeEach(async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({
-      db,
-      redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
-      prefix,
-    });
-  });
-  afterEach(async () => {
-    await queues.close();
-    await db.close();
-    if (kind === 'redis') await deleteRedisKeys(`${prefix}:*`);
-  });
+  const t = eachTestDbAndQueues(kind, 'pw');
 
   it('escalates an unaccepted task through its delayed job, and keeps next January’s check-in job', async () => {
+    const { db, queues } = t;
     const notifier = new PartyNotifier(db, new Outbox(db, queues, null));
     const party = new PartyService(db, notifier);
     const tasks = new TaskService(db, queues, notifier);
@@ -97,6 +78,7 @@ describe.each(queueKinds())('party worker on %s', (kind) => {
   }, 60_000);
 
   it('in January, a check-in the queue lost is run by the reconciler at start and recorded for the year', async () => {
+    const { db, queues } = t;
     const party = new PartyService(db, new PartyNotifier(db, new Outbox(db, queues, null)));
     const tasks = new TaskService(db, queues, new PartyNotifier(db, new RecordingOutbox(db)));
     const now = () => new Date('2027-01-05T02:00:00Z');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../../src/app/modules.js';
@@ -6,18 +5,18 @@ import { AppError } from '../../../src/kernel/access/errors.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
-import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue/backend.js';
+import { createQueueBackend } from '../../../src/kernel/queue/backend.js';
 import { QueueName } from '../../../src/kernel/queue/names.js';
 import { VoteService } from '../../../src/modules/votes/commands/proposals.js';
 import { startVoteWorker } from '../../../src/modules/votes/moments.js';
 import { VoteNotifier } from '../../../src/modules/votes/notifier.js';
 import { openTestDb } from '../../support/db.js';
-import { engines, queueKinds, TEST_REDIS_URL } from '../../support/env.js';
+import { engines, queueKinds } from '../../support/env.js';
 import { MemoryQueues } from '../../support/memory-queues.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { seedRegister } from '../../support/owners.js';
+import { eachTestDbAndQueues } from '../../support/queue-world.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
-import { deleteRedisKeys } from '../../support/redis.js';
 import { quietServices } from '../../support/services.js';
 
 const T0 = new Date('2026-12-01T02:00:00.000Z');
@@ -353,24 +352,10 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
 });
 
 describe.each(queueKinds())('vote jobs on the %s queue', (kind) => {
-  let db: Db;
-  let queues: QueueBackend;
-  const prefix = `linli-vt-${randomBytes(4).toString('hex')}`;
-  beforeEach(async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({
-      db,
-      redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
-      prefix,
-    });
-  });
-  afterEach(async () => {
-    await queues.close();
-    await db.close();
-    if (kind === 'redis') await deleteRedisKeys(`${prefix}:*`);
-  });
+  const t = eachTestDbAndQueues(kind, 'vt');
 
   it('schedules open, close and reminders with fixed ids; a lost queue loses nothing', async () => {
+    const { db, queues } = t;
     const s = quietServices(db, { queues });
     const compound = (await seedCompoundChain(s)).compound;
     await seedRegister(db, s, compound);
