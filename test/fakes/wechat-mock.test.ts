@@ -132,6 +132,7 @@ describe('wechaty + wechaty-puppet-mock harness', () => {
     const { seen } = attachBot(h);
     const alice = await h.createResident('Alice');
     const room = await h.createRoom('3号楼', [alice]);
+    await h.befriend(alice);
     await h.say(alice, '@邻里助手\u2005报修', { room, mentions: [h.bot] });
     // without `mentions` the mock still sets mentionIdList: [] so wechaty does not parse the text
     await h.say(alice, '@邻里助手\u2005报修');
@@ -147,6 +148,7 @@ describe('wechaty + wechaty-puppet-mock harness', () => {
       if (!msg.room()) await msg.talker().say(`收到：${msg.text()}`);
     });
     const bob = await h.createResident('Bob');
+    await h.befriend(bob);
     await h.say(bob, '你好');
     const reply = await h.waitForSent((m) => m.toId === bob.id);
     expect(seen[0]).toMatchObject({ text: '你好', talkerId: bob.id, talkerName: 'Bob' });
@@ -164,6 +166,7 @@ describe('wechaty + wechaty-puppet-mock harness', () => {
     h = await startWechatMock();
     const { seen } = attachBot(h);
     const people = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((n) => h!.createResident(n)));
+    for (const p of people) await h.befriend(p);
     const rooms = await Promise.all(['R1', 'R2', 'R3'].map((t) => h!.createRoom(t, people)));
     const deliveries: Promise<string>[] = [];
     for (let i = 0; i < 50; i++) {
@@ -195,6 +198,7 @@ describe('wechaty + wechaty-puppet-mock harness', () => {
       room,
       file: { name: 'leak.jpg', data: Buffer.from('JPEG') },
     });
+    await h.befriend(alice);
     await h.sayNonText(alice, types.Message.Audio);
     await vi.waitFor(() => expect(got).toHaveLength(2));
     expect(got[0]).toEqual({ type: types.Message.Image, text: '', name: 'leak.jpg', bytes: 4 });
@@ -260,6 +264,84 @@ describe('wechaty + wechaty-puppet-mock harness', () => {
       await h1.stop();
       await h2.stop();
     }
+  });
+
+  it('room members are strangers: private sends to them fail like wechat4u (Ret 1204), nothing is sent', async () => {
+    h = await startWechatMock();
+    const alice = await h.createResident('Alice');
+    const room = await h.createRoom('3号楼', [alice]);
+    expect(h.isFriend(alice)).toBe(false);
+    const wAlice = (await h.wechaty.Contact.find({ id: alice.id }))!;
+    expect(wAlice.friend()).toBe(false);
+
+    // wechaty hands the puppet's rejection to the caller of say()
+    const error = await wAlice.say('私信').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ message: '1204 == 0', code: 'ERR_ASSERTION', actual: 1204 });
+    await expect(h.puppet.messageSendText(alice.id, '私信')).rejects.toThrow('1204 == 0');
+    expect(h.sent).toEqual([]);
+
+    // the room still works, @-mentions included
+    const wRoom = (await h.wechaty.Room.find({ id: room.id }))!;
+    await wRoom.say('群里说', wAlice);
+    expect(h.sent).toMatchObject([{ roomId: room.id, mentionIds: [alice.id] }]);
+
+    // and a stranger cannot write to the bot privately either
+    await expect(h.say(alice, '你好')).rejects.toThrow(/not a friend of the bot/);
+    await expect(h.sayNonText(alice, types.Message.Image)).rejects.toThrow(/not a friend of the bot/);
+  });
+
+  it('befriend: private sends work both ways; unfriend: sends fail while the bot cache still says friend', async () => {
+    h = await startWechatMock();
+    const { seen } = attachBot(h);
+    const bob = await h.createResident('Bob');
+    await h.befriend(bob);
+    const wBob = (await h.wechaty.Contact.find({ id: bob.id }))!;
+    expect(wBob.friend()).toBe(true);
+    const sentMsg = await wBob.say('你好 Bob');
+    expect(h.sent).toMatchObject([{ id: sentMsg?.id, toId: bob.id, text: '你好 Bob' }]);
+    await h.say(bob, '收到');
+    expect(seen.map((m) => m.text)).toEqual(['收到']);
+
+    h.unfriend(bob); // Bob deletes the bot: WeChat does not tell it
+    expect(h.isFriend(bob)).toBe(false);
+    expect(wBob.friend()).toBe(true);
+    await expect(wBob.say('还在吗')).rejects.toMatchObject({ actual: 1204 });
+    expect(h.sent).toHaveLength(1);
+  });
+
+  it('a friend request reaches wechaty as `friendship` (Receive); accepting it makes a friend, then Confirm', async () => {
+    h = await startWechatMock();
+    const events: { type: string; contactId: string; hello: string }[] = [];
+    let accepting = true;
+    h.wechaty.on('friendship', async (f) => {
+      events.push({ type: types.Friendship[f.type()], contactId: f.contact().id, hello: f.hello() });
+      if (accepting && f.type() === types.Friendship.Receive) await f.accept();
+    });
+    const carol = await h.createResident('Carol');
+    const id = await h.requestFriendship(carol, '我是3号楼的住户');
+    expect(id).toMatch(/^mock-friendship-/);
+    await h.waitForFriend(carol);
+    expect(h.isFriend(carol)).toBe(true);
+    await vi.waitFor(() => expect(events).toHaveLength(2));
+    expect(events).toEqual([
+      { type: 'Receive', contactId: carol.id, hello: '我是3号楼的住户' },
+      { type: 'Confirm', contactId: carol.id, hello: '' },
+    ]);
+    // accept() synced the contact: the bot's cache knows, and private sends work
+    const wCarol = (await h.wechaty.Contact.find({ id: carol.id }))!;
+    expect(wCarol.friend()).toBe(true);
+    await wCarol.say('欢迎');
+    expect(h.sent).toMatchObject([{ toId: carol.id, text: '欢迎' }]);
+    // a request nobody accepts leaves a stranger
+    const dave = await h.createResident('Dave');
+    accepting = false;
+    await h.requestFriendship(dave);
+    await expect(h.waitForFriend(dave, 100)).rejects.toThrow(/timed out/);
+    expect(h.isFriend(dave)).toBe(false);
+    expect(h.errors).toEqual([]);
   });
 
   it('stop() releases everything: a child process using the harness exits on its own', async () => {

@@ -15,6 +15,7 @@ h.wechaty.on('message', async (msg) => {
 const alice = await h.createResident('Alice');
 const room = await h.createRoom('3号楼', [alice]);
 await h.say(alice, 'hi', room);
+await h.befriend(alice);
 await h.say(alice, 'hi privately');
 await h.waitForSent((m) => m.toId === alice.id);
 await h.stop();

@@ -12,6 +12,20 @@
  *  - room messages always carry `mentionIdList` (possibly `[]`; the stock `ContactMock.say` does the same),
  *    so wechaty never falls back to parsing `@name` out of the text: pass `mentions` to `say()` for
  *    `msg.mentionSelf()` to be true.
+ *
+ * Friends (the one refusal of a personal account that the stock mock lacks; /work/shared/platforms.md):
+ *  - a contact made by `createResident` is a stranger who shares rooms with the bot, not a friend
+ *    (`payload.friend === false`); it becomes a friend when it sends a friend request
+ *    (`requestFriendship`) and the bot accepts it, or at once through `befriend` (a test's setup);
+ *  - the bot can send privately only to friends: `messageSendText` / `messageSendFile` to a stranger
+ *    throws what wechaty-puppet-wechat4u throws there (web WeChat answers `BaseResponse.Ret` 1204,
+ *    which wechat4u turns into `AssertionError: 1204 == 0` with `tips: '发送文本信息失败'`); nothing is
+ *    recorded in `sent`. A stranger cannot message the bot privately either: `say()` without a room
+ *    from a stranger rejects;
+ *  - `unfriend` is the person deleting the bot: WeChat does not tell the bot, so its contact cache still
+ *    says friend while sends to that person fail;
+ *  - accepting a request emits a `friendship` event of type Confirm afterwards, as wechat4u does when
+ *    WeChat reports "你已添加了…，现在可以开始聊天了".
  */
 import type { EventEmitter } from 'node:events';
 import { type payloads, types, type Wechaty, WechatyBuilder } from 'wechaty';
@@ -102,6 +116,33 @@ export interface WechatMock {
   logout(reason?: string): Promise<void>;
   /** stop wechaty (note: emits `logout` with reason `puppet stop()` if still logged in) */
   stop(): Promise<void>;
+  /**
+   * `from` sends the bot a friend request (as a person does: search the bot, or add it from a shared
+   * room). Resolves with the friendship id once wechaty has emitted `friendship` (type Receive) to its
+   * listeners; whether the bot accepts is up to them (`waitForFriend`).
+   */
+  requestFriendship(from: ContactMock, hello?: string): Promise<string>;
+  /** make `contact` a friend of the bot at once (test setup; wechaty's contact cache is refreshed) */
+  befriend(contact: ContactMock): Promise<void>;
+  /** `contact` deletes the bot: later private sends to it fail; the bot's contact cache is not told */
+  unfriend(contact: ContactMock): void;
+  /** whether `contact` and the bot are friends (WeChat's truth, not the bot's cache) */
+  isFriend(contact: ContactMock): boolean;
+  /** resolves once `contact` is a friend (e.g. the bot accepted its request); rejects after `timeoutMs` */
+  waitForFriend(contact: ContactMock, timeoutMs?: number): Promise<void>;
+}
+
+/** the puppet's error for a private send to a contact who is not a friend (see the note at the top) */
+export function notFriendSendError(contactId: string): Error {
+  return Object.assign(new Error('1204 == 0'), {
+    name: 'AssertionError',
+    code: 'ERR_ASSERTION',
+    actual: 1204,
+    expected: 0,
+    operator: '==',
+    tips: '发送文本信息失败',
+    contactId,
+  });
 }
 
 /**
@@ -123,8 +164,71 @@ export class HarnessPuppet extends PuppetMock {
     return this.sendAsBot(conversationId, file, []) as unknown as undefined;
   }
 
+  /** friend requests sent to the bot, by friendship id */
+  private readonly friendships = new Map<string, payloads.Friendship>();
+  /** called with the contact id whenever a contact becomes a friend */
+  onBefriended: (contactId: string) => void = () => {};
+
+  /** WeChat's truth: the mock's contact payload (wechaty's cache of it may be older) */
+  isFriendId(contactId: string): boolean {
+    return contactId === this.currentUserId || this.mocker.contactPayload(contactId).friend === true;
+  }
+
+  /** set WeChat's truth (the bot's cache is not touched: see `befriend` / `unfriend`) */
+  setFriend(contactId: string, friend: boolean): void {
+    this.mocker.contactPayload(contactId, { ...this.mocker.contactPayload(contactId), friend });
+    if (friend) this.onBefriended(contactId);
+  }
+
+  /** a friend request from `contactId` to the bot; the caller emits the `friendship` event */
+  addFriendRequest(contactId: string, hello: string): payloads.Friendship {
+    const payload: payloads.Friendship = {
+      id: `mock-friendship-${Date.now().toString(36)}-${++friendshipSeq}`,
+      contactId,
+      hello,
+      ticket: `ticket-${friendshipSeq}`,
+      timestamp: Math.floor(Date.now() / 1000),
+      type: types.Friendship.Receive,
+    };
+    this.friendships.set(payload.id, payload);
+    return payload;
+  }
+
+  override async friendshipRawPayload(id: string): Promise<payloads.Friendship> {
+    const payload = this.friendships.get(id);
+    if (!payload) throw new Error(`no friendship ${id}`);
+    return payload;
+  }
+
+  override async friendshipRawPayloadParser(raw: payloads.Friendship): Promise<payloads.Friendship> {
+    return raw;
+  }
+
+  /** accepts a received request: the contact becomes a friend, then a Confirm event follows */
+  override async friendshipAccept(friendshipId: string): Promise<void> {
+    if (!this.isLoggedIn) throw new Error('not logged in');
+    const request = this.friendships.get(friendshipId);
+    if (!request || request.type !== types.Friendship.Receive) {
+      throw new Error(`no friend request ${friendshipId} to accept`);
+    }
+    this.setFriend(request.contactId, true);
+    const confirm: payloads.Friendship = {
+      id: `${friendshipId}-confirm`,
+      contactId: request.contactId,
+      timestamp: Math.floor(Date.now() / 1000),
+      type: types.Friendship.Confirm,
+    };
+    this.friendships.set(confirm.id, confirm);
+    setImmediate(() => {
+      if (this.isLoggedIn) this.emit('friendship', { friendshipId: confirm.id });
+    });
+  }
+
   private sendAsBot(conversationId: string, something: string | FileLike, mentionIdList: string[]): string {
     if (!this.isLoggedIn) throw new Error('not logged in');
+    if (!conversationId.includes('@') && !this.isFriendId(conversationId)) {
+      throw notFriendSendError(conversationId);
+    }
     const user = this.mocker.ContactMock.load(this.currentUserId);
     const conversation = conversationId.includes('@')
       ? this.mocker.RoomMock.load(conversationId)
@@ -152,6 +256,7 @@ const TINY_PNG_BASE64 =
 const FILE_BOX_TYPE_BASE64 = 1; // file-box FileBoxType.Base64 (stable number, used by toJSON/fromJSON)
 
 let messageSeq = 0;
+let friendshipSeq = 0;
 
 /**
  * The mock's ContactMock/RoomMock are plain node EventEmitters at runtime, but their `typed-emitter`
@@ -223,8 +328,18 @@ export async function startWechatMock(opts: StartWechatMockOptions = {}): Promis
   const onWechatyError = (e: Error): void => {
     errors.push(e);
   };
+  const friendshipWaiters = new Map<string, () => void>();
+  const onWechatyFriendship = (f: { id: string }): void => {
+    friendshipWaiters.get(f.id)?.();
+    friendshipWaiters.delete(f.id);
+  };
+  const friendWaiters = new Set<(contactId: string) => void>();
+  puppet.onBefriended = (contactId) => {
+    for (const w of [...friendWaiters]) w(contactId);
+  };
   wechaty.on('message', onWechatyMessage);
   wechaty.on('error', onWechatyError);
+  wechaty.on('friendship', onWechatyFriendship);
 
   if (opts.beforeStart) await opts.beforeStart(wechaty);
   await wechaty.start();
@@ -280,7 +395,19 @@ export async function startWechatMock(opts: StartWechatMockOptions = {}): Promis
     if (o.room) {
       return deliver({ ...base, roomId: o.room.id, mentionIdList: (o.mentions ?? []).map((c) => c.id) });
     }
+    const refused = privateRefusal(from, o.to ?? bot);
+    if (refused) return Promise.reject(refused);
     return deliver({ ...base, listenerId: (o.to ?? bot).id });
+  };
+
+  /** WeChat has no private chat between the bot and a stranger, in either direction */
+  const privateRefusal = (from: ContactMock, to: ContactMock): Error | undefined => {
+    const other = from.id === bot.id ? to : to.id === bot.id ? from : undefined;
+    if (!other || puppet.isFriendId(other.id)) return undefined;
+    return new Error(
+      `${other.payload.name} (${other.id}) is not a friend of the bot: WeChat has no private chat ` +
+        'between them (requestFriendship, and the bot accepting it, or befriend make one)',
+    );
   };
 
   const sayNonText = (from: ContactMock, type: types.Message, o: NonTextOptions = {}): Promise<string> => {
@@ -293,11 +420,14 @@ export async function startWechatMock(opts: StartWechatMockOptions = {}): Promis
     } as unknown as Parameters<mock.Mocker['cacheFileBoxPayload']['set']>[1]);
     const base = { id, talkerId: from.id, timestamp: Date.now(), type };
     if (o.room) return deliver({ ...base, roomId: o.room.id, mentionIdList: [] });
+    const refused = privateRefusal(from, o.to ?? bot);
+    if (refused) return Promise.reject(refused);
     return deliver({ ...base, listenerId: (o.to ?? bot).id });
   };
 
   const createResident = async (name: string, o: { id?: string } = {}): Promise<ContactMock> => {
-    const contact = mocker.createContact(o.id ? { name, id: o.id } : { name });
+    // a stranger until befriended (the mock's generated contacts are friends)
+    const contact = mocker.createContact(o.id ? { name, id: o.id, friend: false } : { name, friend: false });
     // Contact.find({ id }) loads the payload into wechaty's cache (see the burst-ordering note at the top)
     if (!(await wechaty.Contact.find({ id: contact.id }))) throw new Error(`wechaty cannot see ${contact}`);
     return contact;
@@ -334,6 +464,43 @@ export async function startWechatMock(opts: StartWechatMockOptions = {}): Promis
     return withTimeout(p, timeoutMs, 'a matching sent message', () => sentWaiters.delete(waiter));
   };
 
+  const requestFriendship = (from: ContactMock, hello = ''): Promise<string> => {
+    const request = puppet.addFriendRequest(from.id, hello);
+    const emitted = new Promise<void>((resolve) => friendshipWaiters.set(request.id, resolve));
+    puppet.emit('friendship', { friendshipId: request.id });
+    return withTimeout(emitted, deliverTimeoutMs, `friend request ${request.id}`, () =>
+      friendshipWaiters.delete(request.id),
+    ).then(() => request.id);
+  };
+
+  const befriend = async (contact: ContactMock): Promise<void> => {
+    puppet.setFriend(contact.id, true);
+    // what the bot's side learns when a friendship is made: its cached contact is reloaded
+    const wContact = await wechaty.Contact.find({ id: contact.id });
+    if (!wContact) throw new Error(`wechaty cannot see ${contact}`);
+    await wContact.sync();
+  };
+
+  const unfriend = (contact: ContactMock): void => puppet.setFriend(contact.id, false);
+
+  const isFriend = (contact: ContactMock): boolean => puppet.isFriendId(contact.id);
+
+  const waitForFriend = (contact: ContactMock, timeoutMs = 2000): Promise<void> => {
+    if (isFriend(contact)) return Promise.resolve();
+    let waiter: (id: string) => void = () => {};
+    const p = new Promise<void>((resolve) => {
+      waiter = (id) => {
+        if (id !== contact.id) return;
+        friendWaiters.delete(waiter);
+        resolve();
+      };
+      friendWaiters.add(waiter);
+    });
+    return withTimeout(p, timeoutMs, `${contact.payload.name} to become a friend`, () =>
+      friendWaiters.delete(waiter),
+    );
+  };
+
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -341,9 +508,12 @@ export async function startWechatMock(opts: StartWechatMockOptions = {}): Promis
     await wechaty.stop();
     wechaty.off('message', onWechatyMessage);
     wechaty.off('error', onWechatyError);
+    wechaty.off('friendship', onWechatyFriendship);
     events(bot).off('message', onBotMockMessage);
     sentWaiters.clear();
     deliveryWaiters.clear();
+    friendshipWaiters.clear();
+    friendWaiters.clear();
   };
 
   return {
@@ -362,5 +532,10 @@ export async function startWechatMock(opts: StartWechatMockOptions = {}): Promis
     login,
     logout,
     stop,
+    requestFriendship,
+    befriend,
+    unfriend,
+    isFriend,
+    waitForFriend,
   };
 }
