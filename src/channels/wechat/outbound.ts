@@ -84,6 +84,19 @@ export function isUnreachable(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 14;
 }
 
+/**
+ * The puppet refused a private send because the contact is not the account's friend. Web WeChat
+ * (wechaty-puppet-wechat4u) answers `BaseResponse.Ret` 1204, thrown as `AssertionError: 1204 == 0`
+ * (`actual: 1204`); through the puppet service only the text survives (`2 UNKNOWN: 1204 == 0`).
+ * Other puppets' words for it are matched too.
+ */
+export function isNotFriendError(e: unknown): boolean {
+  if (typeof e === 'object' && e !== null && (e as { actual?: unknown }).actual === 1204) return true;
+  return /(?:^|[^\d])1204 == 0|not (?:a )?friend|非好友|不是(?:你的|对方的?|他的|她的)?好友|拒收/i.test(
+    errorText(e),
+  );
+}
+
 /** gRPC status codes (wechaty-puppet-service) that mean "try again later" */
 const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 10, 14]); // CANCELLED DEADLINE_EXCEEDED RESOURCE_EXHAUSTED ABORTED UNAVAILABLE
 const TRANSIENT_ERRNO = new Set([

@@ -18,6 +18,14 @@
  *    (the message may or may not be out: it is retried); `media` refs of another channel cannot be
  *    sent, only the text; text longer than `maxTextLength` goes as several messages (the mention on
  *    the first, the result is the last message's id);
+ *  - friends: a personal account messages privately only its friends. A private send to a contact
+ *    who is not one fails 'permanent' with the reason `not_friend: …` (SEND_REFUSAL in port.ts) when
+ *    the puppet refuses it as such (wechat4u: Ret 1204; see `isNotFriendError`), or refuses it
+ *    otherwise and the refreshed contact is reported as no friend. The send is always tried: the
+ *    puppet's friend flag alone is not trusted to refuse it, since wechat4u does not report it and the
+ *    puppet service turns "not reported" into false. `isFriend(id)` tells what the puppet reports;
+ *  - friend requests are accepted automatically, paced (friend-requests.ts), unless
+ *    `friendRequests: false`;
  *  - connection: see connection.ts (start resolves after the first attempt; failures are retried,
  *    a lost puppet service is reconnected; `status()` tells the truth about both);
  *  - recovery: a message the puppet announced whose payload could not be loaded (e.g. the connection
@@ -33,7 +41,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Message, Wechaty } from 'wechaty';
+import type { Contact, Message, Wechaty } from 'wechaty';
 import { retryWhileTransient } from '../../kernel/chat/handling-failure.js';
 import {
   type ChannelAdapter,
@@ -42,17 +50,20 @@ import {
   type InboundHandler,
   type OutboundMessage,
   renderNumberedChoices,
+  SEND_REFUSAL,
   type SendResult,
 } from '../../kernel/chat/port.js';
 import { ChatQueue } from './chat-queue.js';
 import type { ChoiceMemory } from './choice-memory.js';
 import { type RetryPolicy, WechatConnection } from './connection.js';
+import { type FriendRequestPolicy, FriendRequests } from './friend-requests.js';
 import { chatKeyOf, toInbound } from './inbound.js';
 import { LoginStatus, type WechatStatus } from './login-status.js';
 import {
   findContact,
   findTarget,
   isLoggedIn,
+  isNotFriendError,
   isTransientError,
   isUnreachable,
   notConnected,
@@ -78,6 +89,8 @@ export interface WechatAdapterOptions {
   sendTimeoutMs?: number;
   /** how long a delivery waits before trying again while WeChat is unavailable (default 5 s) */
   unavailableRetryMs?: number;
+  /** pacing of the automatic acceptance of friend requests; false: accept none (default: accept) */
+  friendRequests?: FriendRequestPolicy | false;
 }
 
 export class WechatAdapter implements ChannelAdapter {
@@ -101,6 +114,7 @@ export class WechatAdapter implements ChannelAdapter {
   private readonly queue = new ChatQueue();
   private readonly connection: WechatConnection;
   private readonly unloaded: UnloadedMessages;
+  private readonly friendRequests: FriendRequests | undefined;
   /** removes the `message` listeners */
   private stopMessages: (() => void) | undefined;
   private handler: InboundHandler | undefined;
@@ -119,6 +133,10 @@ export class WechatAdapter implements ChannelAdapter {
       logger: this.logger,
       handle: (msg) => this.enqueue(msg),
     });
+    this.friendRequests =
+      opts.friendRequests === false
+        ? undefined
+        : new FriendRequests(this.wechaty, this.logger, opts.friendRequests ?? {});
     this.connection = new WechatConnection({
       wechaty: this.wechaty,
       transport: opts.transport,
@@ -140,6 +158,7 @@ export class WechatAdapter implements ChannelAdapter {
     this.started = true;
     this.handler = handler;
     this.subscribeMessages();
+    this.friendRequests?.start();
     try {
       await this.connection.start();
     } catch (e) {
@@ -156,6 +175,7 @@ export class WechatAdapter implements ChannelAdapter {
   async stop(): Promise<void> {
     this.stopMessages?.();
     this.stopMessages = undefined;
+    this.friendRequests?.stop();
     this.unloaded.stop();
     const busy = this.queue.busy;
     if (!(await this.queue.drain(this.drainTimeoutMs))) {
@@ -218,6 +238,12 @@ export class WechatAdapter implements ChannelAdapter {
     } catch (e) {
       // refused before anything went out (no connection at all): wait like a disconnected channel
       if (piecesSent === 0 && isUnreachable(e)) throw notConnected(this.unavailableRetryMs);
+      if (target.contact && isNotFriendError(e)) {
+        throw notFriend(target.contact.id, `the puppet refused the send (${errorText(e)})`);
+      }
+      if (target.contact && !isTransientError(e) && (await this.knownStranger(target.contact))) {
+        throw notFriend(target.contact.id, `the send failed (${errorText(e)}) and the contact is no friend`);
+      }
       const kind = isTransientError(e) ? 'timeout/network' : 'puppet error';
       throw new ChannelSendError('transient', `WeChat send failed (${kind}): ${errorText(e)}`);
     }
@@ -227,6 +253,36 @@ export class WechatAdapter implements ChannelAdapter {
       if (personId) await this.rememberChoices(out.chat.externalId, personId, out);
     }
     return { messageId: messageId ?? `wechat-${randomUUID()}` };
+  }
+
+  /**
+   * Whether `contactId` is a friend of the account, as the puppet reports it (refreshed first);
+   * undefined when the contact cannot be loaded now or the puppet does not say (wechat4u). Through
+   * wechaty-puppet-service "does not say" arrives as false: treat false as "probably not" when the
+   * provider is not known to report friendships.
+   */
+  async isFriend(contactId: string): Promise<boolean | undefined> {
+    const contact = await findContact(this.wechaty, contactId);
+    if (!contact) return undefined;
+    try {
+      await withTimeout(contact.sync(), this.sendTimeoutMs);
+    } catch {
+      // the cached payload still answers
+    }
+    return contact.friend();
+  }
+
+  /**
+   * true when the puppet reports `contact` as no friend after refreshing it (the cache may predate a
+   * friendship made since, or the person deleting the account); unknown (undefined) is not false.
+   */
+  private async knownStranger(contact: Contact): Promise<boolean> {
+    try {
+      await withTimeout(contact.sync(), this.sendTimeoutMs);
+    } catch (e) {
+      this.logger.debug({ error: errorText(e), contactId: contact.id }, 'wechat: contact not refreshed');
+    }
+    return contact.friend() === false;
   }
 
   private async rememberChoices(chatId: string, personId: string, out: OutboundMessage): Promise<void> {
@@ -286,4 +342,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer from the puppet within ${ms} ms (timed out)`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** the permanent failure of a private send to someone who is not the account's friend */
+function notFriend(contactId: string, why: string): ChannelSendError {
+  return new ChannelSendError(
+    'permanent',
+    `${SEND_REFUSAL.notFriend}: WeChat contact ${contactId} is not a friend of the account: ${why}`,
+  );
 }

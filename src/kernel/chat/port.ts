@@ -108,6 +108,22 @@ export class ChannelSendError extends Error {
   }
 }
 
+/**
+ * Reason codes that start the message of a `permanent` ChannelSendError (`<code>: <details>`) when
+ * the person cannot be reached in that chat, so the outbox can record why and route around it:
+ * `not_friend`: a WeChat private send to a contact who is not the account's friend (a personal
+ * account messages only its friends privately; a group @-mention still reaches them).
+ */
+export const SEND_REFUSAL = { notFriend: 'not_friend' } as const;
+export type SendRefusal = (typeof SEND_REFUSAL)[keyof typeof SEND_REFUSAL];
+
+/** the reason code of a permanent send failure, when it has one of SEND_REFUSAL's */
+export function sendRefusalOf(e: unknown): SendRefusal | undefined {
+  if (!(e instanceof ChannelSendError) || e.kind !== 'permanent') return undefined;
+  const code = /^([a-z_]+):/.exec(e.message)?.[1];
+  return Object.values(SEND_REFUSAL).find((r) => r === code);
+}
+
 export type InboundHandler = (message: InboundMessage) => Promise<void>;
 
 export interface ChannelAdapter {

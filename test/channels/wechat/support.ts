@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { InMemoryChoiceMemory } from '../../../src/channels/wechat/choice-memory.js';
-import { WechatAdapter } from '../../../src/channels/wechat/wechat-adapter.js';
+import { WechatAdapter, type WechatAdapterOptions } from '../../../src/channels/wechat/wechat-adapter.js';
 import type { InboundHandler, InboundMessage } from '../../../src/kernel/chat/port.js';
 import { type StartWechatMockOptions, startWechatMock, type WechatMock } from '../../fakes/wechat/harness.js';
 
@@ -42,13 +42,23 @@ const rigs: AdapterRig[] = [];
  * `received` (in handler-call order).
  */
 export async function startRig(
-  opts: StartWechatMockOptions & { handler?: InboundHandler } = {},
+  opts: StartWechatMockOptions & {
+    handler?: InboundHandler;
+    /** more adapter options (e.g. `friendRequests`) */
+    adapter?: Partial<Omit<WechatAdapterOptions, 'wechaty' | 'logger' | 'choices'>>;
+  } = {},
 ): Promise<AdapterRig> {
-  const { handler, ...mockOpts } = opts;
+  const { handler, adapter: adapterOpts, ...mockOpts } = opts;
   const h = await startWechatMock({ botName: '邻里助手', ...mockOpts });
   const { logger, lines } = captureLogger();
   const choices = new InMemoryChoiceMemory();
-  const adapter = new WechatAdapter({ wechaty: h.wechaty, logger, choices, drainTimeoutMs: 2000 });
+  const adapter = new WechatAdapter({
+    wechaty: h.wechaty,
+    logger,
+    choices,
+    drainTimeoutMs: 2000,
+    ...adapterOpts,
+  });
   const received: InboundMessage[] = [];
   await adapter.start(async (m) => {
     received.push(m);

@@ -32,6 +32,7 @@ describe('WechatAdapter inbound', () => {
     const { h, adapter, received } = await startRig();
     const alice = await h.createResident('Alice');
     const room = await h.createRoom('3号楼', [alice]);
+    await h.befriend(alice);
     await adapter.send({ chat: { externalId: room.id, kind: 'group' }, text: '通知：明天停水' });
     await adapter.send({ chat: { externalId: alice.id, kind: 'private' }, text: '你好' });
     await h.say(alice, '收到', room);
@@ -66,6 +67,9 @@ describe('WechatAdapter inbound', () => {
   it('a private message: kind private, addressed to the bot', async () => {
     const { h, received } = await startRig();
     const bob = await h.createResident('Bob');
+    // Bob adds the bot, the adapter accepts: only then can he write to it privately
+    await h.requestFriendship(bob);
+    await h.waitForFriend(bob);
     const id = await h.say(bob, '/start');
     await vi.waitFor(() => expect(received).toHaveLength(1));
     expect(received[0]).toMatchObject({
@@ -83,6 +87,7 @@ describe('WechatAdapter inbound', () => {
     const { h, received } = await startRig();
     const alice = await h.createResident('Alice');
     const room = await h.createRoom('3号楼', [alice]);
+    await h.befriend(alice);
     const img = await h.sayNonText(alice, types.Message.Image, { room });
     const voice = await h.sayNonText(alice, types.Message.Audio);
     const sticker = await h.sayNonText(alice, types.Message.Emoticon, { room });
@@ -198,6 +203,7 @@ describe('WechatAdapter send', () => {
   it('numbered choices in a private chat: the chat itself answers', async () => {
     const { h, adapter, received } = await startRig();
     const bob = await h.createResident('Bob');
+    await h.befriend(bob);
     await adapter.send({
       chat: { externalId: bob.id, kind: 'private' },
       text: '选择楼栋',
@@ -235,6 +241,7 @@ describe('WechatAdapter send', () => {
   it('a puppet failure while sending is a transient error', async () => {
     const { adapter, h } = await startRig();
     const alice = await h.createResident('Alice');
+    await h.befriend(alice);
     vi.spyOn(h.puppet, 'messageSendText').mockRejectedValueOnce(new Error('grpc: connection reset'));
     await expect(
       adapter.send({ chat: { externalId: alice.id, kind: 'private' }, text: 'x' }),
@@ -244,6 +251,7 @@ describe('WechatAdapter send', () => {
   it('text longer than maxTextLength goes as several messages', async () => {
     const { adapter, h } = await startRig();
     const alice = await h.createResident('Alice');
+    await h.befriend(alice);
     const line = `${'住'.repeat(99)}\n`;
     const res = await adapter.send({
       chat: { externalId: alice.id, kind: 'private' },
@@ -264,6 +272,7 @@ describe('WechatAdapter stop', () => {
       },
     });
     const alice = await h.createResident('Alice');
+    await h.befriend(alice);
     await h.say(alice, 'first');
     await adapter.stop();
     expect(finished).toBe(true);
