@@ -20,6 +20,9 @@ await adapter.start(async (m) => {
 const alice = await h.createResident('Alice');
 const room = await h.createRoom('3号楼', [alice]);
 await h.say(alice, 'hi', room);
+// Alice adds the bot and the adapter accepts (its pacing timer must not outlive stop() either)
+await h.requestFriendship(alice);
+await h.waitForFriend(alice);
 await h.say(alice, 'hi privately');
 await h.waitForSent((m) => m.toId === alice.id);
 await adapter.stop();

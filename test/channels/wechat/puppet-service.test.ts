@@ -100,6 +100,9 @@ describe('WeChat over wechaty-puppet-service (PuppetServer on loopback)', () => 
     const l = await linli(fake);
     await until(() => state(l) === 'logged_in', 'logged in', 30_000);
     const alice = await fake.mock.createResident('Alice');
+    // Alice adds the bot; the adapter accepts through the service
+    await fake.mock.requestFriendship(alice, '你好');
+    await fake.mock.waitForFriend(alice, 10_000);
     await fake.mock.say(alice, 'first');
     await until(() => l.received.length === 1, 'the first message');
 
@@ -137,10 +140,25 @@ describe('WeChat over wechaty-puppet-service (PuppetServer on loopback)', () => 
     await until(() => state(second) === 'logged_in', 'the second process logged in', 30_000);
     expect(scans).toEqual([]);
     const alice = await fake.mock.createResident('Alice');
+    await fake.mock.befriend(alice);
     await fake.mock.say(alice, '你好');
     await until(() => second.received.length === 1, 'a message to the second process');
     expect(first.received).toEqual([]);
   }, 120_000);
+
+  it('a private send to a non-friend comes back through the service as permanent `not_friend`', async () => {
+    const fake = await fakeService();
+    const l = await linli(fake);
+    await until(() => state(l) === 'logged_in', 'logged in', 30_000);
+    const bob = await fake.mock.createResident('Bob');
+    await expect(
+      l.adapter.send({ chat: { externalId: bob.id, kind: 'private' }, text: '你好' }),
+    ).rejects.toMatchObject({
+      kind: 'permanent',
+      message: expect.stringMatching(/^not_friend: .*1204 == 0/),
+    });
+    expect(fake.mock.sent).toEqual([]);
+  }, 60_000);
 
   it("an operator's logout logs the account out at the provider", async () => {
     const fake = await fakeService();
