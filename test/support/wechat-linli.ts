@@ -14,7 +14,7 @@ import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import { Outbox } from '../../src/kernel/outbox/outbox.js';
 import { type OutboundWorker, startOutboundWorker } from '../../src/kernel/outbox/sender.js';
 import { createQueueBackend, type QueueBackend } from '../../src/kernel/queue/backend.js';
-import { startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
+import { type ContactMock, startWechatMock, type WechatMock } from '../fakes/wechat/harness.js';
 import { type PuppetServiceFake, startPuppetServiceFake } from '../fakes/wechat/puppet-service-fake.js';
 import { openTestDb, type TestDb } from './db.js';
 import { MemoryQueues } from './memory-queues.js';
@@ -55,6 +55,12 @@ export interface WechatLinli {
   handled: InboundMessage[];
   /** what the dispatcher threw (the adapter would only log it), across restarts */
   failures: unknown[];
+  /**
+   * `contact` adds the bot as a friend, the way a person does (a friend request the running adapter
+   * accepts); resolves once they are friends. WeChat has no private chat with a stranger: call this
+   * before `contact` writes to the bot privately or the bot writes to them.
+   */
+  addsBot(contact: ContactMock, hello?: string): Promise<void>;
   /** stops queues, outbox, services, adapter and worker and builds them again on the same db and mock */
   restart(): Promise<void>;
   /** stops everything and drops the database; safe to call twice */
@@ -84,6 +90,8 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
   const handled: InboundMessage[] = [];
   const failures: unknown[] = [];
 
+  // friend requests accepted at once (production paces them seconds apart)
+  const friendRequests = { intervalMs: 1, retryMs: 50 };
   const start = async () => {
     const queues = await createQueueBackend({ db });
     const outbox = new Outbox(db, queues, null);
@@ -118,8 +126,9 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
           choices,
           retry: { initialMs: 200, maxMs: 1000 },
           unavailableRetryMs: 300,
+          friendRequests,
         })
-      : new WechatAdapter({ wechaty: mock!.wechaty, logger, choices });
+      : new WechatAdapter({ wechaty: mock!.wechaty, logger, choices, friendRequests });
     let worker: OutboundWorker | undefined;
     const stop = async () => {
       // stops taking messages; the mock's wechaty keeps running, a puppet-service client detaches
@@ -205,6 +214,10 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
     },
     handled,
     failures,
+    async addsBot(contact, hello) {
+      await mock!.requestFriendship(contact, hello);
+      await mock!.waitForFriend(contact, 10_000);
+    },
     async restart() {
       await stopProcess();
       await start();

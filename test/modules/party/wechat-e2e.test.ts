@@ -59,6 +59,10 @@ describe('party members and tasks on WeChat, through the Wechaty mock', () => {
       await h.say(who, text);
     };
 
+    // both will talk to the bot privately: each adds it as a friend first (WeChat has no private
+    // chat with a stranger), the bot accepts
+    await w.addsBot(member, '我是张伟');
+    await w.addsBot(secretaryContact);
     await h.say(member, '大家好', room); // known from the residents' group
     await until(
       async () => (await findPersonByIdentity(db, 'wechat', member.id)) !== null,
