@@ -39,7 +39,13 @@ export const wechatDriver: DriverFactory = {
     return {
       name: 'wechat',
       adapter,
-      start: (handler: InboundHandler) => adapter.start(handler),
+      start: async (handler: InboundHandler) => {
+        await adapter.start(handler);
+        // the resident has added the bot and the adapter accepted: WeChat has no private chat with a
+        // stranger, and the private-chat cases need one
+        await h.requestFriendship(alice);
+        await h.waitForFriend(alice);
+      },
       groupChat: (): ChatRef => ({ externalId: room.id, kind: 'group', title: ROOM_TOPIC }),
       privateChat: (): ChatRef => ({ externalId: alice.id, kind: 'private' }),
       resident: (): PersonRef => ({ externalId: alice.id, displayName: RESIDENT_NAME }),

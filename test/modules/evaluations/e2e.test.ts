@@ -188,6 +188,8 @@ describe('property-company evaluation on WeChat, through the Wechaty mock', () =
     const zhao = await mock.createResident('赵静');
     const wq = await mock.createResident('王强');
     const room = await mock.createRoom('阳光业主群', [zhang, li, zhao, wq]);
+    // the committee gets its report privately: 赵静 has added the bot and it accepted
+    await w.addsBot(zhao);
     await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
       channel: 'wechat',
       externalChatId: room.id,

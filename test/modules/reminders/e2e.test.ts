@@ -124,6 +124,9 @@ describe('reminders through the WeChat mock', () => {
 
     const zhang = await h.createResident('张伟');
     const wang = await h.createResident('王芳');
+    // private reminders reach only friends of the account: both have added the bot, it accepted
+    await w.addsBot(zhang);
+    await w.addsBot(wang);
     const personIds: number[] = [];
     for (const c of [zhang, wang]) {
       personIds.push(
