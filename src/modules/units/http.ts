@@ -24,7 +24,7 @@ const IMPORT_DESCRIPTION = [
   'UTF-8, with or without BOM, or GB18030/GBK as Excel on Chinese Windows saves "CSV (逗号分隔)" —',
   'a `charset` parameter wins, else valid UTF-8 is UTF-8 and anything else is tried as GB18030;',
   '`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` (.xlsx: the first sheet,',
-  'header in its first non-blank row, row numbers as Excel shows them); `application/octet-stream`',
+  'up to 5 title rows above the header passed over, row numbers as Excel shows them); `application/octet-stream`',
   'or `application/vnd.ms-excel`: .xlsx when the bytes are a zip archive, else CSV. Up to 8 MiB.',
   '',
   'Refused with 400 and nothing written: bytes that decode in neither encoding, U+FFFD or control',

@@ -67,11 +67,13 @@ export function parseTableUnits(
   table: { row: number; cells: string[] }[],
   format: 'csv' | 'xlsx',
 ): ParseResult {
-  const headerRow = table[0];
+  // a sheet may carry a title above its header ("XX小区业主名册", merged across the columns)
+  const start = format === 'xlsx' ? Math.max(0, table.slice(0, TITLE_ROWS + 1).findIndex(namesRequired)) : 0;
+  const headerRow = table[start];
   if (!headerRow) return { ok: false, errors: [{ field: format, message: 'empty file' }] };
   const header = headerRow.cells.map((h) => canonicalColumn(h));
   const unknown = headerRow.cells.filter((_, i) => header[i] === undefined);
-  const missing = ['building', 'unit', 'room', 'area'].filter((c) => !header.includes(c as CsvColumn));
+  const missing = REQUIRED.filter((c) => !header.includes(c));
   const twice = CSV_COLUMNS.filter((c) => header.filter((h) => h === c).length > 1);
   if (unknown.length || missing.length || twice.length) {
     const r = headerRow.row;
@@ -92,7 +94,7 @@ export function parseTableUnits(
   const byAddress = new Map<string, { unit: UnitInput; row: number }>();
   const order: UnitInput[] = [];
   const rowOf = new Map<UnitInput, number>();
-  for (const { row, cells: rec } of table.slice(1)) {
+  for (const { row, cells: rec } of table.slice(start + 1)) {
     if (rec.length > header.length)
       errors.push({ row, field: format, message: `has ${rec.length} fields, header has ${header.length}` });
     const get = (c: CsvColumn) => {
@@ -138,6 +140,16 @@ export function parseTableUnits(
     }
   }
   return finish(order, errors, (i) => rowOf.get(order[i]!) ?? i + 2);
+}
+
+/** How many rows above an xlsx's header are passed over as its title. */
+const TITLE_ROWS = 5;
+const REQUIRED = ['building', 'unit', 'room', 'area'] as const;
+
+/** Whether a row names every required column: the header row of a sheet. */
+function namesRequired(r: { cells: string[] }): boolean {
+  const names = r.cells.map((h) => canonicalColumn(h));
+  return REQUIRED.every((c) => names.includes(c));
 }
 
 /** Checks across rows: one voter per unit, no duplicate address, no owner listed twice. */

@@ -4,8 +4,8 @@ import { isStorable } from '../../kernel/db/storable-text.js';
 import { zipOutOfBounds } from './zip-bounds.js';
 
 /**
- * The rows of an uploaded .xlsx register: its first sheet, the header row first, each row with
- * its row number as Excel shows it (blank rows skipped). A cell counts by the value it holds: text
+ * The rows of an uploaded .xlsx register: its first sheet, each row with its row number as Excel
+ * shows it (blank rows skipped; import-parse.ts finds the header among the first rows). A cell counts by the value it holds: text
  * as written, a number in its shortest decimal form (so 89.5 is "89.5"), a formula by its cached
  * result, a merged cell by the value of the merge (a building name merged down its rows repeats).
  * A file that is not a readable xlsx, an error value (#N/A…) or a date in a cell is refused.

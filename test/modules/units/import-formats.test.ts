@@ -92,15 +92,17 @@ describe.each(engines())('unit import file formats on %s', (engine) => {
     expect(unit).toMatchObject({ building: '9栋', owners: [expect.objectContaining({ name: '钱多多' })] });
   });
 
-  it('imports an .xlsx: first sheet, Chinese headers, numeric cells, a merged building column', async () => {
+  it('imports an .xlsx: first sheet, title row, Chinese headers, numeric cells, merged building cells', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('名册');
     ws.addRows([
+      ['幸福里小区业主名册'],
       ['楼栋', '单元', '房号', '面积', '姓名', '手机', '投票人'],
       ['10栋', '1单元', 101, 88.5, '司马光', 13900000101, null],
       [null, '1单元', 102, 92, '上官婉儿', null, null],
     ]);
-    ws.mergeCells('A2:A3');
+    ws.mergeCells('A1:G1');
+    ws.mergeCells('A3:A4');
     wb.addWorksheet('说明').addRows([['不读这张表']]);
     const r = await post(Buffer.from(await wb.xlsx.writeBuffer()), XLSX);
     expect(r.status).toBe(200);
