@@ -5,21 +5,50 @@ import { actorOf, principalOf } from '../../http/auth.js';
 import { bodyLeftToHandler, errorResponses, idParams, listOf } from '../../http/schemas.js';
 import { badRequest } from '../../kernel/access/errors.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
-import { parseCsvUnits, parseJsonUnits } from './import-parse.js';
+import { FILE_TYPES, unitsOfBody } from './import-body.js';
 import { importResultSchema, unitInput, unitSchema } from './schema.js';
+
+/**
+ * The import's body limit, above the app's (BODY_LIMIT_BYTES, 1 MiB by default): a register of
+ * 20,000 owner rows is about 2 MB of CSV; an .xlsx is smaller, and what it unpacks to is bounded
+ * on its own (import-xlsx.ts).
+ */
+export const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
+
+const IMPORT_DESCRIPTION = [
+  'Header row: building,unit,room,area,owner_name,owner_phone,voter (the last three optional), or',
+  'the Chinese names 楼栋,单元,房号,专有面积,业主姓名,业主电话,投票人 (also 栋, 室, 面积, 姓名, 电话, 手机…);',
+  'one row per owner, a co-owned unit repeating its address.',
+  '',
+  'Bodies: `application/json` (a list of units or {"units": [...]}); `text/csv` (or `text/plain`) in',
+  'UTF-8, with or without BOM, or GB18030/GBK as Excel on Chinese Windows saves "CSV (逗号分隔)" —',
+  'a `charset` parameter wins, else valid UTF-8 is UTF-8 and anything else is tried as GB18030;',
+  '`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` (.xlsx: the first sheet,',
+  'up to 5 title rows above the header passed over, row numbers as Excel shows them); `application/octet-stream`',
+  'or `application/vnd.ms-excel`: .xlsx when the bytes are a zip archive, else CSV. Up to 8 MiB.',
+  '',
+  'Refused with 400 and nothing written: bytes that decode in neither encoding, U+FFFD or control',
+  'characters in the text, GBK user-defined (private-use) characters, UTF-16 files, legacy .xls, a',
+  'file that is not a readable .xlsx, cells holding errors or dates (error.details names the field',
+  "`encoding`, `format`, `xlsx` or the cell's column, and the row), and every bad row.",
+].join('\n');
 
 export const unitRoutes =
   (s: Services): FastifyPluginAsyncZod =>
   async (app) => {
+    // Files come as bytes: the import decides their encoding (import-decode.ts), so a GBK CSV is
+    // not read as UTF-8 into mojibake as the app-wide text parser would. These parsers serve this
+    // plugin's routes only.
+    for (const type of ['text/csv', 'text/plain']) app.removeContentTypeParser(type);
+    app.addContentTypeParser([...FILE_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     app.post(
       '/orgs/:id/units',
       {
         schema: {
           tags: ['units'],
-          summary: 'Import units and owners into a compound (JSON list or text/csv), all or nothing',
-          description:
-            'CSV header: building,unit,room,area,owner_name,owner_phone,voter — one row per owner. ' +
-            'Every bad row is reported in error.details with its row number; nothing is written then.',
+          summary: 'Import units and owners into a compound (JSON, CSV or .xlsx), all or nothing',
+          description: IMPORT_DESCRIPTION,
+          consumes: ['application/json', ...FILE_TYPES],
           params: idParams,
           body: z
             .union([z.array(unitInput), z.object({ units: z.array(z.unknown()) }), z.string()])
@@ -28,9 +57,10 @@ export const unitRoutes =
         },
         // the import parser checks the body (and reports every bad row)
         validatorCompiler: bodyLeftToHandler,
+        bodyLimit: IMPORT_BODY_LIMIT,
       },
       async (req) => {
-        const parsed = typeof req.body === 'string' ? parseCsvUnits(req.body) : parseJsonUnits(req.body);
+        const parsed = await unitsOfBody(req.body, req.headers['content-type']);
         if (!parsed.ok) {
           const first = parsed.errors[0];
           throw badRequest(

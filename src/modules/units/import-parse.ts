@@ -1,13 +1,22 @@
 import { parse } from 'csv-parse/sync';
 import type { ErrorDetail } from '../../kernel/access/errors.js';
-import { CSV_COLUMNS, type UnitInput, unitInput } from './schema.js';
+import {
+  COLUMN_NAMES_ZH,
+  CSV_COLUMNS,
+  type CsvColumn,
+  canonicalColumn,
+  type UnitInput,
+  unitInput,
+} from './schema.js';
 
 /**
- * Turns an import body (JSON list or CSV) into validated units, or the list of every bad row.
+ * Turns an import body (JSON list, CSV text or an xlsx sheet's rows) into validated units, or the
+ * list of every bad row.
  *
- * CSV: a header row with `building,unit,room,area,owner_name,owner_phone,voter` (the last
- * three optional); a unit with several owners takes one row per owner, repeating its address
- * and area. Row numbers in errors count the header as row 1, as a spreadsheet shows them.
+ * CSV and xlsx: a header row with `building,unit,room,area,owner_name,owner_phone,voter` (the
+ * last three optional; each also by its Chinese name, `COLUMN_NAMES_ZH`); a unit with several
+ * owners takes one row per owner, repeating its address and area. Row numbers in errors count
+ * the header as row 1, as a spreadsheet shows them.
  * JSON: `[{building, unit, room, area, owners: [{name, phone?, voter?}]}]` (or `{units: [...]}`);
  * row numbers there are 1-based positions in the list.
  */
@@ -44,20 +53,40 @@ export function parseCsvUnits(text: string): ParseResult {
   } catch (err) {
     return { ok: false, errors: [{ field: 'csv', message: `not valid CSV: ${(err as Error).message}` }] };
   }
-  const header = records[0]?.map((h) => h.toLowerCase());
-  if (!header) return { ok: false, errors: [{ field: 'csv', message: 'empty file' }] };
-  const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
-  const missing = ['building', 'unit', 'room', 'area'].filter((c) => !header.includes(c));
-  if (unknown.length || missing.length) {
+  return parseTableUnits(
+    records.map((cells, i) => ({ row: i + 1, cells })),
+    'csv',
+  );
+}
+
+/**
+ * Units from the rows of a table (a CSV's records, an xlsx sheet's rows), the header row first.
+ * `format` names the file's kind in errors about its shape.
+ */
+export function parseTableUnits(
+  table: { row: number; cells: string[] }[],
+  format: 'csv' | 'xlsx',
+): ParseResult {
+  // a sheet may carry a title above its header ("XX小区业主名册", merged across the columns)
+  const start = format === 'xlsx' ? Math.max(0, table.slice(0, TITLE_ROWS + 1).findIndex(namesRequired)) : 0;
+  const headerRow = table[start];
+  if (!headerRow) return { ok: false, errors: [{ field: format, message: 'empty file' }] };
+  const header = headerRow.cells.map((h) => canonicalColumn(h));
+  const unknown = headerRow.cells.filter((_, i) => header[i] === undefined);
+  const missing = REQUIRED.filter((c) => !header.includes(c));
+  const twice = CSV_COLUMNS.filter((c) => header.filter((h) => h === c).length > 1);
+  if (unknown.length || missing.length || twice.length) {
+    const r = headerRow.row;
     return {
       ok: false,
       errors: [
-        ...missing.map((c) => ({ row: 1, field: c, message: 'missing column' })),
+        ...missing.map((c) => ({ row: r, field: c, message: 'missing column' })),
         ...unknown.map((c) => ({
-          row: 1,
+          row: r,
           field: c,
-          message: `unknown column (expected ${CSV_COLUMNS.join(', ')})`,
+          message: `unknown column (expected ${CSV_COLUMNS.join(', ')}, or their Chinese names ${CSV_COLUMNS.map((k) => COLUMN_NAMES_ZH[k][0]).join(', ')})`,
         })),
+        ...twice.map((c) => ({ row: r, field: c, message: 'column named twice' })),
       ],
     };
   }
@@ -65,11 +94,10 @@ export function parseCsvUnits(text: string): ParseResult {
   const byAddress = new Map<string, { unit: UnitInput; row: number }>();
   const order: UnitInput[] = [];
   const rowOf = new Map<UnitInput, number>();
-  records.slice(1).forEach((rec, i) => {
-    const row = i + 2;
+  for (const { row, cells: rec } of table.slice(start + 1)) {
     if (rec.length > header.length)
-      errors.push({ row, field: 'csv', message: `has ${rec.length} fields, header has ${header.length}` });
-    const get = (c: string) => {
+      errors.push({ row, field: format, message: `has ${rec.length} fields, header has ${header.length}` });
+    const get = (c: CsvColumn) => {
       const v = rec[header.indexOf(c)];
       return v === undefined || v === '' ? undefined : v;
     };
@@ -93,7 +121,7 @@ export function parseCsvUnits(text: string): ParseResult {
           : path;
         errors.push({ row, field, message: issue.message });
       }
-      return;
+      continue;
     }
     const key = `${r.data.building}\u0000${r.data.unit}\u0000${r.data.room}`;
     const prior = byAddress.get(key);
@@ -110,8 +138,18 @@ export function parseCsvUnits(text: string): ParseResult {
     } else {
       prior.unit.owners.push(...r.data.owners);
     }
-  });
+  }
   return finish(order, errors, (i) => rowOf.get(order[i]!) ?? i + 2);
+}
+
+/** How many rows above an xlsx's header are passed over as its title. */
+const TITLE_ROWS = 5;
+const REQUIRED = ['building', 'unit', 'room', 'area'] as const;
+
+/** Whether a row names every required column: the header row of a sheet. */
+function namesRequired(r: { cells: string[] }): boolean {
+  const names = r.cells.map((h) => canonicalColumn(h));
+  return REQUIRED.every((c) => names.includes(c));
 }
 
 /** Checks across rows: one voter per unit, no duplicate address, no owner listed twice. */

@@ -68,3 +68,26 @@ export const CSV_COLUMNS = [
   'owner_phone',
   'voter',
 ] as const;
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+/**
+ * The Chinese column names a register kept in Excel uses, accepted as the English ones (the first
+ * is the one error messages suggest). The area is the exclusive floor area (专有部分面积) that
+ * Art. 278 counts: 建筑面积 (gross floor area, shared parts included) is another figure and is
+ * deliberately not a name of this column.
+ */
+export const COLUMN_NAMES_ZH: Record<CsvColumn, readonly string[]> = {
+  building: ['楼栋', '栋', '楼号', '楼栋号'],
+  unit: ['单元', '单元号'],
+  room: ['房号', '室', '房间号', '户号'],
+  area: ['专有面积', '专有部分面积', '面积'],
+  owner_name: ['业主姓名', '业主', '姓名'],
+  owner_phone: ['业主电话', '电话', '手机', '手机号', '联系电话'],
+  voter: ['投票人', '表决人'],
+};
+
+/** The column a header cell names (English, any case, or Chinese), or undefined. */
+export function canonicalColumn(header: string): CsvColumn | undefined {
+  const h = header.replace(/[\s\u3000]/g, '').toLowerCase();
+  return CSV_COLUMNS.find((c) => c === h || COLUMN_NAMES_ZH[c].includes(h));
+}
