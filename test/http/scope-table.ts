@@ -104,6 +104,7 @@ export const TABLE: Record<string, Entry> = {
     'orgId',
   ),
   'GET /api/v1/people/{id}': only('person', (v) => get(`/people/${v}`)),
+  'PATCH /api/v1/people/{id}': only('person', (v) => patch(`/people/${v}`, { locale: 'en' })),
   'POST /api/v1/people/{id}/identities': only('person', (v) =>
     post(`/people/${v}/identities`, { channel: 'telegram', externalId: 'tg-new-account' }),
   ),

@@ -205,7 +205,9 @@ export class WechatAdapter implements ChannelAdapter {
   async send(out: OutboundMessage): Promise<SendResult> {
     if (!this.connection.connected) throw notConnected(this.unavailableRetryMs);
     if (!isLoggedIn(this.wechaty)) throw notLoggedIn(this.unavailableRetryMs);
-    const text = out.choices?.length ? renderNumberedChoices(out.text, out.choices, 'zh-CN') : out.text;
+    const text = out.choices?.length
+      ? renderNumberedChoices(out.text, out.choices, out.locale ?? 'zh-CN')
+      : out.text;
     if (text.trim() === '') {
       throw new ChannelSendError(
         'permanent',

@@ -212,6 +212,7 @@ export class InboundDispatcher {
         ...opts,
         orgId: chat?.orgId ?? person?.orgId ?? undefined,
         personId: person?.id,
+        locale: person?.locale,
       });
     let marked = false;
     await this.deps.next?.({
@@ -261,10 +262,11 @@ export class InboundDispatcher {
     await this.deps.outbox.enqueue(this.request(m, text, opts));
   }
 
+  /** `locale`: the writer's, for the words the channel adds (WeChat's numbered-choice hint). */
   private request(
     m: InboundMessage,
     text: string,
-    opts: ReplyOptions & { orgId?: number; personId?: number },
+    opts: ReplyOptions & { orgId?: number; personId?: number; locale?: 'zh-CN' | 'en' },
   ): OutboundRequest {
     return {
       channel: m.channel,
@@ -282,6 +284,7 @@ export class InboundDispatcher {
           m.chat.kind === 'group'
             ? { externalId: m.sender.externalId, displayName: m.sender.displayName }
             : undefined,
+        ...(opts.locale ? { locale: opts.locale } : {}),
       },
     };
   }

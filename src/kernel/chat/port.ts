@@ -83,6 +83,9 @@ export interface OutboundMessage {
    *  with privacy mode on, because replies to the bot reach it. */
   forceReply?: boolean;
   media?: MediaRef;
+  /** The language of the text, for the words a channel adds itself (WeChat's "回复 1 或 2" under
+   *  numbered choices); absent: zh-CN. */
+  locale?: 'zh-CN' | 'en';
 }
 
 export interface SendResult {

@@ -22,7 +22,7 @@ const zh: Texts = {
   bindInPrivate: '请在要绑定的群里发送「绑定 绑定码」，私聊不能绑定群。',
   unboundGroup:
     '您好，我是邻里助手。本群还没有绑定小区，暂时无法受理。请管理员在后台生成绑定码，然后在群里发送「绑定 绑定码」。',
-  help: '我是邻里助手：发送「投诉」或「报事」反映问题，发送「取消」结束当前对话。',
+  help: '我是邻里助手：发送「投诉」或「报事」反映问题，发送「取消」结束当前对话。Send “/language en” for English.',
 };
 
 const en: Texts = {
@@ -34,7 +34,7 @@ const en: Texts = {
   bindInPrivate: 'Send "/bind CODE" in the group you want to bind; a private chat cannot bind a group.',
   unboundGroup:
     'Hello, I\'m Linli. This group is not bound to a compound yet. An admin can create a bind code and send "/bind CODE" here.',
-  help: 'I am Linli: send /complaint to report a problem, /cancel to stop the current conversation.',
+  help: 'I am Linli: send /complaint to report a problem, /cancel to stop the current conversation, /language zh for Chinese.',
 };
 
 export function texts(locale: Locale | string | undefined): Texts {

@@ -4,15 +4,15 @@ import type { Db } from '../../kernel/db/db.js';
 import { handlerButton } from './callbacks.js';
 import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
 import { findComplaintForUpdate, handlesComplaint } from './repository.js';
+import { complaintTexts } from './texts.js';
 
 /**
  * Handlers act from chat: the buttons of a handler notification carry
  * `cp:<complaint>:<accept|start|resolve>:v<version>`. The presser must hold a handler role at the
  * complaint's current level org or above it. The row is locked and the loop decides: a press that
  * no longer fits (someone else accepted first) gets a clear "already handled", never a second
- * transition.
+ * transition. Answers are in the presser's locale.
  */
-const DONE: Record<string, string> = { accept: '已受理', start: '已开始处理', resolve: '已标记为处理完毕' };
 
 export class ComplaintChatActions {
   constructor(
@@ -25,8 +25,9 @@ export class ComplaintChatActions {
     const m = handlerButton.read(ctx.message.choice ?? '');
     if (!m) return false;
     const { complaint: id, action } = m;
+    const t = complaintTexts(ctx.person?.locale).chat;
     if (!ctx.person || !(await handlesComplaint(this.db, ctx.person.id, id))) {
-      await ctx.reply('您不是这条报事当前层级的处理人员。', { key: 'cp' });
+      await ctx.reply(t.notHandler, { key: 'cp' });
       return true;
     }
     try {
@@ -43,15 +44,10 @@ export class ComplaintChatActions {
         );
       });
       await this.complaints.afterChange(updated);
-      await ctx.reply(`报事 ${updated.number} ${DONE[action]}。`, { key: 'cp' });
+      await ctx.reply(t.done(updated.number, action), { key: 'cp' });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      await ctx.reply(
-        err.status === 404
-          ? '这条报事已不存在。'
-          : '这条报事的状态已经变了（可能别人已处理），请查看最新通知。',
-        { key: 'cp' },
-      );
+      await ctx.reply(err.status === 404 ? t.gone : t.changed, { key: 'cp' });
     }
     return true;
   }

@@ -1,3 +1,4 @@
+import type { Locale } from '../../flows/flow-schema.js';
 import type { Choice, OutboundMessage } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
@@ -13,6 +14,7 @@ import {
   roleHolderAddresses,
 } from './repository-notices.js';
 import { categoryRole } from './repository-settings.js';
+import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
 
 /**
  * Who hears what when a complaint changes (after COMMIT, through the outbox):
@@ -23,26 +25,11 @@ import { categoryRole } from './repository-settings.js';
  *   the level below is told when it moves up;
  * - the compound's residents' groups, a short public progress notice: category, building,
  *   status — never the reporter.
+ * A notice to a person is in their locale (texts.ts), buttons included; a notice to a group is in
+ * `GROUP_LOCALE` — so is an anonymous reporter's notice in their group, which must not stand out.
  * Every message has an idempotency key of complaint + version + audience, so a retried job or a
  * repeated trigger never sends twice.
  */
-const STATUS_ZH: Record<string, string> = {
-  submitted: '已提交',
-  accepted: '已受理',
-  in_progress: '处理中',
-  resolved: '已处理',
-  closed: '已办结',
-  rejected: '未受理',
-  reopened: '重新处理',
-  withdrawn: '已撤回',
-};
-const LEVEL_ZH: Record<string, string> = {
-  compound: '小区',
-  community: '社区',
-  subdistrict: '街道',
-  district: '区县',
-  city: '市级',
-};
 const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
 /** Who handles a category first at the compound unless an org's `settings.categoryRoles` says otherwise. */
 export const DEFAULT_FIRST_ROLE: Record<string, string> = {
@@ -58,6 +45,9 @@ export const DEFAULT_FIRST_ROLE: Record<string, string> = {
   disputes: 'grid_worker',
 };
 
+/** A message in a locale: what a notice says to one recipient. */
+type Render = (locale: Locale) => { text: string; choices?: Choice[] };
+
 export class ComplaintNotifier {
   constructor(
     private readonly db: Db,
@@ -68,35 +58,19 @@ export class ComplaintNotifier {
   async changed(c: ComplaintRow): Promise<void> {
     const event = await latestEvent(this.db, c.id);
     const type = event?.type ?? 'submitted';
-    const note = event?.note;
-    const category = await this.categoryLabel(c);
-    const place = c.building ? `${c.building}` : '公共区域';
+    const note = event?.note ?? null;
+    const subject = await this.subject(c);
     const key = `complaint-${c.id}-v${c.version}`;
-    const reporterText = this.reporterText(c, type, category, note);
-    if (reporterText) await this.toReporter(c, reporterText.text, `${key}-reporter`, reporterText.choices);
+    const toReporter = reporterNotice(c, type, note);
+    if (toReporter) await this.toReporter(c, subject, toReporter, `${key}-reporter`);
 
     if (['submitted', 'escalate', 'appeal', 'reopen', 'reopened_escalated', 'overdue'].includes(type)) {
-      const head = type === 'overdue' ? '【报事超时】' : type === 'submitted' ? '【新报事】' : '【转办报事】';
-      const text = `${head}${c.number} · ${category} · ${place}\n${c.description}\n${
-        type === 'overdue' ? '已超过市级处理时限，请尽快办理。' : '请尽快受理。'
-      }`;
-      const choices: Choice[] = [
-        {
-          label: '受理',
-          payload: handlerButton.write({ complaint: c.id, action: 'accept', version: c.version }),
-        },
-        { label: '补充说明', payload: noteButton.write({ complaint: c.id }) },
-        {
-          label: '已处理',
-          payload: handlerButton.write({ complaint: c.id, action: 'resolve', version: c.version }),
-        },
-      ];
+      const kind = type === 'overdue' ? 'overdue' : type === 'submitted' ? 'submitted' : 'forwarded';
       const first = c.level === 'compound' ? await this.firstRole(c) : null;
       await this.toHandlers(
         c.level_org_id,
-        text,
+        (l) => ({ text: complaintTexts(l).handlers(subject(l), kind), choices: handlerChoices(c, l) }),
         `${key}-handlers`,
-        choices,
         type !== 'submitted',
         c.org_id,
         first,
@@ -107,9 +81,8 @@ export class ComplaintNotifier {
       if (below) {
         await this.toHandlers(
           below,
-          `【报事升级】${c.number} · ${category} 已超时，已升级至${LEVEL_ZH[c.level]}处理。`,
+          (l) => ({ text: complaintTexts(l).escalatedAway(subject(l)) }),
           `${key}-below`,
-          [],
           true,
           c.org_id,
         );
@@ -118,7 +91,7 @@ export class ComplaintNotifier {
     if (['submitted', 'accept', 'resolve', 'close', 'escalate'].includes(type)) {
       await this.toResidents(
         c,
-        `【报事进展】${category} · ${place} · ${type === 'escalate' ? `已转${LEVEL_ZH[c.level]}` : STATUS_ZH[c.status]}`,
+        complaintTexts(GROUP_LOCALE).progress(subject(GROUP_LOCALE), type === 'escalate'),
         `${key}-group`,
       );
     }
@@ -126,59 +99,28 @@ export class ComplaintNotifier {
 
   /** Another reminder to the handlers of a complaint overdue at the city level (the nth since). */
   async overdueReminder(c: ComplaintRow): Promise<void> {
-    const category = await this.categoryLabel(c);
+    const subject = await this.subject(c);
     const days = c.resolve_due_at
       ? Math.max(1, Math.round((Date.now() - c.resolve_due_at.getTime()) / 86_400_000))
       : 1;
     await this.toHandlers(
       c.level_org_id,
-      `【报事超时提醒】${c.number} · ${category} · ${c.building ?? '公共区域'}\n${c.description}\n已超过${LEVEL_ZH[c.level]}处理时限约 ${days} 天，仍未办结，请尽快办理。`,
+      (l) => ({
+        text: complaintTexts(l).overdueReminder(subject(l), days),
+        choices: handlerChoices(c, l),
+      }),
       `complaint-${c.id}-overdue-${c.overdue_reminders}`,
-      [
-        {
-          label: '受理',
-          payload: handlerButton.write({ complaint: c.id, action: 'accept', version: c.version }),
-        },
-        { label: '补充说明', payload: noteButton.write({ complaint: c.id }) },
-        {
-          label: '已处理',
-          payload: handlerButton.write({ complaint: c.id, action: 'resolve', version: c.version }),
-        },
-      ],
       true,
       c.org_id,
     );
   }
 
-  private reporterText(
+  private async toReporter(
     c: ComplaintRow,
-    type: string,
-    category: string,
-    note?: string | null,
-  ): { text: string; choices?: Choice[] } | null {
-    switch (type) {
-      case 'accept':
-        return { text: `您的报事 ${c.number}（${category}）已受理，正在处理。` };
-      case 'start':
-        return { text: `您的报事 ${c.number} 已开始处理。` };
-      case 'resolve':
-        return {
-          text: `您的报事 ${c.number} 已处理完毕，请您评价。`,
-          choices: [{ label: '评价', payload: ratingButton.write({ complaint: c.id }) }],
-        };
-      case 'reject':
-        return { text: `您的报事 ${c.number} 未被受理，原因：${note ?? '未说明'}。如有异议可以申诉。` };
-      case 'escalate':
-      case 'reopened_escalated':
-        return { text: `您的报事 ${c.number} 已转交${LEVEL_ZH[c.level]}处理。` };
-      case 'close':
-        return { text: `您的报事 ${c.number} 已办结，谢谢您的反馈。` };
-      default:
-        return null;
-    }
-  }
-
-  private async toReporter(c: ComplaintRow, text: string, key: string, choices?: Choice[]) {
+    subject: (l: Locale) => NoticeSubject,
+    notice: ReporterNotice,
+    key: string,
+  ) {
     if (!c.reporter_id) return;
     const rows = await identitiesOf(this.db, c.reporter_id);
     const channel = (rows.find((r) => r.channel === c.channel) ?? rows[0])?.channel;
@@ -187,18 +129,24 @@ export class ComplaintNotifier {
     const person = { externalId: identity.external_id, displayName: identity.display_name ?? '' };
     // A WeChat account reaches privately only its friends, so a reporter from a group hears back in
     // that group. An anonymous reporter is not @-mentioned there, and the notice does not address
-    // them ("您的"): the group sees a complaint number move on, never whose it is (the filing flow
-    // promises "群里…看不到您的名字"); the reporter knows their number.
+    // them ("您的") and is in the group's locale, not theirs: the group sees a complaint number move
+    // on, never whose it is (the filing flow promises "群里…看不到您的名字"); the reporter knows
+    // their number.
     const inGroup = identity.channel === 'wechat' && c.chat_external_id;
+    const hidden = inGroup && c.anonymous;
+    const locale = hidden ? GROUP_LOCALE : identity.locale;
+    const { text, choices } = notice(subject(locale), locale, !hidden);
     const message: OutboundMessage = !inGroup
-      ? { chat: { externalId: identity.external_id, kind: 'private' }, text, choices }
-      : c.anonymous
-        ? {
+      ? { chat: { externalId: identity.external_id, kind: 'private' }, text, choices, locale }
+      : hidden
+        ? { chat: { externalId: c.chat_external_id!, kind: 'group' }, text, choices, locale }
+        : {
             chat: { externalId: c.chat_external_id!, kind: 'group' },
-            text: text.replace(/^您的报事/, '报事'),
+            text,
             choices,
-          }
-        : { chat: { externalId: c.chat_external_id!, kind: 'group' }, text, choices, mention: person };
+            mention: person,
+            locale,
+          };
     await this.outbox.enqueue({
       channel: identity.channel,
       message,
@@ -210,9 +158,8 @@ export class ComplaintNotifier {
 
   private async toHandlers(
     orgId: number,
-    text: string,
+    render: Render,
     key: string,
-    choices: Choice[],
     urgent: boolean,
     scopeOrgId: number,
     /** when the category names a role and someone reachable holds it, only they hear of it */
@@ -222,12 +169,14 @@ export class ComplaintNotifier {
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
     for (const r of rows) {
+      const { text, choices } = render(r.locale);
       await this.outbox.enqueue({
         channel: r.channel,
         message: {
           chat: { externalId: r.external_id, kind: 'private' },
           text,
-          choices: choices.length ? choices : undefined,
+          choices: choices?.length ? choices : undefined,
+          locale: r.locale,
         },
         idempotencyKey: `${key}-${r.person_id}`,
         urgent,
@@ -241,7 +190,7 @@ export class ComplaintNotifier {
     for (const r of await residentsGroups(this.db, c.org_id)) {
       await this.outbox.enqueue({
         channel: r.channel,
-        message: { chat: { externalId: r.external_chat_id, kind: 'group' }, text },
+        message: { chat: { externalId: r.external_chat_id, kind: 'group' }, text, locale: GROUP_LOCALE },
         idempotencyKey: `${key}-${r.channel}-${r.external_chat_id}`,
         orgId: c.org_id,
       });
@@ -253,11 +202,69 @@ export class ComplaintNotifier {
     return (await categoryRole(this.db, c.org_id, c.category)) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
   }
 
-  private async categoryLabel(c: ComplaintRow): Promise<string> {
-    return (await categoriesFor(this.db, c.org_id)).find((x) => x.code === c.category)?.zh ?? c.category;
+  /** The complaint as a notice names it, in a locale (the category's label is the org's, or the code). */
+  private async subject(c: ComplaintRow): Promise<(l: Locale) => NoticeSubject> {
+    const category = (await categoriesFor(this.db, c.org_id)).find((x) => x.code === c.category);
+    return (l) => ({
+      number: c.number,
+      category: category ? (l === 'en' ? category.en : category.zh) : c.category,
+      building: c.building,
+      description: c.description,
+      level: c.level,
+      status: c.status,
+    });
   }
 
   private async levelOrgBelow(c: ComplaintRow): Promise<number | null> {
     return previousLevelOrg(this.db, c.id, c.level_org_id);
+  }
+}
+
+/** The buttons of a handler notice: accept, add a note, resolved. */
+function handlerChoices(c: ComplaintRow, l: Locale): Choice[] {
+  const b = complaintTexts(l).buttons;
+  return [
+    {
+      label: b.accept,
+      payload: handlerButton.write({ complaint: c.id, action: 'accept', version: c.version }),
+    },
+    { label: b.note, payload: noteButton.write({ complaint: c.id }) },
+    {
+      label: b.resolve,
+      payload: handlerButton.write({ complaint: c.id, action: 'resolve', version: c.version }),
+    },
+  ];
+}
+
+/** What the reporter hears of an event, in a locale; `addressed` false: said without naming whose it is. */
+type ReporterNotice = (
+  c: NoticeSubject,
+  l: Locale,
+  addressed: boolean,
+) => { text: string; choices?: Choice[] };
+
+function reporterNotice(c: ComplaintRow, type: string, note: string | null): ReporterNotice | null {
+  const t = (l: Locale) => complaintTexts(l).reporter;
+  switch (type) {
+    case 'accept':
+      return (s, l, a) => ({ text: t(l).accept(s, a) });
+    case 'start':
+      return (s, l, a) => ({ text: t(l).start(s, a) });
+    case 'resolve':
+      return (s, l, a) => ({
+        text: t(l).resolve(s, a),
+        choices: [
+          { label: complaintTexts(l).buttons.rate, payload: ratingButton.write({ complaint: c.id }) },
+        ],
+      });
+    case 'reject':
+      return (s, l, a) => ({ text: t(l).reject(s, a, note) });
+    case 'escalate':
+    case 'reopened_escalated':
+      return (s, l, a) => ({ text: t(l).escalate(s, a) });
+    case 'close':
+      return (s, l, a) => ({ text: t(l).close(s, a) });
+    default:
+      return null;
   }
 }

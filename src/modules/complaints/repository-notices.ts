@@ -1,3 +1,4 @@
+import type { Locale } from '../../flows/flow-schema.js';
 import type { ChannelName } from '../../kernel/chat/port.js';
 import type { Queryable } from '../../kernel/db/db.js';
 
@@ -23,12 +24,15 @@ export interface IdentityAddress {
   channel: ChannelName;
   external_id: string;
   display_name: string | null;
+  /** the person's locale (each identity of a person carries the same) */
+  locale: Locale;
 }
 
 /** A person's channel identities, oldest first. */
 export async function identitiesOf(q: Queryable, personId: number): Promise<IdentityAddress[]> {
   const { rows } = await q.query<IdentityAddress>(
-    'SELECT channel, external_id, display_name FROM linli.identities WHERE person_id = $1 ORDER BY id',
+    `SELECT i.channel, i.external_id, i.display_name, p.locale
+     FROM linli.identities i JOIN linli.people p ON p.id = i.person_id WHERE i.person_id = $1 ORDER BY i.id`,
     [personId],
   );
   return rows;
@@ -38,9 +42,10 @@ export interface HandlerAddress {
   person_id: number;
   channel: ChannelName;
   external_id: string;
+  locale: Locale;
 }
 
-/** Who holds one of `roles` at the org and has an identity: each person once, with their first identity. */
+/** Who holds one of `roles` at the org and has an identity: each person once, with their first identity and locale. */
 export async function roleHolderAddresses(
   q: Queryable,
   orgId: number,
@@ -48,8 +53,9 @@ export async function roleHolderAddresses(
 ): Promise<HandlerAddress[]> {
   return (
     await q.query<HandlerAddress>(
-      `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id
+      `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id, p.locale
            FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
+           JOIN linli.people p ON p.id = ra.person_id
            WHERE ra.org_id = $1 AND ra.role = ANY($2::text[]) ORDER BY ra.person_id, i.id`,
       [orgId, roles],
     )

@@ -7,6 +7,7 @@ import type { PartyService } from './commands/members.js';
 import type { TaskService } from './commands/tasks.js';
 import type { Staged } from './notifier.js';
 import { inActiveConversation } from './repository/tasks.js';
+import { partyTexts } from './texts.js';
 
 /**
  * Buttons of the party module that are not flow answers:
@@ -17,6 +18,7 @@ import { inActiveConversation } from './repository/tasks.js';
  * - `tkok:<task>` pressed while the person is in another conversation in this chat: the engine would
  *   take it as an answer to that conversation, so the slot is taken here (the same `accept`), and
  *   the other conversation goes on.
+ * Answers are in the presser's locale (an unknown presser: zh-CN).
  */
 
 export class PartyChatActions {
@@ -49,8 +51,9 @@ export class PartyChatActions {
 
   private async decide(ctx: InboundContext, id: number, decision: 'approve' | 'reject') {
     const person = ctx.person;
+    const t = partyTexts(person?.locale).chat;
     if (!person || !(await this.party.isSecretaryFor(this.db, person.id, id))) {
-      await ctx.reply('只有该小区的党支部书记可以审核党员报到。', { key: 'pm' });
+      await ctx.reply(t.onlySecretary, { key: 'pm' });
       return;
     }
     let staged: (Staged | null)[] = [];
@@ -63,14 +66,11 @@ export class PartyChatActions {
       name = r.member.name;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      await ctx.reply(
-        err.status === 404 ? '这条报到申请已不存在。' : '这条报到申请已经审核过了，无需重复操作。',
-        { key: 'pm' },
-      );
+      await ctx.reply(err.status === 404 ? t.registrationGone : t.alreadyDecided, { key: 'pm' });
       return;
     }
     await this.party.flush(staged);
-    await ctx.reply(`已${decision === 'approve' ? '通过' : '驳回'} ${name} 的党员报到。`, { key: 'pm' });
+    await ctx.reply(t.decided(name, decision), { key: 'pm' });
   }
 
   private async inConversation(ctx: InboundContext): Promise<boolean> {
@@ -82,7 +82,7 @@ export class PartyChatActions {
     const r = await this.db.transaction((tx) => this.tasks.accept(tx, taskId, person.id));
     if (r.ok) await this.tasks.flush(r.staged);
     const locale = person.locale === 'en' ? 'en' : 'zh-CN';
-    await ctx.reply(r.ok ? `好的，「${r.task.title}」算您一个，谢谢！` : render(r.message, locale), {
+    await ctx.reply(r.ok ? partyTexts(locale).chat.acceptedReply(r.task.title) : render(r.message, locale), {
       key: 'tk',
     });
   }
@@ -90,12 +90,12 @@ export class PartyChatActions {
   private async decline(ctx: InboundContext, taskId: number) {
     const person = ctx.person;
     if (!person) {
-      await ctx.reply('这个任务不是派给您的。', { key: 'tk' });
+      await ctx.reply(partyTexts(undefined).chat.notYours, { key: 'tk' });
       return;
     }
     const r = await this.db.transaction((tx) => this.tasks.decline(tx, taskId, person.id));
     const locale = person.locale === 'en' ? 'en' : 'zh-CN';
-    await ctx.reply(r.ok ? `好的，已记下您不参加「${r.task.title}」。` : render(r.message, locale), {
+    await ctx.reply(r.ok ? partyTexts(locale).chat.declinedReply(r.task.title) : render(r.message, locale), {
       key: 'tk',
     });
   }

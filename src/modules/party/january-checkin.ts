@@ -1,7 +1,8 @@
-import { commitmentLabel } from './commitments.js';
+import type { Locale } from '../../flows/flow-schema.js';
 import type { PartyDeps } from './deps.js';
 import { yearBounds } from './queries/records.js';
 import { approvedMembers, checkinDone, completedTotalsOf, recordCheckin } from './repository/members.js';
+import { partyTexts } from './texts.js';
 
 /**
  * The January check-in on commitments: sends every approved member their commitments and last
@@ -19,12 +20,15 @@ export async function januaryCheckin(
   let sent = 0;
   for (const m of rows) {
     const rec = await completedTotalsOf(d.db, m.person_id, last.from, last.to);
-    const text = [
-      `【年度承诺践诺】${m.name}同志，新年好！请对照去年的承诺，向小区党支部汇报履行情况：`,
-      ...m.commitments.map((c, i) => `${i + 1}. ${commitmentLabel(c)}`),
-      ...m.own_commitments.map((o) => `· 自选：${o}`),
-      `${year - 1}年您完成任务 ${rec?.n ?? 0} 项，服务 ${((rec?.tenths ?? 0) / 10).toFixed(1)} 小时。`,
-    ].join('\n');
+    const checkin = {
+      name: m.name,
+      commitments: m.commitments,
+      own: m.own_commitments,
+      lastYear: year - 1,
+      tasks: rec?.n ?? 0,
+      hours: ((rec?.tenths ?? 0) / 10).toFixed(1),
+    };
+    const text = (l: Locale) => partyTexts(l).checkin(checkin);
     if (
       await d.notifier.toPerson(m.person_id, text, `party-checkin-${year}-${m.id}`, { orgId: m.compound_id })
     )

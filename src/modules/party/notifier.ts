@@ -1,3 +1,4 @@
+import type { Locale } from '../../flows/flow-schema.js';
 import type { Choice } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { AfterCommit, Outbox } from '../../kernel/outbox/outbox.js';
@@ -6,7 +7,8 @@ import { privateAddress } from '../chats/index.js';
 /**
  * Private messages to people of the party module, through the outbox (after COMMIT), each with an
  * idempotency key, so a retried job or a reconciler pass never sends twice. A person is reached on
- * their first identity (Telegram or WeChat; on WeChat the bot writes to its friends privately).
+ * their first identity (Telegram or WeChat; on WeChat the bot writes to its friends privately),
+ * in their locale: callers give the text and buttons as functions of it (texts.ts).
  */
 export class PartyNotifier {
   constructor(
@@ -21,19 +23,21 @@ export class PartyNotifier {
   async stage(
     tx: Queryable,
     personId: number,
-    text: string,
+    text: Say,
     key: string,
-    opts: { choices?: Choice[]; urgent?: boolean; orgId?: number | null } = {},
+    opts: SendOptions = {},
   ): Promise<Staged | null> {
     const identity = await privateAddress(tx, personId);
     if (!identity) return null;
+    const choices = opts.choices?.(identity.locale);
     return this.outbox.stage(tx, [
       {
         channel: identity.channel,
         message: {
           chat: { externalId: identity.external_id, kind: 'private' },
-          text,
-          choices: opts.choices?.length ? opts.choices : undefined,
+          text: text(identity.locale),
+          choices: choices?.length ? choices : undefined,
+          locale: identity.locale,
         },
         idempotencyKey: key,
         urgent: opts.urgent,
@@ -48,20 +52,17 @@ export class PartyNotifier {
     for (const s of staged) if (s) await s();
   }
 
-  async toPerson(
-    personId: number,
-    text: string,
-    key: string,
-    opts: { choices?: Choice[]; urgent?: boolean; orgId?: number | null } = {},
-  ): Promise<boolean> {
+  async toPerson(personId: number, text: Say, key: string, opts: SendOptions = {}): Promise<boolean> {
     const identity = await privateAddress(this.db, personId);
     if (!identity) return false;
+    const choices = opts.choices?.(identity.locale);
     await this.outbox.enqueue({
       channel: identity.channel,
       message: {
         chat: { externalId: identity.external_id, kind: 'private' },
-        text,
-        choices: opts.choices?.length ? opts.choices : undefined,
+        text: text(identity.locale),
+        choices: choices?.length ? choices : undefined,
+        locale: identity.locale,
       },
       idempotencyKey: key,
       urgent: opts.urgent,
@@ -70,6 +71,16 @@ export class PartyNotifier {
     });
     return true;
   }
+}
+
+/** A message's text in the recipient's locale. */
+export type Say = (locale: Locale) => string;
+
+export interface SendOptions {
+  /** its buttons, in the recipient's locale */
+  choices?: (locale: Locale) => Choice[];
+  urgent?: boolean;
+  orgId?: number | null;
 }
 
 /** A message staged in a transaction (`Outbox.stage`), sent by `flush` after COMMIT. */

@@ -1,5 +1,7 @@
+import type { Locale } from '../../flows/flow-schema.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import { taskAcceptButton, taskDeclineButton, taskDoneButton } from './callbacks.js';
+import { partyTexts } from './texts.js';
 
 /** A due time as the task messages show it: month, day, hour and minute, China time. */
 export const fmt = (d: Date) =>
@@ -12,9 +14,26 @@ export const fmt = (d: Date) =>
     hour12: false,
   }).format(d);
 
-/** The buttons of the task messages: accept and complete run as flows, decline in chat.ts. */
+/** The buttons of the task messages, in a locale: accept and complete run as flows, decline in chat.ts. */
 export const taskButtons = {
-  accept: (id: number) => ({ label: '接受', payload: taskAcceptButton.write({ task: id }) }),
-  decline: (id: number) => ({ label: '婉拒', payload: taskDeclineButton.write({ task: id }) }),
-  done: (id: number) => ({ label: '完成任务', payload: taskDoneButton.write({ task: id }) }),
+  accept: (id: number, l: Locale) => ({
+    label: partyTexts(l).buttons.accept,
+    payload: taskAcceptButton.write({ task: id }),
+  }),
+  decline: (id: number, l: Locale) => ({
+    label: partyTexts(l).buttons.decline,
+    payload: taskDeclineButton.write({ task: id }),
+  }),
+  done: (id: number, l: Locale) => ({
+    label: partyTexts(l).buttons.done,
+    payload: taskDoneButton.write({ task: id }),
+  }),
 };
+
+/** A task as its messages name it. */
+export const taskSubject = (t: { title: string; description: string; place: string; due_at: Date }) => ({
+  title: t.title,
+  description: t.description,
+  place: t.place,
+  due: fmt(t.due_at),
+});

@@ -2,7 +2,7 @@ import type { Queryable } from '../../kernel/db/db.js';
 import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
 import type { TaskDeps } from './deps.js';
-import type { Staged } from './notifier.js';
+import type { Say, Staged } from './notifier.js';
 import { nearestRoleHolders } from './repository/members.js';
 import {
   type AssignmentRow,
@@ -16,7 +16,8 @@ import {
   secretariesOfBranchesOf,
   type TaskRow,
 } from './repository/tasks.js';
-import { fmt, taskButtons } from './task-texts.js';
+import { taskButtons, taskSubject } from './task-texts.js';
+import { partyTexts } from './texts.js';
 
 /**
  * The timer machine of a task. The row carries its three moments — the reminder before the due
@@ -104,28 +105,28 @@ export async function fireIfDue(d: TaskDeps, taskId: number, stage: Stage): Prom
           await d.notifier.stage(
             tx,
             a.person_id,
-            `【任务提醒】${t.title} 将于 ${fmt(t.due_at)} 截止${t.place ? `，地点：${t.place}` : ''}。完成后请点「完成任务」。`,
+            (l) => partyTexts(l).remind(taskSubject(t)),
             `party-task-${t.id}-remind-${a.person_id}`,
-            { orgId: t.org_id, choices: [taskButtons.done(t.id)] },
+            { orgId: t.org_id, choices: (l) => [taskButtons.done(t.id, l)] },
           ),
         );
       return staged;
     }
-    let text: string | null = null;
+    let text: Say | null = null;
+    const subject = taskSubject(t);
     if (stage === 'unaccepted' && taken.length < t.slots) {
       const waiting = as
         .filter((a) => a.status === 'invited' || a.status === 'declined')
         .map((a) => a.person_id);
-      text = `【任务无人接】${t.title}（截止 ${fmt(t.due_at)}）需要 ${t.slots} 人，已接 ${taken.length} 人。${
-        t.kind === 'assigned' && waiting.length ? `未接：${(await names(waiting)).join('、')}。` : ''
-      }请协调。`;
+      const named = t.kind === 'assigned' ? await names(waiting) : [];
+      text = (l) => partyTexts(l).unaccepted(subject, t.slots, taken.length, named);
     }
     if (stage === 'overdue') {
       const unfinished = as.filter((a) => a.status === 'accepted').map((a) => a.person_id);
-      if (unfinished.length || taken.length < t.slots)
-        text = `【任务逾期】${t.title} 已过截止时间 ${fmt(t.due_at)}。${
-          unfinished.length ? `未完成：${(await names(unfinished)).join('、')}。` : ''
-        }${taken.length < t.slots ? `名额 ${t.slots}，只接了 ${taken.length} 人。` : ''}请督促。`;
+      if (unfinished.length || taken.length < t.slots) {
+        const named = await names(unfinished);
+        text = (l) => partyTexts(l).overdue(subject, t.slots, taken.length, named);
+      }
     }
     if (!text) return staged;
     for (const p of await escalationRecipients(tx, t, as))

@@ -13,6 +13,7 @@ import {
   ROLES,
   roleAssignmentSchema,
   roleBody,
+  updatePersonBody,
 } from './schema.js';
 
 export const peopleRoutes =
@@ -56,6 +57,19 @@ export const peopleRoutes =
         },
       },
       async (req) => s.people.get(principalOf(req), req.params.id),
+    );
+    app.patch(
+      '/people/:id',
+      {
+        schema: {
+          tags: ['people'],
+          summary: 'Change a person’s name, phone or locale (the language of every message sent to them)',
+          params: idParams,
+          body: updatePersonBody,
+          response: { 200: personSchema, ...errorResponses },
+        },
+      },
+      async (req) => s.people.update(actorOf(req), req.params.id, req.body),
     );
     app.post(
       '/people/:id/identities',

@@ -15,6 +15,25 @@ export async function insertPerson(
   return toPerson(rows[0]!);
 }
 
+/** Sets the given fields of a person; returns the row after, or null when there is no such person. */
+export async function updatePerson(
+  q: Queryable,
+  id: number,
+  p: { name?: string; phone?: string; locale?: 'zh-CN' | 'en' },
+): Promise<Person | null> {
+  const { rows } = await q.query<PersonRow>(
+    `UPDATE linli.people SET name = COALESCE($2, name), phone = COALESCE($3, phone), locale = COALESCE($4, locale)
+     WHERE id = $1 RETURNING *`,
+    [id, p.name ?? null, p.phone ?? null, p.locale ?? null],
+  );
+  return rows[0] ? toPerson(rows[0]) : null;
+}
+
+/** A person's chosen language (from chat: language-chat.ts). */
+export async function setLocale(q: Queryable, personId: number, locale: 'zh-CN' | 'en'): Promise<void> {
+  await q.query('UPDATE linli.people SET locale = $2 WHERE id = $1', [personId, locale]);
+}
+
 export async function listPeople(
   q: Queryable,
   f: { scopeOrgId: number | null; orgId?: number; q?: string; afterId: number | null; limit: number },

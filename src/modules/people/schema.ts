@@ -40,6 +40,17 @@ export const createPersonBody = z.strictObject({
 });
 export type CreatePersonBody = z.infer<typeof createPersonBody>;
 
+/** What an admin may change of a person: at least one of name, phone, locale (the language of
+ *  every message Linli sends them). */
+export const updatePersonBody = z
+  .strictObject({
+    name: createPersonBody.shape.name.optional(),
+    phone: phoneSchema.optional(),
+    locale: z.enum(['zh-CN', 'en']).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'name, phone or locale is required' });
+export type UpdatePersonBody = z.infer<typeof updatePersonBody>;
+
 export const identityBody = z.strictObject({
   channel: z.enum(CHANNELS),
   externalId: z.string().trim().min(1).max(200),

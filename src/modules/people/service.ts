@@ -22,8 +22,16 @@ import {
   listPeople,
   listRoles,
   rolesOf,
+  updatePerson,
 } from './repository.js';
-import { type CreatePersonBody, type IdentityBody, maskPhone, type Person, type Role } from './schema.js';
+import {
+  type CreatePersonBody,
+  type IdentityBody,
+  maskPhone,
+  type Person,
+  type Role,
+  type UpdatePersonBody,
+} from './schema.js';
 
 /** People, their channel identities and their roles at orgs. */
 export class PeopleService {
@@ -53,6 +61,26 @@ export class PeopleService {
         after: person,
       });
       return person;
+    });
+  }
+
+  /** Changes a person inside the token's subtree (404 outside it); audited with before and after. */
+  async update(actor: Actor, id: number, body: UpdatePersonBody): Promise<Person> {
+    const p = actor.principal;
+    return this.db.transaction(async (tx) => {
+      const before = await findPerson(tx, id, scopeOrgId(p));
+      if (!before) throw notFound('person', id);
+      assertWriter(p);
+      const after = (await updatePerson(tx, id, body))!;
+      await recordAudit(tx, actor, {
+        action: 'person.update',
+        objectType: 'person',
+        objectId: id,
+        orgId: before.orgId,
+        before,
+        after,
+      });
+      return this.present(p, after);
     });
   }
 

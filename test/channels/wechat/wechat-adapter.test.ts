@@ -218,6 +218,24 @@ describe('WechatAdapter send', () => {
     expect(received[0]).toMatchObject({ text: ' 1 ', choice: 'b1', addressedToBot: true });
   });
 
+  it('numbered choices to an English reader: the hint is English too', async () => {
+    const { h, adapter } = await startRig();
+    const bob = await h.createResident('Bob');
+    await adapter.send({
+      chat: { externalId: bob.id, kind: 'private' },
+      text: 'Pick a building',
+      choices: [
+        { label: 'Building 1', payload: 'b1' },
+        { label: 'Building 2', payload: 'b2' },
+      ],
+      locale: 'en',
+    });
+    expect(h.sent[0]).toMatchObject({
+      toId: bob.id,
+      text: 'Pick a building\n1. Building 1\n2. Building 2\nReply 1 or 2',
+    });
+  });
+
   it('an unknown room or contact is a permanent error', async () => {
     const { adapter, h } = await startRig();
     const room = adapter.send({ chat: { externalId: 'gone@chatroom', kind: 'group' }, text: 'x' });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { ComplaintNotifier } from '../../../src/modules/complaints/notifier.js';
-import { insertComplaint } from '../../../src/modules/complaints/repository.js';
+import { findComplaint, insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { insertIdentity, insertPerson } from '../../../src/modules/people/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
@@ -66,5 +66,121 @@ describe('what a WeChat reporter hears in their group', () => {
     expect(notice.text).not.toContain('您的');
     expect(notice.text).not.toContain('张伟');
     expect(notice.text).toContain(`报事 ${number}`);
+  });
+});
+
+describe('complaint notices in each recipient’s locale', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb('pglite');
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  /**
+   * A compound with a Telegram residents' group and two property managers (English and Chinese);
+   * a lifts complaint by `reporter` (English or Chinese, on Telegram) is filed, accepted and resolved.
+   */
+  const world = async (reporterLocale: 'zh-CN' | 'en') => {
+    const outbox = new RecordingOutbox(db);
+    const s = quietServices(db, { outbox });
+    const { compound } = await seedCompoundChain(s);
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'telegram',
+      externalChatId: '-100777',
+      purpose: 'residents',
+    });
+    const person = async (name: string, locale: 'zh-CN' | 'en', externalId: string) => {
+      const p = await insertPerson(db, { name, locale, orgId: compound });
+      await insertIdentity(db, { personId: p.id, channel: 'telegram', externalId });
+      return p.id;
+    };
+    const alice = await person('Alice', 'en', 'tg-alice');
+    const wang = await person('王芳', 'zh-CN', 'tg-wang');
+    for (const h of [alice, wang])
+      await s.people.grantRole(SYSTEM_ACTOR, compound, { personId: h, role: 'property_manager' });
+    const reporter = await person(reporterLocale === 'en' ? 'Tom' : '张伟', reporterLocale, 'tg-reporter');
+    const c = await db.transaction((tx) =>
+      insertComplaint(tx, {
+        compoundId: compound,
+        reporterId: reporter,
+        anonymous: false,
+        category: 'lifts',
+        description: '电梯停在5楼',
+        photos: [],
+        channel: 'telegram',
+      }),
+    );
+    await new ComplaintNotifier(db, outbox).changed((await findComplaint(db, c.id))!);
+    const filed = [...outbox.requests];
+    outbox.requests.length = 0;
+    await s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
+    await s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'resolve' });
+    const to = (externalId: string, reqs = outbox.requests) =>
+      reqs.filter((r) => r.message.chat.externalId === externalId).map((r) => r.message);
+    return { number: c.number, filed, to };
+  };
+
+  it('an English reporter and handler hear English, buttons included; Chinese ones and the group hear Chinese', async () => {
+    const { number, filed, to } = await world('en');
+    const [alice] = to('tg-alice', filed);
+    expect(alice!.text).toBe(
+      `[New report] ${number} · Lifts · common area\n电梯停在5楼\nPlease accept it soon.`,
+    );
+    expect(alice!.choices!.map((c) => c.label)).toEqual(['Accept', 'Add a note', 'Resolved']);
+    expect(alice!.locale).toBe('en');
+    const [wang] = to('tg-wang', filed);
+    expect(wang!.text).toBe(`【新报事】${number} · 电梯 · 公共区域\n电梯停在5楼\n请尽快受理。`);
+    expect(wang!.choices!.map((c) => c.label)).toEqual(['受理', '补充说明', '已处理']);
+    expect(to('-100777', filed).map((m) => m.text)).toEqual(['【报事进展】电梯 · 公共区域 · 已提交']);
+
+    const [accepted, resolved] = to('tg-reporter');
+    expect(accepted!.text).toBe(`Your report ${number} (Lifts) was accepted and is being handled.`);
+    expect(resolved!.text).toBe(`Your report ${number} has been resolved. Please rate how it was handled.`);
+    expect(resolved!.choices!.map((c) => c.label)).toEqual(['Rate']);
+    expect(to('-100777').map((m) => m.text)).toEqual([
+      '【报事进展】电梯 · 公共区域 · 已受理',
+      '【报事进展】电梯 · 公共区域 · 已处理',
+    ]);
+  });
+
+  it('a Chinese reporter hears Chinese', async () => {
+    const { number, to } = await world('zh-CN');
+    const [accepted, resolved] = to('tg-reporter');
+    expect(accepted!.text).toBe(`您的报事 ${number}（电梯）已受理，正在处理。`);
+    expect(resolved!.text).toBe(`您的报事 ${number} 已处理完毕，请您评价。`);
+    expect(resolved!.choices!.map((c) => c.label)).toEqual(['评价']);
+  });
+
+  it('an anonymous English reporter’s notice in their WeChat group is in the group’s Chinese, so it does not point at them', async () => {
+    const outbox = new RecordingOutbox(db);
+    const s = quietServices(db, { outbox });
+    const { compound } = await seedCompoundChain(s);
+    const tom = await insertPerson(db, { name: 'Tom', locale: 'en', orgId: compound });
+    await insertIdentity(db, {
+      personId: tom.id,
+      channel: 'wechat',
+      externalId: 'wx-tom',
+      displayName: 'Tom',
+    });
+    const c = await db.transaction((tx) =>
+      insertComplaint(tx, {
+        compoundId: compound,
+        reporterId: tom.id,
+        anonymous: true,
+        category: 'lifts',
+        description: 'The lift is stuck',
+        photos: [],
+        channel: 'wechat',
+        chatExternalId: ROOM,
+      }),
+    );
+    outbox.requests.length = 0;
+    await s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
+    const [notice] = outbox.requests.filter((r) => r.idempotencyKey.endsWith('-reporter'));
+    expect(notice!.message).toMatchObject({ chat: { externalId: ROOM, kind: 'group' }, locale: 'zh-CN' });
+    expect(notice!.message.text).toBe(`报事 ${c.number}（电梯）已受理，正在处理。`);
+    expect(notice!.message.mention).toBeUndefined();
   });
 });

@@ -1,10 +1,11 @@
+import type { Locale } from '../../../flows/flow-schema.js';
 import { recordAudit } from '../../../kernel/access/audit.js';
 import { AppError, notFound } from '../../../kernel/access/errors.js';
 import { type Actor, assertCanWrite, type Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { insertRole } from '../../people/index.js';
 import { memberDecisionButton } from '../callbacks.js';
-import { COMMITMENT_CODES, commitmentLabel, STANDARD_COMMITMENTS } from '../commitments.js';
+import { COMMITMENT_CODES, STANDARD_COMMITMENTS } from '../commitments.js';
 import type { PartyDeps } from '../deps.js';
 import { januaryCheckin } from '../january-checkin.js';
 import type { PartyNotifier, Staged } from '../notifier.js';
@@ -28,6 +29,7 @@ import {
   setMemberDecision,
   upsertPendingMember,
 } from '../repository/members.js';
+import { partyTexts } from '../texts.js';
 import { createBranch, deleteBranch, updateBranch } from './branches.js';
 import { addPairing, removePairing } from './pairings.js';
 
@@ -112,29 +114,29 @@ export class PartyService {
     await renamePerson(tx, r.personId, r.name);
     const staged: (Staged | null)[] = [];
     const names = await branchAndCompoundNames(tx, r.branchId, r.compoundId);
-    const text = [
-      `【党员报到】${r.name}（${names?.branch}）申请到 ${names?.compound} 报到。`,
-      '承诺事项：',
-      ...commitments.map((c, i) => `${i + 1}. ${commitmentLabel(c)}`),
-      ...r.own.map((o) => `· 自选：${o}`),
-      '请审核。',
-    ].join('\n');
+    const registration = {
+      name: r.name,
+      branch: names?.branch ?? '',
+      compound: names?.compound ?? '',
+      commitments,
+      own: r.own,
+    };
     for (const secretary of await nearestRoleHolders(tx, r.compoundId, 'party_secretary')) {
       staged.push(
         await notifier.stage(
           tx,
           secretary,
-          text,
+          (l) => partyTexts(l).registration(registration),
           `party-member-${member.id}-${member.updated_at.getTime()}-secretary-${secretary}`,
           {
             orgId: r.compoundId,
-            choices: [
+            choices: (l) => [
               {
-                label: '通过',
+                label: partyTexts(l).buttons.approve,
                 payload: memberDecisionButton.write({ member: member.id, decision: 'approve' }),
               },
               {
-                label: '不通过',
+                label: partyTexts(l).buttons.reject,
                 payload: memberDecisionButton.write({ member: member.id, decision: 'reject' }),
               },
             ],
@@ -179,10 +181,8 @@ export class PartyService {
       reason: by.reason ?? null,
     });
     if (status === 'approved') await insertRole(tx, m.person_id, m.compound_id, 'party_member');
-    const text =
-      status === 'approved'
-        ? '您的党员报到已审核通过，欢迎参与小区服务！社区发布任务时会私信通知您。'
-        : `您的党员报到未通过审核${by.reason ? `，原因：${by.reason}` : ''}。如有疑问请联系小区党支部。`;
+    const text = (l: Locale) =>
+      status === 'approved' ? partyTexts(l).approved : partyTexts(l).rejected(by.reason ?? null);
     const staged = [
       await notifier.stage(tx, m.person_id, text, `party-member-${id}-${status}`, { orgId: m.compound_id }),
     ];

@@ -14,6 +14,7 @@ import {
   type TaskRow,
 } from '../repository/tasks.js';
 import { taskButtons } from '../task-texts.js';
+import { partyTexts } from '../texts.js';
 
 /**
  * The answers of party members to a task, from chat and flows (in the conversation's or the
@@ -68,9 +69,9 @@ export async function accept(
     await d.notifier.stage(
       tx,
       personId,
-      `已为您登记任务「${t.title}」。完成后请点「完成任务」，写下情况并拍一张照片。`,
+      (l) => partyTexts(l).accepted(t.title),
       `party-task-${t.id}-accepted-${personId}`,
-      { orgId: t.org_id, choices: [taskButtons.done(t.id)], urgent: true },
+      { orgId: t.org_id, choices: (l) => [taskButtons.done(t.id, l)], urgent: true },
     ),
   ];
   return { ok: true, task: t, staged };

@@ -1,3 +1,4 @@
+import type { Locale } from '../../../flows/flow-schema.js';
 import { recordAudit } from '../../../kernel/access/audit.js';
 import { badRequest, conflict, type ErrorDetail } from '../../../kernel/access/errors.js';
 import { requireInScope, requireOrg, requirePeople } from '../../../kernel/access/in-scope.js';
@@ -16,7 +17,7 @@ import {
   insertTask,
   type TaskRow,
 } from '../repository/tasks.js';
-import { fmt, taskButtons } from '../task-texts.js';
+import { taskButtons, taskSubject } from '../task-texts.js';
 import {
   fireIfDue,
   reconcileTasks,
@@ -25,6 +26,7 @@ import {
   taskMoment,
   unscheduleTask,
 } from '../task-timers.js';
+import { partyTexts } from '../texts.js';
 import { accept, completable, complete, decline, lockOpen, type Refusal } from './task-answers.js';
 
 /**
@@ -178,7 +180,7 @@ export class TaskService {
           await notifier.stage(
             tx,
             a.person_id,
-            `【任务取消】${t.title} 已取消，无需再处理。`,
+            (l) => partyTexts(l).cancelled(t.title),
             `party-task-${id}-cancel-${a.person_id}`,
             {
               orgId: t.org_id,
@@ -287,15 +289,13 @@ async function createTask(
       after: { ...presentTask(task), recipients },
     });
     const staged: (Staged | null)[] = [];
-    const head = hasAssignees ? '【新任务】' : `【志愿者招募】需要 ${slots} 人，先到先得。`;
-    const text = `${head}${task.title}\n${task.description ? `${task.description}\n` : ''}${
-      task.place ? `地点：${task.place}\n` : ''
-    }截止：${fmt(task.due_at)}`;
+    const subject = taskSubject(task);
+    const text = (l: Locale) => partyTexts(l).invite(subject, hasAssignees ? null : slots);
     for (const p of recipients)
       staged.push(
         await d.notifier.stage(tx, p, text, `party-task-${task.id}-invite-${p}`, {
           orgId: task.org_id,
-          choices: [taskButtons.accept(task.id), taskButtons.decline(task.id)],
+          choices: (l) => [taskButtons.accept(task.id, l), taskButtons.decline(task.id, l)],
         }),
       );
     return { task, staged };

@@ -1,0 +1,173 @@
+import type { Locale } from '../../flows/flow-schema.js';
+import type { ComplaintStatus, Level } from './lifecycle.js';
+
+/**
+ * What the complaints module says outside its flows (notices of the closed loop, the handlers'
+ * button answers), in Simplified Chinese (the default) and English. Each notice is rendered in its
+ * recipient's locale (`people.locale`); a notice to a group is rendered in `GROUP_LOCALE`.
+ */
+
+/**
+ * The locale of a message to a group (a compound's residents' groups; an anonymous reporter's
+ * notice in the WeChat group it was filed from). Chats and orgs carry no locale, so a group hears
+ * Simplified Chinese. An anonymous reporter's notice must stay in it even when they read English:
+ * a notice in their language would point at them.
+ */
+export const GROUP_LOCALE: Locale = 'zh-CN';
+
+/** What a complaint notice needs to name the complaint. */
+export interface NoticeSubject {
+  number: string;
+  /** the category's label in the notice's locale */
+  category: string;
+  building: string | null;
+  description: string;
+  level: Level;
+  status: ComplaintStatus;
+}
+
+type Texts = {
+  status: Record<ComplaintStatus, string>;
+  level: Record<Level, string>;
+  commonArea: string;
+  buttons: { accept: string; note: string; resolve: string; rate: string };
+  /** to the reporter; `addressed` false: said in a group without naming whose it is */
+  reporter: {
+    accept: (c: NoticeSubject, addressed: boolean) => string;
+    start: (c: NoticeSubject, addressed: boolean) => string;
+    resolve: (c: NoticeSubject, addressed: boolean) => string;
+    reject: (c: NoticeSubject, addressed: boolean, reason: string | null) => string;
+    escalate: (c: NoticeSubject, addressed: boolean) => string;
+    close: (c: NoticeSubject, addressed: boolean) => string;
+  };
+  /** to the handlers of the level it arrived at */
+  handlers: (c: NoticeSubject, kind: 'submitted' | 'forwarded' | 'overdue') => string;
+  /** to the handlers of the level it left */
+  escalatedAway: (c: NoticeSubject) => string;
+  /** the nth reminder of a complaint overdue at the city level */
+  overdueReminder: (c: NoticeSubject, days: number) => string;
+  /** the residents' groups' progress notice: never the reporter */
+  progress: (c: NoticeSubject, escalated: boolean) => string;
+  /** the answers to a handler's button press */
+  chat: {
+    notHandler: string;
+    done: (number: string, action: 'accept' | 'start' | 'resolve') => string;
+    gone: string;
+    changed: string;
+  };
+};
+
+const place = (c: NoticeSubject, t: { commonArea: string }) => c.building || t.commonArea;
+
+const zhStatus: Record<ComplaintStatus, string> = {
+  submitted: '已提交',
+  accepted: '已受理',
+  in_progress: '处理中',
+  resolved: '已处理',
+  closed: '已办结',
+  rejected: '未受理',
+  reopened: '重新处理',
+  withdrawn: '已撤回',
+};
+const zhLevel: Record<Level, string> = {
+  compound: '小区',
+  community: '社区',
+  subdistrict: '街道',
+  district: '区县',
+  city: '市级',
+};
+const zhWhose = (addressed: boolean) => (addressed ? '您的报事' : '报事');
+
+const zh: Texts = {
+  status: zhStatus,
+  level: zhLevel,
+  commonArea: '公共区域',
+  buttons: { accept: '受理', note: '补充说明', resolve: '已处理', rate: '评价' },
+  reporter: {
+    accept: (c, a) => `${zhWhose(a)} ${c.number}（${c.category}）已受理，正在处理。`,
+    start: (c, a) => `${zhWhose(a)} ${c.number} 已开始处理。`,
+    resolve: (c, a) => `${zhWhose(a)} ${c.number} 已处理完毕，请您评价。`,
+    reject: (c, a, reason) =>
+      `${zhWhose(a)} ${c.number} 未被受理，原因：${reason ?? '未说明'}。如有异议可以申诉。`,
+    escalate: (c, a) => `${zhWhose(a)} ${c.number} 已转交${zhLevel[c.level]}处理。`,
+    close: (c, a) => `${zhWhose(a)} ${c.number} 已办结，谢谢您的反馈。`,
+  },
+  handlers: (c, kind) =>
+    `${{ submitted: '【新报事】', forwarded: '【转办报事】', overdue: '【报事超时】' }[kind]}${c.number} · ${
+      c.category
+    } · ${place(c, zh)}\n${c.description}\n${kind === 'overdue' ? '已超过市级处理时限，请尽快办理。' : '请尽快受理。'}`,
+  escalatedAway: (c) => `【报事升级】${c.number} · ${c.category} 已超时，已升级至${zhLevel[c.level]}处理。`,
+  overdueReminder: (c, days) =>
+    `【报事超时提醒】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n已超过${
+      zhLevel[c.level]
+    }处理时限约 ${days} 天，仍未办结，请尽快办理。`,
+  progress: (c, escalated) =>
+    `【报事进展】${c.category} · ${place(c, zh)} · ${escalated ? `已转${zhLevel[c.level]}` : zhStatus[c.status]}`,
+  chat: {
+    notHandler: '您不是这条报事当前层级的处理人员。',
+    done: (number, action) =>
+      `报事 ${number} ${{ accept: '已受理', start: '已开始处理', resolve: '已标记为处理完毕' }[action]}。`,
+    gone: '这条报事已不存在。',
+    changed: '这条报事的状态已经变了（可能别人已处理），请查看最新通知。',
+  },
+};
+
+const enStatus: Record<ComplaintStatus, string> = {
+  submitted: 'submitted',
+  accepted: 'accepted',
+  in_progress: 'in progress',
+  resolved: 'resolved',
+  closed: 'closed',
+  rejected: 'not accepted',
+  reopened: 'reopened',
+  withdrawn: 'withdrawn',
+};
+const enLevel: Record<Level, string> = {
+  compound: 'the compound',
+  community: 'the community',
+  subdistrict: 'the subdistrict',
+  district: 'the district',
+  city: 'the city',
+};
+const enWhose = (addressed: boolean) => (addressed ? 'Your report' : 'Report');
+
+const en: Texts = {
+  status: enStatus,
+  level: enLevel,
+  commonArea: 'common area',
+  buttons: { accept: 'Accept', note: 'Add a note', resolve: 'Resolved', rate: 'Rate' },
+  reporter: {
+    accept: (c, a) => `${enWhose(a)} ${c.number} (${c.category}) was accepted and is being handled.`,
+    start: (c, a) => `${enWhose(a)} ${c.number} is being worked on.`,
+    resolve: (c, a) => `${enWhose(a)} ${c.number} has been resolved. Please rate how it was handled.`,
+    reject: (c, a, reason) =>
+      `${enWhose(a)} ${c.number} was not accepted. Reason: ${reason ?? 'none given'}. You may appeal.`,
+    escalate: (c, a) => `${enWhose(a)} ${c.number} was passed on to ${enLevel[c.level]}.`,
+    close: (c, a) => `${enWhose(a)} ${c.number} is closed. Thank you for reporting it.`,
+  },
+  handlers: (c, kind) =>
+    `${{ submitted: '[New report] ', forwarded: '[Report passed on] ', overdue: '[Report overdue] ' }[kind]}${
+      c.number
+    } · ${c.category} · ${place(c, en)}\n${c.description}\n${
+      kind === 'overdue' ? 'It is past the city’s deadline: please handle it now.' : 'Please accept it soon.'
+    }`,
+  escalatedAway: (c) =>
+    `[Report escalated] ${c.number} · ${c.category} missed its deadline and went up to ${enLevel[c.level]}.`,
+  overdueReminder: (c, days) =>
+    `[Overdue report] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nAbout ${days} day(s) past the deadline of ${
+      enLevel[c.level]
+    } and still open: please handle it now.`,
+  progress: (c, escalated) =>
+    `[Report update] ${c.category} · ${place(c, en)} · ${escalated ? `passed on to ${enLevel[c.level]}` : enStatus[c.status]}`,
+  chat: {
+    notHandler: 'You do not handle this report at its current level.',
+    done: (number, action) =>
+      `Report ${number} ${{ accept: 'accepted', start: 'started', resolve: 'marked as resolved' }[action]}.`,
+    gone: 'This report no longer exists.',
+    changed: 'This report has changed (someone may have handled it already); see the latest notice.',
+  },
+};
+
+export function complaintTexts(locale: Locale | string | null | undefined): Texts {
+  return locale === 'en' ? en : zh;
+}
