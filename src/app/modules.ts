@@ -35,6 +35,7 @@ import { ReminderService } from '../modules/reminders/commands/reminders.js';
 import { remindersModule } from '../modules/reminders/manifest.js';
 import { tokensModule } from '../modules/tokens/manifest.js';
 import { TokenService } from '../modules/tokens/service.js';
+import { addressLookups } from '../modules/units/address-lookup.js';
 import { unitsModule } from '../modules/units/manifest.js';
 import { UnitService } from '../modules/units/service.js';
 import { VoteService } from '../modules/votes/commands/proposals.js';
@@ -95,6 +96,12 @@ export interface Services {
   tasks: TaskService;
 }
 
+/** What conversations look up: complaint categories (complaints), addresses in the register (units). */
+export const conversationLookups: ConversationLookups = (q, orgId, locale) => ({
+  ...compoundLookups(q, orgId, locale),
+  ...addressLookups(q, orgId, locale),
+});
+
 export function createServices(
   db: Db,
   deps: {
@@ -112,12 +119,13 @@ export function createServices(
   const party = new PartyService(db, partyNotifier);
   const tasks = new TaskService(db, queues, partyNotifier);
   const actions = new ActionRegistry();
+  const lookups = conversationLookups;
   const services: Services = {
     party,
     tasks,
     actions,
-    lookups: compoundLookups,
-    flows: new FlowService(db, actions, compoundLookups),
+    lookups,
+    flows: new FlowService(db, actions, lookups),
     complaints,
     votes,
     policies: new PolicyService(db),

@@ -1,4 +1,5 @@
 import type { LinliModule } from '../../app/manifest.js';
+import { registerUnitActions } from './actions.js';
 import { registrationFlow } from './flows/registration-flow.js';
 import { unitRoutes } from './http.js';
 
@@ -6,5 +7,6 @@ import { unitRoutes } from './http.js';
 export const unitsModule: LinliModule = {
   name: 'units',
   routes: (s) => [unitRoutes(s)],
+  actions: (_s, r) => void registerUnitActions(r),
   flows: [registrationFlow],
 };
