@@ -36,6 +36,8 @@ import { remindersModule } from '../modules/reminders/manifest.js';
 import { tokensModule } from '../modules/tokens/manifest.js';
 import { TokenService } from '../modules/tokens/service.js';
 import { addressLookups } from '../modules/units/address-lookup.js';
+import { ClaimNotices } from '../modules/units/claim-notices.js';
+import { ClaimService } from '../modules/units/claims.js';
 import { unitsModule } from '../modules/units/manifest.js';
 import { UnitService } from '../modules/units/service.js';
 import { VoteService } from '../modules/votes/commands/proposals.js';
@@ -72,6 +74,8 @@ export interface Services {
   orgs: OrgService;
   people: PeopleService;
   units: UnitService;
+  /** residents' claims on units (登记) and their approval */
+  claims: ClaimService;
   tokens: TokenService;
   audit: AuditService;
   chats: ChatService;
@@ -135,6 +139,7 @@ export function createServices(
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),
+    claims: new ClaimService(db, new ClaimNotices(outbox)),
     tokens: new TokenService(db, deps.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),

@@ -227,7 +227,8 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     expect((await last('张伟')).text).toMatch(/太久没有回复/); // no conversation: "4" starts nothing
   });
 
-  it('registers a resident to a unit of the register', async () => {
+  it('registers a resident to a unit of the register (a compound that asks for no approval)', async () => {
+    await s.orgs.update(SYSTEM_ACTOR, compound, { settings: { requireResidentApproval: false } });
     await say('李军', '登记');
     await say('李军', '3栋2单元501');
     await say('李军', '是');

@@ -3,6 +3,8 @@ import type { ActionRegistry } from '../../flows/actions.js';
 import { locationText } from '../../flows/answers.js';
 import { insertRole } from '../people/index.js';
 import { unitForClaim } from './address-match.js';
+import type { ClaimService } from './claims.js';
+import { findClaim } from './repository-claims.js';
 import { compoundAbove, requiresResidentApproval, upsertUnitResident } from './repository-residents.js';
 
 const location = z.object({
@@ -12,8 +14,12 @@ const location = z.object({
   unitId: z.number().int().positive().optional(),
 });
 
-/** The registration flow's `register_resident`: a claim on a unit of the register. */
-export function registerUnitActions(registry: ActionRegistry): ActionRegistry {
+/**
+ * The registration flow's `register_resident`: a claim on a unit of the register, approved at once
+ * or (where the compound asks for approval: the default) sent to its committee members and grid
+ * workers (ClaimService).
+ */
+export function registerUnitActions(registry: ActionRegistry, claims: ClaimService): ActionRegistry {
   return registry.register({
     name: 'register_resident',
     description:
@@ -45,14 +51,23 @@ export function registerUnitActions(registry: ActionRegistry): ActionRegistry {
       const status = (await requiresResidentApproval(ctx.tx, compound.id)) ? 'pending' : 'approved';
       const address = locationText(input.location);
       if (ctx.dryRun) return { ok: true, output: { status, address } };
-      await upsertUnitResident(ctx.tx, {
+      const claim = await upsertUnitResident(ctx.tx, {
         unitId: unit.id,
         personId: ctx.personId,
         status,
         decidedAt: status === 'approved' ? new Date() : null,
       });
-      if (status === 'approved') await insertRole(ctx.tx, ctx.personId, compound.id, 'resident');
-      return { ok: true, output: { status, pending: status === 'pending', address } };
+      // a person approved at the unit before stays approved (the claim was not made again)
+      if (claim.status === 'approved') {
+        await insertRole(ctx.tx, ctx.personId, compound.id, 'resident');
+        return { ok: true, output: { status: 'approved', pending: false, address } };
+      }
+      const sent = await claims.notices.claimed(ctx.tx, (await findClaim(ctx.tx, claim.id))!);
+      ctx.afterCommit(sent.after);
+      return {
+        ok: true,
+        output: { status, pending: true, address, claimId: claim.id, reviewers: sent.reached },
+      };
     },
   });
 }
