@@ -1,3 +1,4 @@
+import { locationKey, locationOf, locationText } from '../../flows/answers.js';
 import type { Queryable } from '../../kernel/db/db.js';
 
 /**
@@ -10,6 +11,7 @@ export interface ClaimRow {
   person_id: number;
   person_name: string;
   compound_id: number;
+  /** in its canonical spelling (3栋2单元501), whatever the register's: what the resident typed and saw */
   address: string;
   status: 'pending' | 'approved' | 'rejected';
   created_at: Date;
@@ -19,13 +21,16 @@ export interface ClaimRow {
 }
 
 const SELECT_CLAIM = `SELECT r.id, r.unit_id, r.person_id, p.name AS person_name, u.compound_id,
-    b.name || u.unit_no || u.room AS address, r.status, r.created_at, r.decided_at, r.decided_by,
+    b.name AS building, u.unit_no, u.room, r.status, r.created_at, r.decided_at, r.decided_by,
     r.decided_by_person_id
   FROM linli.unit_residents r JOIN linli.units u ON u.id = r.unit_id
   JOIN linli.orgs b ON b.id = u.building_id JOIN linli.people p ON p.id = r.person_id`;
 
-const num = (r: ClaimRow): ClaimRow => ({
+type Read = Omit<ClaimRow, 'address'> & { building: string; unit_no: string; room: string };
+
+const num = ({ building, unit_no, room, ...r }: Read): ClaimRow => ({
   ...r,
+  address: locationText(locationOf(locationKey({ building, unit: unit_no, room }))),
   id: Number(r.id),
   unit_id: Number(r.unit_id),
   person_id: Number(r.person_id),
@@ -35,10 +40,9 @@ const num = (r: ClaimRow): ClaimRow => ({
 
 /** A claim, locked for the caller's transaction when `lock`; undefined when there is none. */
 export async function findClaim(q: Queryable, id: number, lock = false): Promise<ClaimRow | undefined> {
-  const { rows } = await q.query<ClaimRow>(
-    `${SELECT_CLAIM} WHERE r.id = $1${lock ? ' FOR UPDATE OF r' : ''}`,
-    [id],
-  );
+  const { rows } = await q.query<Read>(`${SELECT_CLAIM} WHERE r.id = $1${lock ? ' FOR UPDATE OF r' : ''}`, [
+    id,
+  ]);
   return rows[0] ? num(rows[0]) : undefined;
 }
 
@@ -47,7 +51,7 @@ export async function listClaims(
   q: Queryable,
   f: { compoundId: number; status: string | null; after: number | null; take: number },
 ): Promise<ClaimRow[]> {
-  const { rows } = await q.query<ClaimRow>(
+  const { rows } = await q.query<Read>(
     `${SELECT_CLAIM} WHERE u.compound_id = $1 AND ($2::text IS NULL OR r.status = $2)
        AND ($3::bigint IS NULL OR r.id > $3) ORDER BY r.id LIMIT $4`,
     [f.compoundId, f.status, f.after, f.take],

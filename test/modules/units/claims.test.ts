@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasResidentUnit } from '../../../src/modules/evaluations/repository.js';
 import { type FlowChat, type SentMessage, startFlowChat } from '../../support/flow-chat.js';
 
-describe('claims go to approval', () => {
+// Telegram: a press is the button's callback data; WeChat: the adapter turns a bare number into it
+describe.each(['telegram', 'wechat'] as const)('claims go to approval on %s', (channel) => {
   let t: FlowChat;
   let committee: number;
   let grid: number;
@@ -22,7 +23,7 @@ describe('claims go to approval', () => {
     expect(
       (
         await t.call('POST', `/api/v1/people/${id}/identities`, {
-          channel: 'wechat',
+          channel,
           externalId: t.externalId(name),
         })
       ).status,
@@ -57,7 +58,7 @@ describe('claims go to approval', () => {
     );
 
   beforeEach(async () => {
-    t = await startFlowChat();
+    t = await startFlowChat({ channel });
     const units = await t.call('POST', `/api/v1/orgs/${t.compound}/units`, [
       { building: '3栋', unit: '2单元', room: '501', area: '90', owners: [] },
     ]);
