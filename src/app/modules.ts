@@ -35,6 +35,9 @@ import { ReminderService } from '../modules/reminders/commands/reminders.js';
 import { remindersModule } from '../modules/reminders/manifest.js';
 import { tokensModule } from '../modules/tokens/manifest.js';
 import { TokenService } from '../modules/tokens/service.js';
+import { addressLookups } from '../modules/units/address-lookup.js';
+import { ClaimNotices } from '../modules/units/claim-notices.js';
+import { ClaimService } from '../modules/units/claims.js';
 import { unitsModule } from '../modules/units/manifest.js';
 import { UnitService } from '../modules/units/service.js';
 import { VoteService } from '../modules/votes/commands/proposals.js';
@@ -71,6 +74,8 @@ export interface Services {
   orgs: OrgService;
   people: PeopleService;
   units: UnitService;
+  /** residents' claims on units (登记) and their approval */
+  claims: ClaimService;
   tokens: TokenService;
   audit: AuditService;
   chats: ChatService;
@@ -95,6 +100,12 @@ export interface Services {
   tasks: TaskService;
 }
 
+/** What conversations look up: complaint categories (complaints), addresses in the register (units). */
+export const conversationLookups: ConversationLookups = (q, orgId, locale) => ({
+  ...compoundLookups(q, orgId, locale),
+  ...addressLookups(q, orgId, locale),
+});
+
 export function createServices(
   db: Db,
   deps: {
@@ -112,12 +123,13 @@ export function createServices(
   const party = new PartyService(db, partyNotifier);
   const tasks = new TaskService(db, queues, partyNotifier);
   const actions = new ActionRegistry();
+  const lookups = conversationLookups;
   const services: Services = {
     party,
     tasks,
     actions,
-    lookups: compoundLookups,
-    flows: new FlowService(db, actions, compoundLookups),
+    lookups,
+    flows: new FlowService(db, actions, lookups),
     complaints,
     votes,
     policies: new PolicyService(db),
@@ -127,6 +139,7 @@ export function createServices(
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),
+    claims: new ClaimService(db, new ClaimNotices(outbox)),
     tokens: new TokenService(db, deps.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),

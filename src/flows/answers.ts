@@ -1,4 +1,5 @@
 import { parseChoiceNumber } from '../kernel/chat/port.js';
+import { type AddressKey, buildingKey, buildingText, normaliseAddress, roomKey, unitKey } from './address.js';
 import { engineTexts } from './engine-texts.js';
 import type { AskStep, Locale } from './flow-schema.js';
 
@@ -18,10 +19,17 @@ export interface Option {
   label: string;
 }
 
+/**
+ * An address in its canonical spelling: building '3栋' or 'B座', unit '2单元' ('' when none was
+ * named), room '501'. Once checked against a compound's register it is that entry's own spelling,
+ * with the entry's id.
+ */
 export interface Location {
   building: string;
   unit: string;
   room: string;
+  /** the owner-register entry this address is (set by the register check) */
+  unitId?: number;
 }
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -105,7 +113,8 @@ export function parseAnswer(step: AskStep, input: AnswerInput, options: Option[]
   }
 }
 
-function pickOne(input: AnswerInput, text: string | undefined, options: Option[]): Option | undefined {
+/** The option a pressed button, a bare number or an option's label picks. */
+export function pickOne(input: AnswerInput, text: string | undefined, options: Option[]): Option | undefined {
   if (input.choice?.startsWith(OPTION_PREFIX)) {
     return options.find((o) => `${OPTION_PREFIX}${o.value}` === input.choice);
   }
@@ -117,14 +126,27 @@ function pickOne(input: AnswerInput, text: string | undefined, options: Option[]
 }
 
 /**
- * "3栋2单元501", "3号楼 2单元 501室", "A座1单元1001", "3-2-501": building, unit, room. The building
- * keeps its suffix as residents name it (the register's building name), the unit gets "单元".
+ * Whatever way a resident wrote it (「3号楼2单元501室」「3#2-501」「三栋二单元501」「B座1203」…, see
+ * address.ts), the address in its canonical spelling, or null when it names no building and room.
  */
 export function parseLocation(raw: string): Location | null {
-  const s = toHalfWidth(raw).replace(/\s+/g, '');
-  const dashed = /^(\d+)-(\d+)-(\d+)$/.exec(s);
-  if (dashed) return { building: `${dashed[1]}栋`, unit: `${dashed[2]}单元`, room: dashed[3]! };
-  const m = /^(.+?(?:栋|幢|座|号楼|楼))(\d+|[一二三四五六七八九十]+)单元(\d+)(?:室|号)?$/.exec(s);
-  if (!m) return null;
-  return { building: m[1]!, unit: `${m[2]}单元`, room: m[3]! };
+  const key = normaliseAddress(raw);
+  return key ? locationOf(key) : null;
 }
+
+/** The canonical spelling of a key. */
+export function locationOf(key: AddressKey): Location {
+  return {
+    building: buildingText(key.building),
+    unit: key.unit ? `${key.unit}单元` : '',
+    room: key.room,
+  };
+}
+
+/** The key of a location (typed or a register entry's names). */
+export function locationKey(loc: { building: string; unit: string; room: string }): AddressKey {
+  return { building: buildingKey(loc.building), unit: unitKey(loc.unit), room: roomKey(loc.room) };
+}
+
+/** How a location reads: 3栋2单元501. */
+export const locationText = (l: Location) => `${l.building}${l.unit}${l.room}`;

@@ -1,7 +1,15 @@
 import type { Choice } from '../kernel/chat/port.js';
 import type { Queryable } from '../kernel/db/db.js';
 import type { ActionResult } from './actions.js';
-import { type AnswerInput, type Location, OPTION_PREFIX, type Option, parseAnswer } from './answers.js';
+import {
+  type AnswerInput,
+  type Location,
+  locationText,
+  OPTION_PREFIX,
+  type Option,
+  parseAnswer,
+  pickOne,
+} from './answers.js';
 import { engineTexts } from './engine-texts.js';
 import { type AskStep, type FlowDefinition, type Locale, render, type Step } from './flow-schema.js';
 
@@ -31,8 +39,12 @@ export interface MachineEnv {
   runAction(step: Extract<Step, { type: 'action' }>, inputs: Record<string, unknown>): Promise<ActionResult>;
   /** options of an `optionsFrom` ask (e.g. the compound's complaint categories) */
   dynamicOptions(source: 'categories'): Promise<Option[]>;
-  /** null when the location exists in the compound, else the reason */
-  checkLocation(loc: Location): Promise<string | null>;
+  /**
+   * The typed location against the compound's register: the entry it is (in the register's own
+   * spelling, with its id; the typed location itself where there is no register), or why not, with
+   * the closest entries to offer instead
+   */
+  checkLocation(loc: Location): Promise<LocationCheck>;
   /** values the action inputs can take from the conversation's context */
   context: Record<string, unknown>;
 }
@@ -47,6 +59,22 @@ export type ConversationLookups = (
   orgId: number | null,
   locale: Locale,
 ) => Pick<MachineEnv, 'dynamicOptions' | 'checkLocation'>;
+
+export type LocationCheck =
+  | { ok: true; location: Location }
+  | { ok: false; reason: string; suggestions: Location[] };
+
+/**
+ * The register entries a location ask offered after its last failed check, kept beside its answer
+ * (`<save>_suggestions`) until it is answered: a button, a bare number or the label picks one.
+ */
+function offeredLocations(step: AskStep, answers: Record<string, unknown>): Location[] {
+  const offered = answers[`${step.save}_suggestions`];
+  return Array.isArray(offered) ? (offered as Location[]) : [];
+}
+
+const offeredOptions = (offered: Location[]): Option[] =>
+  offered.map((l, i) => ({ value: String(i), label: locationText(l) }));
 
 /** At most this many steps run between two asks: a guard on top of the checker's cycle rule. */
 const MAX_STEPS_PER_TURN = 200;
@@ -79,6 +107,17 @@ export async function prompt(step: AskStep, env: MachineEnv, vars: Record<string
       text: `${text}\n${options.map((o, i) => `${i + 1}. ${o.label}`).join('\n')}\n${t.multiHint}`,
       forceReply: true,
     };
+  }
+  if (step.input === 'location') {
+    const offered = offeredLocations(step, vars);
+    if (offered.length > 0)
+      return {
+        text: `${text}\n${t.pickOrRetype}`,
+        choices: offeredOptions(offered).map((o) => ({
+          label: o.label,
+          payload: `${OPTION_PREFIX}${o.value}`,
+        })),
+      };
   }
   return { text, forceReply: true };
 }
@@ -151,9 +190,22 @@ export async function answer(
   if (step?.type !== 'ask') return enter(flow, state, env);
   const options = await optionsOf(step, env);
   let parsed = parseAnswer(step, input, options, env.locale);
-  if (parsed.ok && step.input === 'location' && parsed.value) {
-    const problem = await env.checkLocation(parsed.value as Location);
-    if (problem) parsed = { ok: false, reason: problem };
+  let answersNow = state.answers;
+  if (step.input === 'location') {
+    const offered = offeredLocations(step, state.answers);
+    const picked =
+      offered.length > 0 ? pickOne(input, input.text?.trim(), offeredOptions(offered)) : undefined;
+    if (picked) parsed = { ok: true, value: offered[Number(picked.value)] };
+    else if (parsed.ok && parsed.value) {
+      const check = await env.checkLocation(parsed.value as Location);
+      if (check.ok) parsed = { ok: true, value: check.location };
+      else {
+        parsed = { ok: false, reason: check.reason };
+        // what was offered last stays on offer when nothing new is
+        if (check.suggestions.length > 0)
+          answersNow = { ...answersNow, [`${step.save}_suggestions`]: check.suggestions };
+      }
+    }
   }
   if (!parsed.ok) {
     const attempts = state.attempts + 1;
@@ -163,20 +215,21 @@ export async function answer(
         replies: [{ text: engineTexts(env.locale).tooManyAttempts }],
       };
     }
-    const again = await prompt(step, env, state.answers);
-    const retry = render(step.retryPrompt, env.locale, state.answers);
+    const again = await prompt(step, env, answersNow);
+    const retry = render(step.retryPrompt, env.locale, answersNow);
     return {
-      state: { ...state, attempts },
+      state: { ...state, answers: answersNow, attempts },
       replies: [{ ...again, text: `${parsed.reason}${retry}\n${again.text}` }],
     };
   }
   const answers: Record<string, unknown> = { ...state.answers, [step.save]: parsed.value };
+  delete answers[`${step.save}_suggestions`];
   // a choice is saved as its value; its label is kept beside it for texts ({{category_label}})
   if (step.input === 'choice')
     answers[`${step.save}_label`] = options.find((o) => o.value === parsed.value)?.label;
   if (step.input === 'location' && parsed.value) {
     const l = parsed.value as Location;
-    answers[`${step.save}_text`] = `${l.building}${l.unit}${l.room}`;
+    answers[`${step.save}_text`] = locationText(l);
   }
   return enter(flow, { ...state, attempts: 0, answers, step: step.next }, env);
 }

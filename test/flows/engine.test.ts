@@ -10,7 +10,7 @@ import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import type { Db, Queryable, QueryOptions } from '../../src/kernel/db/db.js';
 import { Outbox } from '../../src/kernel/outbox/outbox.js';
 import { createQueueBackend, type QueueBackend } from '../../src/kernel/queue/backend.js';
-import { compoundLookups } from '../../src/modules/complaints/option-sources.js';
+
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
 import { seedCompoundChain } from '../support/org-chain.js';
@@ -39,7 +39,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     flows = new FlowEngine({
       db,
       actions: s.actions,
-      lookups: compoundLookups,
+      lookups: s.lookups,
       queues,
       outbox,
       logger: pino({ level: 'silent' }),
@@ -227,7 +227,8 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     expect((await last('张伟')).text).toMatch(/太久没有回复/); // no conversation: "4" starts nothing
   });
 
-  it('registers a resident to a unit of the register', async () => {
+  it('registers a resident to a unit of the register (a compound that asks for no approval)', async () => {
+    await s.orgs.update(SYSTEM_ACTOR, compound, { settings: { requireResidentApproval: false } });
     await say('李军', '登记');
     await say('李军', '3栋2单元501');
     await say('李军', '是');

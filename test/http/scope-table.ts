@@ -122,6 +122,9 @@ export const TABLE: Record<string, Entry> = {
     p('assignmentId', 'roleAssignment', (v, w) => del(`/orgs/${w.b.compound}/roles/${v}`)),
   ],
   'GET /api/v1/orgs/{id}/units': only('compound', (v) => get(`/orgs/${v}/units`)),
+  'GET /api/v1/orgs/{id}/claims': only('compound', (v) => get(`/orgs/${v}/claims`)),
+  'POST /api/v1/claims/{id}/approve': only('claim', (v) => post(`/claims/${v}/approve`)),
+  'POST /api/v1/claims/{id}/reject': only('claim', (v) => post(`/claims/${v}/reject`)),
   'POST /api/v1/orgs/{id}/units': only('compound', (v) =>
     post(`/orgs/${v}/units`, [
       { building: '1栋', unit: '1单元', room: '102', area: '80', owners: [{ name: '赵六' }] },

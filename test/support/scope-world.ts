@@ -7,8 +7,9 @@ import { seedTree, type TestApp, tokenFor } from './app.js';
  * Two sibling compounds, A and B, each filled through the admin API the way their admins would
  * (units and owners, a person with a chat identity and a role, a bound chat, a token, a complaint
  * filed over Open311, a proposal, a reminder, a property company with a contract, an evaluation,
- * a party branch, an approved party member and a task). Only the party member's 报到 has no HTTP
- * route (a resident does it in chat): it goes through the service the chat flow calls.
+ * a party branch, an approved party member, a task and a resident's pending claim on a unit). Only
+ * the party member's 报到 and the resident's 登记 have no HTTP route (a resident does them in chat):
+ * they go through the service and the action the chat flows call.
  */
 export interface Side {
   compound: number;
@@ -31,6 +32,8 @@ export interface Side {
   member: number;
   memberPerson: number;
   task: number;
+  /** a resident's pending claim on the unit (登记) */
+  claim: number;
 }
 
 export interface World {
@@ -149,6 +152,27 @@ async function buildSide(t: TestApp, compound: number, tag: 'A' | 'B', phone: st
     }),
   );
   const member = registered.member.id;
+  // 登记 happens in chat too; the registration flow's action makes the claim (pending: the default)
+  const claimed = await t.db.transaction((tx) =>
+    t.services.actions.get('register_resident')!.run(
+      { location: { building: '1栋', unit: '1单元', room: '101' } },
+      {
+        tx,
+        db: t.db,
+        personId: person,
+        orgId: compound,
+        chatId: chat,
+        chatExternalId: externalChatId,
+        channel: 'telegram',
+        locale: 'zh-CN',
+        dryRun: false,
+        afterCommit: () => {},
+      },
+    ),
+  );
+  if (!claimed.ok) throw new Error(`登记 failed: ${JSON.stringify(claimed.message)}`);
+  expect(claimed.output).toMatchObject({ pending: true });
+  const claim = claimed.output.claimId as number;
   await call('POST', `/api/v1/party-members/${member}/approve`);
   await call('POST', `/api/v1/party-members/${member}/pairings`, { unitId: unit.id });
   const task = (
@@ -184,6 +208,7 @@ async function buildSide(t: TestApp, compound: number, tag: 'A' | 'B', phone: st
     member,
     memberPerson,
     task,
+    claim,
   };
 }
 
@@ -206,6 +231,7 @@ export async function snapshotA(t: TestApp, w: World): Promise<unknown> {
     `/api/v1/people/${w.a.memberPerson}`,
     `/api/v1/orgs/${a}/roles`,
     `/api/v1/orgs/${a}/units`,
+    `/api/v1/orgs/${a}/claims`,
     `/api/v1/orgs/${a}/chats`,
     `/api/v1/orgs/${a}/escalation-policy`,
     `/api/v1/complaints?orgId=${a}`,

@@ -20,7 +20,7 @@ import { assertWriter, canSee, type Principal, scopeOrgId } from './principal.js
  * an org at its path; a person where they are registered, hold a role or own a unit (the rule of
  * `GET /people/:id`, `personInSubtree`); a unit at its building; a chat, party branch, proposal,
  * reminder (not deleted), evaluation campaign or task at its org; a party member at the compound
- * they report to; a complaint at its compound and at its handling level; a property company at
+ * they report to; a resident's claim at its unit's compound; a complaint at its compound and at its handling level; a property company at
  * the org that registered it and at every compound it is contracted to.
  */
 export type ScopedKind =
@@ -35,7 +35,8 @@ export type ScopedKind =
   | 'proposal'
   | 'reminder'
   | 'evaluation'
-  | 'task';
+  | 'task'
+  | 'unit_claim';
 
 export interface ScopeCheck {
   /** the body or query field that named the id (omit for a path id) */
@@ -57,6 +58,7 @@ const WHAT: Record<ScopedKind, string> = {
   reminder: 'reminder',
   evaluation: 'evaluation',
   task: 'task',
+  unit_claim: 'claim',
 };
 
 /** The org paths an object lives at (`$1` = its id); no row: no such object. */
@@ -79,6 +81,8 @@ const PLACES: Record<Exclude<ScopedKind, 'person'>, string> = {
   evaluation:
     'SELECT o.path FROM linli.evaluation_campaigns x JOIN linli.orgs o ON o.id = x.org_id WHERE x.id = $1',
   task: 'SELECT o.path FROM linli.party_tasks x JOIN linli.orgs o ON o.id = x.org_id WHERE x.id = $1',
+  unit_claim: `SELECT o.path FROM linli.unit_residents r JOIN linli.units u ON u.id = r.unit_id
+     JOIN linli.orgs o ON o.id = u.compound_id WHERE r.id = $1`,
 };
 
 /** The one answer for "not in your scope" and "does not exist". */

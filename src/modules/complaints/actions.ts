@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
-import { insertRole } from '../people/index.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintService } from './commands/transitions.js';
 import {
@@ -8,19 +7,22 @@ import {
   complaintToRate,
   compoundOf,
   findComplaintForUpdate,
-  findUnit,
   handlesComplaint,
   insertComplaint,
 } from './repository.js';
-import { requiresResidentApproval, upsertUnitResident } from './repository-residents.js';
 
-const location = z.object({ building: z.string(), unit: z.string(), room: z.string() });
+const location = z.object({
+  building: z.string(),
+  unit: z.string(),
+  room: z.string(),
+  unitId: z.number().int().positive().optional(),
+});
 /** The complaint number a dry run (the simulator) shows. */
 const SAMPLE_NUMBER = '20260101-0000';
 
 /**
- * The complaint flows' actions (filing, rating, a handler's note) and the registration flow's
- * `register_resident`. Each module registers its own (its manifest's `actions`).
+ * The complaint flows' actions (filing, rating, a handler's note). Each module registers its own
+ * (its manifest's `actions`).
  */
 export function registerComplaintActions(
   registry: ActionRegistry,
@@ -63,7 +65,8 @@ export function registerComplaintActions(
           category: input.category,
           description: input.description,
           building: input.location?.building,
-          unit: input.location?.unit,
+          // a location naming no unit (3幢501) has unit ''
+          unit: input.location?.unit || null,
           room: input.location?.room,
           photos: input.photo ? [input.photo] : [],
           channel: ctx.channel === 'simulator' ? null : ctx.channel,
@@ -142,45 +145,6 @@ export function registerComplaintActions(
           { label: 'handler', personId: ctx.personId },
         );
         return { ok: true, output: { number } };
-      },
-    })
-    .register({
-      name: 'register_resident',
-      description:
-        'Ties the person to a unit of the compound; pending until approved when the compound sets requireResidentApproval',
-      input: z.object({ location }),
-      async run(input, ctx) {
-        const compound = await compoundOf(ctx.tx, ctx.orgId);
-        if (!compound || ctx.personId === null) {
-          return {
-            ok: false,
-            message: {
-              'zh-CN': '请在小区居民群里登记。',
-              en: "Please register from your compound's residents' group.",
-            },
-          };
-        }
-        const unit = await findUnit(ctx.tx, compound.id, input.location);
-        if (!unit) {
-          return {
-            ok: false,
-            message: {
-              'zh-CN': '小区登记册里没有这个房号，请联系网格员。',
-              en: 'That unit is not in the register; please contact your grid worker.',
-            },
-          };
-        }
-        const status = (await requiresResidentApproval(ctx.tx, compound.id)) ? 'pending' : 'approved';
-        const address = `${input.location.building}${input.location.unit}${input.location.room}`;
-        if (ctx.dryRun) return { ok: true, output: { status, address } };
-        await upsertUnitResident(ctx.tx, {
-          unitId: unit.id,
-          personId: ctx.personId,
-          status,
-          decidedAt: status === 'approved' ? new Date() : null,
-        });
-        if (status === 'approved') await insertRole(ctx.tx, ctx.personId, compound.id, 'resident');
-        return { ok: true, output: { status, pending: status === 'pending', address } };
       },
     });
 }

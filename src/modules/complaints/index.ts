@@ -3,6 +3,5 @@
  * (scripts/check-layers.ts).
  */
 
-export { compoundLookups } from './option-sources.js';
 export type { Rate } from './queries/metrics.js';
 export { ComplaintMetricsService } from './queries/metrics.js';

@@ -115,25 +115,6 @@ export async function compoundOf(
   return rows[0] ?? null;
 }
 
-/** The unit at an address in a compound. */
-export async function findUnit(
-  q: Queryable,
-  compoundId: number,
-  loc: { building: string; unit: string; room: string },
-): Promise<{ id: number } | null> {
-  const { rows } = await q.query<{ id: number }>(
-    `SELECT u.id FROM linli.units u JOIN linli.orgs b ON b.id = u.building_id
-     WHERE u.compound_id = $1 AND b.name = $2 AND u.unit_no = $3 AND u.room = $4`,
-    [compoundId, loc.building, loc.unit, loc.room],
-  );
-  return rows[0] ?? null;
-}
-
-export async function compoundHasUnits(q: Queryable, compoundId: number): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM linli.units WHERE compound_id = $1 LIMIT 1', [compoundId]);
-  return rows.length > 0;
-}
-
 /** Roles that may act on a complaint at its current level (held there or at an org above it). */
 export const COMPLAINT_HANDLER_ROLES = ['admin', 'handler', 'grid_worker', 'property_manager'];
 

@@ -159,7 +159,7 @@ export class Open311Service {
         category: serviceCode,
         description: text,
         building: place.location?.building,
-        unit: place.location?.unit,
+        unit: place.location?.unit || undefined,
         room: place.location?.room,
         photos: mediaUrl ? [mediaUrl] : [],
         channel: 'open311',

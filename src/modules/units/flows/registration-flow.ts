@@ -1,6 +1,10 @@
 import type { FlowDefinition } from '../../../flows/flow-schema.js';
 
-/** 住户登记: building, unit, room; pending until approved where the compound asks for approval. */
+/**
+ * 住户登记: the address as the resident writes it (the closest register entries offered when it fits
+ * none or several), confirmed, then claimed: pending until approved where the compound asks for
+ * approval (the default).
+ */
 export const registrationFlow: FlowDefinition = {
   key: 'registration',
   name: { 'zh-CN': '住户登记', en: 'Resident registration' },
@@ -18,7 +22,7 @@ export const registrationFlow: FlowDefinition = {
       type: 'ask',
       input: 'location',
       prompt: {
-        'zh-CN': '请问您住哪一户？请按「几栋几单元几室」回复，例如：3栋2单元501。',
+        'zh-CN': '请问您住哪一户？请回复楼栋、单元和房号，例如：3栋2单元501。',
         en: 'Which unit do you live in? Reply like 3栋2单元501 (building, unit, room).',
       },
       retryPrompt: { 'zh-CN': '请再试一次。', en: 'Please try again.' },
@@ -71,8 +75,9 @@ export const registrationFlow: FlowDefinition = {
       id: 'pending',
       type: 'end',
       text: {
-        'zh-CN': '已提交登记（{{registration.address}}），等网格员或管理员审核通过后生效。',
-        en: 'Registration sent ({{registration.address}}); it takes effect once a grid worker or admin approves it.',
+        'zh-CN':
+          '已提交登记（{{registration.address}}），等业委会成员或网格员审核通过后生效，审核结果会私信告诉您。',
+        en: 'Registration sent ({{registration.address}}); it takes effect once a committee member or grid worker approves it. You will be told privately.',
       },
     },
     {

@@ -1,0 +1,84 @@
+/**
+ * A resident's claim approved on WeChat, through the Wechaty mock: WechatAdapter (DB choice memory)
+ * → InboundDispatcher → the units module's buttons / FlowEngine → Outbox → outbound worker → the
+ * mock. WeChat has no buttons: the committee member gets 通过 / 不通过 as numbered lines in a
+ * private message and answers with a bare "1"; the claimant is told privately.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
+import type { SentMessage } from '../../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
+import { until } from '../../support/until.js';
+import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
+
+describe('a claim approved on WeChat with a numbered reply', () => {
+  let w: WechatLinli | undefined;
+  afterEach(async () => {
+    await w?.stop();
+    w = undefined;
+  });
+
+  it('登记 in the group → the committee member answers "1" privately → the claimant is told', async () => {
+    w = await startWechatLinli();
+    const { db, services, mock: h } = w;
+    const compound = (await seedCompoundChain(services, '阳光小区', SHANGHAI)).compound;
+    await services.units.importUnits(SYSTEM_ACTOR, compound, [
+      { building: '3号楼', unit: '二单元', room: '501', area: '90', owners: [] },
+    ]);
+    const resident = await h.createResident('李军');
+    const chairContact = await h.createResident('张主任');
+    const room = await h.createRoom('阳光业主群', [resident, chairContact]);
+    await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: room.id,
+      purpose: 'residents',
+    });
+    const chair = await services.people.create(SYSTEM_ACTOR, { name: '张主任', orgId: compound });
+    await services.people.addIdentity(SYSTEM_ACTOR, chair.id, {
+      channel: 'wechat',
+      externalId: chairContact.id,
+    });
+    await services.people.grantRole(SYSTEM_ACTOR, compound, { personId: chair.id, role: 'committee_member' });
+
+    const taken = new Set<SentMessage>();
+    const drained = () =>
+      until(
+        async () =>
+          (await db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
+        'the outbox to drain',
+      );
+    const next = async (where: { toId?: string; roomId?: string }, contains: string) => {
+      const m = await h
+        .waitForSent(
+          (x) =>
+            !taken.has(x) &&
+            (where.toId ? x.toId === where.toId : x.roomId === where.roomId) &&
+            x.text.includes(contains),
+          15_000,
+        )
+        .catch((err: Error) => {
+          const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
+          throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
+        });
+      taken.add(m);
+      await drained();
+      return m;
+    };
+
+    await h.say(resident, '登记', room);
+    await next({ roomId: room.id }, '请问您住哪一户？');
+    await h.say(resident, '三号楼2-501', room);
+    await next({ roomId: room.id }, '登记为 3栋2单元501 的住户，对吗？');
+    await h.say(resident, '1', room); // 1. 是
+    await next({ roomId: room.id }, '已提交登记（3栋2单元501）');
+
+    const ask = await next({ toId: chairContact.id }, '李军 申请登记为 3栋2单元501 的住户，是否通过？');
+    expect(ask.text).toMatch(/1\. 通过\n2\. 不通过/);
+    await h.say(chairContact, '1');
+    await next({ toId: chairContact.id }, '已通过 李军 登记为 3栋2单元501 住户的申请');
+    await next({ toId: resident.id }, '您登记的住址 3栋2单元501 已审核通过');
+
+    const claims = await services.claims.list(SYSTEM_ACTOR.principal, compound, { status: 'approved' });
+    expect(claims.items).toEqual([expect.objectContaining({ personName: '李军', decidedBy: '张主任' })]);
+  });
+});
