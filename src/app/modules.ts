@@ -35,6 +35,8 @@ import { ReminderService } from '../modules/reminders/commands/reminders.js';
 import { remindersModule } from '../modules/reminders/manifest.js';
 import { tokensModule } from '../modules/tokens/manifest.js';
 import { TokenService } from '../modules/tokens/service.js';
+import { LinkCodeService } from '../modules/units/link-codes.js';
+import { LinkService } from '../modules/units/linking.js';
 import { unitsModule } from '../modules/units/manifest.js';
 import { UnitService } from '../modules/units/service.js';
 import { VoteService } from '../modules/votes/commands/proposals.js';
@@ -71,6 +73,10 @@ export interface Services {
   orgs: OrgService;
   people: PeopleService;
   units: UnitService;
+  /** the committee's per-unit verification codes */
+  unitCodes: LinkCodeService;
+  /** linking chat accounts to the register's owners (by code, by phone) */
+  links: LinkService;
   tokens: TokenService;
   audit: AuditService;
   chats: ChatService;
@@ -127,6 +133,8 @@ export function createServices(
     orgs: new OrgService(db),
     people: new PeopleService(db),
     units: new UnitService(db),
+    unitCodes: new LinkCodeService(db),
+    links: new LinkService(db),
     tokens: new TokenService(db, deps.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),
