@@ -131,9 +131,7 @@ export const TABLE: Record<string, Entry> = {
   ],
   'POST /api/v1/orgs/{id}/unit-codes/revoke': [
     p('id', 'compound', (v) => post(`/orgs/${v}/unit-codes/revoke`, {})),
-    p('unitIds', 'unit', (v, w) =>
-      post(`/orgs/${w.b.compound}/unit-codes/revoke`, { unitIds: [Number(v)] }),
-    ),
+    p('unitIds', 'unit', (v, w) => post(`/orgs/${w.b.compound}/unit-codes/revoke`, { unitIds: [Number(v)] })),
   ],
   'GET /api/v1/orgs/{id}/unit-codes': only('compound', (v) => get(`/orgs/${v}/unit-codes`)),
   'GET /api/v1/orgs/{id}/unit-codes.csv': only('compound', (v) => get(`/orgs/${v}/unit-codes.csv`)),
