@@ -38,6 +38,8 @@ import { TokenService } from '../modules/tokens/service.js';
 import { addressLookups } from '../modules/units/address-lookup.js';
 import { ClaimNotices } from '../modules/units/claim-notices.js';
 import { ClaimService } from '../modules/units/claims.js';
+import { LinkCodeService } from '../modules/units/link-codes.js';
+import { LinkService } from '../modules/units/linking.js';
 import { unitsModule } from '../modules/units/manifest.js';
 import { UnitService } from '../modules/units/service.js';
 import { VoteService } from '../modules/votes/commands/proposals.js';
@@ -76,6 +78,10 @@ export interface Services {
   units: UnitService;
   /** residents' claims on units (登记) and their approval */
   claims: ClaimService;
+  /** the committee's per-unit verification codes */
+  unitCodes: LinkCodeService;
+  /** linking chat accounts to the register's owners (by code, by phone) */
+  links: LinkService;
   tokens: TokenService;
   audit: AuditService;
   chats: ChatService;
@@ -140,6 +146,8 @@ export function createServices(
     people: new PeopleService(db),
     units: new UnitService(db),
     claims: new ClaimService(db, new ClaimNotices(outbox)),
+    unitCodes: new LinkCodeService(db),
+    links: new LinkService(db),
     tokens: new TokenService(db, deps.adminToken),
     audit: new AuditService(db),
     chats: new ChatService(db),

@@ -108,6 +108,10 @@ export const TABLE: Record<string, Entry> = {
   'POST /api/v1/people/{id}/identities': only('person', (v) =>
     post(`/people/${v}/identities`, { channel: 'telegram', externalId: 'tg-new-account' }),
   ),
+  'POST /api/v1/people/{id}/merge': [
+    p('id', 'person', (v, w) => post(`/people/${v}/merge`, { from: w.b.person })),
+    p('from', 'person', (v, w) => post(`/people/${w.b.person}/merge`, { from: Number(v) })),
+  ],
   'GET /api/v1/orgs/{id}/roles': only('compound', (v) => get(`/orgs/${v}/roles`)),
   'POST /api/v1/orgs/{id}/roles': [
     p('id', 'compound', (v, w) =>
@@ -125,6 +129,16 @@ export const TABLE: Record<string, Entry> = {
   'GET /api/v1/orgs/{id}/claims': only('compound', (v) => get(`/orgs/${v}/claims`)),
   'POST /api/v1/claims/{id}/approve': only('claim', (v) => post(`/claims/${v}/approve`)),
   'POST /api/v1/claims/{id}/reject': only('claim', (v) => post(`/claims/${v}/reject`)),
+  'POST /api/v1/orgs/{id}/unit-codes': [
+    p('id', 'compound', (v) => post(`/orgs/${v}/unit-codes`, {})),
+    p('unitIds', 'unit', (v, w) => post(`/orgs/${w.b.compound}/unit-codes`, { unitIds: [Number(v)] })),
+  ],
+  'POST /api/v1/orgs/{id}/unit-codes/revoke': [
+    p('id', 'compound', (v) => post(`/orgs/${v}/unit-codes/revoke`, {})),
+    p('unitIds', 'unit', (v, w) => post(`/orgs/${w.b.compound}/unit-codes/revoke`, { unitIds: [Number(v)] })),
+  ],
+  'GET /api/v1/orgs/{id}/unit-codes': only('compound', (v) => get(`/orgs/${v}/unit-codes`)),
+  'GET /api/v1/orgs/{id}/unit-codes.csv': only('compound', (v) => get(`/orgs/${v}/unit-codes.csv`)),
   'POST /api/v1/orgs/{id}/units': only('compound', (v) =>
     post(`/orgs/${v}/units`, [
       { building: '1栋', unit: '1单元', room: '102', area: '80', owners: [{ name: '赵六' }] },

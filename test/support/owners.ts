@@ -61,3 +61,14 @@ export async function seedRegister(db: Db, s: Services, compoundId: number) {
   await unit('40', [[ji, false]]);
   return { jia, yi, bing, ding, wu, ji, outsider, unnamed, empty };
 }
+
+/**
+ * The committee's codes as the issue API answers them (`POST /orgs/:id/unit-codes`), by the name of
+ * each unit's voter (first-listed owner: the named voter, else the co-owner with the lowest id).
+ * Tests link owners' chat accounts by sending these codes in chat, as owners do.
+ */
+export function codesByVoter(issued: { owners: string[]; code: string }[]): Map<string, string> {
+  const codes = new Map<string, string>();
+  for (const u of issued) if (u.owners[0] && !codes.has(u.owners[0])) codes.set(u.owners[0], u.code);
+  return codes;
+}

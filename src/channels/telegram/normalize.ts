@@ -13,7 +13,7 @@ export type Normalized = { ok: true; message: InboundMessage } | { ok: false; re
  * Dropped (with a reason for the debug log): updates other than message / edited_message /
  * callback_query; messages sent on behalf of a chat (sender_chat: channels, anonymous admins,
  * automatic forwards) or by bots; commands addressed to another bot (`/x@other_bot`); callback
- * queries without data or without a message (inline mode); messages with no text and no media.
+ * queries without data or without a message (inline mode); messages with no text, media or contact.
  */
 export function normalizeUpdate(raw: Update, bot: UserFromGetMe, receivedAt: Date): Normalized {
   // names, titles and texts as the database can hold them (U+0000 dropped, lone surrogates → U+FFFD)
@@ -51,7 +51,13 @@ export function normalizeUpdate(raw: Update, bot: UserFromGetMe, receivedAt: Dat
     }
   }
   const media = mediaOf(msg);
-  if (text === undefined && media.length === 0) return drop('no text or media');
+  const contact = msg.contact
+    ? {
+        phone: msg.contact.phone_number,
+        ...(msg.contact.user_id !== undefined ? { userExternalId: String(msg.contact.user_id) } : {}),
+      }
+    : undefined;
+  if (text === undefined && media.length === 0 && !contact) return drop('no text, media or contact');
 
   const inbound: InboundMessage = {
     channel: 'telegram',
@@ -65,6 +71,7 @@ export function normalizeUpdate(raw: Update, bot: UserFromGetMe, receivedAt: Dat
   };
   if (text !== undefined) inbound.text = text;
   if (command) inbound.command = command;
+  if (contact) inbound.contact = contact;
   if (command?.name === 'start' && command.args !== '') inbound.startPayload = command.args;
   if (update.edited_message) inbound.edited = true;
   return { ok: true, message: inbound };

@@ -39,7 +39,8 @@ const escapeAttr = (s: string): string => escapeHtml(s).replace(/"/g, '&quot;');
  *   otherwise the text follows as messages;
  * - text longer than 4096 is split at line boundaries (a longer line at a space, else hard) into
  *   several messages; nothing is truncated;
- * - `replyToMessageId` goes on the first call, choices (one button per row) or force_reply on the last;
+ * - `replyToMessageId` goes on the first call, choices (one button per row), a request_contact reply
+ *   keyboard, force_reply or remove_keyboard on the last;
  * - a mention is an HTML text mention before the first text; with a mention every text is HTML-escaped
  *   and sent with parse_mode HTML, without one the text is sent as typed, with no parse mode.
  */
@@ -88,8 +89,17 @@ export function planSend(out: OutboundMessage, chatId: number | string): Planned
     last.params.reply_markup = {
       inline_keyboard: out.choices.map((c) => [{ text: c.label, callback_data: c.payload }]),
     };
+  } else if (out.requestContact) {
+    // a one-time reply keyboard: the button sends the user's own number as a contact message
+    last.params.reply_markup = {
+      keyboard: [[{ text: out.requestContact.label, request_contact: true }]],
+      one_time_keyboard: true,
+      resize_keyboard: true,
+    };
   } else if (out.forceReply) {
     last.params.reply_markup = { force_reply: true, selective: true };
+  } else if (out.removeKeyboard) {
+    last.params.reply_markup = { remove_keyboard: true };
   }
   return calls;
 }

@@ -44,6 +44,8 @@ export interface ReplyOptions {
   key?: string;
   choices?: { label: string; payload: string }[];
   forceReply?: boolean;
+  requestContact?: { label: string };
+  removeKeyboard?: boolean;
 }
 
 export type NextHandler = (ctx: InboundContext) => Promise<void>;
@@ -279,6 +281,8 @@ export class InboundDispatcher {
         text,
         choices: opts.choices,
         forceReply: opts.forceReply,
+        ...(opts.requestContact ? { requestContact: opts.requestContact } : {}),
+        ...(opts.removeKeyboard ? { removeKeyboard: true } : {}),
         replyToMessageId: m.messageId,
         mention:
           m.chat.kind === 'group'

@@ -60,6 +60,12 @@ export interface InboundMessage {
   media: MediaRef[];
   /** `/start <payload>` deep link (Telegram). */
   startPayload?: string;
+  /**
+   * A shared contact (Telegram `message.contact`): the phone as sent, and the platform user it
+   * belongs to when the platform knows one. A contact whose user is the sender is their own number
+   * (what the `requestContact` keyboard shares); anyone may send someone else's card.
+   */
+  contact?: { phone: string; userExternalId?: string };
   /** The update edits or deletes an earlier message rather than saying something new. */
   edited?: boolean;
   receivedAt: Date;
@@ -82,6 +88,11 @@ export interface OutboundMessage {
   /** Ask the platform to open a reply box to the bot (Telegram force_reply): prompts in groups work
    *  with privacy mode on, because replies to the bot reach it. */
   forceReply?: boolean;
+  /** Offer a one-tap "share my phone number" button (Telegram reply keyboard with request_contact,
+   *  private chats); platforms without one send the text only. Ignored when `choices` are given. */
+  requestContact?: { label: string };
+  /** Take away a reply keyboard shown earlier (after the contact came, say). */
+  removeKeyboard?: boolean;
   media?: MediaRef;
   /** The language of the text, for the words a channel adds itself (WeChat's "回复 1 或 2" under
    *  numbered choices); absent: zh-CN. */

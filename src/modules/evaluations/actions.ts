@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { ActionRegistry, ActionResult } from '../../flows/actions.js';
+import type { ActionContext, ActionRegistry, ActionResult } from '../../flows/actions.js';
 import type { Text } from '../../flows/flow-schema.js';
+import { howToLink } from '../units/index.js';
 import type { EvaluationService } from './commands/campaigns.js';
 import type { Refusal } from './schema.js';
 
@@ -18,7 +19,7 @@ const progressSchema = z.object({
   scores: z.record(z.string(), z.number().int().min(1).max(5)),
 });
 
-export const REFUSALS: Record<Refusal | 'no_campaign' | 'no_unit' | 'no_person', Text> = {
+export const REFUSALS: Record<Refusal | 'no_campaign', Text> = {
   no_campaign: {
     'zh-CN': '现在没有进行中的物业服务评价。',
     en: 'There is no property-service evaluation running now.',
@@ -43,12 +44,24 @@ export const REFUSALS: Record<Refusal | 'no_campaign' | 'no_unit' | 'no_person',
     'zh-CN': '您登记的住址不在这次评价的小区里。',
     en: 'Your registered unit is not in a compound of this evaluation.',
   },
-  no_unit: {
-    'zh-CN': '每户一份评价，请先登记您的住址（发送「登记」），再来参加。',
-    en: 'One response per unit: please register your address first (send 登记), then take part.',
-  },
-  no_person: { 'zh-CN': '请先在小区居民群里发言。', en: "Please speak in your compound's group first." },
 };
+
+/**
+ * No unit to answer for (or no person at all): one message saying how to link the account to the
+ * owner register on this platform (units/link-texts.ts), or, for a tenant, how to register.
+ */
+function unlinked(channel: ActionContext['channel']): ActionResult {
+  const t = howToLink(channel);
+  return {
+    ok: false,
+    message: {
+      'zh-CN': `每户一份评价。${t['zh-CN']}
+租户请发送「登记」登记住址。`,
+      en: `One response per unit. ${t.en}
+Tenants: send 登记 to register your address.`,
+    },
+  };
+}
 
 function refuse(r: keyof typeof REFUSALS, unit?: string): ActionResult {
   const t = REFUSALS[r];
@@ -91,11 +104,12 @@ export function registerEvaluationActions(
             },
           };
         }
-        if (ctx.personId === null) return refuse('no_person');
+        if (ctx.personId === null) return unlinked(ctx.channel);
         const service = evaluations;
         const wanted = input.progress?.campaignId ?? input.campaignId ?? null;
         const found = await service.forResident(ctx.tx, ctx.personId, wanted, ctx.orgId);
-        if (!found.ok) return refuse(found.refusal, found.unitLabel);
+        if (!found.ok)
+          return found.refusal === 'no_unit' ? unlinked(ctx.channel) : refuse(found.refusal, found.unitLabel);
         const criteria = found.campaign.criteria;
         let index = 0;
         let scores: Record<string, number> = {};
@@ -136,10 +150,11 @@ export function registerEvaluationActions(
       }),
       async run(input, ctx) {
         if (ctx.dryRun) return { ok: true, output: { unit: '1栋1单元101', compound: '阳光小区' } };
-        if (ctx.personId === null) return refuse('no_person');
+        if (ctx.personId === null) return unlinked(ctx.channel);
         const service = evaluations;
         const found = await service.forResident(ctx.tx, ctx.personId, input.progress.campaignId);
-        if (!found.ok) return refuse(found.refusal, found.unitLabel);
+        if (!found.ok)
+          return found.refusal === 'no_unit' ? unlinked(ctx.channel) : refuse(found.refusal, found.unitLabel);
         const missing = found.campaign.criteria.some((c) => input.progress.scores[c.key] === undefined);
         if (missing) return refuse('closed');
         const scores = Object.fromEntries(

@@ -8,6 +8,8 @@ import {
   createPersonBody,
   identityBody,
   identitySchema,
+  mergeBody,
+  mergeResultSchema,
   personDetailSchema,
   personSchema,
   ROLES,
@@ -84,6 +86,24 @@ export const peopleRoutes =
       },
       async (req, reply) =>
         reply.status(201).send(await s.people.addIdentity(actorOf(req), req.params.id, req.body)),
+    );
+    app.post(
+      '/people/:id/merge',
+      {
+        schema: {
+          tags: ['people'],
+          summary: 'Merge person `from` into this person (one transaction; 409 names every conflict)',
+          description:
+            'Moves identities, roles, unit ownerships and residencies, complaints, electorates and ballots, ' +
+            'evaluation answers, party records, reminder audiences, conversations and deliveries from `from` ' +
+            'to this person. `from` stays as a row with mergedInto set (append-only history names it). ' +
+            'Both ids must be inside the token’s subtree.',
+          params: idParams,
+          body: mergeBody,
+          response: { 200: mergeResultSchema, ...errorResponses },
+        },
+      },
+      async (req) => s.people.merge(actorOf(req), req.params.id, req.body.from),
     );
     app.post(
       '/orgs/:id/roles',

@@ -2,6 +2,13 @@
  * What the people module offers the other modules: they import it from here, never from its files
  * (scripts/check-layers.ts).
  */
-export { insertPerson, insertRole, personInSubtree } from './repository.js';
+export { type MergeOutcome, mergePeople } from './merge.js';
+export {
+  findPersonByIdentity,
+  insertIdentity,
+  insertPerson,
+  insertRole,
+  personInSubtree,
+} from './repository.js';
 export type { Role } from './schema.js';
 export { CHANNELS, phoneSchema, ROLES } from './schema.js';

@@ -39,7 +39,8 @@ export async function listPeople(
   f: { scopeOrgId: number | null; orgId?: number; q?: string; afterId: number | null; limit: number },
 ): Promise<Person[]> {
   const params: unknown[] = [];
-  const where: string[] = [];
+  // a merged person lives on in the one it was merged into (GET /people/:id still shows it)
+  const where: string[] = ['p.merged_into IS NULL'];
   if (f.scopeOrgId !== null) {
     params.push(f.scopeOrgId);
     where.push(personInSubtree(params.length));
@@ -60,7 +61,7 @@ export async function listPeople(
   }
   params.push(f.limit + 1);
   const { rows } = await q.query<PersonRow>(
-    `SELECT p.* FROM linli.people p ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.id LIMIT $${params.length}`,
+    `SELECT p.* FROM linli.people p WHERE ${where.join(' AND ')} ORDER BY p.id LIMIT $${params.length}`,
     params,
   );
   return rows.map(toPerson);
@@ -179,4 +180,17 @@ export async function findPersonByIdentity(
     [channel, externalId],
   );
   return rows[0] ? toPerson(rows[0]) : null;
+}
+
+/** The id of the person holding a channel account, or null. */
+export async function holderOfIdentity(
+  q: Queryable,
+  channel: Channel,
+  externalId: string,
+): Promise<number | null> {
+  const { rows } = await q.query<{ person_id: number }>(
+    'SELECT person_id FROM linli.identities WHERE channel = $1 AND external_id = $2',
+    [channel, externalId],
+  );
+  return rows[0] ? Number(rows[0].person_id) : null;
 }

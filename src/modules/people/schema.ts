@@ -74,6 +74,12 @@ export const identitySchema = z.object({
 export { type Person, personSchema } from '../../kernel/access/directory.js';
 
 export const personDetailSchema = personSchema.extend({
+  mergedInto: z
+    .number()
+    .nullable()
+    .describe(
+      'set when this person was merged into another (POST /people/:id/merge): that one is who they are now',
+    ),
   identities: z.array(identitySchema),
   roles: z.array(z.object({ id: z.number(), orgId: z.number(), role: z.enum(ROLES) })),
 });
@@ -92,3 +98,13 @@ export function maskPhone(phone: string | null): string | null {
   if (!phone) return phone;
   return phone.length > 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
 }
+
+export const mergeBody = z.strictObject({
+  from: z.number().int().positive().describe('the person absorbed into the one in the path'),
+});
+
+export const mergeResultSchema = z.object({
+  keep: z.number(),
+  from: z.number(),
+  moved: z.record(z.string(), z.number()).describe('rows moved to the kept person, per kind'),
+});

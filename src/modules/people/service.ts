@@ -10,11 +10,13 @@ import {
   type Principal,
   scopeOrgId,
 } from '../../kernel/access/principal.js';
-import type { Db } from '../../kernel/db/db.js';
+import type { Db, Queryable } from '../../kernel/db/db.js';
 import { findOrg } from '../orgs/index.js';
+import { type MergeOutcome, mergePeople } from './merge.js';
 import {
   deleteRole,
   findPerson,
+  holderOfIdentity,
   identitiesOf,
   insertIdentity,
   insertPerson,
@@ -89,6 +91,7 @@ export class PeopleService {
     if (!person) throw notFound('person', id);
     return {
       ...this.present(p, person),
+      mergedInto: await mergedInto(this.db, id),
       identities: await identitiesOf(this.db, id),
       roles: await rolesOf(this.db, id, scopeOrgId(p)),
     };
@@ -124,14 +127,36 @@ export class PeopleService {
       });
     } catch (err) {
       if (isUniqueViolation(err, 'identities_channel_external_unique')) {
-        // the same answer whoever holds it, inside the token's subtree or not: the account is
-        // taken, and nothing says by whom or where
+        // a holder the token may see is named, with the way to join the two; outside its subtree
+        // the account is only taken, and nothing says by whom or where
+        const holder = await holderOfIdentity(this.db, body.channel, body.externalId);
+        if (holder !== null && (await findPerson(this.db, holder, scopeOrgId(p)))) {
+          throw conflict(
+            `This ${body.channel} account belongs to person ${holder}: to make them one person, POST /api/v1/people/${personId}/merge with {"from": ${holder}}`,
+            [{ field: 'externalId', message: `already linked to person ${holder}` }],
+          );
+        }
         throw conflict(`This ${body.channel} account is already linked to a person`, [
           { field: 'externalId', message: 'already linked' },
         ]);
       }
       throw err;
     }
+  }
+
+  /**
+   * Person `from` absorbed into `keep` (see merge.ts): both must be inside the token's subtree
+   * (404 otherwise, as everywhere), the token must write.
+   */
+  async merge(actor: Actor, keep: number, from: number): Promise<MergeOutcome> {
+    const p = actor.principal;
+    return this.db.transaction(async (tx) => {
+      const kept = await findPerson(tx, keep, scopeOrgId(p));
+      if (!kept) throw notFound('person', keep);
+      await requirePerson(tx, p, from, { field: 'from' });
+      assertWriter(p);
+      return mergePeople(tx, actor, keep, from, kept.orgId);
+    });
   }
 
   async grantRole(actor: Actor, orgId: number, body: { personId: number; role: Role }) {
@@ -184,4 +209,12 @@ export class PeopleService {
       });
     });
   }
+}
+
+async function mergedInto(q: Queryable, id: number): Promise<number | null> {
+  const { rows } = await q.query<{ merged_into: number | null }>(
+    'SELECT merged_into FROM linli.people WHERE id = $1',
+    [id],
+  );
+  return rows[0]?.merged_into ?? null;
 }

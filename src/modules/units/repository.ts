@@ -87,8 +87,8 @@ export async function matchOwner(
 ): Promise<number | null> {
   const { rows } = await tx.query<{ id: number }>(
     phone
-      ? `SELECT p.id FROM linli.people p WHERE p.phone = $2 AND ${personInSubtree(1)} ORDER BY p.id LIMIT 1`
-      : `SELECT p.id FROM linli.people p WHERE p.name = $2 AND p.phone IS NULL AND EXISTS (
+      ? `SELECT p.id FROM linli.people p WHERE p.phone = $2 AND p.merged_into IS NULL AND ${personInSubtree(1)} ORDER BY p.id LIMIT 1`
+      : `SELECT p.id FROM linli.people p WHERE p.name = $2 AND p.phone IS NULL AND p.merged_into IS NULL AND EXISTS (
            SELECT 1 FROM linli.role_assignments ra WHERE ra.person_id = p.id AND ra.org_id = $1 AND ra.role = 'owner')
          ORDER BY p.id LIMIT 1`,
     [compoundId, phone ?? name],

@@ -3,6 +3,7 @@ import type { ActionContext, ActionResult, FlowAction } from '../../flows/action
 import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { Queryable } from '../../kernel/db/db.js';
+import { howToLink, isRegisteredOwner } from '../units/index.js';
 import type { VoteService } from './commands/proposals.js';
 import { findProposal, openProposalsOfVoter, type ProposalRow } from './repository.js';
 import { voteTexts } from './texts.js';
@@ -16,8 +17,15 @@ const proposalId = z.coerce.number().int().positive().nullable().optional();
 
 type Pick = { ok: true; row: ProposalRow } | { ok: false; message: { 'zh-CN': string; en: string } };
 
-async function pick(tx: Queryable, personId: number | null, id: number | null | undefined): Promise<Pick> {
-  if (personId === null) return { ok: false, message: voteTexts.notOwner };
+async function pick(
+  tx: Queryable,
+  personId: number | null,
+  id: number | null | undefined,
+  channel: ActionContext['channel'],
+): Promise<Pick> {
+  // an account not linked to the register is told how to link, in one message
+  if (personId === null || !(await isRegisteredOwner(tx, personId)))
+    return { ok: false, message: howToLink(channel) };
   if (id) {
     const row = await findProposal(tx, id);
     if (row?.status !== 'open') return { ok: false, message: voteTexts.notOpen };
@@ -53,7 +61,12 @@ export function voteActions(votes: VoteService): FlowAction[] {
     async run(input, ctx): Promise<ActionResult> {
       if (ctx.dryRun)
         return { ok: true, output: { id: 1, title: '示例表决', choices: '1. 同意\n2. 反对\n3. 弃权' } };
-      const found = await pick(ctx.tx, ctx.personId, input.proposalId as number | null | undefined);
+      const found = await pick(
+        ctx.tx,
+        ctx.personId,
+        input.proposalId as number | null | undefined,
+        ctx.channel,
+      );
       if (!found.ok) return found;
       const r = found.row;
       return {
@@ -73,7 +86,12 @@ export function voteActions(votes: VoteService): FlowAction[] {
     input: z.object({ proposalId, option: z.string().min(1).max(40) }),
     async run(input, ctx): Promise<ActionResult> {
       if (ctx.dryRun) return { ok: true, output: { id: 1, receipt: 'ABCD1234', option: '同意', text: '' } };
-      const found = await pick(ctx.tx, ctx.personId, input.proposalId as number | null | undefined);
+      const found = await pick(
+        ctx.tx,
+        ctx.personId,
+        input.proposalId as number | null | undefined,
+        ctx.channel,
+      );
       if (!found.ok) return found;
       const option = optionFrom(found.row.options, String(input.option));
       const locale: Locale = ctx.locale;

@@ -1,6 +1,7 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
+import { howToLink, isRegisteredOwner } from '../units/index.js';
 import { optionFrom } from './actions.js';
 import { ballotButton, turnoutButton } from './callbacks.js';
 import type { VoteService } from './commands/proposals.js';
@@ -12,7 +13,8 @@ import { voteTexts } from './texts.js';
  * - the announcement's buttons (Telegram) carry `vt:<proposal>:<n>`; 投票进度 carries `vtt:<proposal>`;
  * - on WeChat (no buttons in a group) an owner writes 「投票 <proposal> <n>」 (or `vote 12 1`);
  * - 「投票进度」 / `/turnout [id]` answers with the live turnout of the compound's open votes.
- * The presser must be in the proposal's frozen electorate; anyone else is told why. The reply
+ * The presser must be in the proposal's frozen electorate; anyone else is told why (an account not
+ * linked to the owner register: how to link it, see units/link-texts.ts). The reply
  * carries the receipt code and the turnout on both axes; a secret ballot's choice is not
  * repeated in the group and its tally stays hidden until closing.
  */
@@ -60,8 +62,9 @@ export class VoteChatActions {
       await ctx.reply(voteTexts.notOpen[locale], { key: 'vote' });
       return true;
     }
-    if (!ctx.person) {
-      await ctx.reply(voteTexts.notOwner[locale], { key: 'vote' });
+    // an account not linked to the register is told how to link (one message), whatever the vote
+    if (!ctx.person || !(await isRegisteredOwner(this.votesDb(), ctx.person.id))) {
+      await ctx.reply(howToLink(ctx.message.channel)[locale], { key: 'vote' });
       return true;
     }
     const option = optionFrom(row.options, answer);

@@ -113,9 +113,11 @@ describe('property-company evaluation on Telegram, through startLinli and the fa
     // 李军, co-owner of 102: refused, one response per unit
     await press(GROUP, users.李军!, notice, '参与评价');
     await next(GROUP, '已经参加过这次评价了');
-    // 吴磊 rents without a registered unit
+    // 吴磊 rents without a registered unit: one message, how to link (an owner) or register (a tenant)
     await say(users.阳光租户_吴磊!, '物业评价');
-    await next(GROUP, '请先登记您的住址');
+    const unlinked = await next(GROUP, '您的账号还没有关联业主名册');
+    expect(String(unlinked.params.text)).toContain('认证 验证码');
+    expect(String(unlinked.params.text)).toContain('租户请发送「登记」登记住址');
     // 刘敏 answers privately from the private notice
     const liu = users.刘敏!;
     await press(liu.id, liu, privateNotice, '参与评价');

@@ -1,11 +1,13 @@
 /**
  * Owners' votes end to end:
- * - Telegram: `startLinli` against the fake Bot API. A proposal opens, the residents' group gets
- *   the announcement with a button per option; owners press them (one changes their vote), a
- *   non-owner is told why, one owner votes privately through the vote flow (a wrong option is
+ * - Telegram: `startLinli` against the fake Bot API. The owners link their accounts privately with
+ *   the committee's codes (`/verify`, 「认证」, `/link`). A proposal opens, the residents' group gets
+ *   the announcement with a button per option; owners press them (one changes their vote), an
+ *   unlinked resident is told how to link, one owner votes privately through the vote flow (a wrong option is
  *   asked again), the group asks for the turnout; at closing the result is announced in the group.
  * - WeChat: the Wechaty mock → adapter → dispatcher → VoteChatActions → outbox → the mock room:
- *   the announcement has numbered options, an owner answers 「投票 <id> <n>」 and gets a receipt.
+ *   an owner links in the group with 「认证 CODE」 (the code is consumed and not repeated), the
+ *   announcement has numbered options, the owner answers 「投票 <id> <n>」 and gets a receipt.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
@@ -13,7 +15,7 @@ import { VoteNotifier } from '../../../src/modules/votes/notifier.js';
 import type { CallRecord, FakeUser } from '../../fakes/telegram/index.js';
 import type { SentMessage } from '../../fakes/wechat/harness.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
-import { seedRegister } from '../../support/owners.js';
+import { codesByVoter, seedRegister } from '../../support/owners.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
@@ -36,17 +38,7 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
     const { fake, api, linli } = t;
     const { db, services } = linli;
     const compound = (await seedCompoundChain(services, '投票小区')).compound;
-    const reg = await seedRegister(db, services, compound);
-    for (const [personId, user] of [
-      [reg.jia, JIA],
-      [reg.bing, BING],
-      [reg.ding, DING],
-      [reg.ji, JI],
-    ] as const)
-      await db.query(
-        `INSERT INTO linli.identities (person_id, channel, external_id) VALUES ($1, 'telegram', $2)`,
-        [personId, String(user.id)],
-      );
+    await seedRegister(db, services, compound);
     expect(
       (
         await api('POST', `/orgs/${compound}/chats`, {
@@ -64,6 +56,20 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
       fake.deliverUpdateToWebhook(
         fake.makeTextMessageUpdate({ chatId: from.id, chatType: 'private', from, text }),
       );
+
+    // the committee issues the codes; each owner links their account privately, as printed
+    const issued = await api('POST', `/orgs/${compound}/unit-codes`, {});
+    expect(issued.status).toBe(201);
+    const codes = codesByVoter(issued.body.issued);
+    for (const [name, user, say] of [
+      ['甲', JIA, (c: string) => `/verify ${c}`],
+      ['丙', BING, (c: string) => `认证 ${c.toLowerCase()}`],
+      ['丁', DING, (c: string) => `认证：${c.slice(0, 4)}-${c.slice(4)}`],
+      ['己', JI, (c: string) => `/link ${c}`],
+    ] as const) {
+      await privately(user, say(codes.get(name)!));
+      await next(user.id, `关联成功：此账号已关联名册中的业主 ${name}`);
+    }
 
     const created = await api('POST', '/proposals', {
       orgId: compound,
@@ -90,8 +96,11 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
     const changed = await next(GROUP, '已改票：同意');
     const receipt = /回执码：([0-9A-Z]{8})/.exec(String(changed.params.text))![1]!;
 
+    // a resident whose account is linked to no owner is told how to link, in one message
     await press(TENANT, announcement, '同意');
-    await next(GROUP, '您不在本次表决的业主名册中');
+    const unlinked = await next(GROUP, '您的账号还没有关联业主名册');
+    expect(String(unlinked.params.text)).toContain('认证 验证码');
+    expect(String(unlinked.params.text)).toContain('/link');
 
     // 己 votes privately: /vote, a wrong number is asked again, then 反对
     await privately(JI, '/vote');
@@ -148,14 +157,10 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
     w = await startWechatLinli();
     const { db, services, mock: h } = w;
     const compound = (await seedCompoundChain(services)).compound;
-    const reg = await seedRegister(db, services, compound);
+    await seedRegister(db, services, compound);
     const jia = await h.createResident('甲');
     const tenant = await h.createResident('租户');
     const room = await h.createRoom('投票小区业主群', [jia, tenant]);
-    await db.query(
-      `INSERT INTO linli.identities (person_id, channel, external_id) VALUES ($1, 'wechat', $2)`,
-      [reg.jia, jia.id],
-    );
     await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
       channel: 'wechat',
       externalChatId: room.id,
@@ -172,6 +177,17 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
       taken.add(m);
       return m;
     };
+    // 甲 links in the group with the committee's code: consumed, and not repeated in the answer
+    const codes = codesByVoter((await services.unitCodes.issue(SYSTEM_ACTOR, compound, {})).issued);
+    const code = codes.get('甲')!;
+    await h.say(jia, `认证 ${code}`, room);
+    const linked = await sent('关联成功');
+    expect(linked.mentionIds).toEqual([jia.id]);
+    expect(linked.text).not.toContain(code);
+    await h.say(tenant, `认证 ${code}`, room);
+    const used = await sent('已经被使用过');
+    expect(used.text).not.toContain(code);
+
     const p = await services.votes.create(SYSTEM_ACTOR, {
       orgId: compound,
       title: '小区八景命名',
@@ -194,7 +210,8 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
     expect(receipt.text).toContain('人数 25.0%（1/4 人）');
 
     await h.say(tenant, `投票 ${p.id} 1`, room);
-    await sent('您不在本次表决的业主名册中');
+    const unlinked = await sent('您的微信还没有关联业主名册');
+    expect(unlinked.text).toContain('认证 验证码');
     await h.say(jia, `投票 ${p.id} 9`, room);
     await sent('没有这个选项');
 

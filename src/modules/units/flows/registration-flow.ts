@@ -11,7 +11,7 @@ export const registrationFlow: FlowDefinition = {
   locales: ['zh-CN', 'en'],
   triggers: [
     { type: 'command', command: 'register' },
-    { type: 'keyword', keywords: ['登记', '住户登记', '认证'] },
+    { type: 'keyword', keywords: ['登记', '住户登记'] },
     { type: 'button', payload: 'register' },
   ],
   timeoutMinutes: 10,

@@ -46,16 +46,26 @@ export async function verifyLog(db: Db, p: Principal, id: number) {
   const ballots = await countedBallots(db, id);
   const latest = new Map<string, LogRow>();
   for (const l of log) latest.set(String(l.entry.voter), l);
+  // a ballot moved by a merge (people/merge.ts) stays in the log under the absorbed person: the
+  // voter of a counted ballot is its person and everyone merged into them
+  const absorbed = await absorbedInto(
+    db,
+    ballots.map((b) => Number(b.person_id)),
+  );
   const mismatched: { seq: number | null; message: string }[] = [];
   for (const b of ballots) {
-    const key = String(row.secret ? pseudonym(row.salt, b.person_id) : b.person_id);
-    const l = latest.get(key);
+    const keys = [Number(b.person_id), ...(absorbed.get(Number(b.person_id)) ?? [])].map((id) =>
+      String(row.secret ? pseudonym(row.salt, id) : id),
+    );
+    const l = keys
+      .map((k) => latest.get(k))
+      .reduce<LogRow | undefined>((a, x) => (x && (!a || x.seq > a.seq) ? x : a), undefined);
     if (!l || l.seq !== b.log_seq || l.entry.option !== b.option || l.receipt !== b.receipt)
       mismatched.push({
         seq: b.log_seq,
         message: 'a counted ballot does not match the last log entry of its voter',
       });
-    latest.delete(key);
+    for (const k of keys) latest.delete(k);
   }
   for (const l of latest.values())
     mismatched.push({ seq: l.seq, message: 'a logged ballot is missing from the counted ballots' });
@@ -98,4 +108,20 @@ export async function findReceiptFor(db: Db, code: string, orgId: number | null,
     if (r.found) return { row, r };
   }
   return null;
+}
+
+/** For each person, the people merged into them (directly or down a chain of merges). */
+async function absorbedInto(q: Queryable, ids: number[]): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  if (ids.length === 0) return out;
+  const { rows } = await q.query<{ root: number; id: number }>(
+    `WITH RECURSIVE m AS (
+       SELECT p.id, p.merged_into AS root FROM linli.people p WHERE p.merged_into = ANY($1::bigint[])
+       UNION ALL
+       SELECT p.id, m.root FROM linli.people p JOIN m ON p.merged_into = m.id)
+     SELECT root, id FROM m`,
+    [ids],
+  );
+  for (const r of rows) out.set(Number(r.root), [...(out.get(Number(r.root)) ?? []), Number(r.id)]);
+  return out;
 }
