@@ -86,6 +86,10 @@ export async function mergePeople(
        SELECT 1 FROM linli.unit_residents k WHERE k.person_id = $1 AND k.unit_id = f.unit_id)`,
   );
   await run('unitResidents', 'UPDATE linli.unit_residents SET person_id = $1 WHERE person_id = $2');
+  await run(
+    'claimDecisions',
+    'UPDATE linli.unit_residents SET decided_by_person_id = $1 WHERE decided_by_person_id = $2',
+  );
   await run('complaints', 'UPDATE linli.complaints SET reporter_id = $1 WHERE reporter_id = $2');
   await run('complaints', 'UPDATE linli.complaints SET assignee_id = $1 WHERE assignee_id = $2');
   await run(
