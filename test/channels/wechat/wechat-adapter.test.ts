@@ -221,6 +221,7 @@ describe('WechatAdapter send', () => {
   it('numbered choices to an English reader: the hint is English too', async () => {
     const { h, adapter } = await startRig();
     const bob = await h.createResident('Bob');
+    await h.befriend(bob);
     await adapter.send({
       chat: { externalId: bob.id, kind: 'private' },
       text: 'Pick a building',

@@ -403,7 +403,9 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     await stack.restart();
 
     const zUnknown = await ask(zhang, '9栋1单元101');
-    expect(zUnknown.text).toContain('小区里没有找到这个房号，请核对后重发。');
+    // an address the register lacks is re-asked with the closest register entries to pick from
+    expect(zUnknown.text).toContain('小区登记册里没有 9栋1单元101');
+    expect(zUnknown.text).toContain('1. 1栋1单元101');
     const zPhoto = await ask(zhang, '3栋2单元501');
     expect(zPhoto.text).toContain('方便的话发一张现场照片。');
     const wPhoto = await ask(wang, '跳过');
