@@ -288,7 +288,7 @@ describe('fake Telegram protocol details', () => {
 });
 
 describe('fake Telegram refuses what Telegram refuses', () => {
-  it("answers 403 to a private send to a user who never wrote to the bot, until they do; 403 once they block it", async () => {
+  it('answers 403 to a private send to a user who never wrote to the bot, until they do; 403 once they block it', async () => {
     fake = await startFakeTelegram({ token: TOKEN });
     cleanups.push(() => fake.close());
     const api = new Api(TOKEN, { apiRoot: fake.url });
@@ -297,7 +297,9 @@ describe('fake Telegram refuses what Telegram refuses', () => {
       description: "Forbidden: bot can't initiate conversation with a user",
     });
     expect(fake.canMessagePrivately(77)).toBe(false);
-    fake.pushUpdate(fake.makeTextMessageUpdate({ chatId: 77, from: { id: 77, first_name: 'Bo' }, text: '/start' }));
+    fake.pushUpdate(
+      fake.makeTextMessageUpdate({ chatId: 77, from: { id: 77, first_name: 'Bo' }, text: '/start' }),
+    );
     expect(fake.canMessagePrivately(77)).toBe(true);
     await expect(api.sendMessage(77, 'hi')).resolves.toMatchObject({ text: 'hi' });
     fake.blockBot(77);
@@ -357,7 +359,10 @@ describe('fake Telegram refuses what Telegram refuses', () => {
     expect(r.withheld).toBe(true);
     expect(posts).toBe(0);
     fake.setPrivacyMode(false);
-    await fake.postUpdateToWebhook(url, fake.makeTextMessageUpdate({ chatId: -100778, from: ANN, text: '楼道灯坏了' }));
+    await fake.postUpdateToWebhook(
+      url,
+      fake.makeTextMessageUpdate({ chatId: -100778, from: ANN, text: '楼道灯坏了' }),
+    );
     expect(posts).toBe(1);
   });
 });

@@ -9,8 +9,8 @@
 //   messages and button presses always do. A group where the bot is an administrator, or a bot
 //   with privacy mode off, receives everything.
 import type { Message, UserFromGetMe } from 'grammy/types';
-import { BotApiError } from './types.js';
 import type { NewUpdate } from './types.js';
+import { BotApiError } from './types.js';
 
 export class Audience {
   private readonly started = new Set<number>();

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Chat, Message, Update, UserFromGetMe } from 'grammy/types';
+import { Audience } from './audience.js';
 import {
   type Fault,
   FaultInjector,
@@ -14,7 +15,6 @@ import {
   SendCounter,
   type SendStats,
 } from './faults.js';
-import { Audience } from './audience.js';
 import { decodeParams, readBody } from './http.js';
 import {
   METHODS,
@@ -334,7 +334,8 @@ export class FakeTelegram {
    */
   async postUpdateToWebhook(url: string, update: NewUpdate, secretToken?: string): Promise<WebhookDelivery> {
     const full = this.queue.assignId(update);
-    if (!this.audience.visible(full, this.botInfo)) return { update: full, status: 0, body: '', withheld: true };
+    if (!this.audience.visible(full, this.botInfo))
+      return { update: full, status: 0, body: '', withheld: true };
     this.audience.onDelivered(full);
     this.registerCallback(full);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -520,7 +521,8 @@ export class FakeTelegram {
         }
         throw error;
       }
-      if (isSend && this.isPrivateChat(params.chat_id)) this.audience.checkPrivateSend(Number(params.chat_id));
+      if (isSend && this.isPrivateChat(params.chat_id))
+        this.audience.checkPrivateSend(Number(params.chat_id));
       if (isSend) {
         const limited = this.limiter.admit(params.chat_id, Date.now());
         fromLimiter = limited !== undefined;
