@@ -14,6 +14,8 @@ const cleanups: Array<() => Promise<unknown>> = [];
 
 async function setup(): Promise<{ fake: FakeTelegram; bot: Bot }> {
   fake = await startFakeTelegram({ token: TOKEN });
+  // the protocol tests below write to these users privately: they have opened a chat with the bot
+  for (const id of [42, 43, 100, 101, 102, 103]) fake.startPrivateChat(id);
   const bot = new Bot(TOKEN, { botInfo: fake.botInfo, client: { apiRoot: fake.url } });
   cleanups.push(() => fake.close());
   return { fake, bot };
@@ -284,3 +286,91 @@ describe('fake Telegram protocol details', () => {
     });
   });
 });
+
+describe('fake Telegram refuses what Telegram refuses', () => {
+  it('answers 403 to a private send to a user who never wrote to the bot, until they do; 403 once they block it', async () => {
+    fake = await startFakeTelegram({ token: TOKEN });
+    cleanups.push(() => fake.close());
+    const api = new Api(TOKEN, { apiRoot: fake.url });
+    await expect(api.sendMessage(77, 'hi')).rejects.toMatchObject({
+      error_code: 403,
+      description: "Forbidden: bot can't initiate conversation with a user",
+    });
+    expect(fake.canMessagePrivately(77)).toBe(false);
+    fake.pushUpdate(
+      fake.makeTextMessageUpdate({ chatId: 77, from: { id: 77, first_name: 'Bo' }, text: '/start' }),
+    );
+    expect(fake.canMessagePrivately(77)).toBe(true);
+    await expect(api.sendMessage(77, 'hi')).resolves.toMatchObject({ text: 'hi' });
+    fake.blockBot(77);
+    await expect(api.sendMessage(77, 'again')).rejects.toMatchObject({
+      error_code: 403,
+      description: 'Forbidden: bot was blocked by the user',
+    });
+    // group sends are not affected
+    await expect(api.sendMessage(-100500, 'to the group')).resolves.toMatchObject({ text: 'to the group' });
+  });
+
+  it('with privacy mode on, gives the bot only commands, replies to it and mentions of it from a group, unless it is an admin', async () => {
+    const { fake, bot } = await setup();
+    const seen: string[] = [];
+    bot.on('message', (ctx) => {
+      seen.push(ctx.message.text ?? '');
+    });
+    await startPolling(bot);
+    const group = -100777;
+    const say = (text: string, replyToMessageId?: number) =>
+      fake.pushUpdate(
+        fake.makeTextMessageUpdate({
+          chatId: group,
+          from: ANN,
+          text,
+          ...(replyToMessageId === undefined ? {} : { replyToMessageId }),
+        }),
+      );
+    const plain = say('投诉');
+    expect(fake.isWithheld(plain)).toBe(true);
+    say('/complaint');
+    say(`hello @${fake.botInfo.username}`);
+    const botMessage = await new Api(TOKEN, { apiRoot: fake.url }).sendMessage(group, '请回复');
+    say('回复机器人', botMessage.message_id);
+    fake.setBotAdmin(group);
+    say('管理员能看到');
+    await until(() => seen.length === 4);
+    expect(seen).toEqual(['/complaint', `hello @${fake.botInfo.username}`, '回复机器人', '管理员能看到']);
+  });
+
+  it('a webhook is not called for a withheld group message', async () => {
+    fake = await startFakeTelegram({ token: TOKEN });
+    cleanups.push(() => fake.close());
+    let posts = 0;
+    const server = createServer((_req, res) => {
+      posts++;
+      res.end('');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const r = await fake.postUpdateToWebhook(
+      url,
+      fake.makeTextMessageUpdate({ chatId: -100778, from: ANN, text: '楼道灯坏了' }),
+    );
+    expect(r.withheld).toBe(true);
+    expect(posts).toBe(0);
+    fake.setPrivacyMode(false);
+    await fake.postUpdateToWebhook(
+      url,
+      fake.makeTextMessageUpdate({ chatId: -100778, from: ANN, text: '楼道灯坏了' }),
+    );
+    expect(posts).toBe(1);
+  });
+});
+
+async function until(ok: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -12,6 +12,8 @@ export class TelegramWebhookSender {
   /** deliveries that needed more than one attempt */
   retried = 0;
   onAck: ((n: number) => void) | undefined;
+  /** updates Telegram never gave the bot (privacy mode) */
+  withheld = 0;
   /** updates sent (first attempts) */
   sent = 0;
   /** called as the n-th update's first attempt leaves */
@@ -33,6 +35,10 @@ export class TelegramWebhookSender {
       if (hook) {
         try {
           const r = await this.fake.postUpdateToWebhook(hook.url, full, hook.secretToken);
+          if (r.withheld) {
+            this.withheld++;
+            return;
+          }
           if (r.status >= 200 && r.status < 300) {
             if (attempt > 1) this.retried++;
             this.onAck?.(++this.acknowledged);

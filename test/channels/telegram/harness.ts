@@ -69,7 +69,12 @@ export interface WebhookHarness extends Harness {
 type Extra = Partial<Omit<TelegramAdapterOptions, 'logger'>> & { handler?: InboundHandler };
 
 export async function startFake(): Promise<FakeTelegram> {
+  // These tests are about the adapter, so the bot reads all of the group (an admin there) and Ann
+  // and Bob have opened private chats with it. What Telegram withholds or refuses otherwise is
+  // tested in test/fakes/telegram-fake.test.ts and by the journeys.
   const fake = await startFakeTelegram({ token: TOKEN });
+  fake.setBotAdmin(GROUP);
+  for (const u of [ANN, BOB]) fake.startPrivateChat(u.id);
   cleanups.push(() => fake.close());
   return fake;
 }

@@ -124,7 +124,8 @@ describe('Linli with Telegram, end to end through the fake Bot API', () => {
   it('polling mode: an unbound group gets one explanation, not one per message', async () => {
     await boot('polling');
     const from = { id: 6001, first_name: 'Li' };
-    for (const text of ['电梯坏了', '有人管吗', '？']) {
+    // with privacy mode on, what reaches the bot from a group is commands and mentions of it
+    for (const text of ['/complaint', `@${fake.botInfo.username} 电梯坏了，有人管吗`, '/help']) {
       fake.pushUpdate(fake.makeTextMessageUpdate({ chatId: -100999, chatType: 'group', from, text }));
     }
     const explain = await fake.waitForCall('sendMessage', { timeoutMs: 10_000 });

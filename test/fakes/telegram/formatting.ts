@@ -328,7 +328,9 @@ function parseMarkdownLegacy(src: string): Formatted {
 /** bot_command entities the real server attaches to incoming user messages. */
 export function commandEntities(text: string): MessageEntity[] {
   const out: MessageEntity[] = [];
-  for (const m of text.matchAll(/(^|\s)(\/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,64})?)(?=$|\s)/g)) {
+  for (const m of text.matchAll(
+    /(^|\s)(\/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,64})?)(?=$|[^A-Za-z0-9_@])/g,
+  )) {
     out.push({ type: 'bot_command', offset: m.index + m[1]!.length, length: m[2]!.length });
   }
   return out;

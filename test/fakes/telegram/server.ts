@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Chat, Message, Update, UserFromGetMe } from 'grammy/types';
+import { Audience } from './audience.js';
 import {
   type Fault,
   FaultInjector,
@@ -41,6 +42,8 @@ export interface FakeTelegramOptions {
   botInfo?: Partial<UserFromGetMe>;
   /** First update_id handed out by pushUpdate. Default 1. */
   firstUpdateId?: number;
+  /** BotFather's privacy mode (default on): group text reaches the bot only as Telegram allows. */
+  privacyMode?: boolean;
 }
 
 /** A successful sendMessage/sendPhoto: the params as sent plus the Message the server returned. */
@@ -83,6 +86,8 @@ export interface WebhookDelivery {
   update: Update;
   status: number;
   body: string;
+  /** Telegram never hands this update to the bot (privacy mode): nothing was posted. */
+  withheld?: true;
 }
 
 export interface WaitOptions {
@@ -122,6 +127,7 @@ export class FakeTelegram {
   private readonly faults = new FaultInjector();
   private readonly limiter = new RateLimiter();
   private readonly counter = new SendCounter();
+  private readonly audience = new Audience();
   private readonly handlers = new Map<string, MethodHandler>();
   private readonly webhookState: { current: WebhookState | undefined } = { current: undefined };
   private readonly callbackQueries = new Map<string, boolean>();
@@ -129,6 +135,7 @@ export class FakeTelegram {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly listeners = new Set<Listener>();
   private readonly completed = new WeakSet<CallRecord>();
+  private readonly withheld = new Set<number>();
   private fileSeq = 0;
   private callbackSeq = 0;
   private closing: Promise<void> | undefined;
@@ -153,6 +160,7 @@ export class FakeTelegram {
       ...options.botInfo,
     };
     this.queue = new UpdateQueue(options.firstUpdateId ?? 1);
+    this.audience.privacyMode = options.privacyMode ?? true;
     for (const [name, handler] of Object.entries(METHODS)) this.handlers.set(name.toLowerCase(), handler);
     this.server = createServer((req, res) => {
       const p = this.onRequest(req, res);
@@ -263,11 +271,26 @@ export class FakeTelegram {
 
   // ---- updates --------------------------------------------------------------------------------
 
-  /** Queues an update for getUpdates (assigning update_id if absent) and wakes a pending long poll. */
+  /**
+   * Queues an update for getUpdates (assigning update_id if absent) and wakes a pending long poll.
+   * An update Telegram would not give the bot (a group message under privacy mode) gets its id and
+   * is not queued: see `isWithheld`.
+   */
   pushUpdate(update: NewUpdate): Update {
+    if (!this.audience.visible(update, this.botInfo)) {
+      const skipped = this.queue.assignId(update);
+      this.withheld.add(skipped.update_id);
+      return skipped;
+    }
+    this.audience.onDelivered(update);
     const full = this.queue.push(update);
     this.registerCallback(full);
     return full;
+  }
+
+  /** Whether `pushUpdate` withheld this update from the bot (privacy mode). */
+  isWithheld(update: Update): boolean {
+    return this.withheld.has(update.update_id);
   }
 
   /** A user's text message (stored, so the bot can reply to / be replied to it). Not queued: pass to pushUpdate. */
@@ -311,6 +334,9 @@ export class FakeTelegram {
    */
   async postUpdateToWebhook(url: string, update: NewUpdate, secretToken?: string): Promise<WebhookDelivery> {
     const full = this.queue.assignId(update);
+    if (!this.audience.visible(full, this.botInfo))
+      return { update: full, status: 0, body: '', withheld: true };
+    this.audience.onDelivered(full);
     this.registerCallback(full);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (secretToken !== undefined) headers['x-telegram-bot-api-secret-token'] = secretToken;
@@ -331,6 +357,36 @@ export class FakeTelegram {
   webhook(): WebhookState | undefined {
     const w = this.webhookState.current;
     return w ? { ...w } : undefined;
+  }
+
+  // ---- who may be written to, what the bot may read -----------------------------------------
+
+  /**
+   * The user opens a private chat with the bot without a message of the test's own (as tapping
+   * Start does). A private message update from the user does the same.
+   */
+  startPrivateChat(userId: number): void {
+    this.audience.start(userId);
+  }
+
+  /** The user blocks the bot: private sends to them fail with 403 until they write to it again. */
+  blockBot(userId: number): void {
+    this.audience.block(userId);
+  }
+
+  /** Whether the bot may write to the user privately. */
+  canMessagePrivately(userId: number): boolean {
+    return this.audience.hasStarted(userId);
+  }
+
+  /** Makes the bot an administrator of the group (or not): administrators read every message. */
+  setBotAdmin(chatId: number, admin = true): void {
+    this.audience.setAdmin(chatId, admin);
+  }
+
+  /** BotFather's /setprivacy. */
+  setPrivacyMode(on: boolean): void {
+    this.audience.privacyMode = on;
   }
 
   // ---- faults & rates -------------------------------------------------------------------------
@@ -386,6 +442,13 @@ export class FakeTelegram {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  /** A user's private chat (positive id, or registered as private). */
+  private isPrivateChat(chatId: unknown): boolean {
+    const id = typeof chatId === 'number' ? chatId : typeof chatId === 'string' ? Number(chatId) : Number.NaN;
+    if (!Number.isSafeInteger(id) || id === 0) return false;
+    return this.store.chat(id).type === 'private';
+  }
 
   private registerCallback(update: Update): void {
     const id = update.callback_query?.id;
@@ -458,6 +521,8 @@ export class FakeTelegram {
         }
         throw error;
       }
+      if (isSend && this.isPrivateChat(params.chat_id))
+        this.audience.checkPrivateSend(Number(params.chat_id));
       if (isSend) {
         const limited = this.limiter.admit(params.chat_id, Date.now());
         fromLimiter = limited !== undefined;
