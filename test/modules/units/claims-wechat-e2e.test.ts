@@ -28,6 +28,9 @@ describe('a claim approved on WeChat with a numbered reply', () => {
     const resident = await h.createResident('李军');
     const chairContact = await h.createResident('张主任');
     const room = await h.createRoom('阳光业主群', [resident, chairContact]);
+    // both are written to privately (the decision, the outcome): on WeChat only friends can be, so they
+    // add the bot (it accepts); reaching someone who has not is issue #14's open part
+    for (const c of [resident, chairContact]) await w.addsBot(c);
     await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
       channel: 'wechat',
       externalChatId: room.id,
