@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
+import { compoundOf } from '../orgs/index.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintService } from './commands/transitions.js';
 import {
   complaintNumber,
   complaintToRate,
-  compoundOf,
   findComplaintForUpdate,
   handlesComplaint,
   insertComplaint,

@@ -1,8 +1,8 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import type { MachineEnv } from '../../flows/machine.js';
 import type { Queryable } from '../../kernel/db/db.js';
+import { compoundOf } from '../orgs/index.js';
 import { categoriesFor } from './categories.js';
-import { compoundOf } from './repository.js';
 
 /**
  * What an ask step looks up in the conversation's compound, for live conversations and the

@@ -101,20 +101,6 @@ export async function insertComplaint(
   return row;
 }
 
-/** The compound an org belongs to (itself, or the compound above a building), or null. */
-export async function compoundOf(
-  q: Queryable,
-  orgId: number | null,
-): Promise<{ id: number; name: string } | null> {
-  if (orgId === null) return null;
-  const { rows } = await q.query<{ id: number; name: string }>(
-    `SELECT a.id, a.name FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-     WHERE o.id = $1 AND a.kind = 'compound' LIMIT 1`,
-    [orgId],
-  );
-  return rows[0] ?? null;
-}
-
 /** Roles that may act on a complaint at its current level (held there or at an org above it). */
 export const COMPLAINT_HANDLER_ROLES = ['admin', 'handler', 'grid_worker', 'property_manager'];
 

@@ -2,5 +2,5 @@
  * What the orgs module offers the other modules: they import it from here, never from its files
  * (scripts/check-layers.ts).
  */
-export { findOrg, insertOrg, orgPath } from './repository.js';
+export { compoundOf, findOrg, insertOrg, orgPath } from './repository.js';
 export type { Org, OrgKind } from './schema.js';

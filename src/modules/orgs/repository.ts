@@ -76,3 +76,17 @@ export async function updateOrg(
   );
   return toOrg(rows[0]!);
 }
+
+/** The compound an org belongs to (itself, or the compound above a building), or null. */
+export async function compoundOf(
+  q: Queryable,
+  orgId: number | null,
+): Promise<{ id: number; name: string } | null> {
+  if (orgId === null) return null;
+  const { rows } = await q.query<{ id: number; name: string }>(
+    `SELECT a.id, a.name FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
+     WHERE o.id = $1 AND a.kind = 'compound' LIMIT 1`,
+    [orgId],
+  );
+  return rows[0] ? { id: Number(rows[0].id), name: rows[0].name } : null;
+}

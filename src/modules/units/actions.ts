@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
 import { locationText } from '../../flows/answers.js';
+import { compoundOf } from '../orgs/index.js';
 import { insertRole } from '../people/index.js';
 import { unitForClaim } from './address-match.js';
 import type { ClaimService } from './claims.js';
 import { findClaim } from './repository-claims.js';
-import { compoundAbove, requiresResidentApproval, upsertUnitResident } from './repository-residents.js';
+import { requiresResidentApproval, upsertUnitResident } from './repository-residents.js';
 
 const location = z.object({
   building: z.string(),
@@ -26,7 +27,7 @@ export function registerUnitActions(registry: ActionRegistry, claims: ClaimServi
       'Ties the person to a unit of the compound; pending until approved when the compound sets requireResidentApproval',
     input: z.object({ location }),
     async run(input, ctx) {
-      const compound = await compoundAbove(ctx.tx, ctx.orgId);
+      const compound = await compoundOf(ctx.tx, ctx.orgId);
       if (!compound || ctx.personId === null) {
         return {
           ok: false,

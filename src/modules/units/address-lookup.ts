@@ -1,8 +1,8 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import type { MachineEnv } from '../../flows/machine.js';
 import type { Queryable } from '../../kernel/db/db.js';
+import { compoundOf } from '../orgs/index.js';
 import { checkAddress } from './address-match.js';
-import { compoundAbove } from './repository-residents.js';
 
 /**
  * What a conversation's location step looks up: the address in the register of the conversation's
@@ -15,7 +15,7 @@ export function addressLookups(
 ): Pick<MachineEnv, 'checkLocation'> {
   return {
     checkLocation: async (loc) => {
-      const compound = await compoundAbove(q, orgId);
+      const compound = await compoundOf(q, orgId);
       if (!compound) return { ok: true, location: loc };
       return checkAddress(q, compound.id, loc, locale);
     },
