@@ -75,21 +75,21 @@ export async function findChat(
   return rows[0] ? toChat(rows[0]) : null;
 }
 
+/** What binding a chat names: the chat, the org it serves and for what, how it was bound. */
+export interface ChatBindingInput {
+  channel: ChannelName;
+  externalChatId: string;
+  orgId: number;
+  purpose: ChatPurpose;
+  title?: string;
+  via: 'code' | 'admin';
+}
+
 /**
  * Binds a chat, or moves it when it is bound already (the title kept when none is given).
  * Throws the database's unique violation when another transaction bound it concurrently.
  */
-export async function upsertChat(
-  tx: Queryable,
-  c: {
-    channel: ChannelName;
-    externalChatId: string;
-    orgId: number;
-    purpose: ChatPurpose;
-    title?: string;
-    via: 'code' | 'admin';
-  },
-): Promise<ChatRow> {
+export async function upsertChat(tx: Queryable, c: ChatBindingInput): Promise<ChatRow> {
   const { rows } = await tx.query<ChatRow>(
     `INSERT INTO linli.chats (channel, external_chat_id, org_id, purpose, title, bound_via) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (channel, external_chat_id) DO UPDATE

@@ -8,6 +8,7 @@ import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Org } from '../orgs/index.js';
 import { findOrg } from '../orgs/index.js';
 import {
+  type ChatBindingInput,
   chatsOf,
   claimUnboundNotice,
   deleteChat,
@@ -202,17 +203,7 @@ async function writableOrg(tx: Queryable, p: Principal, orgId: number): Promise<
 }
 
 /** Binds (or moves) a chat: the binding before, if any, and after; a concurrent bind is a 409. */
-async function bindChat(
-  tx: Queryable,
-  c: {
-    channel: ChannelName;
-    externalChatId: string;
-    orgId: number;
-    purpose: ChatPurpose;
-    title?: string;
-    via: 'code' | 'admin';
-  },
-): Promise<{ before: Chat | null; after: Chat }> {
+async function bindChat(tx: Queryable, c: ChatBindingInput): Promise<{ before: Chat | null; after: Chat }> {
   const before = await findChat(tx, c.channel, c.externalChatId);
   try {
     return { before, after: toChat(await upsertChat(tx, c)) };
