@@ -40,11 +40,13 @@ const escapeAttr = (s: string): string => escapeHtml(s).replace(/"/g, '&quot;');
  * - text longer than 4096 is split at line boundaries (a longer line at a space, else hard) into
  *   several messages; nothing is truncated;
  * - `replyToMessageId` goes on the first call, choices (one button per row), a request_contact reply
- *   keyboard, force_reply or remove_keyboard on the last;
+ *   keyboard, force_reply or remove_keyboard on the last; a `privateLink` is one more inline button,
+ *   a URL `https://t.me/<botUsername>?start=<payload>` that opens the private chat with the bot
+ *   (it wins over request_contact and force_reply, which cannot share a message with it);
  * - a mention is an HTML text mention before the first text; with a mention every text is HTML-escaped
  *   and sent with parse_mode HTML, without one the text is sent as typed, with no parse mode.
  */
-export function planSend(out: OutboundMessage, chatId: number | string): PlannedCall[] {
+export function planSend(out: OutboundMessage, chatId: number | string, botUsername?: string): PlannedCall[] {
   const mention = out.mention;
   const html = mention !== undefined;
   const prefix = mention
@@ -85,9 +87,13 @@ export function planSend(out: OutboundMessage, chatId: number | string): Planned
     };
   }
   const last = calls.at(-1)!;
-  if (out.choices && out.choices.length > 0) {
+  const link = privateLinkButton(out, botUsername);
+  if ((out.choices && out.choices.length > 0) || link) {
     last.params.reply_markup = {
-      inline_keyboard: out.choices.map((c) => [{ text: c.label, callback_data: c.payload }]),
+      inline_keyboard: [
+        ...(out.choices ?? []).map((c) => [{ text: c.label, callback_data: c.payload }]),
+        ...(link ? [[link]] : []),
+      ],
     };
   } else if (out.requestContact) {
     // a one-time reply keyboard: the button sends the user's own number as a contact message
@@ -102,6 +108,18 @@ export function planSend(out: OutboundMessage, chatId: number | string): Planned
     last.params.reply_markup = { remove_keyboard: true };
   }
   return calls;
+}
+
+const START_PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The URL button of a `privateLink`; a payload Telegram would refuse is a bug, refused before any call. */
+function privateLinkButton(out: OutboundMessage, botUsername: string | undefined) {
+  const link = out.privateLink;
+  if (!link) return undefined;
+  if (!START_PAYLOAD.test(link.payload))
+    throw new ChannelSendError('permanent', `telegram start payload not allowed: ${link.payload}`);
+  if (!botUsername) throw new ChannelSendError('transient', 'telegram bot username not known yet');
+  return { text: link.label, url: `https://t.me/${botUsername}?start=${link.payload}` };
 }
 
 /**

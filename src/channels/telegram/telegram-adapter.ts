@@ -120,7 +120,13 @@ export class TelegramAdapter implements ChannelAdapter {
 
   async send(message: OutboundMessage): Promise<SendResult> {
     try {
-      const calls = planSend(message, chatIdOf(message.chat.externalId));
+      // a deep link names the bot: a sending-only process learns its username once (getMe)
+      if (message.privateLink && !this.bot.isInited()) await this.bot.init();
+      const calls = planSend(
+        message,
+        chatIdOf(message.chat.externalId),
+        this.bot.isInited() ? this.bot.botInfo.username : undefined,
+      );
       let messageId = '';
       for (const call of calls) {
         const sent = (await this.bot.api.raw[call.method](call.params as never)) as { message_id: number };

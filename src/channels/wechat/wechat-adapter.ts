@@ -50,6 +50,7 @@ import {
   type InboundHandler,
   type OutboundMessage,
   renderNumberedChoices,
+  renderPrivateHint,
   SEND_REFUSAL,
   type SendResult,
 } from '../../kernel/chat/port.js';
@@ -205,9 +206,11 @@ export class WechatAdapter implements ChannelAdapter {
   async send(out: OutboundMessage): Promise<SendResult> {
     if (!this.connection.connected) throw notConnected(this.unavailableRetryMs);
     if (!isLoggedIn(this.wechaty)) throw notLoggedIn(this.unavailableRetryMs);
-    const text = out.choices?.length
+    const numbered = out.choices?.length
       ? renderNumberedChoices(out.text, out.choices, out.locale ?? 'zh-CN')
       : out.text;
+    // no links into a private chat on WeChat: the person is told what to send the bot privately
+    const text = out.privateLink ? renderPrivateHint(numbered, out.privateLink, out.locale) : numbered;
     if (text.trim() === '') {
       throw new ChannelSendError(
         'permanent',

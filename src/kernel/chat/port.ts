@@ -91,6 +91,15 @@ export interface OutboundMessage {
   /** Offer a one-tap "share my phone number" button (Telegram reply keyboard with request_contact,
    *  private chats); platforms without one send the text only. Ignored when `choices` are given. */
   requestContact?: { label: string };
+  /**
+   * Carry the conversation into the private chat, for what must not be answered in a group (a rating,
+   * an anonymous report, a secret ballot, a handler's notice): on Telegram a button that opens the
+   * private chat with the bot and sends `/start <payload>` (a deep link, `t.me/<bot>?start=`); on
+   * WeChat, which has no such link, a line asking the person to add the bot and send it `command`
+   * privately. `payload`: 1–64 of A–Z a–z 0–9 _ - (Telegram's limit); a flow's button trigger
+   * matches it as it matches a button's payload (`rate-12` fires `rate` with 12).
+   */
+  privateLink?: { label: string; payload: string; command: string };
   /** Take away a reply keyboard shown earlier (after the contact came, say). */
   removeKeyboard?: boolean;
   media?: MediaRef;
@@ -126,9 +135,17 @@ export class ChannelSendError extends Error {
  * Reason codes that start the message of a `permanent` ChannelSendError (`<code>: <details>`) when
  * the person cannot be reached in that chat, so the outbox can record why and route around it:
  * `not_friend`: a WeChat private send to a contact who is not the account's friend (a personal
- * account messages only its friends privately; a group @-mention still reaches them).
+ * account messages only its friends privately; a group @-mention still reaches them);
+ * `not_started`: Telegram will not open a private chat the user never started (403 "bot can't
+ * initiate conversation with a user"); `blocked`: the user blocked the bot (403); `deactivated`:
+ * the account is gone (403 "user is deactivated").
  */
-export const SEND_REFUSAL = { notFriend: 'not_friend' } as const;
+export const SEND_REFUSAL = {
+  notFriend: 'not_friend',
+  notStarted: 'not_started',
+  blocked: 'blocked',
+  deactivated: 'deactivated',
+} as const;
 export type SendRefusal = (typeof SEND_REFUSAL)[keyof typeof SEND_REFUSAL];
 
 /** the reason code of a permanent send failure, when it has one of SEND_REFUSAL's */
@@ -167,6 +184,18 @@ export function renderNumberedChoices(
       ? `Reply ${numbers.length ? `${numbers.join(', ')} or ${last}` : last}`
       : `回复 ${numbers.length ? `${numbers.join('、')} 或 ${last}` : last}`;
   return `${text}\n${lines.join('\n')}\n${hint}`;
+}
+
+/**
+ * A `privateLink` where there are no links into a private chat (WeChat): a line asking the person to
+ * message the bot privately, adding it first if they have not.
+ */
+export function renderPrivateHint(text: string, link: { command: string }, locale: 'zh-CN' | 'en' = 'zh-CN') {
+  const hint =
+    locale === 'en'
+      ? `👉 Send me "${link.command}" in a private chat (add me as a friend first if you have not).`
+      : `👉 请私聊我发送「${link.command}」（还不是好友的话，先加我为好友）。`;
+  return `${text}\n${hint}`;
 }
 
 /** A bare number (full- or half-width digits) answering numbered choices, or null. */

@@ -1,6 +1,6 @@
 // send(): the Bot API calls it makes, splitting, HTML escaping, and error mapping.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelSendError, type OutboundMessage } from '../../../src/kernel/chat/port.js';
+import { ChannelSendError, type OutboundMessage, sendRefusalOf } from '../../../src/kernel/chat/port.js';
 import type { Fault } from '../../fakes/telegram/index.js';
 import { cleanup, GROUP, makeAdapter, startFake } from './harness.js';
 
@@ -38,6 +38,29 @@ describe('telegram send', () => {
       },
     });
     expect(result).toEqual({ messageId: String(sent?.message.message_id) });
+  });
+
+  it('a private link is a t.me deep-link button, after any choices; a payload Telegram refuses is not sent', async () => {
+    const { fake, adapter } = await setup();
+    await adapter.send({
+      chat: { externalId: String(GROUP), kind: 'group' },
+      text: '请私聊评价',
+      choices: [{ label: '满意', payload: 'sat:1' }],
+      privateLink: { label: '私聊评价', payload: 'rate-12', command: '评价 12' },
+    });
+    const [sent] = fake.sentMessages();
+    expect(sent?.reply_markup).toEqual({
+      inline_keyboard: [
+        [{ text: '满意', callback_data: 'sat:1' }],
+        [{ text: '私聊评价', url: `https://t.me/${fake.botInfo.username}?start=rate-12` }],
+      ],
+    });
+    expect(fake.startLinkOf(sent!)).toBe('rate-12');
+    const err = await adapter
+      .send({ chat: PRIVATE, text: 'x', privateLink: { label: 'x', payload: 'rate:12', command: 'x' } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'permanent' });
+    expect(fake.sentMessages()).toHaveLength(1);
   });
 
   it('asks for a reply with force_reply and replies to a message', async () => {
@@ -186,4 +209,36 @@ describe('telegram send', () => {
       expect((err as Error).message).not.toContain(fake.token);
     });
   }
+
+  const refusals: Array<[string, Fault, string]> = [
+    ['blocked by the user', { kind: 'blocked' }, 'blocked'],
+    [
+      'never started',
+      {
+        kind: 'error',
+        error_code: 403,
+        description: "Forbidden: bot can't initiate conversation with a user",
+      },
+      'not_started',
+    ],
+    [
+      'deactivated',
+      { kind: 'error', error_code: 403, description: 'Forbidden: user is deactivated' },
+      'deactivated',
+    ],
+  ];
+  for (const [what, fault, code] of refusals) {
+    it(`names the refusal of ${what} (${code}) so the outbox can route around it`, async () => {
+      const { fake, adapter } = await setup();
+      fake.failNext('sendMessage', fault);
+      const err = await adapter.send({ chat: PRIVATE, text: 'hi' }).catch((e: unknown) => e);
+      expect(sendRefusalOf(err)).toBe(code);
+    });
+  }
+  it('a 403 that is not about the person (kicked from the group) has no refusal code', async () => {
+    const { fake, adapter } = await setup();
+    fake.failNext('sendMessage', { kind: 'kicked' });
+    const err = await adapter.send({ chat: PRIVATE, text: 'hi' }).catch((e: unknown) => e);
+    expect(sendRefusalOf(err)).toBeUndefined();
+  });
 });

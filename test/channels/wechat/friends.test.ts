@@ -18,6 +18,26 @@ const privately = (id: string, text = '你好') => ({
   text,
 });
 
+describe('WechatAdapter: a private link', () => {
+  it('becomes a line asking to message the bot privately (adding it first), in the message locale', async () => {
+    const { h, adapter } = await startRig();
+    const alice = await h.createResident('Alice');
+    const room = await h.createRoom('3号楼', [alice]);
+    const link = { label: '私聊评价', payload: 'rate-12', command: '评价 12' };
+    await adapter.send({ chat: { externalId: room.id, kind: 'group' }, text: '已办结', privateLink: link });
+    await adapter.send({
+      chat: { externalId: room.id, kind: 'group' },
+      text: 'Resolved',
+      privateLink: link,
+      locale: 'en',
+    });
+    expect(h.sent.map((m) => m.text)).toEqual([
+      '已办结\n👉 请私聊我发送「评价 12」（还不是好友的话，先加我为好友）。',
+      'Resolved\n👉 Send me "评价 12" in a private chat (add me as a friend first if you have not).',
+    ]);
+  });
+});
+
 describe('WechatAdapter: sends to non-friends', () => {
   it('a private send to a room member who is no friend fails permanent `not_friend`; the room still works', async () => {
     const { h, adapter } = await startRig();

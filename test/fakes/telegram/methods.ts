@@ -88,6 +88,10 @@ function inlineMarkupOf(p: Params): InlineKeyboardMarkup | undefined {
       if (data !== undefined && (typeof data !== 'string' || !inRange(Buffer.byteLength(data), 1, 64))) {
         throw badRequest('BUTTON_DATA_INVALID');
       }
+      const url = button.url;
+      if (url !== undefined && (typeof url !== 'string' || !/^(https?|tg):\/\/\S+$/.test(url))) {
+        throw badRequest('BUTTON_URL_INVALID');
+      }
       if (Object.keys(button).every((k) => k === 'text' || k === 'style' || k === 'icon_custom_emoji_id')) {
         throw badRequest('text buttons are unallowed in the inline keyboard');
       }

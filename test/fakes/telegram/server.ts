@@ -227,6 +227,19 @@ export class FakeTelegram {
       });
   }
 
+  /**
+   * The `/start` payload of a deep-link button (`https://t.me/<this bot>?start=<payload>`) on a sent
+   * message, or undefined. A test "taps" it by sending `/start <payload>` in the user's private chat,
+   * which is what Telegram does (and which opens that chat to the bot).
+   */
+  startLinkOf(sent: SentMessage): string | undefined {
+    const rows = (sent.reply_markup as { inline_keyboard?: { url?: string }[][] } | undefined)
+      ?.inline_keyboard;
+    const prefix = `https://t.me/${this.botInfo.username}?start=`;
+    for (const b of rows?.flat() ?? []) if (b.url?.startsWith(prefix)) return b.url.slice(prefix.length);
+    return undefined;
+  }
+
   clearCalls(): void {
     this.calls.length = 0;
   }
