@@ -11,7 +11,7 @@ import type { Outbox } from '../kernel/outbox/outbox.js';
 import { type OutboundWorker, startOutboundWorker } from '../kernel/outbox/sender.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { Config } from './config.js';
-import type { Services } from './modules.js';
+import { type Services, unreachedHandler } from './modules.js';
 
 /**
  * Starts what each process role needs of the chat channels:
@@ -52,6 +52,7 @@ export async function startChannels(o: {
       adapter,
       limits: config.pacing,
       logger,
+      onUnreached: unreachedHandler(o.services),
     });
     closers.push(() => w.close());
   };

@@ -4,6 +4,7 @@ import type { ActionRegistry } from '../flows/actions.js';
 import type { FlowDefinition } from '../flows/flow-schema.js';
 import type { ChatHandler } from '../kernel/chat/handler.js';
 import type { Db } from '../kernel/db/db.js';
+import type { UnreachedHandler } from '../kernel/outbox/reach.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { PurgeTask } from '../kernel/queue/maintenance.js';
 import type { Services } from './modules.js';
@@ -39,6 +40,11 @@ export interface LinliModule {
    * started in MODULES order, closed in reverse
    */
   worker?(s: Services, deps: WorkerDeps): Promise<Closable>;
+  /**
+   * what it records when one of its messages reached nobody (kernel/outbox/reach.ts), by the kind
+   * that starts the delivery's subject (`complaint` for `complaint:12:reporter`)
+   */
+  unreached?(s: Services): Record<string, UnreachedHandler>;
   /** its hourly purges (the maintenance worker) */
   purges?(s: Services): PurgeTask[];
 }

@@ -8,6 +8,7 @@ import type { ChatHandler } from '../kernel/chat/handler.js';
 import type { Db } from '../kernel/db/db.js';
 import { DeliveryService } from '../kernel/outbox/delivery-service.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
+import { type UnreachedHandler, unreachedBySubject } from '../kernel/outbox/reach.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import { chatsModule } from '../modules/chats/manifest.js';
 import { ChatService } from '../modules/chats/service.js';
@@ -70,6 +71,11 @@ export const MODULES: readonly LinliModule[] = [
 /** Every module's chat handlers in MODULES order: what runs before the flow engine, in production and tests. */
 export function chatHandlers(s: Services, db: Db): ChatHandler[] {
   return MODULES.flatMap((m) => m.chat?.(s, db) ?? []);
+}
+
+/** Every module's record of messages that reached nobody, as the outbound workers call it. */
+export function unreachedHandler(s: Services): UnreachedHandler {
+  return unreachedBySubject(Object.assign({}, ...MODULES.map((m) => m.unreached?.(s) ?? {})));
 }
 
 export interface Services {

@@ -21,6 +21,8 @@ export class RecordingAdapter implements ChannelAdapter {
   readonly sent: { message: OutboundMessage; at: number }[] = [];
   readonly attempts: { text: string; at: number; outcome: string }[] = [];
   private readonly faults: ChannelSendError[] = [];
+  /** chats whose every send fails permanently with this message (`not_started: …`) */
+  private readonly refusing = new Map<string, string>();
   private seq = 0;
 
   constructor(readonly name: ChannelName = 'telegram') {}
@@ -29,11 +31,17 @@ export class RecordingAdapter implements ChannelAdapter {
     this.faults.push(new ChannelSendError(kind, `injected ${kind}`, retryAfterMs));
   }
 
+  /** Every send to this chat fails `permanent` with `message`, as a platform refusing it would. */
+  refuse(chatExternalId: string, message: string) {
+    this.refusing.set(chatExternalId, message);
+  }
+
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const fault = this.faults.shift();
+    const refusal = this.refusing.get(message.chat.externalId);
+    const fault = refusal ? new ChannelSendError('permanent', refusal) : this.faults.shift();
     const at = Date.now();
     if (fault) {
       this.attempts.push({ text: message.text, at, outcome: fault.kind });

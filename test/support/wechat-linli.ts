@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
-import { chatHandlers, createServices, type Services } from '../../src/app/modules.js';
+import { chatHandlers, createServices, type Services, unreachedHandler } from '../../src/app/modules.js';
 import { DbChoiceMemory } from '../../src/channels/wechat/pending-choices.js';
 import { WechatAdapter } from '../../src/channels/wechat/wechat-adapter.js';
 import { createWechaty } from '../../src/channels/wechat/wechaty-factory.js';
@@ -148,6 +148,7 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
       },
       logger,
       concurrency: 4,
+      onUnreached: unreachedHandler(services),
     });
     await adapter.start(async (m) => {
       try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { failedUpdateSchema } from '../../kernel/chat/failed-updates.js';
+import { DELIVERY_STATUSES } from '../../kernel/outbox/delivery-repository.js';
 import { deliverySchema } from '../../kernel/outbox/delivery-service.js';
 import { principalOf } from '../auth.js';
 import { errorResponses, listOf } from '../schemas.js';
@@ -15,12 +16,13 @@ export const deliveryRoutes =
       {
         schema: {
           tags: ['chats'],
-          summary: 'Outbound messages and their outcome (queued, sent, failed with reason), newest first',
+          summary:
+            'Outbound messages and their outcome, newest first: queued, sent, failed (with reason), rerouted (the platform refused the private message; `reroutedTo` went to the group instead) or unreachable (no route reached the person; `lastError` says why)',
           querystring: z.strictObject({
             orgId: z.coerce.number().int().positive().optional(),
             chat: z.string().max(200).optional().describe('the platform chat id'),
             personId: z.coerce.number().int().positive().optional(),
-            status: z.enum(['queued', 'sent', 'failed']).optional(),
+            status: z.enum(DELIVERY_STATUSES).optional(),
             ...pageQuery,
           }),
           response: { 200: listOf(deliverySchema), ...errorResponses },

@@ -5,7 +5,7 @@ import type { OutboundRequest, Outbox } from '../outbox/outbox.js';
 import type { Chat, ChatPurpose } from './binding.js';
 import { FailedUpdates } from './failed-updates.js';
 import { isTransient, TransientHandlingError } from './handling-failure.js';
-import type { ChannelName, InboundMessage } from './port.js';
+import { type ChannelName, type InboundMessage, START_HELLO } from './port.js';
 import { texts } from './texts.js';
 import { DuplicateUpdate, markIn, UpdateMarks } from './update-marks.js';
 
@@ -202,7 +202,7 @@ export class InboundDispatcher {
       known ?? (chat?.purpose === 'residents' ? await this.deps.speakers.ensureResident(m, chat) : null);
 
     if (
-      (m.command?.name === 'start' && !m.startPayload) ||
+      (m.command?.name === 'start' && (!m.startPayload || m.startPayload === START_HELLO)) ||
       m.command?.name === 'help' ||
       m.text?.trim() === '帮助'
     ) {

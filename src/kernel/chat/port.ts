@@ -140,6 +140,9 @@ export class ChannelSendError extends Error {
  * initiate conversation with a user"); `blocked`: the user blocked the bot (403); `deactivated`:
  * the account is gone (403 "user is deactivated").
  */
+/** The `/start` payload of a link that only opens the private chat (answered like a bare /start). */
+export const START_HELLO = 'hello';
+
 export const SEND_REFUSAL = {
   notFriend: 'not_friend',
   notStarted: 'not_started',

@@ -11,7 +11,7 @@ export interface DeliveryRow {
   person_id: number | null;
   message: OutboundMessage;
   urgent: boolean;
-  status: 'queued' | 'sent' | 'failed';
+  status: DeliveryStatus;
   attempts: number;
   not_before: Date;
   /** the lease of the run sending it (null when none holds it) */
@@ -21,7 +21,21 @@ export interface DeliveryRow {
   created_at: Date;
   sent_at: Date | null;
   failed_at: Date | null;
+  /** sent to the person's group instead when the platform refuses the private message (017) */
+  fallback: OutboundMessage | null;
+  /** what the message is about, for whoever records that it did not arrive: `complaint:12:reporter` */
+  subject: string | null;
+  /** the delivery that replaced this refused one (its fallback) */
+  rerouted_to: number | null;
 }
+
+/**
+ * `queued` → `sent`; or `failed` (retries exhausted, or a permanent error that is not about the
+ * person); or, when the platform refuses to reach the person, `rerouted` (its fallback went out
+ * instead) or `unreachable` (no route left; the reason is in `last_error`).
+ */
+export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'rerouted', 'unreachable'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface NewDelivery {
   channel: ChannelName;
@@ -31,6 +45,8 @@ export interface NewDelivery {
   orgId?: number | null;
   personId?: number | null;
   notBefore: Date;
+  fallback?: OutboundMessage | null;
+  subject?: string | null;
 }
 
 /**
@@ -61,8 +77,9 @@ export async function insertDelivery(
   d: NewDelivery,
 ): Promise<{ id: number; created: boolean; notBefore: Date }> {
   const { rows } = await q.query<{ id: number; not_before: Date }>(
-    `INSERT INTO linli.deliveries (idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, not_before`,
+    `INSERT INTO linli.deliveries (idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before,
+       fallback, subject)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, not_before`,
     [
       d.idempotencyKey,
       d.channel,
@@ -73,6 +90,8 @@ export async function insertDelivery(
       JSON.stringify(d.message),
       d.urgent ?? false,
       d.notBefore,
+      d.fallback ? JSON.stringify(d.fallback) : null,
+      d.subject ?? null,
     ],
   );
   if (rows[0]) return { id: rows[0].id, created: true, notBefore: rows[0].not_before };

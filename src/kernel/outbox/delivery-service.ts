@@ -3,7 +3,7 @@ import { requireOrg, requirePerson } from '../access/in-scope.js';
 import { decodeCursor, page } from '../access/pagination.js';
 import { type Principal, scopeOrgId } from '../access/principal.js';
 import type { Db } from '../db/db.js';
-import type { DeliveryRow } from './delivery-repository.js';
+import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus } from './delivery-repository.js';
 
 export const deliverySchema = z.object({
   id: z.number(),
@@ -12,7 +12,7 @@ export const deliverySchema = z.object({
   chatKind: z.enum(['group', 'private']),
   orgId: z.number().nullable(),
   personId: z.number().nullable(),
-  status: z.enum(['queued', 'sent', 'failed']),
+  status: z.enum(DELIVERY_STATUSES),
   urgent: z.boolean(),
   attempts: z.number(),
   notBefore: z.date(),
@@ -21,6 +21,8 @@ export const deliverySchema = z.object({
   createdAt: z.date(),
   sentAt: z.date().nullable(),
   failedAt: z.date().nullable(),
+  subject: z.string().nullable().describe('what it was about: `complaint:12:reporter`'),
+  reroutedTo: z.number().nullable().describe('the group delivery sent instead of this refused one'),
 });
 
 /** Delivery records for admins: what was queued, sent or failed and why (texts are not listed). */
@@ -33,7 +35,7 @@ export class DeliveryService {
       orgId?: number;
       chat?: string;
       personId?: number;
-      status?: 'queued' | 'sent' | 'failed';
+      status?: DeliveryStatus;
       limit: number;
       cursor?: string;
     },
@@ -66,6 +68,8 @@ export class DeliveryService {
         createdAt: r.created_at,
         sentAt: r.sent_at,
         failedAt: r.failed_at,
+        subject: r.subject,
+        reroutedTo: r.rerouted_to,
       })),
       f.limit,
     );

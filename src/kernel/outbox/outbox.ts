@@ -17,6 +17,16 @@ export interface OutboundRequest {
   urgent?: boolean;
   orgId?: number | null;
   personId?: number | null;
+  /**
+   * For a private message: what to send instead when the platform refuses to reach the person
+   * privately (never started the bot, blocked it, not a WeChat friend) — a message to their group
+   * that @-mentions them, given only when the content may be seen by the group. Without one, a
+   * refused message is recorded as unreachable.
+   */
+  fallback?: OutboundMessage;
+  /** What the message is about (`<kind>:<id>:<audience>`), so that its module hears when it could
+   *  not reach the person (`UnreachedHandler`). */
+  subject?: string;
 }
 
 export const queueOf = (channel: ChannelName) =>

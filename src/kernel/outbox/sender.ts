@@ -1,11 +1,12 @@
 import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { type ChannelAdapter, ChannelSendError } from '../chat/port.js';
+import { type ChannelAdapter, ChannelSendError, sendRefusalOf } from '../chat/port.js';
 import type { Db } from '../db/db.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { findDelivery } from './delivery-repository.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
 import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
+import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
 
 /**
  * Sends queued deliveries of one channel through its adapter.
@@ -20,7 +21,8 @@ import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
  * - unavailable (WeChat disconnected or logged out; nothing was sent): the channel pauses for the
  *   adapter's `retryAfterMs` and checks again, for as long as it takes, counting no attempt;
  *   5xx/network: retried with exponential backoff, failed after the last attempt;
- *   permanent (blocked, chat gone, kicked): failed at once with the reason.
+ *   permanent (blocked, chat gone, kicked): settled at once by the reach rule (reach.ts): rerouted
+ *   to its group fallback, unreachable, or failed, with the reason.
  */
 /**
  * How long a claimed delivery is reserved for the run that claimed it. While that run's process
@@ -38,6 +40,8 @@ export interface OutboundWorkerOptions {
   limits: PacingLimits;
   logger: Logger;
   concurrency?: number;
+  /** Told, in the transaction that records it, of a delivery with a subject that reached nobody. */
+  onUnreached?: UnreachedHandler;
   /** How often queued deliveries without a job are re-queued. */
   reconcileEveryMs?: number;
 }
@@ -147,17 +151,18 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
           log.debug({ deliveryId: d.id, reason: e.message }, 'channel unavailable: delivery waits');
           return hold(job, until, token, 'unavailable');
         }
-        const final = e.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? SEND_ATTEMPTS);
+        if (e.kind === 'permanent') {
+          const outcome = await settlePermanentFailure(o, d, `${e.kind}: ${e.message}`, sendRefusalOf(e));
+          log.info({ deliveryId: d.id, reason: e.message, outcome }, 'delivery not sent');
+          return outcome;
+        }
+        const final = job.attemptsMade + 1 >= (job.opts.attempts ?? SEND_ATTEMPTS);
         await o.db.query(
           final
             ? `UPDATE linli.deliveries SET status = 'failed', failed_at = now(), claimed_until = NULL, last_error = $2 WHERE id = $1`
             : 'UPDATE linli.deliveries SET claimed_until = NULL, last_error = $2 WHERE id = $1',
           [d.id, `${e.kind}: ${e.message}`],
         );
-        if (e.kind === 'permanent') {
-          log.info({ deliveryId: d.id, reason: e.message }, 'delivery failed permanently');
-          return 'failed';
-        }
         throw e;
       }
     },

@@ -3,4 +3,4 @@
  * (scripts/check-layers.ts).
  */
 export type { PrivateAddress } from './repository.js';
-export { privateAddress, privateAddresses, residentsGroups } from './repository.js';
+export { boundGroups, findChat, privateAddress, privateAddresses, residentsGroups } from './repository.js';

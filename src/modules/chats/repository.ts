@@ -150,11 +150,20 @@ export interface ResidentsGroup {
   external_chat_id: string;
 }
 
-export async function residentsGroups(q: Queryable, orgIds: number | number[]): Promise<ResidentsGroup[]> {
+export function residentsGroups(q: Queryable, orgIds: number | number[]): Promise<ResidentsGroup[]> {
+  return boundGroups(q, orgIds, 'residents');
+}
+
+/** The groups bound to these orgs for a purpose (residents', handlers'), oldest binding first. */
+export async function boundGroups(
+  q: Queryable,
+  orgIds: number | number[],
+  purpose: ChatPurpose,
+): Promise<ResidentsGroup[]> {
   const { rows } = await q.query<ResidentsGroup>(
     `SELECT org_id, channel, external_chat_id FROM linli.chats
-     WHERE org_id = ANY($1::bigint[]) AND purpose = 'residents' ORDER BY id`,
-    [Array.isArray(orgIds) ? orgIds : [orgIds]],
+     WHERE org_id = ANY($1::bigint[]) AND purpose = $2 ORDER BY id`,
+    [Array.isArray(orgIds) ? orgIds : [orgIds], purpose],
   );
   return rows;
 }

@@ -7,6 +7,7 @@ import { ratingFlow } from './flows/rating-flow.js';
 import { complaintRoutes } from './http.js';
 import { metricsRoutes } from './http-metrics.js';
 import { startDeadlineWorker } from './moments.js';
+import { complaintUnreached } from './unreached.js';
 
 /**
  * Complaints (报事/投诉): the filing flow, the closed loop, escalation on deadlines, ratings,
@@ -19,4 +20,5 @@ export const complaintsModule: LinliModule = {
   actions: (s, r) => void registerComplaintActions(r, s.complaints),
   flows: [complaintFlow, ratingFlow, handlerNoteFlow],
   worker: (s, d) => startDeadlineWorker(d.queues, s.complaints, d.logger),
+  unreached: () => ({ complaint: complaintUnreached }),
 };

@@ -1,13 +1,14 @@
 import type { Locale } from '../../flows/flow-schema.js';
-import type { Choice, OutboundMessage } from '../../kernel/chat/port.js';
+import { type ChannelName, type Choice, type OutboundMessage, START_HELLO } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
-import { residentsGroups } from '../chats/index.js';
+import { boundGroups, findChat, residentsGroups } from '../chats/index.js';
 import { handlerButton, noteButton, ratingButton } from './callbacks.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
 import {
   type HandlerAddress,
+  type IdentityAddress,
   identitiesOf,
   latestEvent,
   previousLevelOrg,
@@ -74,6 +75,7 @@ export class ComplaintNotifier {
         type !== 'submitted',
         c.org_id,
         first,
+        c.id,
       );
     }
     if (type === 'escalate' || type === 'reopened_escalated') {
@@ -85,6 +87,8 @@ export class ComplaintNotifier {
           `${key}-below`,
           true,
           c.org_id,
+          null,
+          c.id,
         );
       }
     }
@@ -112,6 +116,8 @@ export class ComplaintNotifier {
       `complaint-${c.id}-overdue-${c.overdue_reminders}`,
       true,
       c.org_id,
+      null,
+      c.id,
     );
   }
 
@@ -127,33 +133,37 @@ export class ComplaintNotifier {
     const identity = rows.find((r) => r.channel === channel);
     if (!identity) return;
     const person = { externalId: identity.external_id, displayName: identity.display_name ?? '' };
-    // A WeChat account reaches privately only its friends, so a reporter from a group hears back in
-    // that group. An anonymous reporter is not @-mentioned there, and the notice does not address
-    // them ("您的") and is in the group's locale, not theirs: the group sees a complaint number move
-    // on, never whose it is (the filing flow promises "群里…看不到您的名字"); the reporter knows
-    // their number.
-    const inGroup = identity.channel === 'wechat' && c.chat_external_id;
-    const hidden = inGroup && c.anonymous;
-    const locale = hidden ? GROUP_LOCALE : identity.locale;
-    const { text, choices } = notice(subject(locale), locale, !hidden);
-    const message: OutboundMessage = !inGroup
-      ? { chat: { externalId: identity.external_id, kind: 'private' }, text, choices, locale }
-      : hidden
-        ? { chat: { externalId: c.chat_external_id!, kind: 'group' }, text, choices, locale }
-        : {
-            chat: { externalId: c.chat_external_id!, kind: 'group' },
-            text,
-            choices,
-            mention: person,
-            locale,
-          };
+    const own = notice(subject(identity.locale), identity.locale, true);
+    const group = await this.reporterGroup(c, identity.channel);
     await this.outbox.enqueue({
       channel: identity.channel,
-      message,
+      message: {
+        chat: { externalId: identity.external_id, kind: 'private' },
+        text: own.text,
+        choices: own.choices,
+        locale: identity.locale,
+      },
+      fallback: group ? reporterFallback(c, identity, person, group, subject, notice, own) : undefined,
+      subject: `complaint:${c.id}:reporter`,
       idempotencyKey: key,
       orgId: c.org_id,
       personId: c.reporter_id,
     });
+  }
+
+  /**
+   * The group where the reporter hears of their complaint when the platform refuses to write to them
+   * privately: the bound group they filed it in, else their compound's first residents' group on
+   * that channel; none for an anonymous report not filed in a group (nothing may point at them).
+   */
+  private async reporterGroup(c: ComplaintRow, channel: ChannelName): Promise<ReporterGroup | null> {
+    if (c.chat_external_id && c.channel === channel) {
+      const filedIn = await findChat(this.db, channel, c.chat_external_id);
+      if (filedIn) return { externalId: c.chat_external_id };
+    }
+    if (c.anonymous) return null;
+    const group = (await residentsGroups(this.db, c.org_id)).find((g) => g.channel === channel);
+    return group ? { externalId: group.external_chat_id } : null;
   }
 
   private async toHandlers(
@@ -164,12 +174,16 @@ export class ComplaintNotifier {
     scopeOrgId: number,
     /** when the category names a role and someone reachable holds it, only they hear of it */
     firstRole: string | null = null,
+    complaintId?: number,
   ) {
     const find = (roles: string[]) => roleHolderAddresses(this.db, orgId, roles);
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
+    // a handler the bot may not write to privately is @-mentioned in the level's handlers' group
+    const groups = rows.length ? await boundGroups(this.db, orgId, 'handlers') : [];
     for (const r of rows) {
       const { text, choices } = render(r.locale);
+      const group = groups.find((g) => g.channel === r.channel);
       await this.outbox.enqueue({
         channel: r.channel,
         message: {
@@ -178,6 +192,26 @@ export class ComplaintNotifier {
           choices: choices?.length ? choices : undefined,
           locale: r.locale,
         },
+        fallback: group
+          ? {
+              chat: { externalId: group.external_chat_id, kind: 'group' },
+              text,
+              choices: choices?.length ? choices : undefined,
+              mention: { externalId: r.external_id, displayName: r.display_name },
+              locale: r.locale,
+              // Telegram: one tap opens the private chat, so the next notice goes there
+              ...(r.channel === 'telegram'
+                ? {
+                    privateLink: {
+                      label: complaintTexts(r.locale).links.openPrivate,
+                      payload: START_HELLO,
+                      command: '/start',
+                    },
+                  }
+                : {}),
+            }
+          : undefined,
+        ...(complaintId ? { subject: `complaint:${complaintId}:handler` } : {}),
         idempotencyKey: `${key}-${r.person_id}`,
         urgent,
         orgId: scopeOrgId,
@@ -218,6 +252,50 @@ export class ComplaintNotifier {
   private async levelOrgBelow(c: ComplaintRow): Promise<number | null> {
     return previousLevelOrg(this.db, c.id, c.level_org_id);
   }
+}
+
+interface ReporterGroup {
+  externalId: string;
+}
+
+/**
+ * The reporter's notice as their group sees it, sent when the platform refuses the private one:
+ * - named: an @-mention and the notice as addressed to them; on Telegram a rating is a deep link
+ *   into the private chat (a rating is answered privately), on WeChat the numbered choice stays
+ *   (only the @-mentioned person's number is taken);
+ * - anonymous (only in the group it was filed in): no mention, not addressed ("报事 …", not "您的"),
+ *   in the group's locale, so the group sees a number move on and never whose it is.
+ */
+function reporterFallback(
+  c: ComplaintRow,
+  identity: IdentityAddress,
+  person: { externalId: string; displayName: string },
+  group: ReporterGroup,
+  subject: (l: Locale) => NoticeSubject,
+  notice: ReporterNotice,
+  own: { text: string; choices?: Choice[] },
+): OutboundMessage {
+  const chat = { externalId: group.externalId, kind: 'group' as const };
+  const rating = own.choices?.length
+    ? identity.channel === 'telegram'
+      ? { privateLink: ratingLink(c, identity.locale) }
+      : { choices: own.choices }
+    : {};
+  if (c.anonymous) {
+    const hidden = notice(subject(GROUP_LOCALE), GROUP_LOCALE, false);
+    const anonymousRating = own.choices?.length
+      ? identity.channel === 'telegram'
+        ? { privateLink: ratingLink(c, GROUP_LOCALE) }
+        : { choices: hidden.choices }
+      : {};
+    return { chat, text: hidden.text, locale: GROUP_LOCALE, ...anonymousRating };
+  }
+  return { chat, text: own.text, mention: person, locale: identity.locale, ...rating };
+}
+
+/** A rating asked for in a group: a deep link that opens the rating in the private chat (`/start rate-<id>`). */
+function ratingLink(c: ComplaintRow, l: Locale) {
+  return { label: complaintTexts(l).links.ratePrivately, payload: `rate-${c.id}`, command: '/start' };
 }
 
 /** The buttons of a handler notice: accept, add a note, resolved. */

@@ -14,7 +14,9 @@ export async function latestEvent(
   complaintId: number,
 ): Promise<{ type: string; note: string | null } | undefined> {
   const { rows: events } = await q.query<{ type: string; note: string | null }>(
-    'SELECT type, note FROM linli.complaint_events WHERE complaint_id = $1 ORDER BY id DESC LIMIT 1',
+    // an 'unreachable' record is no change of the complaint: it is never what a notice is about
+    `SELECT type, note FROM linli.complaint_events WHERE complaint_id = $1 AND type <> 'unreachable'
+     ORDER BY id DESC LIMIT 1`,
     [complaintId],
   );
   return events[0];
@@ -43,6 +45,8 @@ export interface HandlerAddress {
   channel: ChannelName;
   external_id: string;
   locale: Locale;
+  /** how a group @-mention names them: the platform's display name, else the register's */
+  display_name: string;
 }
 
 /** Who holds one of `roles` at the org and has an identity: each person once, with their first identity and locale. */
@@ -53,7 +57,8 @@ export async function roleHolderAddresses(
 ): Promise<HandlerAddress[]> {
   return (
     await q.query<HandlerAddress>(
-      `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id, p.locale
+      `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id, p.locale,
+              COALESCE(NULLIF(i.display_name, ''), p.name) AS display_name
            FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
            JOIN linli.people p ON p.id = ra.person_id
            WHERE ra.org_id = $1 AND ra.role = ANY($2::text[]) ORDER BY ra.person_id, i.id`,
@@ -69,7 +74,8 @@ export async function previousLevelOrg(
   levelOrgId: number,
 ): Promise<number | null> {
   const { rows } = await q.query<{ level_org_id: number | null }>(
-    `SELECT level_org_id FROM linli.complaint_events WHERE complaint_id = $1 AND level_org_id <> $2 ORDER BY id DESC LIMIT 1`,
+    `SELECT level_org_id FROM linli.complaint_events WHERE complaint_id = $1 AND level_org_id <> $2
+       AND type <> 'unreachable' ORDER BY id DESC LIMIT 1`,
     [complaintId, levelOrgId],
   );
   return rows[0]?.level_org_id ?? null;

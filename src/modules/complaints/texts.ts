@@ -31,6 +31,12 @@ type Texts = {
   level: Record<Level, string>;
   commonArea: string;
   buttons: { accept: string; note: string; resolve: string; rate: string };
+  /** the deep links of a notice that reached someone in a group instead of privately (Telegram) */
+  links: { ratePrivately: string; openPrivate: string };
+  /** why someone could not be reached privately (SEND_REFUSAL codes), for colleagues and the timeline */
+  refusal: (code: string | undefined) => string;
+  /** to the other handlers of a level: a colleague the bot cannot reach */
+  handlerUnreachable: (c: NoticeSubject, name: string, why: string) => string;
   /** to the reporter; `addressed` false: said in a group without naming whose it is */
   reporter: {
     accept: (c: NoticeSubject, addressed: boolean) => string;
@@ -83,6 +89,19 @@ const zh: Texts = {
   level: zhLevel,
   commonArea: '公共区域',
   buttons: { accept: '受理', note: '补充说明', resolve: '已处理', rate: '评价' },
+  links: {
+    ratePrivately: '私聊评价',
+    openPrivate: '私聊机器人，以后直接收到通知',
+  },
+  refusal: (code) =>
+    ({
+      not_started: '还没有和机器人开始私聊',
+      blocked: '屏蔽了机器人',
+      deactivated: '账号已注销',
+      not_friend: '还不是机器人的微信好友',
+    })[code ?? ''] ?? '消息发送失败',
+  handlerUnreachable: (c, name, why) =>
+    `【处理人联系不上】${name} 收不到报事 ${c.number}（${c.category} · ${place(c, zh)}）的通知：${why}。请转告 TA，或由您先受理。`,
   reporter: {
     accept: (c, a) => `${zhWhose(a)} ${c.number}（${c.category}）已受理，正在处理。`,
     start: (c, a) => `${zhWhose(a)} ${c.number} 已开始处理。`,
@@ -136,6 +155,19 @@ const en: Texts = {
   level: enLevel,
   commonArea: 'common area',
   buttons: { accept: 'Accept', note: 'Add a note', resolve: 'Resolved', rate: 'Rate' },
+  links: {
+    ratePrivately: 'Rate it privately',
+    openPrivate: 'Message the bot to get notices directly',
+  },
+  refusal: (code) =>
+    ({
+      not_started: 'has not started a private chat with the bot',
+      blocked: 'has blocked the bot',
+      deactivated: 'the account is deleted',
+      not_friend: 'is not yet a WeChat friend of the bot',
+    })[code ?? ''] ?? 'the message could not be sent',
+  handlerUnreachable: (c, name, why) =>
+    `[Handler unreachable] ${name} cannot get the notices of report ${c.number} (${c.category} · ${place(c, en)}): ${why}. Please tell them, or accept it yourself.`,
   reporter: {
     accept: (c, a) => `${enWhose(a)} ${c.number} (${c.category}) was accepted and is being handled.`,
     start: (c, a) => `${enWhose(a)} ${c.number} is being worked on.`,

@@ -11,7 +11,7 @@ import { quietServices } from '../../support/services.js';
 
 const ROOM = 'sunshine-residents@chatroom';
 
-describe('what a WeChat reporter hears in their group', () => {
+describe('what a WeChat reporter hears: privately, or in their group when the bot is no friend of theirs', () => {
   let db: Db;
   beforeEach(async () => {
     db = await openTestDb('pglite');
@@ -25,6 +25,11 @@ describe('what a WeChat reporter hears in their group', () => {
     const outbox = new RecordingOutbox(db);
     const s = quietServices(db, { outbox });
     const { compound } = await seedCompoundChain(s);
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: ROOM,
+      purpose: 'residents',
+    });
     const person = await insertPerson(db, { name: '张伟', orgId: compound });
     await insertIdentity(db, {
       personId: person.id,
@@ -49,17 +54,22 @@ describe('what a WeChat reporter hears in their group', () => {
     await new ComplaintNotifier(db, outbox).changed(accepted);
     const toReporter = outbox.requests.filter((r) => r.idempotencyKey.endsWith('-reporter'));
     expect(toReporter).toHaveLength(1);
-    return { notice: toReporter[0]!.message, number: c.number };
+    const [request] = toReporter;
+    // private first: the platform decides whether the bot may (a friend); the group is the fallback
+    expect(request!.message.chat).toEqual({ externalId: 'wx-zw', kind: 'private' });
+    expect(request!.message.text).toContain(`您的报事 ${c.number}`);
+    expect(request!.subject).toBe(`complaint:${c.id}:reporter`);
+    return { notice: request!.fallback!, number: c.number };
   };
 
-  it('names the reporter with an @-mention when they did not ask to stay anonymous', async () => {
+  it('names the reporter with an @-mention in the group they filed in when they did not ask to stay anonymous', async () => {
     const { notice, number } = await reporterNotice(false);
     expect(notice.chat).toEqual({ externalId: ROOM, kind: 'group' });
     expect(notice.mention).toEqual({ externalId: 'wx-zw', displayName: '张伟' });
     expect(notice.text).toContain(`您的报事 ${number}`);
   });
 
-  it('never names an anonymous reporter in the group: no mention, not addressed, only the number', async () => {
+  it('never names an anonymous reporter in the group (fallback): no mention, not addressed, only the number', async () => {
     const { notice, number } = await reporterNotice(true);
     expect(notice.chat).toEqual({ externalId: ROOM, kind: 'group' });
     expect(notice.mention).toBeUndefined();
@@ -157,6 +167,11 @@ describe('complaint notices in each recipient’s locale', () => {
     const outbox = new RecordingOutbox(db);
     const s = quietServices(db, { outbox });
     const { compound } = await seedCompoundChain(s);
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'wechat',
+      externalChatId: ROOM,
+      purpose: 'residents',
+    });
     const tom = await insertPerson(db, { name: 'Tom', locale: 'en', orgId: compound });
     await insertIdentity(db, {
       personId: tom.id,
@@ -179,8 +194,10 @@ describe('complaint notices in each recipient’s locale', () => {
     outbox.requests.length = 0;
     await s.complaints.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
     const [notice] = outbox.requests.filter((r) => r.idempotencyKey.endsWith('-reporter'));
-    expect(notice!.message).toMatchObject({ chat: { externalId: ROOM, kind: 'group' }, locale: 'zh-CN' });
-    expect(notice!.message.text).toBe(`报事 ${c.number}（电梯）已受理，正在处理。`);
-    expect(notice!.message.mention).toBeUndefined();
+    // privately in his English; in the group (when the bot may not write to him) in its Chinese
+    expect(notice!.message).toMatchObject({ chat: { externalId: 'wx-tom', kind: 'private' }, locale: 'en' });
+    expect(notice!.fallback).toMatchObject({ chat: { externalId: ROOM, kind: 'group' }, locale: 'zh-CN' });
+    expect(notice!.fallback!.text).toBe(`报事 ${c.number}（电梯）已受理，正在处理。`);
+    expect(notice!.fallback!.mention).toBeUndefined();
   });
 });

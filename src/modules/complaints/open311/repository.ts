@@ -29,7 +29,7 @@ export async function findRequests(q: Queryable, f: RequestFilter): Promise<Requ
   const { rows } = await q.query<RequestRow>(
     `SELECT c.*, o.name AS compound_name, l.name AS agency,
        (SELECT e.note FROM linli.complaint_events e
-        WHERE e.complaint_id = c.id AND e.note IS NOT NULL AND e.note <> ''
+        WHERE e.complaint_id = c.id AND e.note IS NOT NULL AND e.note <> '' AND e.type <> 'unreachable'
         ORDER BY e.id DESC LIMIT 1) AS status_notes,
        -- the label from the nearest category list on the compound's chain (as categoriesFor)
        (SELECT (SELECT x ->> 'zh' FROM jsonb_array_elements(a.settings -> 'complaintCategories') x
