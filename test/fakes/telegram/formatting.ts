@@ -44,8 +44,14 @@ function toEntity(open: Open, end: number): MessageEntity | undefined {
   if (length <= 0) return undefined;
   const base = { offset: open.start, length };
   switch (open.type) {
-    case 'text_link':
-      return open.url ? { type: 'text_link', url: open.url, ...base } : undefined;
+    case 'text_link': {
+      if (!open.url) return undefined;
+      // a link to tg://user?id=<id> is a mention of that user (text_mention), as the server makes it
+      const user = /^tg:\/\/user\?id=(\d+)$/.exec(open.url)?.[1];
+      return user
+        ? { type: 'text_mention', user: { id: Number(user), is_bot: false, first_name: '' }, ...base }
+        : { type: 'text_link', url: open.url, ...base };
+    }
     case 'pre':
       return open.language ? { type: 'pre', language: open.language, ...base } : { type: 'pre', ...base };
     case 'custom_emoji':
