@@ -97,7 +97,13 @@ describe('telegram send', () => {
     });
     expect(mentioned?.message.text).toBe('Ann <Lee> Tom & <Jerry>');
     expect(mentioned?.message.entities).toEqual([
-      { type: 'text_link', offset: 0, length: 9, url: 'tg://user?id=42' },
+      // Telegram turns a tg://user link into a mention of that user
+      {
+        type: 'text_mention',
+        offset: 0,
+        length: 9,
+        user: { id: 42, is_bot: false, first_name: '' },
+      },
     ]);
   });
 
