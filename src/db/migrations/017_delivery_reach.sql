@@ -8,7 +8,10 @@
 ALTER TABLE linli.deliveries
   ADD COLUMN fallback    jsonb,
   ADD COLUMN subject     text CHECK (subject IS NULL OR length(subject) BETWEEN 1 AND 200),
-  ADD COLUMN rerouted_to bigint REFERENCES linli.deliveries (id);
+  ADD COLUMN rerouted_to bigint REFERENCES linli.deliveries (id),
+  -- to someone who must stay unnamed (an anonymous reporter): GET /deliveries withholds the person
+  -- and the chat from tokens below the community level, as the complaint views do
+  ADD COLUMN discreet    boolean NOT NULL DEFAULT false;
 
 ALTER TABLE linli.deliveries DROP CONSTRAINT deliveries_status_check;
 ALTER TABLE linli.deliveries ADD CONSTRAINT deliveries_status_check

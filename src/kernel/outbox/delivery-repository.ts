@@ -27,6 +27,8 @@ export interface DeliveryRow {
   subject: string | null;
   /** the delivery that replaced this refused one (its fallback) */
   rerouted_to: number | null;
+  /** the person stays unnamed in views below the community level (an anonymous reporter) */
+  discreet: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export interface NewDelivery {
   notBefore: Date;
   fallback?: OutboundMessage | null;
   subject?: string | null;
+  discreet?: boolean;
 }
 
 /**
@@ -78,8 +81,8 @@ export async function insertDelivery(
 ): Promise<{ id: number; created: boolean; notBefore: Date }> {
   const { rows } = await q.query<{ id: number; not_before: Date }>(
     `INSERT INTO linli.deliveries (idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before,
-       fallback, subject)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, not_before`,
+       fallback, subject, discreet)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, not_before`,
     [
       d.idempotencyKey,
       d.channel,
@@ -92,6 +95,7 @@ export async function insertDelivery(
       d.notBefore,
       d.fallback ? JSON.stringify(d.fallback) : null,
       d.subject ?? null,
+      d.discreet ?? false,
     ],
   );
   if (rows[0]) return { id: rows[0].id, created: true, notBefore: rows[0].not_before };

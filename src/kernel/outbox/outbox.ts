@@ -27,6 +27,9 @@ export interface OutboundRequest {
   /** What the message is about (`<kind>:<id>:<audience>`), so that its module hears when it could
    *  not reach the person (`UnreachedHandler`). */
   subject?: string;
+  /** The recipient must stay unnamed (an anonymous reporter): GET /deliveries withholds who and
+   *  which chat from tokens below the community level. */
+  discreet?: boolean;
 }
 
 export const queueOf = (channel: ChannelName) =>

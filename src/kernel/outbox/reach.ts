@@ -78,6 +78,7 @@ export async function settlePermanentFailure(
           orgId: d.org_id,
           personId: d.person_id,
           ...(d.subject ? { subject: d.subject } : {}),
+          discreet: d.discreet,
         },
       ]);
       await tx.query(

@@ -145,6 +145,7 @@ export class ComplaintNotifier {
       },
       fallback: group ? reporterFallback(c, identity, person, group, subject, notice, own) : undefined,
       subject: `complaint:${c.id}:reporter`,
+      discreet: c.anonymous,
       idempotencyKey: key,
       orgId: c.org_id,
       personId: c.reporter_id,
