@@ -59,7 +59,15 @@ export class DeliveryService {
          -- asking by person or chat must not find whom a discreet delivery was for either
          AND ($7::boolean OR NOT d.discreet OR ($2::text IS NULL AND $3::bigint IS NULL))
        ORDER BY d.id DESC LIMIT $6`,
-      [scope, f.chat ?? null, f.personId ?? null, f.status ?? null, decodeCursor(f.cursor), f.limit + 1, reveal],
+      [
+        scope,
+        f.chat ?? null,
+        f.personId ?? null,
+        f.status ?? null,
+        decodeCursor(f.cursor),
+        f.limit + 1,
+        reveal,
+      ],
     );
     const hidden = (r: DeliveryRow) => r.discreet && !reveal;
     return page(
