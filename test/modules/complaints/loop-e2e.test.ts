@@ -17,7 +17,7 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
     t = await startTelegramLinli();
     const { fake, json: api } = t;
     // The reporter and the handler opened a private chat with the bot (tapped Start). A person who never did cannot be written to
-    // privately on Telegram (the fake answers 403): reaching them another way is issue #14's open part.
+    // privately on Telegram (the fake answers 403): reach-e2e.test.ts follows those who never did (group @-mention, deep links).
     for (const u of [RESIDENT, HANDLER]) fake.startPrivateChat(u.id);
     const sunshine = (await api('GET', '/orgs?kind=compound')).items.find(
       (o: { name: string }) => o.name === '阳光小区',

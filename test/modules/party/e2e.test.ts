@@ -25,7 +25,7 @@ describe('party members and tasks in chat (Telegram)', () => {
   it('registration → secretary approves → task pushed → accept (slot race lost by the second) → complete with note and photo', async () => {
     t = await startTelegramLinli();
     // Every party member and secretary here opened a private chat with the bot (tapped Start). A person who never did cannot be written to
-    // privately on Telegram (the fake answers 403): reaching them another way is issue #14's open part.
+    // privately on Telegram (the fake answers 403): such a notice is recorded unreachable (reach.ts); party notices have no group fallback.
     for (const u of [MEMBER, LATE, SECRETARY, BRANCH_SECRETARY]) t.fake.startPrivateChat(u.id);
     const { fake, json: api } = t;
     const sunshine = (await api('GET', '/orgs?kind=compound')).items.find(

@@ -32,7 +32,7 @@ describe('reminders through the Telegram fake', () => {
       { id: 6102, first_name: '乙' },
     ];
     // 甲 and 乙 opened a private chat with the bot (tapped Start). A person who never did cannot be written to
-    // privately on Telegram (the fake answers 403): reaching them another way is issue #14's open part.
+    // privately on Telegram (the fake answers 403): such a reminder is recorded unreachable (reach.ts); reminders have no group fallback.
     for (const u of users) fake.startPrivateChat(u.id);
     const personIds: number[] = [];
     for (const u of users) {

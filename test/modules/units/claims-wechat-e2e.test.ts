@@ -29,7 +29,7 @@ describe('a claim approved on WeChat with a numbered reply', () => {
     const chairContact = await h.createResident('张主任');
     const room = await h.createRoom('阳光业主群', [resident, chairContact]);
     // both are written to privately (the decision, the outcome): on WeChat only friends can be, so they
-    // add the bot (it accepts); reaching someone who has not is issue #14's open part
+    // add the bot (it accepts); a claim notice to someone who has not is recorded unreachable (reach.ts)
     for (const c of [resident, chairContact]) await w.addsBot(c);
     await services.chats.bindDirect(SYSTEM_ACTOR, compound, {
       channel: 'wechat',
