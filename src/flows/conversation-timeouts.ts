@@ -61,6 +61,7 @@ export class ConversationTimeouts {
       idempotencyKey: `flow-timeout-${row.id}-${row.seq}`,
       orgId: row.org_id,
       personId: row.person_id,
+      discreet: row.chat_kind === 'private', // as every reply in a private conversation
       message: {
         chat: { externalId: row.chat_external_id, kind: row.chat_kind },
         text: engineTexts(row.locale).timedOut,

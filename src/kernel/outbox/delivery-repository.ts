@@ -58,9 +58,9 @@ export interface NewDelivery {
  * has the columns of an `INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})`, plus `ref`.
  */
 export const DELIVERY_COLUMNS =
-  'idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before';
+  'idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before, discreet';
 export const DELIVERY_RECORD =
-  'ref bigint, idempotency_key text, channel text, chat_external_id text, chat_kind text, org_id bigint, person_id bigint, message jsonb, urgent boolean, not_before timestamptz';
+  'ref bigint, idempotency_key text, channel text, chat_external_id text, chat_kind text, org_id bigint, person_id bigint, message jsonb, urgent boolean, not_before timestamptz, discreet boolean';
 export const deliveryRecord = (ref: number, d: NewDelivery) => ({
   ref,
   idempotency_key: d.idempotencyKey,
@@ -72,6 +72,7 @@ export const deliveryRecord = (ref: number, d: NewDelivery) => ({
   message: d.message,
   urgent: d.urgent ?? false,
   not_before: d.notBefore.toISOString(),
+  discreet: d.discreet ?? false,
 });
 
 /** Inserts a delivery unless its idempotency key exists; returns its id and whether it is new. */
