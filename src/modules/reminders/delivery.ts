@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Occurrence } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
 import type { AfterCommit, OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
+import type { UnreachedHandler } from '../../kernel/outbox/reach.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { personTargets, type Target, targets } from './audience.js';
 import { ackPayload } from './commands/acknowledge.js';
@@ -17,6 +18,7 @@ import {
   lockOccurrence,
   lockReminder,
   markFollowedUp,
+  markUnreachable,
   orgName,
   pendingFollowUps,
   type ReminderRow,
@@ -54,6 +56,17 @@ import { compiledOf } from './timing.js';
  */
 
 const HOUR = 3_600_000;
+
+/**
+ * A reminder that reached nobody (subject `reminder:<id>:<occurrence ms>`, kernel/outbox/reach.ts):
+ * the recipient's receipt is marked unreachable with the reason. Reminders have no group fallback:
+ * one addressed to a person may be theirs alone (a fee notice).
+ */
+export const reminderUnreached: UnreachedHandler = async (tx, d) => {
+  const [, id, at] = d.subject.split(':');
+  if (d.personId === null || !id || !at) return;
+  await markUnreachable(tx, Number(id), new Date(Number(at)), d.personId, d.reason);
+};
 
 /** The job a reminder's next occurrence needs (an active row with `next_at`). */
 const nextOccurrence = (id: number, nextAt: Date): Occurrence<OccurrenceRef> => ({
@@ -136,7 +149,9 @@ export class ReminderDelivery {
         const text = await this.render(tx, r, at);
         const choices = r.ack ? [{ label: TEXTS[r.locale].ack, payload: ackPayload(r.id, at) }] : undefined;
         for (const t of to) {
-          send.push(await this.stageMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}`));
+          send.push(
+            await this.stageMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}`, at),
+          );
           if (t.personId !== null) await insertAddressedReceipt(tx, r.id, at, t.personId);
         }
         await setRecipients(tx, r.id, at, to.length);
@@ -176,7 +191,9 @@ export class ReminderDelivery {
       const to = await personTargets(tx, pending);
       const choices = [{ label: TEXTS[r.locale].ack, payload: ackPayload(r.id, at) }];
       for (const t of to)
-        send.push(await this.stageMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}-f`));
+        send.push(
+          await this.stageMessage(tx, r, t, text, choices, `reminder-${r.id}-o${at.getTime()}-f`, at),
+        );
       return status;
     });
     for (const afterCommit of send) await afterCommit();
@@ -242,6 +259,7 @@ export class ReminderDelivery {
     text: string,
     choices: Choice[] | undefined,
     keyPrefix: string,
+    at: Date,
   ): Promise<AfterCommit> {
     // a WeChat group cannot answer numbered choices (no one is @-mentioned): residents reply 收到
     const wechatGroup = t.kind === 'group' && t.channel === 'wechat';
@@ -256,6 +274,8 @@ export class ReminderDelivery {
         t.personId !== null ? `${keyPrefix}-p${t.personId}` : `${keyPrefix}-g-${t.channel}-${t.externalId}`,
       orgId: r.org_id,
       personId: t.personId,
+      // a person it cannot reach is marked on their receipt (reminderUnreached)
+      ...(t.personId !== null ? { subject: `reminder:${r.id}:${at.getTime()}` } : {}),
     };
     return this.outbox.stage(tx, [req]);
   }

@@ -48,7 +48,8 @@ export const reminderRoutes =
       {
         schema: {
           tags: ['reminders'],
-          summary: 'A reminder with its recent occurrences',
+          summary:
+            'A reminder with its recent occurrences: recipients, how many acknowledged, how many it could not reach (unreachable)',
           params: idParams,
           response: ok,
         },

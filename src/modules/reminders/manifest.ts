@@ -1,5 +1,6 @@
 import type { LinliModule } from '../../app/manifest.js';
 import { ReminderChatActions } from './chat.js';
+import { reminderUnreached } from './delivery.js';
 import { reminderRoutes } from './http.js';
 import { startReminderWorker } from './moments.js';
 
@@ -9,4 +10,5 @@ export const remindersModule: LinliModule = {
   routes: (s) => [reminderRoutes(s)],
   chat: (s) => [new ReminderChatActions(s.reminders)],
   worker: (s, d) => startReminderWorker(d.queues, s.reminders, d.logger),
+  unreached: () => ({ reminder: reminderUnreached }),
 };

@@ -193,14 +193,16 @@ export async function markReminderDeleted(tx: Queryable, id: number): Promise<vo
 
 // ---- occurrences -----------------------------------------------------------------------------
 
-/** The latest 50 occurrences with how many acknowledged each. */
+/** The latest 50 occurrences with how many acknowledged each, and how many it could not reach. */
 export async function recentOccurrences(
   q: Queryable,
   reminderId: number,
-): Promise<(OccurrenceRow & { acked: number })[]> {
-  const { rows } = await q.query<OccurrenceRow & { acked: number }>(
+): Promise<(OccurrenceRow & { acked: number; unreachable: number })[]> {
+  const { rows } = await q.query<OccurrenceRow & { acked: number; unreachable: number }>(
     `SELECT o.*, (SELECT count(*) FROM linli.reminder_receipts x
-                  WHERE x.reminder_id = o.reminder_id AND x.at = o.at AND x.acked_at IS NOT NULL)::int AS acked
+                  WHERE x.reminder_id = o.reminder_id AND x.at = o.at AND x.acked_at IS NOT NULL)::int AS acked,
+                 (SELECT count(*) FROM linli.reminder_receipts x
+                  WHERE x.reminder_id = o.reminder_id AND x.at = o.at AND x.unreachable_at IS NOT NULL)::int AS unreachable
      FROM linli.reminder_occurrences o WHERE o.reminder_id = $1 ORDER BY o.at DESC LIMIT 50`,
     [reminderId],
   );
@@ -330,7 +332,22 @@ export async function insertAddressedReceipt(
   );
 }
 
-/** Marks the addressed recipients who have not acknowledged as followed up; returns them. */
+/** Marks a recipient the occurrence could not reach (no follow-up goes into the same refusal). */
+export async function markUnreachable(
+  tx: Queryable,
+  reminderId: number,
+  at: Date,
+  personId: number,
+  reason: string,
+): Promise<void> {
+  await tx.query(
+    `UPDATE linli.reminder_receipts SET unreachable_at = now(), unreachable_reason = $4
+     WHERE reminder_id = $1 AND at = $2 AND person_id = $3 AND unreachable_at IS NULL`,
+    [reminderId, at, personId, reason],
+  );
+}
+
+/** Marks the addressed recipients who have not acknowledged as followed up (not those it could not reach); returns them. */
 export async function markFollowedUp(
   tx: Queryable,
   reminderId: number,
@@ -339,7 +356,8 @@ export async function markFollowedUp(
 ): Promise<number[]> {
   const { rows } = await tx.query<{ person_id: number }>(
     `UPDATE linli.reminder_receipts SET followed_up_at = $3
-     WHERE reminder_id = $1 AND at = $2 AND addressed AND acked_at IS NULL RETURNING person_id`,
+     WHERE reminder_id = $1 AND at = $2 AND addressed AND acked_at IS NULL AND unreachable_at IS NULL
+     RETURNING person_id`,
     [reminderId, at, now],
   );
   return rows.map((r) => r.person_id);

@@ -30,10 +30,12 @@ describe('reminders through the Telegram fake', () => {
     const users: FakeUser[] = [
       { id: 6101, first_name: '甲' },
       { id: 6102, first_name: '乙' },
+      { id: 6103, first_name: '丁' },
     ];
     // 甲 and 乙 opened a private chat with the bot (tapped Start). A person who never did cannot be written to
     // privately on Telegram (the fake answers 403): such a reminder is recorded unreachable (reach.ts); reminders have no group fallback.
-    for (const u of users) fake.startPrivateChat(u.id);
+    // 丁 never did: the reminder to 丁 is refused (403) and marked unreachable on the occurrence
+    for (const u of users.slice(0, 2)) fake.startPrivateChat(u.id);
     const personIds: number[] = [];
     for (const u of users) {
       const p = await api('POST', '/people', { name: u.first_name, orgId: sunshine.id });
@@ -67,6 +69,11 @@ describe('reminders through the Telegram fake', () => {
     await next(users[0]!.id, '已确认收到');
     await press(users[0]!.id, users[0]!, toA, '收到');
     await next(users[0]!.id, '已经确认过');
+    await expect
+      .poll(async () => (await api('GET', `/reminders/${created.body.id}`)).body.occurrences[0].unreachable, {
+        timeout: 15_000,
+      })
+      .toBe(1);
 
     expect(await reminders.reconcile(new Date(at.getTime() + 2 * HOUR + 1000))).toMatchObject({
       followUps: 1,
@@ -87,9 +94,11 @@ describe('reminders through the Telegram fake', () => {
       ),
     ).toEqual([]);
     const detail = await api('GET', `/reminders/${created.body.id}`);
+    // no follow-up went into the refusal: only 乙 was reminded again
     expect(detail.body.occurrences[0]).toMatchObject({
-      recipients: 2,
+      recipients: 3,
       acknowledged: 2,
+      unreachable: 1,
       followUpStatus: 'sent',
     });
 

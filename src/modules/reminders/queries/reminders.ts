@@ -46,6 +46,7 @@ export async function getReminder(db: Db, p: Principal, id: number) {
       status: o.status,
       recipients: o.recipients,
       acknowledged: o.acked,
+      unreachable: o.unreachable,
       followUpAt: o.follow_up_at,
       followUpStatus: o.follow_up_status,
     })),
