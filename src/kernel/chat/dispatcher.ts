@@ -247,7 +247,10 @@ export class InboundDispatcher {
     const outcome = await this.deps.chats.bindWithCode(m.channel, m.chat.externalId, m.chat.title, code);
     if (outcome.ok) {
       this.deps.logger.info({ chatId: outcome.chat.id, orgId: outcome.org.id }, 'chat bound');
-      return this.reply(m, t.bound(outcome.org.name, outcome.chat.purpose), {
+      // Telegram's privacy mode (on by default) hands a group's plain text to a bot only when it is
+      // an administrator: the people binding the group are the ones who can make it one
+      const tip = m.channel === 'telegram' ? `\n${t.telegramPrivacyTip}` : '';
+      return this.reply(m, t.bound(outcome.org.name, outcome.chat.purpose) + tip, {
         key: 'bind',
         orgId: outcome.org.id,
       });

@@ -6,6 +6,8 @@ export type Locale = 'zh-CN' | 'en';
 
 type Texts = {
   bound: (org: string, purpose: 'residents' | 'handlers') => string;
+  /** after binding a Telegram group: what privacy mode lets the bot see */
+  telegramPrivacyTip: string;
   bindUnknown: string;
   bindExpired: string;
   bindUsed: string;
@@ -16,6 +18,8 @@ type Texts = {
 
 const zh: Texts = {
   bound: (org, purpose) => `绑定成功：本群现为「${org}」的${purpose === 'residents' ? '居民群' : '工作群'}。`,
+  telegramPrivacyTip:
+    '提示：请把我设为群管理员，我才能看到群里的普通消息；否则我只看得到 / 开头的命令和回复我的消息。',
   bindUnknown: '这个绑定码不对，请核对后重发，或请管理员重新生成。',
   bindExpired: '这个绑定码已过期，请管理员重新生成一个。',
   bindUsed: '这个绑定码已经用过了，每个绑定码只能用一次。请管理员重新生成。',
@@ -28,6 +32,8 @@ const zh: Texts = {
 const en: Texts = {
   bound: (org, purpose) =>
     `Done: this group is now the ${purpose === 'residents' ? "residents'" : "handlers'"} group of ${org}.`,
+  telegramPrivacyTip:
+    'Tip: make me an administrator of this group so that I can read its messages; otherwise I see only /commands and replies to me.',
   bindUnknown: 'That bind code is not right. Check it and send it again, or ask an admin for a new one.',
   bindExpired: 'That bind code has expired. Ask an admin for a new one.',
   bindUsed: 'That bind code was already used; each code works once. Ask an admin for a new one.',

@@ -56,6 +56,8 @@ describe('Linli with Telegram, end to end through the fake Bot API', () => {
     expect((await fake.deliverUpdateToWebhook(bind)).status).toBe(200); // Telegram resends: handled once
     const confirm = await fake.waitForCall('sendMessage', { timeoutMs: 10_000 });
     expect(String(confirm.params.text)).toContain('绑定成功：本群现为「阳光小区」的居民群。');
+    // privacy mode: the people binding the group are told how to let the bot read it
+    expect(String(confirm.params.text)).toContain('请把我设为群管理员');
     expect(String(confirm.params.text)).toContain('tg://user?id=5001');
 
     const chats = await api('GET', `/orgs/${compound.id}/chats`);
