@@ -216,6 +216,13 @@ describe('a secret ballot on Telegram: cast only in the private chat', () => {
     await inGroup(JIA, '/vote');
     const again = await next(GROUP, '请私聊本机器人投票');
     expect(startLink(again)).toBe(`vote-${id}`);
+    // a ballot button pressed in the group (an announcement from before secret ballots were private)
+    const messageId = (announcement.response as { result: { message_id: number } }).result.message_id;
+    await fake.deliverUpdateToWebhook(
+      fake.makeCallbackQueryUpdate({ chatId: GROUP, from: JIA, data: `vt:${id}:2`, messageId }),
+    );
+    const pressed = await next(GROUP, '群里投的票不会被记录');
+    expect(String(pressed.params.text)).not.toContain('竹林');
     expect(await entries(id)).toBe(0);
 
     // 甲 taps the link: Telegram opens the private chat and sends /start vote-<id>
