@@ -46,6 +46,8 @@ export interface ReplyOptions {
   forceReply?: boolean;
   requestContact?: { label: string };
   removeKeyboard?: boolean;
+  /** carry the answer into the private chat (see OutboundMessage.privateLink) */
+  privateLink?: { label: string; payload: string; command: string };
 }
 
 export type NextHandler = (ctx: InboundContext) => Promise<void>;
@@ -289,6 +291,7 @@ export class InboundDispatcher {
         forceReply: opts.forceReply,
         ...(opts.requestContact ? { requestContact: opts.requestContact } : {}),
         ...(opts.removeKeyboard ? { removeKeyboard: true } : {}),
+        ...(opts.privateLink ? { privateLink: opts.privateLink } : {}),
         replyToMessageId: m.messageId,
         mention:
           m.chat.kind === 'group'

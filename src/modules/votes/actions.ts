@@ -68,6 +68,9 @@ export function voteActions(votes: VoteService): FlowAction[] {
         ctx.channel,
       );
       if (!found.ok) return found;
+      // a secret ballot is cast only in private (chat.ts refuses it in a group before the flow)
+      if (ctx.chatId !== null && found.row.secret)
+        return { ok: false, message: voteTexts.secretInGroup(found.row) };
       const r = found.row;
       return {
         ok: true,
@@ -93,6 +96,8 @@ export function voteActions(votes: VoteService): FlowAction[] {
         ctx.channel,
       );
       if (!found.ok) return found;
+      if (ctx.chatId !== null && found.row.secret)
+        return { ok: false, message: voteTexts.secretInGroup(found.row) };
       const option = optionFrom(found.row.options, String(input.option));
       const locale: Locale = ctx.locale;
       // a wrong answer is not a refusal: the flow asks again, saying why

@@ -6,7 +6,10 @@ import { optionFrom } from './actions.js';
 import { ballotButton, turnoutButton } from './callbacks.js';
 import type { VoteService } from './commands/proposals.js';
 import type { ProposalRow } from './repository.js';
-import { voteTexts } from './texts.js';
+import { privateBallotLink, voteTexts } from './texts.js';
+
+/** Group messages are read by many: written in the default locale. */
+const GROUP_LOCALE: Locale = 'zh-CN';
 
 /**
  * Votes cast from the residents' group, before the flow engine:
@@ -15,10 +18,21 @@ import { voteTexts } from './texts.js';
  * - 「投票进度」 / `/turnout [id]` answers with the live turnout of the compound's open votes.
  * The presser must be in the proposal's frozen electorate; anyone else is told why (an account not
  * linked to the owner register: how to link it, see units/link-texts.ts). The reply
- * carries the receipt code and the turnout on both axes; a secret ballot's choice is not
- * repeated in the group and its tally stays hidden until closing.
+ * carries the receipt code and the turnout on both axes.
+ *
+ * A secret ballot is cast only in the owner's private chat (issue #14): in a group any vote on it
+ * (a button, 「投票 <id> <n>」, 「投票 <id>」, /vote, 投票) records nothing and is answered with one
+ * short message, in the group's locale and without the choice typed, carrying the private link
+ * (`vote-<id>` / 「投票 <id>」). In private, `/start vote-<id>` and 「投票 <id>」 show the ballot
+ * with its options as choices (buttons on Telegram, numbered on WeChat), pressed as `vt:` payloads.
  */
 const TYPED = /^(?:投票|vote)\s*#?(\d+)\s+(\S{1,40})$/i;
+/** 「投票 12」: the ballot of proposal 12 (in private), or the way to it (a secret one in a group). */
+const TYPED_ID = /^(?:投票|vote)\s*#?(\d+)$/i;
+/** the vote flow's bare keywords (vote-flow.ts) */
+const BARE = /^(?:投票|我要投票)$/;
+const START = /^vote-(\d{1,12})$/;
+const VOTE_ARGS = /^\s*#?(\d{1,12})(?:\s+\S{1,40})?\s*$/;
 const TURNOUT_TEXT = /^(?:投票进度|turnout)(?:\s*#?(\d+))?$/i;
 const RECEIPT_TEXT = /^(?:回执|receipt)\s*[:：]?\s*([0-9A-Za-z-]{8,9})$/i;
 
@@ -33,6 +47,14 @@ export class VoteChatActions {
     if (b) return this.cast(ctx, b.proposal, String(b.option));
     const typed = ctx.message.choice ? null : TYPED.exec(text);
     if (typed) return this.cast(ctx, Number(typed[1]), typed[2]!);
+    const start = ctx.message.startPayload ? START.exec(ctx.message.startPayload) : null;
+    if (start && ctx.message.chat.kind === 'private') return this.showBallot(ctx, Number(start[1]));
+    const bare = ctx.message.choice || ctx.message.command ? null : TYPED_ID.exec(text);
+    if (bare) {
+      if (ctx.message.chat.kind === 'private') return this.showBallot(ctx, Number(bare[1]));
+      if (await this.refusedInGroup(ctx, Number(bare[1]))) return true;
+    }
+    if (ctx.message.chat.kind === 'group' && (await this.groupFlowStart(ctx, text))) return true;
     const t = turnoutButton.read(choice);
     if (t) return this.turnout(ctx, t.proposal);
     if (ctx.message.command?.name === 'turnout') {
@@ -55,9 +77,69 @@ export class VoteChatActions {
     return ctx.person?.locale ?? 'zh-CN';
   }
 
+  /**
+   * `/vote [id] [option]`, 投票 or 我要投票 in a group, which the vote flow would take: on a secret
+   * ballot (the id given, or the compound's only open vote) it is refused here with the private
+   * link; otherwise the flow takes it as before.
+   */
+  private async groupFlowStart(ctx: InboundContext, text: string): Promise<boolean> {
+    let id: number | null;
+    if (ctx.message.command?.name === 'vote') {
+      const m = VOTE_ARGS.exec(ctx.message.command.args);
+      id = m ? Number(m[1]) : null;
+    } else if (!ctx.message.choice && !ctx.message.command && BARE.test(text)) id = null;
+    else return false;
+    if (id !== null) return this.refusedInGroup(ctx, id);
+    const open = ctx.chat ? await this.votes.openIn(ctx.chat.orgId) : [];
+    return open.length === 1 ? this.refusedInGroup(ctx, open[0]!.id) : false;
+  }
+
+  /**
+   * A vote on a secret ballot of this compound, in a group: nothing is recorded; one reply in the
+   * group's locale (zh-CN), carrying the private link. False when the proposal is not secret (or
+   * not of this compound), for the caller to go on as before.
+   */
+  private async refusedInGroup(
+    ctx: InboundContext,
+    proposalId: number,
+    row?: ProposalRow | null,
+  ): Promise<boolean> {
+    if (ctx.message.chat.kind !== 'group') return false;
+    const p = row === undefined ? await this.votes.row(proposalId) : row;
+    if (!p?.secret || (ctx.chat && ctx.chat.orgId !== p.org_id)) return false;
+    await ctx.reply(voteTexts.secretInGroup(p)[GROUP_LOCALE], {
+      key: 'vote',
+      privateLink: privateBallotLink(p, GROUP_LOCALE),
+    });
+    return true;
+  }
+
+  /** The ballot, in the private chat: the proposal and its options as `vt:` choices. */
+  private async showBallot(ctx: InboundContext, proposalId: number): Promise<boolean> {
+    const locale = this.locale(ctx);
+    const row = await this.votes.row(proposalId);
+    if (row?.status !== 'open') {
+      await ctx.reply(voteTexts.notOpen[locale], { key: 'vote' });
+      return true;
+    }
+    if (!ctx.person || !(await isRegisteredOwner(this.votesDb(), ctx.person.id))) {
+      await ctx.reply(howToLink(ctx.message.channel)[locale], { key: 'vote' });
+      return true;
+    }
+    await ctx.reply(voteTexts.ballot(row, locale), {
+      key: 'vote',
+      choices: row.options.map((o, i) => ({
+        label: o,
+        payload: ballotButton.write({ proposal: row.id, option: i + 1 }),
+      })),
+    });
+    return true;
+  }
+
   private async cast(ctx: InboundContext, proposalId: number, answer: string): Promise<boolean> {
     const locale = this.locale(ctx);
     const row = await this.votes.row(proposalId);
+    if (await this.refusedInGroup(ctx, proposalId, row)) return true;
     if (!row || (ctx.chat && ctx.chat.orgId !== row.org_id)) {
       await ctx.reply(voteTexts.notOpen[locale], { key: 'vote' });
       return true;

@@ -4,7 +4,7 @@ import type { AfterCommit, OutboundRequest, Outbox } from '../../kernel/outbox/o
 import { privateAddresses, residentsGroups } from '../chats/index.js';
 import { ballotButton, turnoutButton } from './callbacks.js';
 import type { ProposalRow } from './repository.js';
-import { voteTexts } from './texts.js';
+import { privateBallotLink, voteTexts } from './texts.js';
 import type { VoteNotifierPort } from './timers.js';
 
 /**
@@ -13,7 +13,8 @@ import type { VoteNotifierPort } from './timers.js';
  * - at opening, each residents' group of the compound: the announcement, with a button per
  *   option on Telegram (`vt:<proposal>:<n>`, and 投票进度 `vtt:<proposal>`) and numbered
  *   options answered by 「投票 <proposal> <n>」 on WeChat (a group message has no single
- *   person to remember numbered choices for);
+ *   person to remember numbered choices for); a secret ballot's announcement has no way to vote
+ *   in the group, only the private link (`vote-<proposal>`, 「投票 <proposal>」);
  * - at closing, the same groups: the result with both axes and the reason;
  * - before closing, each owner who has not voted: a reminder, privately on Telegram, with an
  *   @-mention in the compound's WeChat group on WeChat.
@@ -48,6 +49,22 @@ export class VoteNotifier implements VoteNotifierPort {
           orgId: p.org_id,
         };
       const telegram = g.channel === 'telegram';
+      if (p.secret)
+        // a secret ballot is cast only in private: the announcement carries the way there, and
+        // on Telegram only the turnout button
+        return {
+          channel: g.channel,
+          message: {
+            chat,
+            text: voteTexts.announce(p, !telegram),
+            choices: telegram
+              ? [{ label: '投票进度', payload: turnoutButton.write({ proposal: p.id }) }]
+              : undefined,
+            privateLink: privateBallotLink(p),
+          },
+          idempotencyKey: `vote-${p.id}-open-${g.channel}-${g.external_chat_id}`,
+          orgId: p.org_id,
+        };
       const choices: Choice[] | undefined = telegram
         ? [
             ...p.options.map((o, i) => ({
@@ -92,6 +109,7 @@ export class VoteNotifier implements VoteNotifierPort {
               chat: { externalId: wechatGroup.external_chat_id, kind: 'group' },
               text,
               mention: { externalId: r.external_id, displayName: r.display_name ?? '' },
+              ...(p.secret ? { privateLink: privateBallotLink(p) } : {}),
             }
           : { chat: { externalId: r.external_id, kind: 'private' }, text };
       return {

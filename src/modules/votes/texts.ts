@@ -34,8 +34,22 @@ export type Turnout = {
   owners: { total: number; participating: number; pct: string };
 };
 
+/**
+ * Where a secret ballot is cast: only in the owner's private chat with the bot. The link a group
+ * message carries there (Telegram: a deep link sending `/start vote-<id>`; WeChat: "send me
+ * 投票 <id> privately"). The payload fits Telegram's /^[A-Za-z0-9_-]{1,64}$/.
+ */
+export function privateBallotLink(p: Pick<ProposalRow, 'id'>, locale: Locale = 'zh-CN') {
+  return {
+    label: locale === 'en' ? 'Vote privately' : '私聊投票',
+    payload: `vote-${p.id}`,
+    command: `投票 ${p.id}`,
+  };
+}
+
 export const voteTexts = {
   announce(p: ProposalRow, numbered: boolean): string {
+    if (p.secret) return voteTexts.announceSecret(p);
     const lines = [
       `【业主表决】#${p.id} ${p.title}`,
       p.body ? p.body : null,
@@ -46,6 +60,51 @@ export const voteTexts = {
         : '请点击下方按钮投票；截止前可以改票，以最后一次为准。也可私聊本机器人发送 /vote。',
       `Owners' vote #${p.id}: ${p.title} — ${RULE[p.rule]!.en}; closes ${when(p.closes_at)} (UTC+8).`,
     ];
+    return lines.filter(Boolean).join('\n');
+  },
+  /** A secret ballot's announcement: the options for reading, the vote only in private. */
+  announceSecret(p: ProposalRow): string {
+    const lines = [
+      `【业主表决】#${p.id} ${p.title}`,
+      p.body ? p.body : null,
+      `规则：${RULE[p.rule]!['zh-CN']}`,
+      `截止：${when(p.closes_at)}（不记名投票，结果截止后公布）`,
+      `选项：${p.options.map((o, i) => `${i + 1}. ${o}`).join(' ')}`,
+      `不记名投票只在私聊中进行，群里投的票不会被记录。请私聊本机器人投票；截止前可以改票，以最后一次为准。`,
+      `Owners' vote #${p.id}: ${p.title} — ${RULE[p.rule]!.en}; closes ${when(p.closes_at)} (UTC+8). Secret ballot: vote in a private chat with the bot.`,
+    ];
+    return lines.filter(Boolean).join('\n');
+  },
+  /** A vote on a secret ballot typed or pressed in a group: nothing is recorded, the choice is not repeated. */
+  secretInGroup(p: Pick<ProposalRow, 'id' | 'title'>): { 'zh-CN': string; en: string } {
+    return {
+      'zh-CN': `#${p.id}「${p.title}」是不记名投票，群里投的票不会被记录。请私聊本机器人投票。`,
+      en: `#${p.id} "${p.title}" is a secret ballot: votes in the group are not recorded. Vote in a private chat with the bot.`,
+    };
+  },
+  /** The ballot shown in the private chat: the options follow as buttons (numbered on WeChat). */
+  ballot(p: ProposalRow, locale: Locale): string {
+    const secret = p.secret
+      ? locale === 'en'
+        ? 'Secret ballot: the tally is shown at closing.'
+        : '不记名投票：票数截止后公布。'
+      : null;
+    const lines =
+      locale === 'en'
+        ? [
+            `Owners' vote #${p.id}: ${p.title}`,
+            p.body || null,
+            `Closes ${when(p.closes_at)} (UTC+8).`,
+            secret,
+            'Choose your vote (you may change it until closing; the last one counts):',
+          ]
+        : [
+            `业主表决 #${p.id} ${p.title}`,
+            p.body || null,
+            `截止：${when(p.closes_at)}`,
+            secret,
+            '请选择（截止前可以改票，以最后一次为准）：',
+          ];
     return lines.filter(Boolean).join('\n');
   },
   turnoutLine(t: Turnout, locale: Locale = 'zh-CN'): string {
@@ -81,6 +140,10 @@ export const voteTexts = {
     return [head, r.reason['zh-CN'], axes, tally, r.reason.en].join('\n');
   },
   remind(p: ProposalRow, locale: Locale): string {
+    if (p.secret)
+      return locale === 'en'
+        ? `Reminder: owners' vote #${p.id} "${p.title}" closes ${when(p.closes_at)} (UTC+8) and you have not voted yet. It is a secret ballot: send me "投票 ${p.id}" in a private chat.`
+        : `提醒：业主表决 #${p.id}「${p.title}」将于 ${when(p.closes_at)} 截止，您还没有投票。这是不记名投票，请私聊我发送「投票 ${p.id}」。`;
     return locale === 'en'
       ? `Reminder: owners' vote #${p.id} "${p.title}" closes ${when(p.closes_at)} (UTC+8) and you have not voted yet. Send /vote ${p.id}.`
       : `提醒：业主表决 #${p.id}「${p.title}」将于 ${when(p.closes_at)} 截止，您还没有投票。发送 /vote ${p.id} 或在群里投票。`;

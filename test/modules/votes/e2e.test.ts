@@ -5,9 +5,13 @@
  *   the announcement with a button per option; owners press them (one changes their vote), an
  *   unlinked resident is told how to link, one owner votes privately through the vote flow (a wrong option is
  *   asked again), the group asks for the turnout; at closing the result is announced in the group.
+ * - Telegram, a secret ballot: the announcement and any vote typed in the group carry a deep link
+ *   and record nothing; the owner taps it (`/start vote-<id>`) and votes with the ballot's buttons.
  * - WeChat: the Wechaty mock → adapter → dispatcher → VoteChatActions → outbox → the mock room:
- *   an owner links in the group with 「认证 CODE」 (the code is consumed and not repeated), the
- *   announcement has numbered options, the owner answers 「投票 <id> <n>」 and gets a receipt.
+ *   an owner links in the group with 「认证 CODE」 (the code is consumed and not repeated); on a
+ *   secret ballot 「投票 <id> <n>」 in the group records nothing and says to send 「投票 <id>」
+ *   privately; the owner adds the bot, does so and answers the numbered ballot; an open ballot's
+ *   numbered options are answered in the group with 「投票 <id> <n>」 and a receipt comes back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
@@ -146,6 +150,104 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
   }, 120_000);
 });
 
+describe('a secret ballot on Telegram: cast only in the private chat', () => {
+  let t: TelegramLinli | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('a vote in the group records nothing and answers with the deep link; tapping it shows the ballot privately', async () => {
+    t = await startTelegramLinli({ env: { SEED_DEMO: 'false' } });
+    const { fake, api, linli } = t;
+    const { db, services } = linli;
+    const compound = (await seedCompoundChain(services, '投票小区')).compound;
+    await seedRegister(db, services, compound);
+    expect(
+      (
+        await api('POST', `/orgs/${compound}/chats`, {
+          channel: 'telegram',
+          externalChatId: String(GROUP),
+          purpose: 'residents',
+        })
+      ).status,
+    ).toBe(201);
+    const chat = telegramChat(fake);
+    const { next, buttons } = chat;
+    const inGroup = (from: FakeUser, text: string) =>
+      fake.deliverUpdateToWebhook(
+        fake.makeTextMessageUpdate({ chatId: GROUP, chatType: 'group', from, text }),
+      );
+    const privately = (from: FakeUser, text: string) =>
+      fake.deliverUpdateToWebhook(
+        fake.makeTextMessageUpdate({ chatId: from.id, chatType: 'private', from, text }),
+      );
+    const startLink = (call: CallRecord) =>
+      fake.startLinkOf(fake.sentMessages().find((m) => m.params === call.params)!);
+    const entries = async (id: number) => (await api('GET', `/proposals/${id}/audit/verify`)).body.entries;
+
+    // 甲 links in the group (a command reaches the bot with privacy mode on): no private chat yet
+    const issued = await api('POST', `/orgs/${compound}/unit-codes`, {});
+    const codes = codesByVoter(issued.body.issued);
+    await inGroup(JIA, `/verify ${codes.get('甲')!}`);
+    await next(GROUP, '关联成功');
+
+    const created = await api('POST', '/proposals', {
+      orgId: compound,
+      title: '小区八景命名',
+      options: ['翠湖', '竹林', '石桥'],
+      rule: 'simple',
+      secret: true,
+      closesAt: new Date(Date.now() + 24 * 3_600_000).toISOString(),
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as number;
+    // the announcement has no ballot buttons: the turnout and the way to the private chat
+    const announcement = await next(GROUP, `【业主表决】#${id} 小区八景命名`);
+    expect(String(announcement.params.text)).toContain('不记名投票只在私聊中进行');
+    expect(buttons(announcement).map((b) => b.text)).toEqual(['投票进度', '私聊投票']);
+    expect(startLink(announcement)).toBe(`vote-${id}`);
+
+    // in the group: /vote with a choice, /vote alone: nothing recorded, the choice not repeated
+    await inGroup(JIA, `/vote ${id} 2`);
+    const told = await next(GROUP, `#${id}「小区八景命名」是不记名投票，群里投的票不会被记录`);
+    expect(String(told.params.text)).not.toContain('竹林');
+    expect(startLink(told)).toBe(`vote-${id}`);
+    await inGroup(JIA, '/vote');
+    const again = await next(GROUP, '请私聊本机器人投票');
+    expect(startLink(again)).toBe(`vote-${id}`);
+    // a ballot button pressed in the group (an announcement from before secret ballots were private)
+    const messageId = (announcement.response as { result: { message_id: number } }).result.message_id;
+    await fake.deliverUpdateToWebhook(
+      fake.makeCallbackQueryUpdate({ chatId: GROUP, from: JIA, data: `vt:${id}:2`, messageId }),
+    );
+    const pressed = await next(GROUP, '群里投的票不会被记录');
+    expect(String(pressed.params.text)).not.toContain('竹林');
+    expect(await entries(id)).toBe(0);
+
+    // 甲 taps the link: Telegram opens the private chat and sends /start vote-<id>
+    await privately(JIA, `/start ${startLink(told)!}`);
+    const ballot = await next(JIA.id, `业主表决 #${id} 小区八景命名`);
+    expect(String(ballot.params.text)).toContain('请选择');
+    expect(buttons(ballot).map((b) => b.text)).toEqual(['翠湖', '竹林', '石桥']);
+    await chat.press(JIA.id, JIA, ballot, '竹林');
+    const receipt = await next(JIA.id, '已记录您的投票：竹林');
+    expect(String(receipt.params.text)).toContain('不记名投票：票数截止后公布。');
+    expect(await entries(id)).toBe(1);
+    // 「投票 <id>」 in private shows the ballot too
+    await privately(JIA, `投票 ${id}`);
+    await next(JIA.id, `业主表决 #${id} 小区八景命名`);
+
+    const live = await api('GET', `/proposals/${id}/result`);
+    // counted, and the tally still sealed
+    expect(live.body).toMatchObject({
+      status: 'open',
+      turnout: { owners: { participating: 1 } },
+      options: null,
+    });
+  }, 120_000);
+});
+
 describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => {
   let w: WechatLinli | undefined;
   afterEach(async () => {
@@ -153,7 +255,7 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
     w = undefined;
   });
 
-  it('numbered options answered with 投票 <id> <n>; a receipt and the turnout come back', async () => {
+  it('a secret ballot: refused in the group with the way to the private chat, cast there; an open one in the group', async () => {
     w = await startWechatLinli();
     const { db, services, mock: h } = w;
     const compound = (await seedCompoundChain(services)).compound;
@@ -188,6 +290,10 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
     const used = await sent('已经被使用过');
     expect(used.text).not.toContain(code);
 
+    const audit = async (id: number) =>
+      (await services.votes.audit(SYSTEM_ACTOR.principal, id)).entries.length;
+
+    // a secret ballot: the announcement lists the options and asks for a private vote
     const p = await services.votes.create(SYSTEM_ACTOR, {
       orgId: compound,
       title: '小区八景命名',
@@ -197,27 +303,72 @@ describe('an owners’ vote in a WeChat group, through the Wechaty mock', () => 
       secret: true,
     });
     const announcement = await sent(`【业主表决】#${p.id} 小区八景命名`);
-    expect(announcement.text).toContain('1. 翠湖\n2. 竹林\n3. 石桥');
-    expect(announcement.text).toContain(`请回复「投票 ${p.id} 序号」`);
+    expect(announcement.text).toContain('1. 翠湖 2. 竹林 3. 石桥');
+    expect(announcement.text).not.toContain('请回复「投票');
+    expect(announcement.text).toContain(`👉 请私聊我发送「投票 ${p.id}」`);
 
+    // a vote typed in the group records nothing; the answer does not repeat the choice
     await h.say(jia, `投票 ${p.id} 2`, room);
-    const receipt = await sent('已记录您的投票');
-    expect(receipt.mentionIds).toEqual([jia.id]);
-    // secret: the choice is not repeated in the group, nor the tally
-    expect(receipt.text).not.toContain('竹林');
+    const told = await sent(`#${p.id}「小区八景命名」是不记名投票，群里投的票不会被记录`);
+    expect(told.mentionIds).toEqual([jia.id]);
+    expect(told.text).not.toContain('竹林');
+    expect(told.text).toContain(`👉 请私聊我发送「投票 ${p.id}」（还不是好友的话，先加我为好友）`);
+    await h.say(jia, `投票 ${p.id}`, room);
+    await sent('请私聊本机器人投票');
+    expect(await audit(p.id)).toBe(0);
+
+    // 甲 adds the bot and asks privately: the ballot with numbered options; a bare number casts
+    await w.addsBot(jia);
+    await h.say(jia, `投票 ${p.id}`);
+    const privately = async (contains: string) => {
+      const m = await h.waitForSent(
+        (x) => !taken.has(x) && x.toId === jia.id && x.text.includes(contains),
+        15_000,
+      );
+      taken.add(m);
+      return m;
+    };
+    // numbered choices are remembered once their delivery is sent: a bare number waits for that
+    const drained = async () => {
+      const end = Date.now() + 15_000;
+      for (;;) {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM linli.deliveries WHERE status <> 'sent'`,
+        );
+        if (rows[0]!.n === 0) return;
+        if (Date.now() > end) throw new Error('outbox did not drain');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const ballot = await privately(`业主表决 #${p.id} 小区八景命名`);
+    expect(ballot.text).toContain('1. 翠湖');
+    expect(ballot.text).toContain('2. 竹林');
+    await drained();
+    await h.say(jia, '2');
+    const receipt = await privately('已记录您的投票：竹林');
     expect(receipt.text).toContain('不记名投票：票数截止后公布。');
     expect(receipt.text).toMatch(/回执码：[0-9A-Z]{8}/);
     expect(receipt.text).toContain('人数 25.0%（1/4 人）');
+    expect(await audit(p.id)).toBe(1);
 
-    await h.say(tenant, `投票 ${p.id} 1`, room);
+    // an open ballot is still cast in the group: the unlinked are told how to link
+    const q = await services.votes.create(SYSTEM_ACTOR, {
+      orgId: compound,
+      title: '增设快递柜',
+      options: ['同意', '反对'],
+      rule: 'simple',
+      closesAt: new Date(Date.now() + 24 * 3_600_000),
+    });
+    const open = await sent(`【业主表决】#${q.id} 增设快递柜`);
+    expect(open.text).toContain(`请回复「投票 ${q.id} 序号」`);
+    await h.say(tenant, `投票 ${q.id} 1`, room);
     const unlinked = await sent('您的微信还没有关联业主名册');
     expect(unlinked.text).toContain('认证 验证码');
-    await h.say(jia, `投票 ${p.id} 9`, room);
+    await h.say(jia, `投票 ${q.id} 9`, room);
     await sent('没有这个选项');
-
-    const { rows } = await db.query<{ option: string; channel: string }>(
-      'SELECT option, channel FROM linli.ballots',
-    );
-    expect(rows).toEqual([{ option: '竹林', channel: 'wechat' }]);
+    await h.say(jia, `投票 ${q.id} 1`, room);
+    const openReceipt = await sent('已记录您的投票：同意');
+    expect(openReceipt.mentionIds).toEqual([jia.id]);
+    expect(await audit(q.id)).toBe(1);
   }, 90_000);
 });

@@ -7,6 +7,7 @@ import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
 import { createQueueBackend } from '../../../src/kernel/queue/backend.js';
 import { QueueName } from '../../../src/kernel/queue/names.js';
+import { voteActions } from '../../../src/modules/votes/actions.js';
 import { VoteService } from '../../../src/modules/votes/commands/proposals.js';
 import { startVoteWorker } from '../../../src/modules/votes/moments.js';
 import { VoteNotifier } from '../../../src/modules/votes/notifier.js';
@@ -314,6 +315,35 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
     expect(await votes.result(SYSTEM_ACTOR.principal, p.id)).toMatchObject({ passed: true, winner: '反对' });
   });
 
+  it('the vote flow casts a secret ballot in private, never in a group chat', async () => {
+    const p = await open({ secret: true, rule: 'simple' });
+    const castVote = voteActions(votes).find((a) => a.name === 'cast_vote')!;
+    const run = (chatId: number | null) =>
+      db.transaction((tx) =>
+        castVote.run(
+          { proposalId: p.id, option: '2' },
+          {
+            tx,
+            db,
+            personId: reg.jia,
+            orgId: compound,
+            chatId,
+            chatExternalId: chatId ? '-100900' : '501',
+            channel: 'telegram',
+            locale: 'zh-CN',
+            dryRun: false,
+            afterCommit: () => {},
+          },
+        ),
+      );
+    const inGroup = await run(7);
+    expect(inGroup).toMatchObject({ ok: false });
+    expect(JSON.stringify(inGroup)).toContain('群里投的票不会被记录');
+    expect((await votes.audit(SYSTEM_ACTOR.principal, p.id)).entries).toHaveLength(0);
+    expect(await run(null)).toMatchObject({ ok: true, output: { option: '反对' } });
+    expect((await votes.audit(SYSTEM_ACTOR.principal, p.id)).entries).toHaveLength(1);
+  });
+
   it('cancels only before opening', async () => {
     const p = await create();
     expect((await votes.cancel(SYSTEM_ACTOR, p.id)).status).toBe('cancelled');
@@ -517,6 +547,64 @@ describe('vote notifications through the outbox', () => {
       });
       expect(rows[3]!.message.text).toContain('您还没有投票');
       expect(rows[6]!.message.text).toContain('未通过：参与表决的专有部分面积占比 44.1%，低于三分之二');
+    } finally {
+      await queues.close();
+      await db.close();
+    }
+  });
+
+  it('a secret ballot is announced with the private link, no ballot buttons; the WeChat reminder carries it too', async () => {
+    const db = await openTestDb('pglite');
+    const queues = await createQueueBackend({ db });
+    try {
+      const outbox = new Outbox(db, queues, null);
+      const s = createServices(db, { queues, outbox });
+      const compound = (await seedCompoundChain(s)).compound;
+      const reg = await seedRegister(db, s, compound);
+      await s.people.addIdentity(SYSTEM_ACTOR, reg.ding, { channel: 'wechat', externalId: 'wx-ding' });
+      for (const [channel, chat] of [
+        ['telegram', '-100900'],
+        ['wechat', 'room1@chatroom'],
+      ] as const)
+        await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+          channel,
+          externalChatId: chat,
+          purpose: 'residents',
+        });
+      const notifier = new VoteNotifier(db, outbox);
+      const votes = new VoteService(db, queues, notifier, () => T0);
+      const p = await votes.create(SYSTEM_ACTOR, {
+        orgId: compound,
+        title: '小区八景命名',
+        options: ['翠湖', '竹林', '石桥'],
+        rule: 'simple',
+        secret: true,
+        closesAt: new Date(T0.getTime() + 72 * HOUR),
+      });
+      await notifier.remind((await votes.row(p.id))!, 1440, [reg.ding]);
+      const { rows } = await db.query<{
+        idempotency_key: string;
+        message: {
+          text: string;
+          choices?: { label: string; payload: string }[];
+          privateLink?: { label: string; payload: string; command: string };
+        };
+      }>('SELECT idempotency_key, message FROM linli.deliveries ORDER BY id');
+      const link = { label: '私聊投票', payload: `vote-${p.id}`, command: `投票 ${p.id}` };
+      expect(rows.map((r) => r.idempotency_key)).toEqual([
+        `vote-${p.id}-open-telegram--100900`,
+        `vote-${p.id}-open-wechat-room1@chatroom`,
+        `vote-${p.id}-remind1440-${reg.ding}`,
+      ]);
+      expect(rows[0]!.message.choices!.map((c) => c.payload)).toEqual([`vtt:${p.id}`]);
+      expect(rows[0]!.message.privateLink).toEqual(link);
+      expect(rows[1]!.message.choices).toBeUndefined();
+      expect(rows[1]!.message.privateLink).toEqual(link);
+      expect(rows[1]!.message.text).not.toContain('请回复「投票');
+      expect(rows[1]!.message.text).toContain('不记名投票只在私聊中进行');
+      expect(rows[2]!.message.privateLink).toEqual(link);
+      expect(rows[2]!.message.text).toContain(`请私聊我发送「投票 ${p.id}」`);
+      expect(rows[2]!.message.text).not.toContain('在群里投票');
     } finally {
       await queues.close();
       await db.close();

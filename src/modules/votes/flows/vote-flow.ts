@@ -2,7 +2,9 @@ import type { FlowDefinition } from '../../../flows/flow-schema.js';
 
 /**
  * 投票: an owner votes privately (or in the group) on an open proposal: `/vote`, `/vote <id>`
- * or the `vote:<id>` button. A wrong option is asked again; a non-owner is told why.
+ * or the `vote:<id>` button. A wrong option is asked again; a non-owner is told why. A secret
+ * ballot is cast only in private: in a group chat.ts answers with the private link before this
+ * flow starts, and the actions refuse it in a group chat.
  */
 export const voteFlow: FlowDefinition = {
   key: 'vote',
