@@ -4,6 +4,14 @@
  */
 export type Locale = 'zh-CN' | 'en';
 
+/**
+ * The locale of a message to a group (a compound's residents' groups; an anonymous reporter's
+ * notice in the WeChat group it was filed from). Chats and orgs carry no locale, so a group hears
+ * Simplified Chinese. An anonymous reporter's notice must stay in it even when they read English:
+ * a notice in their language would point at them.
+ */
+export const GROUP_LOCALE: Locale = 'zh-CN';
+
 type Texts = {
   bound: (org: string, purpose: 'residents' | 'handlers') => string;
   /** after binding a Telegram group: what privacy mode lets the bot see */

@@ -7,13 +7,7 @@ import type { ComplaintStatus, Level } from './lifecycle.js';
  * recipient's locale (`people.locale`); a notice to a group is rendered in `GROUP_LOCALE`.
  */
 
-/**
- * The locale of a message to a group (a compound's residents' groups; an anonymous reporter's
- * notice in the WeChat group it was filed from). Chats and orgs carry no locale, so a group hears
- * Simplified Chinese. An anonymous reporter's notice must stay in it even when they read English:
- * a notice in their language would point at them.
- */
-export const GROUP_LOCALE: Locale = 'zh-CN';
+export { GROUP_LOCALE } from '../../kernel/chat/texts.js';
 
 /** What a complaint notice needs to name the complaint. */
 export interface NoticeSubject {

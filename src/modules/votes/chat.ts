@@ -1,15 +1,13 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import { AppError } from '../../kernel/access/errors.js';
 import type { InboundContext } from '../../kernel/chat/dispatcher.js';
+import { GROUP_LOCALE } from '../../kernel/chat/texts.js';
 import { howToLink, isRegisteredOwner } from '../units/index.js';
 import { optionFrom } from './actions.js';
 import { ballotButton, turnoutButton } from './callbacks.js';
 import type { VoteService } from './commands/proposals.js';
 import type { ProposalRow } from './repository.js';
 import { privateBallotLink, voteTexts } from './texts.js';
-
-/** Group messages are read by many: written in the default locale. */
-const GROUP_LOCALE: Locale = 'zh-CN';
 
 /**
  * Votes cast from the residents' group, before the flow engine:
