@@ -46,6 +46,8 @@ export interface ReplyOptions {
   forceReply?: boolean;
   requestContact?: { label: string };
   removeKeyboard?: boolean;
+  /** carry the person into the private chat (OutboundMessage.privateLink) */
+  privateLink?: { label: string; payload: string; command: string };
 }
 
 export type NextHandler = (ctx: InboundContext) => Promise<void>;
@@ -283,6 +285,7 @@ export class InboundDispatcher {
         forceReply: opts.forceReply,
         ...(opts.requestContact ? { requestContact: opts.requestContact } : {}),
         ...(opts.removeKeyboard ? { removeKeyboard: true } : {}),
+        ...(opts.privateLink ? { privateLink: opts.privateLink } : {}),
         replyToMessageId: m.messageId,
         mention:
           m.chat.kind === 'group'

@@ -31,7 +31,8 @@ export function registerComplaintActions(
   return registry
     .register({
       name: 'create_complaint',
-      description: 'Files a complaint at the compound of the conversation; output: {id, number}',
+      description:
+        'Files a complaint at the compound of the conversation; refuses anonymous=true in a group chat; output: {id, number}',
       input: z.object({
         category: z.string().min(1),
         description: z.string().min(1).max(2000),
@@ -47,6 +48,17 @@ export function registerComplaintActions(
             message: {
               'zh-CN': '请在小区居民群里报事，或先登记住址。',
               en: "Please report from your compound's residents' group, or register your address first.",
+            },
+          };
+        }
+        // defence in depth: a flow edited through the API must not take an anonymous report where
+        // the group reads along (the built-in flow asks it only in the private chat)
+        if (input.anonymous && ctx.chatKind === 'group') {
+          return {
+            ok: false,
+            message: {
+              'zh-CN': '匿名报事只能私聊我提交，群里提交的报事会显示您的名字。',
+              en: 'An anonymous report can only be made in a private chat with me; a report made in the group shows your name.',
             },
           };
         }
