@@ -1,13 +1,17 @@
 /**
  * The built-in complaint flow (报事/投诉) end to end, on both channels:
  *
- * - Telegram: `startLinli` against the fake Bot API in webhook mode. Two residents of one group file
- *   complaints at the same time, answering with inline buttons (callback queries carrying the
- *   `opt:<code>` payload of the bot's own message to them) and with replies to the bot's force_reply
- *   prompts. Linli is stopped and started again on the same DATA_DIR (the embedded PGlite persists)
- *   in the middle; both conversations go on where they were and end with distinct numbers.
+ * - Telegram: `startLinli` against the fake Bot API in webhook mode. Two residents of one group, who
+ *   never started the bot, write /complaint in the group; each gets one message with a deep link
+ *   into the private chat, taps it (`/start complaint`), and files there at the same time as the
+ *   other, answering with inline buttons (callback queries carrying the `opt:<code>` payload of the
+ *   bot's own message to them) and with replies to the bot's force_reply prompts. Linli is stopped
+ *   and started again on the same DATA_DIR (the embedded PGlite persists) in the middle; both
+ *   conversations go on where they were and end with distinct numbers; one of them anonymous.
  * - WeChat: the Wechaty mock → WechatAdapter (DbChoiceMemory) → InboundDispatcher → FlowEngine →
- *   Outbox → outbound worker → the mock room. Categories come as numbered lines ("回复 1、2 … 或 N")
+ *   Outbox → outbound worker → the mock room. 投诉 in the room gets one message asking to add the bot
+ *   and message it privately, or answer 1 to go on in the group without anonymity: one resident goes
+ *   on in the group (no anonymity question), the other adds the bot and files privately. Categories come as numbered lines ("回复 1、2 … 或 N")
  *   answered by a bare (half- or full-width) number; a wrong answer gets a re-prompt saying why; all
  *   objects are rebuilt in the middle on the same database while numbered choices are pending.
  */
@@ -20,6 +24,7 @@ import type { Db } from '../../../src/kernel/db/db.js';
 import { DEFAULT_CATEGORIES } from '../../../src/modules/complaints/categories.js';
 import { findPersonByIdentity } from '../../../src/modules/people/repository.js';
 import type { CallRecord, FakeTelegram, FakeUser } from '../../fakes/telegram/index.js';
+import type { SentMessage as TelegramSentMessage } from '../../fakes/telegram/server.js';
 import type { ContactMock, RoomMock, SentMessage, WechatMock } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
 import { startTelegramLinli, type TelegramLinli } from '../../support/telegram-linli.js';
@@ -65,6 +70,8 @@ interface BotPrompt {
   text: string;
   buttons: InlineKeyboardButton.CallbackButton[];
   forceReply: boolean;
+  /** the payload of its deep-link button into the private chat, if it has one */
+  startLink: string | undefined;
   call: CallRecord;
 }
 
@@ -91,7 +98,7 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
       const res = await tg.deliverUpdateToWebhook(update);
       expect(res.status).toBe(200); // the webhook answers once the update is handled
     };
-    const say = (from: FakeUser, text: string, replyTo?: BotPrompt) =>
+    const sayInGroup = (from: FakeUser, text: string) =>
       deliver(
         tg.makeTextMessageUpdate({
           chatId: GROUP,
@@ -99,12 +106,23 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
           chatTitle: '阳光业主群',
           from,
           text,
+        }),
+      );
+    /** `from` writes in their private chat with the bot */
+    const say = (from: FakeUser, text: string, replyTo?: BotPrompt) =>
+      deliver(
+        tg.makeTextMessageUpdate({
+          chatId: from.id,
+          from,
+          text,
           ...(replyTo ? { replyToMessageId: replyTo.messageId } : {}),
         }),
       );
     const press = (from: FakeUser, prompt: BotPrompt, data: string) => {
       expect(prompt.buttons.map((b) => b.callback_data)).toContain(data);
-      return deliver(tg.makeCallbackQueryUpdate({ chatId: GROUP, from, data, messageId: prompt.messageId }));
+      return deliver(
+        tg.makeCallbackQueryUpdate({ chatId: from.id, from, data, messageId: prompt.messageId }),
+      );
     };
     /** the button of `prompt` labelled `text` (its payload is what a press sends back) */
     const button = (prompt: BotPrompt, text: string) => {
@@ -115,15 +133,17 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
 
     /** sendMessage calls the prompts were already taken from, so each prompt is taken once */
     const taken = new Set<CallRecord>();
-    /** the bot's next message (not taken yet) to `user` in the group */
-    const nextPrompt = async (user: FakeUser): Promise<BotPrompt> => {
+    /** the bot's next message (not taken yet) to `user`: in their private chat, or in the group (@-mentioning them) */
+    const nextPrompt = async (user: FakeUser, where: 'private' | 'group' = 'private'): Promise<BotPrompt> => {
       const call = await tg.waitForCall('sendMessage', {
         timeoutMs: 15_000,
         predicate: (c) =>
           !taken.has(c) &&
           c.response?.ok === true &&
-          Number(c.params.chat_id) === GROUP &&
-          String(c.params.text).includes(`tg://user?id=${user.id}`),
+          (where === 'private'
+            ? Number(c.params.chat_id) === user.id
+            : Number(c.params.chat_id) === GROUP &&
+              String(c.params.text).includes(`tg://user?id=${user.id}`)),
       });
       taken.add(call);
       const message = (call.response as { result: Message }).result;
@@ -135,6 +155,7 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
         text: message.text ?? '',
         buttons: (markup?.inline_keyboard ?? []).flat() as InlineKeyboardButton.CallbackButton[],
         forceReply: markup?.force_reply === true,
+        startLink: tg.startLinkOf({ reply_markup: markup } as unknown as TelegramSentMessage),
         call,
       };
     };
@@ -143,12 +164,24 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     const code = (
       await api<{ code: string }>('POST', `/orgs/${sunshine.id}/bind-codes`, { purpose: 'residents' })
     ).body.code;
-    await say(zhang, `/bind ${code}`);
-    expect((await nextPrompt(zhang)).text).toContain('绑定成功：本群现为「阳光小区」的居民群。');
+    await sayInGroup(zhang, `/bind ${code}`);
+    expect((await nextPrompt(zhang, 'group')).text).toContain('绑定成功：本群现为「阳光小区」的居民群。');
 
-    // both start; each gets the categories as inline buttons, with opt:<code> payloads
-    await say(zhang, '/complaint');
-    await say(wang, '/complaint');
+    // both write /complaint in the group (neither has started the bot): one message each, in the
+    // group, with a deep link into the private chat and nothing to answer there
+    await sayInGroup(zhang, '/complaint');
+    await sayInGroup(wang, '/complaint');
+    for (const user of [zhang, wang]) {
+      const offer = await nextPrompt(user, 'group');
+      expect(offer.text).toContain('为保护您的隐私，报事请私聊我：点下面的按钮继续（可以匿名）。');
+      expect(offer.startLink).toBe('complaint');
+      expect(offer.buttons.filter((b) => b.callback_data)).toEqual([]);
+    }
+    // they tap it: Telegram opens the private chat and sends /start complaint there
+    await say(zhang, '/start complaint');
+    await say(wang, '/start complaint');
+
+    // each gets the categories as inline buttons, with opt:<code> payloads, privately
     const zCategory = await nextPrompt(zhang);
     const wCategory = await nextPrompt(wang);
     for (const p of [zCategory, wCategory]) {
@@ -158,7 +191,10 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
         DEFAULT_CATEGORIES.map((c) => [c.zh, `opt:${c.code}`]),
       );
     }
-    expect(zCategory.messageId).not.toBe(wCategory.messageId);
+    expect([zCategory.call.params.chat_id, wCategory.call.params.chat_id].map(Number)).toEqual([
+      zhang.id,
+      wang.id,
+    ]);
 
     // interleaved answers: 张伟 公共设施维修, 王芳 停车 (each presses a button of their own prompt)
     await press(zhang, zCategory, button(zCategory, label('repairs')));
@@ -194,11 +230,14 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     expect(tg.webhook()).toMatchObject({ url: `${base}/telegram/webhook`, secretToken: SECRET });
     {
       const { rows } = await linli.db.query<{ step: string; status: string }>(
-        `SELECT step, status FROM linli.conversations WHERE channel = 'telegram' ORDER BY id`,
+        `SELECT step, status, chat_kind FROM linli.conversations WHERE channel = 'telegram' ORDER BY id`,
       );
+      // the group's conversations ended with their one message; the private ones go on
       expect(rows).toEqual([
-        { step: 'location', status: 'active' },
-        { step: 'location', status: 'active' },
+        { step: 'go_private', status: 'completed', chat_kind: 'group' },
+        { step: 'go_private', status: 'completed', chat_kind: 'group' },
+        { step: 'location', status: 'active', chat_kind: 'private' },
+        { step: 'location', status: 'active', chat_kind: 'private' },
       ]);
     }
 
@@ -220,9 +259,6 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
         ['否', 'opt:no'],
       ]);
     }
-    // a button of someone else's prompt answers nothing of one's own conversation
-    await press(wang, zAnonymous, button(zAnonymous, '是'));
-    expect((await nextPrompt(wang)).text).toContain('这个按钮已失效，或不是发给您的。');
     await press(zhang, zAnonymous, button(zAnonymous, '否'));
     await press(wang, wAnonymous, button(wAnonymous, '是'));
 
@@ -274,10 +310,10 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     const { rows: conversations } = await db.query<{ status: string }>(
       `SELECT status FROM linli.conversations WHERE channel = 'telegram' ORDER BY id`,
     );
-    expect(conversations).toEqual([{ status: 'completed' }, { status: 'completed' }]);
+    expect(conversations).toEqual(Array(4).fill({ status: 'completed' }));
 
     // every press was answered (the button spinner stops) and nothing was sent twice
-    const pressed = 8; // 6 answers and 2 stale presses
+    const pressed = 7; // 6 answers and a stale press
     await expect.poll(() => tg.callsOf('answerCallbackQuery').length, { timeout: 10_000 }).toBe(pressed);
     await new Promise((r) => setTimeout(r, 300));
     const ok = tg.callsOf('sendMessage').filter((c) => c.response?.ok === true);
@@ -287,8 +323,11 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
       ['【报事进展】公共设施维修 · 1栋 · 已提交', '【报事进展】停车 · 2栋 · 已提交'].sort(),
     );
     const sent = ok.filter((c) => !notices.includes(c));
-    expect(sent).toHaveLength(taken.size); // 1 bind + 2 × 7 flow messages + 2 stale-button notes, each taken once
-    expect(taken.size).toBe(1 + 2 * 7 + 2);
+    // 1 bind + 2 offers in the group + 2 × 7 flow messages privately + 1 stale-button note, each taken once
+    expect(sent).toHaveLength(taken.size);
+    expect(taken.size).toBe(1 + 2 + 2 * 7 + 1);
+    // the group saw the bind, the two offers and the notices only: the filing went on privately
+    expect(ok.filter((c) => Number(c.params.chat_id) === GROUP && !notices.includes(c))).toHaveLength(3);
   }, 120_000);
 });
 
