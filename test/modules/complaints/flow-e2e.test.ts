@@ -358,7 +358,7 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     w = undefined;
   });
 
-  it('numbered categories answered by a bare number, a re-prompt with the reason, a rebuild mid-way, the number at the end', async () => {
+  it('one offer in the group: one resident goes on there without anonymity, the other adds the bot and files privately; numbered choices, re-prompts, rebuilds mid-way', async () => {
     const stack = w!;
     const zhang = await h.createResident('张伟');
     const wang = await h.createResident('王芳');
@@ -376,21 +376,31 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
           [room.id],
         )
       ).rows;
+    const privately = async () =>
+      (
+        await db.query<{ status: string }>(
+          `SELECT status FROM linli.deliveries WHERE channel = 'wechat' AND chat_kind = 'private'`,
+        )
+      ).rows;
     const taken = new Set<SentMessage>();
     /**
      * `who` says `text` (or sends a photo) in the room; resolves with the bot's next message to them,
      * once every delivery of the room is marked sent (the adapter has remembered its numbered choices
      * by then, so an immediate bare-number answer cannot race it).
      */
-    const ask = async (who: ContactMock, text: string | { photo: true }, r: RoomMock = room) => {
-      if (typeof text === 'string') await h.say(who, text, r);
-      else await h.sayNonText(who, types.Message.Image, { room: r });
+    const ask = async (who: ContactMock, text: string | { photo: true }, r: RoomMock | 'private' = room) => {
+      const inRoom = r === 'private' ? undefined : r;
+      if (typeof text === 'string') await h.say(who, text, inRoom);
+      else await h.sayNonText(who, types.Message.Image, { room: inRoom });
       const reply = await h.waitForSent(
-        (m) => !taken.has(m) && m.roomId === r.id && m.mentionIds.includes(who.id),
+        (m) =>
+          !taken.has(m) &&
+          (inRoom ? m.roomId === inRoom.id && m.mentionIds.includes(who.id) : m.toId === who.id),
         15_000,
       );
       taken.add(reply);
       await until(async () => (await deliveries()).every((d) => d.status === 'sent'), 'the outbox to drain');
+      await until(async () => (await privately()).every((d) => d.status === 'sent'), 'the outbox to drain');
       return reply;
     };
     const numberedList = (text: string) =>
@@ -399,8 +409,19 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
         .filter((l) => /^\d+\. /.test(l))
         .map((l) => l.replace(/^\d+\. /, ''));
 
-    // 投诉 → a numbered category list, @-mentioning the resident, ending with "回复 1、2 … 或 N"
-    const zCategory = await ask(zhang, '投诉');
+    // 投诉 in the room → one message: add the bot and message it privately, or 1 to go on here
+    const zOffer = await ask(zhang, '投诉');
+    expect(zOffer.mentionIds).toEqual([zhang.id]);
+    expect(zOffer.text).toContain(
+      '为保护您的隐私，报事请私聊我（可以匿名）。也可以在群里继续，但群里的人会看到：',
+    );
+    expect(zOffer.text).toContain('\n1. 在群里继续（不匿名）\n回复 1\n');
+    expect(zOffer.text.endsWith('\n👉 请私聊我发送「投诉」（还不是好友的话，先加我为好友）。')).toBe(true);
+    const wOffer = await ask(wang, '报事');
+    expect(wOffer.text).toContain('为保护您的隐私，报事请私聊我');
+
+    // 张伟 goes on in the group → a numbered category list, @-mentioning him, ending with "回复 1、2 … 或 N"
+    const zCategory = await ask(zhang, '1');
     const n = DEFAULT_CATEGORIES.length;
     expect(zCategory.mentionIds).toEqual([zhang.id]);
     expect(zCategory.text.startsWith('@张伟')).toBe(true);
@@ -410,8 +431,11 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(zCategory.text.endsWith(`\n${hint}`)).toBe(true);
     expect(zCategory.text).toMatch(/\n回复 1、2、.*或 \d+$/);
 
-    const wCategory = await ask(wang, '报事');
-    expect(wCategory.mentionIds).toEqual([wang.id]);
+    // 王芳 adds the bot (it accepts) and sends it 投诉 privately: the same list, in her private chat
+    await stack.addsBot(wang);
+    const wCategory = await ask(wang, '投诉', 'private');
+    expect(wCategory.mentionIds).toEqual([]);
+    expect(wCategory.text.startsWith(CATEGORY_PROMPT)).toBe(true);
     expect(numberedList(wCategory.text)).toEqual(DEFAULT_CATEGORIES.map((c) => c.zh));
 
     // a wrong answer: the re-prompt says why, and offers the list again
@@ -428,12 +452,12 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     // a full-width digit (５ = 电梯) and a half-width one (3 = 停车)
     const zDescription = await ask(zhang, '５');
     expect(zDescription.text).toContain('请简单说一下是什么问题');
-    const wDescription = await ask(wang, '3');
+    const wDescription = await ask(wang, '3', 'private');
     expect(wDescription.text).toContain('请简单说一下是什么问题');
 
     const zShort = await ask(zhang, '坏了');
     expect(zShort.text).toMatch(/^@张伟\s内容太短，至少要 5 个字。请再说一遍。\n请简单说一下/);
-    const wLocation = await ask(wang, '楼下总有车堵消防通道');
+    const wLocation = await ask(wang, '楼下总有车堵消防通道', 'private');
     expect(wLocation.text).toContain('问题在哪儿？');
     const zLocation = await ask(zhang, '3号电梯停在5楼不动了');
     expect(zLocation.text).toContain('问题在哪儿？');
@@ -447,21 +471,21 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(zUnknown.text).toContain('1. 1栋1单元101');
     const zPhoto = await ask(zhang, '3栋2单元501');
     expect(zPhoto.text).toContain('方便的话发一张现场照片。');
-    const wPhoto = await ask(wang, '跳过');
+    const wPhoto = await ask(wang, '跳过', 'private');
     expect(wPhoto.text).toContain('方便的话发一张现场照片。');
 
-    const zAnonymous = await ask(zhang, { photo: true });
-    expect(zAnonymous.text).toContain('要匿名吗？');
-    expect(zAnonymous.text).toMatch(/\n1\. 是\n2\. 否\n回复 1 或 2$/);
-    const wAnonymous = await ask(wang, '跳过');
-    expect(wAnonymous.text).toContain('要匿名吗？');
-
-    const zConfirm = await ask(zhang, '2'); // 2 = 否: not anonymous
+    // in the group no anonymity question: the photo leads to the confirmation
+    const zConfirm = await ask(zhang, { photo: true });
+    expect(zConfirm.text).not.toContain('要匿名吗？');
     expect(zConfirm.text).toContain('类别：电梯\n问题：3号电梯停在5楼不动了\n位置：3栋2单元501');
-    const wConfirm = await ask(wang, '１'); // １ = 是: anonymous
+    // privately it is asked
+    const wAnonymous = await ask(wang, '跳过', 'private');
+    expect(wAnonymous.text).toContain('要匿名吗？');
+    expect(wAnonymous.text).toMatch(/\n1\. 是\n2\. 否\n回复 1 或 2$/);
+    const wConfirm = await ask(wang, '１', 'private'); // １ = 是: anonymous
     expect(wConfirm.text).toContain('类别：停车\n问题：楼下总有车堵消防通道');
 
-    const wDone = await ask(wang, '是');
+    const wDone = await ask(wang, '是', 'private');
     const zDone = await ask(zhang, '1');
     const zNumber = NUMBER.exec(zDone.text)?.[1];
     const wNumber = NUMBER.exec(wDone.text)?.[1];
@@ -501,7 +525,9 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(pending).toEqual([]);
 
     await new Promise((r) => setTimeout(r, 200));
-    expect(h.sent.filter((m) => m.roomId === room.id)).toHaveLength(taken.size); // nothing sent twice
+    // nothing sent twice; 王芳's filing never reached the room
+    expect(h.sent.filter((m) => m.roomId === room.id || m.toId === wang.id)).toHaveLength(taken.size);
+    expect(h.sent.filter((m) => m.roomId === room.id && m.mentionIds.includes(wang.id))).toEqual([wOffer]);
     expect(stack.failures).toEqual([]);
     expect(h.errors).toEqual([]);
   }, 90_000);
