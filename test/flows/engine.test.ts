@@ -216,6 +216,18 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     expect(await lastPrivate('陌生人')).toBe('请先在小区居民群里发一句话，或联系网格员登记后再试。');
     expect((await db.query('SELECT id FROM linli.conversations')).rows).toEqual([]);
 
+    // known, but registered at no compound (a community's volunteer): told at once, nothing asked
+    const street = (
+      await db.query<{ parent_id: number }>('SELECT parent_id FROM linli.orgs WHERE id = $1', [compound])
+    ).rows[0]!.parent_id;
+    const volunteer = await s.people.create(SYSTEM_ACTOR, { name: '志愿者', orgId: street });
+    await s.people.addIdentity(SYSTEM_ACTOR, volunteer.id, { channel: 'wechat', externalId: 'wx-志愿者' });
+    await inPrivate('志愿者', '投诉');
+    expect(await lastPrivate('志愿者')).toBe(
+      '还不知道您是哪个小区的：请先在您小区的居民群里发「投诉」，再按提示私聊我报事。',
+    );
+    expect((await db.query(`SELECT status FROM linli.conversations`)).rows).toEqual([{ status: 'failed' }]);
+
     // known from the group: privately, the flow runs at their compound and asks about anonymity
     await say('张伟', '大家好');
     await inPrivate('张伟', '投诉');

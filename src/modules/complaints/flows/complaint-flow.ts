@@ -25,7 +25,7 @@ export const complaintFlow: FlowDefinition = {
       id: 'place',
       type: 'branch',
       cases: [
-        { when: { context: 'chatKind', equals: 'private' }, next: 'category' },
+        { when: { context: 'chatKind', equals: 'private' }, next: 'compound' },
         { when: { context: 'channel', equals: 'telegram' }, next: 'go_private' },
       ],
       otherwise: 'private_or_group',
@@ -66,6 +66,14 @@ export const complaintFlow: FlowDefinition = {
       save: 'place',
       // one try: other talk of the person in the group ends the offer rather than re-asking it
       maxAttempts: 1,
+      next: 'compound',
+    },
+    {
+      // privately the compound is the person's: someone without one is told how to start, at once
+      id: 'compound',
+      type: 'action',
+      action: 'complaint_compound',
+      inputs: {},
       next: 'category',
     },
     {
