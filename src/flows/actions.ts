@@ -21,6 +21,8 @@ export interface ActionContext {
   /** the platform's id of the chat the conversation runs in */
   chatExternalId: string | null;
   channel: ChannelName | 'simulator';
+  /** whether the conversation runs in a group or in the private chat with the bot */
+  chatKind: 'group' | 'private';
   locale: Locale;
   dryRun: boolean;
   /** Work to run after COMMIT (queue jobs, notifications). */

@@ -8,7 +8,8 @@ import { type FlowDefinition, flowDefinitionSchema, type Step, type Text } from 
  * Rules: the shape (zod); unique step ids; `start` and every `next`/`otherwise`/`onError` name a
  * step; every step is reachable from `start`; no cycle passes only through steps that do not ask
  * (it would loop forever without the person); every action exists and gets its required inputs,
- * from answers some `ask` saves; branches test saved answers; choices have options; every text
+ * from answers some `ask` saves; branches test saved answers (or a context field); an `end`'s
+ * `privateLink` rides on its text; choices have options; every text
  * exists in every declared locale; `zh-CN` is declared; patterns compile.
  */
 export interface FlowProblem {
@@ -64,6 +65,10 @@ export function checkFlow(input: unknown, actions: ActionRegistry): CheckResult 
 
   for (const s of flow.steps) {
     for (const [field, target] of nextsOf(s)) if (!byId.has(target)) add(s.id, field, `no step "${target}"`);
+    if ((s.type === 'ask' || s.type === 'message' || s.type === 'end') && s.privateLink) {
+      checkText(s.id, 'privateLink.label', s.privateLink.label);
+      checkText(s.id, 'privateLink.command', s.privateLink.command);
+    }
     switch (s.type) {
       case 'ask': {
         checkText(s.id, 'prompt', s.prompt);
@@ -95,9 +100,12 @@ export function checkFlow(input: unknown, actions: ActionRegistry): CheckResult 
         break;
       case 'end':
         checkText(s.id, 'text', s.text);
+        // the link rides on the end's text: without one nothing would carry it
+        if (s.privateLink && !s.text) add(s.id, 'privateLink', 'needs the step to have a text');
         break;
       case 'branch':
         s.cases.forEach((c, i) => {
+          if (c.when.answer === undefined) return; // a context field: always there
           const root = c.when.answer.split('.')[0]!;
           if (!saved.has(root)) add(s.id, `cases.${i}.when.answer`, `no step saves "${root}"`);
         });

@@ -114,6 +114,7 @@ export class FlowEngine {
                 key: `flow-${i}`,
                 choices: r.choices,
                 forceReply: r.forceReply,
+                privateLink: r.privateLink,
               }),
             );
         }
@@ -170,7 +171,12 @@ export class FlowEngine {
       now,
       replies: next.replies.map((r, i) =>
         this.deps.outbox.delivery(
-          ctx.draft(r.text, { key: `flow-${i}`, choices: r.choices, forceReply: r.forceReply }),
+          ctx.draft(r.text, {
+            key: `flow-${i}`,
+            choices: r.choices,
+            forceReply: r.forceReply,
+            privateLink: r.privateLink,
+          }),
         ),
       ),
     });

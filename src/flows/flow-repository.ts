@@ -77,14 +77,25 @@ export async function saveDraft(
 
 /** Publishes the draft as the next version (the draft is consumed). */
 export async function publishDraft(q: Queryable, draft: StoredFlow): Promise<StoredFlow> {
+  const published = await publishDefinition(q, draft.orgId, draft.definition, draft.builtin);
+  await q.query('DELETE FROM linli.flows WHERE id = $1', [draft.id]);
+  return published;
+}
+
+/** Publishes a definition as the next version of its key, leaving any draft of the key alone. */
+export async function publishDefinition(
+  q: Queryable,
+  orgId: number | null,
+  definition: FlowDefinition,
+  builtin: boolean,
+): Promise<StoredFlow> {
   const { rows } = await q.query<Row>(
     `INSERT INTO linli.flows (org_id, key, version, definition, builtin, published_at)
      SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4, now() FROM linli.flows
      WHERE org_id IS NOT DISTINCT FROM $1 AND key = $2
      RETURNING *`,
-    [draft.orgId, draft.key, JSON.stringify(draft.definition), draft.builtin],
+    [orgId, definition.key, JSON.stringify(definition), builtin],
   );
-  await q.query('DELETE FROM linli.flows WHERE id = $1', [draft.id]);
   return toFlow(rows[0]!);
 }
 

@@ -4,8 +4,10 @@ import { z } from 'zod';
  * The flow language: a conversation as data. JSON on the wire, checked by `checkFlow` on save.
  *
  * A flow has a key, locales (`zh-CN` required) with every text in each, triggers, and steps:
- * `ask` (collects one answer into `save`), `message`, `branch` (on answers), `action` (a named
- * domain action with inputs mapped from answers) and `end`. Texts may use `{{name}}` for an
+ * `ask` (collects one answer into `save`), `message`, `branch` (on answers, or on where the
+ * conversation runs: `CONTEXT_FIELDS`), `action` (a named domain action with inputs mapped from
+ * answers or the context) and `end`. `ask`, `message` and `end` may carry a `privateLink` into the
+ * private chat. Texts may use `{{name}}` for an
  * answer or an action's output (`{{complaint.number}}`).
  */
 export const LOCALES = ['zh-CN', 'en'] as const;
@@ -44,6 +46,32 @@ const validation = z.strictObject({
   maxChoices: z.number().int().min(1).optional(),
 });
 
+/**
+ * Carries the conversation into the private chat (the chat port's `privateLink`): on Telegram a
+ * button opening the private chat with `/start <payload>` (a flow's `button` trigger of that payload
+ * fires on it), on WeChat a line asking the person to add the bot and send it `command` privately.
+ */
+const privateLink = z.strictObject({
+  label: textSchema,
+  payload: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1 to 64 of A-Z a-z 0-9 _ - (a Telegram deep link)'),
+  command: textSchema,
+});
+export type PrivateLink = z.infer<typeof privateLink>;
+
+/**
+ * What a conversation knows of where it runs, for action inputs and branch conditions; `chatKind`:
+ * `group` or `private`, `channel`: `telegram`, `wechat` (or `simulator`).
+ */
+export const CONTEXT_FIELDS = [
+  'personId',
+  'orgId',
+  'chatId',
+  'channel',
+  'chatKind',
+  'locale',
+  'arg',
+] as const;
+
 const askStep = z.strictObject({
   id: ident,
   type: z.literal('ask'),
@@ -57,21 +85,36 @@ const askStep = z.strictObject({
   /** the person may answer 跳过 / skip */
   optional: z.boolean().optional(),
   retryPrompt: textSchema,
+  /** the prompt also carries the person into the private chat (see `privateLink`) */
+  privateLink: privateLink.optional(),
   maxAttempts: z.number().int().min(1).max(10).default(3),
   next: ident,
 });
 
-const messageStep = z.strictObject({ id: ident, type: z.literal('message'), text: textSchema, next: ident });
-
-const condition = z.strictObject({
-  /** an answer, or a field of an action's output: `registration.pending` */
-  answer: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,39}(\.[A-Za-z0-9_]{1,40}){0,3}$/, 'an answer name, optionally with .field'),
-  equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-  in: z.array(z.union([z.string(), z.number()])).optional(),
-  exists: z.boolean().optional(),
+const messageStep = z.strictObject({
+  id: ident,
+  type: z.literal('message'),
+  text: textSchema,
+  privateLink: privateLink.optional(),
+  next: ident,
 });
+
+const condition = z
+  .strictObject({
+    /** an answer, or a field of an action's output: `registration.pending` */
+    answer: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,39}(\.[A-Za-z0-9_]{1,40}){0,3}$/, 'an answer name, optionally with .field')
+      .optional(),
+    /** instead of an answer: where the conversation runs (`{ context: 'chatKind', equals: 'private' }`) */
+    context: z.enum(CONTEXT_FIELDS).optional(),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.union([z.string(), z.number()])).optional(),
+    exists: z.boolean().optional(),
+  })
+  .refine((c) => (c.answer === undefined) !== (c.context === undefined), {
+    message: 'a condition tests either an answer or a context field',
+  });
 const branchStep = z.strictObject({
   id: ident,
   type: z.literal('branch'),
@@ -86,7 +129,7 @@ const inputSource = z.union([
   z.strictObject({ answer: ident }),
   z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
   // `arg`: what followed the trigger's button payload (`rate:<complaint id>` → the id)
-  z.strictObject({ context: z.enum(['personId', 'orgId', 'chatId', 'channel', 'locale', 'arg']) }),
+  z.strictObject({ context: z.enum(CONTEXT_FIELDS) }),
 ]);
 const actionStep = z.strictObject({
   id: ident,
@@ -100,7 +143,12 @@ const actionStep = z.strictObject({
   onError: ident.optional(),
 });
 
-const endStep = z.strictObject({ id: ident, type: z.literal('end'), text: textSchema.optional() });
+const endStep = z.strictObject({
+  id: ident,
+  type: z.literal('end'),
+  text: textSchema.optional(),
+  privateLink: privateLink.optional(),
+});
 
 export const stepSchema = z.discriminatedUnion('type', [
   askStep,
@@ -111,6 +159,7 @@ export const stepSchema = z.discriminatedUnion('type', [
 ]);
 export type Step = z.infer<typeof stepSchema>;
 export type AskStep = z.infer<typeof askStep>;
+export type ContextField = (typeof CONTEXT_FIELDS)[number];
 
 export const triggerSchema = z.discriminatedUnion('type', [
   z.strictObject({

@@ -165,7 +165,13 @@ export class FlowService {
   async simulate(
     p: Principal,
     key: string,
-    body: { answers: string[]; locale?: Locale; personId?: number; definition?: unknown },
+    body: {
+      answers: string[];
+      locale?: Locale;
+      personId?: number;
+      chatKind?: 'group' | 'private';
+      definition?: unknown;
+    },
     orgId?: number,
   ) {
     const current = await this.get(p, key, orgId);
@@ -179,6 +185,7 @@ export class FlowService {
       locale: body.locale ?? 'zh-CN',
       orgId: orgId ?? scopeOrgId(p),
       personId: body.personId ?? null,
+      chatKind: body.chatKind,
     });
   }
 }

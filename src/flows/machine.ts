@@ -11,7 +11,15 @@ import {
   pickOne,
 } from './answers.js';
 import { engineTexts } from './engine-texts.js';
-import { type AskStep, type FlowDefinition, type Locale, render, type Step } from './flow-schema.js';
+import {
+  type AskStep,
+  type ContextField,
+  type FlowDefinition,
+  type Locale,
+  type PrivateLink,
+  render,
+  type Step,
+} from './flow-schema.js';
 
 /**
  * The conversation state machine, with every effect behind `MachineEnv`: the live engine runs
@@ -32,6 +40,8 @@ export interface Reply {
   choices?: Choice[];
   /** a free-text prompt: ask Telegram to open a reply to the bot (works with privacy mode on) */
   forceReply?: boolean;
+  /** carry the person into the private chat (the chat port's `privateLink`) */
+  privateLink?: { label: string; payload: string; command: string };
 }
 
 export interface MachineEnv {
@@ -45,8 +55,8 @@ export interface MachineEnv {
    * the closest entries to offer instead
    */
   checkLocation(loc: Location): Promise<LocationCheck>;
-  /** values the action inputs can take from the conversation's context */
-  context: Record<string, unknown>;
+  /** where the conversation runs, for action inputs and branch conditions (`arg` is an answer) */
+  context: Partial<Record<Exclude<ContextField, 'arg'>, unknown>>;
 }
 
 /**
@@ -84,7 +94,23 @@ export async function optionsOf(step: AskStep, env: MachineEnv): Promise<Option[
   return (step.options ?? []).map((o) => ({ value: o.value, label: render(o.label, env.locale) }));
 }
 
+const linkOf = (link: PrivateLink | undefined, locale: Locale): Pick<Reply, 'privateLink'> =>
+  link
+    ? {
+        privateLink: {
+          label: render(link.label, locale),
+          payload: link.payload,
+          command: render(link.command, locale),
+        },
+      }
+    : {};
+
 export async function prompt(step: AskStep, env: MachineEnv, vars: Record<string, unknown>): Promise<Reply> {
+  const reply = await promptOnly(step, env, vars);
+  return { ...reply, ...linkOf(step.privateLink, env.locale) };
+}
+
+async function promptOnly(step: AskStep, env: MachineEnv, vars: Record<string, unknown>): Promise<Reply> {
   const t = engineTexts(env.locale);
   let text = render(step.prompt, env.locale, vars);
   if (step.optional) text = `${text}${t.skipHint}`;
@@ -143,11 +169,21 @@ export async function enter(
         replies.push(await prompt(step, env, s.answers));
         return { state: s, replies };
       case 'message':
-        replies.push({ text: render(step.text, env.locale, s.answers) });
+        replies.push({
+          text: render(step.text, env.locale, s.answers),
+          ...linkOf(step.privateLink, env.locale),
+        });
         s = { ...s, step: step.next };
         break;
       case 'branch': {
-        const hit = step.cases.find((c) => matches(c.when, lookup(s.answers, c.when.answer)));
+        const hit = step.cases.find((c) =>
+          matches(
+            c.when,
+            c.when.context !== undefined
+              ? contextValue(c.when.context, s.answers, env)
+              : lookup(s.answers, c.when.answer ?? ''),
+          ),
+        );
         s = { ...s, step: hit ? hit.next : step.otherwise };
         break;
       }
@@ -156,7 +192,7 @@ export async function enter(
         for (const [name, source] of Object.entries(step.inputs)) {
           if ('answer' in source) inputs[name] = s.answers[source.answer] ?? undefined;
           else if ('value' in source) inputs[name] = source.value;
-          else inputs[name] = source.context === 'arg' ? s.answers.arg : env.context[source.context];
+          else inputs[name] = contextValue(source.context, s.answers, env);
         }
         const result = await env.runAction(step, inputs);
         if (result.ok) {
@@ -169,7 +205,11 @@ export async function enter(
         break;
       }
       case 'end':
-        if (step.text) replies.push({ text: render(step.text, env.locale, s.answers) });
+        if (step.text)
+          replies.push({
+            text: render(step.text, env.locale, s.answers),
+            ...linkOf(step.privateLink, env.locale),
+          });
         return { state: { ...s, status: 'completed' }, replies };
     }
   }
@@ -232,6 +272,10 @@ export async function answer(
     answers[`${step.save}_text`] = locationText(l);
   }
   return enter(flow, { ...state, attempts: 0, answers, step: step.next }, env);
+}
+
+function contextValue(field: ContextField, answers: Record<string, unknown>, env: MachineEnv): unknown {
+  return field === 'arg' ? answers.arg : env.context[field];
 }
 
 function lookup(answers: Record<string, unknown>, path: string): unknown {

@@ -17,7 +17,13 @@ import {
  * draft before publishing it.
  */
 export interface SimulationResult {
-  messages: { from: 'bot' | 'person'; text: string; choices?: string[] }[];
+  messages: {
+    from: 'bot' | 'person';
+    text: string;
+    choices?: string[];
+    /** the reply carries the person into the private chat (a deep link, or WeChat's line) */
+    privateLink?: { label: string; payload: string; command: string };
+  }[];
   status: RunState['status'];
   step: string;
   answers: Record<string, unknown>;
@@ -30,13 +36,26 @@ export async function simulate(
   actions: ActionRegistry,
   lookups: ConversationLookups,
   flow: FlowDefinition,
-  opts: { answers: string[]; locale: Locale; orgId: number | null; personId: number | null },
+  opts: {
+    answers: string[];
+    locale: Locale;
+    orgId: number | null;
+    personId: number | null;
+    /** where the simulated conversation runs (default: the private chat) */
+    chatKind?: 'group' | 'private';
+  },
 ): Promise<SimulationResult> {
   const messages: SimulationResult['messages'] = [];
   const say = (replies: Reply[]) => {
     for (const r of replies)
-      messages.push({ from: 'bot', text: r.text, choices: r.choices?.map((c) => c.label) });
+      messages.push({
+        from: 'bot',
+        text: r.text,
+        choices: r.choices?.map((c) => c.label),
+        ...(r.privateLink ? { privateLink: r.privateLink } : {}),
+      });
   };
+  const chatKind = opts.chatKind ?? 'private';
   const env: MachineEnv = {
     locale: opts.locale,
     context: {
@@ -44,6 +63,7 @@ export async function simulate(
       orgId: opts.orgId,
       chatId: null,
       channel: 'simulator',
+      chatKind,
       locale: opts.locale,
     },
     runAction: async (step, inputs) => {
@@ -69,6 +89,7 @@ export async function simulate(
         chatId: null,
         chatExternalId: null,
         channel: 'simulator',
+        chatKind,
         locale: opts.locale,
         dryRun: true,
         afterCommit: () => {},

@@ -12,9 +12,21 @@ export const NEEDS_TRANSACTION = Symbol('needs a transaction');
 export function readEnv(deps: { db: Db; lookups: ConversationLookups }, row: ConversationRow): MachineEnv {
   return {
     locale: row.locale,
-    context: {},
+    // branches read where the conversation runs; only actions need the transaction
+    context: contextOf(row),
     runAction: () => Promise.reject(NEEDS_TRANSACTION),
     ...deps.lookups(deps.db, row.org_id, row.locale),
+  };
+}
+
+function contextOf(row: ConversationRow): MachineEnv['context'] {
+  return {
+    personId: row.person_id,
+    orgId: row.org_id,
+    chatId: row.chat_id,
+    channel: row.channel,
+    chatKind: row.chat_kind,
+    locale: row.locale,
   };
 }
 
@@ -36,13 +48,7 @@ export async function transactionEnv(
   const locale = row.locale;
   return {
     locale,
-    context: {
-      personId: row.person_id,
-      orgId: row.org_id,
-      chatId: row.chat_id,
-      channel: row.channel,
-      locale,
-    },
+    context: contextOf(row),
     runAction: async (step, inputs) => {
       const action = deps.actions.get(step.action);
       if (!action)
@@ -66,6 +72,7 @@ export async function transactionEnv(
         chatId: row.chat_id,
         chatExternalId: row.chat_external_id,
         channel: row.channel,
+        chatKind: row.chat_kind,
         locale,
         dryRun: false,
         afterCommit: (fn) => after.push(fn),

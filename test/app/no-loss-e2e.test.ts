@@ -286,7 +286,7 @@ describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (Postg
     const sender = new TelegramWebhookSender(fake, { retryMs: 250 });
     const groups = await bindGroups(base, sender, fake, 5);
     const residents = residentsOf(groups, 10);
-    // 50 conversations of 7 updates: four kills, each a few milliseconds after an update left,
+    // 50 conversations of 8 updates (/complaint in the group, /start privately, 6 answers): four kills, each a few milliseconds after an update left,
     // so that it lands while that update (and others) are being handled
     const random = seeded(20261204);
     const killAt = [0, 1, 2, 3]

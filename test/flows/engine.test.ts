@@ -79,6 +79,15 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
       .map((r) => r.message)
       .filter((m) => m.mention?.externalId === `wx-${who}`);
   const last = async (who: string) => (await toPerson(who)).at(-1)!;
+  /**
+   * A complaint started in the group, going on there: the flow first offers the private chat
+   * (anonymity is asked only there), and "1" takes its offer to continue in the group.
+   */
+  const complainInGroup = async (who: string, keyword = '投诉') => {
+    await say(who, keyword);
+    expect((await last(who)).text).toContain('为保护您的隐私，报事请私聊我');
+    await say(who, '1');
+  };
 
   /** Counts the transactions begun from now on. */
   const countTransactions = () => {
@@ -114,7 +123,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
   });
 
   it('files a complaint: re-prompts with the reason, checks the unit, ends with the number', async () => {
-    await say('张伟', '投诉');
+    await complainInGroup('张伟');
     const first = await last('张伟');
     expect(first.text).toBe('您好，您要反映哪一类问题？');
     expect(first.choices?.map((c) => c.label)).toContain('电梯');
@@ -126,8 +135,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     await say('张伟', '9栋1单元101');
     expect((await last('张伟')).text).toMatch(/^小区里没有找到这个房号/);
     await say('张伟', '3栋2单元501');
-    await say('张伟', '跳过');
-    await say('张伟', '否');
+    await say('张伟', '跳过'); // the photo; no anonymity question in the group
     const confirm = await last('张伟');
     expect(confirm.text).toContain('类别：电梯');
     expect(confirm.text).toContain('位置：3栋2单元501');
@@ -161,12 +169,12 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     await s.flows.putDraft(SYSTEM_ACTOR, 'complaint', own, compound);
     await s.flows.publish(SYSTEM_ACTOR, 'complaint', compound);
     await say('张伟', '修电梯');
-    expect((await last('张伟')).text).toBe('您好，您要反映哪一类问题？');
+    expect((await last('张伟')).text).toContain('为保护您的隐私，报事请私聊我');
   });
 
   it('keeps two residents of one group apart, and survives a restart mid-conversation', async () => {
-    await say('张伟', '报事');
-    await say('王芳', '报事');
+    await complainInGroup('张伟', '报事');
+    await complainInGroup('王芳', '报事');
     await say('张伟', '1');
     await say('王芳', '3');
     build(); // a new engine: all state is in the database
@@ -178,7 +186,6 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     ] as const) {
       await say(who, '跳过');
       await say(who, '跳过');
-      await say(who, '是');
       const c = await last(who);
       expect(c.text).toContain(`类别：${cat}`);
       await say(who, '是');
@@ -187,9 +194,72 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
       'SELECT category, description, anonymous FROM linli.complaints ORDER BY id',
     );
     expect(rows).toEqual([
-      { category: 'repairs', description: '楼道灯坏了好几天了', anonymous: true },
-      { category: 'parking', description: '楼下总有车堵消防通道', anonymous: true },
+      { category: 'repairs', description: '楼道灯坏了好几天了', anonymous: false },
+      { category: 'parking', description: '楼下总有车堵消防通道', anonymous: false },
     ]);
+  });
+
+  it('takes an anonymous report only in the private chat; an edited flow cannot take one in the group', async () => {
+    const dm = (who: string) => ({ externalId: `wx-${who}`, kind: 'private' as const });
+    const inPrivate = (who: string, text: string) => say(who, text, { chat: dm(who) });
+    const lastPrivate = async (who: string) =>
+      (
+        await db.query<{ message: { text: string } }>(
+          `SELECT message FROM linli.deliveries WHERE chat_external_id = $1 AND chat_kind = 'private'
+            ORDER BY id DESC LIMIT 1`,
+          [`wx-${who}`],
+        )
+      ).rows[0]?.message.text;
+
+    // someone the bot has never seen (no group message yet) is told how to start, and nothing starts
+    await inPrivate('陌生人', '投诉');
+    expect(await lastPrivate('陌生人')).toBe('请先在小区居民群里发一句话，或联系网格员登记后再试。');
+    expect((await db.query('SELECT id FROM linli.conversations')).rows).toEqual([]);
+
+    // known, but registered at no compound (a community's volunteer): told at once, nothing asked
+    const street = (
+      await db.query<{ parent_id: number }>('SELECT parent_id FROM linli.orgs WHERE id = $1', [compound])
+    ).rows[0]!.parent_id;
+    const volunteer = await s.people.create(SYSTEM_ACTOR, { name: '志愿者', orgId: street });
+    await s.people.addIdentity(SYSTEM_ACTOR, volunteer.id, { channel: 'wechat', externalId: 'wx-志愿者' });
+    await inPrivate('志愿者', '投诉');
+    expect(await lastPrivate('志愿者')).toBe(
+      '还不知道您是哪个小区的：请先在您小区的居民群里发「投诉」，再按提示私聊我报事。',
+    );
+    expect((await db.query(`SELECT status FROM linli.conversations`)).rows).toEqual([{ status: 'failed' }]);
+
+    // known from the group: privately, the flow runs at their compound and asks about anonymity
+    await say('张伟', '大家好');
+    await inPrivate('张伟', '投诉');
+    expect(await lastPrivate('张伟')).toBe('您好，您要反映哪一类问题？');
+    for (const answer of ['5', '3号电梯停在5楼不动了', '3栋2单元501', '跳过'])
+      await inPrivate('张伟', answer);
+    expect(await lastPrivate('张伟')).toContain('要匿名吗？');
+    await inPrivate('张伟', '是');
+    await inPrivate('张伟', '是');
+    expect(await lastPrivate('张伟')).toMatch(/^已受理！您的报事编号是/);
+
+    // an admin's flow that asks about anonymity in the group too: the action refuses it there
+    const global = (
+      await db.query<{ definition: { steps: Record<string, unknown>[] } }>(
+        `SELECT definition FROM linli.flows WHERE key = 'complaint' AND org_id IS NULL ORDER BY version DESC LIMIT 1`,
+      )
+    ).rows[0]!.definition;
+    const careless = structuredClone(global);
+    Object.assign(careless.steps.find((x) => x.id === 'anonymity')!, { otherwise: 'anonymous' });
+    await s.flows.putDraft(SYSTEM_ACTOR, 'complaint', careless, compound);
+    await s.flows.publish(SYSTEM_ACTOR, 'complaint', compound);
+    await complainInGroup('王芳');
+    for (const answer of ['3', '楼下总有车堵消防通道', '跳过', '跳过']) await say('王芳', answer);
+    expect((await last('王芳')).text).toContain('要匿名吗？');
+    await say('王芳', '是');
+    await say('王芳', '是');
+    expect((await last('王芳')).text).toBe('匿名报事只能私聊我提交，群里提交的报事会显示您的名字。');
+
+    const { rows } = await db.query<{ description: string; anonymous: boolean }>(
+      'SELECT description, anonymous FROM linli.complaints ORDER BY id',
+    );
+    expect(rows).toEqual([{ description: '3号电梯停在5楼不动了', anonymous: true }]);
   });
 
   it('cancels at any step with 取消, and ends politely after too many wrong answers', async () => {
@@ -198,7 +268,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
     expect((await last('张伟')).text).toBe('好的，已取消。需要时再找我。');
     await say('张伟', '随便说说'); // no conversation, no trigger: nothing
     expect((await toPerson('张伟')).length).toBe(2);
-    await say('张伟', '投诉');
+    await complainInGroup('张伟');
     for (const wrong of ['abc', '99', '什么']) await say('张伟', wrong);
     expect((await last('张伟')).text).toMatch(/几次都没能识别/);
     const { rows } = await db.query<{ status: string }>('SELECT status FROM linli.conversations ORDER BY id');
@@ -238,7 +308,7 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
   });
 
   it('answers without a transaction; a turn whose row moved on meanwhile is taken again under the lock', async () => {
-    await say('张伟', '投诉');
+    await complainInGroup('张伟');
     const transactions = countTransactions();
     await say('张伟', '5'); // a plain answer: read, computed, compared and set, no transaction
     expect(transactions.n).toBe(0);
@@ -282,8 +352,8 @@ describe.each(setups)('flow engine on $engine (first read: $lookup)', ({ engine,
   });
 
   it('a button answers only the conversation and step it was sent for', async () => {
-    await say('张伟', '投诉');
-    await say('王芳', '投诉');
+    await complainInGroup('张伟');
+    await complainInGroup('王芳');
     const zhangButtons = (await last('张伟')).choices as unknown as { label: string; payload: string }[];
     const lift = zhangButtons.find((c) => c.label === '电梯')!.payload;
     expect(lift).toMatch(/^opt:\d+\.\d+:lifts$/);

@@ -49,7 +49,7 @@ describe('flow checks', () => {
       },
     );
     const p = problemsOf(f);
-    expect(p).toContain('a|id|not reachable from "category"');
+    expect(p).toContain('a|id|not reachable from "place"');
     expect(p.some((x) => x.startsWith('a|next|loops without asking: a → b → a'))).toBe(true);
     // a loop through an ask is fine: the person answers each round
     const g = clone();
@@ -72,13 +72,44 @@ describe('flow checks', () => {
 
   it('requires every text in every declared locale, and valid patterns and options', () => {
     const f = clone();
-    (f.steps[1]!.prompt as Record<string, string>) = { 'zh-CN': '只有中文' };
-    Object.assign(f.steps[1]!, { validation: { pattern: '([' } });
-    f.steps[0]!.optionsFrom = undefined;
+    const step = (id: string) => f.steps.find((s) => s.id === id)!;
+    (step('description').prompt as Record<string, string>) = { 'zh-CN': '只有中文' };
+    Object.assign(step('description'), { validation: { pattern: '([' } });
+    step('category').optionsFrom = undefined;
     const p = problemsOf(f);
     expect(p).toContain('description|prompt|missing the en text');
     expect(p).toContain('description|validation.pattern|is not a valid regular expression');
     expect(p).toContain('category|options|a choice needs options or optionsFrom');
+  });
+
+  it('checks branch conditions on the context and private links', () => {
+    const f = clone();
+    const step = (id: string) => f.steps.find((s) => s.id === id)!;
+    // a condition names an answer or a context field, not both, not neither
+    (step('place').cases as unknown[]).push({ when: { equals: 'x' }, next: 'category' });
+    (step('anonymity').cases as unknown[]).push({
+      when: { answer: 'category', context: 'chatKind', equals: 'x' },
+      next: 'confirm',
+    });
+    let p = problemsOf(f);
+    expect(p).toContain('place|cases.2.when|a condition tests either an answer or a context field');
+    expect(p).toContain('anonymity|cases.1.when|a condition tests either an answer or a context field');
+
+    const g = clone();
+    const gStep = (id: string) => g.steps.find((s) => s.id === id)!;
+    (gStep('place').cases as { when: unknown }[])[0]!.when = { context: 'room', equals: 'private' };
+    (gStep('go_private').privateLink as Record<string, unknown>).payload = 'has space';
+    p = problemsOf(g);
+    expect(p.some((x) => x.startsWith('place|cases.0.when.context|'))).toBe(true);
+    expect(p.some((x) => x.startsWith('go_private|privateLink.payload|1 to 64 of'))).toBe(true);
+
+    const h = clone();
+    const hStep = (id: string) => h.steps.find((s) => s.id === id)!;
+    (hStep('go_private').privateLink as Record<string, unknown>).label = { 'zh-CN': '私聊' };
+    delete hStep('go_private').text;
+    p = problemsOf(h);
+    expect(p).toContain('go_private|privateLink.label|missing the en text');
+    expect(p).toContain('go_private|privateLink|needs the step to have a text');
   });
 
   it('never throws on random malformed definitions, and always lists problems', () => {

@@ -57,9 +57,10 @@ describe.each(engines())('flows over HTTP on %s', (engine) => {
 
   it('a bad flow gets 422 listing every problem by step and field, and nothing is saved', async () => {
     const bad = structuredClone(complaintFlow) as unknown as { steps: Record<string, unknown>[] };
-    bad.steps[1]!.next = 'nowhere';
-    bad.steps[7]!.action = 'launch_rocket';
-    (bad.steps[0]!.prompt as Record<string, string>).en = undefined as unknown as string;
+    const step = (id: string) => bad.steps.find((x) => x.id === id)!;
+    step('description').next = 'nowhere';
+    step('file').action = 'launch_rocket';
+    (step('category').prompt as Record<string, string>).en = undefined as unknown as string;
     bad.steps.push({ id: 'island', type: 'message', text: { 'zh-CN': '孤岛', en: 'island' }, next: 'loop' });
     bad.steps.push({ id: 'loop', type: 'message', text: { 'zh-CN': '循环', en: 'loop' }, next: 'island' });
     const r = await t.call({
@@ -94,6 +95,23 @@ describe.each(engines())('flows over HTTP on %s', (engine) => {
     expect(r.body.messages.at(-1).text).toBe('已受理！您的报事编号是 20260101-0000。处理进展会及时通知您。');
     const { rows } = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM linli.complaints');
     expect(rows[0]?.n).toBe(0);
+  });
+
+  it('simulates a group chat: the offer to go private (its link), and no anonymity question there', async () => {
+    const r = await t.call({
+      method: 'POST',
+      url: `/api/v1/flows/complaint/simulate?orgId=${tree.compoundB}`,
+      body: { chatKind: 'group', answers: ['1', '电梯', '3号电梯停在5楼不动了', '跳过', '跳过', '是'] },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('completed');
+    const bot = r.body.messages.filter((m: { from: string }) => m.from === 'bot');
+    expect(bot[0]).toMatchObject({
+      choices: ['在群里继续（不匿名）'],
+      privateLink: { label: '私聊报事', payload: 'complaint', command: '投诉' },
+    });
+    expect(bot.some((m: { text: string }) => m.text.includes('要匿名吗'))).toBe(false);
+    expect(bot.at(-1).text).toBe('已受理！您的报事编号是 20260101-0000。处理进展会及时通知您。');
   });
 
   it('only a superuser edits the global flows; a viewer never writes', async () => {

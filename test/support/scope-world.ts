@@ -164,6 +164,7 @@ async function buildSide(t: TestApp, compound: number, tag: 'A' | 'B', phone: st
         chatId: chat,
         chatExternalId: externalChatId,
         channel: 'telegram',
+        chatKind: 'group',
         locale: 'zh-CN',
         dryRun: false,
         afterCommit: () => {},

@@ -1,5 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup, Message } from 'grammy/types';
 import type { CallRecord, FakeTelegram, FakeUser, NewUpdate } from '../fakes/telegram/index.js';
+import type { SentMessage } from '../fakes/telegram/server.js';
 
 /**
  * Telegram's side of a webhook, as Telegram behaves: an update is POSTed again, with the same
@@ -59,6 +60,8 @@ interface Prompt {
   messageId: number;
   text: string;
   buttons: InlineKeyboardButton.CallbackButton[];
+  /** the payload of its deep-link button into the private chat, if it has one */
+  startLink: string | undefined;
 }
 
 const NUMBER = /已受理！您的报事编号是 (\d{8}-\d{4})。/;
@@ -66,6 +69,7 @@ const NUMBER = /已受理！您的报事编号是 (\d{8}-\d{4})。/;
 /** Which step of the built-in complaint flow a bot message asks for. */
 function stepOf(text: string): string | null {
   if (NUMBER.test(text)) return 'done';
+  if (text.includes('报事请私聊我')) return 'offer';
   if (text.includes('您要反映哪一类问题')) return 'category';
   if (text.includes('请简单说一下是什么问题')) return 'description';
   if (text.includes('问题在哪儿')) return 'location';
@@ -76,10 +80,11 @@ function stepOf(text: string): string | null {
 }
 
 /**
- * A resident filing a complaint in a Telegram group through the built-in flow, as a person does:
- * reads each of the bot's messages to them and answers it (a button press, or a reply to the
- * prompt). A prompt that arrives twice (sending is at least once) is answered once: each step is
- * answered once. Resolves with the complaint's number.
+ * A resident filing a complaint through the built-in flow, as a person does on Telegram: writes
+ * /complaint in the group, taps the deep link of the bot's answer there (`/start <payload>` in the
+ * private chat), then reads each of the bot's private messages and answers it (a button press, or a
+ * reply to the prompt). A prompt that arrives twice (sending is at least once) is answered once:
+ * each step is answered once. Resolves with the complaint's number.
  */
 export async function fileComplaintInGroup(o: {
   fake: FakeTelegram;
@@ -93,12 +98,11 @@ export async function fileComplaintInGroup(o: {
 }): Promise<string> {
   const { fake, sender, group, user } = o;
   const taken = new Set<CallRecord>();
-  const say = (text: string, replyTo?: number) =>
+  const say = (chatId: number, text: string, replyTo?: number) =>
     sender.deliver(
       fake.makeTextMessageUpdate({
-        chatId: group.id,
-        chatType: 'supergroup',
-        chatTitle: group.title,
+        chatId,
+        ...(chatId === group.id ? { chatType: 'supergroup' as const, chatTitle: group.title } : {}),
         from: user,
         text,
         ...(replyTo === undefined ? {} : { replyToMessageId: replyTo }),
@@ -109,21 +113,23 @@ export async function fileComplaintInGroup(o: {
     if (!b) throw new Error(`no button "${label}" in: ${p.text}`);
     return sender.deliver(
       fake.makeCallbackQueryUpdate({
-        chatId: group.id,
+        chatId: user.id,
         from: user,
         data: b.callback_data,
         messageId: p.messageId,
       }),
     );
   };
+  /** the bot's next message to the user: @-mentioning them in the group, or in their private chat */
   const next = async (): Promise<Prompt> => {
     const call = await fake.waitForCall('sendMessage', {
       timeoutMs: o.stepTimeoutMs ?? 150_000,
       predicate: (c) =>
         !taken.has(c) &&
         c.response?.ok === true &&
-        Number(c.params.chat_id) === group.id &&
-        String(c.params.text).includes(`tg://user?id=${user.id}`),
+        (Number(c.params.chat_id) === user.id ||
+          (Number(c.params.chat_id) === group.id &&
+            String(c.params.text).includes(`tg://user?id=${user.id}`))),
     });
     taken.add(call);
     const m = (call.response as { result: Message }).result;
@@ -131,11 +137,14 @@ export async function fileComplaintInGroup(o: {
     return {
       messageId: m.message_id,
       text: m.text ?? '',
-      buttons: (markup?.inline_keyboard ?? []).flat() as InlineKeyboardButton.CallbackButton[],
+      buttons: (markup?.inline_keyboard ?? [])
+        .flat()
+        .filter((b) => 'callback_data' in b) as InlineKeyboardButton.CallbackButton[],
+      startLink: fake.startLinkOf({ reply_markup: markup } as unknown as SentMessage),
     };
   };
 
-  await say('/complaint');
+  await say(group.id, '/complaint');
   const answered = new Set<string>();
   for (;;) {
     const p = await next();
@@ -143,10 +152,11 @@ export async function fileComplaintInGroup(o: {
     if (step === 'done') return NUMBER.exec(p.text)![1]!;
     if (step === null || answered.has(step)) continue; // another notice, or a prompt sent twice
     answered.add(step);
-    if (step === 'category') await press(p, p.buttons[0]?.text ?? '');
-    else if (step === 'description') await say(o.description, p.messageId);
-    else if (step === 'location') await say(o.location, p.messageId);
-    else if (step === 'photo') await say('跳过', p.messageId);
+    if (step === 'offer') await say(user.id, `/start ${p.startLink}`);
+    else if (step === 'category') await press(p, p.buttons[0]?.text ?? '');
+    else if (step === 'description') await say(user.id, o.description, p.messageId);
+    else if (step === 'location') await say(user.id, o.location, p.messageId);
+    else if (step === 'photo') await say(user.id, '跳过', p.messageId);
     else if (step === 'anonymous') await press(p, '否');
     else if (step === 'confirm') await press(p, '是');
   }

@@ -73,6 +73,8 @@ export const flowRoutes =
             answers: z.array(z.string().max(2000)).max(100),
             locale: z.enum(LOCALES).optional(),
             personId: z.number().int().positive().optional(),
+            /** where the simulated conversation runs (branches on `chatKind`); default private */
+            chatKind: z.enum(['group', 'private']).optional(),
             definition: z.unknown().optional(),
           }),
           response: withInvalid,

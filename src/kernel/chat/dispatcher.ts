@@ -46,7 +46,7 @@ export interface ReplyOptions {
   forceReply?: boolean;
   requestContact?: { label: string };
   removeKeyboard?: boolean;
-  /** carry the answer into the private chat (see OutboundMessage.privateLink) */
+  /** carry the person into the private chat (OutboundMessage.privateLink) */
   privateLink?: { label: string; payload: string; command: string };
 }
 

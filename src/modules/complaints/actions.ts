@@ -17,6 +17,12 @@ const location = z.object({
   room: z.string(),
   unitId: z.number().int().positive().optional(),
 });
+/** Why a report cannot be taken: no compound is known for the conversation (a stranger's private chat). */
+const NO_COMPOUND = {
+  'zh-CN': '还不知道您是哪个小区的：请先在您小区的居民群里发「投诉」，再按提示私聊我报事。',
+  en: "I don't know your compound yet: write /complaint in your compound's residents' group first, then follow the link to report privately.",
+};
+
 /** The complaint number a dry run (the simulator) shows. */
 const SAMPLE_NUMBER = '20260101-0000';
 
@@ -30,8 +36,20 @@ export function registerComplaintActions(
 ): ActionRegistry {
   return registry
     .register({
+      name: 'complaint_compound',
+      description:
+        'The compound a report would be filed at (the chat’s, or in a private chat the person’s); refuses, saying how to start, when there is none; output: {id, name}',
+      input: z.object({}),
+      async run(_input, ctx) {
+        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        if (!compound || ctx.personId === null) return { ok: false, message: NO_COMPOUND };
+        return { ok: true, output: { id: compound.id, name: compound.name } };
+      },
+    })
+    .register({
       name: 'create_complaint',
-      description: 'Files a complaint at the compound of the conversation; output: {id, number}',
+      description:
+        'Files a complaint at the compound of the conversation; refuses anonymous=true in a group chat; output: {id, number}',
       input: z.object({
         category: z.string().min(1),
         description: z.string().min(1).max(2000),
@@ -41,12 +59,15 @@ export function registerComplaintActions(
       }),
       async run(input, ctx) {
         const compound = await compoundOf(ctx.tx, ctx.orgId);
-        if (!compound || ctx.personId === null) {
+        if (!compound || ctx.personId === null) return { ok: false, message: NO_COMPOUND };
+        // defence in depth: a flow edited through the API must not take an anonymous report where
+        // the group reads along (the built-in flow asks it only in the private chat)
+        if (input.anonymous && ctx.chatKind === 'group') {
           return {
             ok: false,
             message: {
-              'zh-CN': '请在小区居民群里报事，或先登记住址。',
-              en: "Please report from your compound's residents' group, or register your address first.",
+              'zh-CN': '匿名报事只能私聊我提交，群里提交的报事会显示您的名字。',
+              en: 'An anonymous report can only be made in a private chat with me; a report made in the group shows your name.',
             },
           };
         }

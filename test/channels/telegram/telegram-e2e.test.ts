@@ -115,7 +115,8 @@ describe('Linli with Telegram, end to end through the fake Bot API', () => {
       timeoutMs: 10_000,
       predicate: (c) => String(c.params.text).includes('tg://user?id=5102'),
     });
-    expect(String(prompt.params.text)).toContain('您好，您要反映哪一类问题？');
+    // the one answer in the group: the way into the private chat, where the report is taken
+    expect(String(prompt.params.text)).toContain('为保护您的隐私，报事请私聊我');
     const people = (await api('GET', `/people?orgId=${compound.id}&q=${encodeURIComponent('钱')}`)).body
       .items;
     expect(people.map((p: { name: string }) => p.name)).toEqual(['钱 七\ufffd']);

@@ -90,7 +90,9 @@ describe('Linli with WeChat over wechaty-puppet-service (PuppetServer on loopbac
 
     const bound = await ask(zhang, `绑定 ${code}`);
     expect(bound.text).toContain(`绑定成功：本群现为「${COMPOUND}」的居民群。`);
-    const category = await ask(zhang, '投诉');
+    // 投诉 in the room offers the private chat; 1 goes on in the room (not anonymous)
+    expect((await ask(zhang, '投诉')).text).toContain('1. 在群里继续（不匿名）');
+    const category = await ask(zhang, '1');
     expect(category.text).toContain('您好，您要反映哪一类问题？');
 
     // the provider's gateway restarts while 张伟 is choosing
@@ -120,8 +122,7 @@ describe('Linli with WeChat over wechaty-puppet-service (PuppetServer on loopbac
     expect(description.text).toContain('请简单说一下是什么问题');
     expect((await ask(zhang, '3号电梯停在5楼不动了')).text).toContain('问题在哪儿？');
     expect((await ask(zhang, '跳过')).text).toContain('方便的话发一张现场照片。');
-    expect((await ask(zhang, '跳过')).text).toContain('要匿名吗？');
-    expect((await ask(zhang, '2')).text).toContain('类别：电梯\n问题：3号电梯停在5楼不动了');
+    expect((await ask(zhang, '跳过')).text).toContain('类别：电梯\n问题：3号电梯停在5楼不动了');
     const done = await ask(zhang, '1');
     const number = NUMBER.exec(done.text)?.[1];
     expect(number, done.text).toBeDefined();
@@ -189,7 +190,8 @@ describe('Linli with WeChat over wechaty-puppet-service (PuppetServer on loopbac
       purpose: 'residents',
     });
     const ask = chat(w, room);
-    expect((await ask(zhang, '投诉')).text).toContain('您好，您要反映哪一类问题？');
+    expect((await ask(zhang, '投诉')).text).toContain('1. 在群里继续（不匿名）');
+    expect((await ask(zhang, '1')).text).toContain('您好，您要反映哪一类问题？');
 
     const scans: string[] = [];
     h.wechaty.on('scan', (qr) => void scans.push(qr));

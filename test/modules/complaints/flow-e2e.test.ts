@@ -1,13 +1,17 @@
 /**
  * The built-in complaint flow (报事/投诉) end to end, on both channels:
  *
- * - Telegram: `startLinli` against the fake Bot API in webhook mode. Two residents of one group file
- *   complaints at the same time, answering with inline buttons (callback queries carrying the
- *   `opt:<code>` payload of the bot's own message to them) and with replies to the bot's force_reply
- *   prompts. Linli is stopped and started again on the same DATA_DIR (the embedded PGlite persists)
- *   in the middle; both conversations go on where they were and end with distinct numbers.
+ * - Telegram: `startLinli` against the fake Bot API in webhook mode. Two residents of one group, who
+ *   never started the bot, write /complaint in the group; each gets one message with a deep link
+ *   into the private chat, taps it (`/start complaint`), and files there at the same time as the
+ *   other, answering with inline buttons (callback queries carrying the `opt:<code>` payload of the
+ *   bot's own message to them) and with replies to the bot's force_reply prompts. Linli is stopped
+ *   and started again on the same DATA_DIR (the embedded PGlite persists) in the middle; both
+ *   conversations go on where they were and end with distinct numbers; one of them anonymous.
  * - WeChat: the Wechaty mock → WechatAdapter (DbChoiceMemory) → InboundDispatcher → FlowEngine →
- *   Outbox → outbound worker → the mock room. Categories come as numbered lines ("回复 1、2 … 或 N")
+ *   Outbox → outbound worker → the mock room. 投诉 in the room gets one message asking to add the bot
+ *   and message it privately, or answer 1 to go on in the group without anonymity: one resident goes
+ *   on in the group (no anonymity question), the other adds the bot and files privately. Categories come as numbered lines ("回复 1、2 … 或 N")
  *   answered by a bare (half- or full-width) number; a wrong answer gets a re-prompt saying why; all
  *   objects are rebuilt in the middle on the same database while numbered choices are pending.
  */
@@ -20,6 +24,7 @@ import type { Db } from '../../../src/kernel/db/db.js';
 import { DEFAULT_CATEGORIES } from '../../../src/modules/complaints/categories.js';
 import { findPersonByIdentity } from '../../../src/modules/people/repository.js';
 import type { CallRecord, FakeTelegram, FakeUser } from '../../fakes/telegram/index.js';
+import type { SentMessage as TelegramSentMessage } from '../../fakes/telegram/server.js';
 import type { ContactMock, RoomMock, SentMessage, WechatMock } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
 import { startTelegramLinli, type TelegramLinli } from '../../support/telegram-linli.js';
@@ -65,6 +70,8 @@ interface BotPrompt {
   text: string;
   buttons: InlineKeyboardButton.CallbackButton[];
   forceReply: boolean;
+  /** the payload of its deep-link button into the private chat, if it has one */
+  startLink: string | undefined;
   call: CallRecord;
 }
 
@@ -91,7 +98,7 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
       const res = await tg.deliverUpdateToWebhook(update);
       expect(res.status).toBe(200); // the webhook answers once the update is handled
     };
-    const say = (from: FakeUser, text: string, replyTo?: BotPrompt) =>
+    const sayInGroup = (from: FakeUser, text: string) =>
       deliver(
         tg.makeTextMessageUpdate({
           chatId: GROUP,
@@ -99,12 +106,23 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
           chatTitle: '阳光业主群',
           from,
           text,
+        }),
+      );
+    /** `from` writes in their private chat with the bot */
+    const say = (from: FakeUser, text: string, replyTo?: BotPrompt) =>
+      deliver(
+        tg.makeTextMessageUpdate({
+          chatId: from.id,
+          from,
+          text,
           ...(replyTo ? { replyToMessageId: replyTo.messageId } : {}),
         }),
       );
     const press = (from: FakeUser, prompt: BotPrompt, data: string) => {
       expect(prompt.buttons.map((b) => b.callback_data)).toContain(data);
-      return deliver(tg.makeCallbackQueryUpdate({ chatId: GROUP, from, data, messageId: prompt.messageId }));
+      return deliver(
+        tg.makeCallbackQueryUpdate({ chatId: from.id, from, data, messageId: prompt.messageId }),
+      );
     };
     /** the button of `prompt` labelled `text` (its payload is what a press sends back) */
     const button = (prompt: BotPrompt, text: string) => {
@@ -115,15 +133,17 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
 
     /** sendMessage calls the prompts were already taken from, so each prompt is taken once */
     const taken = new Set<CallRecord>();
-    /** the bot's next message (not taken yet) to `user` in the group */
-    const nextPrompt = async (user: FakeUser): Promise<BotPrompt> => {
+    /** the bot's next message (not taken yet) to `user`: in their private chat, or in the group (@-mentioning them) */
+    const nextPrompt = async (user: FakeUser, where: 'private' | 'group' = 'private'): Promise<BotPrompt> => {
       const call = await tg.waitForCall('sendMessage', {
         timeoutMs: 15_000,
         predicate: (c) =>
           !taken.has(c) &&
           c.response?.ok === true &&
-          Number(c.params.chat_id) === GROUP &&
-          String(c.params.text).includes(`tg://user?id=${user.id}`),
+          (where === 'private'
+            ? Number(c.params.chat_id) === user.id
+            : Number(c.params.chat_id) === GROUP &&
+              String(c.params.text).includes(`tg://user?id=${user.id}`)),
       });
       taken.add(call);
       const message = (call.response as { result: Message }).result;
@@ -135,6 +155,7 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
         text: message.text ?? '',
         buttons: (markup?.inline_keyboard ?? []).flat() as InlineKeyboardButton.CallbackButton[],
         forceReply: markup?.force_reply === true,
+        startLink: tg.startLinkOf({ reply_markup: markup } as unknown as TelegramSentMessage),
         call,
       };
     };
@@ -143,12 +164,24 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     const code = (
       await api<{ code: string }>('POST', `/orgs/${sunshine.id}/bind-codes`, { purpose: 'residents' })
     ).body.code;
-    await say(zhang, `/bind ${code}`);
-    expect((await nextPrompt(zhang)).text).toContain('绑定成功：本群现为「阳光小区」的居民群。');
+    await sayInGroup(zhang, `/bind ${code}`);
+    expect((await nextPrompt(zhang, 'group')).text).toContain('绑定成功：本群现为「阳光小区」的居民群。');
 
-    // both start; each gets the categories as inline buttons, with opt:<code> payloads
-    await say(zhang, '/complaint');
-    await say(wang, '/complaint');
+    // both write /complaint in the group (neither has started the bot): one message each, in the
+    // group, with a deep link into the private chat and nothing to answer there
+    await sayInGroup(zhang, '/complaint');
+    await sayInGroup(wang, '/complaint');
+    for (const user of [zhang, wang]) {
+      const offer = await nextPrompt(user, 'group');
+      expect(offer.text).toContain('为保护您的隐私，报事请私聊我：点下面的按钮继续（可以匿名）。');
+      expect(offer.startLink).toBe('complaint');
+      expect(offer.buttons.filter((b) => b.callback_data)).toEqual([]);
+    }
+    // they tap it: Telegram opens the private chat and sends /start complaint there
+    await say(zhang, '/start complaint');
+    await say(wang, '/start complaint');
+
+    // each gets the categories as inline buttons, with opt:<code> payloads, privately
     const zCategory = await nextPrompt(zhang);
     const wCategory = await nextPrompt(wang);
     for (const p of [zCategory, wCategory]) {
@@ -158,7 +191,10 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
         DEFAULT_CATEGORIES.map((c) => [c.zh, `opt:${c.code}`]),
       );
     }
-    expect(zCategory.messageId).not.toBe(wCategory.messageId);
+    expect([zCategory.call.params.chat_id, wCategory.call.params.chat_id].map(Number)).toEqual([
+      zhang.id,
+      wang.id,
+    ]);
 
     // interleaved answers: 张伟 公共设施维修, 王芳 停车 (each presses a button of their own prompt)
     await press(zhang, zCategory, button(zCategory, label('repairs')));
@@ -194,11 +230,14 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     expect(tg.webhook()).toMatchObject({ url: `${base}/telegram/webhook`, secretToken: SECRET });
     {
       const { rows } = await linli.db.query<{ step: string; status: string }>(
-        `SELECT step, status FROM linli.conversations WHERE channel = 'telegram' ORDER BY id`,
+        `SELECT step, status, chat_kind FROM linli.conversations WHERE channel = 'telegram' ORDER BY id`,
       );
+      // the group's conversations ended with their one message; the private ones go on
       expect(rows).toEqual([
-        { step: 'location', status: 'active' },
-        { step: 'location', status: 'active' },
+        { step: 'go_private', status: 'completed', chat_kind: 'group' },
+        { step: 'go_private', status: 'completed', chat_kind: 'group' },
+        { step: 'location', status: 'active', chat_kind: 'private' },
+        { step: 'location', status: 'active', chat_kind: 'private' },
       ]);
     }
 
@@ -220,9 +259,6 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
         ['否', 'opt:no'],
       ]);
     }
-    // a button of someone else's prompt answers nothing of one's own conversation
-    await press(wang, zAnonymous, button(zAnonymous, '是'));
-    expect((await nextPrompt(wang)).text).toContain('这个按钮已失效，或不是发给您的。');
     await press(zhang, zAnonymous, button(zAnonymous, '否'));
     await press(wang, wAnonymous, button(wAnonymous, '是'));
 
@@ -274,10 +310,10 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
     const { rows: conversations } = await db.query<{ status: string }>(
       `SELECT status FROM linli.conversations WHERE channel = 'telegram' ORDER BY id`,
     );
-    expect(conversations).toEqual([{ status: 'completed' }, { status: 'completed' }]);
+    expect(conversations).toEqual(Array(4).fill({ status: 'completed' }));
 
     // every press was answered (the button spinner stops) and nothing was sent twice
-    const pressed = 8; // 6 answers and 2 stale presses
+    const pressed = 7; // 6 answers and a stale press
     await expect.poll(() => tg.callsOf('answerCallbackQuery').length, { timeout: 10_000 }).toBe(pressed);
     await new Promise((r) => setTimeout(r, 300));
     const ok = tg.callsOf('sendMessage').filter((c) => c.response?.ok === true);
@@ -287,8 +323,11 @@ describe('complaint flow on Telegram, through startLinli and the fake Bot API (w
       ['【报事进展】公共设施维修 · 1栋 · 已提交', '【报事进展】停车 · 2栋 · 已提交'].sort(),
     );
     const sent = ok.filter((c) => !notices.includes(c));
-    expect(sent).toHaveLength(taken.size); // 1 bind + 2 × 7 flow messages + 2 stale-button notes, each taken once
-    expect(taken.size).toBe(1 + 2 * 7 + 2);
+    // 1 bind + 2 offers in the group + 2 × 7 flow messages privately + 1 stale-button note, each taken once
+    expect(sent).toHaveLength(taken.size);
+    expect(taken.size).toBe(1 + 2 + 2 * 7 + 1);
+    // the group saw the bind, the two offers and the notices only: the filing went on privately
+    expect(ok.filter((c) => Number(c.params.chat_id) === GROUP && !notices.includes(c))).toHaveLength(3);
   }, 120_000);
 });
 
@@ -319,7 +358,7 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     w = undefined;
   });
 
-  it('numbered categories answered by a bare number, a re-prompt with the reason, a rebuild mid-way, the number at the end', async () => {
+  it('one offer in the group: one resident goes on there without anonymity, the other adds the bot and files privately; numbered choices, re-prompts, rebuilds mid-way', async () => {
     const stack = w!;
     const zhang = await h.createResident('张伟');
     const wang = await h.createResident('王芳');
@@ -337,21 +376,31 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
           [room.id],
         )
       ).rows;
+    const privately = async () =>
+      (
+        await db.query<{ status: string }>(
+          `SELECT status FROM linli.deliveries WHERE channel = 'wechat' AND chat_kind = 'private'`,
+        )
+      ).rows;
     const taken = new Set<SentMessage>();
     /**
      * `who` says `text` (or sends a photo) in the room; resolves with the bot's next message to them,
      * once every delivery of the room is marked sent (the adapter has remembered its numbered choices
      * by then, so an immediate bare-number answer cannot race it).
      */
-    const ask = async (who: ContactMock, text: string | { photo: true }, r: RoomMock = room) => {
-      if (typeof text === 'string') await h.say(who, text, r);
-      else await h.sayNonText(who, types.Message.Image, { room: r });
+    const ask = async (who: ContactMock, text: string | { photo: true }, r: RoomMock | 'private' = room) => {
+      const inRoom = r === 'private' ? undefined : r;
+      if (typeof text === 'string') await h.say(who, text, inRoom);
+      else await h.sayNonText(who, types.Message.Image, { room: inRoom });
       const reply = await h.waitForSent(
-        (m) => !taken.has(m) && m.roomId === r.id && m.mentionIds.includes(who.id),
+        (m) =>
+          !taken.has(m) &&
+          (inRoom ? m.roomId === inRoom.id && m.mentionIds.includes(who.id) : m.toId === who.id),
         15_000,
       );
       taken.add(reply);
       await until(async () => (await deliveries()).every((d) => d.status === 'sent'), 'the outbox to drain');
+      await until(async () => (await privately()).every((d) => d.status === 'sent'), 'the outbox to drain');
       return reply;
     };
     const numberedList = (text: string) =>
@@ -360,8 +409,19 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
         .filter((l) => /^\d+\. /.test(l))
         .map((l) => l.replace(/^\d+\. /, ''));
 
-    // 投诉 → a numbered category list, @-mentioning the resident, ending with "回复 1、2 … 或 N"
-    const zCategory = await ask(zhang, '投诉');
+    // 投诉 in the room → one message: add the bot and message it privately, or 1 to go on here
+    const zOffer = await ask(zhang, '投诉');
+    expect(zOffer.mentionIds).toEqual([zhang.id]);
+    expect(zOffer.text).toContain(
+      '为保护您的隐私，报事请私聊我（可以匿名）。也可以在群里继续，但群里的人会看到：',
+    );
+    expect(zOffer.text).toContain('\n1. 在群里继续（不匿名）\n回复 1\n');
+    expect(zOffer.text.endsWith('\n👉 请私聊我发送「投诉」（还不是好友的话，先加我为好友）。')).toBe(true);
+    const wOffer = await ask(wang, '报事');
+    expect(wOffer.text).toContain('为保护您的隐私，报事请私聊我');
+
+    // 张伟 goes on in the group → a numbered category list, @-mentioning him, ending with "回复 1、2 … 或 N"
+    const zCategory = await ask(zhang, '1');
     const n = DEFAULT_CATEGORIES.length;
     expect(zCategory.mentionIds).toEqual([zhang.id]);
     expect(zCategory.text.startsWith('@张伟')).toBe(true);
@@ -371,8 +431,11 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(zCategory.text.endsWith(`\n${hint}`)).toBe(true);
     expect(zCategory.text).toMatch(/\n回复 1、2、.*或 \d+$/);
 
-    const wCategory = await ask(wang, '报事');
-    expect(wCategory.mentionIds).toEqual([wang.id]);
+    // 王芳 adds the bot (it accepts) and sends it 投诉 privately: the same list, in her private chat
+    await stack.addsBot(wang);
+    const wCategory = await ask(wang, '投诉', 'private');
+    expect(wCategory.mentionIds).toEqual([]);
+    expect(wCategory.text.startsWith(CATEGORY_PROMPT)).toBe(true);
     expect(numberedList(wCategory.text)).toEqual(DEFAULT_CATEGORIES.map((c) => c.zh));
 
     // a wrong answer: the re-prompt says why, and offers the list again
@@ -389,12 +452,12 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     // a full-width digit (５ = 电梯) and a half-width one (3 = 停车)
     const zDescription = await ask(zhang, '５');
     expect(zDescription.text).toContain('请简单说一下是什么问题');
-    const wDescription = await ask(wang, '3');
+    const wDescription = await ask(wang, '3', 'private');
     expect(wDescription.text).toContain('请简单说一下是什么问题');
 
     const zShort = await ask(zhang, '坏了');
     expect(zShort.text).toMatch(/^@张伟\s内容太短，至少要 5 个字。请再说一遍。\n请简单说一下/);
-    const wLocation = await ask(wang, '楼下总有车堵消防通道');
+    const wLocation = await ask(wang, '楼下总有车堵消防通道', 'private');
     expect(wLocation.text).toContain('问题在哪儿？');
     const zLocation = await ask(zhang, '3号电梯停在5楼不动了');
     expect(zLocation.text).toContain('问题在哪儿？');
@@ -408,21 +471,21 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(zUnknown.text).toContain('1. 1栋1单元101');
     const zPhoto = await ask(zhang, '3栋2单元501');
     expect(zPhoto.text).toContain('方便的话发一张现场照片。');
-    const wPhoto = await ask(wang, '跳过');
+    const wPhoto = await ask(wang, '跳过', 'private');
     expect(wPhoto.text).toContain('方便的话发一张现场照片。');
 
-    const zAnonymous = await ask(zhang, { photo: true });
-    expect(zAnonymous.text).toContain('要匿名吗？');
-    expect(zAnonymous.text).toMatch(/\n1\. 是\n2\. 否\n回复 1 或 2$/);
-    const wAnonymous = await ask(wang, '跳过');
-    expect(wAnonymous.text).toContain('要匿名吗？');
-
-    const zConfirm = await ask(zhang, '2'); // 2 = 否: not anonymous
+    // in the group no anonymity question: the photo leads to the confirmation
+    const zConfirm = await ask(zhang, { photo: true });
+    expect(zConfirm.text).not.toContain('要匿名吗？');
     expect(zConfirm.text).toContain('类别：电梯\n问题：3号电梯停在5楼不动了\n位置：3栋2单元501');
-    const wConfirm = await ask(wang, '１'); // １ = 是: anonymous
+    // privately it is asked
+    const wAnonymous = await ask(wang, '跳过', 'private');
+    expect(wAnonymous.text).toContain('要匿名吗？');
+    expect(wAnonymous.text).toMatch(/\n1\. 是\n2\. 否\n回复 1 或 2$/);
+    const wConfirm = await ask(wang, '１', 'private'); // １ = 是: anonymous
     expect(wConfirm.text).toContain('类别：停车\n问题：楼下总有车堵消防通道');
 
-    const wDone = await ask(wang, '是');
+    const wDone = await ask(wang, '是', 'private');
     const zDone = await ask(zhang, '1');
     const zNumber = NUMBER.exec(zDone.text)?.[1];
     const wNumber = NUMBER.exec(wDone.text)?.[1];
@@ -462,7 +525,9 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(pending).toEqual([]);
 
     await new Promise((r) => setTimeout(r, 200));
-    expect(h.sent.filter((m) => m.roomId === room.id)).toHaveLength(taken.size); // nothing sent twice
+    // nothing sent twice; 王芳's filing never reached the room
+    expect(h.sent.filter((m) => m.roomId === room.id || m.toId === wang.id)).toHaveLength(taken.size);
+    expect(h.sent.filter((m) => m.roomId === room.id && m.mentionIds.includes(wang.id))).toEqual([wOffer]);
     expect(stack.failures).toEqual([]);
     expect(h.errors).toEqual([]);
   }, 90_000);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
+import type { SentMessage } from '../../fakes/telegram/server.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100555;
@@ -16,9 +17,10 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
   it('notifies reporter, handlers and the group; 不满意 reopens the complaint', async () => {
     t = await startTelegramLinli();
     const { fake, json: api } = t;
-    // The reporter and the handler opened a private chat with the bot (tapped Start). A person who never did cannot be written to
-    // privately on Telegram (the fake answers 403): reach-e2e.test.ts follows those who never did (group @-mention, deep links).
-    for (const u of [RESIDENT, HANDLER]) fake.startPrivateChat(u.id);
+    // The handler opened a private chat with the bot (tapped Start); reach-e2e.test.ts follows a handler
+    // who never did. The reporter never did: they open it by tapping the deep link the bot answers
+    // /complaint in the group with.
+    fake.startPrivateChat(HANDLER.id);
     const sunshine = (await api('GET', '/orgs?kind=compound')).items.find(
       (o: { name: string }) => o.name === '阳光小区',
     );
@@ -35,15 +37,24 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
     });
 
     const { next, buttons, press } = telegramChat(fake);
-    const say = (text: string) =>
+    const say = (text: string, chatId = RESIDENT.id) =>
       fake.deliverUpdateToWebhook(
-        fake.makeTextMessageUpdate({ chatId: GROUP, chatType: 'supergroup', from: RESIDENT, text }),
+        fake.makeTextMessageUpdate(
+          chatId === GROUP
+            ? { chatId, chatType: 'supergroup', from: RESIDENT, text }
+            : { chatId, chatType: 'private', from: RESIDENT, text },
+        ),
       );
 
-    await say('报事');
-    const category = await next(GROUP, '您要反映哪一类问题');
-    await press(GROUP, RESIDENT, category, '电梯');
-    await next(GROUP, '请简单说一下');
+    // /complaint in the group: one message with a deep link; tapped, the filing goes on privately
+    await say('/complaint', GROUP);
+    const offer = await next(GROUP, '报事请私聊我');
+    await say(
+      `/start ${fake.startLinkOf({ reply_markup: offer.params.reply_markup } as unknown as SentMessage)}`,
+    );
+    const category = await next(RESIDENT.id, '您要反映哪一类问题');
+    await press(RESIDENT.id, RESIDENT, category, '电梯');
+    await next(RESIDENT.id, '请简单说一下');
     for (const [answer, prompt] of [
       ['2号电梯按钮失灵', '问题在哪儿'],
       ['跳过', '现场照片'],
@@ -52,7 +63,7 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
       ['是', '已受理！'],
     ] as const) {
       await say(answer);
-      await next(GROUP, prompt);
+      await next(RESIDENT.id, prompt);
     }
 
     // the level's handler hears of it privately, with buttons; the group sees a notice without names

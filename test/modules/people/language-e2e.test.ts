@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
+import type { SentMessage } from '../../fakes/telegram/server.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100556;
@@ -46,11 +47,17 @@ describe('a person chooses their language in chat, and complaint notices follow 
     await next(HANDLER.id, 'I will write to you in English');
     expect((await api('GET', `/people/${worker.id}`)).locale).toBe('en');
 
-    // the resident files in Chinese in the group (they are registered by writing there) …
-    await inGroup('报事');
-    const category = await next(GROUP, '您要反映哪一类问题');
-    await press(GROUP, RESIDENT, category, '电梯');
-    await next(GROUP, '请简单说一下');
+    // the resident starts in the group (they are registered by writing there), taps the deep link
+    // the bot answers with, and files in Chinese privately …
+    await inGroup('/complaint');
+    const offer = await next(GROUP, '报事请私聊我');
+    await privately(
+      RESIDENT,
+      `/start ${fake.startLinkOf({ reply_markup: offer.params.reply_markup } as unknown as SentMessage)}`,
+    );
+    const category = await next(RESIDENT.id, '您要反映哪一类问题');
+    await press(RESIDENT.id, RESIDENT, category, '电梯');
+    await next(RESIDENT.id, '请简单说一下');
     for (const [answer, prompt] of [
       ['2号电梯按钮失灵', '问题在哪儿'],
       ['跳过', '现场照片'],
@@ -58,8 +65,8 @@ describe('a person chooses their language in chat, and complaint notices follow 
       ['否', '请确认'],
       ['是', '已受理！'],
     ] as const) {
-      await inGroup(answer);
-      await next(GROUP, prompt);
+      await privately(RESIDENT, answer);
+      await next(RESIDENT.id, prompt);
     }
     // … and then switches to English privately, in Chinese words
     await privately(RESIDENT, '语言 英文');

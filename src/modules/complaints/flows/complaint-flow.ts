@@ -1,6 +1,14 @@
 import type { FlowDefinition } from '../../../flows/flow-schema.js';
 
-/** 报事/投诉: category, description, where, an optional photo, anonymous or not, confirm; ends with the number. */
+/**
+ * 报事/投诉: category, description, where, an optional photo, anonymous or not, confirm; ends with the number.
+ *
+ * Privacy by design: started in a group, it answers with one message that moves the conversation
+ * to the private chat (Telegram: a deep link whose `/start complaint` fires the `button` trigger
+ * there; WeChat, which has no such link: add the bot and send it 投诉 privately, or answer 1 to go
+ * on in the group without anonymity). The anonymity question is asked only in the private chat,
+ * and `create_complaint` refuses an anonymous report from a group whatever a flow passes it.
+ */
 export const complaintFlow: FlowDefinition = {
   key: 'complaint',
   name: { 'zh-CN': '报事投诉', en: 'Report a problem' },
@@ -11,8 +19,63 @@ export const complaintFlow: FlowDefinition = {
     { type: 'button', payload: 'complaint' },
   ],
   timeoutMinutes: 10,
-  start: 'category',
+  start: 'place',
   steps: [
+    {
+      id: 'place',
+      type: 'branch',
+      cases: [
+        { when: { context: 'chatKind', equals: 'private' }, next: 'compound' },
+        { when: { context: 'channel', equals: 'telegram' }, next: 'go_private' },
+      ],
+      otherwise: 'private_or_group',
+    },
+    {
+      id: 'go_private',
+      type: 'end',
+      text: {
+        'zh-CN': '为保护您的隐私，报事请私聊我：点下面的按钮继续（可以匿名）。',
+        en: 'To protect your privacy, please report in a private chat with me: tap the button below (you can stay anonymous).',
+      },
+      privateLink: {
+        label: { 'zh-CN': '私聊报事', en: 'Report privately' },
+        payload: 'complaint',
+        command: { 'zh-CN': '投诉', en: '/complaint' },
+      },
+    },
+    {
+      id: 'private_or_group',
+      type: 'ask',
+      input: 'choice',
+      options: [
+        {
+          value: 'group',
+          label: { 'zh-CN': '在群里继续（不匿名）', en: 'Continue in the group (not anonymous)' },
+        },
+      ],
+      prompt: {
+        'zh-CN': '为保护您的隐私，报事请私聊我（可以匿名）。也可以在群里继续，但群里的人会看到：',
+        en: 'To protect your privacy, please report in a private chat with me (you can stay anonymous). You can also continue here, but the group will see it:',
+      },
+      privateLink: {
+        label: { 'zh-CN': '私聊报事', en: 'Report privately' },
+        payload: 'complaint',
+        command: { 'zh-CN': '投诉', en: '/complaint' },
+      },
+      retryPrompt: { 'zh-CN': '请再试一次。', en: 'Please try again.' },
+      save: 'place',
+      // one try: other talk of the person in the group ends the offer rather than re-asking it
+      maxAttempts: 1,
+      next: 'compound',
+    },
+    {
+      // privately the compound is the person's: someone without one is told how to start, at once
+      id: 'compound',
+      type: 'action',
+      action: 'complaint_compound',
+      inputs: {},
+      next: 'category',
+    },
     {
       id: 'category',
       type: 'ask',
@@ -61,7 +124,14 @@ export const complaintFlow: FlowDefinition = {
       retryPrompt: { 'zh-CN': '请再试一次。', en: 'Please try again.' },
       save: 'photo',
       maxAttempts: 3,
-      next: 'anonymous',
+      next: 'anonymity',
+    },
+    {
+      // anonymity only where nobody else reads along
+      id: 'anonymity',
+      type: 'branch',
+      cases: [{ when: { context: 'chatKind', equals: 'private' }, next: 'anonymous' }],
+      otherwise: 'confirm',
     },
     {
       id: 'anonymous',
