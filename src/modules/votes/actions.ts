@@ -69,7 +69,7 @@ export function voteActions(votes: VoteService): FlowAction[] {
       );
       if (!found.ok) return found;
       // a secret ballot is cast only in private (chat.ts refuses it in a group before the flow)
-      if (ctx.chatId !== null && found.row.secret)
+      if (ctx.chatKind === 'group' && found.row.secret)
         return { ok: false, message: voteTexts.secretInGroup(found.row) };
       const r = found.row;
       return {
@@ -96,7 +96,7 @@ export function voteActions(votes: VoteService): FlowAction[] {
         ctx.channel,
       );
       if (!found.ok) return found;
-      if (ctx.chatId !== null && found.row.secret)
+      if (ctx.chatKind === 'group' && found.row.secret)
         return { ok: false, message: voteTexts.secretInGroup(found.row) };
       const option = optionFrom(found.row.options, String(input.option));
       const locale: Locale = ctx.locale;
@@ -126,7 +126,7 @@ export function voteActions(votes: VoteService): FlowAction[] {
               out.option,
               out.receipt,
               locale,
-              ctx.chatId !== null,
+              ctx.chatKind === 'group',
             ),
           },
         };

@@ -329,6 +329,7 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
             orgId: compound,
             chatId,
             chatExternalId: chatId ? '-100900' : '501',
+            chatKind: chatId ? 'group' : 'private',
             channel: 'telegram',
             locale: 'zh-CN',
             dryRun: false,
