@@ -53,11 +53,11 @@ const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
  * hours off and send rates high enough that pacing never holds a test up. Call `stop()` in afterEach.
  */
 export async function startTelegramLinli(opts: TelegramLinliOptions = {}): Promise<TelegramLinli> {
-  // The bot reads whole groups: compounds make it an administrator of their groups (or switch privacy
-  // mode off), as Linli's conversations in a group need. What privacy mode withholds otherwise is
-  // tested in test/fakes/telegram-fake.test.ts; moving group conversations to the private chat so that
-  // privacy mode can stay on is issue #14's open part. Private sends are refused as Telegram refuses them.
-  const fake = await startFakeTelegram({ token: opts.token ?? '777000:e2e-token', privacyMode: false });
+  // As on Telegram: privacy mode on (group text reaches the bot only as a command, a reply to it or a
+  // mention) and private sends refused to anyone who never started the bot. A test whose group talks
+  // to the bot in plain text makes it an administrator of that group (`fake.setBotAdmin`), as the
+  // reply to /bind asks the compound to.
+  const fake = await startFakeTelegram({ token: opts.token ?? '777000:e2e-token' });
   const dir = mkdtempSync(join(tmpdir(), 'linli-e2e-'));
   let linli: Linli | null = null;
   const stop = async () => {

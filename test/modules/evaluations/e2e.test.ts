@@ -61,6 +61,9 @@ describe('property-company evaluation on Telegram, through startLinli and the fa
       externalChatId: String(GROUP),
       purpose: 'residents',
     });
+    // residents write plain text in the group (comments, a first message): the compound made the bot
+    // an administrator of it, as the bind reply asks; with privacy mode alone it would not see them
+    tg.setBotAdmin(GROUP);
     const company = (await api('POST', '/property-companies', { orgId: community.id, name: '安居物业' }))
       .body;
     await api('POST', `/property-companies/${company.id}/contracts`, {
