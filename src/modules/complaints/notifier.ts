@@ -31,7 +31,7 @@ import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
  * Every message has an idempotency key of complaint + version + audience, so a retried job or a
  * repeated trigger never sends twice.
  */
-const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
+export const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
 /** Who handles a category first at the compound unless an org's `settings.categoryRoles` says otherwise. */
 export const DEFAULT_FIRST_ROLE: Record<string, string> = {
   repairs: 'property_manager',

@@ -1,12 +1,10 @@
 import type { Queryable } from '../../kernel/db/db.js';
 import type { UnreachedHandler } from '../../kernel/outbox/reach.js';
 import { categoriesFor } from './categories.js';
+import { HANDLER_ROLES } from './notifier.js';
 import { findComplaint } from './repository.js';
 import { roleHolderAddresses } from './repository-notices.js';
 import { complaintTexts, type NoticeSubject } from './texts.js';
-
-/** Who handles a complaint at a level (the notifier's HANDLER_ROLES). */
-const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
 
 /**
  * A complaint notice that reached nobody (subject `complaint:<id>:reporter|handler`; reach.ts):
