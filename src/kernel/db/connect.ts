@@ -41,6 +41,13 @@ export async function openPostgres(connectionString: string, max = 20): Promise<
   pool.on('error', () => {
     // An idle client dropped (server restart): the pool replaces it on next use; /readyz reports.
   });
+  pool.on('connect', (client) => {
+    // A checked-out client whose connection drops (server restart, network cut) emits 'error'
+    // besides failing its query, and pg-pool listens only while the client is idle: unheard, that
+    // event would crash the process. The query's caller gets the error; the pool discards the
+    // client on release (it is no longer queryable).
+    client.on('error', () => {});
+  });
   const { rows } = await pool.query<{ v: string }>('SHOW server_version_num');
   const major = Math.floor(Number(rows[0]?.v) / 10000);
   if (major < 15) {

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../../src/kernel/db/connect.js';
 import { type Db, TransactionMisuseError } from '../../../src/kernel/db/db.js';
 import { loadMigrations, migrate } from '../../../src/kernel/db/migrate.js';
-import { openTestDb } from '../../support/db.js';
-import { engines } from '../../support/env.js';
+import { dropTestDatabase, openTestDb } from '../../support/db.js';
+import { engines, hasPostgres, TEST_PG_URL } from '../../support/env.js';
+import { startTcpProxy } from '../../support/tcp-proxy.js';
 
 describe.each(engines())('database on %s', (engine) => {
   let db: Db;
@@ -80,5 +82,36 @@ describe.each(engines())('database on %s', (engine) => {
     ];
     const results = await Promise.all([migrate(db, extra), migrate(db, extra)]);
     expect(results.flatMap((r) => r.applied)).toEqual(['999_probe']);
+  });
+});
+
+describe.skipIf(!hasPostgres())('PostgreSQL connection lost mid-transaction', () => {
+  it('fails the transaction and the process lives on: the dropped client is heard and discarded', async () => {
+    const test = await openTestDb('postgres');
+    const url = new URL(test.url!);
+    const direct = url.toString();
+    await test.close({ keep: true });
+    const target = new URL(TEST_PG_URL);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    url.port = String(proxy.port);
+    const db = await openPostgres(url.toString(), 4);
+    try {
+      const lost = db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO linli.orgs (kind, name, path) VALUES ('city', 'A', '{}')`);
+        // the connection drops while the client is checked out and between queries: pg emits
+        // 'error' on the client, which must not reach the process as an uncaught exception
+        proxy.cut();
+        await new Promise((r) => setTimeout(r, 100));
+        await tx.query('SELECT 1');
+      });
+      await expect(lost).rejects.toThrow(/terminated|ECONNRESET|not queryable/);
+      proxy.restore();
+      const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM linli.orgs');
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await db.close();
+      await proxy.close();
+      await dropTestDatabase(direct);
+    }
   });
 });
