@@ -182,7 +182,9 @@ export class FlowEngine {
     });
     if (!written.applied) return false;
     ctx.marked(); // in the same statement as the turn
-    for (const d of written.deliveries) await this.deps.outbox.schedule(m.channel, d.id, d.notBefore);
+    // the turn's replies: the person is waiting for them (sent at once after COMMIT, in order)
+    for (const d of written.deliveries)
+      await this.deps.outbox.schedule(m.channel, { id: d.id, notBefore: d.notBefore, express: m.chat });
     return true;
   }
 
@@ -308,8 +310,10 @@ export class FlowEngine {
   }
 
   private async deliver(turn: Turn): Promise<void> {
-    for (const fn of turn.after) await fn();
+    // the replies first: the person is waiting for them (they leave at once, not awaited), then what
+    // the turn's actions left to do after COMMIT (notices to others, deadline jobs)
     for (const send of turn.sends ?? []) await send();
+    for (const fn of turn.after) await fn();
     // one timeout job per conversation, added when it starts; when it fires early (the person kept
     // answering) it re-arms itself for the row's current expiry (`timeoutDue`): a turn adds no job
     if (turn.timeout && turn.timeout.seq === 1) await this.timeouts.arm(turn.timeout);

@@ -65,6 +65,11 @@ class LinliProcess {
     }
   }
 
+  onExit(fn: () => void): void {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) fn();
+    else this.child.once('exit', fn);
+  }
+
   /** SIGKILL: no shutdown hook runs, whatever it was doing stops mid-way. */
   async kill9(): Promise<void> {
     const child = this.child;
@@ -263,6 +268,46 @@ describe.runIf(hasPostgres() && hasRedis())('nothing acknowledged is lost (Postg
     expect(end.complaints.map((c) => c.number).sort()).toEqual([...numbers].sort());
     expect(end.active).toBe(0);
     expect(end.failed).toBe(0);
+  }, 300_000);
+
+  it("kill -9 after a turn's COMMIT and before its reply is sent at once: the reply goes out once, after the restart", async () => {
+    const fake = await startFakeTelegram({ token: '777102:no-loss-express', privacyMode: false });
+    cleanups.push(() => fake.close());
+    const db = await openTestDb('postgres');
+    const url = db.url!;
+    await db.close({ keep: true });
+    cleanups.push(() => dropTestDatabase(url));
+    const dir = mkdtempSync(join(tmpdir(), 'linli-express-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const settings = env({ port, dir, fake, databaseUrl: url, prefix: `linli-express-${port}` });
+    const crashing = new LinliProcess({ ...settings, LINLI_TEST_FAULT: 'kill-before-reply-send' }, base);
+    cleanups.push(() => crashing.stop());
+    await crashing.start();
+    const exited = new Promise<void>((r) => crashing.onExit(() => r()));
+
+    const sender = new TelegramWebhookSender(fake, { retryMs: 250 });
+    const user: FakeUser = { id: 72001, first_name: '等回复的人' };
+    const delivered = sender.deliver(
+      fake.makeTextMessageUpdate({ chatId: user.id, from: user, text: '/help' }),
+    );
+    await exited; // killed between the turn's COMMIT and the reply's send
+    expect(fake.sentMessages().filter((m) => String(m.chat_id) === String(user.id))).toHaveLength(0);
+
+    const restarted = new LinliProcess(settings, base);
+    cleanups.push(() => restarted.stop());
+    await restarted.start();
+    await delivered; // acknowledged before the kill, or again now (then a duplicate, dropped)
+    await expect
+      .poll(() => fake.sentMessages().filter((m) => String(m.chat_id) === String(user.id)).length, {
+        timeout: 60_000,
+      })
+      .toBe(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    const replies = fake.sentMessages().filter((m) => String(m.chat_id) === String(user.id));
+    expect(replies).toHaveLength(1);
+    expect(String(replies[0]!.text)).toContain('我是邻里助手');
   }, 300_000);
 
   it('kill -9 at random points of 50 concurrent conversations: each completes exactly once after restarts', async () => {

@@ -281,6 +281,7 @@ export class InboundDispatcher {
       orgId: opts.orgId ?? null,
       personId: opts.personId ?? null,
       urgent: true, // an answer to someone who just wrote is never held for quiet hours
+      express: true, // and leaves at once after COMMIT (Outbox.schedule)
       // who talks with the bot privately is theirs to know: a compound-level token must not tell
       // who was filing while an anonymous report came in (GET /deliveries withholds it)
       discreet: m.chat.kind === 'private',

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelName, OutboundMessage } from '../chat/port.js';
+import type { ChannelName, ChatRef, OutboundMessage } from '../chat/port.js';
 import { Batcher } from '../db/batcher.js';
 import type { Db, Queryable } from '../db/db.js';
 import { isInTransaction } from '../db/db.js';
 import { EnqueueInTransactionError, type QueueBackend } from '../queue/backend.js';
 import { jobId, QueueName } from '../queue/names.js';
 import { insertDelivery, type NewDelivery } from './delivery-repository.js';
+import type { ExpressSend } from './express.js';
 import { type QuietHours, releaseTime } from './quiet-hours.js';
 
 export interface OutboundRequest {
@@ -30,6 +31,19 @@ export interface OutboundRequest {
   /** The recipient must stay unnamed (an anonymous reporter): GET /deliveries withholds who and
    *  which chat from tokens below the community level. */
   discreet?: boolean;
+  /**
+   * A reply to the person who just wrote (they are waiting): sent at once after COMMIT by this
+   * process when it sends for the channel (express.ts), the queue being the way when that cannot be.
+   */
+  express?: boolean;
+}
+
+/** What `schedule` needs to send a written delivery. */
+export interface ScheduledDelivery {
+  id: number;
+  notBefore: Date;
+  /** set for a reply to someone waiting (`OutboundRequest.express`): who it goes to */
+  express?: ChatRef;
 }
 
 export const queueOf = (channel: ChannelName) =>
@@ -61,7 +75,7 @@ export class Outbox {
 
   async enqueue(req: OutboundRequest): Promise<{ deliveryId: number; created: boolean }> {
     const d = await this.insert(this.db, req);
-    if (d.created) await this.schedule(req.channel, d.id, d.notBefore);
+    if (d.created) await this.schedule(req.channel, scheduled(req, d));
     return { deliveryId: d.id, created: d.created };
   }
 
@@ -72,13 +86,13 @@ export class Outbox {
    * queued deliveries that have none. A delivery whose key exists already is not sent again.
    */
   async stage(q: Queryable, reqs: readonly OutboundRequest[]): Promise<AfterCommit> {
-    const written: { channel: ChannelName; id: number; notBefore: Date }[] = [];
+    const written: { channel: ChannelName; d: ScheduledDelivery }[] = [];
     for (const req of reqs) {
       const d = await this.insert(q, req);
-      if (d.created) written.push({ channel: req.channel, id: d.id, notBefore: d.notBefore });
+      if (d.created) written.push({ channel: req.channel, d: scheduled(req, d) });
     }
     return async () => {
-      for (const d of written) await this.schedule(d.channel, d.id, d.notBefore);
+      for (const w of written) await this.schedule(w.channel, w.d);
     };
   }
 
@@ -94,12 +108,63 @@ export class Outbox {
   }
 
   /**
-   * Adds the send job of a written delivery (after COMMIT). Concurrent calls go to the queue
-   * together, in one round trip (`addBulk`).
+   * After COMMIT: a reply to someone waiting goes out at once when this process sends for its
+   * channel (`sendAtOnce`), else, and whenever that cannot be, the delivery's send job is added.
+   * Concurrent job adds go to the queue together, in one round trip (`addBulk`).
+   *
+   * Contract for replies: `schedule` returns without waiting for the send (the webhook is answered
+   * meanwhile); replies to one chat leave in the order they were scheduled in this process; a reply
+   * the platform does not take now falls back to its job. Nothing is lost if the process dies
+   * first: the delivery row is committed, and the reconciler adds the job of a queued delivery that
+   * has none.
    */
-  async schedule(channel: ChannelName, deliveryId: number, notBefore: Date): Promise<void> {
+  async schedule(channel: ChannelName, d: ScheduledDelivery): Promise<void> {
     if (isInTransaction()) throw new EnqueueInTransactionError(queueOf(channel));
-    await this.jobs[channel].load({ deliveryId, notBefore });
+    const send = this.express.get(channel);
+    if (send && d.express && d.notBefore.getTime() <= this.now().getTime()) {
+      this.sendAtOnce(channel, send, d.id, d.express);
+      return;
+    }
+    await this.jobs[channel].load({ deliveryId: d.id, notBefore: d.notBefore });
+  }
+
+  /** The process's sender for a channel's replies (by its outbound worker), or none. */
+  sendRepliesVia(channel: ChannelName, send: ExpressSend | null): void {
+    if (send) this.express.set(channel, send);
+    else this.express.delete(channel);
+  }
+
+  /** Resolves when the replies being sent at once have been sent or handed to the queue. */
+  async settled(): Promise<void> {
+    while (this.sending.size) await Promise.allSettled([...this.sending]);
+  }
+
+  private readonly express = new Map<ChannelName, ExpressSend>();
+  /** per chat, the last reply being sent at once: the next one to the chat starts after it */
+  private readonly chatTails = new Map<string, Promise<void>>();
+  private readonly sending = new Set<Promise<void>>();
+
+  private sendAtOnce(channel: ChannelName, send: ExpressSend, id: number, chat: ChatRef): void {
+    const key = `${channel}:${chat.externalId}`;
+    const run = (this.chatTails.get(key) ?? Promise.resolve())
+      .then(async () => {
+        let settled = false;
+        try {
+          settled = await send({ id, chat });
+        } catch {
+          // a database or adapter fault before the send: the queue takes it
+        }
+        if (!settled) await this.jobs[channel].load({ deliveryId: id, notBefore: this.now() });
+      })
+      .catch(() => {
+        // the job could not be added either (Redis away): the reconciler gives the queued delivery one
+      });
+    this.chatTails.set(key, run);
+    this.sending.add(run);
+    void run.finally(() => {
+      this.sending.delete(run);
+      if (this.chatTails.get(key) === run) this.chatTails.delete(key);
+    });
   }
 
   private readonly jobs = {
@@ -156,7 +221,7 @@ export class Outbox {
         rows.map((r) => deliveryJobId(r.id)),
       );
       const lost = rows.filter((_, i) => !present[i]);
-      await Promise.all(lost.map((r) => this.schedule(channel, r.id, r.not_before)));
+      await Promise.all(lost.map((r) => this.schedule(channel, { id: r.id, notBefore: r.not_before })));
       recreated += lost.length;
       if (rows.length < pageSize) return recreated;
       // a breather between pages: back to back, 25 pages of a backlog took ~0.4 s of this process
@@ -164,4 +229,8 @@ export class Outbox {
       await sleep(RECONCILE_PAUSE_MS);
     }
   }
+}
+
+function scheduled(req: OutboundRequest, d: { id: number; notBefore: Date }): ScheduledDelivery {
+  return { id: d.id, notBefore: d.notBefore, ...(req.express ? { express: req.message.chat } : {}) };
 }

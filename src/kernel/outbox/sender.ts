@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import { type ChannelAdapter, ChannelSendError, sendRefusalOf } from '../chat/port.js';
 import type { Db } from '../db/db.js';
 import type { QueueBackend } from '../queue/backend.js';
+import { pauseChannel, pausedUntil } from './channel-pause.js';
 import { findDelivery } from './delivery-repository.js';
+import { expressSender } from './express.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
 import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
 import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
+import { SendWindow } from './send-window.js';
 
 /**
  * Sends queued deliveries of one channel through its adapter.
@@ -60,6 +63,22 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     channel === 'telegram'
       ? { max: 1, duration: Math.ceil(1000 / o.limits.telegram.globalPerSecond) }
       : undefined;
+
+  // Telegram's limit for the whole bot, shared with the replies this process sends at once
+  const window = channel === 'telegram' ? new SendWindow(o.limits.telegram.globalPerSecond) : null;
+  o.outbox.sendRepliesVia(
+    channel,
+    expressSender({
+      db: o.db,
+      outbox: o.outbox,
+      adapter: o.adapter,
+      limits: o.limits,
+      window,
+      leaseMs: SEND_LEASE_MS,
+      logger: log,
+      onUnreached: o.onUnreached,
+    }),
+  );
 
   const hold = async (job: Job, until: number, token: string | undefined, why: string): Promise<never> => {
     log.trace({ deliveryId: job.data.deliveryId, until: new Date(until), why }, 'delivery held');
@@ -118,6 +137,14 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
           [d.id],
         );
         return hold(job, pausedNow, token, 'paused just before sending');
+      }
+      const wait = window?.take('notice') ?? 0;
+      if (wait > 0) {
+        await o.db.query(
+          'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = $1',
+          [d.id],
+        );
+        return hold(job, Date.now() + wait, token, 'channel window (replies first)');
       }
       try {
         const sent = await o.adapter.send(d.message);
@@ -188,26 +215,12 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     worker,
     async close() {
       clearInterval(timer);
+      // replies come to the queue again; those being sent at once finish (or are handed to it)
+      o.outbox.sendRepliesVia(channel, null);
+      await o.outbox.settled();
       await worker.close();
     },
   };
-}
-
-async function pausedUntil(db: Db, channel: string): Promise<number> {
-  const { rows } = await db.query<{ paused_until: Date | null }>(
-    'SELECT paused_until FROM linli.channel_state WHERE channel = $1',
-    [channel],
-  );
-  return rows[0]?.paused_until?.getTime() ?? 0;
-}
-
-async function pauseChannel(db: Db, channel: string, until: number): Promise<void> {
-  await db.query(
-    `INSERT INTO linli.channel_state (channel, paused_until) VALUES ($1, $2)
-     ON CONFLICT (channel) DO UPDATE SET paused_until = GREATEST(linli.channel_state.paused_until, EXCLUDED.paused_until),
-       updated_at = now()`,
-    [channel, new Date(until)],
-  );
 }
 
 /** When the window (`max` sends per `windowMs`, to one chat or the whole channel) has room. */

@@ -1,0 +1,152 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { type ChannelAdapter, ChannelSendError, type ChatRef, sendRefusalOf } from '../chat/port.js';
+import { Batcher } from '../db/batcher.js';
+import type { Db } from '../db/db.js';
+import { pauseChannel } from './channel-pause.js';
+import type { DeliveryRow } from './delivery-repository.js';
+import type { Outbox } from './outbox.js';
+import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
+import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
+import type { SendWindow } from './send-window.js';
+
+/**
+ * Sends a reply to someone waiting at once, from the process that committed it: right after
+ * COMMIT, without a trip through the queue (the webhook has already been answered or is about to
+ * be; the reply does not wait for a job, a worker slot and five pacing reads).
+ *
+ * Contract: answers true when the delivery is settled (sent, rerouted, unreachable or failed for
+ * good), false when it was not sent and the queue must take it (the caller adds its job): the
+ * channel is paused, an earlier message to the same chat is still queued (order per chat), the
+ * chat's or channel's window is full, the reply would wait more than `MAX_WAIT_MS` for the
+ * channel-wide window, someone else holds it, or the send failed for a reason that may pass (429,
+ * 5xx, network, WeChat away). The delivery's lease is taken in the statement that checks all of
+ * that (one round trip), so the worker never sends it at the same time; a crash after COMMIT and
+ * before the send leaves the delivery queued and without a job, and the sender's reconciler (at
+ * start, then every minute) gives it one: sent once, later.
+ */
+export type ExpressSend = (delivery: { id: number; chat: ChatRef }) => Promise<boolean>;
+
+/**
+ * Fault injection for the no-loss tests (never set in production): `kill-before-reply-send` kills
+ * the process with SIGKILL after COMMIT and before the first reply is sent at once.
+ */
+const FAULT = process.env.LINLI_TEST_FAULT;
+
+/** The longest a reply waits in this process for room in the channel-wide window. */
+export const MAX_WAIT_MS = 1000;
+
+export function expressSender(o: {
+  db: Db;
+  outbox: Outbox;
+  adapter: ChannelAdapter;
+  limits: PacingLimits;
+  window: SendWindow | null;
+  leaseMs: number;
+  logger: Logger;
+  onUnreached?: UnreachedHandler;
+}): ExpressSend {
+  const channel = o.adapter.name;
+  const marks = new Batcher(async (sent: { id: number; messageId: string | undefined }[]) => {
+    await o.db.query(
+      `UPDATE linli.deliveries d SET status = 'sent', sent_at = now(), external_message_id = v.mid,
+         claimed_until = NULL, last_error = NULL
+       FROM unnest($1::bigint[], $2::text[]) AS v(id, mid) WHERE d.id = v.id`,
+      [sent.map((s) => s.id), sent.map((s) => s.messageId ?? null)],
+    );
+    return sent.map(() => undefined);
+  });
+  const release = (id: number, error: string | null, countAttempt: boolean) =>
+    o.db.query(
+      `UPDATE linli.deliveries SET claimed_until = NULL, last_error = COALESCE($2, last_error),
+         attempts = attempts - $3 WHERE id = $1`,
+      [id, error, countAttempt ? 0 : 1],
+    );
+
+  return async ({ id, chat }) => {
+    if (FAULT === 'kill-before-reply-send') process.kill(process.pid, 'SIGKILL');
+    const d = await claim(
+      o.db,
+      id,
+      channel,
+      chatWindow(o.limits, channel, chat),
+      channelWindow(o.limits, channel),
+      o.leaseMs,
+    );
+    if (!d) return false;
+    for (let waited = 0; ; ) {
+      const wait = o.window?.take('reply') ?? 0;
+      if (wait === 0) break;
+      if (waited + wait > MAX_WAIT_MS) {
+        await release(d.id, null, false);
+        return false;
+      }
+      await sleep(wait);
+      waited += wait;
+    }
+    try {
+      const sent = await o.adapter.send(d.message);
+      await marks.load({ id: d.id, messageId: sent.messageId });
+      return true;
+    } catch (err) {
+      const e =
+        err instanceof ChannelSendError ? err : new ChannelSendError('transient', (err as Error).message);
+      if (e.kind === 'permanent') {
+        const outcome = await settlePermanentFailure(o, d, `${e.kind}: ${e.message}`, sendRefusalOf(e));
+        o.logger.info({ deliveryId: d.id, reason: e.message, outcome }, 'reply not sent');
+        return true;
+      }
+      if (e.kind === 'rate_limited' || e.kind === 'unavailable') {
+        await pauseChannel(
+          o.db,
+          channel,
+          Date.now() + (e.retryAfterMs ?? (e.kind === 'rate_limited' ? 1000 : 5000)),
+        );
+        await release(d.id, e.kind === 'unavailable' ? `unavailable: ${e.message}` : e.message, false);
+      } else {
+        await release(d.id, `${e.kind}: ${e.message}`, true);
+      }
+      o.logger.debug({ deliveryId: d.id, kind: e.kind, reason: e.message }, 'reply handed to the queue');
+      return false;
+    }
+  };
+}
+
+/**
+ * Takes the delivery's lease if it may be sent now: queued, due, unclaimed, the channel not
+ * paused, nothing earlier queued to the chat, room in the chat's window (and the channel's, where
+ * it is kept in SQL: WeChat's daily cap). The same checks the worker makes one read at a time.
+ */
+async function claim(
+  db: Db,
+  id: number,
+  channel: string,
+  chat: { max: number; windowMs: number },
+  whole: { max: number; windowMs: number } | null,
+  leaseMs: number,
+): Promise<DeliveryRow | null> {
+  const { rows } = await db.query<DeliveryRow>(
+    `UPDATE linli.deliveries d SET claimed_until = now() + make_interval(secs => $3), attempts = attempts + 1
+     WHERE d.id = $1 AND d.status = 'queued' AND d.not_before <= now()
+       AND (d.claimed_until IS NULL OR d.claimed_until < now())
+       AND NOT EXISTS (SELECT 1 FROM linli.channel_state s WHERE s.channel = $2 AND s.paused_until > now())
+       AND NOT EXISTS (SELECT 1 FROM linli.deliveries e WHERE e.channel = $2 AND e.chat_external_id = d.chat_external_id
+             AND e.status = 'queued' AND e.id < d.id AND e.not_before <= d.not_before)
+       AND (SELECT count(*) FROM (SELECT 1 FROM linli.deliveries w WHERE w.channel = $2
+             AND w.chat_external_id = d.chat_external_id AND w.status = 'sent'
+             AND w.sent_at > now() - make_interval(secs => $5) LIMIT $4) chat_window) < $4
+       AND ($6::int IS NULL OR (SELECT count(*) FROM (SELECT 1 FROM linli.deliveries c WHERE c.channel = $2
+             AND c.status = 'sent' AND c.sent_at > now() - make_interval(secs => $7) LIMIT $6) channel_window) < $6)
+     RETURNING d.*`,
+    [
+      id,
+      channel,
+      leaseMs / 1000,
+      chat.max,
+      chat.windowMs / 1000,
+      whole?.max ?? null,
+      (whole?.windowMs ?? 0) / 1000,
+    ],
+  );
+  return rows[0] ?? null;
+}

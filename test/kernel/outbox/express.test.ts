@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatRef } from '../../../src/kernel/chat/port.js';
+import type { Db } from '../../../src/kernel/db/db.js';
+import { deliveryJobId, type OutboundRequest, Outbox, queueOf } from '../../../src/kernel/outbox/outbox.js';
+import { DEFAULT_PACING, type PacingLimits } from '../../../src/kernel/outbox/pacing.js';
+import { type OutboundWorker, startOutboundWorker } from '../../../src/kernel/outbox/sender.js';
+import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue/backend.js';
+import { openTestDb } from '../../support/db.js';
+import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
+import { RecordingAdapter } from '../../support/recording-adapter.js';
+import { deleteRedisKeys } from '../../support/redis.js';
+
+const FAST: PacingLimits = {
+  telegram: { globalPerSecond: 1000, groupPerMinute: 1000, privatePerSecond: 1000 },
+  wechat: { chatIntervalMs: 1, dailyCap: 100_000 },
+};
+const dm: ChatRef = { externalId: '5151', kind: 'private' };
+const group: ChatRef = { externalId: '-100515', kind: 'group' };
+const NOT_STARTED =
+  "not_started: telegram sendMessage: 403 Forbidden: bot can't initiate conversation with a user";
+
+/** Replies to someone waiting leave at once after COMMIT, from the committing process (express.ts). */
+describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
+  let db: Db;
+  let queues: QueueBackend;
+  let adapter: RecordingAdapter;
+  let outbox: Outbox;
+  let worker: OutboundWorker | null;
+  const prefix = `linli-ex-${randomBytes(4).toString('hex')}`;
+
+  const start = async (limits: PacingLimits = FAST) => {
+    worker = await startOutboundWorker({
+      db,
+      queues,
+      outbox,
+      adapter,
+      limits,
+      logger: pino({ level: 'silent' }),
+      concurrency: 4,
+    });
+  };
+  const reply = (text: string, chat: ChatRef = dm): OutboundRequest => ({
+    channel: 'telegram',
+    message: { chat, text },
+    idempotencyKey: `reply-${text}`,
+    urgent: true,
+    express: true,
+  });
+  const row = async (id: number) =>
+    (
+      await db.query<{ status: string; attempts: number; last_error: string | null }>(
+        'SELECT status, attempts, last_error FROM linli.deliveries WHERE id = $1',
+        [id],
+      )
+    ).rows[0]!;
+  const hasJob = async (id: number) => (await queues.exists(queueOf('telegram'), [deliveryJobId(id)]))[0];
+
+  beforeEach(async () => {
+    db = await openTestDb('pglite');
+    queues = await createQueueBackend({
+      db,
+      redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
+      prefix,
+    });
+    adapter = new RecordingAdapter('telegram');
+    outbox = new Outbox(db, queues, null);
+    worker = null;
+  });
+  afterEach(async () => {
+    await worker?.close();
+    await queues.close();
+    await db.close();
+    if (kind === 'redis') await deleteRedisKeys(`${prefix}:*`);
+  });
+
+  it('goes out without a queue job, in the order written, once per key', async () => {
+    await start();
+    const ids: number[] = [];
+    for (const t of ['1', '2', '3', '4', '5']) ids.push((await outbox.enqueue(reply(t))).deliveryId);
+    await outbox.enqueue(reply('1')); // the same key again: nothing more
+    await outbox.settled();
+    expect(adapter.texts()).toEqual(['1', '2', '3', '4', '5']);
+    for (const id of ids) {
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(await hasJob(id)).toBe(false);
+    }
+  });
+
+  it('without a sender in this process (no outbound worker), the reply takes the queue', async () => {
+    const { deliveryId } = await outbox.enqueue(reply('later'));
+    await outbox.settled();
+    expect(adapter.sent).toHaveLength(0);
+    expect(await hasJob(deliveryId)).toBe(true);
+    await start();
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['later']);
+  });
+
+  it('waits behind a message to the same chat still queued (order per chat), and keeps the chat window', async () => {
+    await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
+    for (const t of ['n1', 'n2'])
+      await outbox.enqueue({ channel: 'telegram', message: { chat: dm, text: t }, idempotencyKey: t });
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['n1']);
+    // n2 waits for the private chat's window (1/s): the reply may not pass it, nor the window
+    const { deliveryId } = await outbox.enqueue(reply('r'));
+    await outbox.settled();
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['n1', 'n2', 'r']);
+    const [a, b, c] = adapter.sent.map((s) => s.at);
+    expect(b! - a!).toBeGreaterThanOrEqual(990);
+    expect(c! - b!).toBeGreaterThanOrEqual(990);
+    expect((await row(deliveryId)).status).toBe('sent');
+  });
+
+  it('a 429 on the reply pauses the channel; the queue sends it when the pause ends', async () => {
+    await start();
+    adapter.failNext('rate_limited', 1200);
+    const { deliveryId } = await outbox.enqueue(reply('after the pause'));
+    await outbox.settled();
+    expect(adapter.attempts.map((a) => a.outcome)).toEqual(['rate_limited']);
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['after the pause']);
+    const limited = adapter.attempts[0]!.at;
+    expect(adapter.sent[0]!.at - limited).toBeGreaterThanOrEqual(1200);
+    expect(await row(deliveryId)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('a network failure hands the reply to the queue, which retries it', async () => {
+    await start();
+    adapter.failNext('transient');
+    const { deliveryId } = await outbox.enqueue(reply('again'));
+    await outbox.settled();
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['again']);
+    expect(await row(deliveryId)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('a private reply the platform refuses goes to its group fallback at once', async () => {
+    await start();
+    adapter.refuse(dm.externalId, NOT_STARTED);
+    const { deliveryId } = await outbox.enqueue({
+      ...reply('privately'),
+      fallback: {
+        chat: group,
+        text: 'in the group',
+        mention: { externalId: dm.externalId, displayName: 'Ann' },
+      },
+    });
+    await outbox.settled();
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['in the group']);
+    expect((await row(deliveryId)).status).toBe('rerouted');
+  });
+
+  it("shares Telegram's whole-bot limit with the worker's notices, and is not queued behind them", async () => {
+    await start({
+      ...DEFAULT_PACING,
+      telegram: { globalPerSecond: 10, groupPerMinute: 1000, privatePerSecond: 1000 },
+    });
+    // a backlog of notices to 40 other chats: four seconds of the limit
+    for (let i = 0; i < 40; i++)
+      await outbox.enqueue({
+        channel: 'telegram',
+        message: { chat: { externalId: String(9000 + i), kind: 'private' }, text: `notice ${i}` },
+        idempotencyKey: `notice-${i}`,
+      });
+    await expect.poll(() => adapter.sent.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+    const asked = Date.now();
+    await outbox.enqueue(reply('you asked'));
+    await expect.poll(() => adapter.texts().includes('you asked'), { timeout: 15_000 }).toBe(true);
+    const answered = adapter.sent.find((s) => s.message.text === 'you asked')!.at;
+    const noticesLeft =
+      40 - adapter.sent.filter((s) => s.at <= answered && s.message.text.startsWith('notice')).length;
+    // answered within a second, while most of the backlog is still waiting
+    expect(answered - asked).toBeLessThan(1000);
+    expect(noticesLeft).toBeGreaterThan(20);
+    await expect.poll(() => adapter.sent.length, { timeout: 20_000 }).toBe(41);
+    // never more than the limit in any second
+    const at = adapter.sent.map((s) => s.at).sort((a, b) => a - b);
+    for (let i = 10; i < at.length; i++) expect(at[i]! - at[i - 10]!).toBeGreaterThanOrEqual(1000);
+  });
+});
