@@ -102,6 +102,28 @@ export async function saveConversationState(
   );
 }
 
+/**
+ * Ends, as cancelled, the person's active conversations of flow `key` in other chats: the one they
+ * left when they moved to the private chat (a group's offer to go private, which they took). Their
+ * timeout jobs find the `seq` moved on and do nothing.
+ */
+export async function cancelSameFlowElsewhere(
+  tx: Queryable,
+  personId: number,
+  key: string,
+  here: { channel: string; chatExternalId: string },
+): Promise<number> {
+  const { rows } = await tx.query<{ id: number }>(
+    `UPDATE linli.conversations c SET status = 'cancelled', seq = seq + 1, updated_at = now(), ended_at = now()
+     FROM linli.flows f
+     WHERE c.person_id = $1 AND c.status = 'active' AND f.id = c.flow_id AND f.key = $2
+       AND NOT (c.channel = $3 AND c.chat_external_id = $4)
+     RETURNING c.id`,
+    [personId, key, here.channel, here.chatExternalId],
+  );
+  return rows.length;
+}
+
 /** Ends a conversation (cancelled, expired). */
 export async function finishConversation(
   tx: Queryable,

@@ -8,6 +8,7 @@ import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { ActionRegistry } from './actions.js';
 import {
+  cancelSameFlowElsewhere,
   finishConversation,
   insertConversation,
   lockActiveConversation,
@@ -258,6 +259,12 @@ export class FlowEngine {
   ): Promise<Turn> {
     const def = flow.definition;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
+    // the same conversation begun in a group and taken to the private chat: the group's one ends
+    if (m.chat.kind === 'private')
+      await cancelSameFlowElsewhere(tx, ctx.person!.id, flow.key, {
+        channel: m.channel,
+        chatExternalId: m.chat.externalId,
+      });
     const row = await insertConversation(tx, {
       m,
       personId: ctx.person!.id,

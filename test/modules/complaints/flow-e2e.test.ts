@@ -437,6 +437,16 @@ describe('complaint flow on WeChat, through the Wechaty mock', () => {
     expect(wCategory.mentionIds).toEqual([]);
     expect(wCategory.text.startsWith(CATEGORY_PROMPT)).toBe(true);
     expect(numberedList(wCategory.text)).toEqual(DEFAULT_CATEGORIES.map((c) => c.zh));
+    // the offer she left in the room ended when she began privately (a "1" there now starts nothing)
+    const wangs = await db.query<{ chat_kind: string; status: string }>(
+      `SELECT chat_kind, status FROM linli.conversations
+       WHERE channel = 'wechat' AND person_external_id = $1 ORDER BY id`,
+      [wang.id],
+    );
+    expect(wangs.rows).toEqual([
+      { chat_kind: 'group', status: 'cancelled' },
+      { chat_kind: 'private', status: 'active' },
+    ]);
 
     // a wrong answer: the re-prompt says why, and offers the list again
     const zRetry = await ask(zhang, 'abc');
