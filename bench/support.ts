@@ -152,3 +152,24 @@ export function sourceRevision(): string {
     return 'unknown';
   }
 }
+
+/**
+ * Counts every statement this process sends to PostgreSQL, once each: at `pg.Client.prototype.query`
+ * (a pool query goes through it once; BEGIN and COMMIT count as statements) and, for the embedded
+ * PGlite, at `PglitePool.prototype.run` (every query of Linli's PGlite pool and its clients). A
+ * multi-statement text counts once: it is one round trip. Install before the database is opened.
+ */
+export async function countStatements(): Promise<() => number> {
+  let n = 0;
+  const wrap = (proto: Record<string, unknown>, name: string) => {
+    const original = proto[name] as (...a: unknown[]) => unknown;
+    proto[name] = function (this: unknown, ...a: unknown[]) {
+      n++;
+      return original.apply(this, a);
+    };
+  };
+  wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query');
+  const { PglitePool } = await import('../src/kernel/db/pglite-pool.js');
+  wrap(PglitePool.prototype as unknown as Record<string, unknown>, 'run');
+  return () => n;
+}
