@@ -8,7 +8,8 @@ import { type Linli, startLinli } from '../src/app/runtime.js';
 import { type Background, type ServerStart, serveOverIpc } from './conversation-server.js';
 import { countStatements } from './support.js';
 
-const statements = await countStatements();
+const byText = new Map<string, number>();
+const statements = await countStatements(byText);
 let linli: Linli | null = null;
 let backgroundTimer: NodeJS.Timeout | undefined;
 let noticeSeq = 0;
@@ -66,6 +67,14 @@ serveOverIpc({
     };
   },
   statements,
+  statementsByText() {
+    const out = new Map<string, number>();
+    for (const [text, n] of byText) {
+      const label = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+      out.set(label, (out.get(label) ?? 0) + n);
+    }
+    return [...out];
+  },
   background(b: Background) {
     clearInterval(backgroundTimer);
     backgroundTimer = undefined;

@@ -39,6 +39,8 @@ export interface ServerStats {
   /** event-loop delay since the last stats call, ms */
   lagP99: number;
   lagMax: number;
+  /** statements by text so far (the first 90 characters, whitespace squeezed), when counted */
+  byText?: [string, number][];
 }
 
 /** A background stream: `rate` notices/s to these group chats, round robin (null: stop it). */
@@ -47,6 +49,7 @@ export type Background = { groups: number[]; rate: number } | null;
 export interface ServerImpl {
   start(o: ServerStart): Promise<ServerReady>;
   statements(): number;
+  statementsByText?(): [string, number][];
   background(b: Background): void;
   stop(): Promise<void>;
 }
@@ -74,6 +77,7 @@ export function serveOverIpc(impl: ServerImpl): void {
             statements: impl.statements(),
             lagP99: Math.max(0, loop.percentile(99) / 1e6 - 2),
             lagMax: Math.max(0, loop.max / 1e6 - 2),
+            ...(impl.statementsByText ? { byText: impl.statementsByText() } : {}),
           };
           loop.reset();
           answer(m.id, { stats });
