@@ -152,3 +152,31 @@ export function sourceRevision(): string {
     return 'unknown';
   }
 }
+
+/**
+ * Counts every statement this process sends to PostgreSQL, once each: at `pg.Client.prototype.query`
+ * (a pool query goes through it once; BEGIN and COMMIT count as statements) and, for the embedded
+ * PGlite, at `PglitePool.prototype.run` (every query of Linli's PGlite pool and its clients). A
+ * multi-statement text counts once: it is one round trip. Install before the database is opened.
+ * With `byText`, also counts them by statement text.
+ */
+export async function countStatements(byText?: Map<string, number>): Promise<() => number> {
+  let n = 0;
+  const wrap = (proto: Record<string, unknown>, name: string) => {
+    const original = proto[name] as (...a: unknown[]) => unknown;
+    proto[name] = function (this: unknown, ...a: unknown[]) {
+      n++;
+      if (byText) {
+        // pg: query(text | {text}), PglitePool.run(client, text)
+        const q = name === 'run' ? a[1] : a[0];
+        const text = typeof q === 'string' ? q : ((q as { text?: string } | null)?.text ?? '?');
+        byText.set(text, (byText.get(text) ?? 0) + 1);
+      }
+      return original.apply(this, a);
+    };
+  };
+  wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query');
+  const { PglitePool } = await import('../src/kernel/db/pglite-pool.js');
+  wrap(PglitePool.prototype as unknown as Record<string, unknown>, 'run');
+  return () => n;
+}
