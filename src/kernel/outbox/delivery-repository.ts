@@ -29,6 +29,8 @@ export interface DeliveryRow {
   rerouted_to: number | null;
   /** the person stays unnamed in views below the community level (an anonymous reporter) */
   discreet: boolean;
+  /** a reply to someone waiting (021): held only behind earlier replies to its chat, not notices */
+  reply: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ export interface NewDelivery {
   fallback?: OutboundMessage | null;
   subject?: string | null;
   discreet?: boolean;
+  /** a reply to the person who just wrote (`OutboundRequest.express`) */
+  reply?: boolean;
 }
 
 /**
@@ -58,9 +62,9 @@ export interface NewDelivery {
  * has the columns of an `INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})`, plus `ref`.
  */
 export const DELIVERY_COLUMNS =
-  'idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before, discreet';
+  'idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before, discreet, reply';
 export const DELIVERY_RECORD =
-  'ref bigint, idempotency_key text, channel text, chat_external_id text, chat_kind text, org_id bigint, person_id bigint, message jsonb, urgent boolean, not_before timestamptz, discreet boolean';
+  'ref bigint, idempotency_key text, channel text, chat_external_id text, chat_kind text, org_id bigint, person_id bigint, message jsonb, urgent boolean, not_before timestamptz, discreet boolean, reply boolean';
 export const deliveryRecord = (ref: number, d: NewDelivery) => ({
   ref,
   idempotency_key: d.idempotencyKey,
@@ -73,6 +77,7 @@ export const deliveryRecord = (ref: number, d: NewDelivery) => ({
   urgent: d.urgent ?? false,
   not_before: d.notBefore.toISOString(),
   discreet: d.discreet ?? false,
+  reply: d.reply ?? false,
 });
 
 /** Inserts a delivery unless its idempotency key exists; returns its id and whether it is new. */
@@ -82,8 +87,8 @@ export async function insertDelivery(
 ): Promise<{ id: number; created: boolean; notBefore: Date }> {
   const { rows } = await q.query<{ id: number; not_before: Date }>(
     `INSERT INTO linli.deliveries (idempotency_key, channel, chat_external_id, chat_kind, org_id, person_id, message, urgent, not_before,
-       fallback, subject, discreet)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, not_before`,
+       fallback, subject, discreet, reply)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, not_before`,
     [
       d.idempotencyKey,
       d.channel,
@@ -97,6 +102,7 @@ export async function insertDelivery(
       d.fallback ? JSON.stringify(d.fallback) : null,
       d.subject ?? null,
       d.discreet ?? false,
+      d.reply ?? false,
     ],
   );
   if (rows[0]) return { id: rows[0].id, created: true, notBefore: rows[0].not_before };

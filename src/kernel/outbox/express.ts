@@ -65,10 +65,9 @@ export function expressSender(o: {
 
   return async ({ id, chat }) => {
     if (FAULT === 'kill-before-reply-send') process.kill(process.pid, 'SIGKILL');
-    const d = await claim(
+    const d = await claimDelivery(
       o.db,
       id,
-      channel,
       chatWindow(o.limits, channel, chat),
       channelWindow(o.limits, channel),
       o.leaseMs,
@@ -113,40 +112,25 @@ export function expressSender(o: {
 }
 
 /**
- * Takes the delivery's lease if it may be sent now: queued, due, unclaimed, the channel not
- * paused, nothing earlier queued to the chat, room in the chat's window (and the channel's, where
- * it is kept in SQL: WeChat's daily cap). The same checks the worker makes one read at a time.
+ * Takes the delivery's lease if it may be sent now (`linli.claim_delivery`, migration 021: queued,
+ * due, unclaimed, the channel not paused, no earlier reply queued to the chat, room in the chat's
+ * window and the channel's where it is kept in SQL, WeChat's daily cap): the checks the worker
+ * makes, in one round trip, serialized per chat.
  */
-async function claim(
+export async function claimDelivery(
   db: Db,
   id: number,
-  channel: string,
   chat: { max: number; windowMs: number },
   whole: { max: number; windowMs: number } | null,
   leaseMs: number,
 ): Promise<DeliveryRow | null> {
-  const { rows } = await db.query<DeliveryRow>(
-    `UPDATE linli.deliveries d SET claimed_until = now() + make_interval(secs => $3), attempts = attempts + 1
-     WHERE d.id = $1 AND d.status = 'queued' AND d.not_before <= now()
-       AND (d.claimed_until IS NULL OR d.claimed_until < now())
-       AND NOT EXISTS (SELECT 1 FROM linli.channel_state s WHERE s.channel = $2 AND s.paused_until > now())
-       AND NOT EXISTS (SELECT 1 FROM linli.deliveries e WHERE e.channel = $2 AND e.chat_external_id = d.chat_external_id
-             AND e.status = 'queued' AND e.id < d.id AND e.not_before <= d.not_before)
-       AND (SELECT count(*) FROM (SELECT 1 FROM linli.deliveries w WHERE w.channel = $2
-             AND w.chat_external_id = d.chat_external_id AND w.status = 'sent'
-             AND w.sent_at > now() - make_interval(secs => $5) LIMIT $4) chat_window) < $4
-       AND ($6::int IS NULL OR (SELECT count(*) FROM (SELECT 1 FROM linli.deliveries c WHERE c.channel = $2
-             AND c.status = 'sent' AND c.sent_at > now() - make_interval(secs => $7) LIMIT $6) channel_window) < $6)
-     RETURNING d.*`,
-    [
-      id,
-      channel,
-      leaseMs / 1000,
-      chat.max,
-      chat.windowMs / 1000,
-      whole?.max ?? null,
-      (whole?.windowMs ?? 0) / 1000,
-    ],
-  );
+  const { rows } = await db.query<DeliveryRow>('SELECT * FROM linli.claim_delivery($1, $2, $3, $4, $5, $6)', [
+    id,
+    leaseMs / 1000,
+    chat.max,
+    chat.windowMs / 1000,
+    whole?.max ?? null,
+    (whole?.windowMs ?? 0) / 1000,
+  ]);
   return rows[0] ?? null;
 }

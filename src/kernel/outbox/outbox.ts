@@ -104,7 +104,7 @@ export class Outbox {
   /** The delivery row a request becomes (held until morning when it is not urgent, in quiet hours). */
   delivery(req: OutboundRequest): NewDelivery {
     const notBefore = req.urgent ? this.now() : releaseTime(this.now(), this.quietHours);
-    return { ...req, notBefore };
+    return { ...req, notBefore, reply: req.express ?? false };
   }
 
   /**

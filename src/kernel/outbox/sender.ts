@@ -5,7 +5,7 @@ import type { Db } from '../db/db.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { pauseChannel, pausedUntil } from './channel-pause.js';
 import { findDelivery } from './delivery-repository.js';
-import { expressSender } from './express.js';
+import { claimDelivery, expressSender } from './express.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
 import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
 import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
@@ -16,7 +16,8 @@ import { SendWindow } from './send-window.js';
  *
  * Contract, per delivery:
  * - held (job moved to delayed, not an attempt) while quiet hours last, while the channel is
- *   paused by a 429, while an earlier delivery to the same chat is still queued (order), and
+ *   paused by a 429, while an earlier delivery to the same chat is still queued (order; a reply
+ *   to someone waiting waits only for earlier replies, never for notices), and
  *   while the chat's or channel's window is full (pacing);
  * - claimed with a lease before sending, so two workers never send it at once; a sent or failed
  *   delivery is never sent again;
@@ -100,8 +101,8 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       const win = chatWindow(o.limits, channel, chat);
       const earlier = await o.db.query(
         `SELECT 1 FROM linli.deliveries WHERE channel = $1 AND chat_external_id = $2 AND status = 'queued'
-           AND id < $3 AND not_before <= $4 LIMIT 1`,
-        [channel, d.chat_external_id, d.id, d.not_before],
+           AND id < $3 AND not_before <= $4 AND (reply OR NOT $5) LIMIT 1`,
+        [channel, d.chat_external_id, d.id, d.not_before, d.reply],
       );
       if (earlier.rows.length)
         return hold(job, now + Math.max(250, win.windowMs / win.max), token, 'earlier in chat');
@@ -114,19 +115,19 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
         if (channelFree > now) return hold(job, channelFree, token, 'channel window');
       }
 
-      const claimed = await o.db.query(
-        `UPDATE linli.deliveries SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
-         WHERE id = $1 AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) RETURNING id`,
-        [d.id, SEND_LEASE_MS / 1000],
-      );
-      if (!claimed.rows.length) {
+      // the checks above, again, with the lease, in one statement serialized per chat: a reply sent
+      // at once (express.ts) or another job for the chat may have taken the slot meanwhile
+      const claimed = await claimDelivery(o.db, d.id, win, cw, SEND_LEASE_MS);
+      if (!claimed) {
         // The job id is the delivery's, so the holder of an unexpired lease is an earlier run of
         // this very job in a process that died mid-send (its job came back as stalled). Wait for
         // the lease to end rather than drop the job: dropping it left the delivery, and every
         // later one to the same chat, waiting for the reconciler.
         const lease = await findDelivery(o.db, d.id);
         if (lease?.status !== 'queued') return 'done';
-        return hold(job, (lease.claimed_until?.getTime() ?? Date.now()) + 50, token, 'lease of a dead run');
+        if (lease.claimed_until && lease.claimed_until.getTime() > Date.now())
+          return hold(job, lease.claimed_until.getTime() + 50, token, 'lease of a dead run');
+        return hold(job, Date.now() + Math.max(250, win.windowMs / win.max), token, 'chat taken meanwhile');
       }
 
       // a 429 seen by another job while this one got ready: wait it out, don't send into it

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../../src/kernel/chat/port.js';
 import type { Db } from '../../../src/kernel/db/db.js';
+import { expressSender } from '../../../src/kernel/outbox/express.js';
 import { deliveryJobId, type OutboundRequest, Outbox, queueOf } from '../../../src/kernel/outbox/outbox.js';
 import { DEFAULT_PACING, type PacingLimits } from '../../../src/kernel/outbox/pacing.js';
 import { type OutboundWorker, startOutboundWorker } from '../../../src/kernel/outbox/sender.js';
@@ -97,19 +98,43 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['later']);
   });
 
-  it('waits behind a message to the same chat still queued (order per chat), and keeps the chat window', async () => {
+  it("keeps the chat's window with the worker's notices to the same chat: never two in one window", async () => {
     await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
     for (const t of ['n1', 'n2'])
       await outbox.enqueue({ channel: 'telegram', message: { chat: dm, text: t }, idempotencyKey: t });
     await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['n1']);
-    // n2 waits for the private chat's window (1/s): the reply may not pass it, nor the window
+    // n2 waits for the private chat's window (1/s); the reply may pass it (a notice never delays a
+    // reply) but not the window, for which it races n2 when the second is over
     const { deliveryId } = await outbox.enqueue(reply('r'));
     await outbox.settled();
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['n1', 'n2', 'r']);
+    await expect.poll(() => adapter.texts().sort(), { timeout: 15_000 }).toEqual(['n1', 'n2', 'r']);
     const [a, b, c] = adapter.sent.map((s) => s.at);
     expect(b! - a!).toBeGreaterThanOrEqual(990);
     expect(c! - b!).toBeGreaterThanOrEqual(990);
     expect((await row(deliveryId)).status).toBe('sent');
+  });
+
+  it('is not held behind notices queued earlier to the same group, which keep their queue', async () => {
+    // a sender for replies, and no worker yet: the group's notices wait in the queue
+    outbox.sendRepliesVia(
+      'telegram',
+      expressSender({
+        db,
+        outbox,
+        adapter,
+        limits: FAST,
+        window: null,
+        leaseMs: 30_000,
+        logger: pino({ level: 'silent' }),
+      }),
+    );
+    for (const t of ['notice 1', 'notice 2'])
+      await outbox.enqueue({ channel: 'telegram', message: { chat: group, text: t }, idempotencyKey: t });
+    await outbox.enqueue(reply('answer', group));
+    await outbox.settled();
+    expect(adapter.texts()).toEqual(['answer']);
+    await start();
+    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['answer', 'notice 1', 'notice 2']);
   });
 
   it('a 429 on the reply pauses the channel; the queue sends it when the pause ends', async () => {
