@@ -6,14 +6,15 @@ ALTER TABLE linli.deliveries ADD COLUMN reply boolean NOT NULL DEFAULT false;
 -- Takes a delivery's send lease when it may be sent now, in one round trip, for the outbound
 -- worker and for replies sent at once alike: queued, due, unclaimed (or its lease run out), the
 -- channel not paused, nothing queued before it to its chat that it must follow (a reply follows
--- earlier replies; a notice, everything), and room in the chat's window and (given a max) the
--- channel's. Messages in flight (claimed, not yet marked sent) count in the windows, and claims for
+-- earlier replies; a notice, everything), and room in the chat's window, its burst window (given a
+-- max: a Telegram group's 1/s beside its 20/min) and (given a max) the channel's. Messages in flight (claimed, not yet marked sent) count in the windows, and claims for
 -- one chat are serialized by a transaction-scoped advisory lock, so two senders cannot both find the
 -- last slot of a chat's window free. plpgsql: each statement takes a new snapshot, so the UPDATE sees
 -- a claim committed by whoever held the lock before.
 CREATE FUNCTION linli.claim_delivery(
   p_id bigint, p_lease_secs double precision,
   p_chat_max integer, p_chat_window_secs double precision,
+  p_burst_max integer, p_burst_window_secs double precision,
   p_channel_max integer, p_channel_window_secs double precision
 ) RETURNS SETOF linli.deliveries LANGUAGE plpgsql AS $$
 DECLARE
@@ -41,6 +42,12 @@ BEGIN
                AND ((w.status = 'sent' AND w.sent_at > clock_timestamp() - make_interval(secs => p_chat_window_secs))
                  OR (w.status = 'queued' AND w.claimed_until > clock_timestamp()))
              LIMIT p_chat_max) chat_window) < p_chat_max
+     AND (p_burst_max IS NULL OR (SELECT count(*) FROM (
+            SELECT 1 FROM linli.deliveries b
+             WHERE b.channel = x.channel AND b.chat_external_id = x.chat_external_id AND b.id <> x.id
+               AND ((b.status = 'sent' AND b.sent_at > clock_timestamp() - make_interval(secs => p_burst_window_secs))
+                 OR (b.status = 'queued' AND b.claimed_until > clock_timestamp()))
+             LIMIT p_burst_max) burst_window) < p_burst_max)
      AND (p_channel_max IS NULL OR (SELECT count(*) FROM (
             SELECT 1 FROM linli.deliveries c
              WHERE c.channel = x.channel AND c.status = 'sent'

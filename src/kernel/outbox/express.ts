@@ -6,7 +6,7 @@ import type { Db } from '../db/db.js';
 import { pauseChannel } from './channel-pause.js';
 import type { DeliveryRow } from './delivery-repository.js';
 import type { Outbox } from './outbox.js';
-import { channelWindow, chatWindow, type PacingLimits } from './pacing.js';
+import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits } from './pacing.js';
 import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
 import type { SendWindow } from './send-window.js';
 
@@ -35,6 +35,8 @@ const FAULT = process.env.LINLI_TEST_FAULT;
 
 /** The longest a reply waits in this process for room in the channel-wide window. */
 export const MAX_WAIT_MS = 1000;
+/** The longest a reply waits in this process for room in its chat's window (Telegram: 1/s). */
+export const MAX_CHAT_WAIT_MS = 1500;
 
 export function expressSender(o: {
   db: Db;
@@ -65,13 +67,24 @@ export function expressSender(o: {
 
   return async ({ id, chat }) => {
     if (FAULT === 'kill-before-reply-send') process.kill(process.pid, 'SIGKILL');
-    const d = await claimDelivery(
-      o.db,
-      id,
-      chatWindow(o.limits, channel, chat),
-      channelWindow(o.limits, channel),
-      o.leaseMs,
-    );
+    const chatWin = chatWindow(o.limits, channel, chat);
+    const burst = chatBurstWindow(o.limits, channel, chat);
+    const tryClaim = () =>
+      claimDelivery(o.db, id, chatWin, burst, channelWindow(o.limits, channel), o.leaseMs);
+    let d = await tryClaim();
+    // The chat's window full (a person answering faster than Telegram's 1/s for their chat): wait
+    // for it here, briefly, rather than through the queue's job, worker slot and delayed retries.
+    // Any other reason (paused, an earlier reply waiting, one in flight) leaves it to the queue.
+    for (let tries = 0; !d && tries < 2; tries++) {
+      const free = Math.max(
+        await windowFreeAt(o.db, channel, chat.externalId, chatWin),
+        burst ? await windowFreeAt(o.db, channel, chat.externalId, burst) : 0,
+      );
+      const wait = free - Date.now();
+      if (free === 0 || wait > MAX_CHAT_WAIT_MS) return false;
+      await sleep(Math.max(0, wait) + 10);
+      d = await tryClaim();
+    }
     if (!d) return false;
     for (let waited = 0; ; ) {
       const wait = o.window?.take('reply') ?? 0;
@@ -121,16 +134,40 @@ export async function claimDelivery(
   db: Db,
   id: number,
   chat: { max: number; windowMs: number },
+  burst: { max: number; windowMs: number } | null,
   whole: { max: number; windowMs: number } | null,
   leaseMs: number,
 ): Promise<DeliveryRow | null> {
-  const { rows } = await db.query<DeliveryRow>('SELECT * FROM linli.claim_delivery($1, $2, $3, $4, $5, $6)', [
-    id,
-    leaseMs / 1000,
-    chat.max,
-    chat.windowMs / 1000,
-    whole?.max ?? null,
-    (whole?.windowMs ?? 0) / 1000,
-  ]);
+  const { rows } = await db.query<DeliveryRow>(
+    'SELECT * FROM linli.claim_delivery($1, $2, $3, $4, $5, $6, $7, $8)',
+    [
+      id,
+      leaseMs / 1000,
+      chat.max,
+      chat.windowMs / 1000,
+      burst?.max ?? null,
+      (burst?.windowMs ?? 0) / 1000,
+      whole?.max ?? null,
+      (whole?.windowMs ?? 0) / 1000,
+    ],
+  );
   return rows[0] ?? null;
+}
+
+/** When the window (`max` sends per `windowMs`, to one chat or the whole channel) has room. */
+export async function windowFreeAt(
+  db: Db,
+  channel: string,
+  chatExternalId: string | null,
+  w: { max: number; windowMs: number },
+): Promise<number> {
+  const { rows } = await db.query<{ sent_at: Date }>(
+    `SELECT sent_at FROM linli.deliveries
+     WHERE channel = $1 AND ($2::text IS NULL OR chat_external_id = $2) AND status = 'sent'
+       AND sent_at > now() - make_interval(secs => $3)
+     ORDER BY sent_at DESC LIMIT $4`,
+    [channel, chatExternalId, w.windowMs / 1000, w.max],
+  );
+  if (rows.length < w.max) return 0;
+  return rows[rows.length - 1]!.sent_at.getTime() + w.windowMs;
 }

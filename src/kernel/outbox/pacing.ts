@@ -30,6 +30,20 @@ export function chatWindow(
   return { max: 1, windowMs: limits.wechat.chatIntervalMs };
 }
 
+/**
+ * A second, short window for one chat where the main one is long: Telegram asks for no more than
+ * about one message a second in any chat, groups included (beside a group's 20/min); null elsewhere.
+ */
+export function chatBurstWindow(
+  limits: PacingLimits,
+  channel: ChannelName,
+  chat: ChatRef,
+): { max: number; windowMs: number } | null {
+  return channel === 'telegram' && chat.kind === 'group'
+    ? { max: limits.telegram.privatePerSecond, windowMs: 1000 }
+    : null;
+}
+
 /** Channel-wide windows (the BullMQ worker limiter enforces Telegram's; WeChat's daily cap here). */
 export function channelWindow(
   limits: PacingLimits,

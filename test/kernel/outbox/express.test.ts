@@ -114,6 +114,17 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     expect((await row(deliveryId)).status).toBe('sent');
   });
 
+  it("waits in the process for its chat's window, a Telegram group's 1/s beside its 20/min included", async () => {
+    await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
+    for (const t of ['g1', 'g2', 'g3']) await outbox.enqueue(reply(t, group));
+    await outbox.settled();
+    // all three went out from the process (no job), a second apart
+    expect(adapter.texts()).toEqual(['g1', 'g2', 'g3']);
+    const [a, b, c] = adapter.sent.map((s) => s.at);
+    expect(b! - a!).toBeGreaterThanOrEqual(990);
+    expect(c! - b!).toBeGreaterThanOrEqual(990);
+  });
+
   it('is not held behind notices queued earlier to the same group, which keep their queue', async () => {
     // a sender for replies, and no worker yet: the group's notices wait in the queue
     outbox.sendRepliesVia(
