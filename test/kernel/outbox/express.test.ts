@@ -1,22 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../../src/kernel/chat/port.js';
-import type { Db } from '../../../src/kernel/db/db.js';
 import { expressSender } from '../../../src/kernel/outbox/express.js';
-import { deliveryJobId, type OutboundRequest, Outbox, queueOf } from '../../../src/kernel/outbox/outbox.js';
+import { deliveryJobId, type OutboundRequest, queueOf } from '../../../src/kernel/outbox/outbox.js';
 import { DEFAULT_PACING, type PacingLimits } from '../../../src/kernel/outbox/pacing.js';
-import { type OutboundWorker, startOutboundWorker } from '../../../src/kernel/outbox/sender.js';
-import { createQueueBackend, type QueueBackend } from '../../../src/kernel/queue/backend.js';
-import { openTestDb } from '../../support/db.js';
-import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
-import { RecordingAdapter } from '../../support/recording-adapter.js';
-import { deleteRedisKeys } from '../../support/redis.js';
+import { queueKinds } from '../../support/env.js';
+import { FAST_PACING as FAST, useOutboundHarness } from '../../support/outbound-harness.js';
 
-const FAST: PacingLimits = {
-  telegram: { globalPerSecond: 1000, groupPerMinute: 1000, privatePerSecond: 1000 },
-  wechat: { chatIntervalMs: 1, dailyCap: 100_000 },
-};
+const silent = pino({ level: 'silent' });
 const dm: ChatRef = { externalId: '5151', kind: 'private' };
 const group: ChatRef = { externalId: '-100515', kind: 'group' };
 const NOT_STARTED =
@@ -24,24 +15,8 @@ const NOT_STARTED =
 
 /** Replies to someone waiting leave at once after COMMIT, from the committing process (express.ts). */
 describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
-  let db: Db;
-  let queues: QueueBackend;
-  let adapter: RecordingAdapter;
-  let outbox: Outbox;
-  let worker: OutboundWorker | null;
-  const prefix = `linli-ex-${randomBytes(4).toString('hex')}`;
-
-  const start = async (limits: PacingLimits = FAST) => {
-    worker = await startOutboundWorker({
-      db,
-      queues,
-      outbox,
-      adapter,
-      limits,
-      logger: pino({ level: 'silent' }),
-      concurrency: 4,
-    });
-  };
+  const h = useOutboundHarness(kind, 'ex');
+  const start = (limits?: PacingLimits) => h.start({ limits });
   const reply = (text: string, chat: ChatRef = dm): OutboundRequest => ({
     channel: 'telegram',
     message: { chat, text },
@@ -51,38 +26,20 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
   });
   const row = async (id: number) =>
     (
-      await db.query<{ status: string; attempts: number; last_error: string | null }>(
+      await h.db.query<{ status: string; attempts: number; last_error: string | null }>(
         'SELECT status, attempts, last_error FROM linli.deliveries WHERE id = $1',
         [id],
       )
     ).rows[0]!;
-  const hasJob = async (id: number) => (await queues.exists(queueOf('telegram'), [deliveryJobId(id)]))[0];
-
-  beforeEach(async () => {
-    db = await openTestDb('pglite');
-    queues = await createQueueBackend({
-      db,
-      redisUrl: kind === 'redis' ? TEST_REDIS_URL : undefined,
-      prefix,
-    });
-    adapter = new RecordingAdapter('telegram');
-    outbox = new Outbox(db, queues, null);
-    worker = null;
-  });
-  afterEach(async () => {
-    await worker?.close();
-    await queues.close();
-    await db.close();
-    if (kind === 'redis') await deleteRedisKeys(`${prefix}:*`);
-  });
+  const hasJob = async (id: number) => (await h.queues.exists(queueOf('telegram'), [deliveryJobId(id)]))[0];
 
   it('goes out without a queue job, in the order written, once per key', async () => {
     await start();
     const ids: number[] = [];
-    for (const t of ['1', '2', '3', '4', '5']) ids.push((await outbox.enqueue(reply(t))).deliveryId);
-    await outbox.enqueue(reply('1')); // the same key again: nothing more
-    await outbox.settled();
-    expect(adapter.texts()).toEqual(['1', '2', '3', '4', '5']);
+    for (const t of ['1', '2', '3', '4', '5']) ids.push((await h.outbox.enqueue(reply(t))).deliveryId);
+    await h.outbox.enqueue(reply('1')); // the same key again: nothing more
+    await h.outbox.settled();
+    expect(h.adapter.texts()).toEqual(['1', '2', '3', '4', '5']);
     for (const id of ids) {
       expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1 });
       expect(await hasJob(id)).toBe(false);
@@ -90,25 +47,25 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
   });
 
   it('without a sender in this process (no outbound worker), the reply takes the queue', async () => {
-    const { deliveryId } = await outbox.enqueue(reply('later'));
-    await outbox.settled();
-    expect(adapter.sent).toHaveLength(0);
+    const { deliveryId } = await h.outbox.enqueue(reply('later'));
+    await h.outbox.settled();
+    expect(h.adapter.sent).toHaveLength(0);
     expect(await hasJob(deliveryId)).toBe(true);
     await start();
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['later']);
+    await expect.poll(() => h.adapter.texts(), { timeout: 15_000 }).toEqual(['later']);
   });
 
   it("keeps the chat's window with the worker's notices to the same chat: never two in one window", async () => {
     await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
     for (const t of ['n1', 'n2'])
-      await outbox.enqueue({ channel: 'telegram', message: { chat: dm, text: t }, idempotencyKey: t });
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['n1']);
+      await h.outbox.enqueue({ channel: 'telegram', message: { chat: dm, text: t }, idempotencyKey: t });
+    await expect.poll(() => h.adapter.texts(), { timeout: 15_000 }).toEqual(['n1']);
     // n2 waits for the private chat's window (1/s); the reply may pass it (a notice never delays a
     // reply) but not the window, for which it races n2 when the second is over
-    const { deliveryId } = await outbox.enqueue(reply('r'));
-    await outbox.settled();
-    await expect.poll(() => adapter.texts().sort(), { timeout: 15_000 }).toEqual(['n1', 'n2', 'r']);
-    const [a, b, c] = adapter.sent.map((s) => s.at);
+    const { deliveryId } = await h.outbox.enqueue(reply('r'));
+    await h.outbox.settled();
+    await expect.poll(() => h.adapter.texts().sort(), { timeout: 15_000 }).toEqual(['n1', 'n2', 'r']);
+    const [a, b, c] = h.adapter.sent.map((s) => s.at);
     expect(b! - a!).toBeGreaterThanOrEqual(990);
     expect(c! - b!).toBeGreaterThanOrEqual(990);
     expect((await row(deliveryId)).status).toBe('sent');
@@ -116,63 +73,65 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
 
   it("waits in the process for its chat's window, a Telegram group's 1/s beside its 20/min included", async () => {
     await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
-    for (const t of ['g1', 'g2', 'g3']) await outbox.enqueue(reply(t, group));
-    await outbox.settled();
+    for (const t of ['g1', 'g2', 'g3']) await h.outbox.enqueue(reply(t, group));
+    await h.outbox.settled();
     // all three went out from the process (no job), a second apart
-    expect(adapter.texts()).toEqual(['g1', 'g2', 'g3']);
-    const [a, b, c] = adapter.sent.map((s) => s.at);
+    expect(h.adapter.texts()).toEqual(['g1', 'g2', 'g3']);
+    const [a, b, c] = h.adapter.sent.map((s) => s.at);
     expect(b! - a!).toBeGreaterThanOrEqual(990);
     expect(c! - b!).toBeGreaterThanOrEqual(990);
   });
 
   it('is not held behind notices queued earlier to the same group, which keep their queue', async () => {
     // a sender for replies, and no worker yet: the group's notices wait in the queue
-    outbox.sendRepliesVia(
+    h.outbox.sendRepliesVia(
       'telegram',
       expressSender({
-        db,
-        outbox,
-        adapter,
+        db: h.db,
+        outbox: h.outbox,
+        adapter: h.adapter,
         limits: FAST,
         window: null,
         leaseMs: 30_000,
-        logger: pino({ level: 'silent' }),
+        logger: silent,
       }),
     );
     for (const t of ['notice 1', 'notice 2'])
-      await outbox.enqueue({ channel: 'telegram', message: { chat: group, text: t }, idempotencyKey: t });
-    await outbox.enqueue(reply('answer', group));
-    await outbox.settled();
-    expect(adapter.texts()).toEqual(['answer']);
+      await h.outbox.enqueue({ channel: 'telegram', message: { chat: group, text: t }, idempotencyKey: t });
+    await h.outbox.enqueue(reply('answer', group));
+    await h.outbox.settled();
+    expect(h.adapter.texts()).toEqual(['answer']);
     await start();
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['answer', 'notice 1', 'notice 2']);
+    await expect
+      .poll(() => h.adapter.texts(), { timeout: 15_000 })
+      .toEqual(['answer', 'notice 1', 'notice 2']);
   });
 
   it('a 429 on the reply pauses the channel; the queue sends it when the pause ends', async () => {
     await start();
-    adapter.failNext('rate_limited', 1200);
-    const { deliveryId } = await outbox.enqueue(reply('after the pause'));
-    await outbox.settled();
-    expect(adapter.attempts.map((a) => a.outcome)).toEqual(['rate_limited']);
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['after the pause']);
-    const limited = adapter.attempts[0]!.at;
-    expect(adapter.sent[0]!.at - limited).toBeGreaterThanOrEqual(1200);
+    h.adapter.failNext('rate_limited', 1200);
+    const { deliveryId } = await h.outbox.enqueue(reply('after the pause'));
+    await h.outbox.settled();
+    expect(h.adapter.attempts.map((a) => a.outcome)).toEqual(['rate_limited']);
+    await expect.poll(() => h.adapter.texts(), { timeout: 15_000 }).toEqual(['after the pause']);
+    const limited = h.adapter.attempts[0]!.at;
+    expect(h.adapter.sent[0]!.at - limited).toBeGreaterThanOrEqual(1200);
     expect(await row(deliveryId)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('a network failure hands the reply to the queue, which retries it', async () => {
     await start();
-    adapter.failNext('transient');
-    const { deliveryId } = await outbox.enqueue(reply('again'));
-    await outbox.settled();
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['again']);
+    h.adapter.failNext('transient');
+    const { deliveryId } = await h.outbox.enqueue(reply('again'));
+    await h.outbox.settled();
+    await expect.poll(() => h.adapter.texts(), { timeout: 15_000 }).toEqual(['again']);
     expect(await row(deliveryId)).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('a private reply the platform refuses goes to its group fallback at once', async () => {
     await start();
-    adapter.refuse(dm.externalId, NOT_STARTED);
-    const { deliveryId } = await outbox.enqueue({
+    h.adapter.refuse(dm.externalId, NOT_STARTED);
+    const { deliveryId } = await h.outbox.enqueue({
       ...reply('privately'),
       fallback: {
         chat: group,
@@ -180,8 +139,8 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
         mention: { externalId: dm.externalId, displayName: 'Ann' },
       },
     });
-    await outbox.settled();
-    await expect.poll(() => adapter.texts(), { timeout: 15_000 }).toEqual(['in the group']);
+    await h.outbox.settled();
+    await expect.poll(() => h.adapter.texts(), { timeout: 15_000 }).toEqual(['in the group']);
     expect((await row(deliveryId)).status).toBe('rerouted');
   });
 
@@ -192,24 +151,24 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     });
     // a backlog of notices to 40 other chats: four seconds of the limit
     for (let i = 0; i < 40; i++)
-      await outbox.enqueue({
+      await h.outbox.enqueue({
         channel: 'telegram',
         message: { chat: { externalId: String(9000 + i), kind: 'private' }, text: `notice ${i}` },
         idempotencyKey: `notice-${i}`,
       });
-    await expect.poll(() => adapter.sent.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => h.adapter.sent.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
     const asked = Date.now();
-    await outbox.enqueue(reply('you asked'));
-    await expect.poll(() => adapter.texts().includes('you asked'), { timeout: 15_000 }).toBe(true);
-    const answered = adapter.sent.find((s) => s.message.text === 'you asked')!.at;
+    await h.outbox.enqueue(reply('you asked'));
+    await expect.poll(() => h.adapter.texts().includes('you asked'), { timeout: 15_000 }).toBe(true);
+    const answered = h.adapter.sent.find((s) => s.message.text === 'you asked')!.at;
     const noticesLeft =
-      40 - adapter.sent.filter((s) => s.at <= answered && s.message.text.startsWith('notice')).length;
+      40 - h.adapter.sent.filter((s) => s.at <= answered && s.message.text.startsWith('notice')).length;
     // answered within a second, while most of the backlog is still waiting
     expect(answered - asked).toBeLessThan(1000);
     expect(noticesLeft).toBeGreaterThan(20);
-    await expect.poll(() => adapter.sent.length, { timeout: 20_000 }).toBe(41);
+    await expect.poll(() => h.adapter.sent.length, { timeout: 20_000 }).toBe(41);
     // never more than the limit in any second
-    const at = adapter.sent.map((s) => s.at).sort((a, b) => a - b);
+    const at = h.adapter.sent.map((s) => s.at).sort((a, b) => a - b);
     for (let i = 10; i < at.length; i++) expect(at[i]! - at[i - 10]!).toBeGreaterThanOrEqual(1000);
   });
 });
