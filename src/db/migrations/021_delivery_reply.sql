@@ -36,18 +36,16 @@ BEGIN
                       WHERE e.channel = x.channel AND e.chat_external_id = x.chat_external_id
                         AND e.status = 'queued' AND e.id < x.id AND e.not_before <= x.not_before
                         AND (e.reply OR NOT x.reply))
-     AND (SELECT count(*) FROM (
-            SELECT 1 FROM linli.deliveries w
-             WHERE w.channel = x.channel AND w.chat_external_id = x.chat_external_id AND w.id <> x.id
-               AND ((w.status = 'sent' AND w.sent_at > clock_timestamp() - make_interval(secs => p_chat_window_secs))
-                 OR (w.status = 'queued' AND w.claimed_until > clock_timestamp()))
-             LIMIT p_chat_max) chat_window) < p_chat_max
-     AND (p_burst_max IS NULL OR (SELECT count(*) FROM (
-            SELECT 1 FROM linli.deliveries b
-             WHERE b.channel = x.channel AND b.chat_external_id = x.chat_external_id AND b.id <> x.id
-               AND ((b.status = 'sent' AND b.sent_at > clock_timestamp() - make_interval(secs => p_burst_window_secs))
-                 OR (b.status = 'queued' AND b.claimed_until > clock_timestamp()))
-             LIMIT p_burst_max) burst_window) < p_burst_max)
+     -- the chat's window and its burst window in one scan: the messages to the chat in flight, and
+     -- those sent within the longer of the two windows
+     AND (SELECT count(*) FILTER (WHERE in_flight OR w.sent_at > clock_timestamp() - make_interval(secs => p_chat_window_secs)) < p_chat_max
+             AND (p_burst_max IS NULL OR count(*) FILTER (WHERE in_flight
+                    OR w.sent_at > clock_timestamp() - make_interval(secs => p_burst_window_secs)) < p_burst_max)
+            FROM (SELECT v.sent_at, v.status = 'queued' AS in_flight FROM linli.deliveries v
+                   WHERE v.channel = x.channel AND v.chat_external_id = x.chat_external_id AND v.id <> x.id
+                     AND ((v.status = 'sent' AND v.sent_at > clock_timestamp()
+                            - make_interval(secs => greatest(p_chat_window_secs, coalesce(p_burst_window_secs, 0))))
+                       OR (v.status = 'queued' AND v.claimed_until > clock_timestamp()))) w)
      AND (p_channel_max IS NULL OR (SELECT count(*) FROM (
             SELECT 1 FROM linli.deliveries c
              WHERE c.channel = x.channel AND c.status = 'sent'
