@@ -16,7 +16,13 @@ export const DEFAULT_PACING: PacingLimits = {
   wechat: { chatIntervalMs: 3000, dailyCap: 500 },
 };
 
-/** Per-chat windows: at most `max` sends within `windowMs`. */
+/** A sending window: at most `max` sends within `windowMs`. */
+export interface Window {
+  max: number;
+  windowMs: number;
+}
+
+/** Per-chat windows. */
 export function chatWindow(
   limits: PacingLimits,
   channel: ChannelName,

@@ -4,10 +4,10 @@ import { type ChannelAdapter, ChannelSendError, sendRefusalOf } from '../chat/po
 import type { Db } from '../db/db.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { pauseChannel, pausedUntil } from './channel-pause.js';
-import { findDelivery } from './delivery-repository.js';
+import { type DeliveryRow, findDelivery } from './delivery-repository.js';
 import { claimDelivery, expressSender, windowFreeAt } from './express.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
-import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits } from './pacing.js';
+import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits, type Window } from './pacing.js';
 import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
 import { SendWindow } from './send-window.js';
 
@@ -94,63 +94,57 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     throw new DelayedError();
   };
 
+  /**
+   * When a delivery whose claim was refused may be tried again: the reason read back (only on
+   * refusal, so a delivery that can go costs no reads but the claim).
+   */
+  const whenClaimable = async (
+    d: DeliveryRow,
+    win: Window,
+    burst: Window | null,
+    cw: Window | null,
+  ): Promise<number> => {
+    const now = Date.now();
+    const paused = await pausedUntil(o.db, channel);
+    const ready = Math.max(d.not_before.getTime(), paused);
+    if (ready > now) return ready;
+    const lease = await findDelivery(o.db, d.id);
+    // The job id is the delivery's, so the holder of an unexpired lease is an earlier run of this
+    // very job in a process that died mid-send (its job came back as stalled). Wait for the lease
+    // to end rather than drop the job: dropping it left the delivery, and every later one to the
+    // same chat, waiting for the reconciler.
+    if (lease?.claimed_until && lease.claimed_until.getTime() > now)
+      return lease.claimed_until.getTime() + 50;
+    const step = now + Math.max(250, win.windowMs / win.max);
+    const earlier = await o.db.query(
+      `SELECT 1 FROM linli.deliveries WHERE channel = $1 AND chat_external_id = $2 AND status = 'queued'
+         AND id < $3 AND not_before <= $4 AND (reply OR NOT $5) LIMIT 1`,
+      [channel, d.chat_external_id, d.id, d.not_before, d.reply],
+    );
+    if (earlier.rows.length) return step;
+    const free = Math.max(
+      await windowFreeAt(o.db, channel, d.chat_external_id, win),
+      burst ? await windowFreeAt(o.db, channel, d.chat_external_id, burst) : 0,
+      cw ? await windowFreeAt(o.db, channel, null, cw) : 0,
+    );
+    // nothing sent fills a window: messages in flight do (claimed by a sender, not yet marked)
+    return free > now ? free : step;
+  };
+
   const worker = o.queues.worker<{ deliveryId: number }>(
     queueOf(channel),
     async (job, token) => {
-      const d = await findDelivery(o.db, job.data.deliveryId);
-      if (d?.status !== 'queued') return 'done';
-      const now = Date.now();
-      const paused = await pausedUntil(o.db, channel);
-      const ready = Math.max(d.not_before.getTime(), paused);
-      if (ready > now) return hold(job, ready, token, 'not before / paused');
-
-      const chat = { externalId: d.chat_external_id, kind: d.chat_kind };
+      const found = await findDelivery(o.db, job.data.deliveryId);
+      if (found?.status !== 'queued') return 'done';
+      const chat = { externalId: found.chat_external_id, kind: found.chat_kind };
       const win = chatWindow(o.limits, channel, chat);
-      const earlier = await o.db.query(
-        `SELECT 1 FROM linli.deliveries WHERE channel = $1 AND chat_external_id = $2 AND status = 'queued'
-           AND id < $3 AND not_before <= $4 AND (reply OR NOT $5) LIMIT 1`,
-        [channel, d.chat_external_id, d.id, d.not_before, d.reply],
-      );
-      if (earlier.rows.length)
-        return hold(job, now + Math.max(250, win.windowMs / win.max), token, 'earlier in chat');
-
-      const chatFree = await windowFreeAt(o.db, channel, d.chat_external_id, win);
-      if (chatFree > now) return hold(job, chatFree, token, 'chat window');
       const burst = chatBurstWindow(o.limits, channel, chat);
-      if (burst) {
-        const burstFree = await windowFreeAt(o.db, channel, d.chat_external_id, burst);
-        if (burstFree > now) return hold(job, burstFree, token, 'chat burst window');
-      }
       const cw = channelWindow(o.limits, channel);
-      if (cw) {
-        const channelFree = await windowFreeAt(o.db, channel, null, cw);
-        if (channelFree > now) return hold(job, channelFree, token, 'channel window');
-      }
+      // Claim first: every check (due, paused, order per chat, the windows) and the lease in one
+      // statement serialized per chat. Only a refused claim reads why, to hold the job until then.
+      const d = await claimDelivery(o.db, found.id, win, burst, cw, SEND_LEASE_MS);
+      if (!d) return hold(job, await whenClaimable(found, win, burst, cw), token, 'not claimable yet');
 
-      // the checks above, again, with the lease, in one statement serialized per chat: a reply sent
-      // at once (express.ts) or another job for the chat may have taken the slot meanwhile
-      const claimed = await claimDelivery(o.db, d.id, win, burst, cw, SEND_LEASE_MS);
-      if (!claimed) {
-        // The job id is the delivery's, so the holder of an unexpired lease is an earlier run of
-        // this very job in a process that died mid-send (its job came back as stalled). Wait for
-        // the lease to end rather than drop the job: dropping it left the delivery, and every
-        // later one to the same chat, waiting for the reconciler.
-        const lease = await findDelivery(o.db, d.id);
-        if (lease?.status !== 'queued') return 'done';
-        if (lease.claimed_until && lease.claimed_until.getTime() > Date.now())
-          return hold(job, lease.claimed_until.getTime() + 50, token, 'lease of a dead run');
-        return hold(job, Date.now() + Math.max(250, win.windowMs / win.max), token, 'chat taken meanwhile');
-      }
-
-      // a 429 seen by another job while this one got ready: wait it out, don't send into it
-      const pausedNow = await pausedUntil(o.db, channel);
-      if (pausedNow > Date.now()) {
-        await o.db.query(
-          'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = $1',
-          [d.id],
-        );
-        return hold(job, pausedNow, token, 'paused just before sending');
-      }
       const wait = window?.take('notice') ?? 0;
       if (wait > 0) {
         await o.db.query(
