@@ -92,18 +92,20 @@ export class FlowEngine {
     const person = ctx.person;
     const locale: Locale = person.locale === 'en' ? 'en' : 'zh-CN';
     const bound = m.choice ? BOUND_OPTION.exec(m.choice) : null;
+    let inForce: StoredFlow[] | undefined;
     if (!cancelling) {
       // Most group chatter is neither a flow answer nor a trigger: one read decides that, without
       // a transaction, a row lock or loading the flows (they are cached per org and flow generation).
       const pre = await this.precheck(ctx, person.id);
       if (!bound && !pre.concerns) return false;
+      inForce = pre.flows;
       // Most answers need no action: computed from the row as read, written if it is unchanged.
       if (pre.active && (await this.fastTurn(ctx, pre.active, bound))) return true;
     }
     let turn: Turn | null;
     try {
       turn = await this.deps.db.transaction(async (tx) => {
-        const t = await this.turn(tx, ctx, person.id, locale, cancelling);
+        const t = await this.turn(tx, ctx, person.id, locale, cancelling, inForce);
         // the update is marked handled with the turn's effects (a concurrent delivery: rolled back)
         if (t) await ctx.markIn(tx);
         // the replies are written with the turn: a crash after COMMIT still sends them (outbox reconciler)
@@ -198,6 +200,7 @@ export class FlowEngine {
     personId: number,
     locale: Locale,
     cancelling: boolean,
+    inForce: StoredFlow[] | undefined,
   ): Promise<Turn | null> {
     const m = ctx.message;
     const after: (() => Promise<void>)[] = [];
@@ -220,7 +223,7 @@ export class FlowEngine {
       const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
       return this.persist(tx, active, flow, result.state, result.replies, after);
     }
-    const found = await this.matchTrigger(ctx, tx);
+    const found = await this.matchTrigger(ctx, tx, inForce);
     if (!found) return null;
     return this.begin(tx, found.flow, found.arg, m, ctx, locale, after);
   }
@@ -350,7 +353,7 @@ export class FlowEngine {
   private async precheck(
     ctx: InboundContext,
     personId: number | null,
-  ): Promise<{ concerns: boolean; active: ConversationRow | null }> {
+  ): Promise<{ concerns: boolean; active: ConversationRow | null; flows?: StoredFlow[] }> {
     const m = ctx.message;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
     // read with the chat and the writer (TurnContexts), unless the writer was new then
@@ -371,6 +374,7 @@ export class FlowEngine {
     return {
       concerns: cached.flows.some((f) => f.definition.triggers.some((t) => triggerHit(t, m))),
       active: null,
+      flows: cached.flows,
     };
   }
 
@@ -391,13 +395,18 @@ export class FlowEngine {
 
   private readonly versions = new Map<number, FlowDefinition>();
 
+  /**
+   * The flow a message starts, if any: among `inForce` (the precheck's flows, read or cached for the
+   * org path and flow generation it read a moment ago), else the flows read now.
+   */
   private async matchTrigger(
     ctx: InboundContext,
     tx: Queryable | null,
+    inForce?: StoredFlow[],
   ): Promise<{ flow: StoredFlow; arg?: string } | null> {
     const q = tx ?? this.deps.db;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
-    const flows = await effectiveFlows(q, orgId === null ? [] : await orgPath(q, orgId));
+    const flows = inForce ?? (await effectiveFlows(q, orgId === null ? [] : await orgPath(q, orgId)));
     for (const flow of flows) {
       for (const t of flow.definition.triggers) {
         const hit = triggerHit(t, ctx.message);

@@ -1,8 +1,8 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import type { MachineEnv } from '../../flows/machine.js';
 import type { Queryable } from '../../kernel/db/db.js';
-import { compoundOf } from '../orgs/index.js';
-import { categoriesFor } from './categories.js';
+import { DEFAULT_CATEGORIES } from './categories.js';
+import { compoundCategories } from './repository-settings.js';
 
 /**
  * What an ask step looks up in the conversation's compound, for live conversations and the
@@ -15,8 +15,7 @@ export function compoundLookups(
 ): Pick<MachineEnv, 'dynamicOptions'> {
   return {
     dynamicOptions: async () => {
-      const compound = await compoundOf(q, orgId);
-      const categories = await categoriesFor(q, compound?.id ?? orgId);
+      const categories = (orgId === null ? null : await compoundCategories(q, orgId)) ?? DEFAULT_CATEGORIES;
       return categories.map((c) => ({ value: c.code, label: locale === 'en' ? c.en : c.zh }));
     },
   };

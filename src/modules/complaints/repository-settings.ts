@@ -71,6 +71,26 @@ export async function nearestCategories(q: Queryable, orgId: number): Promise<Ca
   return rows[0]?.categories ?? null;
 }
 
+/**
+ * The category list in force for a conversation's org in one statement: the nearest list at or
+ * above its compound (a building below the compound keeps the compound's), as `categoriesFor(q,
+ * (await compoundOf(q, orgId))?.id ?? orgId)` answers in two; null when no org there sets one.
+ */
+export async function compoundCategories(q: Queryable, orgId: number): Promise<Category[] | null> {
+  const { rows } = await q.query<{ categories: Category[] | null }>(
+    `WITH o AS (SELECT path FROM linli.orgs WHERE id = $1),
+          top AS (SELECT coalesce((SELECT min(array_position(o.path, a.id)) FROM linli.orgs a
+                                    WHERE a.id = ANY(o.path) AND a.kind = 'compound'),
+                                  cardinality(o.path)) AS pos FROM o)
+     SELECT a.settings -> 'complaintCategories' AS categories
+       FROM o CROSS JOIN top JOIN linli.orgs a ON a.id = ANY(o.path)
+      WHERE a.settings ? 'complaintCategories' AND array_position(o.path, a.id) <= top.pos
+      ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
+    [orgId],
+  );
+  return rows[0]?.categories ?? null;
+}
+
 /** The role the nearest `settings.categoryRoles` on the compound's chain names for the category, or null. */
 export async function categoryRole(
   q: Queryable,
