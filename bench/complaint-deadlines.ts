@@ -511,6 +511,7 @@ async function main() {
       let svc = new ComplaintService(db, queues, {
         changed: async () => {},
         overdueReminder: async () => {},
+        warning: async () => {},
       });
       if (run.notify) {
         // a handler at the compound (the level below after the escalation) and at the community

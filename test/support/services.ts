@@ -26,4 +26,5 @@ export function quietServices(
 export const quietNotices: ComplaintNotifications = {
   changed: async () => {},
   overdueReminder: async () => {},
+  warning: async () => {},
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type DeadlineCalendar, dueAt } from '../../kernel/time/china-calendar.js';
-import { isoDurationSchema } from '../../kernel/time/iso-duration.js';
+import { type DurationParts, isoDurationSchema, parseIsoDuration } from '../../kernel/time/iso-duration.js';
 import { LEVELS, type Level } from './lifecycle.js';
 
 /**
@@ -26,6 +26,11 @@ export const escalationPolicySchema = z.strictObject({
   ratingTimeout: isoDurationSchema.optional(),
   /** a complaint overdue at the city level: its handlers are reminded again this often (default P1D) */
   overdueReminderEvery: isoDurationSchema.optional(),
+  /**
+   * the handlers (the assignee, if any) and the next level's as supervisors are warned once when
+   * this share of each acknowledge and resolve time limit has run, on the policy's calendar (default 80)
+   */
+  warnAtPercent: z.number().int().min(1).max(99).optional(),
 });
 export type EscalationPolicy = z.infer<typeof escalationPolicySchema>;
 
@@ -41,11 +46,15 @@ export const DEFAULT_POLICY: EscalationPolicy = {
   maxReopens: 2,
   ratingTimeout: 'PT72H',
   overdueReminderEvery: 'P1D',
+  warnAtPercent: 80,
 };
 
 export interface Deadlines {
   ackDueAt: Date;
   resolveDueAt: Date;
+  /** when the handlers are warned that the deadline draws near (`warnAtPercent` of the time limit) */
+  ackWarnAt: Date;
+  resolveWarnAt: Date;
   /** the org whose policy gave them (null: the default) */
   policyOrgId: number | null;
 }
@@ -65,9 +74,12 @@ export function deadlinesFrom(
     const hours = policy.workingHours
       ? { workStart: policy.workingHours.start, workEnd: policy.workingHours.end }
       : undefined;
+    const share = policySetting(chain, 'warnAtPercent') / 100;
     return {
       ackDueAt: dueAt(from, s.ack, cal, hours),
       resolveDueAt: dueAt(from, s.resolve, cal, hours),
+      ackWarnAt: dueAt(from, scaled(s.ack, share), cal, hours),
+      resolveWarnAt: dueAt(from, scaled(s.resolve, share), cal, hours),
       policyOrgId: orgId ?? null,
     };
   }
@@ -75,11 +87,23 @@ export function deadlinesFrom(
 }
 
 /** A setting of the nearest policy that has it, else the default's. */
-export function policySetting<K extends 'maxReopens' | 'ratingTimeout' | 'overdueReminderEvery'>(
-  chain: { policy: EscalationPolicy }[],
-  key: K,
-): NonNullable<EscalationPolicy[K]> {
+export function policySetting<
+  K extends 'maxReopens' | 'ratingTimeout' | 'overdueReminderEvery' | 'warnAtPercent',
+>(chain: { policy: EscalationPolicy }[], key: K): NonNullable<EscalationPolicy[K]> {
   for (const { policy } of chain)
     if (policy[key] !== undefined) return policy[key] as NonNullable<EscalationPolicy[K]>;
   return DEFAULT_POLICY[key] as NonNullable<EscalationPolicy[K]>;
+}
+
+/** A share of a time limit, on the same calendar (`P1D` × 0.8 is 0.8 of a working day on `workdays`). */
+function scaled(duration: string, share: number): DurationParts {
+  const parsed = parseIsoDuration(duration);
+  if (!parsed.ok) throw new RangeError(`invalid ISO 8601 duration "${duration}": ${parsed.message}`);
+  const p = parsed.parts;
+  return {
+    days: p.days * share,
+    hours: p.hours * share,
+    minutes: p.minutes * share,
+    seconds: p.seconds * share,
+  };
 }

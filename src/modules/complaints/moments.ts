@@ -32,7 +32,7 @@ export interface DeadlineMoments {
  * bench/complaint-deadlines.ts needs to time them.
  */
 export function deadlineMoments(
-  svc: Pick<ComplaintDeadlines, 'escalateDue' | 'escalateIfDue' | 'closeUnratedIfDue'>,
+  svc: Pick<ComplaintDeadlines, 'sweepDue' | 'escalateIfDue' | 'closeUnratedIfDue'>,
 ): DeadlineMoments {
   return {
     bucket: {
@@ -40,8 +40,9 @@ export function deadlineMoments(
       queue: QueueName.deadlines,
       job: 'deadline-bucket',
       jobId: (x) => bucketJobId(x.at),
-      // every deadline due by now, set-based (a burst falling due at once is one job)
-      fire: () => svc.escalateDue(),
+      // every deadline due by now, set-based (a burst falling due at once is one job), then the
+      // warnings due
+      fire: () => svc.sweepDue(),
     },
     complaint: {
       label: 'deadline',

@@ -6,11 +6,13 @@ import { boundGroups, findChat, residentsGroups } from '../chats/index.js';
 import { handlerButton, noteButton, ratingButton } from './callbacks.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
+import { levelAbove } from './lifecycle.js';
 import {
   type HandlerAddress,
   type IdentityAddress,
   identitiesOf,
   latestEvent,
+  levelOrgOf,
   previousLevelOrg,
   roleHolderAddresses,
 } from './repository-notices.js';
@@ -121,6 +123,54 @@ export class ComplaintNotifier {
     );
   }
 
+  /**
+   * A deadline draws near: whoever must act — the assignee, else the level's handlers (the
+   * category's first role at the compound) — with the handler buttons, and the next level's
+   * handlers as supervisors (none above the city). Keys carry the stage and the deadline itself, so
+   * each warning goes once per deadline whatever the complaint's version.
+   */
+  async warning(c: ComplaintRow, stage: 'ack' | 'resolve', due: Date): Promise<void> {
+    const subject = await this.subject(c);
+    const key = `complaint-${c.id}-warn-${stage}-${due.getTime()}`;
+    const act: Render = (l) => ({
+      text: complaintTexts(l).warning(subject(l), stage, due, false),
+      choices: handlerChoices(c, l),
+    });
+    const assignee = c.assignee_id ? await this.personAddress(c.assignee_id) : null;
+    if (assignee) {
+      await this.toPeople([assignee], c.level_org_id, act, `${key}-assignee`, true, c.org_id, c.id);
+    } else {
+      const first = c.level === 'compound' ? await this.firstRole(c) : null;
+      await this.toHandlers(c.level_org_id, act, `${key}-handlers`, true, c.org_id, first, c.id);
+    }
+    const above = levelAbove(c.level);
+    const supervisors = above ? await levelOrgOf(this.db, c.org_id, above) : null;
+    if (supervisors !== null) {
+      await this.toHandlers(
+        supervisors,
+        (l) => ({ text: complaintTexts(l).warning(subject(l), stage, due, true) }),
+        `${key}-supervisors`,
+        false,
+        c.org_id,
+        null,
+        c.id,
+      );
+    }
+  }
+
+  /** A person as a notice reaches them: their first identity, or null when they have none. */
+  private async personAddress(personId: number): Promise<HandlerAddress | null> {
+    const identity = (await identitiesOf(this.db, personId))[0];
+    if (!identity) return null;
+    return {
+      person_id: personId,
+      channel: identity.channel,
+      external_id: identity.external_id,
+      locale: identity.locale,
+      display_name: identity.display_name ?? '',
+    };
+  }
+
   private async toReporter(
     c: ComplaintRow,
     subject: (l: Locale) => NoticeSubject,
@@ -180,7 +230,19 @@ export class ComplaintNotifier {
     const find = (roles: string[]) => roleHolderAddresses(this.db, orgId, roles);
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
-    // a handler the bot may not write to privately is @-mentioned in the level's handlers' group
+    await this.toPeople(rows, orgId, render, key, urgent, scopeOrgId, complaintId);
+  }
+
+  /** Tells each of `rows` privately; one the bot may not write to is @-mentioned in `orgId`'s handlers' group. */
+  private async toPeople(
+    rows: HandlerAddress[],
+    orgId: number,
+    render: Render,
+    key: string,
+    urgent: boolean,
+    scopeOrgId: number,
+    complaintId?: number,
+  ) {
     const groups = rows.length ? await boundGroups(this.db, orgId, 'handlers') : [];
     for (const r of rows) {
       const { text, choices } = render(r.locale);

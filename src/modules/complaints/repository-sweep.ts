@@ -9,7 +9,10 @@ import type { ComplaintRow } from './repository.js';
  */
 
 /** What the sweep returns of each escalated row: enough for its next deadline jobs. */
-export type EscalatedRow = Pick<ComplaintRow, 'id' | 'status' | 'overdue' | 'ack_due_at' | 'resolve_due_at'>;
+export type EscalatedRow = Pick<
+  ComplaintRow,
+  'id' | 'status' | 'overdue' | 'ack_due_at' | 'resolve_due_at' | 'ack_warn_at' | 'resolve_warn_at'
+>;
 
 /** What the sweep reads of a complaint that fell due. */
 export type DueRow = Pick<
@@ -66,6 +69,9 @@ export interface EscalationColumns {
   levelOrg: number[];
   ack: (Date | null)[];
   resolve: (Date | null)[];
+  /** the warnings of the new level's deadlines (null: none, at the top of the chain) */
+  ackWarn: (Date | null)[];
+  resolveWarn: (Date | null)[];
   overdue: boolean[];
   escalations: number[];
   ackedAt: (Date | null)[];
@@ -85,12 +91,13 @@ export async function updateEscalated(
      SET level = v.level, level_org_id = v.level_org_id, ack_due_at = v.ack, resolve_due_at = v.resolve,
          overdue = v.overdue, escalations = v.escalations, acknowledged_at = v.acked_at,
          overdue_reminded_at = CASE WHEN v.overdue THEN $9::timestamptz ELSE c.overdue_reminded_at END,
+         ack_warn_at = v.ack_warn, resolve_warn_at = v.resolve_warn,
          version = c.version + 1, updated_at = now()
      FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[],
-                 $6::boolean[], $7::int[], $8::timestamptz[])
-          AS v(id, level, level_org_id, ack, resolve, overdue, escalations, acked_at)
+                 $6::boolean[], $7::int[], $8::timestamptz[], $10::timestamptz[], $11::timestamptz[])
+          AS v(id, level, level_org_id, ack, resolve, overdue, escalations, acked_at, ack_warn, resolve_warn)
      WHERE c.id = v.id
-     RETURNING c.id, c.status, c.overdue, c.ack_due_at, c.resolve_due_at`,
+     RETURNING c.id, c.status, c.overdue, c.ack_due_at, c.resolve_due_at, c.ack_warn_at, c.resolve_warn_at`,
     [
       cols.id,
       cols.level,
@@ -101,6 +108,8 @@ export async function updateEscalated(
       cols.escalations,
       cols.ackedAt,
       now,
+      cols.ackWarn,
+      cols.resolveWarn,
     ],
   );
   return updated;

@@ -24,6 +24,9 @@ export interface ComplaintRow {
   version: number;
   ack_due_at: Date | null;
   resolve_due_at: Date | null;
+  /** when the running deadline's warning is due; null once sent (or none pending) */
+  ack_warn_at: Date | null;
+  resolve_warn_at: Date | null;
   acknowledged_at: Date | null;
   resolved_at: Date | null;
   closed_at: Date | null;
@@ -278,7 +281,7 @@ export async function unratedResolvedPage(
 
 /**
  * The distinct slots (epoch ms at the end of each `bucketMs` slot, ascending) holding a running
- * deadline after `now`.
+ * deadline or a pending warning after `now`.
  */
 export async function futureDeadlineSlots(
   q: Queryable,
@@ -292,6 +295,10 @@ export async function futureDeadlineSlots(
        UNION ALL
        SELECT resolve_due_at FROM linli.complaints
        WHERE status IN ('submitted', 'accepted', 'in_progress', 'reopened') AND NOT overdue AND resolve_due_at > $1
+       UNION ALL
+       SELECT ack_warn_at FROM linli.complaints WHERE ack_warn_at > $1
+       UNION ALL
+       SELECT resolve_warn_at FROM linli.complaints WHERE resolve_warn_at > $1
      ) x ORDER BY at`,
     [now],
   );

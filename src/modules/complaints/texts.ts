@@ -1,4 +1,5 @@
 import type { Locale } from '../../flows/flow-schema.js';
+import { CHINA_TIME_ZONE, type Wall, wallOf } from '../../kernel/time/zone.js';
 import type { ComplaintStatus, Level } from './lifecycle.js';
 
 /**
@@ -44,6 +45,11 @@ type Texts = {
   handlers: (c: NoticeSubject, kind: 'submitted' | 'forwarded' | 'overdue') => string;
   /** to the handlers of the level it left */
   escalatedAway: (c: NoticeSubject) => string;
+  /**
+   * before a breach: to whoever must act (`supervising` false: the assignee or the level's
+   * handlers) and to the next level's handlers (`supervising` true); `due` as China time
+   */
+  warning: (c: NoticeSubject, stage: 'ack' | 'resolve', due: Date, supervising: boolean) => string;
   /** the nth reminder of a complaint overdue at the city level */
   overdueReminder: (c: NoticeSubject, days: number) => string;
   /** the residents' groups' progress notice: never the reporter */
@@ -58,6 +64,18 @@ type Texts = {
 };
 
 const place = (c: NoticeSubject, t: { commonArea: string }) => c.building || t.commonArea;
+
+/** A deadline as a notice names it, China time: 12月7日 20:00, 7 Dec 20:00. */
+const hhmm = (w: Wall) => `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+const zhTime = (d: Date) => {
+  const w = wallOf(d, CHINA_TIME_ZONE);
+  return `${w.month}月${w.day}日 ${hhmm(w)}`;
+};
+const EN_MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+const enTime = (d: Date) => {
+  const w = wallOf(d, CHINA_TIME_ZONE);
+  return `${w.day} ${EN_MONTHS[w.month - 1]} ${hhmm(w)}`;
+};
 
 const zhStatus: Record<ComplaintStatus, string> = {
   submitted: '已提交',
@@ -110,6 +128,14 @@ const zh: Texts = {
       c.category
     } · ${place(c, zh)}\n${c.description}\n${kind === 'overdue' ? '已超过市级处理时限，请尽快办理。' : '请尽快受理。'}`,
   escalatedAway: (c) => `【报事升级】${c.number} · ${c.category} 已超时，已升级至${zhLevel[c.level]}处理。`,
+  warning: (c, stage, due, supervising) =>
+    supervising
+      ? `【即将超时·督办】${c.number} · ${c.category} · ${place(c, zh)} 在${zhLevel[c.level]}的${
+          stage === 'ack' ? '受理' : '办结'
+        }时限为 ${zhTime(due)}，至今仍未${stage === 'ack' ? '受理' : '办结'}。超时后将升级到您这一级，请督促办理。`
+      : `【即将超时】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n${
+          stage === 'ack' ? '受理' : '办结'
+        }时限为 ${zhTime(due)}，请在此之前${stage === 'ack' ? '受理' : '处理完毕'}，否则将升级到上一级。`,
   overdueReminder: (c, days) =>
     `【报事超时提醒】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n已超过${
       zhLevel[c.level]
@@ -179,6 +205,14 @@ const en: Texts = {
     }`,
   escalatedAway: (c) =>
     `[Report escalated] ${c.number} · ${c.category} missed its deadline and went up to ${enLevel[c.level]}.`,
+  warning: (c, stage, due, supervising) =>
+    supervising
+      ? `[Deadline near · supervision] ${c.number} · ${c.category} · ${place(c, en)} must be ${
+          stage === 'ack' ? 'accepted' : 'resolved'
+        } at ${enLevel[c.level]} by ${enTime(due)} (China time) and is not yet. If it is not, it comes up to your level: please follow it up.`
+      : `[Deadline near] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nIt must be ${
+          stage === 'ack' ? 'accepted' : 'resolved'
+        } by ${enTime(due)} (China time), or it goes up to the next level.`,
   overdueReminder: (c, days) =>
     `[Overdue report] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nAbout ${days} day(s) past the deadline of ${
       enLevel[c.level]

@@ -134,6 +134,7 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
       changed: async () => {},
       overdueReminder: async (c: { id: number; overdue_reminders: number }) =>
         void reminded.push({ id: c.id, n: c.overdue_reminders }),
+      warning: async () => {},
     };
     const svc = new ComplaintService(db, new MemoryQueues(), notifier, () => now);
     const other = new ComplaintService(db, new MemoryQueues(), notifier, () => now);

@@ -129,11 +129,16 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
     const filed: Awaited<ReturnType<typeof file>>[] = [];
     for (let i = 0; i < 30; i++) filed.push(await file(sameInstant));
     for (const c of filed) await sameInstant.scheduleDeadlines(c);
-    const slots = new Set(filed.flatMap((c) => [c.ack_due_at, c.resolve_due_at].map((d) => bucketOf(d!))));
-    expect(slots.size).toBe(2);
+    // the two deadlines and their two warnings
+    const slots = new Set(
+      filed.flatMap((c) =>
+        [c.ack_due_at, c.resolve_due_at, c.ack_warn_at, c.resolve_warn_at].map((d) => bucketOf(d!)),
+      ),
+    );
+    expect(slots.size).toBe(4);
     const q = queues.queue(QueueName.deadlines);
     // no worker yet: each bucket is delayed, or waiting once its time has passed
-    expect(await q.getJobCountByTypes('delayed', 'wait', 'prioritized')).toBe(2);
+    expect(await q.getJobCountByTypes('delayed', 'wait', 'prioritized')).toBe(4);
     const worker = await startDeadlineWorker(queues, s.complaints, pino({ level: 'silent' }), 3_600_000);
     try {
       await expect
@@ -155,7 +160,7 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
     }
   });
 
-  it('the reconciler re-adds the bucket jobs of future deadlines the queue lost', async () => {
+  it('the reconciler re-adds the bucket jobs of future deadlines and warnings the queue lost', async () => {
     const c = await file();
     await s.complaints.scheduleDeadlines(c);
     const q = queues.queue(QueueName.deadlines);
@@ -164,7 +169,7 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
     await q.obliterate({ force: true });
     expect(await q.getJob(ackJob)).toBeFalsy();
     const r = await s.complaints.reconcile();
-    expect(r).toEqual({ escalated: 0, rescheduled: 2 });
+    expect(r).toEqual({ escalated: 0, rescheduled: 4 }); // two deadlines, two warnings
     expect(await q.getJob(ackJob)).toBeTruthy();
     expect(await s.complaints.reconcile()).toEqual({ escalated: 0, rescheduled: 0 });
   });

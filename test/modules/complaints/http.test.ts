@@ -33,6 +33,15 @@ describe.each(engines())('complaints over HTTP on %s', (engine) => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toBe('body.levels.compound.*.ack');
+    for (const warnAtPercent of [0, 100, 12.5]) {
+      const share = await t.call({
+        method: 'PUT',
+        url: `/api/v1/orgs/${tree.city}/escalation-policy`,
+        body: { calendar: 'natural', levels: {}, warnAtPercent },
+      });
+      expect(share.status, String(warnAtPercent)).toBe(400);
+      expect(share.body.error.details[0].field).toBe('body.warnAtPercent');
+    }
     const good = await t.call({
       method: 'PUT',
       url: `/api/v1/orgs/${tree.city}/escalation-policy`,

@@ -55,6 +55,8 @@ export async function escalateDueBatch(
     levelOrg: [],
     ack: [],
     resolve: [],
+    ackWarn: [],
+    resolveWarn: [],
     overdue: [],
     escalations: [],
     ackedAt: [],
@@ -78,6 +80,8 @@ export async function escalateDueBatch(
       cols.levelOrg.push(levelOrg);
       cols.ack.push(d.ackDueAt);
       cols.resolve.push(d.resolveDueAt);
+      cols.ackWarn.push(d.ackWarnAt);
+      cols.resolveWarn.push(d.resolveWarnAt);
       cols.overdue.push(false);
       cols.escalations.push(c.escalations + 1);
       cols.ackedAt.push(null);
@@ -88,6 +92,8 @@ export async function escalateDueBatch(
       cols.levelOrg.push(c.level_org_id);
       cols.ack.push(c.ack_due_at);
       cols.resolve.push(c.resolve_due_at);
+      cols.ackWarn.push(null);
+      cols.resolveWarn.push(null);
       cols.overdue.push(true);
       cols.escalations.push(c.escalations);
       cols.ackedAt.push(c.acknowledged_at);

@@ -18,12 +18,17 @@ export interface DeadlineBucket {
   at: number;
 }
 
-/** The deadlines a complaint is running now: ack while waiting for acknowledgement, resolve while open. */
+/**
+ * The moments a complaint's sweep must run at: its running deadlines (ack while waiting for
+ * acknowledgement, resolve while open) and their pending warnings.
+ */
 export function runningDeadlines(c: EscalatedRow): Date[] {
   if (!isOpen(c.status) || c.overdue) return [];
   const out: Date[] = [];
   if (stageOf(c.status) === 'ack' && c.ack_due_at) out.push(c.ack_due_at);
+  if (stageOf(c.status) === 'ack' && c.ack_warn_at) out.push(c.ack_warn_at);
   if (c.resolve_due_at) out.push(c.resolve_due_at);
+  if (c.resolve_warn_at) out.push(c.resolve_warn_at);
   return out;
 }
 

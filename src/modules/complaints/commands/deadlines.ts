@@ -18,6 +18,7 @@ import {
   updateComplaint,
 } from '../repository.js';
 import { policiesFor } from '../repository-settings.js';
+import { clearWarnings, warningsDue } from '../repository-warnings.js';
 import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
 import { BUCKET_MS, bucketOccurrence, bucketOccurrences, runningDeadlines } from './deadline-buckets.js';
 
@@ -25,6 +26,11 @@ import { BUCKET_MS, bucketOccurrence, bucketOccurrences, runningDeadlines } from
 export interface ComplaintNotifications {
   changed(c: ComplaintRow): Promise<void>;
   overdueReminder(c: ComplaintRow): Promise<void>;
+  /**
+   * A deadline draws near (the policy's warnAtPercent of its time limit has run): told once per
+   * complaint, stage and deadline (idempotent by them), so a repeated call sends nothing new.
+   */
+  warning(c: ComplaintRow, stage: 'ack' | 'resolve', due: Date): Promise<void>;
 }
 
 /** What a transition is asked to do (see `ComplaintService.transition`). */
@@ -84,7 +90,12 @@ export abstract class ComplaintDeadlines {
   async startDeadlines(tx: Queryable, complaintId: number): Promise<ComplaintRow> {
     const c = await lockComplaint(tx, complaintId);
     const d = deadlinesFrom(await policiesFor(tx, c.org_id), c.level, c.category, this.now());
-    return updateComplaint(tx, c, { ack_due_at: d.ackDueAt, resolve_due_at: d.resolveDueAt });
+    return updateComplaint(tx, c, {
+      ack_due_at: d.ackDueAt,
+      resolve_due_at: d.resolveDueAt,
+      ack_warn_at: d.ackWarnAt,
+      resolve_warn_at: d.resolveWarnAt,
+    });
   }
 
   /** When a resolved complaint with no rating closes as unrated (the policy's ratingTimeout). */
@@ -161,6 +172,59 @@ export abstract class ComplaintDeadlines {
   }
 
   /**
+   * What a bucket job runs: the escalations due, then the warnings due (a complaint escalated
+   * first has new deadlines and warnings, so a stale warning of the level it left never goes).
+   */
+  async sweepDue(): Promise<number> {
+    const escalated = await this.escalateDue();
+    await this.warnDue();
+    return escalated;
+  }
+
+  /**
+   * Sends every warning whose time has come (the policy's `warnAtPercent` of a running deadline's
+   * time limit), in pages: the notifier's messages first (idempotent by complaint, stage and
+   * deadline), then the row's warning cleared by compare-and-set. So a crash in between sends it
+   * once at the next sweep, two sweeps at once send it once, and a warning set meanwhile for new
+   * deadlines stays. A warning whose deadline no longer runs (acknowledged, settled, overdue) or
+   * has already passed (the escalation is the signal then) is cleared unsent. One complaint's
+   * failure leaves its warning for the next sweep and does not stop the others. Returns how many
+   * warnings went.
+   */
+  async warnDue(pageSize = 500): Promise<number> {
+    let sent = 0;
+    let failed: unknown = null;
+    const seen = new Set<number>();
+    for (;;) {
+      const now = this.now();
+      const rows = (await warningsDue(this.db, now, pageSize)).filter((c) => !seen.has(c.id));
+      if (rows.length === 0) break;
+      for (const c of rows) {
+        seen.add(c.id);
+        const running = isOpen(c.status) && !c.overdue;
+        const ack = c.ack_warn_at && c.ack_warn_at <= now ? c.ack_warn_at : undefined;
+        const resolve = c.resolve_warn_at && c.resolve_warn_at <= now ? c.resolve_warn_at : undefined;
+        try {
+          if (ack && running && stageOf(c.status) === 'ack' && c.ack_due_at && c.ack_due_at > now) {
+            await this.notifier.warning(c, 'ack', c.ack_due_at);
+            sent++;
+          }
+          if (resolve && running && c.resolve_due_at && c.resolve_due_at > now) {
+            await this.notifier.warning(c, 'resolve', c.resolve_due_at);
+            sent++;
+          }
+          await clearWarnings(this.db, c.id, ack, resolve);
+        } catch (err) {
+          failed ??= err;
+        }
+      }
+      if (rows.length < pageSize) break;
+    }
+    if (failed) throw failed;
+    return sent;
+  }
+
+  /**
    * The deadline worker's and the reconciler's one entry: escalates a complaint whose running
    * deadline has passed, if it still is at `version` (when given). A late, duplicate or stale job
    * does nothing.
@@ -224,6 +288,7 @@ export abstract class ComplaintDeadlines {
   async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
     const now = this.now();
     const escalated = await this.escalateDue();
+    await this.warnDue();
     await this.remindOverdue();
     let rescheduled = 0;
     let after = 0;

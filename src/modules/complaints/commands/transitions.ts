@@ -10,7 +10,7 @@ import {
 import type { Queryable } from '../../../kernel/db/db.js';
 import { orgPath } from '../../orgs/index.js';
 import { deadlinesFrom, policySetting } from '../escalation-policy.js';
-import { type ComplaintAction, LEVELS, type Level, levelAbove, nextStatus } from '../lifecycle.js';
+import { type ComplaintAction, LEVELS, type Level, levelAbove, nextStatus, stageOf } from '../lifecycle.js';
 import { type ComplaintListQuery, complaintDetail, complaintList } from '../queries/complaints.js';
 import {
   type ComplaintRow,
@@ -98,6 +98,8 @@ export class ComplaintService extends ComplaintDeadlines {
         level_org_id: await levelOrgId(tx, c.org_id, l),
         ack_due_at: d.ackDueAt,
         resolve_due_at: d.resolveDueAt,
+        ack_warn_at: d.ackWarnAt,
+        resolve_warn_at: d.resolveWarnAt,
         acknowledged_at: null,
         overdue: false,
       });
@@ -146,6 +148,9 @@ export class ComplaintService extends ComplaintDeadlines {
         break;
       }
     }
+    // a warning belongs to a deadline that still runs: none once acknowledged, none once settled
+    if (stageOf(to) !== 'ack' || set.overdue) set.ack_warn_at = null;
+    if (stageOf(to) === null || set.overdue) set.resolve_warn_at = null;
     const updated = await updateComplaint(tx, c, set);
     await insertComplaintEvent(tx, {
       complaintId: c.id,
