@@ -13,10 +13,11 @@ import {
   identitiesOf,
   latestEvent,
   levelOrgOf,
+  nearestRoleHolderAddresses,
   previousLevelOrg,
   roleHolderAddresses,
 } from './repository-notices.js';
-import { categoryRole } from './repository-settings.js';
+import { categoryRole, nearestHolderRoles } from './repository-settings.js';
 import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
 
 /**
@@ -34,6 +35,8 @@ import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
  * repeated trigger never sends twice.
  */
 export const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
+/** The handler roles whose holders serve the orgs below them unless an org's `settings.nearestHolderRoles` says otherwise. */
+export const DEFAULT_NEAREST_HOLDER_ROLES = ['grid_worker'];
 /** Who handles a category first at the compound unless an org's `settings.categoryRoles` says otherwise. */
 export const DEFAULT_FIRST_ROLE: Record<string, string> = {
   repairs: 'property_manager',
@@ -230,7 +233,25 @@ export class ComplaintNotifier {
     const find = (roles: string[]) => roleHolderAddresses(this.db, orgId, roles);
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
+    if (rows.length === 0) rows = await this.nearestAbove(orgId, firstRole);
     await this.toPeople(rows, orgId, render, key, urgent, scopeOrgId, complaintId);
+  }
+
+  /**
+   * Nobody at the org holds a handler role: the nearest holders up its path of the roles that
+   * serve the orgs below (`settings.nearestHolderRoles`, default grid_worker) — the category's
+   * role first, then any of them.
+   */
+  private async nearestAbove(orgId: number, firstRole: string | null): Promise<HandlerAddress[]> {
+    const serving = (await nearestHolderRoles(this.db, orgId)) ?? DEFAULT_NEAREST_HOLDER_ROLES;
+    const up = (roles: string[]) =>
+      nearestRoleHolderAddresses(
+        this.db,
+        orgId,
+        roles.filter((r) => serving.includes(r)),
+      );
+    const first = firstRole ? await up([firstRole]) : [];
+    return first.length ? first : up(HANDLER_ROLES);
   }
 
   /** Tells each of `rows` privately; one the bot may not write to is @-mentioned in `orgId`'s handlers' group. */

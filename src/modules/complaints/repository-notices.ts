@@ -67,6 +67,35 @@ export async function roleHolderAddresses(
   ).rows;
 }
 
+/**
+ * Who holds one of `roles` at the nearest org above `orgId` where anyone does (its parent first,
+ * then up to the root), addressed as `roleHolderAddresses` addresses them; [] when nobody does.
+ */
+export async function nearestRoleHolderAddresses(
+  q: Queryable,
+  orgId: number,
+  roles: string[],
+): Promise<HandlerAddress[]> {
+  if (roles.length === 0) return [];
+  return (
+    await q.query<HandlerAddress>(
+      `WITH held AS (
+         SELECT ra.person_id, ra.org_id, array_position(o.path, ra.org_id) AS depth
+           FROM linli.orgs o JOIN linli.role_assignments ra ON ra.org_id = ANY(o.path) AND ra.org_id <> o.id
+          WHERE o.id = $1 AND ra.role = ANY($2::text[])
+           AND EXISTS (SELECT 1 FROM linli.identities i WHERE i.person_id = ra.person_id)
+       )
+       SELECT DISTINCT ON (h.person_id) h.person_id, i.channel, i.external_id, p.locale,
+              COALESCE(NULLIF(i.display_name, ''), p.name) AS display_name
+         FROM held h JOIN linli.identities i ON i.person_id = h.person_id
+         JOIN linli.people p ON p.id = h.person_id
+        WHERE h.depth = (SELECT max(depth) FROM held)
+        ORDER BY h.person_id, i.id`,
+      [orgId, roles],
+    )
+  ).rows;
+}
+
 /** The level org of the complaint's latest event at another org than `levelOrgId`, or null. */
 export async function previousLevelOrg(
   q: Queryable,

@@ -106,3 +106,15 @@ export async function categoryRole(
   );
   return rows[0]?.role ?? null;
 }
+
+/** The nearest `settings.nearestHolderRoles` on an org's chain (the org itself first), or null when none sets it. */
+export async function nearestHolderRoles(q: Queryable, orgId: number): Promise<string[] | null> {
+  const { rows } = await q.query<{ roles: string[] }>(
+    `SELECT a.settings -> 'nearestHolderRoles' AS roles
+       FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
+       WHERE o.id = $1 AND a.settings ? 'nearestHolderRoles'
+       ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
+    [orgId],
+  );
+  return rows[0]?.roles ?? null;
+}

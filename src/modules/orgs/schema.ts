@@ -36,8 +36,8 @@ const code = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digi
 
 /**
  * What an org configures for its subtree (the nearest org that sets a key wins):
- * its complaint categories, which role handles each category first at the compound, and
- * whether resident registrations wait for approval.
+ * its complaint categories, which role handles each category first at the compound, whether
+ * resident registrations wait for approval, and which handler roles serve the orgs below them.
  */
 export const orgSettingsSchema = z.strictObject({
   complaintCategories: z
@@ -55,6 +55,16 @@ export const orgSettingsSchema = z.strictObject({
     )
     .optional(),
   requireResidentApproval: z.boolean().optional(),
+  /**
+   * the handler roles whose holders serve the orgs below them: when nobody at a complaint's level
+   * holds the role its notice needs, the nearest holder up the org path is told (default:
+   * grid_worker, the grid worker registered at the community who serves its compounds)
+   */
+  nearestHolderRoles: z
+    .array(z.enum(['handler', 'grid_worker', 'property_manager']))
+    .max(3)
+    .refine((l) => new Set(l).size === l.length, { message: 'roles must differ' })
+    .optional(),
 });
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
