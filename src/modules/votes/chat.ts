@@ -231,10 +231,11 @@ export class VoteChatActions {
   private async liveText(row: ProposalRow, locale: Locale): Promise<string> {
     const fresh = (await this.votes.row(row.id)) ?? row;
     const line = voteTexts.turnoutLine(await this.votes.turnout(this.votesDb(), fresh), locale);
+    const outlook = (await this.votes.outlook(this.votesDb(), fresh)).words[locale];
     if (fresh.secret)
-      return `${line}\n${locale === 'en' ? 'Secret ballot: the tally is shown at closing.' : '不记名投票：票数截止后公布。'}`;
+      return `${line}\n${outlook}\n${locale === 'en' ? 'Secret ballot: the tally is shown at closing.' : '不记名投票：票数截止后公布。'}`;
     const tally = await this.votes.count(this.votesDb(), fresh);
-    return `${line}\n${voteTexts.tallyLine(tally.options)}`;
+    return `${line}\n${voteTexts.tallyLine(tally.options)}\n${outlook}`;
   }
 
   private votesDb() {

@@ -120,6 +120,8 @@ describe('an owners’ vote in a Telegram group, against the fake Bot API', () =
     const turnout = await next(GROUP, `#${id} 加装电梯`);
     expect(String(turnout.params.text)).toContain('人数 75.0%（3/4 人）');
     expect(String(turnout.params.text)).toContain('同意 2 人 / 230.00 ㎡；反对 1 人 / 40.00 ㎡');
+    // the last owner decides the headcount: 2 of 4 is not more than half, 3 of 4 is
+    expect(String(turnout.params.text)).toContain('参与已达三分之二；「同意」仍可能通过，也可能不通过。');
 
     // the closing time passes (its job is far away): the reconciler closes and announces
     await db.query(

@@ -93,6 +93,13 @@ describe.each(engines())('proposals API on %s', (engine) => {
       turnout: { owners: { participating: 2 }, area: { participating: '230.00' } },
     });
     expect(live.body.options[0]).toMatchObject({ option: '同意', owners: 2 });
+    // 2 of 4 owners have voted: one more makes two thirds of the headcount
+    expect(live.body.outlook).toMatchObject({
+      remaining: { owners: 2 },
+      participation: { reached: false, reachable: true, short: { owners: 1 } },
+      option: { name: '同意', canStillPass: true },
+    });
+    expect(live.body.outlook.words['zh-CN']).toMatch(/^还差 1 户.*参与即达三分之二/);
 
     const audit = await get(`/api/v1/proposals/${p.id}/audit`, viewer);
     expect(

@@ -14,6 +14,7 @@ import {
   electorate,
   getProposal,
   listProposals,
+  outlookOf,
   present,
   proposalResult,
   turnoutOf,
@@ -271,6 +272,11 @@ export class VoteService {
 
   async turnout(q: Queryable, row: ProposalRow) {
     return turnoutOf(q, row);
+  }
+
+  /** Whether an open vote can still pass or can no longer fail (queries/proposals.ts `outlookOf`). */
+  async outlook(q: Queryable, row: ProposalRow) {
+    return outlookOf(q, row);
   }
 
   /** Open proposals of a compound (what a chat message can vote on). */

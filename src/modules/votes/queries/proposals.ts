@@ -3,6 +3,7 @@ import { assertCanSee, type Principal } from '../../../kernel/access/principal.j
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { findOrg } from '../../orgs/index.js';
 import { type CountResult, count, turnout, type Voter } from '../counting.js';
+import { type Outlook, outlook } from '../outlook.js';
 import {
   ballotOptions,
   ballotVoters,
@@ -73,7 +74,20 @@ export async function proposalResult(db: Db, p: Principal, id: number) {
     final: false,
     turnout: await turnoutOf(db, row),
     options: row.secret ? null : live.options,
+    outlook: await outlookOf(db, row),
   };
+}
+
+/** Whether an open vote can still pass, or can no longer fail (outlook.ts; participation only when secret). */
+export async function outlookOf(q: Queryable, row: ProposalRow): Promise<Outlook> {
+  const rows = await ballotOptions(q, row.id);
+  return outlook({
+    rule: row.rule,
+    options: row.options,
+    electorate: await electorate(q, row.id),
+    ballots: new Map(rows.map((r) => [r.person_id, r.option])),
+    secret: row.secret,
+  });
 }
 
 export async function electorate(q: Queryable, id: number): Promise<Voter[]> {
