@@ -20,6 +20,12 @@ export interface AuthOptions {
   failures: FailureLimiter;
 }
 
+/** A route's auth settings (`config` of the route). */
+export interface RouteAuthConfig {
+  /** no Authorization header: the handler runs with `req.principal` null and decides what to show */
+  tokenOptional?: boolean;
+}
+
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
@@ -27,6 +33,10 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
       throw new AppError(429, 'rate_limited', 'Too many failed authentication attempts; try again later');
     }
     const header = req.headers.authorization;
+    // a route that answers without a token what anyone may read (`config.tokenOptional`, e.g. a
+    // closed vote's ballot log) decides itself with `req.principal` null; a token given is checked
+    if (header === undefined && (req.routeOptions.config as RouteAuthConfig | undefined)?.tokenOptional)
+      return;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const principal = token ? await opts.tokens.authenticate(token) : null;
     if (!principal) {

@@ -55,6 +55,11 @@ export interface CountResult {
   owners: Axis;
   options: OptionCount[];
   reason: { 'zh-CN': string; en: string };
+  /**
+   * the ballot log at the close (stored with the result and published in the result message):
+   * its entries and the hash of the last one (64 zeros when empty); absent on a live count
+   */
+  log?: { entries: number; head: string };
 }
 
 /** "89.5" / "89.50" / "90" → 8950n; refuses anything else. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
-import { actorOf, principalOf } from '../../http/auth.js';
+import { actorOf, principalOf, type RouteAuthConfig } from '../../http/auth.js';
 import { errorResponses, idParams, instant } from '../../http/schemas.js';
 import { RULES } from './counting.js';
 
@@ -117,12 +117,13 @@ export const proposalRoutes =
         schema: {
           tags: ['votes'],
           summary:
-            'The ballot log (hash chain); voters are pseudonyms and options sealed for a secret ballot until closing',
+            'The ballot log (hash chain) with the rule, options, result and electorate to recount it; voters are pseudonyms and options sealed for a secret ballot until closing; without a token once the vote is closed',
           params: idParams,
           response: ok,
         },
+        config: { tokenOptional: true } satisfies RouteAuthConfig,
       },
-      async (req) => s.votes.audit(principalOf(req), req.params.id),
+      async (req) => s.votes.audit(req.principal, req.params.id),
     );
     app.get(
       '/proposals/:id/audit/verify',
@@ -130,12 +131,13 @@ export const proposalRoutes =
         schema: {
           tags: ['votes'],
           summary:
-            'Recomputes the chain; reports the first broken seq and counted ballots that differ from the log',
+            'Recomputes the chain; reports the first broken seq and counted ballots that differ from the log; without a token once the vote is closed',
           params: idParams,
           response: ok,
         },
+        config: { tokenOptional: true } satisfies RouteAuthConfig,
       },
-      async (req) => s.votes.verify(principalOf(req), req.params.id),
+      async (req) => s.votes.verify(req.principal, req.params.id),
     );
     app.get(
       '/proposals/:id/audit/receipts/:code',

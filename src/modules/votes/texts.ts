@@ -47,6 +47,12 @@ export function privateBallotLink(p: Pick<ProposalRow, 'id'>, locale: Locale = '
   };
 }
 
+/**
+ * The ballot log's head at opening, published with the announcement: the chain is empty, so its
+ * head is the genesis (64 zeros); the head at the close comes with the result.
+ */
+const LOG_AT_OPENING = `投票记录：每张票写入链式哈希记录，可公开核验；现为空链，链头哈希为 64 个 0（0000…0000），截止时公布末条哈希。`;
+
 export const voteTexts = {
   announce(p: ProposalRow, numbered: boolean): string {
     if (p.secret) return voteTexts.announceSecret(p);
@@ -58,6 +64,7 @@ export const voteTexts = {
       numbered
         ? `${p.options.map((o, i) => `${i + 1}. ${o}`).join('\n')}\n请回复「投票 ${p.id} 序号」，例如「投票 ${p.id} 1」；截止前可以改票，以最后一次为准。`
         : '请点击下方按钮投票；截止前可以改票，以最后一次为准。也可私聊本机器人发送 /vote。',
+      LOG_AT_OPENING,
       `Owners' vote #${p.id}: ${p.title} — ${RULE[p.rule]!.en}; closes ${when(p.closes_at)} (UTC+8).`,
     ];
     return lines.filter(Boolean).join('\n');
@@ -71,6 +78,7 @@ export const voteTexts = {
       `截止：${when(p.closes_at)}（不记名投票，结果截止后公布）`,
       `选项：${p.options.map((o, i) => `${i + 1}. ${o}`).join(' ')}`,
       `不记名投票只在私聊中进行，群里投的票不会被记录。请私聊本机器人投票；截止前可以改票，以最后一次为准。`,
+      LOG_AT_OPENING,
       `Owners' vote #${p.id}: ${p.title} — ${RULE[p.rule]!.en}; closes ${when(p.closes_at)} (UTC+8). Secret ballot: vote in a private chat with the bot.`,
     ];
     return lines.filter(Boolean).join('\n');
@@ -137,7 +145,11 @@ export const voteTexts = {
     const head = `【表决结果】#${p.id} ${p.title}`;
     const axes = `参与：面积 ${r.area.participationPct}%（${r.area.participating}/${r.area.total} ㎡），人数 ${r.owners.participationPct}%（${r.owners.participating}/${r.owners.total} 人）`;
     const tally = r.options.map((o) => `${o.option}：${o.owners} 人，${o.area} ㎡`).join('\n');
-    return [head, r.reason['zh-CN'], axes, tally, r.reason.en].join('\n');
+    // the log's head, published where the database's operator cannot change it afterwards
+    const log = r.log
+      ? `投票记录共 ${r.log.entries} 条，末条哈希：${r.log.head}\n任何人可用 GET /api/v1/proposals/${p.id}/audit 下载记录、/audit/verify 核验（无需令牌）。`
+      : null;
+    return [head, r.reason['zh-CN'], axes, tally, log, r.reason.en].filter(Boolean).join('\n');
   },
   remind(p: ProposalRow, locale: Locale): string {
     if (p.secret)

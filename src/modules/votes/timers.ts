@@ -3,11 +3,13 @@ import type { Moment, Occurrence } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
 import type { AfterCommit } from '../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../kernel/queue/backend.js';
+import { GENESIS } from './ballot-log.js';
 import { type ProposalJob, type ProposalKind, proposalMoments } from './moments.js';
 import { countOf } from './queries/proposals.js';
 import {
   findProposal,
   freezeElectorate,
+  lastLogRow,
   lockProposal,
   markClosed,
   markOpen,
@@ -85,7 +87,12 @@ export class ProposalTimers {
     const closed = await this.db.transaction(async (tx) => {
       const row = await lockProposal(tx, id);
       if (row?.status !== 'open' || row.closes_at.getTime() > this.now().getTime()) return null;
-      const result = await countOf(tx, row);
+      const last = await lastLogRow(tx, id);
+      // the head is published in the result message: a log rewritten afterwards no longer ends there
+      const result = {
+        ...(await countOf(tx, row)),
+        log: { entries: last?.seq ?? 0, head: last?.hash ?? GENESIS },
+      };
       const row2 = await markClosed(tx, id, this.now(), result);
       return { row: row2, send: await this.notifier.stage(tx, row2, 'closed') };
     });

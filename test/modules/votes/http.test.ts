@@ -19,7 +19,7 @@ describe.each(engines())('proposals API on %s', (engine) => {
   });
 
   const post = (url: string, body: object, token?: string) => t.call({ method: 'POST', url, body, token });
-  const get = (url: string, token?: string) => t.call({ method: 'GET', url, token });
+  const get = (url: string, token?: string | null) => t.call({ method: 'GET', url, token });
 
   it('refuses bad proposals with 400 naming the field, writing nothing', async () => {
     const base = { orgId: tree.compoundA, title: '加装电梯', rule: 'art278-major', closesAt: future(48) };
@@ -101,6 +101,11 @@ describe.each(engines())('proposals API on %s', (engine) => {
     });
     expect(live.body.outlook.words['zh-CN']).toMatch(/^还差 1 户.*参与即达三分之二/);
 
+    // while open, the log needs a token of the compound
+    const noToken = await get(`/api/v1/proposals/${p.id}/audit`, null);
+    expect(noToken.status).toBe(401);
+    expect((await get(`/api/v1/proposals/${p.id}/audit/verify`, null)).status).toBe(401);
+    expect((await get('/api/v1/proposals/999999/audit', null)).status).toBe(401);
     const audit = await get(`/api/v1/proposals/${p.id}/audit`, viewer);
     expect(
       audit.body.entries.map((e: { entry: { voter: number; paper: boolean } }) => [
@@ -148,6 +153,17 @@ describe.each(engines())('proposals API on %s', (engine) => {
       owners: { total: 4, participating: 2, participationPct: '50.0' },
     });
     expect(result.body.reason['zh-CN']).toBe('未通过：参与表决的业主人数占比 50.0%（2/4），低于三分之二');
+    expect(result.body.log).toEqual({ entries: 3, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    // once closed, anyone may read and check the log: no token
+    const open = await get(`/api/v1/proposals/${p.id}/audit`, null);
+    expect(open.status).toBe(200);
+    expect(open.body.proposal).toMatchObject({ rule: p.rule, status: 'closed', result: { passed: false } });
+    expect(open.body.electorate).toHaveLength(4);
+    const publicVerify = await get(`/api/v1/proposals/${p.id}/audit/verify`, null);
+    expect(publicVerify.body).toMatchObject({ ok: false, firstBrokenSeq: 1 }); // the edit above
+    // a bad token is still refused (only a missing one reads the public log)
+    expect((await get(`/api/v1/proposals/${p.id}/audit`, 'not-a-token')).status).toBe(401);
     const late = await paper({ personId: reg.ding, option: '同意', evidence: '迟到的票' });
     expect(late.status).toBe(409);
     expect(late.body.error.details[0].field).toBe('proposalId');

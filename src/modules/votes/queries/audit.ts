@@ -1,9 +1,12 @@
+import { AppError } from '../../../kernel/access/errors.js';
 import type { Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { type LogRow, normalizeReceipt, pseudonym, verifyRows } from '../ballot-log.js';
 import {
   ballotsWithReceipt,
   countedBallots,
+  electorateOf,
+  findProposal,
   logRowsWithReceipt,
   type ProposalRow,
   proposalsForReceipt,
@@ -16,15 +19,49 @@ import { visibleProposal } from './proposals.js';
  * the counted ballots, and whether a voter's receipt is in it and counted.
  */
 
-/** The chain; a secret ballot's options stay sealed until closing (voters are pseudonyms). */
-export async function auditLog(db: Db, p: Principal, id: number) {
-  const row = await visibleProposal(db, p, id);
+/**
+ * The proposal whose log a caller may read: with a token, one in its scope; without (`p` null),
+ * any closed one — a vote's log is public once it is decided, so that anyone can check the count
+ * without asking whoever runs the database. Unknown and still open look the same without a token.
+ */
+async function auditableProposal(db: Db, p: Principal | null, id: number): Promise<ProposalRow> {
+  if (p) return visibleProposal(db, p, id);
+  const row = await findProposal(db, id);
+  if (row?.status !== 'closed')
+    throw new AppError(
+      401,
+      'unauthorized',
+      'A vote’s ballot log is public once the vote is closed; until then a token is needed',
+    );
+  return row;
+}
+
+/**
+ * The chain; a secret ballot's options stay sealed until closing (voters are pseudonyms). With the
+ * proposal (rule, options, the stored result and the log's head at the close) and its frozen
+ * electorate (voters as the log names them, with their areas): everything
+ * `scripts/verify-ballots.ts` needs to recompute the chain and the count with no database.
+ */
+export async function auditLog(db: Db, p: Principal | null, id: number) {
+  const row = await auditableProposal(db, p, id);
   const sealed = row.secret && row.status !== 'closed';
   const log = await readLog(db, id);
+  const electorate = await electorateOf(db, id);
   return {
     proposalId: id,
+    proposal: {
+      title: row.title,
+      rule: row.rule,
+      options: row.options,
+      status: row.status,
+      result: row.status === 'closed' ? row.result : null,
+    },
     secret: row.secret,
     sealed,
+    electorate: electorate.map((e) => ({
+      voter: row.secret ? pseudonym(row.salt, Number(e.person_id)) : Number(e.person_id),
+      area: e.area,
+    })),
     hashRule:
       'hash = sha256(prev_hash || canonical JSON of entry (keys sorted) || created_at ISO-8601); first prev_hash = 64 zeros; receipt = first 40 bits of hash, Crockford base32',
     entries: log.map((l) => ({
@@ -39,8 +76,8 @@ export async function auditLog(db: Db, p: Principal, id: number) {
 }
 
 /** Recomputes the chain and checks the current ballots against it. */
-export async function verifyLog(db: Db, p: Principal, id: number) {
-  const row = await visibleProposal(db, p, id);
+export async function verifyLog(db: Db, p: Principal | null, id: number) {
+  const row = await auditableProposal(db, p, id);
   const log = await readLog(db, id);
   const chain = verifyRows(log);
   const ballots = await countedBallots(db, id);
