@@ -1,13 +1,13 @@
 import { callbackData } from '../../kernel/chat/callback-data.js';
 
 /**
- * A handler's button on a complaint notice: `cp:<complaint>:<accept|start|resolve>:v<version>`. The
+ * A handler's button on a complaint notice: `cp:<complaint>:<accept|grab|start|resolve>:v<version>`. The
  * status decides what a press does (a second accept is refused by the loop); the version only
  * identifies the notice.
  */
 export const handlerButton = callbackData('cp', {
   complaint: 'int',
-  action: ['accept', 'start', 'resolve'],
+  action: ['accept', 'grab', 'start', 'resolve'],
   version: 'v',
 });
 /** A handler adding a note: `cpnote:<complaint>` (the trigger of the handler-note flow). */

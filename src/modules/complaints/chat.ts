@@ -3,13 +3,14 @@ import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import type { Db } from '../../kernel/db/db.js';
 import { handlerButton } from './callbacks.js';
 import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
-import { findComplaintForUpdate, handlesComplaint } from './repository.js';
+import { assigneeOf, findComplaintForUpdate, handlesComplaint } from './repository.js';
 import { complaintTexts } from './texts.js';
 
 /**
  * Handlers act from chat: the buttons of a handler notification carry
  * `cp:<complaint>:<accept|start|resolve>:v<version>`. The presser must hold a handler role at the
- * complaint's current level org or above it. The row is locked and the loop decides: a press that
+ * complaint's current level org or above it. 抢单 (`grab`, dispatch mode grab) accepts it for the
+ * presser, who becomes its assignee; a press after someone else's is told who took it. The row is locked and the loop decides: a press that
  * no longer fits (someone else accepted first) gets a clear "already handled", never a second
  * transition. Answers are in the presser's locale.
  */
@@ -47,7 +48,11 @@ export class ComplaintChatActions {
       await ctx.reply(t.done(updated.number, action), { key: 'cp' });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      await ctx.reply(err.status === 404 ? t.gone : t.changed, { key: 'cp' });
+      // a 抢单 after someone else's: who took it
+      const taker = action === 'grab' && err.status === 409 ? await assigneeOf(this.db, id) : null;
+      await ctx.reply(err.status === 404 ? t.gone : taker ? t.taken(taker.number, taker.name) : t.changed, {
+        key: 'cp',
+      });
     }
     return true;
   }

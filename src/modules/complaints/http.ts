@@ -57,7 +57,8 @@ export const complaintRoutes =
             'Move a complaint through its loop (409 when not allowed from its status, or changed meanwhile)',
           params: idParams,
           body: z.strictObject({
-            action: z.enum(ACTIONS.filter((a) => a !== 'escalate') as [string, ...string[]]),
+            // escalate is the system's; grab (抢单) is a person's press in chat
+            action: z.enum(ACTIONS.filter((a) => a !== 'escalate' && a !== 'grab') as [string, ...string[]]),
             note: z.string().trim().max(2000).optional(),
             assigneeId: z.number().int().positive().optional(),
             photos: z.array(z.string().max(300)).max(9).optional(),

@@ -6,7 +6,8 @@
  *   reopened (the resident was not satisfied; accepted again at the same level)
  *   withdrawn (by the reporter, while not final)
  *
- * `escalate` is the system's: a breached deadline moves an open complaint one level up, status
+ * `grab` (抢单, a button in chat under the dispatch mode `grab`) is `accept` by a person who
+ * becomes the assignee. `escalate` is the system's: a breached deadline moves an open complaint one level up, status
  * unchanged. `assign` and `note` change no status. `closed` and `withdrawn` are final.
  */
 export const STATUSES = [
@@ -26,6 +27,7 @@ export type Level = (typeof LEVELS)[number];
 
 export const ACTIONS = [
   'accept',
+  'grab',
   'start',
   'resolve',
   'reject',
@@ -44,6 +46,8 @@ const NOT_FINAL: ComplaintStatus[] = [...OPEN, 'resolved', 'rejected'];
 
 export const TRANSITIONS: Record<ComplaintAction, { from: ComplaintStatus[]; to: ComplaintStatus | null }> = {
   accept: { from: ['submitted', 'reopened'], to: 'accepted' },
+  /** a handler takes it for themselves (dispatch mode grab, 抢单): accepted and assigned to them at once */
+  grab: { from: ['submitted', 'reopened'], to: 'accepted' },
   start: { from: ['accepted'], to: 'in_progress' },
   resolve: { from: ['accepted', 'in_progress'], to: 'resolved' },
   reject: { from: OPEN, to: 'rejected' },

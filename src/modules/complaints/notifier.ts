@@ -6,7 +6,8 @@ import { boundGroups, findChat, residentsGroups } from '../chats/index.js';
 import { handlerButton, noteButton, ratingButton } from './callbacks.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
-import { levelAbove } from './lifecycle.js';
+import { levelAbove, stageOf } from './lifecycle.js';
+import { assigneeOf } from './repository.js';
 import {
   type HandlerAddress,
   type IdentityAddress,
@@ -14,10 +15,11 @@ import {
   latestEvent,
   levelOrgOf,
   nearestRoleHolderAddresses,
+  personAddressOf,
   previousLevelOrg,
   roleHolderAddresses,
 } from './repository-notices.js';
-import { categoryRole, nearestHolderRoles } from './repository-settings.js';
+import { categoryRole, dispatchMode, nearestHolderRoles } from './repository-settings.js';
 import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
 
 /**
@@ -70,12 +72,13 @@ export class ComplaintNotifier {
     const toReporter = reporterNotice(c, type, note);
     if (toReporter) await this.toReporter(c, subject, toReporter, `${key}-reporter`);
 
+    const grab = await this.grabbable(c);
     if (['submitted', 'escalate', 'appeal', 'reopen', 'reopened_escalated', 'overdue'].includes(type)) {
       const kind = type === 'overdue' ? 'overdue' : type === 'submitted' ? 'submitted' : 'forwarded';
       const first = c.level === 'compound' ? await this.firstRole(c) : null;
       await this.toHandlers(
         c.level_org_id,
-        (l) => ({ text: complaintTexts(l).handlers(subject(l), kind), choices: handlerChoices(c, l) }),
+        (l) => ({ text: complaintTexts(l).handlers(subject(l), kind), choices: handlerChoices(c, l, grab) }),
         `${key}-handlers`,
         type !== 'submitted',
         c.org_id,
@@ -97,7 +100,35 @@ export class ComplaintNotifier {
         );
       }
     }
-    if (['submitted', 'accept', 'resolve', 'close', 'escalate'].includes(type)) {
+    if (type === 'grab' && c.assignee_id) {
+      // the others who were offered it: someone took it (their 抢单 would only be told so)
+      const taker = await assigneeOf(this.db, c.id);
+      const first = c.level === 'compound' ? await this.firstRole(c) : null;
+      await this.toHandlers(
+        c.level_org_id,
+        (l) => ({ text: complaintTexts(l).grabbed(subject(l), taker?.name ?? '') }),
+        `${key}-taken`,
+        false,
+        c.org_id,
+        first,
+        c.id,
+        c.assignee_id,
+      );
+    }
+    if (type === 'assign' && c.assignee_id) {
+      const to = await this.personAddress(c.assignee_id);
+      if (to)
+        await this.toPeople(
+          [to],
+          c.level_org_id,
+          (l) => ({ text: complaintTexts(l).assigned(subject(l)), choices: handlerChoices(c, l, false) }),
+          `${key}-assignee`,
+          true,
+          c.org_id,
+          c.id,
+        );
+    }
+    if (['submitted', 'accept', 'grab', 'resolve', 'close', 'escalate'].includes(type)) {
       await this.toResidents(
         c,
         complaintTexts(GROUP_LOCALE).progress(subject(GROUP_LOCALE), type === 'escalate'),
@@ -112,11 +143,12 @@ export class ComplaintNotifier {
     const days = c.resolve_due_at
       ? Math.max(1, Math.round((Date.now() - c.resolve_due_at.getTime()) / 86_400_000))
       : 1;
+    const grab = await this.grabbable(c);
     await this.toHandlers(
       c.level_org_id,
       (l) => ({
         text: complaintTexts(l).overdueReminder(subject(l), days),
-        choices: handlerChoices(c, l),
+        choices: handlerChoices(c, l, grab),
       }),
       `complaint-${c.id}-overdue-${c.overdue_reminders}`,
       true,
@@ -135,9 +167,10 @@ export class ComplaintNotifier {
   async warning(c: ComplaintRow, stage: 'ack' | 'resolve', due: Date): Promise<void> {
     const subject = await this.subject(c);
     const key = `complaint-${c.id}-warn-${stage}-${due.getTime()}`;
+    const grab = await this.grabbable(c);
     const act: Render = (l) => ({
       text: complaintTexts(l).warning(subject(l), stage, due, false),
-      choices: handlerChoices(c, l),
+      choices: handlerChoices(c, l, grab),
     });
     const assignee = c.assignee_id ? await this.personAddress(c.assignee_id) : null;
     if (assignee) {
@@ -163,15 +196,7 @@ export class ComplaintNotifier {
 
   /** A person as a notice reaches them: their first identity, or null when they have none. */
   private async personAddress(personId: number): Promise<HandlerAddress | null> {
-    const identity = (await identitiesOf(this.db, personId))[0];
-    if (!identity) return null;
-    return {
-      person_id: personId,
-      channel: identity.channel,
-      external_id: identity.external_id,
-      locale: identity.locale,
-      display_name: identity.display_name ?? '',
-    };
+    return personAddressOf(this.db, personId);
   }
 
   private async toReporter(
@@ -229,11 +254,14 @@ export class ComplaintNotifier {
     /** when the category names a role and someone reachable holds it, only they hear of it */
     firstRole: string | null = null,
     complaintId?: number,
+    /** a person of them not to tell (the one whose move it was) */
+    except?: number,
   ) {
     const find = (roles: string[]) => roleHolderAddresses(this.db, orgId, roles);
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
     if (rows.length === 0) rows = await this.nearestAbove(orgId, firstRole);
+    rows = rows.filter((r) => r.person_id !== except);
     await this.toPeople(rows, orgId, render, key, urgent, scopeOrgId, complaintId);
   }
 
@@ -315,6 +343,15 @@ export class ComplaintNotifier {
     }
   }
 
+  /**
+   * Whether its handlers are offered 抢单 rather than 受理: the category's dispatch mode at the
+   * compound is `grab`, and it waits for acknowledgement with nobody assigned.
+   */
+  private async grabbable(c: ComplaintRow): Promise<boolean> {
+    if (c.assignee_id !== null || stageOf(c.status) !== 'ack') return false;
+    return (await dispatchMode(this.db, c.org_id, c.category)) === 'grab';
+  }
+
   /** The role that handles the complaint's category first at the compound (nearest setting wins). */
   private async firstRole(c: ComplaintRow): Promise<string | null> {
     return (await categoryRole(this.db, c.org_id, c.category)) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
@@ -382,9 +419,17 @@ function ratingLink(c: ComplaintRow, l: Locale) {
   return { label: complaintTexts(l).links.ratePrivately, payload: `rate-${c.id}`, command: '/start' };
 }
 
-/** The buttons of a handler notice: accept, add a note, resolved. */
-function handlerChoices(c: ComplaintRow, l: Locale): Choice[] {
+/** The buttons of a handler notice: accept (抢单 under the dispatch mode grab), add a note, resolved. */
+function handlerChoices(c: ComplaintRow, l: Locale, grab: boolean): Choice[] {
   const b = complaintTexts(l).buttons;
+  if (grab)
+    return [
+      {
+        label: b.grab,
+        payload: handlerButton.write({ complaint: c.id, action: 'grab', version: c.version }),
+      },
+      { label: b.note, payload: noteButton.write({ complaint: c.id }) },
+    ];
   return [
     {
       label: b.accept,
@@ -409,6 +454,7 @@ function reporterNotice(c: ComplaintRow, type: string, note: string | null): Rep
   const t = (l: Locale) => complaintTexts(l).reporter;
   switch (type) {
     case 'accept':
+    case 'grab':
       return (s, l, a) => ({ text: t(l).accept(s, a) });
     case 'start':
       return (s, l, a) => ({ text: t(l).start(s, a) });

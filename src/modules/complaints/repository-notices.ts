@@ -67,6 +67,18 @@ export async function roleHolderAddresses(
   ).rows;
 }
 
+/** A person as a notice reaches them (their first identity, named as a mention names them), or null without one. */
+export async function personAddressOf(q: Queryable, personId: number): Promise<HandlerAddress | null> {
+  const { rows } = await q.query<HandlerAddress>(
+    `SELECT p.id AS person_id, i.channel, i.external_id, p.locale,
+            COALESCE(NULLIF(i.display_name, ''), p.name) AS display_name
+       FROM linli.people p JOIN linli.identities i ON i.person_id = p.id
+      WHERE p.id = $1 ORDER BY i.id LIMIT 1`,
+    [personId],
+  );
+  return rows[0] ? { ...rows[0], person_id: Number(rows[0].person_id) } : null;
+}
+
 /**
  * Who holds one of `roles` at the nearest org above `orgId` where anyone does (its parent first,
  * then up to the root), addressed as `roleHolderAddresses` addresses them; [] when nobody does.

@@ -91,6 +91,26 @@ export async function compoundCategories(q: Queryable, orgId: number): Promise<C
   return rows[0]?.categories ?? null;
 }
 
+/**
+ * The dispatch mode of a category at a compound: the nearest org on its chain whose
+ * `settings.dispatch` names the category, else `*` (an org naming the category wins over a `*` of
+ * the same org); null when none does (the default, `assign`).
+ */
+export async function dispatchMode(
+  q: Queryable,
+  compoundId: number,
+  category: string,
+): Promise<'assign' | 'grab' | null> {
+  const { rows } = await q.query<{ mode: 'assign' | 'grab' }>(
+    `SELECT COALESCE(a.settings -> 'dispatch' ->> $2, a.settings -> 'dispatch' ->> '*') AS mode
+       FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
+      WHERE o.id = $1 AND (a.settings -> 'dispatch' ? $2 OR a.settings -> 'dispatch' ? '*')
+      ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
+    [compoundId, category],
+  );
+  return rows[0]?.mode ?? null;
+}
+
 /** The role the nearest `settings.categoryRoles` on the compound's chain names for the category, or null. */
 export async function categoryRole(
   q: Queryable,

@@ -123,6 +123,18 @@ export async function handlesComplaint(
   return rows.length > 0;
 }
 
+/** Who a complaint is assigned to (their register name) and its number, or null when nobody. */
+export async function assigneeOf(
+  q: Queryable,
+  complaintId: number,
+): Promise<{ number: string; name: string } | null> {
+  const { rows } = await q.query<{ number: string; name: string }>(
+    `SELECT c.number, p.name FROM linli.complaints c JOIN linli.people p ON p.id = c.assignee_id WHERE c.id = $1`,
+    [complaintId],
+  );
+  return rows[0] ?? null;
+}
+
 /** A complaint, or undefined. */
 export async function findComplaint(q: Queryable, id: number): Promise<ComplaintRow | undefined> {
   const { rows } = await q.query<ComplaintRow>('SELECT * FROM linli.complaints WHERE id = $1', [id]);

@@ -25,7 +25,7 @@ type Texts = {
   status: Record<ComplaintStatus, string>;
   level: Record<Level, string>;
   commonArea: string;
-  buttons: { accept: string; note: string; resolve: string; rate: string };
+  buttons: { accept: string; grab: string; note: string; resolve: string; rate: string };
   /** the deep links of a notice that reached someone in a group instead of privately (Telegram) */
   links: { ratePrivately: string; openPrivate: string };
   /** why someone could not be reached privately (SEND_REFUSAL codes), for colleagues and the timeline */
@@ -50,6 +50,10 @@ type Texts = {
    * handlers) and to the next level's handlers (`supervising` true); `due` as China time
    */
   warning: (c: NoticeSubject, stage: 'ack' | 'resolve', due: Date, supervising: boolean) => string;
+  /** to the other handlers of the level: someone took it (dispatch mode grab) */
+  grabbed: (c: NoticeSubject, name: string) => string;
+  /** to the person it was assigned to */
+  assigned: (c: NoticeSubject) => string;
   /** the nth reminder of a complaint overdue at the city level */
   overdueReminder: (c: NoticeSubject, days: number) => string;
   /** the residents' groups' progress notice: never the reporter */
@@ -57,7 +61,9 @@ type Texts = {
   /** the answers to a handler's button press */
   chat: {
     notHandler: string;
-    done: (number: string, action: 'accept' | 'start' | 'resolve') => string;
+    done: (number: string, action: 'accept' | 'grab' | 'start' | 'resolve') => string;
+    /** a 抢单 pressed after someone else took it */
+    taken: (number: string, name: string) => string;
     gone: string;
     changed: string;
   };
@@ -100,7 +106,7 @@ const zh: Texts = {
   status: zhStatus,
   level: zhLevel,
   commonArea: '公共区域',
-  buttons: { accept: '受理', note: '补充说明', resolve: '已处理', rate: '评价' },
+  buttons: { accept: '受理', grab: '抢单', note: '补充说明', resolve: '已处理', rate: '评价' },
   links: {
     ratePrivately: '私聊评价',
     openPrivate: '私聊机器人，以后直接收到通知',
@@ -136,6 +142,10 @@ const zh: Texts = {
       : `【即将超时】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n${
           stage === 'ack' ? '受理' : '办结'
         }时限为 ${zhTime(due)}，请在此之前${stage === 'ack' ? '受理' : '处理完毕'}，否则将升级到上一级。`,
+  grabbed: (c, name) =>
+    `【已接单】${c.number} · ${c.category} · ${place(c, zh)} 已由 ${name} 接单，您无需处理。`,
+  assigned: (c) =>
+    `【分派给您】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n请尽快处理。`,
   overdueReminder: (c, days) =>
     `【报事超时提醒】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n已超过${
       zhLevel[c.level]
@@ -145,7 +155,8 @@ const zh: Texts = {
   chat: {
     notHandler: '您不是这条报事当前层级的处理人员。',
     done: (number, action) =>
-      `报事 ${number} ${{ accept: '已受理', start: '已开始处理', resolve: '已标记为处理完毕' }[action]}。`,
+      `报事 ${number} ${{ accept: '已受理', grab: '已由您接单并受理', start: '已开始处理', resolve: '已标记为处理完毕' }[action]}。`,
+    taken: (number, name) => `报事 ${number} 已由 ${name} 接单。`,
     gone: '这条报事已不存在。',
     changed: '这条报事的状态已经变了（可能别人已处理），请查看最新通知。',
   },
@@ -174,7 +185,7 @@ const en: Texts = {
   status: enStatus,
   level: enLevel,
   commonArea: 'common area',
-  buttons: { accept: 'Accept', note: 'Add a note', resolve: 'Resolved', rate: 'Rate' },
+  buttons: { accept: 'Accept', grab: 'Take it', note: 'Add a note', resolve: 'Resolved', rate: 'Rate' },
   links: {
     ratePrivately: 'Rate it privately',
     openPrivate: 'Message the bot to get notices directly',
@@ -213,6 +224,10 @@ const en: Texts = {
       : `[Deadline near] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nIt must be ${
           stage === 'ack' ? 'accepted' : 'resolved'
         } by ${enTime(due)} (China time), or it goes up to the next level.`,
+  grabbed: (c, name) =>
+    `[Taken] ${c.number} · ${c.category} · ${place(c, en)} was taken by ${name}: nothing for you to do.`,
+  assigned: (c) =>
+    `[Assigned to you] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nPlease handle it soon.`,
   overdueReminder: (c, days) =>
     `[Overdue report] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nAbout ${days} day(s) past the deadline of ${
       enLevel[c.level]
@@ -222,7 +237,8 @@ const en: Texts = {
   chat: {
     notHandler: 'You do not handle this report at its current level.',
     done: (number, action) =>
-      `Report ${number} ${{ accept: 'accepted', start: 'started', resolve: 'marked as resolved' }[action]}.`,
+      `Report ${number} ${{ accept: 'accepted', grab: 'is yours: taken and accepted', start: 'started', resolve: 'marked as resolved' }[action]}.`,
+    taken: (number, name) => `Report ${number} was already taken by ${name}.`,
     gone: 'This report no longer exists.',
     changed: 'This report has changed (someone may have handled it already); see the latest notice.',
   },

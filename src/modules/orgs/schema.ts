@@ -56,6 +56,13 @@ export const orgSettingsSchema = z.strictObject({
     .optional(),
   requireResidentApproval: z.boolean().optional(),
   /**
+   * how a complaint of a category (or `*`) reaches its handlers, inherited down the tree (the
+   * nearest org naming the category, else `*`): `assign` (default: every handler of the level is
+   * told, whoever accepts handles it; an admin may assign), `grab` (抢单: every eligible handler gets
+   * a 抢单 button, the first press takes it and the others are told who did)
+   */
+  dispatch: z.record(z.union([code, z.literal('*')]), z.enum(['assign', 'grab'])).optional(),
+  /**
    * the handler roles whose holders serve the orgs below them: when nobody at a complaint's level
    * holds the role its notice needs, the nearest holder up the org path is told (default:
    * grid_worker, the grid worker registered at the community who serves its compounds)

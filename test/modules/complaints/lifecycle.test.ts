@@ -12,6 +12,7 @@ import {
 const EXPECTED: Record<ComplaintStatus, Partial<Record<(typeof ACTIONS)[number], ComplaintStatus>>> = {
   submitted: {
     accept: 'accepted',
+    grab: 'accepted',
     reject: 'rejected',
     withdraw: 'withdrawn',
     assign: 'submitted',
@@ -46,6 +47,7 @@ const EXPECTED: Record<ComplaintStatus, Partial<Record<(typeof ACTIONS)[number],
   },
   reopened: {
     accept: 'accepted',
+    grab: 'accepted',
     reject: 'rejected',
     withdraw: 'withdrawn',
     assign: 'reopened',

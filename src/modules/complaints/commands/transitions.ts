@@ -27,7 +27,7 @@ export type { ComplaintRow } from '../repository.js';
 export { BUCKET_MS, bucketJobId, bucketOf } from './deadline-buckets.js';
 
 export interface ActionBody {
-  action: Exclude<ComplaintAction, 'escalate'>;
+  action: Exclude<ComplaintAction, 'escalate' | 'grab'>;
   note?: string;
   assigneeId?: number;
   photos?: string[];
@@ -107,6 +107,14 @@ export class ComplaintService extends ComplaintDeadlines {
     switch (body.action) {
       case 'accept':
         set.acknowledged_at = now;
+        break;
+      case 'grab':
+        if (!by.personId)
+          throw badRequest('Only a person can take a complaint', [
+            { field: 'personId', message: 'required' },
+          ]);
+        set.acknowledged_at = now;
+        set.assignee_id = by.personId;
         break;
       case 'resolve':
         set.resolved_at = now;
@@ -197,6 +205,7 @@ export class ComplaintService extends ComplaintDeadlines {
 function past(action: ComplaintAction): string {
   const words: Record<ComplaintAction, string> = {
     accept: 'accepted',
+    grab: 'taken',
     start: 'started',
     resolve: 'resolved',
     reject: 'rejected',

@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeUser } from '../../fakes/telegram/index.js';
+import type { SentMessage } from '../../fakes/telegram/server.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
+
+const GROUP = -100557;
+const RESIDENT: FakeUser = { id: 5301, first_name: '吴', last_name: '刚' };
+const WANG: FakeUser = { id: 9301, first_name: '王师傅' };
+const LI: FakeUser = { id: 9302, first_name: '李师傅' };
+
+describe('dispatch by grab (抢单): the first press takes it, the others are told who did', () => {
+  let t: TelegramLinli | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('offers 抢单 to every handler; the first wins, a late press is told, an admin’s assignment reaches the assignee', async () => {
+    t = await startTelegramLinli();
+    const { fake, api, json } = t;
+    const sunshine = (await json('GET', '/orgs?kind=compound')).items.find(
+      (o: { name: string }) => o.name === '阳光小区',
+    );
+    const people: Record<string, number> = {};
+    for (const u of [WANG, LI]) {
+      const p = await json('POST', '/people', { name: u.first_name, orgId: sunshine.id });
+      await json('POST', `/people/${p.id}/identities`, { channel: 'telegram', externalId: String(u.id) });
+      await json('POST', `/orgs/${sunshine.id}/roles`, { personId: p.id, role: 'property_manager' });
+      fake.startPrivateChat(u.id);
+      people[u.first_name] = p.id;
+    }
+    await json('POST', `/orgs/${sunshine.id}/chats`, {
+      channel: 'telegram',
+      externalChatId: String(GROUP),
+      purpose: 'residents',
+    });
+    // an unknown mode is refused, naming the field; grab for every category of the compound
+    const bad = await api('PATCH', `/orgs/${sunshine.id}`, {
+      settings: { dispatch: { '*': 'round_robin' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('settings.dispatch');
+    const set = await api('PATCH', `/orgs/${sunshine.id}`, { settings: { dispatch: { '*': 'grab' } } });
+    expect(set.status).toBe(200);
+
+    const { next, buttons, press } = telegramChat(fake);
+    const say = (text: string, chatId = RESIDENT.id) =>
+      fake.deliverUpdateToWebhook(
+        fake.makeTextMessageUpdate(
+          chatId === GROUP
+            ? { chatId, chatType: 'supergroup', from: RESIDENT, text }
+            : { chatId, chatType: 'private', from: RESIDENT, text },
+        ),
+      );
+    await say('/complaint', GROUP);
+    const offer = await next(GROUP, '报事请私聊我');
+    await say(
+      `/start ${fake.startLinkOf({ reply_markup: offer.params.reply_markup } as unknown as SentMessage)}`,
+    );
+    await press(RESIDENT.id, RESIDENT, await next(RESIDENT.id, '您要反映哪一类问题'), '电梯');
+    await next(RESIDENT.id, '请简单说一下');
+    for (const [answer, prompt] of [
+      ['5号电梯异响', '问题在哪儿'],
+      ['跳过', '现场照片'],
+      ['跳过', '要匿名吗'],
+      ['否', '请确认'],
+      ['是', '已受理！'],
+    ] as const) {
+      await say(answer);
+      await next(RESIDENT.id, prompt);
+    }
+
+    const toWang = await next(WANG.id, '【新报事】');
+    const toLi = await next(LI.id, '【新报事】');
+    for (const n of [toWang, toLi]) expect(buttons(n).map((b) => b.text)).toEqual(['抢单', '补充说明']);
+
+    await press(WANG.id, WANG, toWang, '抢单');
+    await next(WANG.id, '已由您接单并受理');
+    await next(RESIDENT.id, '已受理，正在处理');
+    const told = await next(LI.id, '【已接单】');
+    expect(String(told.params.text)).toContain('已由 王师傅 接单');
+    // 李师傅 presses a moment too late: told who took it, nothing changes
+    await press(LI.id, LI, toLi, '抢单');
+    await next(LI.id, '已由 王师傅 接单。');
+
+    const [complaint] = (await json('GET', `/complaints?orgId=${sunshine.id}`)).items;
+    const detail = await json('GET', `/complaints/${complaint.id}`);
+    expect(detail.status).toBe('accepted');
+    expect(detail.events.map((e: { type: string }) => e.type)).toEqual(['submitted', 'grab']);
+    // grab is a person's press in chat, not an API action
+    expect((await api('POST', `/complaints/${complaint.id}/actions`, { action: 'grab' })).status).toBe(400);
+
+    // the committee reassigns it to 李师傅: he hears of it, with the handler's buttons
+    await json('POST', `/complaints/${complaint.id}/actions`, {
+      action: 'assign',
+      assigneeId: people.李师傅,
+    });
+    const assigned = await next(LI.id, '【分派给您】');
+    expect(buttons(assigned).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理']);
+  });
+});
