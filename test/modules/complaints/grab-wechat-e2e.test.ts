@@ -1,0 +1,105 @@
+/**
+ * 抢单 on WeChat, through the Wechaty mock: the handler notice carries numbered choices (1. 抢单
+ * 2. 补充说明); the first handler to answer 1 takes the complaint, the other is told who did, and
+ * their own 1 afterwards is answered with the name.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
+import { DEFAULT_CATEGORIES } from '../../../src/modules/complaints/categories.js';
+import type { SentMessage } from '../../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
+import { until } from '../../support/until.js';
+import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
+
+describe('dispatch by grab on WeChat', () => {
+  let w: WechatLinli | undefined;
+  afterEach(async () => {
+    await w?.stop();
+    w = undefined;
+  });
+
+  it('the first 1 takes it; the other handler is told, and their late 1 is answered with who took it', async () => {
+    w = await startWechatLinli();
+    const { services, mock: h } = w;
+    const chain = await seedCompoundChain(services, '阳光小区', SHANGHAI);
+    const reporter = await h.createResident('张伟');
+    const wang = await h.createResident('王师傅');
+    const li = await h.createResident('李师傅');
+    const residents = await h.createRoom('阳光业主群', [reporter]);
+    await services.chats.bindDirect(SYSTEM_ACTOR, chain.compound, {
+      channel: 'wechat',
+      externalChatId: residents.id,
+      purpose: 'residents',
+    });
+    for (const [name, contact] of [
+      ['王师傅', wang],
+      ['李师傅', li],
+    ] as const) {
+      const p = await services.people.create(SYSTEM_ACTOR, { name, orgId: chain.compound });
+      await services.people.addIdentity(SYSTEM_ACTOR, p.id, { channel: 'wechat', externalId: contact.id });
+      await services.people.grantRole(SYSTEM_ACTOR, chain.compound, { personId: p.id, role: 'grid_worker' });
+      await w.addsBot(contact);
+    }
+    await services.orgs.update(SYSTEM_ACTOR, chain.compound, { settings: { dispatch: { '*': 'grab' } } });
+
+    const taken = new Set<SentMessage>();
+    const drained = () =>
+      until(
+        async () =>
+          (await w!.db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
+        'the outbox to drain',
+      );
+    const next = async (where: { toId?: string; roomId?: string }, contains: string) => {
+      const m = await h
+        .waitForSent(
+          (x) =>
+            !taken.has(x) &&
+            (where.toId ? x.toId === where.toId : x.roomId === where.roomId) &&
+            x.text.includes(contains),
+          20_000,
+        )
+        .catch((err: Error) => {
+          const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
+          throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
+        });
+      taken.add(m);
+      await drained();
+      return m;
+    };
+
+    await h.say(reporter, '帮助', residents);
+    await next({ roomId: residents.id }, '');
+    await w.addsBot(reporter);
+    const noise = DEFAULT_CATEGORIES.findIndex((c) => c.code === 'noise') + 1;
+    for (const [answer, prompt] of [
+      ['投诉', '您要反映哪一类问题'],
+      [String(noise), '请简单说一下'],
+      ['楼上装修到晚上十点', '问题在哪儿'],
+      ['跳过', '现场照片'],
+      ['跳过', '要匿名吗'],
+      ['2', '请确认'],
+      ['1', '已受理！'],
+    ] as const) {
+      await h.say(reporter, answer);
+      await next({ toId: reporter.id }, prompt);
+    }
+    for (const contact of [wang, li]) {
+      const notice = await next({ toId: contact.id }, '【新报事】');
+      expect(notice.text).toMatch(/1\. 抢单\n2\. 补充说明/);
+    }
+
+    await h.say(wang, '1');
+    await next({ toId: wang.id }, '已由您接单并受理');
+    await next({ toId: reporter.id }, '已受理，正在处理');
+    expect((await next({ toId: li.id }, '【已接单】')).text).toContain('已由 王师傅 接单');
+    await h.say(li, '1');
+    await next({ toId: li.id }, '已由 王师傅 接单。');
+
+    const [complaint] = (
+      await services.complaints.list(SYSTEM_ACTOR.principal, { orgId: chain.compound, limit: 5 })
+    ).items;
+    const detail = await services.complaints.get(SYSTEM_ACTOR.principal, complaint!.id);
+    expect(detail.status).toBe('accepted');
+    expect(detail.events.map((e: { type: string }) => e.type)).toEqual(['submitted', 'grab']);
+  }, 120_000);
+});
