@@ -7,13 +7,12 @@ import { handlerButton, noteButton, ratingButton } from './callbacks.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
 import { levelAbove, stageOf } from './lifecycle.js';
-import { assigneeOf } from './repository.js';
+import { assigneeOf, levelOrgOf } from './repository.js';
 import {
   type HandlerAddress,
   type IdentityAddress,
   identitiesOf,
   latestEvent,
-  levelOrgOf,
   nearestRoleHolderAddresses,
   personAddressOf,
   previousLevelOrg,
@@ -72,10 +71,10 @@ export class ComplaintNotifier {
     const toReporter = reporterNotice(c, type, note);
     if (toReporter) await this.toReporter(c, subject, toReporter, `${key}-reporter`);
 
-    const grab = await this.grabbable(c);
     if (['submitted', 'escalate', 'appeal', 'reopen', 'reopened_escalated', 'overdue'].includes(type)) {
       const kind = type === 'overdue' ? 'overdue' : type === 'submitted' ? 'submitted' : 'forwarded';
-      const first = c.level === 'compound' ? await this.firstRole(c) : null;
+      const grab = await this.grabbable(c);
+      const first = await this.firstRole(c);
       await this.toHandlers(
         c.level_org_id,
         (l) => ({ text: complaintTexts(l).handlers(subject(l), kind), choices: handlerChoices(c, l, grab) }),
@@ -103,7 +102,7 @@ export class ComplaintNotifier {
     if (type === 'grab' && c.assignee_id) {
       // the others who were offered it: someone took it (their 抢单 would only be told so)
       const taker = await assigneeOf(this.db, c.id);
-      const first = c.level === 'compound' ? await this.firstRole(c) : null;
+      const first = await this.firstRole(c);
       await this.toHandlers(
         c.level_org_id,
         (l) => ({ text: complaintTexts(l).grabbed(subject(l), taker?.name ?? '') }),
@@ -116,7 +115,7 @@ export class ComplaintNotifier {
       );
     }
     if (type === 'assign' && c.assignee_id) {
-      const to = await this.personAddress(c.assignee_id);
+      const to = await personAddressOf(this.db, c.assignee_id);
       if (to)
         await this.toPeople(
           [to],
@@ -172,11 +171,11 @@ export class ComplaintNotifier {
       text: complaintTexts(l).warning(subject(l), stage, due, false),
       choices: handlerChoices(c, l, grab),
     });
-    const assignee = c.assignee_id ? await this.personAddress(c.assignee_id) : null;
+    const assignee = c.assignee_id ? await personAddressOf(this.db, c.assignee_id) : null;
     if (assignee) {
       await this.toPeople([assignee], c.level_org_id, act, `${key}-assignee`, true, c.org_id, c.id);
     } else {
-      const first = c.level === 'compound' ? await this.firstRole(c) : null;
+      const first = await this.firstRole(c);
       await this.toHandlers(c.level_org_id, act, `${key}-handlers`, true, c.org_id, first, c.id);
     }
     const above = levelAbove(c.level);
@@ -192,11 +191,6 @@ export class ComplaintNotifier {
         c.id,
       );
     }
-  }
-
-  /** A person as a notice reaches them: their first identity, or null when they have none. */
-  private async personAddress(personId: number): Promise<HandlerAddress | null> {
-    return personAddressOf(this.db, personId);
   }
 
   private async toReporter(
@@ -352,8 +346,12 @@ export class ComplaintNotifier {
     return (await dispatchMode(this.db, c.org_id, c.category)) === 'grab';
   }
 
-  /** The role that handles the complaint's category first at the compound (nearest setting wins). */
+  /**
+   * The role that handles the complaint's category first at the compound (nearest setting wins);
+   * null above the compound, where every handler of the level is told.
+   */
   private async firstRole(c: ComplaintRow): Promise<string | null> {
+    if (c.level !== 'compound') return null;
     return (await categoryRole(this.db, c.org_id, c.category)) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
   }
 

@@ -121,12 +121,3 @@ export async function previousLevelOrg(
   );
   return rows[0]?.level_org_id ?? null;
 }
-
-/** The org of `level` on a compound's chain (its community, subdistrict, …), or null when it has none. */
-export async function levelOrgOf(q: Queryable, compoundId: number, level: string): Promise<number | null> {
-  const { rows } = await q.query<{ id: number }>(
-    `SELECT a.id FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path) WHERE o.id = $1 AND a.kind = $2`,
-    [compoundId, level],
-  );
-  return rows[0] ? Number(rows[0].id) : null;
-}

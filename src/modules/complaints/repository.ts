@@ -253,12 +253,18 @@ export async function complaintEvents(q: Queryable, complaintId: number): Promis
 
 /** The org handling `level` for a compound: the compound itself or its ancestor of that kind. */
 export async function levelOrgId(q: Queryable, compoundId: number, level: Level): Promise<number> {
+  const id = await levelOrgOf(q, compoundId, level);
+  if (id === null) throw new Error(`compound ${compoundId} has no ${level} above it`);
+  return id;
+}
+
+/** The org of `level` on a compound's chain (its community, subdistrict, …), or null when it has none. */
+export async function levelOrgOf(q: Queryable, compoundId: number, level: Level): Promise<number | null> {
   const { rows } = await q.query<{ id: number }>(
     `SELECT a.id FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path) WHERE o.id = $1 AND a.kind = $2`,
     [compoundId, level],
   );
-  if (!rows[0]) throw new Error(`compound ${compoundId} has no ${level} above it`);
-  return rows[0].id;
+  return rows[0] ? Number(rows[0].id) : null;
 }
 
 /** The kind of an org (compound, community, …), or null when there is no such org. */

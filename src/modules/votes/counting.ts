@@ -91,15 +91,23 @@ export function pct(num: bigint, den: bigint, mode: 'half-up' | 'down' | 'up' = 
 }
 
 /** a/b >= p/q (with b > 0) */
-const atLeast = (a: bigint, b: bigint, p: bigint, q: bigint) => a * q >= b * p;
+export const atLeast = (a: bigint, b: bigint, p: bigint, q: bigint) => a * q >= b * p;
 /** a/b > p/q */
-const moreThan = (a: bigint, b: bigint, p: bigint, q: bigint) => a * q > b * p;
+export const moreThan = (a: bigint, b: bigint, p: bigint, q: bigint) => a * q > b * p;
 
-export function count(input: CountInput): CountResult {
+/** The ballots summed in integers: the electorate's totals, each option's and the participation. */
+export interface Tally {
+  totalArea: bigint;
+  totalOwners: bigint;
+  perOption: Map<string, { owners: bigint; area: bigint }>;
+  partArea: bigint;
+  partOwners: bigint;
+}
+
+/** Sums the ballots of the frozen electorate (what the count and the outlook start from). */
+export function tally(input: Omit<CountInput, 'rule'>): Tally {
   const ballots = input.ballots instanceof Map ? input.ballots : toMap(input.ballots);
   const areaOf = new Map(input.electorate.map((v) => [v.personId, toCents(v.area)]));
-  const totalArea = sum([...areaOf.values()]);
-  const totalOwners = BigInt(areaOf.size);
   const perOption = new Map(input.options.map((o) => [o, { owners: 0n, area: 0n }]));
   let partArea = 0n;
   let partOwners = 0n;
@@ -112,6 +120,17 @@ export function count(input: CountInput): CountResult {
     partArea += a;
     partOwners += 1n;
   }
+  return {
+    totalArea: sum([...areaOf.values()]),
+    totalOwners: BigInt(areaOf.size),
+    perOption,
+    partArea,
+    partOwners,
+  };
+}
+
+export function count(input: CountInput): CountResult {
+  const { totalArea, totalOwners, perOption, partArea, partOwners } = tally(input);
   const area: Axis = {
     total: fromCents(totalArea),
     participating: fromCents(partArea),

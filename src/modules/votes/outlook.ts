@@ -1,4 +1,4 @@
-import { type CountInput, fromCents, toCents } from './counting.js';
+import { atLeast, type CountInput, fromCents, moreThan, tally } from './counting.js';
 
 /**
  * Can an open vote still pass? Exact, with the integers of the final count (counting.ts): from the
@@ -35,8 +35,6 @@ export interface Outlook {
   words: { 'zh-CN': string; en: string };
 }
 
-const atLeast = (a: bigint, b: bigint, p: bigint, q: bigint) => a * q >= b * p;
-const moreThan = (a: bigint, b: bigint, p: bigint, q: bigint) => a * q > b * p;
 /** the least x ≥ 0 with (part + x) * 3 ≥ total * 2 */
 const shortOfTwoThirds = (part: bigint, total: bigint) => {
   const need = (total * 2n - part * 3n + 2n) / 3n;
@@ -44,40 +42,22 @@ const shortOfTwoThirds = (part: bigint, total: bigint) => {
 };
 
 export function outlook(input: CountInput & { secret: boolean }): Outlook {
-  const ballots =
-    input.ballots instanceof Map
-      ? input.ballots
-      : new Map(Object.entries(input.ballots).map(([k, v]) => [Number(k), v]));
-  const areaOf = new Map(input.electorate.map((v) => [v.personId, toCents(v.area)]));
-  let totalA = 0n;
-  for (const a of areaOf.values()) totalA += a;
-  const totalN = BigInt(areaOf.size);
-  const per = new Map(input.options.map((o) => [o, { a: 0n, n: 0n }]));
-  let partA = 0n;
-  let partN = 0n;
-  for (const [personId, option] of ballots) {
-    const a = areaOf.get(personId);
-    const slot = per.get(option);
-    if (a === undefined || !slot) continue;
-    slot.a += a;
-    slot.n += 1n;
-    partA += a;
-    partN += 1n;
-  }
+  const t = tally(input);
+  const [totalA, totalN, partA, partN] = [t.totalArea, t.totalOwners, t.partArea, t.partOwners];
   const restA = totalA - partA;
   const restN = totalN - partN;
   const remaining = { owners: Number(restN), area: fromCents(restA) };
 
   if (input.rule === 'simple') {
-    const sorted = [...per.entries()].sort((x, y) => Number(y[1].n - x[1].n));
+    const sorted = [...t.perOption.entries()].sort((x, y) => Number(y[1].owners - x[1].owners));
     const [lead, second] = [sorted[0], sorted[1]];
     const option =
-      lead && lead[1].n > 0n
+      lead && lead[1].owners > 0n
         ? {
             name: lead[0],
             // it stays first with every owner left voting for it (a tie decides nothing)
-            canStillPass: lead[1].n + restN > (second?.[1].n ?? 0n),
-            cannotFail: lead[1].n > (second?.[1].n ?? 0n) + restN,
+            canStillPass: lead[1].owners + restN > (second?.[1].owners ?? 0n),
+            cannotFail: lead[1].owners > (second?.[1].owners ?? 0n) + restN,
           }
         : null;
     const shown = input.secret ? null : option;
@@ -96,13 +76,14 @@ export function outlook(input: CountInput & { secret: boolean }): Outlook {
     },
   };
   const yesName = input.options[0]!;
-  const yes = per.get(yesName)!;
+  const yes = t.perOption.get(yesName)!;
   const major = input.rule === 'art278-major';
   const test = (a: bigint, b: bigint) => (major ? atLeast(a, b, 3n, 4n) : moreThan(a, b, 1n, 2n));
   const option = {
     name: yesName,
-    canStillPass: reachable && test(yes.a + restA, partA + restA) && test(yes.n + restN, partN + restN),
-    cannotFail: reached && test(yes.a, partA + restA) && test(yes.n, partN + restN),
+    canStillPass:
+      reachable && test(yes.area + restA, partA + restA) && test(yes.owners + restN, partN + restN),
+    cannotFail: reached && test(yes.area, partA + restA) && test(yes.owners, partN + restN),
   };
   const shown = input.secret ? null : option;
   return { remaining, participation, option: shown, words: art278Words(participation, shown, major) };

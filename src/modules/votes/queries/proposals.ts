@@ -2,7 +2,7 @@ import { notFound } from '../../../kernel/access/errors.js';
 import { assertCanSee, type Principal } from '../../../kernel/access/principal.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { findOrg } from '../../orgs/index.js';
-import { type CountResult, count, turnout, type Voter } from '../counting.js';
+import { type CountInput, type CountResult, count, turnout, type Voter } from '../counting.js';
 import { type Outlook, outlook } from '../outlook.js';
 import {
   ballotOptions,
@@ -80,14 +80,7 @@ export async function proposalResult(db: Db, p: Principal, id: number) {
 
 /** Whether an open vote can still pass, or can no longer fail (outlook.ts; participation only when secret). */
 export async function outlookOf(q: Queryable, row: ProposalRow): Promise<Outlook> {
-  const rows = await ballotOptions(q, row.id);
-  return outlook({
-    rule: row.rule,
-    options: row.options,
-    electorate: await electorate(q, row.id),
-    ballots: new Map(rows.map((r) => [r.person_id, r.option])),
-    secret: row.secret,
-  });
+  return outlook({ ...(await countInput(q, row)), secret: row.secret });
 }
 
 export async function electorate(q: Queryable, id: number): Promise<Voter[]> {
@@ -97,13 +90,18 @@ export async function electorate(q: Queryable, id: number): Promise<Voter[]> {
 
 /** Counts the current ballots against the frozen electorate by the proposal's rule. */
 export async function countOf(q: Queryable, row: ProposalRow): Promise<CountResult> {
+  return count(await countInput(q, row));
+}
+
+/** The current ballots and the frozen electorate of a proposal, under its rule and options. */
+async function countInput(q: Queryable, row: ProposalRow): Promise<CountInput> {
   const rows = await ballotOptions(q, row.id);
-  return count({
+  return {
     rule: row.rule,
     options: row.options,
     electorate: await electorate(q, row.id),
     ballots: new Map(rows.map((r) => [r.person_id, r.option])),
-  });
+  };
 }
 
 export async function turnoutOf(q: Queryable, row: ProposalRow) {
