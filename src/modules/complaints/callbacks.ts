@@ -14,3 +14,7 @@ export const handlerButton = callbackData('cp', {
 export const noteButton = callbackData('cpnote', { complaint: 'int' });
 /** The reporter rating a resolved complaint: `rate:<complaint>` (the trigger of the rating flow). */
 export const ratingButton = callbackData('rate', { complaint: 'int' });
+/** A handler handing a complaint on: `cpxfer:<complaint>` (the trigger of the transfer flow). */
+export const transferButton = callbackData('cpxfer', { complaint: 'int' });
+/** A handler giving a complaint back to dispatch: `cpret:<complaint>` (the trigger of the return flow). */
+export const returnButton = callbackData('cpret', { complaint: 'int' });

@@ -3,6 +3,7 @@ import type { InboundContext } from '../../kernel/chat/dispatcher.js';
 import type { Db } from '../../kernel/db/db.js';
 import { handlerButton } from './callbacks.js';
 import type { ComplaintRow, ComplaintService } from './commands/transitions.js';
+import { heldChoices } from './handler-buttons.js';
 import { assigneeOf, findComplaintForUpdate, handlesComplaint } from './repository.js';
 import { complaintTexts } from './texts.js';
 
@@ -45,7 +46,12 @@ export class ComplaintChatActions {
         );
       });
       await this.complaints.afterChange(updated);
-      await ctx.reply(t.done(updated.number, action), { key: 'cp' });
+      // who just took it gets what they can do next
+      const held = (action === 'accept' || action === 'grab') && updated.assignee_id === ctx.person.id;
+      await ctx.reply(t.done(updated.number, action), {
+        key: 'cp',
+        ...(held ? { choices: heldChoices(updated, ctx.person.locale) } : {}),
+      });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       // a 抢单 after someone else's: who took it

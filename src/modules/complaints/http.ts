@@ -5,7 +5,7 @@ import { actorOf, principalOf } from '../../http/auth.js';
 import { errorResponses, idParams, instant } from '../../http/schemas.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { escalationPolicySchema } from './escalation-policy.js';
-import { ACTIONS, LEVELS, STATUSES } from './lifecycle.js';
+import { ACTIONS, HANDLER_ROLES, LEVELS, STATUSES } from './lifecycle.js';
 
 const ok = { 200: z.unknown(), ...errorResponses };
 
@@ -54,13 +54,15 @@ export const complaintRoutes =
         schema: {
           tags: ['complaints'],
           summary:
-            'Move a complaint through its loop (409 when not allowed from its status, or changed meanwhile)',
+            'Move a complaint through its loop (409 when not allowed from its status, or changed meanwhile); transfer names assigneeId or role, return and reject need a note',
           params: idParams,
           body: z.strictObject({
             // escalate is the system's; grab (抢单) is a person's press in chat
             action: z.enum(ACTIONS.filter((a) => a !== 'escalate' && a !== 'grab') as [string, ...string[]]),
             note: z.string().trim().max(2000).optional(),
+            // assign, transfer: the person who gets it; transfer: or the handler role
             assigneeId: z.number().int().positive().optional(),
+            role: z.enum(HANDLER_ROLES).optional(),
             photos: z.array(z.string().max(300)).max(9).optional(),
             version: z.number().int().min(0).optional(),
           }),

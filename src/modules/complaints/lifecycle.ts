@@ -7,8 +7,12 @@
  *   withdrawn (by the reporter, while not final)
  *
  * `grab` (抢单, a button in chat under the dispatch mode `grab`) is `accept` by a person who
- * becomes the assignee. `escalate` is the system's: a breached deadline moves an open complaint one level up, status
- * unchanged. `assign` and `note` change no status. `closed` and `withdrawn` are final.
+ * becomes the assignee; it also takes an accepted complaint nobody has (one returned to dispatch).
+ * `transfer` hands an open complaint to a person or a role, `return` gives it back to dispatch with a
+ * reason (nobody has it then; in progress goes back to accepted: the level acknowledged it, and the
+ * resolve deadline keeps running). `escalate` is the system's: a breached deadline moves an open
+ * complaint one level up, status unchanged. `assign` and `note` change no status. `closed` and
+ * `withdrawn` are final.
  */
 export const STATUSES = [
   'submitted',
@@ -36,6 +40,8 @@ export const ACTIONS = [
   'close',
   'withdraw',
   'assign',
+  'transfer',
+  'return',
   'note',
   'escalate',
 ] as const;
@@ -47,7 +53,7 @@ const NOT_FINAL: ComplaintStatus[] = [...OPEN, 'resolved', 'rejected'];
 export const TRANSITIONS: Record<ComplaintAction, { from: ComplaintStatus[]; to: ComplaintStatus | null }> = {
   accept: { from: ['submitted', 'reopened'], to: 'accepted' },
   /** a handler takes it for themselves (dispatch mode grab, 抢单): accepted and assigned to them at once */
-  grab: { from: ['submitted', 'reopened'], to: 'accepted' },
+  grab: { from: ['submitted', 'reopened', 'accepted'], to: 'accepted' },
   start: { from: ['accepted'], to: 'in_progress' },
   resolve: { from: ['accepted', 'in_progress'], to: 'resolved' },
   reject: { from: OPEN, to: 'rejected' },
@@ -56,6 +62,9 @@ export const TRANSITIONS: Record<ComplaintAction, { from: ComplaintStatus[]; to:
   close: { from: ['resolved', 'rejected'], to: 'closed' },
   withdraw: { from: [...OPEN, 'rejected'], to: 'withdrawn' },
   assign: { from: NOT_FINAL, to: null },
+  transfer: { from: OPEN, to: null },
+  /** in progress → accepted (see above); otherwise unchanged */
+  return: { from: OPEN, to: null },
   note: { from: NOT_FINAL, to: null },
   escalate: { from: OPEN, to: null },
 };
@@ -68,6 +77,7 @@ export function isOpen(status: ComplaintStatus): boolean {
 export function nextStatus(status: ComplaintStatus, action: ComplaintAction): ComplaintStatus | null {
   const t = TRANSITIONS[action];
   if (!t.from.includes(status)) return null;
+  if (action === 'return' && status === 'in_progress') return 'accepted';
   return t.to ?? status;
 }
 
@@ -91,3 +101,7 @@ export const LEVEL_KIND: Record<Level, 'compound' | 'community' | 'subdistrict' 
   district: 'district',
   city: 'city',
 };
+
+/** The roles that handle complaints (and that a complaint can be transferred to). */
+export const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'] as const;
+export type HandlerRole = (typeof HANDLER_ROLES)[number];

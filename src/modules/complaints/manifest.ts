@@ -1,9 +1,12 @@
 import type { LinliModule } from '../../app/manifest.js';
 import { registerComplaintActions } from './actions.js';
+import { registerDispatchActions } from './actions-dispatch.js';
 import { ComplaintChatActions } from './chat.js';
 import { complaintFlow } from './flows/complaint-flow.js';
 import { handlerNoteFlow } from './flows/handler-note-flow.js';
 import { ratingFlow } from './flows/rating-flow.js';
+import { returnFlow } from './flows/return-flow.js';
+import { transferFlow } from './flows/transfer-flow.js';
 import { complaintRoutes } from './http.js';
 import { metricsRoutes } from './http-metrics.js';
 import { startDeadlineWorker } from './moments.js';
@@ -17,8 +20,8 @@ export const complaintsModule: LinliModule = {
   name: 'complaints',
   routes: (s) => [complaintRoutes(s), metricsRoutes(s)],
   chat: (s, db) => [new ComplaintChatActions(db, s.complaints)],
-  actions: (s, r) => void registerComplaintActions(r, s.complaints),
-  flows: [complaintFlow, ratingFlow, handlerNoteFlow],
+  actions: (s, r) => void registerDispatchActions(registerComplaintActions(r, s.complaints), s.complaints),
+  flows: [complaintFlow, ratingFlow, handlerNoteFlow, transferFlow, returnFlow],
   worker: (s, d) => startDeadlineWorker(d.queues, s.complaints, d.logger),
   unreached: () => ({ complaint: complaintUnreached }),
 };

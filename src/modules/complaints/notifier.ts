@@ -3,16 +3,19 @@ import { type ChannelName, type Choice, type OutboundMessage, START_HELLO } from
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { boundGroups, findChat, residentsGroups } from '../chats/index.js';
-import { handlerButton, noteButton, ratingButton } from './callbacks.js';
+import { ratingButton } from './callbacks.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintRow } from './commands/transitions.js';
-import { levelAbove, stageOf } from './lifecycle.js';
+import { handlerChoices } from './handler-buttons.js';
+import { HANDLER_ROLES, type HandlerRole, levelAbove } from './lifecycle.js';
 import { assigneeOf, levelOrgOf } from './repository.js';
+import { personName } from './repository-dispatch.js';
 import {
   type HandlerAddress,
   type IdentityAddress,
   identitiesOf,
   latestEvent,
+  type NoticeEvent,
   nearestRoleHolderAddresses,
   personAddressOf,
   previousLevelOrg,
@@ -35,7 +38,6 @@ import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
  * Every message has an idempotency key of complaint + version + audience, so a retried job or a
  * repeated trigger never sends twice.
  */
-export const HANDLER_ROLES = ['handler', 'grid_worker', 'property_manager'];
 /** The handler roles whose holders serve the orgs below them unless an org's `settings.nearestHolderRoles` says otherwise. */
 export const DEFAULT_NEAREST_HOLDER_ROLES = ['grid_worker'];
 /** Who handles a category first at the compound unless an org's `settings.categoryRoles` says otherwise. */
@@ -114,6 +116,7 @@ export class ComplaintNotifier {
         c.assignee_id,
       );
     }
+    if (type === 'transfer' || type === 'return') await this.moved(c, type, event!, subject, key);
     if (type === 'assign' && c.assignee_id) {
       const to = await personAddressOf(this.db, c.assignee_id);
       if (to)
@@ -133,6 +136,86 @@ export class ComplaintNotifier {
         complaintTexts(GROUP_LOCALE).progress(subject(GROUP_LOCALE), type === 'escalate'),
         `${key}-group`,
       );
+    }
+  }
+
+  /**
+   * A transfer or a return: who has it now hears of it with the note (the person it was handed to;
+   * else the holders of the role it was handed to, or on a return the level's dispatch — the
+   * category's first role — with 抢单 under the mode grab), and who had it before, when someone
+   * else moved it, hears that it left them. The one who moved it is told nothing more.
+   */
+  private async moved(
+    c: ComplaintRow,
+    type: 'transfer' | 'return',
+    event: NoticeEvent,
+    subject: (l: Locale) => NoticeSubject,
+    key: string,
+  ): Promise<void> {
+    const by =
+      (event.actor_person_id ? await personName(this.db, event.actor_person_id) : null) ??
+      event.actor_label ??
+      '';
+    const actor = event.actor_person_id ?? undefined;
+    const grab = await this.grabbable(c);
+    const assignee = c.assignee_id ? await personAddressOf(this.db, c.assignee_id) : null;
+    if (assignee) {
+      await this.toPeople(
+        [assignee],
+        c.level_org_id,
+        (l) => ({
+          text: complaintTexts(l).transferred(subject(l), by, event.note, null),
+          choices: handlerChoices(c, l, false),
+        }),
+        `${key}-assignee`,
+        true,
+        c.org_id,
+        c.id,
+      );
+    } else {
+      const role = c.assigned_role as HandlerRole | null;
+      await this.toHandlers(
+        c.level_org_id,
+        (l) => ({
+          text:
+            type === 'return'
+              ? complaintTexts(l).returned(subject(l), by, event.note)
+              : complaintTexts(l).transferred(
+                  subject(l),
+                  by,
+                  event.note,
+                  complaintTexts(l).role[role!] ?? role,
+                ),
+          choices: handlerChoices(c, l, grab),
+        }),
+        `${key}-handlers`,
+        true,
+        c.org_id,
+        await this.firstRole(c),
+        c.id,
+        actor,
+      );
+    }
+    const prior = event.prior_assignee_id;
+    if (prior !== null && prior !== event.actor_person_id && prior !== c.assignee_id) {
+      const to = await personAddressOf(this.db, prior);
+      const toName = c.assignee_id ? await personName(this.db, c.assignee_id) : null;
+      if (to)
+        await this.toPeople(
+          [to],
+          c.level_org_id,
+          (l) => ({
+            text: complaintTexts(l).takenAway(
+              subject(l),
+              by,
+              type === 'return' ? null : (toName ?? complaintTexts(l).role[c.assigned_role as HandlerRole]),
+            ),
+          }),
+          `${key}-prior`,
+          false,
+          c.org_id,
+          c.id,
+        );
     }
   }
 
@@ -251,7 +334,7 @@ export class ComplaintNotifier {
     /** a person of them not to tell (the one whose move it was) */
     except?: number,
   ) {
-    const find = (roles: string[]) => roleHolderAddresses(this.db, orgId, roles);
+    const find = (roles: readonly string[]) => roleHolderAddresses(this.db, orgId, roles);
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
     if (rows.length === 0) rows = await this.nearestAbove(orgId, firstRole);
@@ -266,7 +349,7 @@ export class ComplaintNotifier {
    */
   private async nearestAbove(orgId: number, firstRole: string | null): Promise<HandlerAddress[]> {
     const serving = (await nearestHolderRoles(this.db, orgId)) ?? DEFAULT_NEAREST_HOLDER_ROLES;
-    const up = (roles: string[]) =>
+    const up = (roles: readonly string[]) =>
       nearestRoleHolderAddresses(
         this.db,
         orgId,
@@ -339,18 +422,20 @@ export class ComplaintNotifier {
 
   /**
    * Whether its handlers are offered 抢单 rather than 受理: the category's dispatch mode at the
-   * compound is `grab`, and it waits for acknowledgement with nobody assigned.
+   * compound is `grab`, nobody has it, and it waits for acknowledgement or was returned to dispatch.
    */
   private async grabbable(c: ComplaintRow): Promise<boolean> {
-    if (c.assignee_id !== null || stageOf(c.status) !== 'ack') return false;
+    // an accepted one nobody has was returned to dispatch (or accepted over the API): it can be taken
+    if (c.assignee_id !== null || !['submitted', 'reopened', 'accepted'].includes(c.status)) return false;
     return (await dispatchMode(this.db, c.org_id, c.category)) === 'grab';
   }
 
   /**
-   * The role that handles the complaint's category first at the compound (nearest setting wins);
-   * null above the compound, where every handler of the level is told.
+   * The role it was transferred to; else the role that handles the complaint's category first at
+   * the compound (nearest setting wins); null above the compound, where every handler of the level is told.
    */
   private async firstRole(c: ComplaintRow): Promise<string | null> {
+    if (c.assigned_role) return c.assigned_role; // transferred to a role
     if (c.level !== 'compound') return null;
     return (await categoryRole(this.db, c.org_id, c.category)) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
   }
@@ -415,30 +500,6 @@ function reporterFallback(
 /** A rating asked for in a group: a deep link that opens the rating in the private chat (`/start rate-<id>`). */
 function ratingLink(c: ComplaintRow, l: Locale) {
   return { label: complaintTexts(l).links.ratePrivately, payload: `rate-${c.id}`, command: '/start' };
-}
-
-/** The buttons of a handler notice: accept (抢单 under the dispatch mode grab), add a note, resolved. */
-function handlerChoices(c: ComplaintRow, l: Locale, grab: boolean): Choice[] {
-  const b = complaintTexts(l).buttons;
-  if (grab)
-    return [
-      {
-        label: b.grab,
-        payload: handlerButton.write({ complaint: c.id, action: 'grab', version: c.version }),
-      },
-      { label: b.note, payload: noteButton.write({ complaint: c.id }) },
-    ];
-  return [
-    {
-      label: b.accept,
-      payload: handlerButton.write({ complaint: c.id, action: 'accept', version: c.version }),
-    },
-    { label: b.note, payload: noteButton.write({ complaint: c.id }) },
-    {
-      label: b.resolve,
-      payload: handlerButton.write({ complaint: c.id, action: 'resolve', version: c.version }),
-    },
-  ];
 }
 
 /** What the reporter hears of an event, in a locale; `addressed` false: said without naming whose it is. */

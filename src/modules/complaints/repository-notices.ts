@@ -8,18 +8,29 @@ import type { Queryable } from '../../kernel/db/db.js';
  * `Queryable` it is given.
  */
 
+/** What a notice reads of the event it is about. */
+export interface NoticeEvent {
+  type: string;
+  note: string | null;
+  actor_person_id: number | null;
+  /** who it was as the timeline names them (a token's label over the API) */
+  actor_label: string | null;
+  /** on a move of who has it: who had it before */
+  prior_assignee_id: number | null;
+}
+
 /** The latest event of a complaint's timeline, if it has one. */
-export async function latestEvent(
-  q: Queryable,
-  complaintId: number,
-): Promise<{ type: string; note: string | null } | undefined> {
-  const { rows: events } = await q.query<{ type: string; note: string | null }>(
+export async function latestEvent(q: Queryable, complaintId: number): Promise<NoticeEvent | undefined> {
+  const { rows: events } = await q.query<NoticeEvent>(
     // an 'unreachable' record is no change of the complaint: it is never what a notice is about
-    `SELECT type, note FROM linli.complaint_events WHERE complaint_id = $1 AND type <> 'unreachable'
-     ORDER BY id DESC LIMIT 1`,
+    `SELECT type, note, actor_person_id, actor_label, prior_assignee_id FROM linli.complaint_events
+      WHERE complaint_id = $1 AND type <> 'unreachable' ORDER BY id DESC LIMIT 1`,
     [complaintId],
   );
-  return events[0];
+  const e = events[0];
+  if (!e) return undefined;
+  const id = (v: number | null) => (v === null ? null : Number(v));
+  return { ...e, actor_person_id: id(e.actor_person_id), prior_assignee_id: id(e.prior_assignee_id) };
 }
 
 export interface IdentityAddress {
@@ -53,7 +64,7 @@ export interface HandlerAddress {
 export async function roleHolderAddresses(
   q: Queryable,
   orgId: number,
-  roles: string[],
+  roles: readonly string[],
 ): Promise<HandlerAddress[]> {
   return (
     await q.query<HandlerAddress>(
@@ -86,7 +97,7 @@ export async function personAddressOf(q: Queryable, personId: number): Promise<H
 export async function nearestRoleHolderAddresses(
   q: Queryable,
   orgId: number,
-  roles: string[],
+  roles: readonly string[],
 ): Promise<HandlerAddress[]> {
   if (roles.length === 0) return [];
   return (

@@ -32,6 +32,8 @@ export interface ComplaintRow {
   closed_at: Date | null;
   overdue: boolean;
   assignee_id: number | null;
+  /** handed to a role rather than a person (transfer): its holders at the level are told */
+  assigned_role: string | null;
   reopen_count: number;
   escalations: number;
   rating: string | null;
@@ -55,6 +57,10 @@ export interface ComplaintEventRow {
   level_org_id: number | null;
   note: string | null;
   photos: string[];
+  /** on a move of who has it (assign, accept, grab, transfer, return): who and which role after it, and who before */
+  assignee_id: number | null;
+  prior_assignee_id: number | null;
+  assigned_role: string | null;
 }
 
 /** Files a complaint at its compound's level, with its first timeline event, in the caller's transaction. */
@@ -221,12 +227,14 @@ export async function insertComplaintEvent(
     levelOrgId: number;
     note: string | null;
     photos: string[];
+    /** set on a move of who has it */
+    move?: { assigneeId: number | null; priorAssigneeId: number | null; role: string | null };
   },
 ): Promise<void> {
   await tx.query(
     `INSERT INTO linli.complaint_events (complaint_id, actor_person_id, actor_label, actor_token_id, type,
-       from_status, to_status, level_org_id, note, photos)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       from_status, to_status, level_org_id, note, photos, assignee_id, prior_assignee_id, assigned_role)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       e.complaintId,
       e.personId,
@@ -238,6 +246,9 @@ export async function insertComplaintEvent(
       e.levelOrgId,
       e.note,
       JSON.stringify(e.photos),
+      e.move?.assigneeId ?? null,
+      e.move?.priorAssigneeId ?? null,
+      e.move?.role ?? null,
     ],
   );
 }

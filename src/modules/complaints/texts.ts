@@ -1,6 +1,6 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import { CHINA_TIME_ZONE, type Wall, wallOf } from '../../kernel/time/zone.js';
-import type { ComplaintStatus, Level } from './lifecycle.js';
+import type { ComplaintStatus, HandlerRole, Level } from './lifecycle.js';
 
 /**
  * What the complaints module says outside its flows (notices of the closed loop, the handlers'
@@ -25,7 +25,17 @@ type Texts = {
   status: Record<ComplaintStatus, string>;
   level: Record<Level, string>;
   commonArea: string;
-  buttons: { accept: string; grab: string; note: string; resolve: string; rate: string };
+  buttons: {
+    accept: string;
+    grab: string;
+    note: string;
+    resolve: string;
+    rate: string;
+    transfer: string;
+    return: string;
+  };
+  /** a handler role as a person names it */
+  role: Record<HandlerRole, string>;
   /** the deep links of a notice that reached someone in a group instead of privately (Telegram) */
   links: { ratePrivately: string; openPrivate: string };
   /** why someone could not be reached privately (SEND_REFUSAL codes), for colleagues and the timeline */
@@ -54,10 +64,25 @@ type Texts = {
   grabbed: (c: NoticeSubject, name: string) => string;
   /** to the person it was assigned to */
   assigned: (c: NoticeSubject) => string;
+  /** transfer: to the person it was handed to, or to the holders of the role (`role` set); `by` who moved it */
+  transferred: (c: NoticeSubject, by: string, note: string | null, role: string | null) => string;
+  /** transfer or return: to who had it before, when someone else moved it */
+  takenAway: (c: NoticeSubject, by: string, to: string | null) => string;
+  /** return: to the level's handlers (the dispatch), with the reason */
+  returned: (c: NoticeSubject, by: string, reason: string | null) => string;
   /** the nth reminder of a complaint overdue at the city level */
   overdueReminder: (c: NoticeSubject, days: number) => string;
   /** the residents' groups' progress notice: never the reporter */
   progress: (c: NoticeSubject, escalated: boolean) => string;
+  /** the transfer and return conversations (their flows' actions) */
+  transfer: {
+    /** a role as a transfer target: any of its holders takes it on */
+    anyOf: (role: string) => string;
+    notOpen: string;
+    nobody: string;
+    pick: (count: number) => string;
+    notAssigned: string;
+  };
   /** the answers to a handler's button press */
   chat: {
     notHandler: string;
@@ -106,7 +131,16 @@ const zh: Texts = {
   status: zhStatus,
   level: zhLevel,
   commonArea: '公共区域',
-  buttons: { accept: '受理', grab: '抢单', note: '补充说明', resolve: '已处理', rate: '评价' },
+  buttons: {
+    accept: '受理',
+    grab: '抢单',
+    note: '补充说明',
+    resolve: '已处理',
+    rate: '评价',
+    transfer: '转办',
+    return: '退回',
+  },
+  role: { handler: '处理人员', grid_worker: '网格员', property_manager: '物业经理' },
   links: {
     ratePrivately: '私聊评价',
     openPrivate: '私聊机器人，以后直接收到通知',
@@ -146,12 +180,29 @@ const zh: Texts = {
     `【已接单】${c.number} · ${c.category} · ${place(c, zh)} 已由 ${name} 接单，您无需处理。`,
   assigned: (c) =>
     `【分派给您】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n请尽快处理。`,
+  transferred: (c, by, note, role) =>
+    `${role ? `【转办·${role}】` : '【转办给您】'}${c.number} · ${c.category} · ${place(c, zh)}（${zhStatus[c.status]}）\n${
+      c.description
+    }\n由 ${by} 转来${note ? `，说明：${note}` : ''}。${role ? '请接手处理。' : '请尽快处理。'}`,
+  takenAway: (c, by, to) =>
+    `【报事已转出】${c.number} · ${c.category} · ${place(c, zh)} 已由 ${by} ${to ? `转给 ${to}` : '退回派单'}，您无需再处理。`,
+  returned: (c, by, reason) =>
+    `【退回派单】${c.number} · ${c.category} · ${place(c, zh)}（${zhStatus[c.status]}）\n${c.description}\n${by} 退回，原因：${
+      reason ?? '未说明'
+    }。请重新派单或接手处理。`,
   overdueReminder: (c, days) =>
     `【报事超时提醒】${c.number} · ${c.category} · ${place(c, zh)}\n${c.description}\n已超过${
       zhLevel[c.level]
     }处理时限约 ${days} 天，仍未办结，请尽快办理。`,
   progress: (c, escalated) =>
     `【报事进展】${c.category} · ${place(c, zh)} · ${escalated ? `已转${zhLevel[c.level]}` : zhStatus[c.status]}`,
+  transfer: {
+    anyOf: (role) => `${role}（岗位，由任一${role}接手）`,
+    notOpen: '这条报事已经办结或关闭，不能转办或退回。',
+    nobody: '没有可以转给的人：这一级和上级都没有其他处理人员。',
+    pick: (count) => `请回复列表中的编号（1–${count}），或对方的姓名。`,
+    notAssigned: '这条报事目前没有人接手，不需要退回。',
+  },
   chat: {
     notHandler: '您不是这条报事当前层级的处理人员。',
     done: (number, action) =>
@@ -185,7 +236,16 @@ const en: Texts = {
   status: enStatus,
   level: enLevel,
   commonArea: 'common area',
-  buttons: { accept: 'Accept', grab: 'Take it', note: 'Add a note', resolve: 'Resolved', rate: 'Rate' },
+  buttons: {
+    accept: 'Accept',
+    grab: 'Take it',
+    note: 'Add a note',
+    resolve: 'Resolved',
+    rate: 'Rate',
+    transfer: 'Transfer',
+    return: 'Return',
+  },
+  role: { handler: 'handler', grid_worker: 'grid worker', property_manager: 'property manager' },
   links: {
     ratePrivately: 'Rate it privately',
     openPrivate: 'Message the bot to get notices directly',
@@ -228,12 +288,31 @@ const en: Texts = {
     `[Taken] ${c.number} · ${c.category} · ${place(c, en)} was taken by ${name}: nothing for you to do.`,
   assigned: (c) =>
     `[Assigned to you] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nPlease handle it soon.`,
+  transferred: (c, by, note, role) =>
+    `${role ? `[Transferred · ${role}] ` : '[Transferred to you] '}${c.number} · ${c.category} · ${place(c, en)} (${
+      enStatus[c.status]
+    })\n${c.description}\nFrom ${by}${note ? `: ${note}` : ''}. ${role ? 'Please take it on.' : 'Please handle it soon.'}`,
+  takenAway: (c, by, to) =>
+    `[Report moved] ${c.number} · ${c.category} · ${place(c, en)} was ${
+      to ? `transferred to ${to}` : 'returned to dispatch'
+    } by ${by}: nothing more for you to do.`,
+  returned: (c, by, reason) =>
+    `[Returned to dispatch] ${c.number} · ${c.category} · ${place(c, en)} (${enStatus[c.status]})\n${
+      c.description
+    }\n${by} returned it. Reason: ${reason ?? 'none given'}. Please dispatch it again or take it on.`,
   overdueReminder: (c, days) =>
     `[Overdue report] ${c.number} · ${c.category} · ${place(c, en)}\n${c.description}\nAbout ${days} day(s) past the deadline of ${
       enLevel[c.level]
     } and still open: please handle it now.`,
   progress: (c, escalated) =>
     `[Report update] ${c.category} · ${place(c, en)} · ${escalated ? `passed on to ${enLevel[c.level]}` : enStatus[c.status]}`,
+  transfer: {
+    anyOf: (role) => `${role} (the role: any of them takes it on)`,
+    notOpen: 'This report is settled or closed: it cannot be transferred or returned.',
+    nobody: 'There is nobody to transfer it to: no other handler at this level or above.',
+    pick: (count) => `Please reply with a number from the list (1–${count}) or the person's name.`,
+    notAssigned: 'Nobody has this report: there is nothing to return.',
+  },
   chat: {
     notHandler: 'You do not handle this report at its current level.',
     done: (number, action) =>

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../kernel/db/db.js';
 import type { UnreachedHandler } from '../../kernel/outbox/reach.js';
 import { categoriesFor } from './categories.js';
-import { HANDLER_ROLES } from './notifier.js';
+import { HANDLER_ROLES } from './lifecycle.js';
 import { findComplaint } from './repository.js';
 import { roleHolderAddresses } from './repository-notices.js';
 import { complaintTexts, type NoticeSubject } from './texts.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
-import type { SentMessage } from '../../fakes/telegram/server.js';
+import { fileLiftComplaint } from '../../support/telegram-complaint.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100557;
@@ -43,32 +43,9 @@ describe('dispatch by grab (抢单): the first press takes it, the others are to
     const set = await api('PATCH', `/orgs/${sunshine.id}`, { settings: { dispatch: { '*': 'grab' } } });
     expect(set.status).toBe(200);
 
-    const { next, buttons, press } = telegramChat(fake);
-    const say = (text: string, chatId = RESIDENT.id) =>
-      fake.deliverUpdateToWebhook(
-        fake.makeTextMessageUpdate(
-          chatId === GROUP
-            ? { chatId, chatType: 'supergroup', from: RESIDENT, text }
-            : { chatId, chatType: 'private', from: RESIDENT, text },
-        ),
-      );
-    await say('/complaint', GROUP);
-    const offer = await next(GROUP, '报事请私聊我');
-    await say(
-      `/start ${fake.startLinkOf({ reply_markup: offer.params.reply_markup } as unknown as SentMessage)}`,
-    );
-    await press(RESIDENT.id, RESIDENT, await next(RESIDENT.id, '您要反映哪一类问题'), '电梯');
-    await next(RESIDENT.id, '请简单说一下');
-    for (const [answer, prompt] of [
-      ['5号电梯异响', '问题在哪儿'],
-      ['跳过', '现场照片'],
-      ['跳过', '要匿名吗'],
-      ['否', '请确认'],
-      ['是', '已受理！'],
-    ] as const) {
-      await say(answer);
-      await next(RESIDENT.id, prompt);
-    }
+    const chat = telegramChat(fake);
+    const { next, buttons, press } = chat;
+    await fileLiftComplaint(fake, chat, GROUP, RESIDENT, '5号电梯异响');
 
     const toWang = await next(WANG.id, '【新报事】');
     const toLi = await next(LI.id, '【新报事】');
@@ -96,6 +73,6 @@ describe('dispatch by grab (抢单): the first press takes it, the others are to
       assigneeId: people.李师傅,
     });
     const assigned = await next(LI.id, '【分派给您】');
-    expect(buttons(assigned).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理']);
+    expect(buttons(assigned).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理', '转办', '退回']);
   });
 });

@@ -5,10 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import { DEFAULT_CATEGORIES } from '../../../src/modules/complaints/categories.js';
-import type { SentMessage } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
-import { until } from '../../support/until.js';
+import { fileNoiseComplaint, wechatChat } from '../../support/wechat-chat.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
 describe('dispatch by grab on WeChat', () => {
@@ -42,47 +40,9 @@ describe('dispatch by grab on WeChat', () => {
     }
     await services.orgs.update(SYSTEM_ACTOR, chain.compound, { settings: { dispatch: { '*': 'grab' } } });
 
-    const taken = new Set<SentMessage>();
-    const drained = () =>
-      until(
-        async () =>
-          (await w!.db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
-        'the outbox to drain',
-      );
-    const next = async (where: { toId?: string; roomId?: string }, contains: string) => {
-      const m = await h
-        .waitForSent(
-          (x) =>
-            !taken.has(x) &&
-            (where.toId ? x.toId === where.toId : x.roomId === where.roomId) &&
-            x.text.includes(contains),
-          20_000,
-        )
-        .catch((err: Error) => {
-          const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
-          throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
-        });
-      taken.add(m);
-      await drained();
-      return m;
-    };
+    const { next } = wechatChat(h, w!.db, 20_000);
 
-    await h.say(reporter, '帮助', residents);
-    await next({ roomId: residents.id }, '');
-    await w.addsBot(reporter);
-    const noise = DEFAULT_CATEGORIES.findIndex((c) => c.code === 'noise') + 1;
-    for (const [answer, prompt] of [
-      ['投诉', '您要反映哪一类问题'],
-      [String(noise), '请简单说一下'],
-      ['楼上装修到晚上十点', '问题在哪儿'],
-      ['跳过', '现场照片'],
-      ['跳过', '要匿名吗'],
-      ['2', '请确认'],
-      ['1', '已受理！'],
-    ] as const) {
-      await h.say(reporter, answer);
-      await next({ toId: reporter.id }, prompt);
-    }
+    await fileNoiseComplaint(h, next, (c) => w!.addsBot(c), reporter, residents);
     for (const contact of [wang, li]) {
       const notice = await next({ toId: contact.id }, '【新报事】');
       expect(notice.text).toMatch(/1\. 抢单\n2\. 补充说明/);

@@ -68,7 +68,7 @@ describe('the closed loop in chat: file, handler accepts and resolves by button,
 
     // the level's handler hears of it privately, with buttons; the group sees a notice without names
     const notice = await next(HANDLER.id, '【新报事】');
-    expect(buttons(notice).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理']);
+    expect(buttons(notice).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理', '转办']);
     const groupNotice = await next(GROUP, '【报事进展】电梯 · 公共区域 · 已提交');
     expect(String(groupNotice.params.text)).not.toContain('赵');
 

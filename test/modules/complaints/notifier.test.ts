@@ -138,11 +138,11 @@ describe('complaint notices in each recipient’s locale', () => {
     expect(alice!.text).toBe(
       `[New report] ${number} · Lifts · common area\n电梯停在5楼\nPlease accept it soon.`,
     );
-    expect(alice!.choices!.map((c) => c.label)).toEqual(['Accept', 'Add a note', 'Resolved']);
+    expect(alice!.choices!.map((c) => c.label)).toEqual(['Accept', 'Add a note', 'Resolved', 'Transfer']);
     expect(alice!.locale).toBe('en');
     const [wang] = to('tg-wang', filed);
     expect(wang!.text).toBe(`【新报事】${number} · 电梯 · 公共区域\n电梯停在5楼\n请尽快受理。`);
-    expect(wang!.choices!.map((c) => c.label)).toEqual(['受理', '补充说明', '已处理']);
+    expect(wang!.choices!.map((c) => c.label)).toEqual(['受理', '补充说明', '已处理', '转办']);
     expect(to('-100777', filed).map((m) => m.text)).toEqual(['【报事进展】电梯 · 公共区域 · 已提交']);
 
     const [accepted, resolved] = to('tg-reporter');

@@ -116,6 +116,7 @@ describe('reach on Telegram: group fallback, deep links, unreachable on record',
       '受理',
       '补充说明',
       '已处理',
+      '转办',
       '私聊机器人，以后直接收到通知',
     ]);
     expect(fake.startLinkOf(notice)).toBe('hello');

@@ -7,10 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import { DEFAULT_CATEGORIES } from '../../../src/modules/complaints/categories.js';
-import type { SentMessage } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
-import { until } from '../../support/until.js';
+import { fileNoiseComplaint, wechatChat } from '../../support/wechat-chat.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
 describe('reach on WeChat: notices to someone who is no friend of the bot', () => {
@@ -45,48 +43,10 @@ describe('reach on WeChat: notices to someone who is no friend of the bot', () =
     });
     await services.people.grantRole(SYSTEM_ACTOR, compound, { personId: worker.id, role: 'grid_worker' });
 
-    const taken = new Set<SentMessage>();
-    const drained = () =>
-      until(
-        async () =>
-          (await db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
-        'the outbox to drain',
-      );
-    const next = async (where: { toId?: string; roomId?: string }, contains: string) => {
-      const m = await h
-        .waitForSent(
-          (x) =>
-            !taken.has(x) &&
-            (where.toId ? x.toId === where.toId : x.roomId === where.roomId) &&
-            x.text.includes(contains),
-          15_000,
-        )
-        .catch((err: Error) => {
-          const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
-          throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
-        });
-      taken.add(m);
-      await drained();
-      return m;
-    };
+    const { next } = wechatChat(h, db, 15_000);
 
     // the reporter speaks in the group (the bot now knows them), adds the bot and files privately
-    await h.say(reporter, '帮助', residents);
-    await next({ roomId: residents.id }, '');
-    await w.addsBot(reporter);
-    const noise = DEFAULT_CATEGORIES.findIndex((c) => c.code === 'noise') + 1;
-    for (const [answer, prompt] of [
-      ['投诉', '您要反映哪一类问题'],
-      [String(noise), '请简单说一下'],
-      ['楼上装修到晚上十点', '问题在哪儿'],
-      ['跳过', '现场照片'],
-      ['跳过', '要匿名吗'],
-      ['2', '请确认'],
-      ['1', '已受理！'],
-    ] as const) {
-      await h.say(reporter, answer);
-      await next({ toId: reporter.id }, prompt);
-    }
+    await fileNoiseComplaint(h, next, (c) => w!.addsBot(c), reporter, residents);
 
     // the grid worker is no friend of the bot: the notice comes to the handlers' group, @-mentioning them
     const notice = await next({ roomId: handlers.id }, '【新报事】');

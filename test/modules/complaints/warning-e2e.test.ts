@@ -75,7 +75,7 @@ describe('a handler is warned before the deadline passes, and the community abov
     const warning = await next(HANDLER.id, '【即将超时】');
     expect(Date.now() - filedAt).toBeGreaterThanOrEqual(4000);
     expect(String(warning.params.text)).toContain('受理时限为');
-    expect(buttons(warning).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理']);
+    expect(buttons(warning).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理', '转办']);
     const supervising = await next(SUPERVISOR.id, '【即将超时·督办】');
     expect(buttons(supervising)).toEqual([]);
 

@@ -80,7 +80,7 @@ describe.each(engines())('warnings before a breach (%s)', (engine) => {
     const toWang = outbox.requests.find((r) => r.message.chat.externalId === 'tg-wang')!;
     expect(toWang.message.text).toContain('【即将超时】');
     expect(toWang.message.text).toContain('受理时限为 12月7日 11:00');
-    expect(toWang.message.choices?.map((b) => b.label)).toEqual(['受理', '补充说明', '已处理']);
+    expect(toWang.message.choices?.map((b) => b.label)).toEqual(['受理', '补充说明', '已处理', '转办']);
     const toZhang = outbox.requests.find((r) => r.message.chat.externalId === 'tg-zhang')!;
     expect(toZhang.message.text).toContain('【即将超时·督办】');
     expect(toZhang.message.choices).toBeUndefined();

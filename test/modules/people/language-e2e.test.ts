@@ -73,7 +73,7 @@ describe('a person chooses their language in chat, and complaint notices follow 
     await next(RESIDENT.id, 'I will write to you in English');
 
     const notice = await next(HANDLER.id, '[New report]');
-    expect(buttons(notice).map((b) => b.text)).toEqual(['Accept', 'Add a note', 'Resolved']);
+    expect(buttons(notice).map((b) => b.text)).toEqual(['Accept', 'Add a note', 'Resolved', 'Transfer']);
     await next(GROUP, '【报事进展】电梯 · 公共区域 · 已提交'); // the group stays Chinese
     await press(HANDLER.id, HANDLER, notice, 'Accept');
     await next(HANDLER.id, 'accepted.');

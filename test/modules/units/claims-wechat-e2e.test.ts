@@ -6,9 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import type { SentMessage } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
-import { until } from '../../support/until.js';
+import { wechatChat } from '../../support/wechat-chat.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
 describe('a claim approved on WeChat with a numbered reply', () => {
@@ -43,30 +42,7 @@ describe('a claim approved on WeChat with a numbered reply', () => {
     });
     await services.people.grantRole(SYSTEM_ACTOR, compound, { personId: chair.id, role: 'committee_member' });
 
-    const taken = new Set<SentMessage>();
-    const drained = () =>
-      until(
-        async () =>
-          (await db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
-        'the outbox to drain',
-      );
-    const next = async (where: { toId?: string; roomId?: string }, contains: string) => {
-      const m = await h
-        .waitForSent(
-          (x) =>
-            !taken.has(x) &&
-            (where.toId ? x.toId === where.toId : x.roomId === where.roomId) &&
-            x.text.includes(contains),
-          15_000,
-        )
-        .catch((err: Error) => {
-          const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
-          throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
-        });
-      taken.add(m);
-      await drained();
-      return m;
-    };
+    const { next } = wechatChat(h, db, 15_000);
 
     await h.say(resident, '登记', room);
     await next({ roomId: room.id }, '请问您住哪一户？');

@@ -38,6 +38,8 @@ export type TransitionBody = {
   action: ComplaintAction;
   note?: string;
   assigneeId?: number;
+  /** transfer: the role it is handed to (instead of a person) */
+  role?: string;
   photos?: string[];
 };
 /** Who asks for a transition: the timeline's actor. */

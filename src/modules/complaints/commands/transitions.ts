@@ -10,16 +10,27 @@ import {
 import type { Queryable } from '../../../kernel/db/db.js';
 import { orgPath } from '../../orgs/index.js';
 import { deadlinesFrom, policySetting } from '../escalation-policy.js';
-import { type ComplaintAction, LEVELS, type Level, levelAbove, nextStatus, stageOf } from '../lifecycle.js';
+import {
+  type ComplaintAction,
+  HANDLER_ROLES,
+  type HandlerRole,
+  LEVELS,
+  type Level,
+  levelAbove,
+  nextStatus,
+  stageOf,
+} from '../lifecycle.js';
 import { type ComplaintListQuery, complaintDetail, complaintList } from '../queries/complaints.js';
 import {
   type ComplaintRow,
+  handlesComplaint,
   insertComplaintEvent,
   levelOrgId,
   lockComplaint,
   staleComplaint,
   updateComplaint,
 } from '../repository.js';
+import { roleHeldFor } from '../repository-dispatch.js';
 import { policiesFor } from '../repository-settings.js';
 import { ComplaintDeadlines, type TransitionBody, type TransitionBy } from './deadlines.js';
 
@@ -30,6 +41,8 @@ export interface ActionBody {
   action: Exclude<ComplaintAction, 'escalate' | 'grab'>;
   note?: string;
   assigneeId?: number;
+  /** transfer: the handler role it is handed to, instead of a person */
+  role?: HandlerRole;
   photos?: string[];
   /** the version the caller saw; a mismatch is 409 */
   version?: number;
@@ -87,9 +100,19 @@ export class ComplaintService extends ComplaintDeadlines {
     if (body.action === 'reject' && !body.note?.trim()) {
       throw badRequest('A rejection needs a reason', [{ field: 'note', message: 'required to reject' }]);
     }
+    if (body.action === 'return' && !body.note?.trim()) {
+      throw badRequest('A return needs a reason', [{ field: 'note', message: 'required to return' }]);
+    }
     const now = this.now();
     const set: Partial<ComplaintRow> = { status: to };
     let type: string = body.action;
+    /** who has it after a move of who has it (recorded on the event) */
+    let moved = false;
+    const hand = (assignee: number | null, role: string | null) => {
+      set.assignee_id = assignee;
+      set.assigned_role = role;
+      moved = true;
+    };
     const chain = await policiesFor(tx, c.org_id);
     const enterLevel = async (l: Level) => {
       const d = deadlinesFrom(chain, l, c.category, now);
@@ -107,14 +130,32 @@ export class ComplaintService extends ComplaintDeadlines {
     switch (body.action) {
       case 'accept':
         set.acknowledged_at = now;
+        // a person accepting what nobody has takes it: the warnings and reminders go to them
+        if (by.personId && c.assignee_id === null) hand(by.personId, null);
         break;
       case 'grab':
         if (!by.personId)
           throw badRequest('Only a person can take a complaint', [
             { field: 'personId', message: 'required' },
           ]);
-        set.acknowledged_at = now;
-        set.assignee_id = by.personId;
+        // the first press wins under the row lock; a returned (accepted) one is taken only while nobody has it
+        if (c.assignee_id !== null)
+          throw new AppError(409, 'taken', `Complaint ${c.number} was already taken`, [
+            { field: 'action', message: 'someone has it' },
+          ]);
+        if (c.status !== 'accepted') set.acknowledged_at = now;
+        hand(by.personId, null);
+        break;
+      case 'transfer':
+        await this.checkTransfer(tx, c, body);
+        hand(body.assigneeId ?? null, body.assigneeId ? null : body.role!);
+        break;
+      case 'return':
+        if (c.assignee_id === null && c.assigned_role === null)
+          throw new AppError(409, 'not_assigned', `Nobody has complaint ${c.number}: nothing to return`, [
+            { field: 'action', message: 'nobody has it' },
+          ]);
+        hand(null, null);
         break;
       case 'resolve':
         set.resolved_at = now;
@@ -125,7 +166,7 @@ export class ComplaintService extends ComplaintDeadlines {
       case 'assign':
         if (!body.assigneeId)
           throw badRequest('Assign needs assigneeId', [{ field: 'assigneeId', message: 'required' }]);
-        set.assignee_id = body.assigneeId;
+        hand(body.assigneeId, null);
         break;
       case 'appeal':
         await enterLevel(levelAbove(c.level) ?? c.level);
@@ -171,8 +212,47 @@ export class ComplaintService extends ComplaintDeadlines {
       levelOrgId: updated.level_org_id,
       note: body.note ?? null,
       photos: body.photos ?? [],
+      move: moved
+        ? { assigneeId: updated.assignee_id, priorAssigneeId: c.assignee_id, role: updated.assigned_role }
+        : undefined,
     });
     return updated;
+  }
+
+  /**
+   * A transfer names exactly one of a person (who handles complaints at its level or above) or a
+   * handler role (that someone there holds), and not who has it already: else 400 naming the field.
+   */
+  private async checkTransfer(tx: Queryable, c: ComplaintRow, body: TransitionBody): Promise<void> {
+    const { assigneeId, role } = body;
+    if ((assigneeId === undefined) === (role === undefined))
+      throw badRequest('A transfer names a person or a role', [
+        {
+          field: assigneeId === undefined ? 'assigneeId' : 'role',
+          message: 'give assigneeId or role, not both',
+        },
+      ]);
+    if (assigneeId !== undefined) {
+      if (assigneeId === c.assignee_id)
+        throw badRequest('They have it already', [{ field: 'assigneeId', message: 'already the assignee' }]);
+      if (!(await handlesComplaint(tx, assigneeId, c.id)))
+        throw badRequest('They do not handle complaints at its level', [
+          { field: 'assigneeId', message: 'holds no handler role at the complaint’s level or above' },
+        ]);
+      return;
+    }
+    if (!(HANDLER_ROLES as readonly string[]).includes(role!))
+      throw badRequest('Not a handler role', [
+        { field: 'role', message: `one of ${HANDLER_ROLES.join(', ')}` },
+      ]);
+    if (role === c.assigned_role && c.assignee_id === null)
+      throw badRequest('It is with that role already', [
+        { field: 'role', message: 'already assigned to it' },
+      ]);
+    if (!(await roleHeldFor(tx, c.id, role!)))
+      throw badRequest('Nobody holds that role at its level', [
+        { field: 'role', message: 'nobody holds it at the complaint’s level or above' },
+      ]);
   }
 
   /** The reporter's rating: 满意/基本满意 close it, 不满意 reopens it (in the caller's transaction). */
@@ -214,6 +294,8 @@ function past(action: ComplaintAction): string {
     close: 'closed',
     withdraw: 'withdrawn',
     assign: 'assigned',
+    transfer: 'transferred',
+    return: 'returned',
     note: 'noted',
     escalate: 'escalated',
   };

@@ -48,6 +48,10 @@ export async function complaintDetail(q: Queryable, now: () => Date, p: Principa
       levelOrgId: e.level_org_id,
       note: e.note,
       photos: e.photos,
+      // a move of who has it: who and which role after it, who before
+      ...(e.type === 'assign' || e.type === 'transfer' || e.type === 'return' || e.assignee_id !== null
+        ? { assigneeId: e.assignee_id, assignedRole: e.assigned_role, priorAssigneeId: e.prior_assignee_id }
+        : {}),
     })),
   };
 }
@@ -102,6 +106,7 @@ function present(c: ComplaintRow, now: Date, revealAnonymous: boolean) {
     anonymous: c.anonymous,
     reporterId: c.anonymous && !revealAnonymous ? null : c.reporter_id,
     assigneeId: c.assignee_id,
+    assignedRole: c.assigned_role,
     createdAt: c.created_at,
     ackDueAt: c.ack_due_at,
     resolveDueAt: c.resolve_due_at,

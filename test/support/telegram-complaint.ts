@@ -1,0 +1,43 @@
+import type { FakeTelegram, FakeUser } from '../fakes/telegram/index.js';
+import type { SentMessage } from '../fakes/telegram/server.js';
+import type { telegramChat } from './telegram-linli.js';
+
+/**
+ * A resident files a lift complaint as a person does on Telegram: /complaint in the residents'
+ * group, the deep link into the private chat, then each answer of the built-in flow, every prompt
+ * awaited before the next answer.
+ */
+export async function fileLiftComplaint(
+  fake: FakeTelegram,
+  chat: ReturnType<typeof telegramChat>,
+  group: number,
+  resident: FakeUser,
+  description: string,
+): Promise<void> {
+  const { next, press } = chat;
+  const say = (text: string, chatId = resident.id) =>
+    fake.deliverUpdateToWebhook(
+      fake.makeTextMessageUpdate(
+        chatId === group
+          ? { chatId, chatType: 'supergroup', from: resident, text }
+          : { chatId, chatType: 'private', from: resident, text },
+      ),
+    );
+  await say('/complaint', group);
+  const offer = await next(group, '报事请私聊我');
+  await say(
+    `/start ${fake.startLinkOf({ reply_markup: offer.params.reply_markup } as unknown as SentMessage)}`,
+  );
+  await press(resident.id, resident, await next(resident.id, '您要反映哪一类问题'), '电梯');
+  await next(resident.id, '请简单说一下');
+  for (const [answer, prompt] of [
+    [description, '问题在哪儿'],
+    ['跳过', '现场照片'],
+    ['跳过', '要匿名吗'],
+    ['否', '请确认'],
+    ['是', '已受理！'],
+  ] as const) {
+    await say(answer);
+    await next(resident.id, prompt);
+  }
+}

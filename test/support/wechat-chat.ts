@@ -1,0 +1,71 @@
+import type { Queryable } from '../../src/kernel/db/db.js';
+import { DEFAULT_CATEGORIES } from '../../src/modules/complaints/categories.js';
+import type { ContactMock, RoomMock, SentMessage, WechatMock } from '../fakes/wechat/harness.js';
+import { until } from './until.js';
+
+/** Where a bot message went: a person privately, or a room. */
+export type WechatWhere = { toId?: string; roomId?: string };
+
+/**
+ * Waiting for the bot on WeChat as a person reads it: `next` is the first message not taken yet to
+ * `where` that contains `contains`, and it returns once nothing is left queued in the outbox (so
+ * whatever the same step sends is out before the next answer); a miss says what was sent.
+ */
+export function wechatChat(h: WechatMock, db: Queryable, timeoutMs = 20_000) {
+  const taken = new Set<SentMessage>();
+  const drained = () =>
+    until(
+      async () =>
+        (await db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
+      'the outbox to drain',
+    );
+  const next = async (where: WechatWhere, contains: string) => {
+    const m = await h
+      .waitForSent(
+        (x) =>
+          !taken.has(x) &&
+          (where.toId ? x.toId === where.toId : x.roomId === where.roomId) &&
+          x.text.includes(contains),
+        timeoutMs,
+      )
+      .catch((err: Error) => {
+        const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
+        throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
+      });
+    taken.add(m);
+    await drained();
+    return m;
+  };
+  return { next, drained };
+}
+
+/**
+ * A resident files a noise complaint on WeChat as a person does: speaks in the residents' group
+ * (the bot learns them), adds the bot as a friend (`addsBot`), then answers the built-in flow
+ * privately with the numbered choices.
+ */
+export async function fileNoiseComplaint(
+  h: WechatMock,
+  next: ReturnType<typeof wechatChat>['next'],
+  addsBot: (c: ContactMock) => Promise<unknown>,
+  reporter: ContactMock,
+  residents: RoomMock,
+  description = '楼上装修到晚上十点',
+): Promise<void> {
+  await h.say(reporter, '帮助', residents);
+  await next({ roomId: residents.id }, '');
+  await addsBot(reporter);
+  const noise = DEFAULT_CATEGORIES.findIndex((c) => c.code === 'noise') + 1;
+  for (const [answer, prompt] of [
+    ['投诉', '您要反映哪一类问题'],
+    [String(noise), '请简单说一下'],
+    [description, '问题在哪儿'],
+    ['跳过', '现场照片'],
+    ['跳过', '要匿名吗'],
+    ['2', '请确认'],
+    ['1', '已受理！'],
+  ] as const) {
+    await h.say(reporter, answer);
+    await next({ toId: reporter.id }, prompt);
+  }
+}
