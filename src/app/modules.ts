@@ -13,6 +13,7 @@ import type { QueueBackend } from '../kernel/queue/backend.js';
 import { chatsModule } from '../modules/chats/manifest.js';
 import { ChatService } from '../modules/chats/service.js';
 import { PolicyService } from '../modules/complaints/commands/policy.js';
+import { RosterService } from '../modules/complaints/commands/roster.js';
 import { ComplaintService } from '../modules/complaints/commands/transitions.js';
 import { complaintsModule } from '../modules/complaints/manifest.js';
 import { ComplaintNotifier } from '../modules/complaints/notifier.js';
@@ -102,6 +103,7 @@ export interface Services {
   flows: FlowService;
   complaints: ComplaintService;
   policies: PolicyService;
+  rosters: RosterService;
   complaintMetrics: ComplaintMetricsService;
   open311: Open311Service;
   votes: VoteService;
@@ -145,6 +147,7 @@ export function createServices(
     complaints,
     votes,
     policies: new PolicyService(db),
+    rosters: new RosterService(db),
     complaintMetrics: new ComplaintMetricsService(db),
     open311: new Open311Service(db, complaints),
     reminders: new ReminderService(db, queues, outbox),

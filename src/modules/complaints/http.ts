@@ -4,6 +4,7 @@ import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
 import { errorResponses, idParams, instant } from '../../http/schemas.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
+import { dutyRosterSchema } from './duty-roster.js';
 import { escalationPolicySchema } from './escalation-policy.js';
 import { ACTIONS, HANDLER_ROLES, LEVELS, STATUSES } from './lifecycle.js';
 
@@ -91,6 +92,25 @@ export const complaintRoutes =
         },
       },
       async (req) => s.policies.put(actorOf(req), req.params.id, req.body),
+    );
+    app.put(
+      '/orgs/:id/duty-roster',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary:
+            'The org’s duty roster for dispatch mode round_robin: weekly slots (1 = Monday, HH:MM–HH:MM) and exceptions by date, in its time zone',
+          params: idParams,
+          body: dutyRosterSchema,
+          response: ok,
+        },
+      },
+      async (req) => s.rosters.put(actorOf(req), req.params.id, req.body),
+    );
+    app.get(
+      '/orgs/:id/duty-roster',
+      { schema: { tags: ['complaints'], summary: 'The org’s duty roster', params: idParams, response: ok } },
+      async (req) => s.rosters.get(principalOf(req), req.params.id),
     );
     app.get(
       '/orgs/:id/escalation-policy',

@@ -22,6 +22,7 @@ import {
   roleHolderAddresses,
 } from './repository-notices.js';
 import { categoryRole, dispatchMode, nearestHolderRoles } from './repository-settings.js';
+import { assignByTurn } from './round-robin.js';
 import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
 
 /**
@@ -77,15 +78,33 @@ export class ComplaintNotifier {
       const kind = type === 'overdue' ? 'overdue' : type === 'submitted' ? 'submitted' : 'forwarded';
       const grab = await this.grabbable(c);
       const first = await this.firstRole(c);
-      await this.toHandlers(
-        c.level_org_id,
-        (l) => ({ text: complaintTexts(l).handlers(subject(l), kind), choices: handlerChoices(c, l, grab) }),
-        `${key}-handlers`,
-        type !== 'submitted',
-        c.org_id,
-        first,
-        c.id,
-      );
+      // round_robin: whoever's turn it is among those on duty has it, and only they are told
+      const turn = kind === 'overdue' ? null : await this.byTurn(c, first);
+      const to = turn?.assignee_id ? await personAddressOf(this.db, turn.assignee_id) : null;
+      if (turn && to) {
+        await this.toPeople(
+          [to],
+          c.level_org_id,
+          (l) => ({ text: complaintTexts(l).assigned(subject(l)), choices: handlerChoices(turn, l, false) }),
+          `${key}-turn`,
+          type !== 'submitted',
+          c.org_id,
+          c.id,
+        );
+      } else {
+        await this.toHandlers(
+          c.level_org_id,
+          (l) => ({
+            text: complaintTexts(l).handlers(subject(l), kind),
+            choices: handlerChoices(c, l, grab),
+          }),
+          `${key}-handlers`,
+          type !== 'submitted',
+          c.org_id,
+          first,
+          c.id,
+        );
+      }
     }
     if (type === 'escalate' || type === 'reopened_escalated') {
       const below = await this.levelOrgBelow(c);
@@ -418,6 +437,13 @@ export class ComplaintNotifier {
         orgId: c.org_id,
       });
     }
+  }
+
+  /** Under the dispatch mode round_robin, the complaint assigned to whoever's turn it is (round-robin.ts), else null. */
+  private async byTurn(c: ComplaintRow, firstRole: string | null): Promise<ComplaintRow | null> {
+    if (c.assignee_id !== null) return null;
+    if ((await dispatchMode(this.db, c.org_id, c.category)) !== 'round_robin') return null;
+    return assignByTurn(this.db, c, firstRole, new Date());
   }
 
   /**

@@ -91,6 +91,10 @@ export async function compoundCategories(q: Queryable, orgId: number): Promise<C
   return rows[0]?.categories ?? null;
 }
 
+/** How a complaint's handlers are chosen (see README, Dispatch). */
+export const DISPATCH_MODES = ['assign', 'grab', 'round_robin'] as const;
+export type DispatchMode = (typeof DISPATCH_MODES)[number];
+
 /**
  * The dispatch mode of a category at a compound: the nearest org on its chain whose
  * `settings.dispatch` names the category, else `*` (an org naming the category wins over a `*` of
@@ -100,8 +104,8 @@ export async function dispatchMode(
   q: Queryable,
   compoundId: number,
   category: string,
-): Promise<'assign' | 'grab' | null> {
-  const { rows } = await q.query<{ mode: 'assign' | 'grab' }>(
+): Promise<DispatchMode | null> {
+  const { rows } = await q.query<{ mode: DispatchMode }>(
     `SELECT COALESCE(a.settings -> 'dispatch' ->> $2, a.settings -> 'dispatch' ->> '*') AS mode
        FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
       WHERE o.id = $1 AND (a.settings -> 'dispatch' ? $2 OR a.settings -> 'dispatch' ? '*')

@@ -61,7 +61,7 @@ export const orgSettingsSchema = z.strictObject({
    * told, whoever accepts handles it; an admin may assign), `grab` (抢单: every eligible handler gets
    * a 抢单 button, the first press takes it and the others are told who did)
    */
-  dispatch: z.record(z.union([code, z.literal('*')]), z.enum(['assign', 'grab'])).optional(),
+  dispatch: z.record(z.union([code, z.literal('*')]), z.enum(['assign', 'grab', 'round_robin'])).optional(),
   /**
    * the handler roles whose holders serve the orgs below them: when nobody at a complaint's level
    * holds the role its notice needs, the nearest holder up the org path is told (default:

@@ -36,7 +36,7 @@ describe('dispatch by grab (抢单): the first press takes it, the others are to
     });
     // an unknown mode is refused, naming the field; grab for every category of the compound
     const bad = await api('PATCH', `/orgs/${sunshine.id}`, {
-      settings: { dispatch: { '*': 'round_robin' } },
+      settings: { dispatch: { '*': 'rotate' } },
     });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('settings.dispatch');
