@@ -10,7 +10,7 @@ import { storableDeep } from '../kernel/db/storable-text.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import { type OutboundWorker, startOutboundWorker } from '../kernel/outbox/sender.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
-import type { Config } from './config.js';
+import { type Config, mediaFetchersOf } from './config.js';
 import { type Services, unreachedHandler } from './modules.js';
 
 /**
@@ -53,6 +53,7 @@ export async function startChannels(o: {
       limits: config.pacing,
       logger,
       onUnreached: unreachedHandler(o.services),
+      media: mediaFetchersOf(config),
     });
     closers.push(() => w.close());
   };

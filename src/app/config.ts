@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { telegramFileFetcher } from '../channels/telegram/files.js';
+import type { MediaFetchers } from '../kernel/media/resolve.js';
 import type { PacingLimits } from '../kernel/outbox/pacing.js';
 import { CHINA_TIME_ZONE, isTimeZone } from '../kernel/time/zone.js';
 import { type WechatConfig, wechatConfig, wechatEnv } from './config-wechat.js';
@@ -246,4 +248,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wechat: { chatIntervalMs: e.WECHAT_CHAT_INTERVAL_MS, dailyCap: e.WECHAT_DAILY_CAP },
     },
   });
+}
+
+/**
+ * Who can read a kept photo's bytes from the platform it came from: Telegram through the bot's
+ * token (getFile), when one is configured. WeChat photos are kept with their bytes on arrival.
+ */
+export function mediaFetchersOf(config: Config): MediaFetchers {
+  return config.telegram.botToken
+    ? { telegram: telegramFileFetcher(config.telegram.botToken, config.telegram.apiRoot) }
+    : {};
 }

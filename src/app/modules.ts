@@ -6,6 +6,7 @@ import { ChannelState } from '../kernel/chat/channel-state.js';
 import { FailedUpdates } from '../kernel/chat/failed-updates.js';
 import type { ChatHandler } from '../kernel/chat/handler.js';
 import type { Db } from '../kernel/db/db.js';
+import type { MediaFetchers } from '../kernel/media/resolve.js';
 import { DeliveryService } from '../kernel/outbox/delivery-service.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import { type UnreachedHandler, unreachedBySubject } from '../kernel/outbox/reach.js';
@@ -20,6 +21,7 @@ import { ComplaintNotifier } from '../modules/complaints/notifier.js';
 import { Open311Service } from '../modules/complaints/open311/service.js';
 import { compoundLookups } from '../modules/complaints/option-sources.js';
 import { ComplaintMetricsService } from '../modules/complaints/queries/metrics.js';
+import { ComplaintPhotoService } from '../modules/complaints/queries/photos.js';
 import { EvaluationService } from '../modules/evaluations/commands/campaigns.js';
 import { CompanyService } from '../modules/evaluations/commands/companies.js';
 import { evaluationsModule } from '../modules/evaluations/manifest.js';
@@ -102,6 +104,7 @@ export interface Services {
   lookups: ConversationLookups;
   flows: FlowService;
   complaints: ComplaintService;
+  complaintPhotos: ComplaintPhotoService;
   policies: PolicyService;
   rosters: RosterService;
   complaintMetrics: ComplaintMetricsService;
@@ -128,6 +131,8 @@ export function createServices(
     /** where their messages go (tests: a recording one) */
     outbox: Outbox;
     adminToken?: string;
+    /** who reads a kept photo's bytes from its platform (config's mediaFetchersOf) */
+    media?: MediaFetchers;
   },
 ): Services {
   const { queues, outbox } = deps;
@@ -146,6 +151,7 @@ export function createServices(
     flows: new FlowService(db, actions, lookups),
     complaints,
     votes,
+    complaintPhotos: new ComplaintPhotoService(db, deps.media ?? {}),
     policies: new PolicyService(db),
     rosters: new RosterService(db),
     complaintMetrics: new ComplaintMetricsService(db),

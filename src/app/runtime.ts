@@ -21,7 +21,7 @@ import { startMaintenanceWorker } from '../kernel/queue/maintenance.js';
 import { seedDemoIfEmpty } from '../modules/demo/seed.js';
 import { seedBuiltinFlows } from './builtin-flows.js';
 import { type Channels, startChannels } from './channels.js';
-import type { Config } from './config.js';
+import { type Config, mediaFetchersOf } from './config.js';
 import type { Closable } from './manifest.js';
 import { chatHandlers, createServices, MODULES, type Services } from './modules.js';
 
@@ -58,7 +58,12 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
       const q = await createQueueBackend({ db, redisUrl: config.redisUrl, prefix: config.redisPrefix });
       queues = q; // closed by the catch below should a later step fail
       const outbox = new Outbox(db, q, parseQuietHours(config.quietHours, config.tz));
-      const services = createServices(db, { adminToken: config.adminToken, queues: q, outbox });
+      const services = createServices(db, {
+        adminToken: config.adminToken,
+        queues: q,
+        outbox,
+        media: mediaFetchersOf(config),
+      });
       const adminTokenFile = await bootstrapAdminToken(config, services, logger);
       if (config.seedDemo && (await seedDemoIfEmpty(db, services)))
         logger.info('seeded the demo city (示范市)');

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { isUniqueViolation } from '../kernel/access/errors.js';
 import type { InboundContext } from '../kernel/chat/dispatcher.js';
-import type { InboundMessage } from '../kernel/chat/port.js';
+import type { InboundMessage, MediaRef } from '../kernel/chat/port.js';
 import { Batcher } from '../kernel/db/batcher.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
+import { keepMedia, mediaIdOf } from '../kernel/media/media-store.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { ActionRegistry } from './actions.js';
@@ -99,6 +100,8 @@ export class FlowEngine {
       const pre = await this.precheck(ctx, person.id);
       if (!bound && !pre.concerns) return false;
       inForce = pre.flows;
+      // a photo sent into a conversation is kept first, so its answer is `media:<id>` whatever the channel
+      if (pre.active && m.media.some((x) => x.kind === 'photo')) await this.keepPhotos(m);
       // Most answers need no action: computed from the row as read, written if it is unchanged.
       if (pre.active && (await this.fastTurn(ctx, pre.active, bound))) return true;
     }
@@ -189,6 +192,22 @@ export class FlowEngine {
     for (const d of written.deliveries)
       await this.deps.outbox.schedule(m.channel, { id: d.id, notBefore: d.notBefore, express: m.chat });
     return true;
+  }
+
+  /**
+   * Replaces the message's photos by their kept references (`media:<id>`, src/kernel/media), the
+   * bytes a WeChat photo came with stored beside them. Outside the turn's transaction: a turn that
+   * then fails leaves a row nothing names, which is harmless.
+   */
+  private async keepPhotos(m: InboundMessage): Promise<void> {
+    const kept: MediaRef[] = [];
+    for (const x of m.media)
+      kept.push(
+        x.kind === 'photo' && mediaIdOf(x.ref) === null
+          ? { kind: 'photo', ref: await keepMedia(this.deps.db, m.channel, x) }
+          : x,
+      );
+    m.media = kept;
   }
 
   private readonly turnWrites = new Batcher((turns: TurnWrite[]) => writeTurns(this.deps.db, turns));

@@ -213,7 +213,7 @@ describe('fake Telegram protocol details', () => {
     expect(msg.photo?.at(-1)).toMatchObject({ file_size: 15 });
     const photo = fake.callsOf('sendPhoto')[0]?.params.photo;
     expect(isFileUpload(photo) && photo.filename).toBe('gate.jpg');
-    await expect(bot.api.sendPhoto(42, 'AgACAgIAAx-existing-id')).resolves.toMatchObject({ message_id: 2 });
+    await expect(bot.api.sendPhoto(42, msg.photo!.at(-1)!.file_id)).resolves.toMatchObject({ message_id: 2 });
     expect(fake.sentMessages().map((s) => s.caption)).toEqual(['Gate, before', undefined]);
   });
 

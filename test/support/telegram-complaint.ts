@@ -13,6 +13,8 @@ export async function fileLiftComplaint(
   group: number,
   resident: FakeUser,
   description: string,
+  /** sent as the photo of the scene (bytes of an image) instead of skipping it */
+  photo?: Buffer,
 ): Promise<void> {
   const { next, press } = chat;
   const say = (text: string, chatId = resident.id) =>
@@ -30,14 +32,18 @@ export async function fileLiftComplaint(
   );
   await press(resident.id, resident, await next(resident.id, '您要反映哪一类问题'), '电梯');
   await next(resident.id, '请简单说一下');
-  for (const [answer, prompt] of [
-    [description, '问题在哪儿'],
-    ['跳过', '现场照片'],
-    ['跳过', '要匿名吗'],
-    ['否', '请确认'],
-    ['是', '已受理！'],
-  ] as const) {
-    await say(answer);
-    await next(resident.id, prompt);
-  }
+  await say(description);
+  await next(resident.id, '问题在哪儿');
+  await say('跳过'); // a common area
+  await next(resident.id, '现场照片');
+  if (photo)
+    await fake.deliverUpdateToWebhook(
+      fake.makePhotoMessageUpdate({ chatId: resident.id, chatType: 'private', from: resident, bytes: photo }),
+    );
+  else await say('跳过');
+  await next(resident.id, '要匿名吗');
+  await say('否');
+  await next(resident.id, '请确认');
+  await say('是');
+  await next(resident.id, '已受理！');
 }

@@ -1,3 +1,4 @@
+import { types } from 'wechaty';
 import type { Queryable } from '../../src/kernel/db/db.js';
 import { DEFAULT_CATEGORIES } from '../../src/modules/complaints/categories.js';
 import type { ContactMock, RoomMock, SentMessage, WechatMock } from '../fakes/wechat/harness.js';
@@ -51,6 +52,8 @@ export async function fileNoiseComplaint(
   reporter: ContactMock,
   residents: RoomMock,
   description = '楼上装修到晚上十点',
+  /** sent as the photo of the scene (an image's bytes) instead of skipping it */
+  photo?: Buffer,
 ): Promise<void> {
   await h.say(reporter, '帮助', residents);
   await next({ roomId: residents.id }, '');
@@ -61,11 +64,15 @@ export async function fileNoiseComplaint(
     [String(noise), '请简单说一下'],
     [description, '问题在哪儿'],
     ['跳过', '现场照片'],
-    ['跳过', '要匿名吗'],
-    ['2', '请确认'],
-    ['1', '已受理！'],
   ] as const) {
     await h.say(reporter, answer);
     await next({ toId: reporter.id }, prompt);
   }
+  if (photo) await h.sayNonText(reporter, types.Message.Image, { file: { name: 'scene.jpg', data: photo } });
+  else await h.say(reporter, '跳过');
+  await next({ toId: reporter.id }, '要匿名吗');
+  await h.say(reporter, '2');
+  await next({ toId: reporter.id }, '请确认');
+  await h.say(reporter, '1');
+  await next({ toId: reporter.id }, '已受理！');
 }

@@ -1,4 +1,6 @@
+import { InputFile } from 'grammy';
 import { ChannelSendError, type MediaRef, type OutboundMessage } from '../../kernel/chat/port.js';
+import { photoFileName } from '../../kernel/media/image-type.js';
 
 /** Telegram's limits, in UTF-16 code units of the text after entity parsing. */
 export const TEXT_LIMIT = 4096;
@@ -36,7 +38,7 @@ const escapeAttr = (s: string): string => escapeHtml(s).replace(/"/g, '&quot;');
  * Turns an OutboundMessage into the Bot API calls that deliver it, in order.
  * Contract:
  * - media goes first (sendPhoto etc.), with the text as caption when it fits in 1024 characters;
- *   otherwise the text follows as messages;
+ *   otherwise the text follows as messages; media with bytes (`data`) is uploaded, else sent by its ref;
  * - text longer than 4096 is split at line boundaries (a longer line at a space, else hard) into
  *   several messages; nothing is truncated;
  * - `replyToMessageId` goes on the first call, choices (one button per row), a request_contact reply
@@ -64,7 +66,11 @@ export function planSend(out: OutboundMessage, chatId: number | string, botUsern
     const media = MEDIA[out.media.kind];
     if (!media)
       throw new ChannelSendError('permanent', `telegram cannot send media of kind ${out.media.kind}`);
-    const params: Record<string, unknown> = { chat_id: chatId, [media.field]: out.media.ref };
+    const data = out.media.data;
+    const file = data
+      ? new InputFile(Buffer.from(data.bytes), photoFileName(data.contentType))
+      : out.media.ref;
+    const params: Record<string, unknown> = { chat_id: chatId, [media.field]: file };
     if (media.caption && out.text !== '' && prefixLength + out.text.length <= CAPTION_LIMIT) {
       params.caption = render(out.text, true);
       if (html) params.parse_mode = 'HTML';

@@ -15,9 +15,10 @@
  *  - send: `ChannelSendError` 'unavailable' (nothing was sent; the delivery waits, no attempt is
  *    counted) while the puppet is disconnected or the account is not logged in, 'permanent' when the
  *    chat cannot be found, 'transient' when the puppet fails or does not answer within `sendTimeoutMs`
- *    (the message may or may not be out: it is retried); `media` refs of another channel cannot be
- *    sent, only the text; text longer than `maxTextLength` goes as several messages (the mention on
- *    the first, the result is the last message's id);
+ *    (the message may or may not be out: it is retried); a photo with its bytes (`media.data`) goes
+ *    first as an image file, a media ref without bytes cannot be sent (only the text goes); text
+ *    longer than `maxTextLength` goes as several messages (the mention on the first, the result is
+ *    the last message's id);
  *  - friends: a personal account messages privately only its friends. A private send to a contact
  *    who is not one fails 'permanent' with the reason `not_friend: …` (SEND_REFUSAL in port.ts) when
  *    the puppet refuses it as such (wechat4u: Ret 1204; see `isNotFriendError`), or refuses it
@@ -54,6 +55,7 @@ import {
   SEND_REFUSAL,
   type SendResult,
 } from '../../kernel/chat/port.js';
+import { MAX_PHOTO_BYTES, photoFileName, sniffImage } from '../../kernel/media/image-type.js';
 import { ChatQueue } from './chat-queue.js';
 import type { ChoiceMemory } from './choice-memory.js';
 import { type RetryPolicy, WechatConnection } from './connection.js';
@@ -211,7 +213,8 @@ export class WechatAdapter implements ChannelAdapter {
       : out.text;
     // no links into a private chat on WeChat: the person is told what to send the bot privately
     const text = out.privateLink ? renderPrivateHint(numbered, out.privateLink, out.locale) : numbered;
-    if (text.trim() === '') {
+    const photo = out.media?.kind === 'photo' ? out.media.data : undefined;
+    if (text.trim() === '' && !photo) {
       throw new ChannelSendError(
         'permanent',
         'nothing to send: empty text (media of another channel cannot be sent)',
@@ -230,7 +233,23 @@ export class WechatAdapter implements ChannelAdapter {
     let messageId: string | undefined;
     let piecesSent = 0;
     try {
-      for (const [i, piece] of splitText(text, this.capabilities.maxTextLength).entries()) {
+      if (photo) {
+        // the photo first, as an image file (its bytes: see MediaRef.data), then the text
+        const { FileBox } = await import('file-box');
+        // base64, not a Buffer box: puppets serialize what they send (toJSON refuses Buffer boxes)
+        const box = FileBox.fromBase64(
+          Buffer.from(photo.bytes).toString('base64'),
+          photoFileName(photo.contentType),
+        );
+        const sent = await withTimeout(
+          target.room ? target.room.say(box) : target.contact.say(box),
+          this.sendTimeoutMs,
+        );
+        piecesSent++;
+        messageId = (sent ? sent.id : undefined) ?? `wechat-${randomUUID()}`;
+      }
+      const pieces = text.trim() === '' ? [] : splitText(text, this.capabilities.maxTextLength);
+      for (const [i, piece] of pieces.entries()) {
         const saying = target.room
           ? i === 0 && mention
             ? target.room.say(piece, mention)
@@ -258,6 +277,26 @@ export class WechatAdapter implements ChannelAdapter {
       if (personId) await this.rememberChoices(out.chat.externalId, personId, out);
     }
     return { messageId: messageId ?? `wechat-${randomUUID()}` };
+  }
+
+  /**
+   * A photo's bytes when they can be read, are an image (by their first bytes) and are no larger
+   * than MAX_PHOTO_BYTES; otherwise null, said in the log.
+   */
+  private async readPhoto(msg: Message): Promise<{ bytes: Uint8Array; contentType: string } | null> {
+    try {
+      const box = await withTimeout(msg.toFileBox(), this.sendTimeoutMs);
+      const bytes = await withTimeout(box.toBuffer(), this.sendTimeoutMs);
+      const type = sniffImage(bytes);
+      if (type && bytes.length <= MAX_PHOTO_BYTES) return { bytes, contentType: type };
+      this.logger.warn(
+        { messageId: msg.id, size: bytes.length, type },
+        'wechat: photo not kept (not an image or too big)',
+      );
+    } catch (e) {
+      this.logger.warn({ error: safeError(e), messageId: msg.id }, 'wechat: photo could not be read');
+    }
+    return null;
   }
 
   /**
@@ -330,6 +369,10 @@ export class WechatAdapter implements ChannelAdapter {
       const inbound = await toInbound(msg, { choices: this.choices, logger: this.logger });
       const handler = this.handler;
       if (!inbound || !handler) return;
+      // a photo's bytes can be read while this message is at hand (a personal account's message
+      // cannot be fetched again later): on demand, when a conversation keeps the photo
+      const photo = inbound.media[0];
+      if (photo?.kind === 'photo') photo.load = () => this.readPhoto(msg);
       await retryWhileTransient(() => handler(inbound), {
         stopped: () => this.handler === undefined || this.stopMessages === undefined,
         onRetry: (err, delayMs) =>

@@ -37,8 +37,21 @@ export interface PersonRef {
 
 export interface MediaRef {
   kind: 'photo' | 'file' | 'voice' | 'video' | 'sticker' | 'location' | 'other';
-  /** The platform's reference (Telegram file_id, WeChat message id), never the bytes. */
+  /**
+   * The platform's reference (Telegram file_id, WeChat message id), or Linli's own `media:<id>` of a
+   * kept photo (src/kernel/media) — never the bytes.
+   */
   ref: string;
+  /**
+   * The bytes, in process only, never stored in a row's JSON: an outbound photo the sender resolved
+   * from `media:<id>` for a channel that must upload it (or an inbound one already read).
+   */
+  data?: { bytes: Uint8Array; contentType: string };
+  /**
+   * In process only: reads the bytes on demand (an inbound WeChat photo: read only when a
+   * conversation keeps it, not for every photo posted in a group); null when they cannot be had.
+   */
+  load?: () => Promise<{ bytes: Uint8Array; contentType: string } | null>;
 }
 
 export interface InboundMessage {

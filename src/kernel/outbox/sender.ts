@@ -2,6 +2,7 @@ import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { type ChannelAdapter, ChannelSendError, sendRefusalOf } from '../chat/port.js';
 import type { Db } from '../db/db.js';
+import { type MediaFetchers, resolveOutboundMedia } from '../media/resolve.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { pauseChannel, pausedUntil } from './channel-pause.js';
 import { type DeliveryRow, findDelivery } from './delivery-repository.js';
@@ -51,6 +52,8 @@ export interface OutboundWorkerOptions {
   onUnreached?: UnreachedHandler;
   /** How often queued deliveries without a job are re-queued. */
   reconcileEveryMs?: number;
+  /** Reads a kept photo's bytes from the platform it came from, for a channel that must upload it. */
+  media?: MediaFetchers;
 }
 
 export interface OutboundWorker {
@@ -154,7 +157,9 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
         return hold(job, Date.now() + wait, token, 'channel window (replies first)');
       }
       try {
-        const sent = await o.adapter.send(d.message);
+        // a kept photo (`media:<id>`) as this channel sends it: its own file id, or the bytes
+        const message = await resolveOutboundMedia(o.db, channel, d.message, o.media ?? {}, log);
+        const sent = await o.adapter.send(message);
         await o.db.query(
           `UPDATE linli.deliveries SET status = 'sent', sent_at = now(), external_message_id = $2,
              claimed_until = NULL, last_error = NULL WHERE id = $1`,

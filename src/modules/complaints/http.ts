@@ -49,6 +49,28 @@ export const complaintRoutes =
       },
       async (req) => s.complaints.get(principalOf(req), req.params.id),
     );
+    app.get(
+      '/complaints/:id/photos/:n',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary:
+            'A photo of the complaint as an image (n counts its photos, then its timeline’s: the detail’s photoUrls); 502 when its platform cannot give it now',
+          params: z.strictObject({
+            id: z.coerce.number().int().positive(),
+            n: z.coerce.number().int().min(0).max(99),
+          }),
+        },
+      },
+      async (req, reply) => {
+        const photo = await s.complaintPhotos.photo(principalOf(req), req.params.id, req.params.n);
+        return reply
+          .header('content-type', photo.contentType)
+          .header('cache-control', 'private, max-age=3600')
+          .header('x-content-type-options', 'nosniff')
+          .send(photo.bytes);
+      },
+    );
     app.post(
       '/complaints/:id/actions',
       {

@@ -12,6 +12,7 @@ import { assigneeOf, levelOrgOf } from './repository.js';
 import { personName } from './repository-dispatch.js';
 import {
   type HandlerAddress,
+  handlerPhotos,
   type IdentityAddress,
   identitiesOf,
   latestEvent,
@@ -56,7 +57,9 @@ export const DEFAULT_FIRST_ROLE: Record<string, string> = {
 };
 
 /** A message in a locale: what a notice says to one recipient. */
-type Render = (locale: Locale) => { text: string; choices?: Choice[] };
+type Render = (locale: Locale) => { text: string; choices?: Choice[]; photos?: Photo[] };
+/** A photo sent after a notice (`media:<id>` or a platform's file id), with its caption. */
+type Photo = { ref: string; caption: string };
 
 export class ComplaintNotifier {
   constructor(
@@ -73,6 +76,7 @@ export class ComplaintNotifier {
     const key = `complaint-${c.id}-v${c.version}`;
     const toReporter = reporterNotice(c, type, note);
     if (toReporter) await this.toReporter(c, subject, toReporter, `${key}-reporter`);
+    if (type === 'resolve') await this.completionPhotos(c, `${key}-reporter`);
 
     if (['submitted', 'escalate', 'appeal', 'reopen', 'reopened_escalated', 'overdue'].includes(type)) {
       const kind = type === 'overdue' ? 'overdue' : type === 'submitted' ? 'submitted' : 'forwarded';
@@ -85,7 +89,11 @@ export class ComplaintNotifier {
         await this.toPeople(
           [to],
           c.level_org_id,
-          (l) => ({ text: complaintTexts(l).assigned(subject(l)), choices: handlerChoices(turn, l, false) }),
+          (l) => ({
+            text: complaintTexts(l).assigned(subject(l)),
+            choices: handlerChoices(turn, l, false),
+            photos: residentPhotos(c, l),
+          }),
           `${key}-turn`,
           type !== 'submitted',
           c.org_id,
@@ -97,6 +105,8 @@ export class ComplaintNotifier {
           (l) => ({
             text: complaintTexts(l).handlers(subject(l), kind),
             choices: handlerChoices(c, l, grab),
+            // the resident's photos with the first notice of each level (not with the overdue reminders)
+            photos: residentPhotos(c, l),
           }),
           `${key}-handlers`,
           type !== 'submitted',
@@ -142,7 +152,11 @@ export class ComplaintNotifier {
         await this.toPeople(
           [to],
           c.level_org_id,
-          (l) => ({ text: complaintTexts(l).assigned(subject(l)), choices: handlerChoices(c, l, false) }),
+          (l) => ({
+            text: complaintTexts(l).assigned(subject(l)),
+            choices: handlerChoices(c, l, false),
+            photos: residentPhotos(c, l),
+          }),
           `${key}-assignee`,
           true,
           c.org_id,
@@ -185,6 +199,7 @@ export class ComplaintNotifier {
         (l) => ({
           text: complaintTexts(l).transferred(subject(l), by, event.note, null),
           choices: handlerChoices(c, l, false),
+          photos: residentPhotos(c, l),
         }),
         `${key}-assignee`,
         true,
@@ -206,6 +221,7 @@ export class ComplaintNotifier {
                   complaintTexts(l).role[role!] ?? role,
                 ),
           choices: handlerChoices(c, l, grab),
+          photos: residentPhotos(c, l),
         }),
         `${key}-handlers`,
         true,
@@ -327,6 +343,35 @@ export class ComplaintNotifier {
   }
 
   /**
+   * The handlers' photos of the work (补充说明 with a photo, since it was last filed or reopened)
+   * follow the 已处理 notice, privately only: never into a group, where an anonymous reporter's
+   * would point at them.
+   */
+  private async completionPhotos(c: ComplaintRow, key: string) {
+    if (!c.reporter_id) return;
+    const refs = (await handlerPhotos(this.db, c.id)).slice(-MAX_NOTICE_PHOTOS);
+    if (refs.length === 0) return;
+    const rows = await identitiesOf(this.db, c.reporter_id);
+    const identity = rows.find((r) => r.channel === c.channel) ?? rows[0];
+    if (!identity) return;
+    for (const [i, ref] of refs.entries()) {
+      await this.outbox.enqueue({
+        channel: identity.channel,
+        message: {
+          chat: { externalId: identity.external_id, kind: 'private' },
+          text: complaintTexts(identity.locale).photo(c.number, 'done', i + 1, refs.length),
+          media: { kind: 'photo', ref },
+          locale: identity.locale,
+        },
+        discreet: c.anonymous,
+        idempotencyKey: `${key}-photo-${i}`,
+        orgId: c.org_id,
+        personId: c.reporter_id,
+      });
+    }
+  }
+
+  /**
    * The group where the reporter hears of their complaint when the platform refuses to write to them
    * privately: the bound group they filed it in, else their compound's first residents' group on
    * that channel; none for an anonymous report not filed in a group (nothing may point at them).
@@ -390,7 +435,7 @@ export class ComplaintNotifier {
   ) {
     const groups = rows.length ? await boundGroups(this.db, orgId, 'handlers') : [];
     for (const r of rows) {
-      const { text, choices } = render(r.locale);
+      const { text, choices, photos } = render(r.locale);
       const group = groups.find((g) => g.channel === r.channel);
       await this.outbox.enqueue({
         channel: r.channel,
@@ -425,6 +470,30 @@ export class ComplaintNotifier {
         orgId: scopeOrgId,
         personId: r.person_id,
       });
+      // the photos follow the notice, each a message of its own (a refused one goes where the notice went)
+      for (const [i, p] of (photos ?? []).entries()) {
+        await this.outbox.enqueue({
+          channel: r.channel,
+          message: {
+            chat: { externalId: r.external_id, kind: 'private' },
+            text: p.caption,
+            media: { kind: 'photo', ref: p.ref },
+            locale: r.locale,
+          },
+          fallback: group
+            ? {
+                chat: { externalId: group.external_chat_id, kind: 'group' },
+                text: p.caption,
+                media: { kind: 'photo', ref: p.ref },
+                locale: r.locale,
+              }
+            : undefined,
+          idempotencyKey: `${key}-${r.person_id}-photo-${i}`,
+          urgent,
+          orgId: scopeOrgId,
+          personId: r.person_id,
+        });
+      }
     }
   }
 
@@ -560,4 +629,16 @@ function reporterNotice(c: ComplaintRow, type: string, note: string | null): Rep
     default:
       return null;
   }
+}
+
+/** At most this many photos follow a notice (WeChat and Telegram both show them one by one). */
+const MAX_NOTICE_PHOTOS = 4;
+
+/** The resident's photos of a complaint, as they follow a handler's notice. */
+function residentPhotos(c: ComplaintRow, l: Locale): Photo[] {
+  const refs = c.photos.slice(0, MAX_NOTICE_PHOTOS);
+  return refs.map((ref, i) => ({
+    ref,
+    caption: complaintTexts(l).photo(c.number, 'scene', i + 1, refs.length),
+  }));
 }

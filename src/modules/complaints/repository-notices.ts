@@ -132,3 +132,20 @@ export async function previousLevelOrg(
   );
   return rows[0]?.level_org_id ?? null;
 }
+
+/**
+ * The photos handlers added to a complaint (its timeline's notes and moves, never the reporter's
+ * filing) since it was last filed, appealed or reopened, oldest first.
+ */
+export async function handlerPhotos(q: Queryable, complaintId: number): Promise<string[]> {
+  const { rows } = await q.query<{ photos: string[] }>(
+    `SELECT e.photos FROM linli.complaint_events e
+      WHERE e.complaint_id = $1 AND jsonb_array_length(e.photos) > 0
+        AND e.type NOT IN ('submitted', 'appeal', 'reopen', 'reopened_escalated')
+        AND e.id > COALESCE((SELECT max(id) FROM linli.complaint_events
+                              WHERE complaint_id = $1 AND type IN ('submitted', 'appeal', 'reopen', 'reopened_escalated')), 0)
+      ORDER BY e.id`,
+    [complaintId],
+  );
+  return rows.flatMap((r) => r.photos);
+}

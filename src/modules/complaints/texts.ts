@@ -74,6 +74,8 @@ type Texts = {
   overdueReminder: (c: NoticeSubject, days: number) => string;
   /** the residents' groups' progress notice: never the reporter */
   progress: (c: NoticeSubject, escalated: boolean) => string;
+  /** the caption of a photo sent after a notice: the resident's (scene) or the handler's (done), i of n */
+  photo: (number: string, whose: 'scene' | 'done', i: number, n: number) => string;
   /** the transfer and return conversations (their flows' actions) */
   transfer: {
     /** a role as a transfer target: any of its holders takes it on */
@@ -196,6 +198,8 @@ const zh: Texts = {
     }处理时限约 ${days} 天，仍未办结，请尽快办理。`,
   progress: (c, escalated) =>
     `【报事进展】${c.category} · ${place(c, zh)} · ${escalated ? `已转${zhLevel[c.level]}` : zhStatus[c.status]}`,
+  photo: (number, whose, i, n) =>
+    `报事 ${number} 的${whose === 'scene' ? '现场' : '处理后'}照片${n > 1 ? `（${i}/${n}）` : ''}`,
   transfer: {
     anyOf: (role) => `${role}（岗位，由任一${role}接手）`,
     notOpen: '这条报事已经办结或关闭，不能转办或退回。',
@@ -306,6 +310,8 @@ const en: Texts = {
     } and still open: please handle it now.`,
   progress: (c, escalated) =>
     `[Report update] ${c.category} · ${place(c, en)} · ${escalated ? `passed on to ${enLevel[c.level]}` : enStatus[c.status]}`,
+  photo: (number, whose, i, n) =>
+    `Report ${number}: ${whose === 'scene' ? 'the photo sent with it' : 'after the work'}${n > 1 ? ` (${i}/${n})` : ''}`,
   transfer: {
     anyOf: (role) => `${role} (the role: any of them takes it on)`,
     notOpen: 'This report is settled or closed: it cannot be transferred or returned.',

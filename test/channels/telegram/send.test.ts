@@ -138,7 +138,11 @@ describe('telegram send', () => {
 
   it('sends a photo with the text as caption, or the text after it when too long for a caption', async () => {
     const { fake, adapter } = await setup();
-    const photo: OutboundMessage['media'] = { kind: 'photo', ref: 'AgAC-file-id' };
+    // a file id Telegram issued: the one of a photo a user sent
+    const fileId = fake
+      .makePhotoMessageUpdate({ chatId: 42, from: { id: 42, is_bot: false, first_name: 'Ann' } })
+      .message!.photo!.at(-1)!.file_id;
+    const photo: OutboundMessage['media'] = { kind: 'photo', ref: fileId };
     await adapter.send({
       chat: PRIVATE,
       text: 'Gate, before',
@@ -149,7 +153,7 @@ describe('telegram send', () => {
       method: 'sendPhoto',
       caption: 'Gate, before',
       params: {
-        photo: 'AgAC-file-id',
+        photo: fileId,
         reply_markup: { inline_keyboard: [[{ text: 'OK', callback_data: 'ok' }]] },
       },
     });
@@ -163,7 +167,7 @@ describe('telegram send', () => {
     });
     const [pic, text] = fake.sentMessages();
     expect(pic?.method).toBe('sendPhoto');
-    expect(pic?.params).toEqual({ chat_id: 42, photo: 'AgAC-file-id' });
+    expect(pic?.params).toEqual({ chat_id: 42, photo: fileId });
     expect(text).toMatchObject({ method: 'sendMessage', text: long, reply_markup: expect.anything() });
     expect(result.messageId).toBe(String(text?.message.message_id));
   });

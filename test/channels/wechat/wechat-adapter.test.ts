@@ -96,6 +96,10 @@ describe('WechatAdapter inbound', () => {
     expect(received[1]).toMatchObject({ media: [{ kind: 'voice', ref: voice }], addressedToBot: true });
     expect(received[2]).toMatchObject({ media: [{ kind: 'sticker', ref: sticker }] });
     for (const m of received) expect(m.text).toBeUndefined();
+    // a photo's bytes are read only when asked for (a conversation keeping it), as an image
+    const photo = await received[0]!.media[0]!.load!();
+    expect(photo?.contentType).toBe('image/png');
+    expect(received[1]!.media[0]!.load).toBeUndefined();
   });
 
   it('one room in order with a slow handler, other rooms in parallel', async () => {

@@ -1,7 +1,9 @@
 // Bot API method handlers. Each takes decoded params and returns the `result` value,
 // or throws BotApiError with the description the real server uses for that mistake.
 import type { InlineKeyboardMarkup, Message, PhotoSize, User, UserFromGetMe } from 'grammy/types';
+import { DOWNLOAD_LIMIT, type FileRegistry } from './files.js';
 import { formatText } from './formatting.js';
+import { issuePhoto, TINY_JPEG } from './photos.js';
 import type { MessageStore } from './store.js';
 import { BotApiError, badRequest, isFileUpload, type Params } from './types.js';
 import {
@@ -28,6 +30,8 @@ export interface MethodContext {
   /** Callback query ids delivered to the bot → answered yet? */
   callbackQueries: Map<string, boolean>;
   commands: Map<string, unknown>;
+  /** Every file_id the fake issued, with its bytes (getFile, sendPhoto by file_id). */
+  files: FileRegistry;
   nextFileSeq: () => number;
   longPoll: (timeoutMs: number) => Promise<WaitOutcome>;
   /** Resolves true once the HTTP client disconnects (e.g. grammY aborting its poll), false after waitMs. */
@@ -165,34 +169,18 @@ function saveEdit(before: Message, after: Message, ctx: MethodContext): Message 
   return structuredClone(after);
 }
 
+/**
+ * Sizes of the photo being sent, registered under new file_ids. An upload keeps its bytes; a URL is
+ * not fetched (placeholder bytes); a file_id must be one the fake issued and stays the largest size.
+ */
 function photoSizes(photo: unknown, ctx: MethodContext): PhotoSize[] {
   const seq = ctx.nextFileSeq();
-  const unique = `AQAD${seq}`;
-  const passedId = typeof photo === 'string' && !/^https?:\/\//i.test(photo) ? photo : undefined;
-  const size = isFileUpload(photo) ? photo.size : 48_213;
-  return [
-    {
-      file_id: `AgACAgIAAxkBAAI${seq}-s`,
-      file_unique_id: `${unique}-s`,
-      width: 90,
-      height: 68,
-      file_size: 1_391,
-    },
-    {
-      file_id: `AgACAgIAAxkBAAI${seq}-m`,
-      file_unique_id: `${unique}-m`,
-      width: 320,
-      height: 240,
-      file_size: 14_770,
-    },
-    {
-      file_id: passedId ?? `AgACAgIAAxkBAAI${seq}-x`,
-      file_unique_id: unique,
-      width: 800,
-      height: 600,
-      file_size: size,
-    },
-  ];
+  if (isFileUpload(photo)) return issuePhoto(ctx.files, seq, photo.data);
+  const id = String(photo);
+  if (/^https?:\/\//i.test(id)) return issuePhoto(ctx.files, seq, TINY_JPEG);
+  const known = ctx.files.get(id);
+  if (!known) throw badRequest('wrong file identifier/HTTP URL specified');
+  return issuePhoto(ctx.files, seq, known.bytes, known);
 }
 
 export const METHODS: Record<string, MethodHandler> = {
@@ -225,6 +213,18 @@ export const METHODS: Record<string, MethodHandler> = {
     }
     message.photo = photoSizes(photo, ctx);
     return commit(message, ctx);
+  },
+
+  getFile(p, ctx) {
+    const file = ctx.files.get(str(p.file_id) ?? '');
+    if (!file) throw badRequest('invalid file_id');
+    if (file.size > DOWNLOAD_LIMIT) throw badRequest('file is too big');
+    return {
+      file_id: file.fileId,
+      file_unique_id: file.fileUniqueId,
+      file_size: file.size,
+      file_path: file.filePath,
+    };
   },
 
   editMessageText(p, ctx) {

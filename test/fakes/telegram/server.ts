@@ -2,6 +2,7 @@
 // Contract: serves POST/GET `${url}/bot${token}/${method}` on 127.0.0.1 (random port) and answers
 // `{ok:true,result}` or `{ok:false,error_code,description,parameters?}` with HTTP status = error_code,
 // like api.telegram.org. Every call to the right token is recorded in `calls` in arrival order.
+// Files the fake issued are served at `${url}/file/bot${token}/${file_path}` (not recorded as calls).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Chat, Message, Update, UserFromGetMe } from 'grammy/types';
@@ -15,6 +16,7 @@ import {
   SendCounter,
   type SendStats,
 } from './faults.js';
+import { contentTypeOf, FileRegistry } from './files.js';
 import { decodeParams, readBody } from './http.js';
 import {
   METHODS,
@@ -23,6 +25,7 @@ import {
   SEND_METHODS,
   type WebhookState,
 } from './methods.js';
+import { issuePhoto, TINY_JPEG } from './photos.js';
 import { MessageStore } from './store.js';
 import {
   type ApiResponse,
@@ -33,7 +36,7 @@ import {
   type NewUpdate,
   type Params,
 } from './types.js';
-import { buildCallbackQuery, buildTextMessage, UpdateQueue } from './updates.js';
+import { buildCallbackQuery, buildPhotoMessage, buildTextMessage, UpdateQueue } from './updates.js';
 
 export interface FakeTelegramOptions {
   /** Bot token; the bot id defaults to the number before ':'. Default '123456789:TEST-token'. */
@@ -70,6 +73,12 @@ export interface TextMessageUpdateOptions {
   replyToMessageId?: number;
   /** Default: next id in the chat's sequence. */
   messageId?: number;
+}
+
+export interface PhotoMessageUpdateOptions extends Omit<TextMessageUpdateOptions, 'text'> {
+  /** The photo's bytes, served by getFile + download. Default: a tiny valid JPEG (`TINY_JPEG`). */
+  bytes?: Buffer;
+  caption?: string;
 }
 
 export interface CallbackQueryUpdateOptions {
@@ -123,6 +132,7 @@ export class FakeTelegram {
   private server: Server;
   private baseUrl = '';
   private readonly store = new MessageStore();
+  private readonly files = new FileRegistry();
   private readonly queue: UpdateQueue;
   private readonly faults = new FaultInjector();
   private readonly limiter = new RateLimiter();
@@ -308,21 +318,26 @@ export class FakeTelegram {
 
   /** A user's text message (stored, so the bot can reply to / be replied to it). Not queued: pass to pushUpdate. */
   makeTextMessageUpdate(o: TextMessageUpdateOptions): NewUpdate {
-    const chat = this.store.upsertChat(o.chatId, o.chatType ?? (o.chatId < 0 ? undefined : 'private'), {
-      ...(o.chatTitle === undefined ? {} : { title: o.chatTitle }),
-      ...(o.chatId > 0 ? { user: o.from } : {}),
-    });
-    const replyTo =
-      o.replyToMessageId === undefined ? undefined : this.store.get(o.chatId, o.replyToMessageId);
-    const message = buildTextMessage({
-      chat,
-      from: o.from,
-      text: o.text,
-      messageId: o.messageId ?? this.store.nextMessageId(o.chatId),
-      ...(replyTo ? { replyTo } : {}),
-    });
+    const message = buildTextMessage({ ...this.incoming(o), text: o.text });
     this.store.save(message);
     return { message: structuredClone(message) } as NewUpdate;
+  }
+
+  /**
+   * A user's photo (stored like a text message), in three sizes whose file_ids all serve `bytes`
+   * via getFile and the download route. Not queued: pass to pushUpdate or deliverUpdateToWebhook.
+   */
+  makePhotoMessageUpdate(o: PhotoMessageUpdateOptions): NewUpdate {
+    const photo = issuePhoto(this.files, ++this.fileSeq, o.bytes ?? TINY_JPEG);
+    const message = buildPhotoMessage({ ...this.incoming(o), photo, caption: o.caption });
+    this.store.save(message);
+    return { message: structuredClone(message) } as NewUpdate;
+  }
+
+  /** The bytes behind a file_id the fake issued (user photo or bot send), or undefined. */
+  fileBytes(fileId: string): Buffer | undefined {
+    const bytes = this.files.get(fileId)?.bytes;
+    return bytes ? Buffer.from(bytes) : undefined;
   }
 
   /** A press on an inline button of the bot's message `messageId`. Not queued: pass to pushUpdate. */
@@ -456,6 +471,22 @@ export class FakeTelegram {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** Chat, sender, id and reply target of a user's message (registering the chat). */
+  private incoming(o: Omit<TextMessageUpdateOptions, 'text'>) {
+    const chat = this.store.upsertChat(o.chatId, o.chatType ?? (o.chatId < 0 ? undefined : 'private'), {
+      ...(o.chatTitle === undefined ? {} : { title: o.chatTitle }),
+      ...(o.chatId > 0 ? { user: o.from } : {}),
+    });
+    const replyTo =
+      o.replyToMessageId === undefined ? undefined : this.store.get(o.chatId, o.replyToMessageId);
+    return {
+      chat,
+      from: o.from,
+      messageId: o.messageId ?? this.store.nextMessageId(o.chatId),
+      ...(replyTo ? { replyTo } : {}),
+    };
+  }
+
   /** A user's private chat (positive id, or registered as private). */
   private isPrivateChat(chatId: unknown): boolean {
     const id = typeof chatId === 'number' ? chatId : typeof chatId === 'string' ? Number(chatId) : Number.NaN;
@@ -470,6 +501,7 @@ export class FakeTelegram {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/file/')) return this.onDownload(url, res);
     const m = /^\/bot([^/]*)\/([^/]*)$/.exec(url.pathname);
     if (!m) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     if (m[1] !== this.token)
@@ -507,6 +539,22 @@ export class FakeTelegram {
       return;
     }
     send(res, outcome.status, outcome.body);
+  }
+
+  /** `GET /file/bot<token>/<file_path>`: the file's bytes; 401 for a wrong token, 404 for an unknown path. */
+  private onDownload(url: URL, res: ServerResponse): void {
+    const m = /^\/file\/bot([^/]*)\/(.+)$/.exec(url.pathname);
+    if (m && m[1] !== this.token) {
+      send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+      return;
+    }
+    const file = m ? this.files.atPath(safeDecode(m[2]!)) : undefined;
+    if (!file) {
+      send(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      return;
+    }
+    res.writeHead(200, { 'content-type': contentTypeOf(file.filePath), 'content-length': file.size });
+    res.end(file.bytes);
   }
 
   /** Runs one call through faults → rate limit → handler, recording it. */
@@ -578,6 +626,7 @@ export class FakeTelegram {
       webhook: this.webhookState,
       callbackQueries: this.callbackQueries,
       commands: this.commands,
+      files: this.files,
       nextFileSeq: () => ++this.fileSeq,
       longPoll: (timeoutMs) => this.queue.wait(timeoutMs, conn.onAbort),
       clientGone: conn.aborted,
@@ -604,6 +653,15 @@ export class FakeTelegram {
     const { method, ...params } = parsed as Params;
     if (typeof method !== 'string') return;
     await this.execute(method, params, { onAbort: () => {}, aborted: async () => false }, true);
+  }
+}
+
+/** A malformed %-escape decodes to '' (no such file) instead of throwing. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '';
   }
 }
 

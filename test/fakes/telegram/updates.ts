@@ -5,7 +5,7 @@
 // - at most one long poll is pending; a newer getUpdates call ends the older one with 409 Conflict;
 // - `allowed_updates` is sticky across calls; [] restores the default (all but chat_member,
 //   message_reaction, message_reaction_count). Updates of types not allowed are dropped at delivery.
-import type { Chat, Message, Update, User } from 'grammy/types';
+import type { Chat, Message, PhotoSize, Update, User } from 'grammy/types';
 import { commandEntities } from './formatting.js';
 import type { FakeUser, NewUpdate } from './types.js';
 
@@ -140,6 +140,31 @@ export function buildTextMessage(input: {
   };
   const entities = commandEntities(input.text);
   if (entities.length > 0) message.entities = entities;
+  if (input.replyTo) message.reply_to_message = withoutReply(input.replyTo);
+  return message;
+}
+
+/** An incoming photo message; commands in the caption get bot_command caption_entities, as on Telegram. */
+export function buildPhotoMessage(input: {
+  chat: Chat;
+  from: FakeUser;
+  photo: PhotoSize[];
+  caption?: string | undefined;
+  messageId: number;
+  replyTo?: Message | undefined;
+}): Message {
+  const message: Message = {
+    message_id: input.messageId,
+    from: toUser(input.from),
+    chat: input.chat,
+    date: nowSeconds(),
+    photo: input.photo,
+  };
+  if (input.caption) {
+    message.caption = input.caption;
+    const entities = commandEntities(input.caption);
+    if (entities.length > 0) message.caption_entities = entities;
+  }
   if (input.replyTo) message.reply_to_message = withoutReply(input.replyTo);
   return message;
 }

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('../../..', import.meta.url).pathname,
-    include: ['test/fakes/telegram-fake.test.ts'],
+    include: ['test/fakes/telegram-fake.test.ts', 'test/fakes/telegram/*.test.ts'],
     testTimeout: 10_000,
   },
 });

@@ -94,5 +94,5 @@ describe('a handler is warned before the deadline passes, and the community abov
         .filter((c) => Number(c.params.chat_id) === id && String(c.params.text).includes(text)).length;
     expect(sentTo(HANDLER.id, '【即将超时】')).toBe(1);
     expect(sentTo(SUPERVISOR.id, '【即将超时·督办】')).toBe(1);
-  });
+  }, 60_000); // 11 s of it is waiting for the deadline on purpose
 });

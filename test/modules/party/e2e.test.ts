@@ -170,7 +170,7 @@ describe('party members and tasks in chat (Telegram)', () => {
         name: '张伟',
         status: 'completed',
         note: '清理了北门通道的三辆电动车',
-        photo: 'photo-north-gate',
+        photo: expect.stringMatching(/^media:\d+$/),
         hours: '2.0',
       }),
       expect.objectContaining({ name: '周涛', status: 'invited' }),

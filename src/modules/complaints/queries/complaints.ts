@@ -35,7 +35,7 @@ export async function complaintDetail(q: Queryable, now: () => Date, p: Principa
   }
   const reveal = await seesAnonymous(q, p);
   const events = await complaintEvents(q, id);
-  return {
+  const detail = {
     ...present(c, now(), reveal),
     events: events.map((e) => ({
       id: e.id,
@@ -54,6 +54,14 @@ export async function complaintDetail(q: Queryable, now: () => Date, p: Principa
         : {}),
     })),
   };
+  // where each photo's bytes are: GET …/photos/<n>, n counting `photos`, then the timeline's
+  const photoUrls = allPhotos(detail).map((_, n) => `/api/v1/complaints/${c.id}/photos/${n}`);
+  return { ...detail, photoUrls };
+}
+
+/** A complaint's photos in the order `GET /complaints/:id/photos/:n` counts them: the resident's, then the timeline's after filing. */
+export function allPhotos(c: { photos: string[]; events: { type: string; photos: string[] }[] }): string[] {
+  return [...c.photos, ...c.events.filter((e) => e.type !== 'submitted').flatMap((e) => e.photos)];
 }
 
 /** A page of the complaints the token sees (by compound or by handling level), newest first. */
