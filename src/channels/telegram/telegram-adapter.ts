@@ -120,6 +120,15 @@ export class TelegramAdapter implements ChannelAdapter {
 
   async send(message: OutboundMessage): Promise<SendResult> {
     try {
+      if (message.editMessageId !== undefined) {
+        // the new text in place of the old, its inline keyboard gone (omitted reply_markup removes it)
+        await this.bot.api.raw.editMessageText({
+          chat_id: chatIdOf(message.chat.externalId),
+          message_id: Number(message.editMessageId),
+          text: message.text,
+        });
+        return { messageId: message.editMessageId };
+      }
       // a deep link names the bot: a sending-only process learns its username once (getMe)
       if (message.privateLink && !this.bot.isInited()) await this.bot.init();
       const calls = planSend(

@@ -113,6 +113,11 @@ export interface OutboundMessage {
    * matches it as it matches a button's payload (`rate-12` fires `rate` with 12).
    */
   privateLink?: { label: string; payload: string; command: string };
+  /**
+   * Replace the text of this earlier message of the bot in the chat (its `SendResult.messageId`)
+   * instead of sending a new one, its buttons removed; only where the channel `edits` (Telegram).
+   */
+  editMessageId?: string;
   /** Take away a reply keyboard shown earlier (after the contact came, say). */
   removeKeyboard?: boolean;
   media?: MediaRef;

@@ -21,6 +21,7 @@ import {
   personAddressOf,
   previousLevelOrg,
   roleHolderAddresses,
+  sentHandlerNotices,
 } from './repository-notices.js';
 import { categoryRole, dispatchMode, nearestHolderRoles } from './repository-settings.js';
 import { assignByTurn } from './round-robin.js';
@@ -130,21 +131,7 @@ export class ComplaintNotifier {
         );
       }
     }
-    if (type === 'grab' && c.assignee_id) {
-      // the others who were offered it: someone took it (their 抢单 would only be told so)
-      const taker = await assigneeOf(this.db, c.id);
-      const first = await this.firstRole(c);
-      await this.toHandlers(
-        c.level_org_id,
-        (l) => ({ text: complaintTexts(l).grabbed(subject(l), taker?.name ?? '') }),
-        `${key}-taken`,
-        false,
-        c.org_id,
-        first,
-        c.id,
-        c.assignee_id,
-      );
-    }
+    if (type === 'grab' && c.assignee_id) await this.taken(c, subject, `${key}-taken`);
     if (type === 'transfer' || type === 'return') await this.moved(c, type, event!, subject, key);
     if (type === 'assign' && c.assignee_id) {
       const to = await personAddressOf(this.db, c.assignee_id);
@@ -170,6 +157,43 @@ export class ComplaintNotifier {
         `${key}-group`,
       );
     }
+  }
+
+  /**
+   * 抢单 won: the others who were offered it are told who took it. On Telegram their notice itself
+   * becomes 【已接单】… (edited in place, its buttons gone); where a notice cannot be edited (WeChat,
+   * a group fallback, one not sent yet) a new message says it.
+   */
+  private async taken(c: ComplaintRow, subject: (l: Locale) => NoticeSubject, key: string): Promise<void> {
+    const taker = await assigneeOf(this.db, c.id);
+    const render: Render = (l) => ({ text: complaintTexts(l).grabbed(subject(l), taker?.name ?? '') });
+    const others = await this.handlerRows(
+      c.level_org_id,
+      await this.firstRole(c),
+      c.assignee_id ?? undefined,
+    );
+    const sent = await sentHandlerNotices(this.db, c.id);
+    const rest: HandlerAddress[] = [];
+    for (const r of others) {
+      const notice = r.channel === 'telegram' ? sent.get(Number(r.person_id)) : undefined;
+      if (!notice) {
+        rest.push(r);
+        continue;
+      }
+      await this.outbox.enqueue({
+        channel: 'telegram',
+        message: {
+          chat: { externalId: notice.chat_external_id, kind: 'private' },
+          text: render(r.locale).text,
+          editMessageId: notice.external_message_id,
+          locale: r.locale,
+        },
+        idempotencyKey: `${key}-${r.person_id}`,
+        orgId: c.org_id,
+        personId: r.person_id,
+      });
+    }
+    await this.toPeople(rest, c.level_org_id, render, key, false, c.org_id, c.id);
   }
 
   /**
@@ -398,12 +422,21 @@ export class ComplaintNotifier {
     /** a person of them not to tell (the one whose move it was) */
     except?: number,
   ) {
+    const rows = await this.handlerRows(orgId, firstRole, except);
+    await this.toPeople(rows, orgId, render, key, urgent, scopeOrgId, complaintId);
+  }
+
+  /** Who of an org's handlers hears of a complaint (see toHandlers), without `except`. */
+  private async handlerRows(
+    orgId: number,
+    firstRole: string | null,
+    except?: number,
+  ): Promise<HandlerAddress[]> {
     const find = (roles: readonly string[]) => roleHolderAddresses(this.db, orgId, roles);
     let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
     if (rows.length === 0) rows = await find(HANDLER_ROLES);
     if (rows.length === 0) rows = await this.nearestAbove(orgId, firstRole);
-    rows = rows.filter((r) => r.person_id !== except);
-    await this.toPeople(rows, orgId, render, key, urgent, scopeOrgId, complaintId);
+    return rows.filter((r) => Number(r.person_id) !== except);
   }
 
   /**

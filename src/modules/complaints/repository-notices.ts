@@ -149,3 +149,27 @@ export async function handlerPhotos(q: Queryable, complaintId: number): Promise<
   );
   return rows.flatMap((r) => r.photos);
 }
+
+/**
+ * The latest handler notice of a complaint each person received privately on Telegram (sent, with
+ * the platform's message id): the message a later move may edit in place. Photos carry no subject
+ * and are never among them.
+ */
+export async function sentHandlerNotices(
+  q: Queryable,
+  complaintId: number,
+): Promise<Map<number, { chat_external_id: string; external_message_id: string }>> {
+  const { rows } = await q.query<{
+    person_id: number;
+    chat_external_id: string;
+    external_message_id: string;
+  }>(
+    `SELECT DISTINCT ON (person_id) person_id, chat_external_id, external_message_id
+       FROM linli.deliveries
+      WHERE subject = $1 AND status = 'sent' AND channel = 'telegram' AND chat_kind = 'private'
+        AND external_message_id IS NOT NULL AND person_id IS NOT NULL
+      ORDER BY person_id, id DESC`,
+    [`complaint:${complaintId}:handler`],
+  );
+  return new Map(rows.map((r) => [Number(r.person_id), r]));
+}

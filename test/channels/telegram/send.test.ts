@@ -15,6 +15,33 @@ async function setup() {
 }
 
 describe('telegram send', () => {
+  it('edits an earlier message in place: new text, its buttons gone; an unknown message is refused as permanent', async () => {
+    const { fake, adapter } = await setup();
+    const first = await adapter.send({
+      chat: PRIVATE,
+      text: '【新报事】抢单？',
+      choices: [{ label: '抢单', payload: 'cp:1:grab:v0' }],
+    });
+    const edited = await adapter.send({
+      chat: PRIVATE,
+      text: '【已接单】已由 王师傅 接单',
+      editMessageId: first.messageId,
+    });
+    expect(edited).toEqual(first);
+    const [call] = fake.callsOf('editMessageText');
+    expect(call?.params).toEqual({
+      chat_id: 42,
+      message_id: Number(first.messageId),
+      text: '【已接单】已由 王师傅 接单',
+    });
+    expect(call?.status).toBe(200);
+    const err = await adapter
+      .send({ chat: PRIVATE, text: 'x', editMessageId: '9999' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelSendError);
+    expect((err as ChannelSendError).kind).toBe('permanent');
+  });
+
   it('sends choices as an inline keyboard, one button per row, and returns the message id', async () => {
     const { fake, adapter } = await setup();
     const result = await adapter.send({

@@ -8,7 +8,7 @@ const RESIDENT: FakeUser = { id: 5301, first_name: '吴', last_name: '刚' };
 const WANG: FakeUser = { id: 9301, first_name: '王师傅' };
 const LI: FakeUser = { id: 9302, first_name: '李师傅' };
 
-describe('dispatch by grab (抢单): the first press takes it, the others are told who did', () => {
+describe('dispatch by grab (抢单): the first press takes it, the others’ notices say who did', () => {
   let t: TelegramLinli | undefined;
   afterEach(async () => {
     await t?.stop();
@@ -54,9 +54,19 @@ describe('dispatch by grab (抢单): the first press takes it, the others are to
     await press(WANG.id, WANG, toWang, '抢单');
     await next(WANG.id, '已由您接单并受理');
     await next(RESIDENT.id, '已受理，正在处理');
-    const told = await next(LI.id, '【已接单】');
-    expect(String(told.params.text)).toContain('已由 王师傅 接单');
-    // 李师傅 presses a moment too late: told who took it, nothing changes
+    // 李师傅's own notice becomes 【已接单】… in place, its 抢单 button gone
+    const edited = await fake.waitForCall('editMessageText', {
+      timeoutMs: 15_000,
+      predicate: (c) => Number(c.params.chat_id) === LI.id,
+    });
+    expect(String(edited.params.text)).toContain('【已接单】');
+    expect(String(edited.params.text)).toContain('已由 王师傅 接单');
+    expect(edited.params.message_id).toBe(
+      (toLi.response as { result: { message_id: number } }).result.message_id,
+    );
+    expect(edited.params.reply_markup).toBeUndefined();
+    expect(fake.callsOf('sendMessage').some((c) => String(c.params.text).includes('【已接单】'))).toBe(false);
+    // 李师傅 pressed a moment too late (before the edit reached him): told who took it, nothing changes
     await press(LI.id, LI, toLi, '抢单');
     await next(LI.id, '已由 王师傅 接单。');
 
