@@ -3,6 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import { TelegramAdapter } from '../channels/telegram/telegram-adapter.js';
 import type { WechatChannel } from '../channels/wechat/channel.js';
+import { WecomRobotAdapter } from '../channels/wecom/robot-adapter.js';
 import type { InboundDispatcher } from '../kernel/chat/dispatcher.js';
 import type { ChannelAdapter } from '../kernel/chat/port.js';
 import type { Db } from '../kernel/db/db.js';
@@ -19,6 +20,7 @@ import { type Services, unreachedHandler } from './modules.js';
  *   polling mode (no webhook secret). Telegram sending (its outbound worker): `all`, `worker`.
  * - WeChat (one login per account, so one process): `all` and `wechat`, receiving and sending,
  *   with the login state written to the database for GET /api/v1/channels/wechat.
+ * - WeCom group robots (send-only): `all`, `worker`.
  */
 export interface Channels {
   httpPlugins: ((app: FastifyInstance) => Promise<void> | void)[];
@@ -82,6 +84,13 @@ export async function startChannels(o: {
       }
       if (role === 'all' || role === 'worker') await sendWorker(telegram);
       logger.info({ mode: webhook ? 'webhook' : 'polling', receives }, 'telegram channel ready');
+    }
+
+    // WeCom group robots only post (officials' groups bound as wecom_robot chats): one sender, no receiving
+    if (role === 'all' || role === 'worker') {
+      const robots = new WecomRobotAdapter({ apiRoot: config.wecomRobot.apiRoot });
+      adapters.push(robots);
+      await sendWorker(robots);
     }
 
     if (config.wechaty.puppet && (role === 'all' || role === 'wechat')) {

@@ -163,6 +163,9 @@ export const envSchema = z.object({
   TELEGRAM_PRIVATE_PER_SECOND: int(1, 1, 100),
   WECHAT_CHAT_INTERVAL_MS: int(3000, 0, 3_600_000),
   WECHAT_DAILY_CAP: int(500, 1, 1_000_000),
+  /** WeCom group robots: where their webhook lives (a fake in tests), and their rate (20/min per robot) */
+  WECOM_ROBOT_API_ROOT: z.string().url().default('https://qyapi.weixin.qq.com'),
+  WECOM_ROBOT_PER_MINUTE: int(20, 1, 20),
   ...wechatEnv,
 });
 
@@ -186,6 +189,7 @@ export type Config = Readonly<{
   wechaty: WechatConfig;
   quietHours: string;
   pacing: PacingLimits;
+  wecomRobot: { apiRoot: string };
 }>;
 
 export class ConfigError extends Error {
@@ -246,7 +250,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         privatePerSecond: e.TELEGRAM_PRIVATE_PER_SECOND,
       },
       wechat: { chatIntervalMs: e.WECHAT_CHAT_INTERVAL_MS, dailyCap: e.WECHAT_DAILY_CAP },
+      wecomRobot: { perMinute: e.WECOM_ROBOT_PER_MINUTE },
     },
+    wecomRobot: { apiRoot: e.WECOM_ROBOT_API_ROOT },
   });
 }
 

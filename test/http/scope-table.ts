@@ -206,6 +206,22 @@ export const TABLE: Record<string, Entry> = {
       post(`/complaints/${w.b.complaint}/actions`, { action: 'assign', assigneeId: Number(v) }),
     ),
   ],
+  'GET /api/v1/complaints/{id}/photos/{n}': only('complaint', (v) => get(`/complaints/${v}/photos/0`)),
+  'GET /api/v1/orgs/{id}/duty-roster': only('compound', (v) => get(`/orgs/${v}/duty-roster`)),
+  'PUT /api/v1/orgs/{id}/duty-roster': [
+    p('id', 'compound', (v) => put(`/orgs/${v}/duty-roster`, { slots: [] })),
+    p('slots.personId', 'person', (v, w) =>
+      put(`/orgs/${w.b.compound}/duty-roster`, {
+        slots: [{ personId: Number(v), weekday: 1, from: '08:00', to: '09:00' }],
+      }),
+    ),
+    p('exceptions.personId', 'person', (v, w) =>
+      put(`/orgs/${w.b.compound}/duty-roster`, {
+        slots: [],
+        exceptions: [{ date: '2026-12-25', personId: Number(v), off: true }],
+      }),
+    ),
+  ],
   'GET /api/v1/orgs/{id}/escalation-policy': only('compound', (v) => get(`/orgs/${v}/escalation-policy`)),
   'PUT /api/v1/orgs/{id}/escalation-policy': only('compound', (v) =>
     put(`/orgs/${v}/escalation-policy`, {

@@ -16,6 +16,7 @@ import { deleteRedisKeys } from './redis.js';
 export const FAST_PACING: PacingLimits = {
   telegram: { globalPerSecond: 1000, groupPerMinute: 1000, privatePerSecond: 1000 },
   wechat: { chatIntervalMs: 1, dailyCap: 100_000 },
+  wecomRobot: { perMinute: 20 },
 };
 
 export interface OutboundHarness {

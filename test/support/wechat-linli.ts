@@ -145,6 +145,7 @@ export async function startWechatLinli(opts: WechatLinliOptions = {}): Promise<W
       limits: {
         telegram: { globalPerSecond: 1e6, groupPerMinute: 1e6, privatePerSecond: 1e6 },
         wechat: { chatIntervalMs: 1, dailyCap: 1e6 },
+        wecomRobot: { perMinute: 20 },
       },
       logger,
       concurrency: 4,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { failedUpdateSchema } from '../../kernel/chat/failed-updates.js';
+import { CHANNELS } from '../../kernel/chat/port.js';
 import { DELIVERY_STATUSES } from '../../kernel/outbox/delivery-repository.js';
 import { deliverySchema } from '../../kernel/outbox/delivery-service.js';
 import { principalOf } from '../auth.js';
@@ -39,7 +40,7 @@ export const deliveryRoutes =
           summary:
             'Dead letters (superuser): inbound updates whose handling failed for good, with the error, newest first',
           querystring: z.strictObject({
-            channel: z.enum(['telegram', 'wechat']).optional(),
+            channel: z.enum(CHANNELS).optional(),
             ...pageQuery,
           }),
           response: {

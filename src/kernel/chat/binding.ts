@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, type ChannelName } from './port.js';
+import { DELIVERY_CHANNELS, type DeliveryChannel } from './port.js';
 
 /**
  * A chat bound to an org, as the dispatcher, the flow engine and every module's chat handler see
@@ -11,7 +11,7 @@ export type ChatPurpose = (typeof PURPOSES)[number];
 
 export const chatSchema = z.object({
   id: z.number(),
-  channel: z.enum(CHANNELS),
+  channel: z.enum(DELIVERY_CHANNELS),
   externalChatId: z.string(),
   orgId: z.number(),
   purpose: z.enum(PURPOSES),
@@ -23,7 +23,7 @@ export type Chat = z.infer<typeof chatSchema>;
 
 export interface ChatRow {
   id: number;
-  channel: ChannelName;
+  channel: DeliveryChannel;
   external_chat_id: string;
   org_id: number;
   purpose: ChatPurpose;

@@ -7,6 +7,14 @@
 /** The chat platforms Linli speaks on. */
 export const CHANNELS = ['telegram', 'wechat'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
+/**
+ * Where Linli only posts, never hears anyone: a WeCom (企业微信) group robot, bound to an org as its
+ * officials' chat (its webhook key as the chat id). Never a person's identity.
+ */
+export const POST_ONLY_CHANNELS = ['wecom_robot'] as const;
+/** Every channel a delivery can go out on. */
+export const DELIVERY_CHANNELS = [...CHANNELS, ...POST_ONLY_CHANNELS] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 export type Channel = ChannelName;
 
 export interface ChannelCapabilities {
@@ -179,7 +187,7 @@ export function sendRefusalOf(e: unknown): SendRefusal | undefined {
 export type InboundHandler = (message: InboundMessage) => Promise<void>;
 
 export interface ChannelAdapter {
-  readonly name: ChannelName;
+  readonly name: DeliveryChannel;
   readonly capabilities: ChannelCapabilities;
   /** Begins receiving; every inbound message goes to `handler` (in order within one chat). */
   start(handler: InboundHandler): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChannelName, OutboundMessage } from '../chat/port.js';
+import type { ChannelName, DeliveryChannel, OutboundMessage } from '../chat/port.js';
 import type { Queryable } from '../db/db.js';
 import { MAX_PHOTO_BYTES, sniffImage } from './image-type.js';
 import { findMedia, type KeptMedia, mediaIdOf, storeMediaBytes } from './media-store.js';
@@ -55,7 +55,7 @@ export async function keptPhoto(
  */
 export async function resolveOutboundMedia(
   q: Queryable,
-  channel: ChannelName,
+  channel: DeliveryChannel,
   message: OutboundMessage,
   fetchers: MediaFetchers,
   logger?: Logger,

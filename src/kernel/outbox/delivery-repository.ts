@@ -1,10 +1,10 @@
-import type { ChannelName, OutboundMessage } from '../chat/port.js';
+import type { DeliveryChannel, OutboundMessage } from '../chat/port.js';
 import type { Queryable } from '../db/db.js';
 
 export interface DeliveryRow {
   id: number;
   idempotency_key: string;
-  channel: ChannelName;
+  channel: DeliveryChannel;
   chat_external_id: string;
   chat_kind: 'group' | 'private';
   org_id: number | null;
@@ -42,7 +42,7 @@ export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'rerouted', 'unrea
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface NewDelivery {
-  channel: ChannelName;
+  channel: DeliveryChannel;
   message: OutboundMessage;
   idempotencyKey: string;
   urgent?: boolean;

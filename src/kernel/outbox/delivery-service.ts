@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { requireOrg, requirePerson } from '../access/in-scope.js';
 import { decodeCursor, page } from '../access/pagination.js';
 import { type Principal, scopeOrgId } from '../access/principal.js';
+import { DELIVERY_CHANNELS } from '../chat/port.js';
 import type { Db } from '../db/db.js';
 import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus } from './delivery-repository.js';
 
 export const deliverySchema = z.object({
   id: z.number(),
-  channel: z.enum(['telegram', 'wechat']),
+  channel: z.enum(DELIVERY_CHANNELS),
   chatExternalId: z.string(),
   chatKind: z.enum(['group', 'private']),
   orgId: z.number().nullable(),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelName, ChatRef, OutboundMessage } from '../chat/port.js';
+import type { ChatRef, DeliveryChannel, OutboundMessage } from '../chat/port.js';
 import { Batcher } from '../db/batcher.js';
 import type { Db, Queryable } from '../db/db.js';
 import { isInTransaction } from '../db/db.js';
@@ -10,7 +10,7 @@ import type { ExpressSend } from './express.js';
 import { type QuietHours, releaseTime } from './quiet-hours.js';
 
 export interface OutboundRequest {
-  channel: ChannelName;
+  channel: DeliveryChannel;
   message: OutboundMessage;
   /** Same key, same message: a second enqueue is a no-op (retries, duplicate triggers). */
   idempotencyKey: string;
@@ -46,8 +46,12 @@ export interface ScheduledDelivery {
   express?: ChatRef;
 }
 
-export const queueOf = (channel: ChannelName) =>
-  channel === 'telegram' ? QueueName.outboundTelegram : QueueName.outboundWechat;
+export const queueOf = (channel: DeliveryChannel) =>
+  ({
+    telegram: QueueName.outboundTelegram,
+    wechat: QueueName.outboundWechat,
+    wecom_robot: QueueName.outboundWecomRobot,
+  })[channel];
 export const deliveryJobId = (id: number) => jobId('delivery', id);
 
 const RECONCILE_PAGE = 500;
@@ -86,7 +90,7 @@ export class Outbox {
    * queued deliveries that have none. A delivery whose key exists already is not sent again.
    */
   async stage(q: Queryable, reqs: readonly OutboundRequest[]): Promise<AfterCommit> {
-    const written: { channel: ChannelName; d: ScheduledDelivery }[] = [];
+    const written: { channel: DeliveryChannel; d: ScheduledDelivery }[] = [];
     for (const req of reqs) {
       const d = await this.insert(q, req);
       if (d.created) written.push({ channel: req.channel, d: scheduled(req, d) });
@@ -118,7 +122,7 @@ export class Outbox {
    * first: the delivery row is committed, and the reconciler adds the job of a queued delivery that
    * has none.
    */
-  async schedule(channel: ChannelName, d: ScheduledDelivery): Promise<void> {
+  async schedule(channel: DeliveryChannel, d: ScheduledDelivery): Promise<void> {
     if (isInTransaction()) throw new EnqueueInTransactionError(queueOf(channel));
     const send = this.express.get(channel);
     if (send && d.express && d.notBefore.getTime() <= this.now().getTime()) {
@@ -129,7 +133,7 @@ export class Outbox {
   }
 
   /** The process's sender for a channel's replies (by its outbound worker), or none. */
-  sendRepliesVia(channel: ChannelName, send: ExpressSend | null): void {
+  sendRepliesVia(channel: DeliveryChannel, send: ExpressSend | null): void {
     if (send) this.express.set(channel, send);
     else this.express.delete(channel);
   }
@@ -139,12 +143,12 @@ export class Outbox {
     while (this.sending.size) await Promise.allSettled([...this.sending]);
   }
 
-  private readonly express = new Map<ChannelName, ExpressSend>();
+  private readonly express = new Map<DeliveryChannel, ExpressSend>();
   /** per chat, the last reply being sent at once: the next one to the chat starts after it */
   private readonly chatTails = new Map<string, Promise<void>>();
   private readonly sending = new Set<Promise<void>>();
 
-  private sendAtOnce(channel: ChannelName, send: ExpressSend, id: number, chat: ChatRef): void {
+  private sendAtOnce(channel: DeliveryChannel, send: ExpressSend, id: number, chat: ChatRef): void {
     const key = `${channel}:${chat.externalId}`;
     const run = (this.chatTails.get(key) ?? Promise.resolve())
       .then(async () => {
@@ -170,9 +174,10 @@ export class Outbox {
   private readonly jobs = {
     telegram: this.jobBatcher('telegram'),
     wechat: this.jobBatcher('wechat'),
+    wecom_robot: this.jobBatcher('wecom_robot'),
   };
 
-  private jobBatcher(channel: ChannelName) {
+  private jobBatcher(channel: DeliveryChannel) {
     return new Batcher(async (items: { deliveryId: number; notBefore: Date }[]) => {
       const now = this.now().getTime();
       await this.queues.addBulk(
@@ -196,7 +201,7 @@ export class Outbox {
   }
 
   /** Re-creates the job of every queued delivery that has none (older than `graceMs`). */
-  async reconcile(channel: ChannelName, graceMs = 30_000, pageSize = RECONCILE_PAGE): Promise<number> {
+  async reconcile(channel: DeliveryChannel, graceMs = 30_000, pageSize = RECONCILE_PAGE): Promise<number> {
     let recreated = 0;
     // A page at a time, each page's jobs checked in one round trip: a backlog of tens of
     // thousands of paced messages costs a few round trips a minute, not one per message. The

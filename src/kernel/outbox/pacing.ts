@@ -1,4 +1,4 @@
-import type { ChannelName, ChatRef } from '../chat/port.js';
+import type { ChatRef, DeliveryChannel } from '../chat/port.js';
 
 /**
  * How fast Linli may send, per channel. Telegram's published limits: about 30 messages/s
@@ -9,11 +9,14 @@ import type { ChannelName, ChatRef } from '../chat/port.js';
 export interface PacingLimits {
   telegram: { globalPerSecond: number; groupPerMinute: number; privatePerSecond: number };
   wechat: { chatIntervalMs: number; dailyCap: number };
+  /** a WeCom group robot takes 20 messages a minute (errcode 45009 past it) */
+  wecomRobot: { perMinute: number };
 }
 
 export const DEFAULT_PACING: PacingLimits = {
   telegram: { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 },
   wechat: { chatIntervalMs: 3000, dailyCap: 500 },
+  wecomRobot: { perMinute: 20 },
 };
 
 /** A sending window: at most `max` sends within `windowMs`. */
@@ -25,7 +28,7 @@ export interface Window {
 /** Per-chat windows. */
 export function chatWindow(
   limits: PacingLimits,
-  channel: ChannelName,
+  channel: DeliveryChannel,
   chat: ChatRef,
 ): { max: number; windowMs: number } {
   if (channel === 'telegram') {
@@ -33,6 +36,7 @@ export function chatWindow(
       ? { max: limits.telegram.groupPerMinute, windowMs: 60_000 }
       : { max: limits.telegram.privatePerSecond, windowMs: 1000 };
   }
+  if (channel === 'wecom_robot') return { max: limits.wecomRobot.perMinute, windowMs: 60_000 };
   return { max: 1, windowMs: limits.wechat.chatIntervalMs };
 }
 
@@ -42,7 +46,7 @@ export function chatWindow(
  */
 export function chatBurstWindow(
   limits: PacingLimits,
-  channel: ChannelName,
+  channel: DeliveryChannel,
   chat: ChatRef,
 ): { max: number; windowMs: number } | null {
   return channel === 'telegram' && chat.kind === 'group'
@@ -53,7 +57,7 @@ export function chatBurstWindow(
 /** Channel-wide windows (the BullMQ worker limiter enforces Telegram's; WeChat's daily cap here). */
 export function channelWindow(
   limits: PacingLimits,
-  channel: ChannelName,
+  channel: DeliveryChannel,
 ): { max: number; windowMs: number } | null {
   return channel === 'wechat' ? { max: limits.wechat.dailyCap, windowMs: 24 * 60 * 60 * 1000 } : null;
 }

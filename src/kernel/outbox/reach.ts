@@ -1,4 +1,4 @@
-import type { ChannelName, SendRefusal } from '../chat/port.js';
+import type { DeliveryChannel, SendRefusal } from '../chat/port.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { DeliveryRow } from './delivery-repository.js';
 import type { AfterCommit, OutboundRequest, Outbox } from './outbox.js';
@@ -21,7 +21,7 @@ import type { AfterCommit, OutboundRequest, Outbox } from './outbox.js';
 /** A delivery that reached nobody, as its module hears of it. */
 export interface UnreachedDelivery {
   deliveryId: number;
-  channel: ChannelName;
+  channel: DeliveryChannel;
   /** `<kind>:<id>:<audience>`, as the module wrote it (`complaint:12:handler`) */
   subject: string;
   personId: number | null;

@@ -17,6 +17,7 @@ export const QueueName = {
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',
   outboundWechat: 'outbound-wechat',
+  outboundWecomRobot: 'outbound-wecom-robot',
   /** Owners' votes: `proposal-<id>-open|close|remind<minutes>`, re-checked against the row. */
   votes: 'votes',
   /** Reminder occurrences `reminder-<id>-o<epoch ms>` and follow-ups `…-followup`, re-checked against the rows. */

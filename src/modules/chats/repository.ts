@@ -1,6 +1,6 @@
 import type { Locale } from '../../flows/flow-schema.js';
 import { type ChatRow, toChat } from '../../kernel/chat/binding.js';
-import type { ChannelName } from '../../kernel/chat/port.js';
+import type { ChannelName, DeliveryChannel } from '../../kernel/chat/port.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import type { Chat, ChatPurpose } from './schema.js';
 
@@ -65,7 +65,7 @@ export async function deleteChat(tx: Queryable, chatId: number, orgId: number): 
 
 export async function findChat(
   q: Queryable,
-  channel: ChannelName,
+  channel: DeliveryChannel,
   externalChatId: string,
 ): Promise<Chat | null> {
   const { rows } = await q.query<ChatRow>(
@@ -77,7 +77,7 @@ export async function findChat(
 
 /** What binding a chat names: the chat, the org it serves and for what, how it was bound. */
 export interface ChatBindingInput {
-  channel: ChannelName;
+  channel: DeliveryChannel;
   externalChatId: string;
   orgId: number;
   purpose: ChatPurpose;
@@ -146,7 +146,7 @@ export async function purgeBindCodes(q: Queryable): Promise<number> {
  */
 export interface ResidentsGroup {
   org_id: number;
-  channel: ChannelName;
+  channel: DeliveryChannel;
   external_chat_id: string;
 }
 

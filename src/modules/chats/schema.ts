@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PURPOSES } from '../../kernel/chat/binding.js';
-import { CHANNELS } from '../people/index.js';
+import { DELIVERY_CHANNELS } from '../../kernel/chat/port.js';
 
 export { type ChatPurpose, PURPOSES } from '../../kernel/chat/binding.js';
 
@@ -24,8 +24,9 @@ export const bindCodeSchema = z.object({
 });
 
 export const bindChatBody = z.strictObject({
-  channel: z.enum(CHANNELS),
-  externalChatId: z.string().trim().min(1).max(200),
+  channel: z.enum(DELIVERY_CHANNELS),
+  /** a WeCom robot: its webhook key, or the whole webhook URL (the key is taken from it) */
+  externalChatId: z.string().trim().min(1).max(300),
   purpose: z.enum(PURPOSES),
   title: z.string().trim().max(200).optional(),
 });

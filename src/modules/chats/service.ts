@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit } from '../../kernel/access/audit.js';
-import { conflict, isUniqueViolation, notFound } from '../../kernel/access/errors.js';
+import { badRequest, conflict, isUniqueViolation, notFound } from '../../kernel/access/errors.js';
 import { type Actor, assertCanSee, assertCanWrite, type Principal } from '../../kernel/access/principal.js';
 import { toChat } from '../../kernel/chat/binding.js';
-import type { ChannelName } from '../../kernel/chat/port.js';
+import type { ChannelName, DeliveryChannel } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
 import type { Org } from '../orgs/index.js';
 import { findOrg } from '../orgs/index.js';
@@ -121,8 +121,9 @@ export class ChatService {
   async bindDirect(
     actor: Actor,
     orgId: number,
-    body: { channel: ChannelName; externalChatId: string; purpose: ChatPurpose; title?: string },
+    input: { channel: DeliveryChannel; externalChatId: string; purpose: ChatPurpose; title?: string },
   ): Promise<Chat> {
+    const body = input.channel === 'wecom_robot' ? wecomRobotChat(input) : input;
     return this.db.transaction(async (tx) => {
       await writableOrg(tx, actor.principal, orgId);
       const existing = await findChat(tx, body.channel, body.externalChatId);
@@ -155,7 +156,12 @@ export class ChatService {
     const org = await findOrg(this.db, orgId);
     if (!org) throw notFound('org', orgId);
     assertCanSee(p, org.path, 'org', orgId);
-    return (await chatsOf(this.db, orgId, purpose ?? null)).map(toChat);
+    // a robot's webhook key lets anyone post into the officials' group: listed by its first characters only
+    return (await chatsOf(this.db, orgId, purpose ?? null))
+      .map(toChat)
+      .map((c) =>
+        c.channel === 'wecom_robot' ? { ...c, externalChatId: `${c.externalChatId.slice(0, 8)}…` } : c,
+      );
   }
 
   async unbind(actor: Actor, orgId: number, chatId: number): Promise<void> {
@@ -211,4 +217,23 @@ async function bindChat(tx: Queryable, c: ChatBindingInput): Promise<{ before: C
     if (isUniqueViolation(err)) throw conflict('This chat was bound concurrently; try again');
     throw err;
   }
+}
+
+/**
+ * A WeCom group robot as a chat: its webhook key (taken from the whole webhook URL when that is
+ * what the admin pasted) is the chat id; it can only be the officials' (handlers') chat of an org,
+ * since nobody answers a robot. 400 naming the field otherwise.
+ */
+function wecomRobotChat<T extends { externalChatId: string; purpose: ChatPurpose }>(body: T): T {
+  const raw = body.externalChatId.trim();
+  const key = /[?&]key=([^&\s]+)/.exec(raw)?.[1] ?? raw;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key))
+    throw badRequest('Not a WeCom robot webhook', [
+      { field: 'externalChatId', message: 'the robot’s webhook URL or its key (a UUID)' },
+    ]);
+  if (body.purpose !== 'handlers')
+    throw badRequest('A WeCom robot posts to officials only', [
+      { field: 'purpose', message: 'a wecom_robot chat is a handlers’ chat' },
+    ]);
+  return { ...body, externalChatId: key.toLowerCase() };
 }

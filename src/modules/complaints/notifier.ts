@@ -116,6 +116,13 @@ export class ComplaintNotifier {
           c.id,
         );
       }
+      // an escalation (or an appeal, a reopening) reaches the level's officials' WeCom group too
+      if (type !== 'submitted')
+        await this.toRobots(
+          c.level_org_id,
+          complaintTexts(GROUP_LOCALE).handlers(subject(GROUP_LOCALE), kind),
+          `${key}-robot`,
+        );
     }
     if (type === 'escalate' || type === 'reopened_escalated') {
       const below = await this.levelOrgBelow(c);
@@ -297,6 +304,11 @@ export class ComplaintNotifier {
       null,
       c.id,
     );
+    await this.toRobots(
+      c.level_org_id,
+      complaintTexts(GROUP_LOCALE).overdueReminder(subject(GROUP_LOCALE), days),
+      `complaint-${c.id}-overdue-${c.overdue_reminders}-robot`,
+    );
   }
 
   /**
@@ -320,8 +332,19 @@ export class ComplaintNotifier {
       const first = await this.firstRole(c);
       await this.toHandlers(c.level_org_id, act, `${key}-handlers`, true, c.org_id, first, c.id);
     }
+    await this.toRobots(
+      c.level_org_id,
+      complaintTexts(GROUP_LOCALE).warning(subject(GROUP_LOCALE), stage, due, false),
+      `${key}-robot`,
+    );
     const above = levelAbove(c.level);
     const supervisors = above ? await levelOrgOf(this.db, c.org_id, above) : null;
+    if (supervisors !== null)
+      await this.toRobots(
+        supervisors,
+        complaintTexts(GROUP_LOCALE).warning(subject(GROUP_LOCALE), stage, due, true),
+        `${key}-supervisors-robot`,
+      );
     if (supervisors !== null) {
       await this.toHandlers(
         supervisors,
@@ -527,6 +550,23 @@ export class ComplaintNotifier {
           personId: r.person_id,
         });
       }
+    }
+  }
+
+  /**
+   * The org's officials' WeCom groups (its `wecom_robot` chats), as a plain text: escalations,
+   * warnings, overdue reminders. Urgent: officials act on them whatever the hour.
+   */
+  private async toRobots(orgId: number, text: string, key: string) {
+    for (const g of await boundGroups(this.db, orgId, 'handlers')) {
+      if (g.channel !== 'wecom_robot') continue;
+      await this.outbox.enqueue({
+        channel: 'wecom_robot',
+        message: { chat: { externalId: g.external_chat_id, kind: 'group' }, text, locale: GROUP_LOCALE },
+        idempotencyKey: `${key}-${g.external_chat_id.slice(0, 8)}`,
+        urgent: true,
+        orgId,
+      });
     }
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChannelName } from '../../kernel/chat/port.js';
+import type { DeliveryChannel } from '../../kernel/chat/port.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import { privateAddresses, residentsGroups } from '../chats/index.js';
 import { ROLES } from '../people/index.js';
@@ -17,7 +17,7 @@ export const audienceSchema = z.discriminatedUnion('kind', [
 export type Audience = z.infer<typeof audienceSchema>;
 
 export interface Target {
-  channel: ChannelName;
+  channel: DeliveryChannel;
   externalId: string;
   kind: 'group' | 'private';
   personId: number | null;

@@ -16,6 +16,7 @@ import { deleteRedisKeys } from '../../support/redis.js';
 const FAST: PacingLimits = {
   telegram: { globalPerSecond: 1000, groupPerMinute: 1000, privatePerSecond: 1000 },
   wechat: { chatIntervalMs: 1, dailyCap: 100_000 },
+  wecomRobot: { perMinute: 20 },
 };
 const group: ChatRef = { externalId: '-100777', kind: 'group' };
 const dm: ChatRef = { externalId: '4242', kind: 'private' };
