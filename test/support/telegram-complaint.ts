@@ -1,6 +1,6 @@
 import type { FakeTelegram, FakeUser } from '../fakes/telegram/index.js';
 import type { SentMessage } from '../fakes/telegram/server.js';
-import type { telegramChat } from './telegram-linli.js';
+import type { TelegramLinli, telegramChat } from './telegram-linli.js';
 
 /**
  * A resident files a lift complaint as a person does on Telegram: /complaint in the residents'
@@ -46,4 +46,36 @@ export async function fileLiftComplaint(
   await next(resident.id, '请确认');
   await say('是');
   await next(resident.id, '已受理！');
+}
+
+/**
+ * The scene of a handlers' test on Telegram, set as an admin and the people would: 阳光小区 (the
+ * demo seed's), each user registered there with their Telegram id and `role`, each having opened a
+ * private chat with the bot, and `group` bound as its residents' group. Returns the compound's id
+ * and the people's ids by first name.
+ */
+export async function sunshineHandlers(
+  t: TelegramLinli,
+  group: number,
+  users: FakeUser[],
+  role = 'property_manager',
+): Promise<{ compound: { id: number; parentId: number }; people: Record<string, number> }> {
+  const { fake, json } = t;
+  const compound = (await json('GET', '/orgs?kind=compound')).items.find(
+    (o: { name: string }) => o.name === '阳光小区',
+  );
+  const people: Record<string, number> = {};
+  for (const u of users) {
+    const p = await json('POST', '/people', { name: u.first_name, orgId: compound.id });
+    await json('POST', `/people/${p.id}/identities`, { channel: 'telegram', externalId: String(u.id) });
+    await json('POST', `/orgs/${compound.id}/roles`, { personId: p.id, role });
+    fake.startPrivateChat(u.id);
+    people[u.first_name] = p.id;
+  }
+  await json('POST', `/orgs/${compound.id}/chats`, {
+    channel: 'telegram',
+    externalChatId: String(group),
+    purpose: 'residents',
+  });
+  return { compound, people };
 }

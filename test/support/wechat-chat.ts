@@ -1,8 +1,11 @@
 import { types } from 'wechaty';
+import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 import type { Queryable } from '../../src/kernel/db/db.js';
 import { DEFAULT_CATEGORIES } from '../../src/modules/complaints/categories.js';
 import type { ContactMock, RoomMock, SentMessage, WechatMock } from '../fakes/wechat/harness.js';
+import { SHANGHAI, seedCompoundChain } from './org-chain.js';
 import { until } from './until.js';
+import type { WechatLinli } from './wechat-linli.js';
 
 /** Where a bot message went: a person privately, or a room. */
 export type WechatWhere = { toId?: string; roomId?: string };
@@ -75,4 +78,31 @@ export async function fileNoiseComplaint(
   await next({ toId: reporter.id }, '请确认');
   await h.say(reporter, '1');
   await next({ toId: reporter.id }, '已受理！');
+}
+
+/**
+ * The scene of a handlers' test on WeChat: 阳光小区 on a Shanghai chain, a reporter 张伟 in its
+ * residents' group (bound), and each named handler registered there with their WeChat contact and
+ * `role`, each having added the bot as a friend.
+ */
+export async function sunshineOnWechat(w: WechatLinli, handlers: string[], role = 'grid_worker') {
+  const { services, mock: h } = w;
+  const chain = await seedCompoundChain(services, '阳光小区', SHANGHAI);
+  const reporter = await h.createResident('张伟');
+  const residents = await h.createRoom('阳光业主群', [reporter]);
+  await services.chats.bindDirect(SYSTEM_ACTOR, chain.compound, {
+    channel: 'wechat',
+    externalChatId: residents.id,
+    purpose: 'residents',
+  });
+  const contacts: ContactMock[] = [];
+  for (const name of handlers) {
+    const contact = await h.createResident(name);
+    const p = await services.people.create(SYSTEM_ACTOR, { name, orgId: chain.compound });
+    await services.people.addIdentity(SYSTEM_ACTOR, p.id, { channel: 'wechat', externalId: contact.id });
+    await services.people.grantRole(SYSTEM_ACTOR, chain.compound, { personId: p.id, role: role as never });
+    await w.addsBot(contact);
+    contacts.push(contact);
+  }
+  return { chain, reporter, residents, contacts };
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
-import { fileLiftComplaint } from '../../support/telegram-complaint.js';
+import { fileLiftComplaint, sunshineHandlers } from '../../support/telegram-complaint.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100557;
@@ -18,22 +18,7 @@ describe('dispatch by grab (抢单): the first press takes it, the others’ not
   it('offers 抢单 to every handler; the first wins, a late press is told, an admin’s assignment reaches the assignee', async () => {
     t = await startTelegramLinli();
     const { fake, api, json } = t;
-    const sunshine = (await json('GET', '/orgs?kind=compound')).items.find(
-      (o: { name: string }) => o.name === '阳光小区',
-    );
-    const people: Record<string, number> = {};
-    for (const u of [WANG, LI]) {
-      const p = await json('POST', '/people', { name: u.first_name, orgId: sunshine.id });
-      await json('POST', `/people/${p.id}/identities`, { channel: 'telegram', externalId: String(u.id) });
-      await json('POST', `/orgs/${sunshine.id}/roles`, { personId: p.id, role: 'property_manager' });
-      fake.startPrivateChat(u.id);
-      people[u.first_name] = p.id;
-    }
-    await json('POST', `/orgs/${sunshine.id}/chats`, {
-      channel: 'telegram',
-      externalChatId: String(GROUP),
-      purpose: 'residents',
-    });
+    const { compound: sunshine, people } = await sunshineHandlers(t, GROUP, [WANG, LI]);
     // an unknown mode is refused, naming the field; grab for every category of the compound
     const bad = await api('PATCH', `/orgs/${sunshine.id}`, {
       settings: { dispatch: { '*': 'rotate' } },
@@ -84,5 +69,5 @@ describe('dispatch by grab (抢单): the first press takes it, the others’ not
     });
     const assigned = await next(LI.id, '【分派给您】');
     expect(buttons(assigned).map((b) => b.text)).toEqual(['受理', '补充说明', '已处理', '转办', '退回']);
-  });
+  }, 60_000); // a whole process and a dozen chat steps
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
 import { TINY_JPEG } from '../../fakes/telegram/photos.js';
-import { fileLiftComplaint } from '../../support/telegram-complaint.js';
+import { fileLiftComplaint, sunshineHandlers } from '../../support/telegram-complaint.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100771;
@@ -23,18 +23,7 @@ describe('photos both ways on Telegram', () => {
   it('the resident’s photo follows the handler’s notice, the handler’s reaches the resident with 已处理, both downloadable over the API', async () => {
     t = await startTelegramLinli();
     const { fake, json, base, config } = t;
-    const sunshine = (await json('GET', '/orgs?kind=compound')).items.find(
-      (o: { name: string }) => o.name === '阳光小区',
-    );
-    const p = await json('POST', '/people', { name: WANG.first_name, orgId: sunshine.id });
-    await json('POST', `/people/${p.id}/identities`, { channel: 'telegram', externalId: String(WANG.id) });
-    await json('POST', `/orgs/${sunshine.id}/roles`, { personId: p.id, role: 'property_manager' });
-    fake.startPrivateChat(WANG.id);
-    await json('POST', `/orgs/${sunshine.id}/chats`, {
-      channel: 'telegram',
-      externalChatId: String(GROUP),
-      purpose: 'residents',
-    });
+    const { compound: sunshine } = await sunshineHandlers(t, GROUP, [WANG]);
     const chat = telegramChat(fake);
     const { next, press } = chat;
     const photoTo = (chatId: number, caption: string) =>
@@ -92,5 +81,5 @@ describe('photos both ways on Telegram', () => {
     const second = await download(1);
     expect(second.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await second.arrayBuffer())).toEqual(DONE_PNG);
-  });
+  }, 60_000); // a whole process and a dozen chat steps
 });

@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { types } from 'wechaty';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import { TINY_JPEG } from '../../fakes/telegram/photos.js';
-import type { SentMessage, WechatMock } from '../../fakes/wechat/harness.js';
-import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
-import { fileNoiseComplaint, wechatChat } from '../../support/wechat-chat.js';
+import type { ContactMock, SentMessage, WechatMock } from '../../fakes/wechat/harness.js';
+import { fileNoiseComplaint, sunshineOnWechat, wechatChat } from '../../support/wechat-chat.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
 /** the handler's photo of the finished work (a 1×1 PNG) */
@@ -36,19 +35,8 @@ describe('photos both ways on WeChat', () => {
   it('the resident’s image reaches the handler as an image; the handler’s reaches the resident with 已处理', async () => {
     w = await startWechatLinli();
     const { services, mock: h } = w;
-    const chain = await seedCompoundChain(services, '阳光小区', SHANGHAI);
-    const reporter = await h.createResident('张伟');
-    const wang = await h.createResident('王师傅');
-    const residents = await h.createRoom('阳光业主群', [reporter]);
-    await services.chats.bindDirect(SYSTEM_ACTOR, chain.compound, {
-      channel: 'wechat',
-      externalChatId: residents.id,
-      purpose: 'residents',
-    });
-    const p = await services.people.create(SYSTEM_ACTOR, { name: '王师傅', orgId: chain.compound });
-    await services.people.addIdentity(SYSTEM_ACTOR, p.id, { channel: 'wechat', externalId: wang.id });
-    await services.people.grantRole(SYSTEM_ACTOR, chain.compound, { personId: p.id, role: 'grid_worker' });
-    await w.addsBot(wang);
+    const { chain, reporter, residents, contacts } = await sunshineOnWechat(w, ['王师傅']);
+    const [wang] = contacts as [ContactMock];
     const { next } = wechatChat(h, w.db, 20_000);
     const imageTo = (toId: string) =>
       h.waitForSent((m) => m.toId === toId && m.type === types.Message.Image, 20_000);

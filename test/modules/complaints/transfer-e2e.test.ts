@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
-import { fileLiftComplaint } from '../../support/telegram-complaint.js';
+import { fileLiftComplaint, sunshineHandlers } from '../../support/telegram-complaint.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100661;
@@ -18,22 +18,7 @@ describe('transfer (转办) and return (退回) in chat and over the API', () =>
   it('who accepts has it; they hand it on with a note, the colleague returns it with a reason, dispatch hears why', async () => {
     t = await startTelegramLinli();
     const { fake, api, json } = t;
-    const sunshine = (await json('GET', '/orgs?kind=compound')).items.find(
-      (o: { name: string }) => o.name === '阳光小区',
-    );
-    const people: Record<string, number> = {};
-    for (const u of [WANG, LI]) {
-      const p = await json('POST', '/people', { name: u.first_name, orgId: sunshine.id });
-      await json('POST', `/people/${p.id}/identities`, { channel: 'telegram', externalId: String(u.id) });
-      await json('POST', `/orgs/${sunshine.id}/roles`, { personId: p.id, role: 'property_manager' });
-      fake.startPrivateChat(u.id);
-      people[u.first_name] = p.id;
-    }
-    await json('POST', `/orgs/${sunshine.id}/chats`, {
-      channel: 'telegram',
-      externalChatId: String(GROUP),
-      purpose: 'residents',
-    });
+    const { compound: sunshine, people } = await sunshineHandlers(t, GROUP, [WANG, LI]);
     const chat = telegramChat(fake);
     const { next, buttons, press } = chat;
     const say = (from: FakeUser, text: string) =>
@@ -140,5 +125,5 @@ describe('transfer (转办) and return (退回) in chat and over the API', () =>
       await json('POST', `/complaints/${complaint.id}/actions`, { action });
     expect((await act({ action: 'transfer', assigneeId: people.王师傅 })).status).toBe(409);
     void toLi;
-  });
+  }, 60_000); // a whole process and a dozen chat steps
 });

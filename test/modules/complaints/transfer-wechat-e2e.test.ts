@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
-import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
-import { fileNoiseComplaint, wechatChat } from '../../support/wechat-chat.js';
+import type { ContactMock } from '../../fakes/wechat/harness.js';
+import { fileNoiseComplaint, sunshineOnWechat, wechatChat } from '../../support/wechat-chat.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
 describe('transfer and return on WeChat', () => {
@@ -20,25 +20,8 @@ describe('transfer and return on WeChat', () => {
   it('accept, then 转办 by name with a note; the colleague returns it with a reason; the other handler is told why', async () => {
     w = await startWechatLinli();
     const { services, mock: h } = w;
-    const chain = await seedCompoundChain(services, '阳光小区', SHANGHAI);
-    const reporter = await h.createResident('张伟');
-    const wang = await h.createResident('王师傅');
-    const li = await h.createResident('李师傅');
-    const residents = await h.createRoom('阳光业主群', [reporter]);
-    await services.chats.bindDirect(SYSTEM_ACTOR, chain.compound, {
-      channel: 'wechat',
-      externalChatId: residents.id,
-      purpose: 'residents',
-    });
-    for (const [name, contact] of [
-      ['王师傅', wang],
-      ['李师傅', li],
-    ] as const) {
-      const p = await services.people.create(SYSTEM_ACTOR, { name, orgId: chain.compound });
-      await services.people.addIdentity(SYSTEM_ACTOR, p.id, { channel: 'wechat', externalId: contact.id });
-      await services.people.grantRole(SYSTEM_ACTOR, chain.compound, { personId: p.id, role: 'grid_worker' });
-      await w.addsBot(contact);
-    }
+    const { chain, reporter, residents, contacts } = await sunshineOnWechat(w, ['王师傅', '李师傅']);
+    const [wang, li] = contacts as [ContactMock, ContactMock];
     const { next } = wechatChat(h, w.db, 20_000);
     await fileNoiseComplaint(h, next, (c) => w!.addsBot(c), reporter, residents);
 

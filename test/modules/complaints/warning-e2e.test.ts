@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../../fakes/telegram/index.js';
-import type { SentMessage } from '../../fakes/telegram/server.js';
+import { fileLiftComplaint } from '../../support/telegram-complaint.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const GROUP = -100556;
@@ -43,32 +43,9 @@ describe('a handler is warned before the deadline passes, and the community abov
       warnAtPercent: 50,
     });
 
-    const { next, buttons, press } = telegramChat(fake);
-    const say = (text: string, chatId = RESIDENT.id) =>
-      fake.deliverUpdateToWebhook(
-        fake.makeTextMessageUpdate(
-          chatId === GROUP
-            ? { chatId, chatType: 'supergroup', from: RESIDENT, text }
-            : { chatId, chatType: 'private', from: RESIDENT, text },
-        ),
-      );
-    await say('/complaint', GROUP);
-    const offer = await next(GROUP, '报事请私聊我');
-    await say(
-      `/start ${fake.startLinkOf({ reply_markup: offer.params.reply_markup } as unknown as SentMessage)}`,
-    );
-    await press(RESIDENT.id, RESIDENT, await next(RESIDENT.id, '您要反映哪一类问题'), '电梯');
-    await next(RESIDENT.id, '请简单说一下');
-    for (const [answer, prompt] of [
-      ['3号电梯门关不上', '问题在哪儿'],
-      ['跳过', '现场照片'],
-      ['跳过', '要匿名吗'],
-      ['否', '请确认'],
-      ['是', '已受理！'],
-    ] as const) {
-      await say(answer);
-      await next(RESIDENT.id, prompt);
-    }
+    const chat = telegramChat(fake);
+    const { next, buttons, press } = chat;
+    await fileLiftComplaint(fake, chat, GROUP, RESIDENT, '3号电梯门关不上');
     const filedAt = Date.now();
     await next(HANDLER.id, '【新报事】');
 
