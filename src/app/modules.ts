@@ -20,6 +20,7 @@ import { complaintsModule } from '../modules/complaints/manifest.js';
 import { ComplaintNotifier } from '../modules/complaints/notifier.js';
 import { Open311Service } from '../modules/complaints/open311/service.js';
 import { compoundLookups } from '../modules/complaints/option-sources.js';
+import { DigestService } from '../modules/complaints/queries/digest.js';
 import { ComplaintMetricsService } from '../modules/complaints/queries/metrics.js';
 import { ComplaintPhotoService } from '../modules/complaints/queries/photos.js';
 import { EvaluationService } from '../modules/evaluations/commands/campaigns.js';
@@ -108,6 +109,7 @@ export interface Services {
   policies: PolicyService;
   rosters: RosterService;
   complaintMetrics: ComplaintMetricsService;
+  digests: DigestService;
   open311: Open311Service;
   votes: VoteService;
   reminders: ReminderService;
@@ -143,6 +145,7 @@ export function createServices(
   const tasks = new TaskService(db, queues, partyNotifier);
   const actions = new ActionRegistry();
   const lookups = conversationLookups;
+  const complaintMetrics = new ComplaintMetricsService(db);
   const services: Services = {
     party,
     tasks,
@@ -154,7 +157,8 @@ export function createServices(
     complaintPhotos: new ComplaintPhotoService(db, deps.media ?? {}),
     policies: new PolicyService(db),
     rosters: new RosterService(db),
-    complaintMetrics: new ComplaintMetricsService(db),
+    complaintMetrics,
+    digests: new DigestService(db, complaintMetrics),
     open311: new Open311Service(db, complaints),
     reminders: new ReminderService(db, queues, outbox),
     orgs: new OrgService(db),

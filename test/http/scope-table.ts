@@ -231,6 +231,8 @@ export const TABLE: Record<string, Entry> = {
   ),
   'GET /api/v1/metrics/complaints': orgQuery('/metrics/complaints'),
   'GET /api/v1/metrics/complaints.csv': orgQuery('/metrics/complaints.csv'),
+  'GET /api/v1/orgs/{id}/digest': only('compound', (v) => get(`/orgs/${v}/digest`)),
+  'GET /api/v1/orgs/{id}/digest.csv': only('compound', (v) => get(`/orgs/${v}/digest.csv`)),
 
   // ---- votes
   'POST /api/v1/proposals': only(

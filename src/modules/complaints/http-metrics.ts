@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { principalOf } from '../../http/auth.js';
-import { errorResponses, instant } from '../../http/schemas.js';
+import { errorResponses, idParams, instant } from '../../http/schemas.js';
+import { digestCsv } from './queries/digest.js';
 import { metricsCsv } from './queries/metrics.js';
 
 const query = z.strictObject({
@@ -63,6 +64,54 @@ export const metricsRoutes =
         },
       },
       async (req) => s.complaintMetrics.complaints(principalOf(req), req.query),
+    );
+    const digestQuery = z.strictObject({
+      month: z.string().optional().describe('YYYY-MM, China time; default: the last complete month'),
+    });
+    app.get(
+      '/orgs/:id/digest',
+      {
+        schema: {
+          tags: ['metrics'],
+          summary:
+            'The monthly digest of an org’s complaints: the month’s figures beside the month before’s, and the text a residents’ group reads',
+          params: idParams,
+          querystring: digestQuery,
+          response: {
+            200: z.object({
+              orgId: z.number(),
+              orgName: z.string(),
+              month: z.string(),
+              previousMonth: z.string(),
+              current: metricsSchema,
+              previous: metricsSchema,
+              text: z.string(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => s.digests.monthly(principalOf(req), req.params.id, req.query.month),
+    );
+    app.get(
+      '/orgs/:id/digest.csv',
+      {
+        schema: {
+          tags: ['metrics'],
+          summary: 'The monthly digest as CSV (UTF-8 with BOM): month,metric,value,numerator,denominator',
+          params: idParams,
+          querystring: digestQuery,
+          produces: ['text/csv'],
+          response: { 200: z.string().describe('CSV'), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const d = await s.digests.monthly(principalOf(req), req.params.id, req.query.month);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="digest-${d.orgId}-${d.month}.csv"`)
+          .send(digestCsv(d));
+      },
     );
     app.get(
       '/metrics/complaints.csv',
