@@ -16,6 +16,7 @@ import { ChatService } from '../modules/chats/service.js';
 import { PolicyService } from '../modules/complaints/commands/policy.js';
 import { RosterService } from '../modules/complaints/commands/roster.js';
 import { ComplaintService } from '../modules/complaints/commands/transitions.js';
+import { DigestPush } from '../modules/complaints/digest-push.js';
 import { complaintsModule } from '../modules/complaints/manifest.js';
 import { ComplaintNotifier } from '../modules/complaints/notifier.js';
 import { Open311Service } from '../modules/complaints/open311/service.js';
@@ -110,6 +111,7 @@ export interface Services {
   rosters: RosterService;
   complaintMetrics: ComplaintMetricsService;
   digests: DigestService;
+  digestPush: DigestPush;
   open311: Open311Service;
   votes: VoteService;
   reminders: ReminderService;
@@ -146,6 +148,7 @@ export function createServices(
   const actions = new ActionRegistry();
   const lookups = conversationLookups;
   const complaintMetrics = new ComplaintMetricsService(db);
+  const digests = new DigestService(db, complaintMetrics);
   const services: Services = {
     party,
     tasks,
@@ -158,7 +161,8 @@ export function createServices(
     policies: new PolicyService(db),
     rosters: new RosterService(db),
     complaintMetrics,
-    digests: new DigestService(db, complaintMetrics),
+    digests,
+    digestPush: new DigestPush(db, outbox, digests),
     open311: new Open311Service(db, complaints),
     reminders: new ReminderService(db, queues, outbox),
     orgs: new OrgService(db),

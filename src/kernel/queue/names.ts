@@ -14,6 +14,8 @@ export const QueueName = {
   /** Complaint deadlines: `deadlines-at-<epoch second>` buckets (ack/resolve, swept set-based) and
    *  `complaint-<id>-v<version>-rating`; both re-checked against the rows. */
   deadlines: 'deadlines',
+  /** The monthly digest: `digest-<YYYY-MM>` on the month's first working day, re-checked against linli.digest_sends. */
+  digests: 'digests',
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',
   outboundWechat: 'outbound-wechat',

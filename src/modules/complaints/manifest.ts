@@ -2,6 +2,7 @@ import type { LinliModule } from '../../app/manifest.js';
 import { registerComplaintActions } from './actions.js';
 import { registerDispatchActions } from './actions-dispatch.js';
 import { ComplaintChatActions } from './chat.js';
+import { startDigestWorker } from './digest-push.js';
 import { complaintFlow } from './flows/complaint-flow.js';
 import { handlerNoteFlow } from './flows/handler-note-flow.js';
 import { ratingFlow } from './flows/rating-flow.js';
@@ -22,6 +23,15 @@ export const complaintsModule: LinliModule = {
   chat: (s, db) => [new ComplaintChatActions(db, s.complaints)],
   actions: (s, r) => void registerDispatchActions(registerComplaintActions(r, s.complaints), s.complaints),
   flows: [complaintFlow, ratingFlow, handlerNoteFlow, transferFlow, returnFlow],
-  worker: (s, d) => startDeadlineWorker(d.queues, s.complaints, d.logger),
+  worker: async (s, d) => {
+    const deadlines = await startDeadlineWorker(d.queues, s.complaints, d.logger);
+    const digests = await startDigestWorker(d.queues, s.digestPush, d.logger);
+    return {
+      async close() {
+        await digests.close();
+        await deadlines.close();
+      },
+    };
+  },
   unreached: () => ({ complaint: complaintUnreached }),
 };
