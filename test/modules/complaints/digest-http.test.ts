@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../../support/app.js';
+import { complaintFixture } from '../../support/complaint-fixture.js';
 import { engines } from '../../support/env.js';
 
 const HOUR = 3_600_000;
@@ -12,23 +12,13 @@ describe.each(engines())('the monthly digest over HTTP on %s', (engine) => {
   let t: TestApp;
   let tree: Awaited<ReturnType<typeof seedTree>>;
 
-  /** a complaint filed at `at` with its row as `set` says (a fixture: what the loop would have written) */
+  /** a complaint filed at `at` with its row as `set` says */
   const file = (compoundId: number, category: string, at: Date, set: Record<string, unknown>) =>
-    t.db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
-        compoundId,
-        reporterId: null,
-        anonymous: false,
-        category,
-        description: `${category} fixture`,
-        photos: [],
-      });
-      const row = { created_at: at, ack_due_at: plus(at, 2), resolve_due_at: plus(at, 72), ...set };
-      const keys = Object.keys(row);
-      await tx.query(
-        `UPDATE linli.complaints SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE id = $1`,
-        [c.id, ...Object.values(row)],
-      );
+    complaintFixture(t, compoundId, category, {
+      created_at: at,
+      ack_due_at: plus(at, 2),
+      resolve_due_at: plus(at, 72),
+      ...set,
     });
 
   beforeAll(async () => {

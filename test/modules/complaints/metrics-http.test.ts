@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../../support/app.js';
+import { complaintFixture } from '../../support/complaint-fixture.js';
 import { engines } from '../../support/env.js';
 
 const HOUR = 3_600_000;
@@ -14,32 +14,19 @@ describe.each(engines())('complaint metrics over HTTP on %s', (engine) => {
   const range = `from=${encodeURIComponent(at(-24).toISOString())}&to=${encodeURIComponent(at(240).toISOString())}`;
   const A = { building: '3栋', unit: '2单元', room: '501' };
 
-  async function file(
+  const file = (
     compoundId: number,
     category: string,
     set: Record<string, unknown>,
     loc?: { building: string; unit: string; room: string },
-  ): Promise<number> {
-    return t.db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
-        compoundId,
-        reporterId: null,
-        anonymous: false,
-        category,
-        description: `${category} fixture`,
-        photos: [],
-        ...loc,
-      });
-      await t.services.complaints.startDeadlines(tx, c.id);
-      const row = { created_at: T, ack_due_at: at(2), resolve_due_at: at(72), ...set };
-      const keys = Object.keys(row);
-      await tx.query(
-        `UPDATE linli.complaints SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE id = $1`,
-        [c.id, ...Object.values(row)],
-      );
-      return c.id;
-    });
-  }
+  ) =>
+    complaintFixture(
+      t,
+      compoundId,
+      category,
+      { created_at: T, ack_due_at: at(2), resolve_due_at: at(72), ...set },
+      loc,
+    );
 
   beforeAll(async () => {
     t = await startTestApp(engine);

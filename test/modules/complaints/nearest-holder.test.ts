@@ -4,10 +4,10 @@ import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { ComplaintNotifier } from '../../../src/modules/complaints/notifier.js';
 import { findComplaint, insertComplaint } from '../../../src/modules/complaints/repository.js';
-import { insertIdentity, insertPerson } from '../../../src/modules/people/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
+import { roleHolder } from '../../support/role-holder.js';
 import { quietServices } from '../../support/services.js';
 
 describe('nobody at the compound handles it: the nearest holder up the org path hears of it', () => {
@@ -24,11 +24,8 @@ describe('nobody at the compound handles it: the nearest holder up the org path 
   });
   afterEach(async () => db.close());
 
-  const holder = async (name: string, orgId: number, role: string, withIdentity = true) => {
-    const p = await insertPerson(db, { name, orgId });
-    if (withIdentity)
-      await insertIdentity(db, { personId: p.id, channel: 'telegram', externalId: `tg-${name}` });
-    await s.people.grantRole(SYSTEM_ACTOR, orgId, { personId: p.id, role: role as never });
+  const holder = async (name: string, orgId: number, role: string, identity = true) => {
+    await roleHolder(db, s, { name, orgId, role, identity });
   };
 
   /** Who is told of a new noise complaint at the compound (the handlers' notices). */

@@ -8,11 +8,12 @@ import {
   findComplaint,
   insertComplaint,
 } from '../../../src/modules/complaints/repository.js';
-import { insertIdentity, insertPerson } from '../../../src/modules/people/repository.js';
+import { insertPerson } from '../../../src/modules/people/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
+import { roleHolder } from '../../support/role-holder.js';
 import { quietServices } from '../../support/services.js';
 
 const ALL_WEEK = (personId: number) =>
@@ -34,12 +35,8 @@ describe.each(engines())('dispatch by turn among those on duty (round_robin) on 
   });
   afterEach(async () => db.close());
 
-  const holder = async (name: string, role = 'property_manager', orgId = chain.compound) => {
-    const p = await insertPerson(db, { name, orgId });
-    await insertIdentity(db, { personId: p.id, channel: 'telegram', externalId: `tg-${name}` });
-    await s.people.grantRole(SYSTEM_ACTOR, orgId, { personId: p.id, role: role as never });
-    return p.id;
-  };
+  const holder = (name: string, role = 'property_manager', orgId = chain.compound) =>
+    roleHolder(db, s, { name, orgId, role });
   /** A new lift complaint is announced; who was told (private chats) and whom it went to. */
   const arrives = async () => {
     const c = await db.transaction((tx) =>

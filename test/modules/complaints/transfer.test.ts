@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/app/modules.js';
-import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import {
   findComplaint,
@@ -8,11 +7,12 @@ import {
   insertComplaint,
 } from '../../../src/modules/complaints/repository.js';
 import { pickTarget, transferTargets } from '../../../src/modules/complaints/transfer-targets.js';
-import { insertIdentity, insertPerson } from '../../../src/modules/people/repository.js';
+import { insertPerson } from '../../../src/modules/people/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
+import { roleHolder } from '../../support/role-holder.js';
 import { quietServices } from '../../support/services.js';
 
 describe.each(engines())('who has a complaint: accept, transfer, return, grab again (%s)', (engine) => {
@@ -29,12 +29,7 @@ describe.each(engines())('who has a complaint: accept, transfer, return, grab ag
   });
   afterEach(async () => db.close());
 
-  const holder = async (name: string, orgId: number, role: string) => {
-    const p = await insertPerson(db, { name, orgId });
-    await insertIdentity(db, { personId: p.id, channel: 'telegram', externalId: `tg-${name}` });
-    await s.people.grantRole(SYSTEM_ACTOR, orgId, { personId: p.id, role: role as never });
-    return p.id;
-  };
+  const holder = (name: string, orgId: number, role: string) => roleHolder(db, s, { name, orgId, role });
   const file = async () =>
     db.transaction(async (tx) => {
       const c = await insertComplaint(tx, {

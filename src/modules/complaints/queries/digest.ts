@@ -1,5 +1,5 @@
 import { badRequest, notFound } from '../../../kernel/access/errors.js';
-import type { Principal } from '../../../kernel/access/principal.js';
+import { assertCanSee, type Principal } from '../../../kernel/access/principal.js';
 import type { Db } from '../../../kernel/db/db.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../../kernel/time/zone.js';
 import { findOrg } from '../../orgs/index.js';
@@ -57,11 +57,12 @@ export class DigestService {
     if (cur.from > this.now())
       throw badRequest('That month has not begun', [{ field: 'month', message: 'not in the future' }]);
     const prev = mon === 1 ? monthBounds(year - 1, 12) : monthBounds(year, mon - 1);
-    // the metrics check the org against the token's scope (404 outside it)
-    const current = await this.metrics.complaints(p, { orgId, ...cur });
-    const previous = await this.metrics.complaints(p, { orgId, ...prev });
+    // the org named in the path, in the token's scope (404 naming it otherwise, as absent)
     const org = await findOrg(this.db, orgId);
     if (!org) throw notFound('org', orgId);
+    assertCanSee(p, org.path, 'org', orgId);
+    const current = await this.metrics.complaints(p, { orgId, ...cur });
+    const previous = await this.metrics.complaints(p, { orgId, ...prev });
     const previousMonth = mon === 1 ? `${year - 1}-12` : `${year}-${String(mon - 1).padStart(2, '0')}`;
     return {
       orgId,
