@@ -46,6 +46,7 @@ export async function startChannels(o: {
   const adapters: ChannelAdapter[] = [];
   let wechat: WechatChannel | undefined;
   const handle = (m: Parameters<InboundDispatcher['handle']>[0]) => o.dispatcher.handle(m);
+  const media = mediaFetchersOf(config);
   const sendWorker = async (adapter: ChannelAdapter) => {
     const w: OutboundWorker = await startOutboundWorker({
       db: o.db,
@@ -55,7 +56,7 @@ export async function startChannels(o: {
       limits: config.pacing,
       logger,
       onUnreached: unreachedHandler(o.services),
-      media: mediaFetchersOf(config),
+      media,
     });
     closers.push(() => w.close());
   };

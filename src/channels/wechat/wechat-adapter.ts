@@ -55,7 +55,7 @@ import {
   SEND_REFUSAL,
   type SendResult,
 } from '../../kernel/chat/port.js';
-import { MAX_PHOTO_BYTES, photoFileName, sniffImage } from '../../kernel/media/image-type.js';
+import { asPhoto, photoFileName, sniffImage } from '../../kernel/media/image-type.js';
 import { ChatQueue } from './chat-queue.js';
 import type { ChoiceMemory } from './choice-memory.js';
 import { type RetryPolicy, WechatConnection } from './connection.js';
@@ -287,10 +287,10 @@ export class WechatAdapter implements ChannelAdapter {
     try {
       const box = await withTimeout(msg.toFileBox(), this.sendTimeoutMs);
       const bytes = await withTimeout(box.toBuffer(), this.sendTimeoutMs);
-      const type = sniffImage(bytes);
-      if (type && bytes.length <= MAX_PHOTO_BYTES) return { bytes, contentType: type };
+      const photo = asPhoto(bytes);
+      if (photo) return photo;
       this.logger.warn(
-        { messageId: msg.id, size: bytes.length, type },
+        { messageId: msg.id, size: bytes.length, type: sniffImage(bytes) },
         'wechat: photo not kept (not an image or too big)',
       );
     } catch (e) {

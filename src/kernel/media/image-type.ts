@@ -16,6 +16,12 @@ export function sniffImage(b: Uint8Array): ImageType | null {
   return null;
 }
 
+/** Bytes as a photo Linli keeps or forwards: an image by its first bytes, at most MAX_PHOTO_BYTES; else null. */
+export function asPhoto<B extends Uint8Array>(bytes: B): { bytes: B; contentType: ImageType } | null {
+  const contentType = sniffImage(bytes);
+  return contentType && bytes.length <= MAX_PHOTO_BYTES ? { bytes, contentType } : null;
+}
+
 /** A file name for bytes of a type (platforms want one). */
 export function photoFileName(type: string, stem = 'photo'): string {
   const ext =

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChannelName, DeliveryChannel, OutboundMessage } from '../chat/port.js';
 import type { Queryable } from '../db/db.js';
-import { MAX_PHOTO_BYTES, sniffImage } from './image-type.js';
+import { asPhoto, sniffImage } from './image-type.js';
 import { findMedia, type KeptMedia, mediaIdOf, storeMediaBytes } from './media-store.js';
 
 /** Reads a platform's file by its own reference (Telegram: getFile, then the download). */
@@ -29,11 +29,10 @@ export async function photoBytes(
     };
   const fetch = fetchers[row.channel];
   if (!fetch) return null;
-  const got = await fetch(row.ref);
-  const type = sniffImage(got.bytes);
-  if (!type || got.bytes.length > MAX_PHOTO_BYTES) return null;
-  await storeMediaBytes(q, row.id, got.bytes, type);
-  return { bytes: got.bytes, contentType: type };
+  const photo = asPhoto((await fetch(row.ref)).bytes);
+  if (!photo) return null;
+  await storeMediaBytes(q, row.id, photo.bytes, photo.contentType);
+  return photo;
 }
 
 /** The bytes of `media:<id>`, or null when it names no kept photo or they cannot be had. */

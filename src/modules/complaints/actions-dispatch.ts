@@ -3,8 +3,8 @@ import type { ActionContext, ActionRegistry, ActionResult } from '../../flows/ac
 import { AppError } from '../../kernel/access/errors.js';
 import type { ComplaintService } from './commands/transitions.js';
 import { isOpen } from './lifecycle.js';
-import { findComplaintForUpdate, handlesComplaint } from './repository.js';
-import { personName } from './repository-dispatch.js';
+import { findComplaint, findComplaintForUpdate, handlesComplaint } from './repository.js';
+import { personName } from './repository-notices.js';
 import { complaintTexts } from './texts.js';
 import { pickTarget, targetList, transferTargets } from './transfer-targets.js';
 
@@ -23,11 +23,8 @@ const both = (pick: (t: ReturnType<typeof complaintTexts>) => string) => ({
 async function refusal(ctx: ActionContext, complaintId: number): Promise<ActionResult | null> {
   if (!(await handlesComplaint(ctx.tx, ctx.personId, complaintId)))
     return { ok: false, message: both((t) => t.chat.notHandler) };
-  const { rows } = await ctx.tx.query<{ status: Parameters<typeof isOpen>[0] }>(
-    'SELECT status FROM linli.complaints WHERE id = $1',
-    [complaintId],
-  );
-  if (!rows[0] || !isOpen(rows[0].status)) return { ok: false, message: both((t) => t.transfer.notOpen) };
+  const c = await findComplaint(ctx.tx, complaintId);
+  if (!c || !isOpen(c.status)) return { ok: false, message: both((t) => t.transfer.notOpen) };
   return null;
 }
 

@@ -9,7 +9,6 @@ import type { ComplaintRow } from './commands/transitions.js';
 import { handlerChoices } from './handler-buttons.js';
 import { HANDLER_ROLES, type HandlerRole, levelAbove } from './lifecycle.js';
 import { assigneeOf, levelOrgOf } from './repository.js';
-import { personName } from './repository-dispatch.js';
 import {
   type HandlerAddress,
   handlerPhotos,
@@ -19,6 +18,7 @@ import {
   type NoticeEvent,
   nearestRoleHolderAddresses,
   personAddressOf,
+  personName,
   previousLevelOrg,
   roleHolderAddresses,
   sentHandlerNotices,
@@ -85,22 +85,7 @@ export class ComplaintNotifier {
       const first = await this.firstRole(c);
       // round_robin: whoever's turn it is among those on duty has it, and only they are told
       const turn = kind === 'overdue' ? null : await this.byTurn(c, first);
-      const to = turn?.assignee_id ? await personAddressOf(this.db, turn.assignee_id) : null;
-      if (turn && to) {
-        await this.toPeople(
-          [to],
-          c.level_org_id,
-          (l) => ({
-            text: complaintTexts(l).assigned(subject(l)),
-            choices: handlerChoices(turn, l, false),
-            photos: residentPhotos(c, l),
-          }),
-          `${key}-turn`,
-          type !== 'submitted',
-          c.org_id,
-          c.id,
-        );
-      } else {
+      if (!turn || !(await this.toAssignee(turn, subject, `${key}-turn`, type !== 'submitted'))) {
         await this.toHandlers(
           c.level_org_id,
           (l) => ({
@@ -140,23 +125,7 @@ export class ComplaintNotifier {
     }
     if (type === 'grab' && c.assignee_id) await this.taken(c, subject, `${key}-taken`);
     if (type === 'transfer' || type === 'return') await this.moved(c, type, event!, subject, key);
-    if (type === 'assign' && c.assignee_id) {
-      const to = await personAddressOf(this.db, c.assignee_id);
-      if (to)
-        await this.toPeople(
-          [to],
-          c.level_org_id,
-          (l) => ({
-            text: complaintTexts(l).assigned(subject(l)),
-            choices: handlerChoices(c, l, false),
-            photos: residentPhotos(c, l),
-          }),
-          `${key}-assignee`,
-          true,
-          c.org_id,
-          c.id,
-        );
-    }
+    if (type === 'assign') await this.toAssignee(c, subject, `${key}-assignee`, true);
     if (['submitted', 'accept', 'grab', 'resolve', 'close', 'escalate'].includes(type)) {
       await this.toResidents(
         c,
@@ -164,6 +133,34 @@ export class ComplaintNotifier {
         `${key}-group`,
       );
     }
+  }
+
+  /**
+   * 【分派给您】 to the complaint's assignee (an admin's assign, a turn under round_robin), with the
+   * handler buttons and the resident's photos; false when nobody has it or they have no identity.
+   */
+  private async toAssignee(
+    c: ComplaintRow,
+    subject: (l: Locale) => NoticeSubject,
+    key: string,
+    urgent: boolean,
+  ): Promise<boolean> {
+    const to = c.assignee_id ? await personAddressOf(this.db, c.assignee_id) : null;
+    if (!to) return false;
+    await this.toPeople(
+      [to],
+      c.level_org_id,
+      (l) => ({
+        text: complaintTexts(l).assigned(subject(l)),
+        choices: handlerChoices(c, l, false),
+        photos: residentPhotos(c, l),
+      }),
+      key,
+      urgent,
+      c.org_id,
+      c.id,
+    );
+    return true;
   }
 
   /**
@@ -339,13 +336,12 @@ export class ComplaintNotifier {
     );
     const above = levelAbove(c.level);
     const supervisors = above ? await levelOrgOf(this.db, c.org_id, above) : null;
-    if (supervisors !== null)
+    if (supervisors !== null) {
       await this.toRobots(
         supervisors,
         complaintTexts(GROUP_LOCALE).warning(subject(GROUP_LOCALE), stage, due, true),
         `${key}-supervisors-robot`,
       );
-    if (supervisors !== null) {
       await this.toHandlers(
         supervisors,
         (l) => ({ text: complaintTexts(l).warning(subject(l), stage, due, true) }),
@@ -364,10 +360,7 @@ export class ComplaintNotifier {
     notice: ReporterNotice,
     key: string,
   ) {
-    if (!c.reporter_id) return;
-    const rows = await identitiesOf(this.db, c.reporter_id);
-    const channel = (rows.find((r) => r.channel === c.channel) ?? rows[0])?.channel;
-    const identity = rows.find((r) => r.channel === channel);
+    const identity = await this.reporterIdentity(c);
     if (!identity) return;
     const person = { externalId: identity.external_id, displayName: identity.display_name ?? '' };
     const own = notice(subject(identity.locale), identity.locale, true);
@@ -389,6 +382,13 @@ export class ComplaintNotifier {
     });
   }
 
+  /** Where the reporter is reached: their identity on the channel they filed on, else their first; null without one. */
+  private async reporterIdentity(c: ComplaintRow): Promise<IdentityAddress | null> {
+    if (!c.reporter_id) return null;
+    const rows = await identitiesOf(this.db, c.reporter_id);
+    return rows.find((r) => r.channel === c.channel) ?? rows[0] ?? null;
+  }
+
   /**
    * The handlers' photos of the work (补充说明 with a photo, since it was last filed or reopened)
    * follow the 已处理 notice, privately only: never into a group, where an anonymous reporter's
@@ -398,8 +398,7 @@ export class ComplaintNotifier {
     if (!c.reporter_id) return;
     const refs = (await handlerPhotos(this.db, c.id)).slice(-MAX_NOTICE_PHOTOS);
     if (refs.length === 0) return;
-    const rows = await identitiesOf(this.db, c.reporter_id);
-    const identity = rows.find((r) => r.channel === c.channel) ?? rows[0];
+    const identity = await this.reporterIdentity(c);
     if (!identity) return;
     for (const [i, ref] of refs.entries()) {
       await this.outbox.enqueue({

@@ -56,18 +56,3 @@ export async function roleHeldFor(q: Queryable, complaintId: number, role: strin
   );
   return rows.length > 0;
 }
-
-/** The org handling a complaint now, or null when there is no such complaint. */
-export async function complaintLevelOrg(q: Queryable, complaintId: number): Promise<number | null> {
-  const { rows } = await q.query<{ level_org_id: number }>(
-    'SELECT level_org_id FROM linli.complaints WHERE id = $1',
-    [complaintId],
-  );
-  return rows[0] ? Number(rows[0].level_org_id) : null;
-}
-
-/** A person's register name, or null. */
-export async function personName(q: Queryable, personId: number): Promise<string | null> {
-  const { rows } = await q.query<{ name: string }>('SELECT name FROM linli.people WHERE id = $1', [personId]);
-  return rows[0]?.name ?? null;
-}

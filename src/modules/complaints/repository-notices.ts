@@ -90,6 +90,12 @@ export async function personAddressOf(q: Queryable, personId: number): Promise<H
   return rows[0] ? { ...rows[0], person_id: Number(rows[0].person_id) } : null;
 }
 
+/** A person's register name, or null. */
+export async function personName(q: Queryable, personId: number): Promise<string | null> {
+  const { rows } = await q.query<{ name: string }>('SELECT name FROM linli.people WHERE id = $1', [personId]);
+  return rows[0]?.name ?? null;
+}
+
 /**
  * Who holds one of `roles` at the nearest org above `orgId` where anyone does (its parent first,
  * then up to the root), addressed as `roleHolderAddresses` addresses them; [] when nobody does.

@@ -2,7 +2,8 @@ import type { Locale } from '../../flows/flow-schema.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import { HANDLER_ROLES, type HandlerRole } from './lifecycle.js';
 import { DEFAULT_NEAREST_HOLDER_ROLES } from './notifier.js';
-import { complaintLevelOrg, transferCandidates } from './repository-dispatch.js';
+import { findComplaint } from './repository.js';
+import { transferCandidates } from './repository-dispatch.js';
 import { nearestHolderRoles } from './repository-settings.js';
 import { complaintTexts } from './texts.js';
 
@@ -26,8 +27,9 @@ export async function transferTargets(
   locale: Locale,
 ): Promise<TransferTarget[]> {
   const t = complaintTexts(locale);
-  const levelOrg = await complaintLevelOrg(q, complaintId);
-  if (levelOrg === null) return [];
+  const c = await findComplaint(q, complaintId);
+  if (!c) return [];
+  const levelOrg = c.level_org_id;
   const serving = (await nearestHolderRoles(q, levelOrg)) ?? DEFAULT_NEAREST_HOLDER_ROLES;
   const all = await transferCandidates(q, complaintId, HANDLER_ROLES, serving, presserId);
   const people = all.slice(0, MAX_PEOPLE);

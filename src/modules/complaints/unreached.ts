@@ -1,9 +1,8 @@
-import type { Queryable } from '../../kernel/db/db.js';
 import type { UnreachedHandler } from '../../kernel/outbox/reach.js';
 import { categoriesFor } from './categories.js';
 import { HANDLER_ROLES } from './lifecycle.js';
 import { findComplaint } from './repository.js';
-import { roleHolderAddresses } from './repository-notices.js';
+import { personName, roleHolderAddresses } from './repository-notices.js';
 import { complaintTexts, type NoticeSubject } from './texts.js';
 
 /**
@@ -67,8 +66,3 @@ export const complaintUnreached: UnreachedHandler = async (tx, d, send) => {
     }),
   );
 };
-
-async function personName(q: Queryable, personId: number): Promise<string | null> {
-  const { rows } = await q.query<{ name: string }>('SELECT name FROM linli.people WHERE id = $1', [personId]);
-  return rows[0]?.name ?? null;
-}

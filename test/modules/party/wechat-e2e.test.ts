@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { types } from 'wechaty';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import { findPersonByIdentity, insertIdentity, insertRole } from '../../../src/modules/people/repository.js';
-import type { ContactMock, SentMessage } from '../../fakes/wechat/harness.js';
+import type { ContactMock } from '../../fakes/wechat/harness.js';
 import { SHANGHAI, seedCompoundChain } from '../../support/org-chain.js';
 import { until } from '../../support/until.js';
+import { wechatChat } from '../../support/wechat-chat.js';
 import { startWechatLinli, type WechatLinli } from '../../support/wechat-linli.js';
 
 describe('party members and tasks on WeChat, through the Wechaty mock', () => {
@@ -37,24 +38,8 @@ describe('party members and tasks on WeChat, through the Wechaty mock', () => {
     await insertRole(db, secretary.id, compoundId, 'party_secretary');
     await services.party.createBranch(SYSTEM_ACTOR, { orgId: compoundId, name: '浦东新区税务局党支部' });
 
-    const taken = new Set<SentMessage>();
-    const drained = () =>
-      until(
-        async () =>
-          (await db.query(`SELECT 1 FROM linli.deliveries WHERE status = 'queued'`)).rows.length === 0,
-        'the outbox to drain',
-      );
-    const next = async (to: ContactMock, contains: string) => {
-      const m = await h
-        .waitForSent((x) => !taken.has(x) && x.toId === to.id && x.text.includes(contains), 15_000)
-        .catch((err: Error) => {
-          const log = h.sent.map((x) => [x.toId ?? x.roomId, x.text]);
-          throw new Error(`${err.message}: "${contains}"; sent: ${JSON.stringify(log)}`);
-        });
-      taken.add(m);
-      await drained();
-      return m;
-    };
+    const chat = wechatChat(h, db, 15_000);
+    const next = (to: ContactMock, contains: string) => chat.next({ toId: to.id }, contains);
     const say = async (who: ContactMock, text: string) => {
       await h.say(who, text);
     };

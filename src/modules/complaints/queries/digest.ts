@@ -3,7 +3,13 @@ import { assertCanSee, type Principal } from '../../../kernel/access/principal.j
 import type { Db } from '../../../kernel/db/db.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../../kernel/time/zone.js';
 import { findOrg } from '../../orgs/index.js';
-import { type ComplaintMetrics, type ComplaintMetricsService, metricsCsv, type Rate } from './metrics.js';
+import {
+  type ComplaintMetrics,
+  type ComplaintMetricsService,
+  csvOf,
+  metricsRows,
+  type Rate,
+} from './metrics.js';
 
 /**
  * The monthly digest of an org's complaints (#16: the public accountability the seeds describe):
@@ -118,17 +124,10 @@ export function digestText(name: string, month: number, c: ComplaintMetrics, p: 
 
 /** The digest as CSV: the month's figures, then the month before's, each row prefixed by which. */
 export function digestCsv(d: MonthlyDigest): string {
-  const body = (m: ComplaintMetrics, which: string) =>
-    metricsCsv(m)
-      .replace(/^\uFEFF/, '')
-      .trimEnd()
-      .split('\r\n')
-      .slice(1)
-      .map((row) => `${which},${row}`);
-  const rows = [
-    'month,metric,value,numerator,denominator',
-    ...body(d.current, d.month),
-    ...body(d.previous, d.previousMonth),
-  ];
-  return `\uFEFF${rows.join('\r\n')}\r\n`;
+  const of = (m: ComplaintMetrics, month: string) => metricsRows(m).map((r) => [month, ...r]);
+  return csvOf([
+    ['month', 'metric', 'value', 'numerator', 'denominator'],
+    ...of(d.current, d.month),
+    ...of(d.previous, d.previousMonth),
+  ]);
 }

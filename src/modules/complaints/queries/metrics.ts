@@ -158,7 +158,15 @@ function rate(numerator: number, denominator: number): Rate {
  * (=, +, -, @ first) get a leading apostrophe.
  */
 export function metricsCsv(m: ComplaintMetrics): string {
-  const rows: (string | number | null)[][] = [['metric', 'value', 'numerator', 'denominator']];
+  return csvOf([['metric', 'value', 'numerator', 'denominator'], ...metricsRows(m)]);
+}
+
+/** A CSV cell's value: text, a number, or empty. */
+export type CsvCell = string | number | null;
+
+/** The metrics as rows `metric,value,numerator,denominator` (no header). */
+export function metricsRows(m: ComplaintMetrics): CsvCell[][] {
+  const rows: CsvCell[][] = [];
   const value = (metric: string, v: string | number | null) => rows.push([metric, v, null, null]);
   const ratio = (metric: string, r: Rate) => rows.push([metric, r.rate, r.numerator, r.denominator]);
   value('scope.org_id', m.orgId);
@@ -184,10 +192,15 @@ export function metricsCsv(m: ComplaintMetrics): string {
     const address = [u.building, u.unit, u.room].filter(Boolean).join('');
     value(`repeat_unit.${u.compound} ${address}`, u.count);
   }
+  return rows;
+}
+
+/** Rows as CSV for a spreadsheet: UTF-8 with a BOM, CRLF, cells escaped (see metricsCsv). */
+export function csvOf(rows: CsvCell[][]): string {
   return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
-function cell(v: string | number | null): string {
+function cell(v: CsvCell): string {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
   const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;

@@ -1,7 +1,7 @@
 import { AppError, notFound } from '../../../kernel/access/errors.js';
 import type { Principal } from '../../../kernel/access/principal.js';
 import type { Db } from '../../../kernel/db/db.js';
-import { MAX_PHOTO_BYTES, sniffImage } from '../../../kernel/media/image-type.js';
+import { asPhoto } from '../../../kernel/media/image-type.js';
 import { mediaIdOf } from '../../../kernel/media/media-store.js';
 import { keptPhoto, type MediaFetchers, type PhotoBytes } from '../../../kernel/media/resolve.js';
 import { findComplaint } from '../repository.js';
@@ -34,8 +34,6 @@ export class ComplaintPhotoService {
     // a photo from before photos were kept: a Telegram file id
     const fetch = channel === 'telegram' ? this.fetchers.telegram : undefined;
     if (!fetch) return null;
-    const got = await fetch(ref);
-    const type = sniffImage(got.bytes);
-    return type && got.bytes.length <= MAX_PHOTO_BYTES ? { bytes: got.bytes, contentType: type } : null;
+    return asPhoto((await fetch(ref)).bytes);
   }
 }
