@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { telegramFileFetcher } from '../channels/telegram/files.js';
+import { findCjkFont, type PngRenderer, pngRenderer } from '../kernel/media/png-renderer.js';
 import type { MediaFetchers } from '../kernel/media/resolve.js';
 import type { PacingLimits } from '../kernel/outbox/pacing.js';
 import { CHINA_TIME_ZONE, isTimeZone } from '../kernel/time/zone.js';
@@ -166,6 +168,8 @@ export const envSchema = z.object({
   /** WeCom group robots: where their webhook lives (a fake in tests), and their rate (20/min per robot) */
   WECOM_ROBOT_API_ROOT: z.string().url().default('https://qyapi.weixin.qq.com'),
   WECOM_ROBOT_PER_MINUTE: int(20, 1, 20),
+  /** the CJK font charts are drawn with (a .ttf/.otf/.ttc file); unset: the first Debian CJK font installed */
+  LINLI_CHART_FONT: optionalString,
   ...wechatEnv,
 });
 
@@ -190,6 +194,8 @@ export type Config = Readonly<{
   quietHours: string;
   pacing: PacingLimits;
   wecomRobot: { apiRoot: string };
+  /** the chart font's file as configured (unset: found among the installed ones) */
+  chartFont: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -253,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wecomRobot: { perMinute: e.WECOM_ROBOT_PER_MINUTE },
     },
     wecomRobot: { apiRoot: e.WECOM_ROBOT_API_ROOT },
+    chartFont: e.LINLI_CHART_FONT,
   });
 }
 
@@ -264,4 +271,22 @@ export function mediaFetchersOf(config: Config): MediaFetchers {
   return config.telegram.botToken
     ? { telegram: telegramFileFetcher(config.telegram.botToken, config.telegram.apiRoot) }
     : {};
+}
+
+/**
+ * What draws the digest's chart: the configured font, else the first CJK font installed; null (and
+ * a warning: the digests go as text alone) when there is none. A configured font that is missing
+ * is an error: the operator asked for it.
+ */
+export function chartRendererOf(config: Config, logger?: Logger): PngRenderer | null {
+  const font = findCjkFont(config.chartFont);
+  if (config.chartFont && !font)
+    throw new ConfigError([
+      { variable: 'LINLI_CHART_FONT', value: config.chartFont, problem: 'no such file' },
+    ]);
+  if (!font)
+    logger?.warn(
+      'no CJK font installed (apt-get install fonts-wqy-microhei, or set LINLI_CHART_FONT): digests go without their chart',
+    );
+  return pngRenderer(font);
 }

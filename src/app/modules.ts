@@ -6,6 +6,7 @@ import { ChannelState } from '../kernel/chat/channel-state.js';
 import { FailedUpdates } from '../kernel/chat/failed-updates.js';
 import type { ChatHandler } from '../kernel/chat/handler.js';
 import type { Db } from '../kernel/db/db.js';
+import { findCjkFont, type PngRenderer, pngRenderer } from '../kernel/media/png-renderer.js';
 import type { MediaFetchers } from '../kernel/media/resolve.js';
 import { DeliveryService } from '../kernel/outbox/delivery-service.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
@@ -112,6 +113,8 @@ export interface Services {
   complaintMetrics: ComplaintMetricsService;
   digests: DigestService;
   digestPush: DigestPush;
+  /** draws charts (the digest's); null where no CJK font is installed */
+  chart: PngRenderer | null;
   open311: Open311Service;
   votes: VoteService;
   reminders: ReminderService;
@@ -137,6 +140,8 @@ export function createServices(
     adminToken?: string;
     /** who reads a kept photo's bytes from its platform (config's mediaFetchersOf) */
     media?: MediaFetchers;
+    /** draws the digest's chart (config's chartRendererOf); unset: the first CJK font installed, if any */
+    chart?: PngRenderer | null;
   },
 ): Services {
   const { queues, outbox } = deps;
@@ -149,6 +154,7 @@ export function createServices(
   const lookups = conversationLookups;
   const complaintMetrics = new ComplaintMetricsService(db);
   const digests = new DigestService(db, complaintMetrics);
+  const chart = deps.chart === undefined ? pngRenderer(findCjkFont()) : deps.chart;
   const services: Services = {
     party,
     tasks,
@@ -162,7 +168,8 @@ export function createServices(
     rosters: new RosterService(db),
     complaintMetrics,
     digests,
-    digestPush: new DigestPush(db, outbox, digests),
+    digestPush: new DigestPush(db, outbox, digests, { chart }),
+    chart,
     open311: new Open311Service(db, complaints),
     reminders: new ReminderService(db, queues, outbox),
     orgs: new OrgService(db),

@@ -21,7 +21,7 @@ import { startMaintenanceWorker } from '../kernel/queue/maintenance.js';
 import { seedDemoIfEmpty } from '../modules/demo/seed.js';
 import { seedBuiltinFlows } from './builtin-flows.js';
 import { type Channels, startChannels } from './channels.js';
-import { type Config, mediaFetchersOf } from './config.js';
+import { type Config, chartRendererOf, mediaFetchersOf } from './config.js';
 import type { Closable } from './manifest.js';
 import { chatHandlers, createServices, MODULES, type Services } from './modules.js';
 
@@ -63,6 +63,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         queues: q,
         outbox,
         media: mediaFetchersOf(config),
+        chart: chartRendererOf(config, logger),
       });
       const adminTokenFile = await bootstrapAdminToken(config, services, logger);
       if (config.seedDemo && (await seedDemoIfEmpty(db, services)))

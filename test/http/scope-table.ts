@@ -233,6 +233,7 @@ export const TABLE: Record<string, Entry> = {
   'GET /api/v1/metrics/complaints.csv': orgQuery('/metrics/complaints.csv'),
   'GET /api/v1/orgs/{id}/digest': only('compound', (v) => get(`/orgs/${v}/digest`)),
   'GET /api/v1/orgs/{id}/digest.csv': only('compound', (v) => get(`/orgs/${v}/digest.csv`)),
+  'GET /api/v1/orgs/{id}/digest.png': only('compound', (v) => get(`/orgs/${v}/digest.png`)),
 
   // ---- votes
   'POST /api/v1/proposals': only(

@@ -13,9 +13,12 @@ export function mediaIdOf(ref: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The `channel` of an image Linli drew itself (a chart): no platform has it, its bytes are the row's. */
+export const GENERATED = 'linli';
+
 export interface KeptMedia {
   id: number;
-  channel: ChannelName;
+  channel: ChannelName | typeof GENERATED;
   ref: string;
   content_type: string | null;
   bytes: Buffer | null;
@@ -33,6 +36,23 @@ export async function keepMedia(q: Queryable, channel: ChannelName, media: Media
            size = COALESCE(linli.media.size, EXCLUDED.size)
      RETURNING id`,
     [channel, media.ref, data?.contentType ?? null, bytes?.length ?? null, bytes],
+  );
+  return `${MEDIA_PREFIX}${Number(rows[0]!.id)}`;
+}
+
+/** Keeps an image Linli drew (a digest's chart) under its own `ref`, replacing one drawn before; returns `media:<id>`. */
+export async function keepImage(
+  q: Queryable,
+  ref: string,
+  bytes: Buffer,
+  contentType: string,
+): Promise<string> {
+  const { rows } = await q.query<{ id: number }>(
+    `INSERT INTO linli.media (channel, ref, content_type, size, bytes) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (channel, ref) DO UPDATE
+       SET bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type, size = EXCLUDED.size
+     RETURNING id`,
+    [GENERATED, ref, contentType, bytes.length, bytes],
   );
   return `${MEDIA_PREFIX}${Number(rows[0]!.id)}`;
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ChannelName, DeliveryChannel, OutboundMessage } from '../chat/port.js';
 import type { Queryable } from '../db/db.js';
 import { asPhoto, sniffImage } from './image-type.js';
-import { findMedia, type KeptMedia, mediaIdOf, storeMediaBytes } from './media-store.js';
+import { findMedia, GENERATED, type KeptMedia, mediaIdOf, storeMediaBytes } from './media-store.js';
 
 /** Reads a platform's file by its own reference (Telegram: getFile, then the download). */
 export type MediaFetcher = (ref: string) => Promise<{ bytes: Buffer; contentType?: string }>;
@@ -27,7 +27,7 @@ export async function photoBytes(
       bytes: row.bytes,
       contentType: row.content_type ?? sniffImage(row.bytes) ?? 'application/octet-stream',
     };
-  const fetch = fetchers[row.channel];
+  const fetch = row.channel === GENERATED ? undefined : fetchers[row.channel];
   if (!fetch) return null;
   const photo = asPhoto((await fetch(row.ref)).bytes);
   if (!photo) return null;

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { SYSTEM_ACTOR } from '../../kernel/access/principal.js';
 import type { Db } from '../../kernel/db/db.js';
+import { keepImage } from '../../kernel/media/media-store.js';
+import type { PngRenderer } from '../../kernel/media/png-renderer.js';
 import type { Moment } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
 import { startMoments } from '../../kernel/moments/start-moments.js';
@@ -10,7 +12,8 @@ import { jobId, QueueName } from '../../kernel/queue/names.js';
 import { isWorkingDay } from '../../kernel/time/china-calendar.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../kernel/time/zone.js';
 import { residentsGroups } from '../chats/index.js';
-import { type DigestService, lastMonth } from './queries/digest.js';
+import { digestChartSvg } from './digest-chart.js';
+import { type DigestService, lastMonth, type MonthlyDigest } from './queries/digest.js';
 import { GROUP_LOCALE } from './texts.js';
 
 /** How long after its time a month's digest is still posted (a process down for days posts it late, not never). */
@@ -36,13 +39,24 @@ export function digestDueAt(year: number, month: number): Date {
  */
 export class DigestPush {
   readonly moment: Moment<{ month: string }>;
+  private readonly chart: PngRenderer | null;
+  private readonly now: () => Date;
+  private readonly logger: Logger | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     private readonly digests: DigestService,
-    private readonly now: () => Date = () => new Date(),
+    opts: {
+      /** draws the chart that follows the text; null: the text alone (no CJK font on this machine) */
+      chart?: PngRenderer | null;
+      now?: () => Date;
+      logger?: Logger;
+    } = {},
   ) {
+    this.chart = opts.chart ?? null;
+    this.now = opts.now ?? (() => new Date());
+    this.logger = opts.logger;
     this.moment = {
       label: 'digest',
       queue: QueueName.digests,
@@ -52,9 +66,8 @@ export class DigestPush {
     };
   }
 
-  /** Posts the digests due now and not yet posted; how many compounds were done. */
-  async sendDue(): Promise<number> {
-    const now = this.now();
+  /** Posts the digests due at `now` and not yet posted; how many compounds were done. */
+  async sendDue(now: Date = this.now()): Promise<number> {
     const w = wallOf(now, CHINA_TIME_ZONE);
     const due = digestDueAt(w.year, w.month);
     if (now < due || now.getTime() > due.getTime() + LATE_BY_MS) return 0;
@@ -77,29 +90,59 @@ export class DigestPush {
     const d = await this.digests.monthly(SYSTEM_ACTOR.principal, orgId, month);
     const quiet = d.current.counts.total === 0 && d.previous.counts.total === 0;
     const groups = quiet ? [] : await residentsGroups(this.db, orgId);
+    // drawn before the transaction (CPU, no rows): a chart that fails to draw leaves the text alone
+    const png = groups.length ? this.drawChart(d) : null;
     const after = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query(
         'INSERT INTO linli.digest_sends (org_id, month) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING org_id',
         [orgId, month],
       );
       if (rows.length === 0) return null;
+      const chartRef = png ? await keepImage(tx, `digest-${orgId}-${month}`, png, 'image/png') : null;
       return this.outbox.stage(
         tx,
-        groups.map((g) => ({
-          channel: g.channel,
-          message: {
-            chat: { externalId: g.external_chat_id, kind: 'group' },
-            text: d.text,
-            locale: GROUP_LOCALE,
-          },
-          idempotencyKey: `digest-${orgId}-${month}-${g.channel}-${g.external_chat_id}`,
-          orgId,
-        })),
+        groups.flatMap((g) => {
+          const key = `digest-${orgId}-${month}-${g.channel}-${g.external_chat_id}`;
+          const chat = { externalId: g.external_chat_id, kind: 'group' as const };
+          const text = { chat, text: d.text, locale: GROUP_LOCALE };
+          return [
+            { channel: g.channel, message: text, idempotencyKey: key, orgId },
+            // the chart right after the text (the chat's order holds)
+            ...(chartRef
+              ? [
+                  {
+                    channel: g.channel,
+                    message: {
+                      chat,
+                      text: '',
+                      media: { kind: 'photo' as const, ref: chartRef },
+                      locale: GROUP_LOCALE,
+                    },
+                    idempotencyKey: `${key}-chart`,
+                    orgId,
+                  },
+                ]
+              : []),
+          ];
+        }),
       );
     });
     if (!after) return false;
     await after();
     return true;
+  }
+
+  private drawChart(d: MonthlyDigest): Buffer | null {
+    if (!this.chart) return null;
+    try {
+      return this.chart.png(digestChartSvg(d));
+    } catch (err) {
+      this.logger?.warn(
+        { err, orgId: d.orgId, month: d.month },
+        'digest chart could not be drawn: text only',
+      );
+      return null;
+    }
   }
 
   /** The reconciler's turn: what is due goes out, and the next job is in the queue. */

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { principalOf } from '../../http/auth.js';
 import { errorResponses, idParams, instant } from '../../http/schemas.js';
+import { AppError } from '../../kernel/access/errors.js';
+import { digestChartSvg } from './digest-chart.js';
 import { digestCsv } from './queries/digest.js';
 import { metricsCsv } from './queries/metrics.js';
 
@@ -111,6 +113,32 @@ export const metricsRoutes =
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="digest-${d.orgId}-${d.month}.csv"`)
           .send(digestCsv(d));
+      },
+    );
+    app.get(
+      '/orgs/:id/digest.png',
+      {
+        schema: {
+          tags: ['metrics'],
+          summary:
+            'The monthly digest as the chart posted with it (PNG): the three rates beside last month, the top categories, counts and medians',
+          description:
+            '503 chart_unavailable when the server has no CJK font to draw with (install fonts-wqy-microhei or set LINLI_CHART_FONT).',
+          params: idParams,
+          querystring: digestQuery,
+          produces: ['image/png'],
+          response: { 200: z.any().describe('PNG'), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const d = await s.digests.monthly(principalOf(req), req.params.id, req.query.month);
+        if (!s.chart)
+          throw new AppError(503, 'chart_unavailable', 'No CJK font on the server to draw the chart with');
+        return reply
+          .type('image/png')
+          .header('cache-control', 'private, max-age=300')
+          .header('x-content-type-options', 'nosniff')
+          .send(s.chart.png(digestChartSvg(d)));
       },
     );
     app.get(

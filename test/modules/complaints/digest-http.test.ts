@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTree, startTestApp, type TestApp, tokenFor } from '../../support/app.js';
+import { findCjkFont } from '../../../src/kernel/media/png-renderer.js';
+import { ADMIN, seedTree, startTestApp, type TestApp, tokenFor } from '../../support/app.js';
 import { complaintFixture } from '../../support/complaint-fixture.js';
 import { engines } from '../../support/env.js';
+import { pngSize } from '../../support/png.js';
 
 const HOUR = 3_600_000;
 /** an instant of a day at noon, China time */
@@ -100,4 +102,19 @@ describe.each(engines())('the monthly digest over HTTP on %s', (engine) => {
     expect(last.status).toBe(200);
     expect(last.body.month).toMatch(/^\d{4}-\d{2}$/);
   });
+
+  it.skipIf(!findCjkFont())(
+    'as the chart posted with it (PNG); the same checks of org and month',
+    async () => {
+      const png = (url: string, token = ADMIN) =>
+        t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+      const r = await png(`/api/v1/orgs/${tree.compoundA}/digest.png?month=2026-11`);
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toBe('image/png');
+      expect(pngSize(r.rawPayload)).toEqual({ width: 960, height: 540 });
+      expect((await png(`/api/v1/orgs/${tree.compoundA}/digest.png?month=2026-13`)).statusCode).toBe(400);
+      const b = await tokenFor(t, tree.compoundB, 'viewer');
+      expect((await png(`/api/v1/orgs/${tree.compoundA}/digest.png`, b)).statusCode).toBe(404);
+    },
+  );
 });

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/app/modules.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
+import { findMedia, mediaIdOf } from '../../../src/kernel/media/media-store.js';
+import { findCjkFont, pngRenderer } from '../../../src/kernel/media/png-renderer.js';
 import { Moments } from '../../../src/kernel/moments/moments.js';
 import { isWorkingDay } from '../../../src/kernel/time/china-calendar.js';
 import { civilDate } from '../../../src/kernel/time/zone.js';
@@ -11,8 +13,12 @@ import { openTestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { MemoryQueues } from '../../support/memory-queues.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
+import { pngSize } from '../../support/png.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
 import { quietServices } from '../../support/services.js';
+
+/** the machine's CJK font: without one (no fonts-wqy-microhei) the chart cannot be drawn, and its test is skipped */
+const chartFont = findCjkFont();
 
 describe('when the monthly digest is posted', () => {
   it('the first working day of the month, 10:00 China time: after the National Day holiday, not on it', () => {
@@ -63,11 +69,11 @@ describe.each(engines())('the monthly digest in the residents’ groups (%s)', (
   afterEach(async () => db.close());
 
   it('goes out at its time, once per compound, to each residents’ group; not before; the next job waits in the queue', async () => {
-    const early = new DigestPush(db, outbox, s.digests, at('2026-12-01T09:59:00+08:00'));
+    const early = new DigestPush(db, outbox, s.digests, { now: at('2026-12-01T09:59:00+08:00') });
     expect(await early.sendDue()).toBe(0);
     expect(outbox.requests).toEqual([]);
 
-    const push = new DigestPush(db, outbox, s.digests, at('2026-12-01T10:00:00+08:00'));
+    const push = new DigestPush(db, outbox, s.digests, { now: at('2026-12-01T10:00:00+08:00') });
     expect(await push.sendDue()).toBe(1);
     expect(outbox.requests).toHaveLength(1);
     const [r] = outbox.requests;
@@ -81,16 +87,60 @@ describe.each(engines())('the monthly digest in the residents’ groups (%s)', (
     expect(r!.message.text).toContain('收到报事 1 件，已办结 1 件');
     // a second run (the reconciler, another process) sends nothing more
     expect(await push.sendDue()).toBe(0);
-    expect(await new DigestPush(db, outbox, s.digests, at('2026-12-03T08:00:00+08:00')).sendDue()).toBe(0);
+    expect(
+      await new DigestPush(db, outbox, s.digests, { now: at('2026-12-03T08:00:00+08:00') }).sendDue(),
+    ).toBe(0);
     expect(outbox.requests).toHaveLength(1);
 
     // a week late is still posted (a process down for days); later than that, not
     await db.query('DELETE FROM linli.digest_sends');
-    expect(await new DigestPush(db, outbox, s.digests, at('2026-12-09T09:00:00+08:00')).sendDue()).toBe(0);
-    expect(await new DigestPush(db, outbox, s.digests, at('2026-12-07T09:00:00+08:00')).sendDue()).toBe(1);
+    expect(
+      await new DigestPush(db, outbox, s.digests, { now: at('2026-12-09T09:00:00+08:00') }).sendDue(),
+    ).toBe(0);
+    expect(
+      await new DigestPush(db, outbox, s.digests, { now: at('2026-12-07T09:00:00+08:00') }).sendDue(),
+    ).toBe(1);
 
     const queues = new MemoryQueues();
     await push.reconcile(new Moments(queues, at('2026-12-01T10:00:00+08:00')));
     expect(queues.list('digests').map((j) => j.id)).toEqual(['digest-2027-01']);
+  });
+
+  it.skipIf(!chartFont)(
+    'the chart follows the text in each group, drawn once and kept as the month’s image',
+    async () => {
+      const push = new DigestPush(db, outbox, s.digests, {
+        now: at('2026-12-01T10:00:00+08:00'),
+        chart: pngRenderer(chartFont),
+      });
+      expect(await push.sendDue()).toBe(1);
+      expect(outbox.requests.map((r) => r.idempotencyKey)).toEqual([
+        `digest-${chain.compound}-2026-11-telegram--100991`,
+        `digest-${chain.compound}-2026-11-telegram--100991-chart`,
+      ]);
+      const photo = outbox.requests[1]!.message;
+      expect(photo.chat).toEqual({ externalId: '-100991', kind: 'group' });
+      expect(photo.media?.kind).toBe('photo');
+      const id = mediaIdOf(photo.media!.ref);
+      const kept = await findMedia(db, id!);
+      expect(kept).toMatchObject({ channel: 'linli', content_type: 'image/png' });
+      expect(pngSize(kept!.bytes!)).toEqual({ width: 960, height: 540 });
+    },
+  );
+
+  it('a chart that cannot be drawn leaves the text to go alone', async () => {
+    const broken = {
+      fontFile: '/nowhere',
+      png: () => {
+        throw new Error('font unreadable');
+      },
+    };
+    const push = new DigestPush(db, outbox, s.digests, {
+      now: at('2026-12-01T10:00:00+08:00'),
+      chart: broken,
+    });
+    expect(await push.sendDue()).toBe(1);
+    expect(outbox.requests).toHaveLength(1);
+    expect(outbox.requests[0]!.message.media).toBeUndefined();
   });
 });

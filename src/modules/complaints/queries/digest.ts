@@ -82,7 +82,7 @@ export class DigestService {
   }
 }
 
-const pct = (r: Rate) => (r.rate === null ? '—' : `${Math.round(r.rate * 100)}%`);
+export const pct = (r: Rate) => (r.rate === null ? '—' : `${Math.round(r.rate * 100)}%`);
 const ratio = (r: Rate) => `${pct(r)}（${r.numerator}/${r.denominator}）`;
 const trend = (now: Rate, before: Rate) =>
   now.rate === null || before.rate === null
@@ -92,7 +92,7 @@ const trend = (now: Rate, before: Rate) =>
       : now.rate < before.rate
         ? `，比上月低 ${Math.round((before.rate - now.rate) * 100)} 个百分点`
         : '，与上月持平';
-const duration = (s: number | null) =>
+export const duration = (s: number | null) =>
   s === null
     ? '—'
     : s < 3600
