@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type ChannelAdapter,
   type ChannelCapabilities,
@@ -6,6 +6,7 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../../kernel/chat/port.js';
+import { sniffImage } from '../../kernel/media/image-type.js';
 
 /** WeCom's errcodes a robot's webhook answers with (the rest are refusals of the message itself). */
 const ERR = {
@@ -19,15 +20,19 @@ const ERR = {
 
 /** A text message's content limit: 2,048 bytes of UTF-8. */
 const TEXT_BYTES = 2048;
+/** An image message: JPG or PNG, at most 2 MB before base64. */
+const IMAGE_BYTES = 2 * 1024 * 1024;
 
 /**
  * A WeCom (企业微信) group robot: send-only, through its official webhook
  * (`POST <apiRoot>/cgi-bin/webhook/send?key=<key>`, JSON `{msgtype: "text", text: {content}}`).
  * Contracts:
  * - the chat id is the robot's webhook key (chats module: `wecom_robot` chats are officials' groups);
- * - text only: choices, mentions and private links have no place in a robot's message and are
- *   dropped; a photo is not sent (a robot image needs base64 + md5 of the bytes: not built);
- *   a text longer than 2,048 bytes goes as several messages;
+ * - text, and photos: choices, mentions and private links have no place in a robot's message and
+ *   are dropped; a photo with its bytes (`media.data`, resolved by the sender) goes first as an
+ *   image message (`{msgtype: "image", image: {base64, md5}}`, JPG or PNG, ≤ 2 MB; another kind or
+ *   a bigger one is left out with a line saying so), then the text; a text longer than 2,048 bytes
+ *   goes as several messages;
  * - errcode 45009 (more than 20 a minute) → `rate_limited` for a minute; 93000/93008 (the robot is
  *   gone or the key is wrong) → `permanent`; another errcode → `permanent` (WeCom refused this
  *   message); HTTP 5xx, a network error or a timeout → `transient`.
@@ -54,19 +59,25 @@ export class WecomRobotAdapter implements ChannelAdapter {
   async stop(): Promise<void> {}
 
   async send(out: OutboundMessage): Promise<SendResult> {
-    const pieces = splitBytes(out.text, TEXT_BYTES);
-    if (pieces.length === 0) throw new ChannelSendError('permanent', 'nothing to send: empty text');
-    for (const content of pieces) await this.post(out.chat.externalId, content);
+    const photo = out.media?.kind === 'photo' ? out.media.data : undefined;
+    const image = photo ? robotImage(photo) : null;
+    const text =
+      photo && !image ? [out.text, '（图片无法通过机器人发送）'].filter(Boolean).join('\n') : out.text;
+    const pieces = splitBytes(text, TEXT_BYTES);
+    if (pieces.length === 0 && !image) throw new ChannelSendError('permanent', 'nothing to send: empty text');
+    if (image) await this.post(out.chat.externalId, { msgtype: 'image', image });
+    for (const content of pieces)
+      await this.post(out.chat.externalId, { msgtype: 'text', text: { content } });
     return { messageId: `wecom-${randomUUID()}` };
   }
 
-  private async post(key: string, content: string): Promise<void> {
+  private async post(key: string, message: object): Promise<void> {
     let res: Response;
     try {
       res = await fetch(`${this.root}/cgi-bin/webhook/send?key=${encodeURIComponent(key)}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ msgtype: 'text', text: { content } }),
+        body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
@@ -80,6 +91,17 @@ export class WecomRobotAdapter implements ChannelAdapter {
     if (body.errcode === ERR.rateLimited) throw new ChannelSendError('rate_limited', why, 60_000);
     throw new ChannelSendError('permanent', why);
   }
+}
+
+/** A robot's image message of `photo`: base64 and the md5 of the bytes; null when WeCom would refuse it. */
+export function robotImage(photo: {
+  bytes: Uint8Array;
+  contentType: string;
+}): { base64: string; md5: string } | null {
+  const kind = sniffImage(photo.bytes);
+  if ((kind !== 'image/png' && kind !== 'image/jpeg') || photo.bytes.length > IMAGE_BYTES) return null;
+  const bytes = Buffer.from(photo.bytes);
+  return { base64: bytes.toString('base64'), md5: createHash('md5').update(bytes).digest('hex') };
 }
 
 /** `text` in pieces of at most `max` UTF-8 bytes, cut at line ends where it can be. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { SYSTEM_ACTOR } from '../../kernel/access/principal.js';
-import type { Db } from '../../kernel/db/db.js';
+import type { Db, Queryable } from '../../kernel/db/db.js';
 import { keepImage } from '../../kernel/media/media-store.js';
 import type { PngRenderer } from '../../kernel/media/png-renderer.js';
 import type { Moment } from '../../kernel/moments/moment.js';
@@ -11,7 +11,7 @@ import type { QueueBackend } from '../../kernel/queue/backend.js';
 import { jobId, QueueName } from '../../kernel/queue/names.js';
 import { isWorkingDay } from '../../kernel/time/china-calendar.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../kernel/time/zone.js';
-import { residentsGroups } from '../chats/index.js';
+import { boundGroups, type ResidentsGroup, residentsGroups } from '../chats/index.js';
 import { digestChartSvg } from './digest-chart.js';
 import { type DigestService, lastMonth, type MonthlyDigest } from './queries/digest.js';
 import { GROUP_LOCALE } from './texts.js';
@@ -29,10 +29,17 @@ export function digestDueAt(year: number, month: number): Date {
   throw new Error(`no working day in the first four weeks of ${year}-${month}`);
 }
 
+/** Where an org's digest goes: a compound's residents' groups, and the org's WeCom robots (officials). */
+async function digestChats(q: Queryable, orgId: number): Promise<ResidentsGroup[]> {
+  const robots = (await boundGroups(q, orgId, 'handlers')).filter((g) => g.channel === 'wecom_robot');
+  return [...(await residentsGroups(q, orgId)), ...robots];
+}
+
 /**
- * Posts each compound's digest of the last month to its residents' groups, on the month's first
- * working day at 10:00 (not urgent: quiet hours hold it). Exactly once per compound and month:
- * the compound's row in `linli.digest_sends` is written in the transaction that writes its
+ * Posts each compound's digest of the last month to its residents' groups, and each org's digest
+ * (its subtree's) to its officials' WeCom robots, on the month's first working day at 10:00 (not
+ * urgent: quiet hours hold it), the chart after the text. Exactly once per org and month:
+ * the org's row in `linli.digest_sends` is written in the transaction that writes its
  * deliveries. The job `digest-<YYYY-MM>` is the timely trigger; the reconciler posts whatever is
  * due and unsent (up to a week late) and keeps the next job in the queue, so a lost queue loses no
  * digest. A compound with no complaint in either month is marked and sent nothing.
@@ -74,8 +81,10 @@ export class DigestPush {
     const month = lastMonth(now);
     const { rows } = await this.db.query<{ id: number }>(
       `SELECT o.id FROM linli.orgs o
-        WHERE o.kind = 'compound'
-          AND EXISTS (SELECT 1 FROM linli.chats ch WHERE ch.org_id = o.id AND ch.purpose = 'residents')
+        WHERE ((o.kind = 'compound'
+                AND EXISTS (SELECT 1 FROM linli.chats ch WHERE ch.org_id = o.id AND ch.purpose = 'residents'))
+            OR EXISTS (SELECT 1 FROM linli.chats ch
+                        WHERE ch.org_id = o.id AND ch.channel = 'wecom_robot' AND ch.purpose = 'handlers'))
           AND NOT EXISTS (SELECT 1 FROM linli.digest_sends d WHERE d.org_id = o.id AND d.month = $1)
         ORDER BY o.id`,
       [month],
@@ -85,11 +94,12 @@ export class DigestPush {
     return done;
   }
 
-  /** One compound's digest of `month`, unless it went out already; true when this call wrote it. */
+  /** One org's digest of `month`, unless it went out already; true when this call wrote it. */
   async sendOne(orgId: number, month: string): Promise<boolean> {
     const d = await this.digests.monthly(SYSTEM_ACTOR.principal, orgId, month);
     const quiet = d.current.counts.total === 0 && d.previous.counts.total === 0;
-    const groups = quiet ? [] : await residentsGroups(this.db, orgId);
+    // a compound's residents' groups, and the officials' WeCom robots of any org (its subtree's digest)
+    const groups = quiet ? [] : await digestChats(this.db, orgId);
     // drawn before the transaction (CPU, no rows): a chart that fails to draw leaves the text alone
     const png = groups.length ? this.drawChart(d) : null;
     const after = await this.db.transaction(async (tx) => {

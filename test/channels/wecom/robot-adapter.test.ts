@@ -54,4 +54,43 @@ describe('WeCom group robot adapter', () => {
     const dead = new WecomRobotAdapter({ apiRoot: url, timeoutMs: 2000 });
     expect(await refusal(dead.send(to(key)))).toMatchObject({ kind: 'transient' });
   });
+
+  it('a photo goes first as an image (base64 and its md5), then the text; one WeCom refuses is left out with a line', async () => {
+    fake = await startFakeWecomRobot();
+    const key = fake.addRobot();
+    const robot = new WecomRobotAdapter({ apiRoot: fake.url });
+    const chat = { externalId: key, kind: 'group' as const };
+    await robot.send({
+      chat,
+      text: '本月报事情况图',
+      media: { kind: 'photo', ref: 'media:1', data: { bytes: ONE_PIXEL_PNG, contentType: 'image/png' } },
+    });
+    expect(fake.messages.map((m) => m.msgtype)).toEqual(['image', 'text']);
+    expect(fake.messages[0]!.image).toEqual(ONE_PIXEL_PNG);
+    expect(fake.messages[1]!.content).toBe('本月报事情况图');
+    // an image alone, no text
+    await robot.send({
+      chat,
+      text: '',
+      media: { kind: 'photo', ref: 'media:1', data: { bytes: ONE_PIXEL_PNG, contentType: 'image/png' } },
+    });
+    expect(fake.messages.map((m) => m.msgtype)).toEqual(['image', 'text', 'image']);
+    // a GIF (WeCom takes JPG and PNG) is not sent: the text says so
+    const gif = Buffer.from('R0lGODlhAQABAAAAACw=', 'base64');
+    await robot.send({
+      chat,
+      text: '现场',
+      media: { kind: 'photo', ref: 'media:2', data: { bytes: gif, contentType: 'image/gif' } },
+    });
+    expect(fake.messages.at(-1)).toMatchObject({
+      msgtype: 'text',
+      content: '现场\n（图片无法通过机器人发送）',
+    });
+    expect(fake.answers.every((a) => a.errcode === 0)).toBe(true);
+  });
 });
+
+const ONE_PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);

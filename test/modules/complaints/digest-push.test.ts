@@ -128,6 +128,34 @@ describe.each(engines())('the monthly digest in the residents’ groups (%s)', (
     },
   );
 
+  it('a community’s officials get its subtree’s digest through their WeCom robot; an org with no chat, none', async () => {
+    await s.chats.bindDirect(SYSTEM_ACTOR, chain.community, {
+      channel: 'wecom_robot',
+      externalChatId: '5c1f3e2a-0b7d-4c3e-9a51-2f6d8e4b7a10',
+      purpose: 'handlers',
+    });
+    const push = new DigestPush(db, outbox, s.digests, {
+      now: at('2026-12-01T10:00:00+08:00'),
+      chart: pngRenderer(chartFont),
+    });
+    expect(await push.sendDue()).toBe(2);
+    const robot = outbox.requests.filter((r) => r.channel === 'wecom_robot');
+    expect(robot[0]).toMatchObject({
+      message: { chat: { externalId: '5c1f3e2a-0b7d-4c3e-9a51-2f6d8e4b7a10', kind: 'group' } },
+      orgId: chain.community,
+    });
+    expect(robot[0]!.urgent).toBeFalsy();
+    expect(robot[0]!.message.text).toMatch(/^【.+ 11月报事情况】/);
+    expect(robot[0]!.message.text).toContain('收到报事 1 件');
+    expect(robot).toHaveLength(chartFont ? 2 : 1);
+    if (chartFont) expect(robot[1]!.message.media?.kind).toBe('photo');
+    const sent = await db.query<{ org_id: string | number }>(
+      'SELECT org_id FROM linli.digest_sends ORDER BY org_id',
+    );
+    expect(sent.rows.map((r) => Number(r.org_id)).sort()).toEqual([chain.community, chain.compound].sort());
+    expect(await push.sendDue()).toBe(0);
+  });
+
   it('a chart that cannot be drawn leaves the text to go alone', async () => {
     const broken = {
       fontFile: '/nowhere',
