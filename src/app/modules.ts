@@ -22,6 +22,7 @@ import { complaintsModule } from '../modules/complaints/manifest.js';
 import { ComplaintNotifier } from '../modules/complaints/notifier.js';
 import { Open311Service } from '../modules/complaints/open311/service.js';
 import { compoundLookups } from '../modules/complaints/option-sources.js';
+import { OverdueListPush } from '../modules/complaints/overdue-list.js';
 import { DigestService } from '../modules/complaints/queries/digest.js';
 import { ComplaintMetricsService } from '../modules/complaints/queries/metrics.js';
 import { ComplaintPhotoService } from '../modules/complaints/queries/photos.js';
@@ -113,6 +114,7 @@ export interface Services {
   complaintMetrics: ComplaintMetricsService;
   digests: DigestService;
   digestPush: DigestPush;
+  overdueLists: OverdueListPush;
   /** draws charts (the digest's); null where no CJK font is installed */
   chart: PngRenderer | null;
   open311: Open311Service;
@@ -169,6 +171,7 @@ export function createServices(
     complaintMetrics,
     digests,
     digestPush: new DigestPush(db, outbox, digests, { chart }),
+    overdueLists: new OverdueListPush(db, outbox),
     chart,
     open311: new Open311Service(db, complaints),
     reminders: new ReminderService(db, queues, outbox),

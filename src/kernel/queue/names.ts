@@ -14,7 +14,9 @@ export const QueueName = {
   /** Complaint deadlines: `deadlines-at-<epoch second>` buckets (ack/resolve, swept set-based) and
    *  `complaint-<id>-v<version>-rating`; both re-checked against the rows. */
   deadlines: 'deadlines',
-  /** The monthly digest: `digest-<YYYY-MM>` on the month's first working day, re-checked against linli.digest_sends. */
+  /** The monthly digest: `digest-<YYYY-MM>` on the month's first working day, re-checked against
+   *  linli.digest_sends; the officials' daily overdue list `overdue-list-<YYYY-MM-DD>` at 09:00 on
+   *  working days, against linli.overdue_list_sends. */
   digests: 'digests',
   /** Conversation inactivity timeouts: `flow-timeout-<conversation>-<seq>`. */
   flows: 'flows',

@@ -13,6 +13,7 @@ import { isWorkingDay } from '../../kernel/time/china-calendar.js';
 import { CHINA_TIME_ZONE, instantOfWall, wallOf } from '../../kernel/time/zone.js';
 import { boundGroups, type ResidentsGroup, residentsGroups } from '../chats/index.js';
 import { digestChartSvg } from './digest-chart.js';
+import type { OverdueListPush } from './overdue-list.js';
 import { type DigestService, lastMonth, type MonthlyDigest } from './queries/digest.js';
 import { GROUP_LOCALE } from './texts.js';
 
@@ -171,14 +172,23 @@ export class DigestPush {
   }
 }
 
-/** The digest's worker: its job, and the reconciler (at start and every `everyMs`). */
-export function startDigestWorker(queues: QueueBackend, push: DigestPush, logger: Logger, everyMs = 60_000) {
+/**
+ * The officials' and residents' scheduled posts (queue `digests`): the monthly digest's job and the
+ * daily overdue list's, and one reconciler for both (at start and every `everyMs`).
+ */
+export function startDigestWorker(
+  queues: QueueBackend,
+  push: DigestPush,
+  overdue: OverdueListPush,
+  logger: Logger,
+  everyMs = 60_000,
+) {
   const moments = new Moments(queues);
   return startMoments({
     label: 'digest',
     queues,
-    moments: [push.moment],
-    reconcile: () => push.reconcile(moments),
+    moments: [push.moment, overdue.moment],
+    reconcile: async () => ({ ...(await push.reconcile(moments)), ...(await overdue.reconcile(moments)) }),
     logger,
     everyMs,
     concurrency: 1,

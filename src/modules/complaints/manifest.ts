@@ -25,7 +25,7 @@ export const complaintsModule: LinliModule = {
   flows: [complaintFlow, ratingFlow, handlerNoteFlow, transferFlow, returnFlow],
   worker: async (s, d) => {
     const deadlines = await startDeadlineWorker(d.queues, s.complaints, d.logger);
-    const digests = await startDigestWorker(d.queues, s.digestPush, d.logger);
+    const digests = await startDigestWorker(d.queues, s.digestPush, s.overdueLists, d.logger);
     return {
       async close() {
         await digests.close();
