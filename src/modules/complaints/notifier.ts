@@ -23,6 +23,7 @@ import {
   roleHolderAddresses,
   sentHandlerNotices,
 } from './repository-notices.js';
+import { settleNotice } from './repository-owed-notices.js';
 import { categoryRole, dispatchMode, nearestHolderRoles } from './repository-settings.js';
 import { assignByTurn } from './round-robin.js';
 import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
@@ -85,7 +86,17 @@ export class ComplaintNotifier {
       const first = await this.firstRole(c);
       // round_robin: whoever's turn it is among those on duty has it, and only they are told
       const turn = kind === 'overdue' ? null : await this.byTurn(c, first);
-      if (!turn || !(await this.toAssignee(turn, subject, `${key}-turn`, type !== 'submitted'))) {
+      // keyed as the turn's own 'assign' version is, so the reconciler re-sending it after a crash sends it once
+      const told =
+        turn &&
+        (await this.toAssignee(
+          turn,
+          subject,
+          `complaint-${turn.id}-v${turn.version}-assignee`,
+          type !== 'submitted',
+        ));
+      if (turn) await settleNotice(this.db, turn.id, turn.version);
+      if (!told) {
         await this.toHandlers(
           c.level_org_id,
           (l) => ({

@@ -86,8 +86,9 @@ export async function updateEscalated(
   cols: EscalationColumns,
   now: Date,
 ): Promise<EscalatedRow[]> {
+  // each escalated version owes its notices (migration 030), written with the escalation
   const { rows: updated } = await tx.query<EscalatedRow>(
-    `UPDATE linli.complaints c
+    `WITH up AS (UPDATE linli.complaints c
      SET level = v.level, level_org_id = v.level_org_id, ack_due_at = v.ack, resolve_due_at = v.resolve,
          overdue = v.overdue, escalations = v.escalations, acknowledged_at = v.acked_at,
          overdue_reminded_at = CASE WHEN v.overdue THEN $9::timestamptz ELSE c.overdue_reminded_at END,
@@ -97,7 +98,10 @@ export async function updateEscalated(
                  $6::boolean[], $7::int[], $8::timestamptz[], $10::timestamptz[], $11::timestamptz[])
           AS v(id, level, level_org_id, ack, resolve, overdue, escalations, acked_at, ack_warn, resolve_warn)
      WHERE c.id = v.id
-     RETURNING c.id, c.status, c.overdue, c.ack_due_at, c.resolve_due_at, c.ack_warn_at, c.resolve_warn_at`,
+     RETURNING c.id, c.version, c.status, c.overdue, c.ack_due_at, c.resolve_due_at, c.ack_warn_at, c.resolve_warn_at),
+     owed AS (INSERT INTO linli.complaint_notices_due (complaint_id, version)
+              SELECT id, version FROM up ON CONFLICT DO NOTHING)
+     SELECT id, status, overdue, ack_due_at, resolve_due_at, ack_warn_at, resolve_warn_at FROM up`,
     [
       cols.id,
       cols.level,

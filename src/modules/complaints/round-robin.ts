@@ -7,6 +7,7 @@ import {
   insertComplaintEvent,
   updateComplaint,
 } from './repository.js';
+import { oweNotice } from './repository-owed-notices.js';
 import { lockRoster, roleHoldersAt, setLastTurn } from './repository-roster.js';
 
 /** The timeline's actor of an assignment by turn. */
@@ -55,6 +56,8 @@ export async function assignByTurn(
       photos: [],
       move: { assigneeId: pick, priorAssigneeId: null, role: null },
     });
+    // the turn owes its 【分派给您】 (sent by the notifier right after, or by the reconciler after a crash)
+    await oweNotice(tx, updated.id, updated.version);
     return updated;
   });
 }

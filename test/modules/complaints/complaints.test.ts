@@ -169,9 +169,9 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
     await q.obliterate({ force: true });
     expect(await q.getJob(ackJob)).toBeFalsy();
     const r = await s.complaints.reconcile();
-    expect(r).toEqual({ escalated: 0, rescheduled: 4 }); // two deadlines, two warnings
+    expect(r).toEqual({ escalated: 0, rescheduled: 4, renotified: 0 }); // two deadlines, two warnings
     expect(await q.getJob(ackJob)).toBeTruthy();
-    expect(await s.complaints.reconcile()).toEqual({ escalated: 0, rescheduled: 0 });
+    expect(await s.complaints.reconcile()).toEqual({ escalated: 0, rescheduled: 0, renotified: 0 });
   });
 
   it('two handlers accepting at once: one wins, the other is told', async () => {

@@ -73,6 +73,14 @@ describe.each(engines())('dispatch by turn among those on duty (round_robin) on 
     expect(first.told).toEqual(['tg-甲 【分派给您】']);
     const events = await complaintEvents(db, first.id);
     expect(events.at(-1)).toMatchObject({ type: 'assign', actor_label: 'round_robin', assignee_id: a });
+    // the turn's notice is out: the turn owes nothing (the reconciler would send it again otherwise);
+    // had the process died before telling 甲, the turn's own version would owe it under the same key
+    const owes = await db.query('SELECT version FROM linli.complaint_notices_due WHERE complaint_id = $1', [
+      first.id,
+    ]);
+    expect(owes.rows).toEqual([]);
+    const key = outbox.requests.find((r) => r.subject?.endsWith(':handler'))!.idempotencyKey;
+    expect(key).toBe(`complaint-${first.id}-v${first.row.version}-assignee-${a}`);
     expect((await arrives()).row.assignee_id).toBe(c);
     expect((await arrives()).row.assignee_id).toBe(a);
   });

@@ -10,6 +10,7 @@ import {
   type ComplaintRow,
   claimOverdueReminder,
   complaintsByIds,
+  findComplaint,
   findComplaintForUpdate,
   futureDeadlineSlots,
   lockComplaint,
@@ -17,10 +18,14 @@ import {
   unratedResolvedPage,
   updateComplaint,
 } from '../repository.js';
+import { owedNotices, oweNotice, settleNotices } from '../repository-owed-notices.js';
 import { policiesFor } from '../repository-settings.js';
 import { clearWarnings, warningsDue } from '../repository-warnings.js';
 import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
 import { BUCKET_MS, bucketOccurrence, bucketOccurrences, runningDeadlines } from './deadline-buckets.js';
+
+/** How long a change's notices may be in flight before the reconciler counts them as lost. */
+export const NOTICE_GRACE_MS = 30_000;
 
 /** Told after COMMIT of every change (reporter, handlers, residents' group). */
 export interface ComplaintNotifications {
@@ -82,22 +87,50 @@ export abstract class ComplaintDeadlines {
     by: TransitionBy,
   ): Promise<ComplaintRow>;
 
-  /** After COMMIT of a change: its deadline jobs, then its notifications. */
+  /**
+   * After COMMIT of a change: its deadline jobs, then its notifications, then the change's owed
+   * notices settled (`linli.complaint_notices_due`, written with the change: a crash before this
+   * leaves them to `resendOwedNotices`).
+   */
   async afterChange(c: ComplaintRow): Promise<void> {
     await this.scheduleDeadlines(c);
     await this.notifier.changed(c);
+    await settleNotices(this.db, c.id, c.version);
+  }
+
+  /**
+   * The notices a crash left unsent (a process died between a change's COMMIT and its notifier):
+   * each complaint owing some for longer than `graceMs` is told about again if it is still at the
+   * version that owes them (the deliveries' keys carry the version: what went before the crash is
+   * not sent twice); one that has changed since is settled unsent, since its later change's notice
+   * says what is true now. Returns how many complaints were told again.
+   */
+  async resendOwedNotices(graceMs = NOTICE_GRACE_MS, pageSize = 200): Promise<number> {
+    let resent = 0;
+    for (const owed of await owedNotices(this.db, graceMs, pageSize)) {
+      const c = await findComplaint(this.db, owed.complaint_id);
+      if (c && c.version === owed.version) {
+        await this.notifier.changed(c);
+        resent++;
+      }
+      await settleNotices(this.db, owed.complaint_id, owed.version);
+    }
+    return resent;
   }
 
   /** Sets the first deadlines of a complaint just filed (in the filing transaction). */
   async startDeadlines(tx: Queryable, complaintId: number): Promise<ComplaintRow> {
     const c = await lockComplaint(tx, complaintId);
     const d = deadlinesFrom(await policiesFor(tx, c.org_id), c.level, c.category, this.now());
-    return updateComplaint(tx, c, {
+    const filed = await updateComplaint(tx, c, {
       ack_due_at: d.ackDueAt,
       resolve_due_at: d.resolveDueAt,
       ack_warn_at: d.ackWarnAt,
       resolve_warn_at: d.resolveWarnAt,
     });
+    // the filing owes its notices until afterChange has sent them
+    await oweNotice(tx, filed.id, filed.version);
+    return filed;
   }
 
   /** When a resolved complaint with no rating closes as unrated (the policy's ratingTimeout). */
@@ -168,7 +201,11 @@ export abstract class ComplaintDeadlines {
     // are idempotent by complaint + version, so a later retry sends once)
     const queue = [...rows];
     const lane = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) await this.notifier.changed(c).catch(() => {});
+      for (let c = queue.shift(); c; c = queue.shift())
+        await this.notifier
+          .changed(c)
+          .then(() => settleNotices(this.db, c.id, c.version))
+          .catch(() => {});
     };
     await Promise.all(Array.from({ length: 4 }, lane));
   }
@@ -287,11 +324,12 @@ export abstract class ComplaintDeadlines {
    * lost (a Redis restart, a failover): bucket jobs for every future slot holding a deadline and
    * rating jobs, probed in batches (`Moments.ensure`: one round trip per page of ids).
    */
-  async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number }> {
+  async reconcile(pageSize = 1000): Promise<{ escalated: number; rescheduled: number; renotified: number }> {
     const now = this.now();
     const escalated = await this.escalateDue();
     await this.warnDue();
     await this.remindOverdue();
+    const renotified = await this.resendOwedNotices();
     let rescheduled = 0;
     let after = 0;
     for (;;) {
@@ -315,7 +353,7 @@ export abstract class ComplaintDeadlines {
       // probed in batches (one pipelined EXISTS per id on Redis), not a job fetched and parsed per slot
       rescheduled += (await this.moments.ensure(this.deadlineMoments.bucket, page)).length;
     }
-    return { escalated, rescheduled };
+    return { escalated, rescheduled, renotified };
   }
 
   /**

@@ -31,6 +31,7 @@ import {
   updateComplaint,
 } from '../repository.js';
 import { roleHeldFor } from '../repository-dispatch.js';
+import { oweNotice } from '../repository-owed-notices.js';
 import { policiesFor } from '../repository-settings.js';
 import { ComplaintDeadlines, type TransitionBody, type TransitionBy } from './deadlines.js';
 
@@ -216,6 +217,8 @@ export class ComplaintService extends ComplaintDeadlines {
         ? { assigneeId: updated.assignee_id, priorAssigneeId: c.assignee_id, role: updated.assigned_role }
         : undefined,
     });
+    // this change owes its notices until afterChange has sent them (the reconciler's, after a crash)
+    await oweNotice(tx, updated.id, updated.version);
     return updated;
   }
 
