@@ -12,6 +12,8 @@ import { DeliveryService } from '../kernel/outbox/delivery-service.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import { type UnreachedHandler, unreachedBySubject } from '../kernel/outbox/reach.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
+import { calendarModule } from '../modules/calendar/manifest.js';
+import { CalendarService } from '../modules/calendar/service.js';
 import { chatsModule } from '../modules/chats/manifest.js';
 import { ChatService } from '../modules/chats/service.js';
 import { PolicyService } from '../modules/complaints/commands/policy.js';
@@ -67,6 +69,7 @@ export const MODULES: readonly LinliModule[] = [
   peopleModule,
   unitsModule,
   tokensModule,
+  calendarModule,
   chatsModule,
   complaintsModule,
   votesModule,
@@ -115,6 +118,7 @@ export interface Services {
   digests: DigestService;
   digestPush: DigestPush;
   overdueLists: OverdueListPush;
+  calendar: CalendarService;
   /** draws charts (the digest's); null where no CJK font is installed */
   chart: PngRenderer | null;
   open311: Open311Service;
@@ -172,6 +176,7 @@ export function createServices(
     digests,
     digestPush: new DigestPush(db, outbox, digests, { chart }),
     overdueLists: new OverdueListPush(db, outbox),
+    calendar: new CalendarService(db),
     chart,
     open311: new Open311Service(db, complaints),
     reminders: new ReminderService(db, queues, outbox),

@@ -74,6 +74,10 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     });
     queues = startup.queues;
     const { outbox, services, adminTokenFile } = startup;
+    // the operator's holiday calendar in force in this process (every role), kept in step each minute
+    await services.calendar.refresh();
+    const calendar = services.calendar.start(logger);
+    workers.push({ close: async () => calendar.stop() });
 
     const engine = new FlowEngine({
       db,
@@ -122,6 +126,15 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     // among others: 200 with `degraded` (see ReadinessCheck.critical)
     if (wechat)
       readiness.push({ name: 'wechat', critical: config.role === 'wechat', check: () => wechat.ready() });
+    readiness.push({
+      name: 'calendar',
+      warning: true,
+      check: async () => {
+        const year = services.calendar.needsNextYear();
+        if (year)
+          throw new Error(`the official holidays of ${year} are not known: PUT /api/v1/calendar/${year}`);
+      },
+    });
     if (config.role === 'all' || config.role === 'api') {
       app = await buildApp({
         services,

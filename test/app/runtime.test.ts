@@ -137,7 +137,7 @@ describe.runIf(hasPostgres() && hasRedis())('production mode', () => {
       expect(linli.queues.kind).toBe('redis');
       expect(linli.adminTokenFile).toBeNull();
       const ready = await fetch(`http://127.0.0.1:${config.port}/readyz`);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
+      expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
       // the queues live under the deployment's own prefix (the reconcilers have written there)
       const redis = new Redis(TEST_REDIS_URL);
       try {

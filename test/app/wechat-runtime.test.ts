@@ -119,7 +119,7 @@ describe('a Linli process holding WeChat over the puppet service', () => {
 
     await fake.startServer();
     await until(async () => (await get('/readyz')).status === 200, 'ready', LONG);
-    expect((await get('/readyz')).body).toEqual({
+    expect((await get('/readyz')).body).toMatchObject({
       status: 'ready',
       checks: { database: 'ok', queue: 'ok', wechat: 'ok' },
     });

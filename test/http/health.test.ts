@@ -41,6 +41,36 @@ describe('health, readiness and docs', () => {
     await app.close();
   });
 
+  it('/readyz: a failing warning leaves it ready and is listed apart for the operator', async () => {
+    const app = await buildApp({
+      services: quietServices(t.db),
+      logger: pino({ level: 'silent' }),
+      readiness: [
+        { name: 'database', check: async () => {} },
+        {
+          name: 'calendar',
+          warning: true,
+          check: async () => {
+            throw new Error('the official holidays of 2027 are not known: PUT /api/v1/calendar/2027');
+          },
+        },
+      ],
+    });
+    const r = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok' },
+      warnings: [
+        {
+          name: 'calendar',
+          message: 'the official holidays of 2027 are not known: PUT /api/v1/calendar/2027',
+        },
+      ],
+    });
+    await app.close();
+  });
+
   it('/readyz: a failing non-critical check is `degraded` (200); a critical one is 503 naming its state', async () => {
     const wechatDown = async () => {
       throw Object.assign(new Error('WeChat disconnected since 2026-11-30T08:00:00.000Z: 14 UNAVAILABLE'), {

@@ -180,6 +180,8 @@ export const TABLE: Record<string, Entry> = {
   ],
   'GET /api/v1/failed-updates': { none: 'superuser only (403 for any scoped token), no ids' },
   'GET /api/v1/channels/wechat': { none: 'the WeChat login state, no ids' },
+  'GET /api/v1/calendar/{year}': { none: 'the national holiday calendar, the same for everyone; no ids' },
+  'PUT /api/v1/calendar/{year}': { none: 'superuser only (403 for any scoped token), no ids' },
   'POST /api/v1/channels/wechat/logout': { none: 'superuser only, no ids' },
 
   // ---- flows

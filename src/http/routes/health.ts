@@ -12,6 +12,11 @@ export interface ReadinessCheck {
    * of a load balancer because of a WeChat outage they do not depend on. Default true.
    */
   critical?: boolean;
+  /**
+   * true: only a warning for the operator (e.g. next year's holidays unknown): a failure leaves the
+   * status as it is and is listed in `warnings`, not in `checks`.
+   */
+  warning?: boolean;
 }
 
 const TIMEOUT_MS = 2000;
@@ -20,37 +25,54 @@ const TIMEOUT_MS = 2000;
  * `/healthz`: the process answers. `/readyz`: every critical check answers within 2 s, else 503
  * naming the failing ones; a failing non-critical check gives 200 with `status: "degraded"`.
  * `checks` maps each check to `ok`, `unreachable`, or the state its error names (e.g. WeChat's
- * `disconnected`).
+ * `disconnected`); `warnings` (only when there are some) lists what an operator should see to but
+ * does not make the process unready (next year's holidays unknown).
  */
 export function healthRoutes(app: FastifyInstance, checks: ReadinessCheck[]) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const warnings = (
+      await Promise.all(
+        checks
+          .filter((c) => c.warning)
+          .map((c) =>
+            withTimeout(c.check(), TIMEOUT_MS).then(
+              () => null,
+              (err: Error) => ({ name: c.name, message: err.message }),
+            ),
+          ),
+      )
+    ).filter((w) => w !== null);
+    const warned = warnings.length ? { warnings } : {};
     const results = await Promise.all(
-      checks.map(async (c) => {
-        try {
-          await withTimeout(c.check(), TIMEOUT_MS);
-          return { name: c.name, critical: c.critical ?? true, ok: true, state: 'ok', message: 'ok' };
-        } catch (err) {
-          const state = (err as { state?: unknown }).state;
-          return {
-            name: c.name,
-            critical: c.critical ?? true,
-            ok: false,
-            state: typeof state === 'string' ? state : 'unreachable',
-            message: (err as Error).message || 'unreachable',
-          };
-        }
-      }),
+      checks
+        .filter((c) => !c.warning)
+        .map(async (c) => {
+          try {
+            await withTimeout(c.check(), TIMEOUT_MS);
+            return { name: c.name, critical: c.critical ?? true, ok: true, state: 'ok', message: 'ok' };
+          } catch (err) {
+            const state = (err as { state?: unknown }).state;
+            return {
+              name: c.name,
+              critical: c.critical ?? true,
+              ok: false,
+              state: typeof state === 'string' ? state : 'unreachable',
+              message: (err as Error).message || 'unreachable',
+            };
+          }
+        }),
     );
     const failing = results.filter((r) => !r.ok && r.critical);
     const degraded = results.filter((r) => !r.ok && !r.critical);
     const status = Object.fromEntries(results.map((r) => [r.name, r.state]));
     if (failing.length === 0) {
-      if (degraded.length === 0) return { status: 'ready', checks: status };
+      if (degraded.length === 0) return { status: 'ready', checks: status, ...warned };
       return {
         status: 'degraded',
         checks: status,
         degraded: degraded.map((d) => ({ name: d.name, message: d.message })),
+        ...warned,
       };
     }
     return reply.status(503).send({
@@ -60,6 +82,7 @@ export function healthRoutes(app: FastifyInstance, checks: ReadinessCheck[]) {
         failing.map((f) => ({ field: f.name, message: f.message })),
       ),
       checks: status,
+      ...warned,
     });
   });
 }

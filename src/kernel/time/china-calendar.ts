@@ -28,8 +28,10 @@ import { CHINA_TIME_ZONE } from './zone.js';
  * tables are keyed the same way, so west of UTC (e.g. TZ=America/New_York) it answers for the wrong day
  * (2026-02-14, a working Saturday, comes out as a day off; 2026-02-23, a holiday, as a working day), and
  * it changes its answers if `process.env.TZ` changes after it was loaded. Years past the data (the State
- * Council publishes each year's arrangement in the preceding November or so) fall back to Monday–Friday:
- * upgrade `chinese-days` yearly.
+ * Council publishes each year's arrangement in the preceding November or so) can be entered by an
+ * operator (`setYearArrangement`, from `linli.calendar_years`), which takes precedence; a year known
+ * to neither is Monday–Friday with the fixed-date holidays off (`calendarSource`). Upgrade
+ * `chinese-days` yearly all the same.
  *
  * Cost: per calendar day, not per minute; a deadline of n working days looks at about 1.4·n days.
  */
@@ -89,14 +91,65 @@ type DayNumber = number;
 
 const workingDayCache = new Map<DayNumber, boolean>();
 
+/** A year's arrangement as an operator entered it (the State Council's notice): days off, adjusted working days. */
+export interface YearArrangement {
+  holidays: readonly string[];
+  workdays: readonly string[];
+}
+
+/**
+ * Years an operator entered (`PUT /api/v1/calendar/:year`, loaded from the database by every
+ * process): they take precedence over the package's data, so next year's arrangement can be used
+ * before `chinese-days` publishes it (or a correction before it fixes one).
+ */
+const operatorYears = new Map<number, { holidays: Set<string>; workdays: Set<string> }>();
+
+/** Puts an operator's arrangement of `year` in force in this process (null: back to the package / fixed dates). */
+export function setYearArrangement(year: number, a: YearArrangement | null): void {
+  if (a) operatorYears.set(year, { holidays: new Set(a.holidays), workdays: new Set(a.workdays) });
+  else operatorYears.delete(year);
+  workingDayCache.clear();
+}
+
+/**
+ * Where a year's working days come from: an operator's entry, the package's data, or — a year
+ * neither knows — Monday–Friday with at least the fixed-date holidays off (1 January, 1 May,
+ * 1–3 October), the days every year's arrangement includes.
+ */
+export function calendarSource(year: number): 'operator' | 'package' | 'fixed_dates' {
+  if (operatorYears.has(year)) return 'operator';
+  return year >= HOLIDAY_DATA_YEARS.first && year <= HOLIDAY_DATA_YEARS.last ? 'package' : 'fixed_dates';
+}
+
+/** The days off and adjusted working days of a year as in force (for `GET /calendar/:year`). */
+export function yearArrangement(year: number): YearArrangement {
+  const op = operatorYears.get(year);
+  if (op) return { holidays: [...op.holidays].sort(), workdays: [...op.workdays].sort() };
+  const inYear = (t: Record<string, string>) =>
+    Object.keys(t)
+      .filter((k) => k.startsWith(`${year}-`))
+      .sort();
+  if (calendarSource(year) === 'package')
+    return { holidays: inYear(HOLIDAY_DATA.holidays), workdays: inYear(HOLIDAY_DATA.workdays) };
+  return { holidays: FIXED_HOLIDAYS.map((md) => `${year}-${md}`), workdays: [] };
+}
+
+/** The statutory holidays on the same date every year (the Spring Festival and the rest move). */
+const FIXED_HOLIDAYS = ['01-01', '05-01', '10-01', '10-02', '10-03'];
+
 function isWorkingDayNumber(day: DayNumber): boolean {
   let working = workingDayCache.get(day);
   if (working === undefined) {
     const key = new Date(day * DAY_MS).toISOString().slice(0, 10);
     const weekday = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    working =
-      Object.hasOwn(HOLIDAY_DATA.workdays, key) ||
-      (weekday >= 1 && weekday <= 5 && !Object.hasOwn(HOLIDAY_DATA.holidays, key));
+    const year = Number(key.slice(0, 4));
+    const op = operatorYears.get(year);
+    const [off, on] = op
+      ? [op.holidays.has(key), op.workdays.has(key)]
+      : calendarSource(year) === 'package'
+        ? [Object.hasOwn(HOLIDAY_DATA.holidays, key), Object.hasOwn(HOLIDAY_DATA.workdays, key)]
+        : [FIXED_HOLIDAYS.includes(key.slice(5)), false];
+    working = on || (weekday >= 1 && weekday <= 5 && !off);
     workingDayCache.set(day, working);
   }
   return working;

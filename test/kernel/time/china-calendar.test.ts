@@ -1,12 +1,15 @@
 import chineseDays from 'chinese-days';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  calendarSource,
   dueAt,
   HOLIDAY_DATA_YEARS,
   isWorkingDay,
+  setYearArrangement,
   type WorkingHoursOptions,
   workingDayLengthMs,
   workingTimeBetween,
+  yearArrangement,
 } from '../../../src/kernel/time/china-calendar.js';
 import { isoDurationSchema, parseIsoDuration } from '../../../src/kernel/time/iso-duration.js';
 
@@ -299,6 +302,51 @@ describe('workdays calendar', () => {
   it('knows the official arrangement up to at least 2026', () => {
     expect(HOLIDAY_DATA_YEARS.first).toBe(2004);
     expect(HOLIDAY_DATA_YEARS.last).toBeGreaterThanOrEqual(2026);
+  });
+
+  it('a year past the data has at least the fixed-date holidays off; an operator’s entry takes precedence', () => {
+    const year = HOLIDAY_DATA_YEARS.last + 1;
+    expect(calendarSource(year)).toBe('fixed_dates');
+    expect(isWorkingDay(`${year}-01-01`)).toBe(false);
+    expect(isWorkingDay(`${year}-10-02`)).toBe(false);
+    expect(yearArrangement(year).holidays).toEqual([
+      `${year}-01-01`,
+      `${year}-05-01`,
+      `${year}-10-01`,
+      `${year}-10-02`,
+      `${year}-10-03`,
+    ]);
+    try {
+      // the operator enters the year's notice: a Monday off, a Saturday on
+      const monday = (() => {
+        for (let d = 10; ; d++)
+          if (new Date(Date.UTC(year, 1, d)).getUTCDay() === 1)
+            return `${year}-02-${String(d).padStart(2, '0')}`;
+      })();
+      const saturday = (() => {
+        for (let d = 10; ; d++)
+          if (new Date(Date.UTC(year, 1, d)).getUTCDay() === 6)
+            return `${year}-02-${String(d).padStart(2, '0')}`;
+      })();
+      expect(isWorkingDay(monday)).toBe(true);
+      setYearArrangement(year, { holidays: [`${year}-01-01`, monday], workdays: [saturday] });
+      expect(calendarSource(year)).toBe('operator');
+      expect(isWorkingDay(monday)).toBe(false);
+      expect(isWorkingDay(saturday)).toBe(true);
+      // what the operator did not list is an ordinary day: 1 May is a working day on a weekday
+      const mayDay = new Date(Date.UTC(year, 4, 1)).getUTCDay();
+      expect(isWorkingDay(`${year}-05-01`)).toBe(mayDay >= 1 && mayDay <= 5);
+      // an operator's correction of a year the package knows wins too
+      setYearArrangement(2026, { holidays: ['2026-03-03'], workdays: [] });
+      expect(isWorkingDay('2026-03-03')).toBe(false);
+      expect(isWorkingDay('2026-10-01')).toBe(true);
+    } finally {
+      setYearArrangement(year, null);
+      setYearArrangement(2026, null);
+    }
+    expect(calendarSource(2026)).toBe('package');
+    expect(isWorkingDay('2026-10-01')).toBe(false);
+    expect(isWorkingDay('2026-03-03')).toBe(true);
   });
 });
 
