@@ -28,7 +28,7 @@ async function main() {
   const lines = [
     `Linli 邻里 is running (role ${config.role}, database ${linli.db.engine}, queues ${linli.queues.kind})`,
   ];
-  if (linli.app) {
+  if (config.role === 'all' || config.role === 'api') {
     lines.push(`  Admin API: ${base}/api/v1`, `  API docs:  ${base}/docs`);
     lines.push(
       config.adminToken
@@ -38,6 +38,9 @@ async function main() {
           : '  Admin token: set ADMIN_TOKEN (no generated token file found)',
     );
   }
+  lines.push(
+    `  Health:    ${base}/readyz · Prometheus ${base}/metrics${config.metricsToken ? ' (Bearer METRICS_TOKEN)' : ''}`,
+  );
   console.log(lines.join('\n'));
 
   let stopping = false;

@@ -170,6 +170,11 @@ export const envSchema = z.object({
   WECOM_ROBOT_PER_MINUTE: int(20, 1, 20),
   /** the CJK font charts are drawn with (a .ttf/.otf/.ttc file); unset: the first Debian CJK font installed */
   LINLI_CHART_FONT: optionalString,
+  /** bearer token `/metrics` asks for; unset: open (keep it off the public network then) */
+  METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, { message: 'must be at least 16 characters (try: openssl rand -hex 16)' }).optional(),
+  ),
   ...wechatEnv,
 });
 
@@ -196,6 +201,7 @@ export type Config = Readonly<{
   wecomRobot: { apiRoot: string };
   /** the chart font's file as configured (unset: found among the installed ones) */
   chartFont: string | undefined;
+  metricsToken: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -260,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     wecomRobot: { apiRoot: e.WECOM_ROBOT_API_ROOT },
     chartFont: e.LINLI_CHART_FONT,
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 

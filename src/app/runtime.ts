@@ -14,6 +14,7 @@ import { openDb } from '../kernel/db/connect.js';
 import type { Db } from '../kernel/db/db.js';
 import { migrate } from '../kernel/db/migrate.js';
 import { withStartupLock } from '../kernel/db/startup-lock.js';
+import { metricsExposition } from '../kernel/metrics/exposition.js';
 import { Outbox } from '../kernel/outbox/outbox.js';
 import { parseQuietHours } from '../kernel/outbox/quiet-hours.js';
 import { createQueueBackend, type QueueBackend } from '../kernel/queue/backend.js';
@@ -135,8 +136,17 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
           throw new Error(`the official holidays of ${year} are not known: PUT /api/v1/calendar/${year}`);
       },
     });
+    const metrics = {
+      exposition: metricsExposition({
+        db,
+        queues,
+        unknownHolidayYear: () => services.calendar.needsNextYear(),
+      }),
+      token: config.metricsToken,
+    };
     if (config.role === 'all' || config.role === 'api') {
       app = await buildApp({
+        metrics,
         services,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
@@ -147,8 +157,9 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         readiness,
       });
       await app.listen({ port: config.port, host: config.host });
-    } else if (config.role === 'wechat') {
-      app = await buildHealthApp({ logger, readiness });
+    } else {
+      // `worker` and `wechat`: health and metrics only, on the same PORT
+      app = await buildHealthApp({ logger, readiness, metrics });
       await app.listen({ port: config.port, host: config.host });
     }
     const started = queues;

@@ -18,12 +18,15 @@ import { channelRoutes } from './routes/channels.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { type MetricsRouteOptions, metricsRoutes } from './routes/metrics.js';
 import { installStorableInputCheck } from './storable-input.js';
 
 export interface AppOptions {
   services: Services;
   logger: Logger;
   readiness: ReadinessCheck[];
+  /** `/metrics` and the request-duration histogram; none when unset (tests of the API alone) */
+  metrics?: MetricsRouteOptions;
   bodyLimitBytes?: number;
   /** Extra route plugins (chat webhooks, later modules) registered at the root. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
@@ -115,6 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   healthRoutes(app, opts.readiness);
+  if (opts.metrics) metricsRoutes(app, opts.metrics);
 
   // the admin API and Open311 (not the chat webhooks, whose updates are cleaned, not refused)
   await app.register(async (edge) => {

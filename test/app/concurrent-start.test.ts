@@ -101,9 +101,16 @@ describe.runIf(hasPostgres() && hasRedis())('four processes starting together on
     for (const p of procs) {
       expect(exited.has(p), `${p.role} exited ${exited.get(p)}:\n${p.out()}`).toBe(false);
     }
-    for (const p of procs.filter((x) => x.role === 'api')) {
-      expect((await fetch(`http://127.0.0.1:${p.port}/readyz`)).status).toBe(200);
+    // every role answers its health check and Prometheus (the workers on a listener of their own)
+    for (const p of procs) {
+      expect((await fetch(`http://127.0.0.1:${p.port}/readyz`)).status, p.role).toBe(200);
+      const metrics = await fetch(`http://127.0.0.1:${p.port}/metrics`);
+      expect(metrics.status, p.role).toBe(200);
+      const text = await metrics.text();
+      expect(text).toMatch(/^bullmq_job_count\{queue="deadlines", state="delayed"\} \d+$/m);
+      expect(text).toMatch(/^linli_db_pool_connections\{state="total"\} [1-9]\d*$/m);
     }
+    expect((await fetch(`http://127.0.0.1:${procs[2]?.port}/api/v1/orgs`)).status).toBe(404);
 
     const c = new pg.Client({ connectionString: url });
     await c.connect();

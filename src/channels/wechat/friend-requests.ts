@@ -16,8 +16,10 @@
  *
  * Only type imports of wechaty here (the adapter module stays cheap to import).
  */
+
 import type { Logger } from 'pino';
 import type { Friendship, Wechaty } from 'wechaty';
+import { withTimeout as timedOut } from '../../kernel/time/with-timeout.js';
 import { errorText } from './redact.js';
 
 export interface FriendRequestPolicy {
@@ -189,10 +191,7 @@ function safeContactId(f: Friendship): string | undefined {
   }
 }
 
+/** a puppet call, given up after `ms` */
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the puppet within ${ms} ms (timed out)`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return timedOut(p, ms, `no answer from the puppet within ${ms} ms (timed out)`);
 }

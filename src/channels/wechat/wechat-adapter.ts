@@ -40,6 +40,7 @@
  *
  * Only type imports of wechaty here; `createWechaty` (wechaty-factory.ts) loads it lazily.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Contact, Message, Wechaty } from 'wechaty';
@@ -56,6 +57,7 @@ import {
   type SendResult,
 } from '../../kernel/chat/port.js';
 import { asPhoto, photoFileName, sniffImage } from '../../kernel/media/image-type.js';
+import { withTimeout as timedOut } from '../../kernel/time/with-timeout.js';
 import { ChatQueue } from './chat-queue.js';
 import type { ChoiceMemory } from './choice-memory.js';
 import { type RetryPolicy, WechatConnection } from './connection.js';
@@ -384,12 +386,9 @@ export class WechatAdapter implements ChannelAdapter {
   }
 }
 
+/** a puppet call, given up after `ms` */
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the puppet within ${ms} ms (timed out)`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return timedOut(p, ms, `no answer from the puppet within ${ms} ms (timed out)`);
 }
 
 /** the permanent failure of a private send to someone who is not the account's friend */

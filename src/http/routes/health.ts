@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { withTimeout } from '../../kernel/time/with-timeout.js';
 import { body } from '../error-handler.js';
 
 export interface ReadinessCheck {
@@ -84,21 +85,5 @@ export function healthRoutes(app: FastifyInstance, checks: ReadinessCheck[]) {
       checks: status,
       ...warned,
     });
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
   });
 }

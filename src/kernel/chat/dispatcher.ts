@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Person } from '../access/directory.js';
 import type { Db, Queryable } from '../db/db.js';
+import { conversationTurns } from '../metrics/metrics.js';
 import type { OutboundRequest, Outbox } from '../outbox/outbox.js';
 import type { Chat, ChatPurpose } from './binding.js';
 import { FailedUpdates } from './failed-updates.js';
@@ -143,12 +144,21 @@ export class InboundDispatcher {
   }
 
   async handle(m: InboundMessage): Promise<void> {
+    const turn = conversationTurns.startTimer({ channel: m.channel });
     try {
       await this.handleOnce(m);
+      turn({ outcome: 'handled' });
     } catch (err) {
-      if (err instanceof DuplicateUpdate) return this.seenBefore(m);
-      if (isTransient(err)) throw new TransientHandlingError(m.updateId, err);
+      if (err instanceof DuplicateUpdate) {
+        turn({ outcome: 'duplicate' });
+        return this.seenBefore(m);
+      }
+      if (isTransient(err)) {
+        turn({ outcome: 'retry' });
+        throw new TransientHandlingError(m.updateId, err);
+      }
       await this.keepDeadLetter(m, err);
+      turn({ outcome: 'dead_letter' });
     }
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type ChannelAdapter, ChannelSendError, type ChatRef, sendRefusalOf } from '../chat/port.js';
 import { Batcher } from '../db/batcher.js';
 import type { Db } from '../db/db.js';
+import { deliveries, deliveryRateLimited, deliveryRetries } from '../metrics/metrics.js';
 import { pauseChannel } from './channel-pause.js';
 import type { DeliveryRow } from './delivery-repository.js';
 import type { Outbox } from './outbox.js';
@@ -99,15 +100,19 @@ export function expressSender(o: {
     try {
       const sent = await o.adapter.send(d.message);
       await marks.load({ id: d.id, messageId: sent.messageId });
+      deliveries.inc({ channel, path: 'reply', status: 'sent' });
       return true;
     } catch (err) {
       const e =
         err instanceof ChannelSendError ? err : new ChannelSendError('transient', (err as Error).message);
       if (e.kind === 'permanent') {
         const outcome = await settlePermanentFailure(o, d, `${e.kind}: ${e.message}`, sendRefusalOf(e));
+        deliveries.inc({ channel, path: 'reply', status: outcome });
         o.logger.info({ deliveryId: d.id, reason: e.message, outcome }, 'reply not sent');
         return true;
       }
+      if (e.kind === 'rate_limited') deliveryRateLimited.inc({ channel });
+      else deliveryRetries.inc({ channel, reason: e.kind === 'unavailable' ? 'unavailable' : 'transient' });
       if (e.kind === 'rate_limited' || e.kind === 'unavailable') {
         await pauseChannel(
           o.db,

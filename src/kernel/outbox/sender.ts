@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type ChannelAdapter, ChannelSendError, sendRefusalOf } from '../chat/port.js';
 import type { Db } from '../db/db.js';
 import { type MediaFetchers, resolveOutboundMedia } from '../media/resolve.js';
+import { deliveries, deliveryRateLimited, deliveryRetries } from '../metrics/metrics.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { pauseChannel, pausedUntil } from './channel-pause.js';
 import { type DeliveryRow, findDelivery } from './delivery-repository.js';
@@ -165,6 +166,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
              claimed_until = NULL, last_error = NULL WHERE id = $1`,
           [d.id, sent.messageId],
         );
+        deliveries.inc({ channel, path: 'queue', status: 'sent' });
         return 'sent';
       } catch (err) {
         const e =
@@ -176,6 +178,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
             'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1, last_error = $2 WHERE id = $1',
             [d.id, e.message],
           );
+          deliveryRateLimited.inc({ channel });
           log.warn({ deliveryId: d.id, retryAfterMs: e.retryAfterMs }, 'rate limited: channel paused');
           return hold(job, until, token, '429');
         }
@@ -187,11 +190,13 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
             'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1, last_error = $2 WHERE id = $1',
             [d.id, `unavailable: ${e.message}`],
           );
+          deliveryRetries.inc({ channel, reason: 'unavailable' });
           log.debug({ deliveryId: d.id, reason: e.message }, 'channel unavailable: delivery waits');
           return hold(job, until, token, 'unavailable');
         }
         if (e.kind === 'permanent') {
           const outcome = await settlePermanentFailure(o, d, `${e.kind}: ${e.message}`, sendRefusalOf(e));
+          deliveries.inc({ channel, path: 'queue', status: outcome });
           log.info({ deliveryId: d.id, reason: e.message, outcome }, 'delivery not sent');
           return outcome;
         }
@@ -202,6 +207,8 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
             : 'UPDATE linli.deliveries SET claimed_until = NULL, last_error = $2 WHERE id = $1',
           [d.id, `${e.kind}: ${e.message}`],
         );
+        if (final) deliveries.inc({ channel, path: 'queue', status: 'failed' });
+        else deliveryRetries.inc({ channel, reason: 'transient' });
         throw e;
       }
     },

@@ -1,5 +1,6 @@
 import type { Choice } from '../../kernel/chat/port.js';
 import type { Db, Queryable } from '../../kernel/db/db.js';
+import { deadlineLateness, secondsLate } from '../../kernel/metrics/metrics.js';
 import type { Occurrence } from '../../kernel/moments/moment.js';
 import { Moments } from '../../kernel/moments/moments.js';
 import type { AfterCommit, OutboundRequest, Outbox } from '../../kernel/outbox/outbox.js';
@@ -159,6 +160,7 @@ export class ReminderDelivery {
       return { row, status: missed ? ('missed' as const) : ('sent' as const), followUpAt };
     });
     if (!outcome) return 'skipped';
+    if (outcome.status === 'sent') deadlineLateness.observe({ kind: 'reminder' }, secondsLate(at, now));
     for (const afterCommit of send) await afterCommit();
     await this.scheduleNext(outcome.row, now);
     if (outcome.followUpAt) await this.scheduleFollowUp(reminderId, at, outcome.followUpAt, now);

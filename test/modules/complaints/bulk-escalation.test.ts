@@ -7,6 +7,7 @@ import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { MemoryQueues } from '../../support/memory-queues.js';
+import { metricValue } from '../../support/metric-values.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { quietNotices, quietServices } from '../../support/services.js';
 
@@ -55,9 +56,23 @@ describe.each(engines())('set-based escalation on %s', (engine) => {
     );
     const a = new ComplaintService(db, new MemoryQueues(), quietNotices, () => now);
     const b = new ComplaintService(db, new MemoryQueues(), quietNotices, () => now);
+    const counted = { from_level: 'compound', outcome: 'escalated' };
+    const before = {
+      escalations: await metricValue('linli_escalations_total', counted),
+      late: await metricValue('linli_deadline_lateness_seconds_count', { kind: 'escalation' }),
+      lateSum: await metricValue('linli_deadline_lateness_seconds_sum', { kind: 'escalation' }),
+    };
     const [x, y] = await Promise.all([a.escalateDue(25), b.escalateDue(25)]);
     expect(x + y).toBe(120);
     expect(await a.escalateDue(25)).toBe(0);
+    // /metrics counts each escalation once, and how late it came (each deadline passed 1 s before)
+    expect((await metricValue('linli_escalations_total', counted)) - before.escalations).toBe(120);
+    expect(
+      (await metricValue('linli_deadline_lateness_seconds_count', { kind: 'escalation' })) - before.late,
+    ).toBe(120);
+    expect(
+      (await metricValue('linli_deadline_lateness_seconds_sum', { kind: 'escalation' })) - before.lateSum,
+    ).toBeCloseTo(120, 6);
     const { rows } = await db.query<{
       id: number;
       category: string;

@@ -9,6 +9,7 @@ import { insertIdentity, insertPerson } from '../../../src/modules/people/reposi
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { MemoryQueues } from '../../support/memory-queues.js';
+import { metricValue } from '../../support/metric-values.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { RecordingOutbox } from '../../support/recording-outbox.js';
 import { quietServices } from '../../support/services.js';
@@ -74,7 +75,10 @@ describe.each(engines())('warnings before a breach (%s)', (engine) => {
     now = minutes(29);
     expect(await svc.warnDue()).toBe(0);
     now = minutes(31);
+    const late = () => metricValue('linli_deadline_lateness_seconds_sum', { kind: 'warning' });
+    const before = await late();
     expect(await svc.warnDue()).toBe(1);
+    expect((await late()) - before).toBeCloseTo(60, 6); // due at 30 min, sent at 31
     const sent = outbox.requests.map((r) => ({ to: r.message.chat.externalId, text: r.message.text }));
     expect(sent.map((m) => m.to).sort()).toEqual(['tg-li', 'tg-wang', 'tg-zhang']);
     const toWang = outbox.requests.find((r) => r.message.chat.externalId === 'tg-wang')!;

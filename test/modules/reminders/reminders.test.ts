@@ -15,6 +15,7 @@ import {
 import { startReminderWorker } from '../../../src/modules/reminders/moments.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { type Engine, engines, queueKinds, TEST_REDIS_URL } from '../../support/env.js';
+import { metricValue } from '../../support/metric-values.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
 import { deleteRedisKeys } from '../../support/redis.js';
 import { quietServices } from '../../support/services.js';
@@ -361,6 +362,8 @@ describe.each(queueKinds())('two workers, one occurrence (%s queue)', (kind) => 
       { jobId: `race-${r.id}` },
     );
     const logger = pino({ level: 'silent' });
+    const fired = () => metricValue('linli_deadline_lateness_seconds_count', { kind: 'reminder' });
+    const firedBefore = await fired();
     const [wa, wb] = await Promise.all([
       startReminderWorker(a.queues, a.reminders, logger, 3_600_000),
       startReminderWorker(b.queues, b.reminders, logger, 3_600_000),
@@ -382,6 +385,7 @@ describe.each(queueKinds())('two workers, one occurrence (%s queue)', (kind) => 
     await wa.close();
     await wb.close();
     expect(await occurrences(a.db, r.id)).toEqual([expect.objectContaining({ status: 'sent' })]);
+    expect((await fired()) - firedBefore).toBe(1); // /metrics: one occurrence fired, with its lateness
     const sent = await a.deliveries();
     expect(sent.map((d) => d.person_id).sort()).toEqual([...people].sort());
     // and the follow-up, raced the same way, goes once per person

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../kernel/db/db.js';
+import { deadlineLateness, escalations, secondsLate } from '../../../kernel/metrics/metrics.js';
 import { deadlinesFrom } from '../escalation-policy.js';
 import { levelAbove, stageOf } from '../lifecycle.js';
 import { policiesFor } from '../repository-settings.js';
@@ -64,6 +65,7 @@ export async function escalateDueBatch(
     note: [],
     status: [],
   };
+  const breachedAt: Date[] = [];
   for (const c of due) {
     const breached =
       stageOf(c.status) === 'ack' && c.ack_due_at && c.ack_due_at <= now
@@ -73,6 +75,7 @@ export async function escalateDueBatch(
     const levelOrg = above ? orgOf.get(`${c.org_id}/${above}`) : undefined;
     cols.id.push(c.id);
     cols.status.push(c.status);
+    breachedAt.push(breached.at);
     cols.note.push(`${breached.stage} deadline ${breached.at.toISOString()} passed at level ${c.level}`);
     if (above && levelOrg !== undefined) {
       const d = deadlinesFrom(chains.get(c.org_id) ?? [], above, c.category, now);
@@ -102,5 +105,15 @@ export async function escalateDueBatch(
   }
   const updated = await updateEscalated(tx, cols, now);
   await insertEscalationEvents(tx, cols);
+  // counted inside the sweep's transaction: a rolled-back sweep (rare: a database error) is
+  // counted again when the next one escalates the same complaints
+  const indexOf = new Map(due.map((c, i) => [c.id, i]));
+  for (const u of updated) {
+    const i = indexOf.get(u.id);
+    if (i === undefined) continue;
+    const outcome = cols.type[i] === 'escalate' ? 'escalated' : 'overdue';
+    escalations.inc({ from_level: (due[i] as (typeof due)[number]).level, outcome });
+    deadlineLateness.observe({ kind: 'escalation' }, secondsLate(breachedAt[i] as Date, now));
+  }
   return updated.sort((a, b) => a.id - b.id);
 }

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../../../kernel/db/db.js';
+import { deadlineLateness, secondsLate } from '../../../kernel/metrics/metrics.js';
 import type { Occurrence } from '../../../kernel/moments/moment.js';
 import { Moments } from '../../../kernel/moments/moments.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
@@ -246,10 +247,12 @@ export abstract class ComplaintDeadlines {
         try {
           if (ack && running && stageOf(c.status) === 'ack' && c.ack_due_at && c.ack_due_at > now) {
             await this.notifier.warning(c, 'ack', c.ack_due_at);
+            deadlineLateness.observe({ kind: 'warning' }, secondsLate(ack, now));
             sent++;
           }
           if (resolve && running && c.resolve_due_at && c.resolve_due_at > now) {
             await this.notifier.warning(c, 'resolve', c.resolve_due_at);
+            deadlineLateness.observe({ kind: 'warning' }, secondsLate(resolve, now));
             sent++;
           }
           await clearWarnings(this.db, c.id, ack, resolve);
