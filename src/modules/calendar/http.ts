@@ -47,8 +47,15 @@ export const calendarRoutes =
           tags: ['calendar'],
           summary:
             'Enter a year’s official arrangement (the State Council’s notice; superuser): used by every process within a minute, before the package’s data',
+          description: [
+            'JSON `{holidays, workdays}`, or `text/csv` with one day per line: `date,kind[,note]`,',
+            'kind `holiday` (off, 休, 假) or `workday` (work, 班), e.g. `2027-02-07,workday,春节调休`;',
+            'a header line, blank lines and `#` lines are skipped. Errors name the JSON field',
+            '(`holidays.3`) or the CSV line (`line 5`); nothing is stored unless every date is good.',
+          ].join(' '),
+          consumes: ['application/json', 'text/csv'],
           params: yearParams,
-          body: arrangement,
+          body: z.union([arrangement, z.string().max(64_000).describe('the dates as CSV (text/csv)')]),
           response: { 200: calendarSchema, ...errorResponses },
         },
       },

@@ -10,12 +10,18 @@ import {
   yearArrangement,
 } from '../../kernel/time/china-calendar.js';
 import { CHINA_TIME_ZONE, civilDate } from '../../kernel/time/zone.js';
+import { parseCalendarCsv } from './csv.js';
 import { calendarYears, upsertCalendarYear } from './repository.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** 400 naming `field.i` unless every date is a real date of `year`, none twice, none in both lists. */
-export function checkArrangement(year: number, a: YearArrangement): YearArrangement {
+/** `fieldOf`: how a problem's field is named to the caller (a CSV body names its lines). */
+export function checkArrangement(
+  year: number,
+  a: YearArrangement,
+  fieldOf: (field: string) => string = (f) => f,
+): YearArrangement {
   const problems: { field: string; message: string }[] = [];
   const seen = new Map<string, string>();
   for (const list of ['holidays', 'workdays'] as const) {
@@ -32,7 +38,11 @@ export function checkArrangement(year: number, a: YearArrangement): YearArrangem
       else seen.set(d, list);
     });
   }
-  if (problems.length) throw badRequest(`The arrangement of ${year} has bad dates`, problems);
+  if (problems.length)
+    throw badRequest(
+      `The arrangement of ${year} has bad dates`,
+      problems.map((p) => ({ ...p, field: fieldOf(p.field) })),
+    );
   return { holidays: [...a.holidays].sort(), workdays: [...a.workdays].sort() };
 }
 
@@ -61,9 +71,14 @@ export class CalendarService {
     };
   }
 
-  async put(actor: Actor, year: number, body: YearArrangement) {
+  async put(actor: Actor, year: number, body: YearArrangement | string) {
     if (actor.principal.kind !== 'superuser') throw forbidden('Only a superuser token sets the calendar');
-    const a = checkArrangement(year, body);
+    let a: YearArrangement;
+    if (typeof body === 'string') {
+      const csv = parseCalendarCsv(body);
+      if (!csv.ok) throw badRequest(`The CSV of ${year}'s arrangement has bad lines`, csv.errors);
+      a = checkArrangement(year, csv.arrangement, csv.lineOf);
+    } else a = checkArrangement(year, body);
     const before = calendarSource(year) === 'operator' ? yearArrangement(year) : undefined;
     await this.db.transaction(async (tx) => {
       await upsertCalendarYear(tx, year, a, actor.principal.label);

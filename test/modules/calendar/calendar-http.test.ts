@@ -85,6 +85,49 @@ describe.each(engines())('the holiday calendar an operator maintains (%s)', (eng
     expect(await stored()).toEqual(before);
   });
 
+  it('takes the notice as CSV too (a header, 休/班 or holiday/workday, notes); a bad line is 400 naming it', async () => {
+    const csv = [
+      '\uFEFFdate,kind,note',
+      `${NEXT}-01-01,休,元旦`,
+      `${NEXT}-02-08,holiday,春节`,
+      `${NEXT}-02-09,off`,
+      '# 调休',
+      `${NEXT}-02-06,班,春节调休`,
+      '',
+    ].join('\r\n');
+    const headers = { 'content-type': 'text/csv; charset=utf-8' };
+    const put = await t.call({ method: 'PUT', url: `/api/v1/calendar/${NEXT}`, body: csv, headers });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body).toMatchObject({
+      source: 'operator',
+      holidays: [`${NEXT}-01-01`, `${NEXT}-02-08`, `${NEXT}-02-09`],
+      workdays: [`${NEXT}-02-06`],
+    });
+    expect(isWorkingDay(`${NEXT}-02-09`)).toBe(false);
+
+    const bad = await t.call({
+      method: 'PUT',
+      url: `/api/v1/calendar/${NEXT}`,
+      body: `${NEXT}-03-01,休\n${NEXT}-02-30,休\n${NEXT}-03-01,班\n`,
+      headers,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'line 2',
+      'line 3',
+    ]);
+    const kind = await t.call({
+      method: 'PUT',
+      url: `/api/v1/calendar/${NEXT}`,
+      body: `${NEXT}-03-01,放假\n`,
+      headers,
+    });
+    expect(kind.status).toBe(400);
+    expect(kind.body.error.details).toEqual([{ field: 'line 1', message: expect.stringContaining('放假') }]);
+    // what was in force stays
+    expect((await t.call({ method: 'GET', url: `/api/v1/calendar/${NEXT}` })).body.holidays).toHaveLength(3);
+  });
+
   it('from 1 December, next year unknown to both is what an operator must be told of', async () => {
     const at = (iso: string) => new CalendarService(t.db, () => new Date(iso));
     expect(at(`${NEXT - 1}-11-30T12:00:00+08:00`).needsNextYear()).toBeNull();
