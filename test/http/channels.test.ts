@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WechatStatus } from '../../src/channels/wechat/login-status.js';
 import { buildApp } from '../../src/http/app.js';
 import { ADMIN, seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
+import { pngSize } from '../support/png.js';
 
 /** GET /api/v1/channels/wechat and POST …/logout, on an app that has WeChat configured */
 describe('the WeChat channel API', () => {
@@ -85,6 +86,43 @@ describe('the WeChat channel API', () => {
       qrcode: 'qr',
       qrcodeUrl: 'u',
     });
+  });
+
+  it('draws the login QR code itself: a PNG for a superuser while waiting for a scan, else 409; 403 for others', async () => {
+    const png = async (token = ADMIN) => {
+      const r = await app.inject({
+        method: 'GET',
+        url: '/api/v1/channels/wechat/qr.png',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: r.statusCode, type: r.headers['content-type'], bytes: r.rawPayload };
+    };
+    await save({
+      state: 'waiting_for_scan',
+      since: new Date().toISOString(),
+      qrcode: 'https://login.weixin.qq.com/l/abc==',
+    });
+    const first = await png();
+    expect(first.status).toBe(200);
+    expect(first.type).toBe('image/png');
+    expect(pngSize(first.bytes)).toEqual({ width: 360, height: 360 });
+    // another code, another image (drawn from the code, not a fixed picture)
+    await save({
+      state: 'waiting_for_scan',
+      since: new Date().toISOString(),
+      qrcode: 'https://login.weixin.qq.com/l/xyz==',
+    });
+    const second = await png();
+    expect(second.status).toBe(200);
+    expect(second.bytes.equals(first.bytes)).toBe(false);
+    expect((await png(viewer)).status).toBe(403);
+    await save({
+      state: 'logged_in',
+      since: new Date().toISOString(),
+      user: { id: 'wxid_bot', name: '邻里助手' },
+    });
+    const loggedIn = await png();
+    expect(loggedIn.status).toBe(409);
   });
 
   it('logout: superuser only, only when logged in; the request is left for the wechat process, audited', async () => {

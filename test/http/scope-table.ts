@@ -183,6 +183,7 @@ export const TABLE: Record<string, Entry> = {
   'GET /api/v1/calendar/{year}': { none: 'the national holiday calendar, the same for everyone; no ids' },
   'PUT /api/v1/calendar/{year}': { none: 'superuser only (403 for any scoped token), no ids' },
   'POST /api/v1/channels/wechat/logout': { none: 'superuser only, no ids' },
+  'GET /api/v1/channels/wechat/qr.png': { none: 'superuser only, no ids' },
 
   // ---- flows
   'GET /api/v1/flows': orgQuery('/flows'),

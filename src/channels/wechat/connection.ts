@@ -18,7 +18,9 @@
  *    every error text is redacted (redact.ts).
  *  - `stop()` cancels retries and stops wechaty only if `start()` started it.
  */
+
 import type { Logger } from 'pino';
+import QRCode from 'qrcode';
 import type { ContactSelf, Wechaty } from 'wechaty';
 import { storableText } from '../../kernel/db/storable-text.js';
 import type { LoginStatus, WechatStatus } from './login-status.js';
@@ -236,8 +238,14 @@ export class WechatConnection {
       const s = this.status.get();
       this.log.info(
         { scanStatus: s.scanStatus, qrcodeUrl: s.qrcodeUrl },
-        'wechat: scan the QR code to log in',
+        'wechat: scan the QR code to log in (GET /api/v1/channels/wechat/qr.png, or the terminal)',
       );
+      // someone at a terminal scans it there (a container's log is no terminal: the PNG serves it)
+      if (process.stdout.isTTY && s.state === 'waiting_for_scan' && s.qrcode)
+        QRCode.toString(s.qrcode, { type: 'terminal', small: true }).then(
+          (art) => process.stdout.write(`${art}\n`),
+          () => {},
+        );
     };
     const onNamedLogin = (user: ContactSelf): void => {
       if (this.status.get().state === 'logged_in') this.status.login(userOf(user));

@@ -32,7 +32,7 @@ export interface WechatStatus {
   state: WechatLoginState;
   /** the raw QR code value to scan (while waiting_for_scan) */
   qrcode?: string;
-  /** a web page rendering `qrcode` as an image */
+  /** where the service shows `qrcode` as a PNG (`QR_PNG_PATH`) */
   qrcodeUrl?: string;
   /** the last scan event's status (while waiting_for_scan) */
   scanStatus?: WechatScanStatus;
@@ -49,8 +49,15 @@ export interface WechatStatus {
   stoppedBecause?: string;
 }
 
-export function qrcodeUrl(qrcode: string): string {
-  return `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`;
+/**
+ * Where the login QR code is shown as an image: this service's own `GET /api/v1/channels/wechat/qr.png`
+ * (superuser), never a third-party page (`wechaty.js.org/qrcode/…` may be unreachable from mainland
+ * China, and it would hand the account's login code to someone else). Relative to the service's URL.
+ */
+export const QR_PNG_PATH = '/api/v1/channels/wechat/qr.png';
+
+export function qrcodeUrl(_qrcode: string): string {
+  return QR_PNG_PATH;
 }
 
 export function scanStatusName(status: number): WechatScanStatus {

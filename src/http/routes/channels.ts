@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { WechatStatus } from '../../channels/wechat/login-status.js';
 import { recordAudit } from '../../kernel/access/audit.js';
@@ -20,7 +21,12 @@ const loginSchema = z.object({
   state: z.enum(STATES).describe('only `logged_in` means messages flow'),
   since: z.string().optional().describe('when the state began'),
   qrcode: z.string().optional(),
-  qrcodeUrl: z.string().optional().describe('open and scan with the WeChat app to log the bot in'),
+  qrcodeUrl: z
+    .string()
+    .optional()
+    .describe(
+      'the path of the QR code as an image on this service (superuser): scan it with the bot account’s WeChat app',
+    ),
   scanStatus: z.string().optional(),
   user: z.object({ id: z.string(), name: z.string() }).optional(),
   lastError: z
@@ -77,6 +83,34 @@ export const channelRoutes =
       '/channels/wechat',
       { schema: { tags: ['chats'], response: { 200: loginSchema, ...errorResponses } } },
       current,
+    );
+
+    app.get(
+      '/channels/wechat/qr.png',
+      {
+        schema: {
+          tags: ['chats'],
+          summary:
+            'The WeChat login QR code as an image to scan with the bot account’s WeChat app (superuser)',
+          description:
+            'Drawn by the service itself (never a third-party page). 409 when WeChat is not waiting for a scan.',
+          produces: ['image/png'],
+          response: { 200: z.any().describe('image/png'), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const actor = actorOf(req);
+        // whoever scans it logs the account in: only a superuser sees it
+        if (actor.principal.kind !== 'superuser')
+          throw forbidden('Only a superuser token may see the WeChat login QR code');
+        const now = await current();
+        if (now.state !== 'waiting_for_scan' || !now.qrcode)
+          throw conflict(`WeChat is not waiting for a QR scan (state: ${now.state})`, [
+            { field: 'state', message: now.state },
+          ]);
+        const png = await QRCode.toBuffer(now.qrcode, { type: 'png', width: 360, margin: 2 });
+        return reply.type('image/png').header('cache-control', 'no-store').send(png);
+      },
     );
 
     app.post(

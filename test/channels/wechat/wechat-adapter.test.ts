@@ -318,7 +318,7 @@ describe('WechatAdapter login status', () => {
     expect(adapter.status()).toMatchObject({
       state: 'waiting_for_scan',
       qrcode: qr,
-      qrcodeUrl: `https://wechaty.js.org/qrcode/${encodeURIComponent(qr)}`,
+      qrcodeUrl: '/api/v1/channels/wechat/qr.png',
       scanStatus: 'waiting',
     });
     await h.scan('', types.ScanStatus.Scanned);

@@ -123,7 +123,8 @@ describe('LoginStatus', () => {
     expect(s.get()).toEqual({ state: 'logged_in', user: { id: 'u', name: 'Bot' }, since: new Date(4) });
     s.logout();
     expect(s.get()).toEqual({ state: 'logged_out', user: { id: 'u', name: 'Bot' }, since: new Date(5) });
-    expect(qrcodeUrl('a b&c')).toBe('https://wechaty.js.org/qrcode/a%20b%26c');
+    // the service's own image, never a third-party page that would see the login code
+    expect(qrcodeUrl('a b&c')).toBe('/api/v1/channels/wechat/qr.png');
   });
 
   it('tracks the transport: down with the reason and the next attempt, up again, detached on stop', () => {
