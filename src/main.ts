@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './app/config.js';
-import { createLogger } from './app/logger.js';
+import { type Config, ConfigError, loadConfig } from './app/config.js';
+import { createLogger, logDestination } from './app/logger.js';
 import { startLinli } from './app/runtime.js';
 
 /**
@@ -21,7 +21,7 @@ async function main() {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   const linli = await startLinli(config, logger);
 
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
@@ -38,6 +38,7 @@ async function main() {
           : '  Admin token: set ADMIN_TOKEN (no generated token file found)',
     );
   }
+  lines.push(...channelLines(config, base));
   lines.push(
     `  Health:    ${base}/readyz · Prometheus ${base}/metrics${config.metricsToken ? ' (Bearer METRICS_TOKEN)' : ''}`,
   );
@@ -69,3 +70,23 @@ main().catch((err) => {
   console.error('Linli failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });
+
+/** The banner's word on each chat channel: connected how, or how to connect it. */
+function channelLines(config: Config, base: string): string[] {
+  const t = config.telegram;
+  const telegram = !t.botToken
+    ? 'not connected: set TELEGRAM_BOT_TOKEN (from @BotFather)'
+    : t.webhookSecret && config.publicUrl
+      ? `webhook at ${config.publicUrl}/telegram/webhook`
+      : 'long polling (PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET make it a webhook)';
+  const wechat = !config.wechaty.puppet
+    ? 'not connected: set WECHATY_PUPPET (see the README, WeChat through a puppet service)'
+    : config.role === 'all' || config.role === 'wechat'
+      ? `puppet ${config.wechaty.puppet}: scan the login QR at ${base}/api/v1/channels/wechat/qr.png (superuser)`
+      : `puppet ${config.wechaty.puppet}, held by the process of role wechat`;
+  return [
+    `  Telegram:  ${telegram}`,
+    `  WeChat:    ${wechat}`,
+    '  WeCom:     group robots per org: POST /api/v1/orgs/:id/chats with channel wecom_robot',
+  ];
+}

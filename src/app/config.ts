@@ -128,6 +128,8 @@ export const envSchema = z.object({
     z.string().min(24, { message: 'must be at least 24 characters (try: openssl rand -hex 24)' }).optional(),
   ),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
+  /** `auto`: readable lines when stdout is a terminal, JSON lines otherwise (a container, a file) */
+  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['auto', 'json', 'pretty']).default('auto')),
   TZ: timeZone,
   LINLI_ROLE: z.preprocess(emptyToUndefined, z.enum(ROLES).default('all')),
   SEED_DEMO: bool(true),
@@ -187,6 +189,7 @@ export type Config = Readonly<{
   redisPrefix: string;
   adminToken: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: 'auto' | 'json' | 'pretty';
   tz: string;
   role: (typeof ROLES)[number];
   seedDemo: boolean;
@@ -242,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.REDIS_PREFIX,
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     tz: e.TZ,
     role: e.LINLI_ROLE,
     seedDemo: e.SEED_DEMO,

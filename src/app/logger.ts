@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 import { REDACT_PATHS, REDACTED, redactSecretsInLine, serializeRequest } from './log-redaction.js';
 
 /**
@@ -16,4 +17,24 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     hooks: { streamWrite: redactSecretsInLine },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * The process's log destination for LOG_FORMAT: JSON lines (for a container's log collector), or
+ * readable coloured lines (pino-pretty, in this process: no worker thread) for someone at a
+ * terminal — `auto` chooses by whether stdout is one. Lines are redacted before either.
+ */
+export function logDestination(
+  format: 'auto' | 'json' | 'pretty',
+  isTTY = Boolean(process.stdout.isTTY),
+  out: NodeJS.WritableStream | number = 1,
+): DestinationStream | undefined {
+  if (format === 'json' || (format === 'auto' && !isTTY)) return undefined;
+  return pretty({
+    colorize: isTTY,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service',
+    sync: true,
+    destination: out,
+  });
 }

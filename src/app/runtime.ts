@@ -10,7 +10,7 @@ import { buildHealthApp } from '../http/health-app.js';
 import type { ReadinessCheck } from '../http/routes/health.js';
 import { InboundDispatcher } from '../kernel/chat/dispatcher.js';
 import { handOn } from '../kernel/chat/handler.js';
-import { openDb } from '../kernel/db/connect.js';
+import { hasEmbeddedDb, openDb } from '../kernel/db/connect.js';
 import type { Db } from '../kernel/db/db.js';
 import { migrate } from '../kernel/db/migrate.js';
 import { withStartupLock } from '../kernel/db/startup-lock.js';
@@ -45,7 +45,16 @@ export interface Linli {
 }
 
 export async function startLinli(config: Config, logger: Logger): Promise<Linli> {
+  const startedAt = Date.now();
+  const fresh = !config.databaseUrl && !hasEmbeddedDb(config.dataDir);
+  // a newcomer's first start: say what the silent seconds are
+  if (fresh)
+    logger.info(
+      { dataDir: resolve(config.dataDir) },
+      'first start: creating the embedded database (a few seconds; once)',
+    );
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (fresh) logger.info({ ms: Date.now() - startedAt }, 'embedded database created; setting it up');
   let queues: QueueBackend | null = null;
   let app: FastifyInstance | null = null;
   let channels: Channels | null = null;
@@ -55,7 +64,8 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     // seeds one at a time: the next one finds the work done (src/kernel/db/startup-lock.ts).
     const startup = await withStartupLock(db, async () => {
       const { applied } = await migrate(db);
-      if (applied.length) logger.info({ applied }, 'database migrated');
+      if (applied.length)
+        logger.info({ applied: applied.length, ms: Date.now() - startedAt }, 'database migrated');
       const q = await createQueueBackend({ db, redisUrl: config.redisUrl, prefix: config.redisPrefix });
       queues = q; // closed by the catch below should a later step fail
       const outbox = new Outbox(db, q, parseQuietHours(config.quietHours, config.tz));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteDir } from './connect.js';
+import { hasEmbeddedDb, pgliteDir } from './connect.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 /** gzip's first two bytes: what `dumpDataDir('gzip')` writes */
@@ -18,7 +18,7 @@ export async function backupEmbedded(dataDir: string, file: string): Promise<{ b
   const unlock = lockDataDir(resolve(dataDir));
   try {
     const dir = pgliteDir(dataDir);
-    if (!existsSync(resolve(dir, 'PG_VERSION'))) throw new Error(`There is no embedded database in ${dir}.`);
+    if (!hasEmbeddedDb(dataDir)) throw new Error(`There is no embedded database in ${dir}.`);
     const pg = await PGlite.create({ dataDir: dir });
     try {
       const dump = Buffer.from(await (await pg.dumpDataDir('gzip')).arrayBuffer());

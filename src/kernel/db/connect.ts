@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgPool } from 'bullmq';
@@ -5,6 +6,7 @@ import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDb, type Db } from './db.js';
 import { PglitePool, POOL_ERROR_LISTENERS } from './pglite-pool.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 /** BullMQ's PostgreSQL backend keeps its tables here; app tables are in `linli`. */
 export const QUEUE_SCHEMA = 'bullmq';
@@ -26,7 +28,16 @@ export async function openDb(opts: {
   const dir = resolve(opts.dataDir, 'pglite');
   const unlock = lockDataDir(resolve(opts.dataDir));
   try {
-    const pglite = await PGlite.create({ dataDir: dir });
+    // a first start loads the template made at install instead of running initdb (pglite-template.ts)
+    const template = hasEmbeddedDb(opts.dataDir) ? null : pgliteTemplate();
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create({ dataDir: dir, ...(template ? { loadDataDir: template } : {}) });
+    } catch (err) {
+      if (!template) throw err;
+      rmSync(dir, { recursive: true, force: true }); // a bad template: initdb after all
+      pglite = await PGlite.create({ dataDir: dir });
+    }
     return wrapPglite(pglite, unlock);
   } catch (err) {
     unlock();
@@ -73,4 +84,9 @@ export async function wrapPglite(pglite: PGlite, onClosed: () => void = () => {}
 
 export function pgliteDir(dataDir: string): string {
   return join(resolve(dataDir), 'pglite');
+}
+
+/** Whether DATA_DIR holds an embedded database already (else the next start creates one). */
+export function hasEmbeddedDb(dataDir: string): boolean {
+  return existsSync(join(pgliteDir(dataDir), 'PG_VERSION'));
 }
