@@ -157,6 +157,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     if (config.role === 'all' || config.role === 'api') {
       app = await buildApp({
         metrics,
+        queueBoard: queues,
         services,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,

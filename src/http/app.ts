@@ -8,11 +8,13 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import { MODULES, type Services } from '../app/modules.js';
 import type { WechatStatus } from '../channels/wechat/login-status.js';
+import type { QueueBackend } from '../kernel/queue/backend.js';
 import { open311Routes } from '../modules/complaints/open311/http.js';
 import { installAuth } from './auth.js';
 import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
+import { registerQueueBoard } from './queue-board.js';
 import { installRouteInputRules } from './route-input-rules.js';
 import { channelRoutes } from './routes/channels.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -27,6 +29,8 @@ export interface AppOptions {
   readiness: ReadinessCheck[];
   /** `/metrics` and the request-duration histogram; none when unset (tests of the API alone) */
   metrics?: MetricsRouteOptions;
+  /** the queues Bull Board shows at /admin/queues (superuser); none when unset */
+  queueBoard?: QueueBackend;
   bodyLimitBytes?: number;
   /** Extra route plugins (chat webhooks, later modules) registered at the root. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
@@ -119,6 +123,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app, opts.readiness);
   if (opts.metrics) metricsRoutes(app, opts.metrics);
+  if (opts.queueBoard)
+    await registerQueueBoard(app, {
+      queues: opts.queueBoard,
+      tokens: opts.services.tokens,
+      failures: app.authFailures,
+    });
 
   // the admin API and Open311 (not the chat webhooks, whose updates are cleaned, not refused)
   await app.register(async (edge) => {

@@ -45,7 +45,7 @@ export interface TelegramLinli {
   stop(): Promise<void>;
 }
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
 /**
  * Linli as a process would run it (`startLinli`, embedded PGlite in a temp DATA_DIR, demo seeded
