@@ -1,4 +1,5 @@
-// First start on an empty DATA_DIR as a newcomer runs it (`npm start`: tsx src/main.ts, embedded
+// First start on an empty DATA_DIR as a newcomer runs it (`npm start`: tsx src/main.ts, run here as
+// node --import tsx so that SIGTERM reaches it, embedded
 // PGlite, BullMQ on it, the demo seeded), from launch to the banner, with the phases the start
 // logs (the embedded database created, migrated); then the same without the template of
 // scripts/pglite-template.mjs (initdb at start); and `node dist/main.js` (the image's way) when
@@ -72,12 +73,16 @@ console.log('| start | database created | migrated | banner | each run |');
 console.log('|---|---|---|---|---|');
 const template = pgliteTemplateFile();
 if (!existsSync(template)) console.log('(no template: run `npm run prepare` first)');
-await series('npm start (tsx), template', ['npx', 'tsx', 'src/main.ts'], runs);
+await series('npm start (tsx), template', [process.execPath, '--import', 'tsx', 'src/main.ts'], runs);
 if (existsSync('dist/main.js')) await series('node dist/main.js, template', ['node', 'dist/main.js'], runs);
 if (existsSync(template)) {
   renameSync(template, `${template}.away`);
   try {
-    await series('npm start (tsx), no template (initdb)', ['npx', 'tsx', 'src/main.ts'], runs);
+    await series(
+      'npm start (tsx), no template (initdb)',
+      [process.execPath, '--import', 'tsx', 'src/main.ts'],
+      runs,
+    );
   } finally {
     renameSync(`${template}.away`, template);
   }
