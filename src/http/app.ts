@@ -14,7 +14,7 @@ import { installAuth } from './auth.js';
 import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
-import { registerQueueBoard } from './queue-board.js';
+import { queueBoardUnavailable, registerQueueBoard } from './queue-board.js';
 import { installRouteInputRules } from './route-input-rules.js';
 import { channelRoutes } from './routes/channels.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -123,12 +123,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app, opts.readiness);
   if (opts.metrics) metricsRoutes(app, opts.metrics);
-  if (opts.queueBoard)
+  if (opts.queueBoard?.kind === 'redis')
     await registerQueueBoard(app, {
       queues: opts.queueBoard,
       tokens: opts.services.tokens,
       failures: app.authFailures,
     });
+  else if (opts.queueBoard) queueBoardUnavailable(app);
 
   // the admin API and Open311 (not the chat webhooks, whose updates are cleaned, not refused)
   await app.register(async (edge) => {

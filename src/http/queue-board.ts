@@ -56,9 +56,10 @@ function tokenOf(req: FastifyRequest): string | undefined {
 const wantsHtml = (req: FastifyRequest) => (req.headers.accept ?? '').includes('text/html');
 
 /**
- * Bull Board (`@bull-board/fastify`) at `/admin/queues` over every Linli queue, on either queue
- * backend (Redis, or BullMQ's PostgreSQL backend: Bull Board 9.10 shows that database's stats),
- * for superuser tokens only. A browser signs in once at `/admin/queues/login` with the token: it is
+ * Bull Board (`@bull-board/fastify`) at `/admin/queues` over every Linli queue on Redis, for
+ * superuser tokens only. Not on BullMQ's PostgreSQL backend: on the embedded database (one PGlite
+ * session) its page's reads stalled the process under load and kept it from stopping for over a
+ * minute (measured in CI); see `queueBoardUnavailable`. A browser signs in once at `/admin/queues/login` with the token: it is
  * checked, then kept in an HttpOnly, SameSite=Strict cookie scoped to `/admin/queues` (Secure over
  * HTTPS) and checked again on every request, so revoking the token ends the session at once; no
  * other site can make the browser send it (the board's retry/clean/pause calls included). A
@@ -148,4 +149,24 @@ export async function registerQueueBoard(
     },
     { prefix: BOARD_PATH },
   );
+}
+
+/**
+ * `/admin/queues` where the board does not run (queues on BullMQ's PostgreSQL backend): 503 saying
+ * so, and where the same facts are: `/metrics` (`bullmq_job_count{queue,state}`) and the
+ * deliveries API.
+ */
+export function queueBoardUnavailable(app: FastifyInstance): void {
+  const answer = async (_req: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .status(503)
+      .send(
+        body(
+          'queue_board_unavailable',
+          'The queue dashboard runs with REDIS_URL set (BullMQ on Redis). Here the queues are in the database: ' +
+            'see GET /metrics (bullmq_job_count by queue and state) and GET /api/v1/deliveries.',
+        ),
+      );
+  app.get(BOARD_PATH, { schema: { hide: true } }, answer);
+  app.get(`${BOARD_PATH}/*`, { schema: { hide: true } }, answer);
 }

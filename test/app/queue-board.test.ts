@@ -1,5 +1,5 @@
 /**
- * Bull Board at /admin/queues in a running Linli (role all), on both queue backends: a browser
+ * Bull Board at /admin/queues in a running Linli (role all) with its queues on Redis: a browser
  * signs in with a superuser token (kept in an HttpOnly, SameSite=Strict cookie), a scoped or bad
  * token is refused, the page loads under its own CSP, and its API lists every Linli queue.
  */
@@ -8,12 +8,28 @@ import { QueueName } from '../../src/kernel/queue/names.js';
 import { hasRedis, TEST_REDIS_URL } from '../support/env.js';
 import { ADMIN_TOKEN, startTelegramLinli, type TelegramLinli } from '../support/telegram-linli.js';
 
-const backends = [
-  { name: 'BullMQ on PGlite', env: {} as Record<string, string> },
-  ...(hasRedis() ? [{ name: 'BullMQ on Redis', env: { REDIS_URL: TEST_REDIS_URL } }] : []),
-];
+describe('the queue dashboard without Redis (BullMQ on the embedded database)', () => {
+  let t: TelegramLinli | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
 
-describe.each(backends)('the queue dashboard ($name)', ({ env }) => {
+  it('answers 503 saying where the queues can be seen instead', async () => {
+    t = await startTelegramLinli();
+    for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+      const r = await fetch(`${t.base}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'queue_board_unavailable',
+        message: expect.stringContaining('GET /metrics'),
+      });
+    }
+  }, 60_000);
+});
+
+describe.runIf(hasRedis())('the queue dashboard (BullMQ on Redis)', () => {
+  const env = { REDIS_URL: TEST_REDIS_URL };
   let t: TelegramLinli | undefined;
   afterEach(async () => {
     await t?.stop();
