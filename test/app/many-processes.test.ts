@@ -312,19 +312,29 @@ describe.runIf(hasPostgres() && hasRedis())(
       const told = handlerMessages
         .filter((m) => (m.text ?? '').startsWith('【转办报事】'))
         .map((m) => /^【转办报事】(\d{8}-\d+)/.exec(m.text ?? '')?.[1]);
-      expect(told.slice().sort()).toEqual(numbers.slice().sort());
+      // at least once (sender.ts SEND_LEASE_MS): the one message the killed worker may have had in
+      // flight to the handler (1/s per chat) can reach them twice; a second copy of anything else
+      // is a bug, checked against the attempts below
+      expect([...new Set(told)].sort()).toEqual(numbers.slice().sort());
+      expect(told.length - numbers.length).toBeLessThanOrEqual(1);
 
-      // every message the Bot API took was one delivery's, sent once; nothing failed
+      // every message the Bot API took was a delivery's (once, or twice if the killed worker held it); nothing failed
       const { rows: byStatus } = await db.query<{ status: string; n: number }>(
         'SELECT status, count(*)::int AS n FROM linli.deliveries GROUP BY status',
       );
       const sent = byStatus.find((s) => s.status === 'sent')?.n ?? 0;
       expect(byStatus.filter((s) => s.status === 'failed')).toEqual([]);
-      const { rows: handlerDeliveries } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM linli.deliveries WHERE chat_external_id = $1 AND status = 'sent'`,
+      const { rows: handlerDeliveries } = await db.query<{ n: number; resent: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE attempts > 1)::int AS resent
+           FROM linli.deliveries WHERE chat_external_id = $1 AND status = 'sent'`,
         [String(HANDLER.id)],
       );
-      expect(handlerMessages).toHaveLength(handlerDeliveries[0]!.n);
+      // each message once, but for one the killed worker had claimed (claimed twice: attempts > 1)
+      const extra = handlerMessages.length - handlerDeliveries[0]!.n;
+      expect(extra).toBeGreaterThanOrEqual(0);
+      expect(extra).toBeLessThanOrEqual(Math.min(1, handlerDeliveries[0]!.resent));
+      const texts = handlerMessages.map((m) => `${m.method}:${m.text ?? ''}`);
+      expect(texts.length - new Set(texts).size).toBe(extra);
       expect(sent).toBeGreaterThan(inChat.length * 6);
 
       // the survivors are still ready
