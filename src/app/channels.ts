@@ -3,6 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import { TelegramAdapter } from '../channels/telegram/telegram-adapter.js';
 import type { WechatChannel } from '../channels/wechat/channel.js';
+import type { OaMenu } from '../channels/wechat-oa/menu.js';
 import { WecomRobotAdapter } from '../channels/wecom/robot-adapter.js';
 import type { InboundDispatcher } from '../kernel/chat/dispatcher.js';
 import type { ChannelAdapter } from '../kernel/chat/port.js';
@@ -20,6 +21,7 @@ import { type Services, unreachedHandler } from './modules.js';
  *   polling mode (no webhook secret). Telegram sending (its outbound worker): `all`, `worker`.
  * - WeChat (one login per account, so one process): `all` and `wechat`, receiving and sending,
  *   with the login state written to the database for GET /api/v1/channels/wechat.
+ * - WeChat Official Account: receiving (its server URL) `all`, `api`; sending `all`, `worker`.
  * - WeCom group robots (send-only): `all`, `worker`.
  */
 export interface Channels {
@@ -27,6 +29,10 @@ export interface Channels {
   adapters: ChannelAdapter[];
   /** the WeChat channel when this process holds it: its live status (for /readyz and metrics) */
   wechat: WechatChannel | undefined;
+  /** the Official Account when this process receives for it: its admin routes' handle */
+  wechatOa:
+    | { appId: string; safeMode: boolean; publishMenu(menu: OaMenu): Promise<void>; db: Db }
+    | undefined;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,7 @@ export async function startChannels(o: {
   const httpPlugins: Channels['httpPlugins'] = [];
   const adapters: ChannelAdapter[] = [];
   let wechat: WechatChannel | undefined;
+  let wechatOa: Channels['wechatOa'];
   const handle = (m: Parameters<InboundDispatcher['handle']>[0]) => o.dispatcher.handle(m);
   const media = mediaFetchersOf(config);
   const sendWorker = async (adapter: ChannelAdapter) => {
@@ -87,6 +94,27 @@ export async function startChannels(o: {
       logger.info({ mode: webhook ? 'webhook' : 'polling', receives }, 'telegram channel ready');
     }
 
+    // The WeChat Official Account: its server URL in the api processes (like Telegram's webhook),
+    // its customer-service sends in the workers; any number of each (the access_token is shared)
+    if (config.wechatOa && role !== 'wechat') {
+      const { WechatOaAdapter } = await import('../channels/wechat-oa/oa-adapter.js');
+      const oa = new WechatOaAdapter({ db: o.db, config: config.wechatOa, logger });
+      adapters.push(oa);
+      if (role === 'all' || role === 'api') {
+        httpPlugins.push(oa.webhookPlugin);
+        wechatOa = {
+          appId: config.wechatOa.appId,
+          safeMode: Boolean(config.wechatOa.aesKey),
+          publishMenu: (menu) => oa.publishMenu(menu),
+          db: o.db,
+        };
+        await oa.start(handle);
+        closers.push(() => oa.stop());
+      }
+      if (role === 'all' || role === 'worker') await sendWorker(oa);
+      logger.info({ receives: role === 'all' || role === 'api' }, 'wechat_oa channel ready');
+    }
+
     // WeCom group robots only post (officials' groups bound as wecom_robot chats): one sender, no receiving
     if (role === 'all' || role === 'worker') {
       const robots = new WecomRobotAdapter({ apiRoot: config.wecomRobot.apiRoot });
@@ -117,6 +145,7 @@ export async function startChannels(o: {
     httpPlugins,
     adapters,
     wechat,
+    wechatOa,
     async close() {
       for (const c of closers.reverse())
         await c().catch((err) => logger.error({ err }, 'channel close failed'));

@@ -7,6 +7,7 @@ import type { MediaFetchers } from '../kernel/media/resolve.js';
 import type { PacingLimits } from '../kernel/outbox/pacing.js';
 import { CHINA_TIME_ZONE, isTimeZone } from '../kernel/time/zone.js';
 import { type WechatConfig, wechatConfig, wechatEnv } from './config-wechat.js';
+import { type WechatOaConfig, wechatOaConfig, wechatOaEnv } from './config-wechat-oa.js';
 
 /**
  * The environment, parsed once at start. Every variable is listed in the README's
@@ -178,6 +179,7 @@ export const envSchema = z.object({
     z.string().min(16, { message: 'must be at least 16 characters (try: openssl rand -hex 16)' }).optional(),
   ),
   ...wechatEnv,
+  ...wechatOaEnv,
 });
 
 export type Config = Readonly<{
@@ -202,6 +204,8 @@ export type Config = Readonly<{
   quietHours: string;
   pacing: PacingLimits;
   wecomRobot: { apiRoot: string };
+  /** the WeChat Official Account (服务号), when configured */
+  wechatOa: WechatOaConfig | undefined;
   /** the chart font's file as configured (unset: found among the installed ones) */
   chartFont: string | undefined;
   metricsToken: string | undefined;
@@ -228,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? '?');
-        const secret = /TOKEN|SECRET|PASSWORD/.test(variable);
+        const secret = /TOKEN|SECRET|PASSWORD|AES_KEY/.test(variable);
         return { variable, value: secret && env[variable] ? '***' : env[variable], problem: issue.message };
       }),
     );
@@ -236,6 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const wechat = wechatConfig(e, env);
   if (wechat.problems.length) throw new ConfigError(wechat.problems);
+  const wechatOa = wechatOaConfig(e);
+  if (wechatOa.problems.length) throw new ConfigError(wechatOa.problems);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -269,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wecomRobot: { perMinute: e.WECOM_ROBOT_PER_MINUTE },
     },
     wecomRobot: { apiRoot: e.WECOM_ROBOT_API_ROOT },
+    wechatOa: wechatOa.config,
     chartFont: e.LINLI_CHART_FONT,
     metricsToken: e.METRICS_TOKEN,
   });

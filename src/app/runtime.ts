@@ -165,6 +165,7 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
         plugins: channels.httpPlugins,
         wechatConfigured: Boolean(config.wechaty.puppet),
         wechatStatus: wechat ? () => wechat.status() : undefined,
+        wechatOa: channels.wechatOa,
         readiness,
       });
       await app.listen({ port: config.port, host: config.host });

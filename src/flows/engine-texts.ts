@@ -7,6 +7,8 @@ const zh = {
   timedOut: '这次对话太久没有回复，已自动结束。需要时请重新发起。',
   tooManyAttempts: '抱歉，几次都没能识别您的回答，这次先到这里。需要时请重新发起。',
   needPerson: '请先在小区居民群里发一句话，或联系网格员登记后再试。',
+  /** an Official Account's follower: no residents' group of the account's to speak in */
+  needPersonOa: '请先发送「认证 验证码」关联您的房屋（验证码由业主委员会按户发放），或联系网格员登记后再试。',
   failed: '抱歉，系统出了点问题，这次没能办成，请稍后再试。',
   staleButton: '这个按钮已失效，或不是发给您的。',
   reasons: {
@@ -45,6 +47,8 @@ const en: EngineTexts = {
     "Sorry, I couldn't understand the answer after several tries. Let's stop here; start again any time.",
   needPerson:
     'Please say something in your compound’s residents’ group first, or ask your grid worker to register you.',
+  needPersonOa:
+    'Please first send "认证 CODE" (the code the owners’ committee gave your unit) to link your home, or ask your grid worker to register you.',
   failed: 'Sorry, something went wrong on our side. Please try again later.',
   staleButton: 'That button has expired, or was not meant for you.',
   reasons: {

@@ -85,7 +85,10 @@ export class FlowEngine {
     const cancelling = CANCEL.test(text) || m.command?.name === 'cancel';
     if (!ctx.person) {
       if (!cancelling && (await this.precheck(ctx, null)).concerns) {
-        await ctx.reply(engineTexts('zh-CN').needPerson, { key: 'flow-need-person' });
+        const t = engineTexts('zh-CN');
+        await ctx.reply(m.channel === 'wechat_oa' ? t.needPersonOa : t.needPerson, {
+          key: 'flow-need-person',
+        });
         return true;
       }
       return false;

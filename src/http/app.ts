@@ -21,6 +21,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { type MetricsRouteOptions, metricsRoutes } from './routes/metrics.js';
+import { type WechatOaRouteOptions, wechatOaRoutes } from './routes/wechat-oa.js';
 import { installStorableInputCheck } from './storable-input.js';
 
 export interface AppOptions {
@@ -45,6 +46,8 @@ export interface AppOptions {
   wechatConfigured?: boolean;
   /** The live WeChat status when this process holds the channel (else the one the wechat process saved). */
   wechatStatus?: (() => WechatStatus) | undefined;
+  /** the WeChat Official Account's admin routes (its settings, its menu) */
+  wechatOa?: WechatOaRouteOptions['account'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -150,6 +153,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             live: opts.wechatStatus,
           }),
         );
+        await api.register(wechatOaRoutes({ account: opts.wechatOa }));
       },
       { prefix: '/api/v1' },
     );

@@ -184,6 +184,8 @@ export const TABLE: Record<string, Entry> = {
   'PUT /api/v1/calendar/{year}': { none: 'superuser only (403 for any scoped token), no ids' },
   'POST /api/v1/channels/wechat/logout': { none: 'superuser only, no ids' },
   'GET /api/v1/channels/wechat/qr.png': { none: 'superuser only, no ids' },
+  'GET /api/v1/channels/wechat-oa': { none: 'superuser only (403 for any scoped token), no ids' },
+  'PUT /api/v1/channels/wechat-oa/menu': { none: 'superuser only (403 for any scoped token), no ids' },
 
   // ---- flows
   'GET /api/v1/flows': orgQuery('/flows'),

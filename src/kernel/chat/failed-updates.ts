@@ -3,7 +3,7 @@ import { forbidden } from '../access/errors.js';
 import { decodeCursor, page } from '../access/pagination.js';
 import type { Principal } from '../access/principal.js';
 import type { Db } from '../db/db.js';
-import type { InboundMessage } from './port.js';
+import { CHANNELS, type ChannelName, type InboundMessage } from './port.js';
 
 /**
  * Dead letters: inbound updates whose handling failed for a reason that will not pass (see
@@ -12,7 +12,7 @@ import type { InboundMessage } from './port.js';
  */
 export const failedUpdateSchema = z.object({
   id: z.number(),
-  channel: z.enum(['telegram', 'wechat']),
+  channel: z.enum(CHANNELS),
   updateId: z.string(),
   error: z.string(),
   message: z.record(z.string(), z.unknown()).describe('the update as Linli read it'),
@@ -40,11 +40,11 @@ export class FailedUpdates {
     );
   }
 
-  async list(p: Principal, f: { channel?: 'telegram' | 'wechat'; limit: number; cursor?: string }) {
+  async list(p: Principal, f: { channel?: ChannelName; limit: number; cursor?: string }) {
     if (p.kind !== 'superuser') throw forbidden('Dead letters are for superuser tokens');
     const { rows } = await this.db.query<{
       id: number;
-      channel: 'telegram' | 'wechat';
+      channel: ChannelName;
       update_id: string;
       error: string;
       message: Record<string, unknown>;

@@ -4,8 +4,12 @@
  * hold no business rule. Flows and domain code import only this file, never grammy or wechaty.
  */
 
-/** The chat platforms Linli speaks on. */
-export const CHANNELS = ['telegram', 'wechat'] as const;
+/**
+ * The chat platforms Linli speaks on: Telegram, WeChat through Wechaty (a personal account in
+ * groups and with its friends), and a WeChat Official Account (`wechat_oa`, 服务号: private chats
+ * with its followers only, replies within 48 h of their last message).
+ */
+export const CHANNELS = ['telegram', 'wechat', 'wechat_oa'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 /**
  * Where Linli only posts, never hears anyone: a WeCom (企业微信) group robot, bound to an org as its
@@ -164,7 +168,8 @@ export class ChannelSendError extends Error {
  * account messages only its friends privately; a group @-mention still reaches them);
  * `not_started`: Telegram will not open a private chat the user never started (403 "bot can't
  * initiate conversation with a user"); `blocked`: the user blocked the bot (403); `deactivated`:
- * the account is gone (403 "user is deactivated").
+ * the account is gone (403 "user is deactivated"); `out_of_window`: an Official Account's follower
+ * has not written for 48 h (or was answered too often since), and no subscription notice reached them.
  */
 /** The `/start` payload of a link that only opens the private chat (answered like a bare /start). */
 export const START_HELLO = 'hello';
@@ -174,6 +179,9 @@ export const SEND_REFUSAL = {
   notStarted: 'not_started',
   blocked: 'blocked',
   deactivated: 'deactivated',
+  /** a WeChat Official Account may answer a follower only within 48 h of their last message
+   *  (errcode 45015), and only so many times per message (45047) */
+  outOfWindow: 'out_of_window',
 } as const;
 export type SendRefusal = (typeof SEND_REFUSAL)[keyof typeof SEND_REFUSAL];
 

@@ -50,6 +50,7 @@ export const queueOf = (channel: DeliveryChannel) =>
   ({
     telegram: QueueName.outboundTelegram,
     wechat: QueueName.outboundWechat,
+    wechat_oa: QueueName.outboundWechatOa,
     wecom_robot: QueueName.outboundWecomRobot,
   })[channel];
 export const deliveryJobId = (id: number) => jobId('delivery', id);
@@ -174,6 +175,7 @@ export class Outbox {
   private readonly jobs = {
     telegram: this.jobBatcher('telegram'),
     wechat: this.jobBatcher('wechat'),
+    wechat_oa: this.jobBatcher('wechat_oa'),
     wecom_robot: this.jobBatcher('wecom_robot'),
   };
 

@@ -19,6 +19,9 @@ export const DEFAULT_PACING: PacingLimits = {
   wecomRobot: { perMinute: 20 },
 };
 
+/** Customer-service messages to one Official Account follower per second. */
+export const WECHAT_OA_PER_FOLLOWER_PER_SECOND = 5;
+
 /** A sending window: at most `max` sends within `windowMs`. */
 export interface Window {
   max: number;
@@ -37,6 +40,9 @@ export function chatWindow(
       : { max: limits.telegram.privatePerSecond, windowMs: 1000 };
   }
   if (channel === 'wecom_robot') return { max: limits.wecomRobot.perMinute, windowMs: 60_000 };
+  // an Official Account's customer-service messages have no published rate per follower, only
+  // a count per message of theirs (20, errcode 45047): a few a second keeps a turn's replies together
+  if (channel === 'wechat_oa') return { max: WECHAT_OA_PER_FOLLOWER_PER_SECOND, windowMs: 1000 };
   return { max: 1, windowMs: limits.wechat.chatIntervalMs };
 }
 

@@ -22,6 +22,8 @@ export const QueueName = {
   flows: 'flows',
   outboundWechat: 'outbound-wechat',
   outboundWecomRobot: 'outbound-wecom-robot',
+  /** the WeChat Official Account's customer-service messages (any process with the account's settings sends) */
+  outboundWechatOa: 'outbound-wechat-oa',
   /** Owners' votes: `proposal-<id>-open|close|remind<minutes>`, re-checked against the row. */
   votes: 'votes',
   /** Reminder occurrences `reminder-<id>-o<epoch ms>` and follow-ups `…-followup`, re-checked against the rows. */

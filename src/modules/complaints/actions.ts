@@ -22,6 +22,13 @@ const NO_COMPOUND = {
   'zh-CN': '还不知道您是哪个小区的：请先在您小区的居民群里发「投诉」，再按提示私聊我报事。',
   en: "I don't know your compound yet: write /complaint in your compound's residents' group first, then follow the link to report privately.",
 };
+/** An Official Account's follower is in no group of the account's: they link to their unit first. */
+const NO_COMPOUND_OA = {
+  'zh-CN':
+    '还不知道您是哪个小区的：请先发送「认证 验证码」（业主委员会按户发放）关联您的房屋，再点「报事」。',
+  en: 'I don’t know your compound yet: first send "认证 CODE" (the code the owners’ committee gave your unit) to link your home, then tap 报事 again.',
+};
+const noCompound = (channel: string) => (channel === 'wechat_oa' ? NO_COMPOUND_OA : NO_COMPOUND);
 
 /** The complaint number a dry run (the simulator) shows. */
 const SAMPLE_NUMBER = '20260101-0000';
@@ -42,7 +49,7 @@ export function registerComplaintActions(
       input: z.object({}),
       async run(_input, ctx) {
         const compound = await compoundOf(ctx.tx, ctx.orgId);
-        if (!compound || ctx.personId === null) return { ok: false, message: NO_COMPOUND };
+        if (!compound || ctx.personId === null) return { ok: false, message: noCompound(ctx.channel) };
         return { ok: true, output: { id: compound.id, name: compound.name } };
       },
     })
@@ -59,7 +66,7 @@ export function registerComplaintActions(
       }),
       async run(input, ctx) {
         const compound = await compoundOf(ctx.tx, ctx.orgId);
-        if (!compound || ctx.personId === null) return { ok: false, message: NO_COMPOUND };
+        if (!compound || ctx.personId === null) return { ok: false, message: noCompound(ctx.channel) };
         // defence in depth: a flow edited through the API must not take an anonymous report where
         // the group reads along (the built-in flow asks it only in the private chat)
         if (input.anonymous && ctx.chatKind === 'group') {

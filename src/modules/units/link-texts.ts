@@ -19,6 +19,12 @@ export function howToLink(channel: ChannelName | 'simulator'): Both {
         '1. send me privately "认证 CODE" (the owners’ committee hands out one code per unit); or\n' +
         '2. send me /link privately and tap "Share my phone number": it links when it matches the owner’s phone in the register.',
     };
+  if (channel === 'wechat_oa')
+    return {
+      'zh-CN':
+        '您的微信还没有关联业主名册，只有关联后的业主才能参与。关联方法：给本公众号发送「认证 验证码」（验证码由业主委员会按户发放，用后即作废）。',
+      en: 'Your WeChat is not linked to the owner register yet; only linked owners take part. To link, send "认证 CODE" to this account (the owners’ committee hands out one code per unit; it works once).',
+    };
   return {
     'zh-CN':
       '您的微信还没有关联业主名册，只有关联后的业主才能参与。关联方法：在群里或私聊我发送「认证 验证码」（验证码由业主委员会按户发放，用后即作废）。',

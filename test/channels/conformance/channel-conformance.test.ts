@@ -24,6 +24,7 @@ const DRIVERS: DriverFactory[] = [telegramDriver, wechatDriver];
 const DECLARED: Record<ChannelName, { buttons: boolean }> = {
   telegram: { buttons: true },
   wechat: { buttons: false },
+  wechat_oa: { buttons: false },
 };
 
 const CHOICES: Choice[] = [

@@ -18,7 +18,7 @@ export interface CastInput {
   proposalId: number;
   personId: number;
   option: string;
-  channel: 'telegram' | 'wechat' | 'paper' | 'api';
+  channel: 'telegram' | 'wechat' | 'wechat_oa' | 'paper' | 'api';
   evidence?: string | null;
 }
 

@@ -1,0 +1,282 @@
+/**
+ * A resident on the WeChat Official Account (服务号), end to end against the fake 公众平台 of
+ * test/fakes/wechat-oa (safe mode: every push signed and AES-encrypted; the 48-hour window, the
+ * reply count per message, the replaced access_token and the subscription grants enforced as
+ * WeChat does): the server URL check, the menu from the admin API, following, linking to the
+ * register with the committee's code, a complaint filed from the menu with a photo, the
+ * reporter's notices inside the window, outside it (unreachable, then a subscription notice once
+ * the follower agreed to one), and WeChat's second try of one message handled once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { aesKeyOf, encrypt, signature } from '../../../src/channels/wechat-oa/crypto.js';
+import { buildXml } from '../../../src/channels/wechat-oa/xml.js';
+import { type FakeOfficialAccount, startFakeOfficialAccount } from '../../fakes/wechat-oa/server.js';
+import { seedCompoundChain } from '../../support/org-chain.js';
+import { startTelegramLinli, type TelegramLinli } from '../../support/telegram-linli.js';
+
+const APP_ID = 'wx0123456789abcdef';
+const APP_SECRET = '0123456789abcdef0123456789abcdef';
+const TOKEN = 'linliOaToken42';
+const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
+const TEMPLATE = 'TPL-complaint-progress';
+const WANG = 'o6_bmjrPTlm6_2sgVt7hMZOPfL2M';
+const HOUR = 3_600_000;
+// a 1×1 PNG
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('a resident on the WeChat Official Account', () => {
+  let t: TelegramLinli | undefined;
+  let oa: FakeOfficialAccount | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    await oa?.close();
+    t = undefined;
+    oa = undefined;
+  });
+
+  it('follows, links with a code, files from the menu with a photo, hears back inside and outside the 48 h window', async () => {
+    oa = await startFakeOfficialAccount({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      token: TOKEN,
+      aesKey: AES_KEY,
+    });
+    t = await startTelegramLinli({
+      env: {
+        SEED_DEMO: 'false',
+        WECHAT_OA_APP_ID: APP_ID,
+        WECHAT_OA_APP_SECRET: APP_SECRET,
+        WECHAT_OA_TOKEN: TOKEN,
+        WECHAT_OA_AES_KEY: AES_KEY,
+        WECHAT_OA_API_ROOT: oa.apiRoot,
+        WECHAT_OA_NOTICE_TEMPLATE: JSON.stringify({ templateId: TEMPLATE, field: 'thing1' }),
+      },
+    });
+    const { api } = t;
+    const fake = oa;
+    fake.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+
+    // ---- the operator saves the server URL: WeChat checks it; a forged push is refused
+    expect(await fake.verifyServerUrl()).toMatchObject({ status: 200, ok: true });
+    const forged = await fetch(`${t.base}/wechat-oa/webhook?signature=0&timestamp=1&nonce=2`, {
+      method: 'POST',
+      body: '<xml></xml>',
+    });
+    expect(forged.status).toBe(401);
+
+    // ---- the menu, from the admin API: WeChat's rules checked first, the default published
+    const tooMany = await api('PUT', '/channels/wechat-oa/menu', {
+      button: ['a', 'b', 'c', 'd'].map((k) => ({ type: 'click', name: k, key: k })),
+    });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(tooMany.body.error.details)).toContain('button');
+    expect(fake.menu).toBeUndefined();
+    const published = await api('PUT', '/channels/wechat-oa/menu', {});
+    expect(published.status).toBe(200);
+    expect(fake.menu?.button.map((b) => (b as { name: string }).name)).toEqual(['报事', '投票', '我的']);
+    const status = await api('GET', '/channels/wechat-oa');
+    expect(status.body).toMatchObject({
+      configured: true,
+      appId: APP_ID,
+      mode: 'safe',
+      serverPath: '/wechat-oa/webhook',
+    });
+    expect(status.body.accessToken.fetchedAt).toEqual(expect.any(String));
+
+    // ---- the committee's register and codes, over the API
+    const { compound } = await seedCompoundChain(t.linli.services, '公众号小区');
+    expect(
+      (
+        await api('POST', `/orgs/${compound}/units`, [
+          { building: '2栋', unit: '1单元', room: '301', area: '88.5', owners: [{ name: '王芳' }] },
+        ])
+      ).status,
+    ).toBe(200);
+    const code = (await api('POST', `/orgs/${compound}/unit-codes`, {})).body.issued[0].code as string;
+
+    // a conversation as the follower sees it: each of the account's messages taken once, in order
+    let seen = 0;
+    const next = async (contains: string) => {
+      const m = await fake
+        .waitForMessage(
+          (x) =>
+            x.openid === WANG &&
+            fake.messagesTo(WANG).indexOf(x) >= seen &&
+            (x.text ?? '').includes(contains),
+        )
+        .catch((err) => {
+          throw new Error(
+            `no "${contains}"; sent:\n${fake
+              .messagesTo(WANG)
+              .map((x) => x.text ?? x.msgtype)
+              .join('\n---\n')}`,
+            {
+              cause: err,
+            },
+          );
+        });
+      seen = fake.messagesTo(WANG).indexOf(m) + 1;
+      return m.text ?? '';
+    };
+    const numberOf = (prompt: string, label: RegExp) => {
+      const line = prompt.split('\n').find((l) => /^\d+\. /.test(l) && label.test(l.replace(/^\d+\. /, '')));
+      expect(line, `a choice ${label} in:\n${prompt}`).toBeDefined();
+      return line!.split('.')[0]!;
+    };
+
+    // ---- following: answered (success, first try), with how to start
+    const followed = await fake.follow(WANG);
+    expect(followed).toMatchObject({ status: 200, body: 'success', tries: 1 });
+    await next('投诉');
+
+    // ---- before linking, 报事 says how to link (no group to start from)
+    await fake.click(WANG, 'complaint');
+    await next('认证 验证码');
+
+    // ---- linking with the committee's code
+    await fake.say(WANG, `认证 ${code}`);
+    expect(await next('王芳')).not.toContain(code);
+
+    // ---- the complaint, from the menu, with numbered choices and a photo (a second later: the
+    // same menu item twice within one second is one press, as WeChat's retries of an event are)
+    fake.advance(1000);
+    await fake.click(WANG, 'complaint');
+    const categories = await next('哪一类问题');
+    expect(categories).toMatch(/回复 1/);
+    await fake.say(WANG, '1');
+    await next('简单说一下');
+    await fake.say(WANG, '2栋楼道的灯坏了一个星期，晚上很黑');
+    await next('问题在哪儿');
+    await fake.say(WANG, '2栋1单元301');
+    await next('照片');
+    await fake.sendImage(WANG, PNG);
+    const anonymous = await next('要匿名吗');
+    await fake.say(WANG, numberOf(anonymous, /^否|不/));
+    const confirm = await next('请确认');
+    expect(confirm).toContain('2栋1单元301');
+    await fake.say(WANG, numberOf(confirm, /^(是|确认|提交)/));
+    const filed = await next('已受理');
+    const number = /(\d{8}-\d+)/.exec(filed)![1]!;
+
+    const list = await api('GET', `/complaints?orgId=${compound}`);
+    const complaint = list.body.items.find((c: { number: string }) => c.number === number);
+    expect(complaint).toMatchObject({ status: expect.any(String), anonymous: false });
+    const photo = await fetch(`${t.base}/api/v1/complaints/${complaint.id}/photos/0`, {
+      headers: { authorization: `Bearer ${(await import('../../support/telegram-linli.js')).ADMIN_TOKEN}` },
+    });
+    expect(photo.status).toBe(200);
+    expect(Buffer.from(await photo.arrayBuffer()).equals(PNG)).toBe(true);
+
+    // ---- inside the window, the reporter hears of the complaint's progress
+    expect((await api('POST', `/complaints/${complaint.id}/actions`, { action: 'accept' })).status).toBe(200);
+    await next(number);
+    const fetchesBefore = fake.tokenFetches;
+
+    // ---- two days later: the account may not write to them; without a subscription: unreachable
+    fake.advance(48 * HOUR + 60_000);
+    expect((await api('POST', `/complaints/${complaint.id}/actions`, { action: 'start' })).status).toBe(200);
+    const unreached = await waitFor(async () => {
+      const d = await api('GET', `/deliveries?limit=50`);
+      return d.body.items.find(
+        (x: { channel: string; status: string }) => x.channel === 'wechat_oa' && x.status === 'unreachable',
+      );
+    });
+    expect(JSON.stringify(unreached)).toMatch(/out_of_window/);
+    // the fake's clock ran past the token's 2 hours: refused once (42001), fetched again, once
+    expect(fake.tokenFetches).toBe(fetchesBefore + 1);
+    const timeline = (await api('GET', `/complaints/${complaint.id}`)).body;
+    expect(JSON.stringify(timeline)).toContain('unreachable');
+
+    // ---- once they agreed to the progress notice, the next one comes as a subscription notice
+    fake.grantSubscription(WANG, TEMPLATE);
+    expect(
+      (await api('POST', `/complaints/${complaint.id}/actions`, { action: 'resolve', note: '已更换灯泡' }))
+        .status,
+    ).toBe(200);
+    const notice = await fake.waitForMessage((m) => m.openid === WANG && m.msgtype === 'subscribe');
+    expect(notice.templateId).toBe(TEMPLATE);
+    const value = notice.data?.thing1?.value ?? '';
+    expect(value).toContain(number.slice(0, 8));
+    expect([...value].length).toBeLessThanOrEqual(20);
+
+    // ---- writing again opens the window: customer-service messages flow again
+    seen = fake.messagesTo(WANG).length;
+    await fake.say(WANG, '帮助');
+    await next('投诉');
+  }, 120_000);
+
+  it('a second try of one message is handled once; a push for another account is refused', async () => {
+    oa = await startFakeOfficialAccount({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      token: TOKEN,
+      aesKey: AES_KEY,
+    });
+    t = await startTelegramLinli({
+      env: {
+        SEED_DEMO: 'false',
+        WECHAT_OA_APP_ID: APP_ID,
+        WECHAT_OA_APP_SECRET: APP_SECRET,
+        WECHAT_OA_TOKEN: TOKEN,
+        WECHAT_OA_AES_KEY: AES_KEY,
+        WECHAT_OA_API_ROOT: oa.apiRoot,
+      },
+    });
+    oa.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    await oa.follow(WANG);
+    await oa.waitForMessage((m) => m.openid === WANG);
+    const before = oa.messagesTo(WANG).length;
+
+    // the same MsgId pushed twice, as WeChat does when an answer is late
+    const push = async (appId: string, msgId: string) => {
+      const xml = buildXml({
+        ToUserName: 'gh_fake0000001',
+        FromUserName: WANG,
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'text',
+        Content: '帮助',
+        MsgId: msgId,
+      });
+      const sealed = encrypt(aesKeyOf(AES_KEY), appId, xml);
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const nonce = String(Math.random()).slice(2, 10);
+      const q = new URLSearchParams({
+        signature: signature([TOKEN, timestamp, nonce]),
+        timestamp,
+        nonce,
+        openid: WANG,
+        encrypt_type: 'aes',
+        msg_signature: signature([TOKEN, timestamp, nonce, sealed]),
+      });
+      return fetch(`${t!.base}/wechat-oa/webhook?${q}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: buildXml({ ToUserName: 'gh_fake0000001', Encrypt: sealed }),
+      });
+    };
+    const [a, b] = await Promise.all([push(APP_ID, '9000000001'), push(APP_ID, '9000000001')]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(await a.text()).toBe('success');
+    await oa.waitForMessage((m) => m.openid === WANG && oa!.messagesTo(WANG).indexOf(m) >= before);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(oa.messagesTo(WANG)).toHaveLength(before + 1);
+
+    // encrypted for another AppID: not ours, refused, nothing said
+    expect((await push('wx1111111111111111', '9000000002')).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(oa.messagesTo(WANG)).toHaveLength(before + 1);
+  }, 60_000);
+});
+
+async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('waitFor: not met');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
