@@ -3,8 +3,8 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import { TelegramAdapter } from '../channels/telegram/telegram-adapter.js';
 import type { WechatChannel } from '../channels/wechat/channel.js';
-import type { OaMenu } from '../channels/wechat-oa/menu.js';
 import { WecomRobotAdapter } from '../channels/wecom/robot-adapter.js';
+import type { WechatOaRouteOptions } from '../http/routes/wechat-oa.js';
 import type { InboundDispatcher } from '../kernel/chat/dispatcher.js';
 import type { ChannelAdapter } from '../kernel/chat/port.js';
 import type { Db } from '../kernel/db/db.js';
@@ -30,9 +30,7 @@ export interface Channels {
   /** the WeChat channel when this process holds it: its live status (for /readyz and metrics) */
   wechat: WechatChannel | undefined;
   /** the Official Account when this process receives for it: its admin routes' handle */
-  wechatOa:
-    | { appId: string; safeMode: boolean; publishMenu(menu: OaMenu): Promise<void>; db: Db }
-    | undefined;
+  wechatOa: WechatOaRouteOptions['account'];
   close(): Promise<void>;
 }
 
@@ -106,6 +104,7 @@ export async function startChannels(o: {
           appId: config.wechatOa.appId,
           safeMode: Boolean(config.wechatOa.aesKey),
           publishMenu: (menu) => oa.publishMenu(menu),
+          createQrCode: (scene, expire) => oa.createQrCode(scene, expire),
           db: o.db,
         };
         await oa.start(handle);

@@ -153,7 +153,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             live: opts.wechatStatus,
           }),
         );
-        await api.register(wechatOaRoutes({ account: opts.wechatOa }));
+        await api.register(wechatOaRoutes({ account: opts.wechatOa, orgs: opts.services.orgs }));
       },
       { prefix: '/api/v1' },
     );

@@ -186,6 +186,9 @@ export const TABLE: Record<string, Entry> = {
   'GET /api/v1/channels/wechat/qr.png': { none: 'superuser only, no ids' },
   'GET /api/v1/channels/wechat-oa': { none: 'superuser only (403 for any scoped token), no ids' },
   'PUT /api/v1/channels/wechat-oa/menu': { none: 'superuser only (403 for any scoped token), no ids' },
+  'POST /api/v1/orgs/{id}/wechat-oa-qrcodes': only('compound', (v) =>
+    post(`/orgs/${v}/wechat-oa-qrcodes`, {}),
+  ),
 
   // ---- flows
   'GET /api/v1/flows': orgQuery('/flows'),

@@ -10,7 +10,9 @@
  * - image: a photo whose bytes are read on demand (`PicUrl`, else `media/get` of its MediaId);
  * - location: its label as the text, the point as a location ref;
  * - events: `subscribe` (with `qrscene_<payload>` from a parametric QR code) and `SCAN` are
- *   `/start <payload>` (a deep link, as on Telegram); a menu `CLICK` with key `complaint` or
+ *   `/start <payload>` (a deep link, as on Telegram); a compound's QR code (`in<orgId>[_<payload>]`)
+ *   also says which door the follower came in by (`entry`: they become its resident, as writing in
+ *   its residents' group makes someone); a menu `CLICK` with key `complaint` or
  *   `language en` is `/complaint`, `/language en`; `unsubscribe`, `VIEW` and the platform's
  *   notices about its own sends are nobody speaking to the bot: null.
  *
@@ -21,6 +23,17 @@ import { type InboundMessage, type MediaRef, parseChoiceNumber } from '../../ker
 import { storableDeep, storableText } from '../../kernel/db/storable-text.js';
 import type { ChoiceMemory } from '../wechat/choice-memory.js';
 import { parseCommand } from '../wechat/inbound.js';
+
+/**
+ * A compound's door: the scene of a QR code an admin made for an org (`in<orgId>`, then
+ * `_<payload>` for what it opens: `in12_complaint`). See `compoundScene`.
+ */
+const COMPOUND_DOOR = /^in(\d{1,15})(?:_(.+))?$/;
+
+/** The scene of a compound's QR code (at most 64 characters: WeChat's limit for a string scene). */
+export function compoundScene(orgId: number, payload?: string): string {
+  return payload ? `in${orgId}_${payload}` : `in${orgId}`;
+}
 
 /** How a follower is named where a name is needed: WeChat no longer tells an account its followers' nicknames. */
 export const FOLLOWER_NAME = '微信用户';
@@ -69,12 +82,15 @@ export async function toInbound(
   if (type === 'event') {
     const key = f.EventKey ?? '';
     if (event === 'subscribe' || event === 'SCAN') {
-      const payload = event === 'subscribe' ? key.replace(/^qrscene_/, '') : key;
+      const scene = event === 'subscribe' ? key.replace(/^qrscene_/, '') : key;
+      const door = COMPOUND_DOOR.exec(scene);
+      const payload = door ? (door[2] ?? '') : scene;
       return done({
         ...base,
         text: payload ? `/start ${payload}` : '/start',
         command: { name: 'start', args: payload },
         ...(payload ? { startPayload: payload } : {}),
+        ...(door ? { entry: { orgId: Number(door[1]) } } : {}),
       });
     }
     if (event === 'CLICK') {

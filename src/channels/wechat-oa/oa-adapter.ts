@@ -166,6 +166,18 @@ export class WechatOaAdapter implements ChannelAdapter {
     await this.api.post('/cgi-bin/menu/create', menu);
   }
 
+  /** A parametric QR code with a string scene: permanent, or for `expireSeconds` (at most 30 days). */
+  async createQrCode(scene: string, expireSeconds?: number): Promise<{ ticket: string; url: string }> {
+    const r = await this.api.post('/cgi-bin/qrcode/create', {
+      action_name: expireSeconds ? 'QR_STR_SCENE' : 'QR_LIMIT_STR_SCENE',
+      ...(expireSeconds ? { expire_seconds: expireSeconds } : {}),
+      action_info: { scene: { scene_str: scene } },
+    });
+    if (typeof r.ticket !== 'string' || typeof r.url !== 'string')
+      throw new OaApiError('qrcode/create: no ticket', undefined);
+    return { ticket: r.ticket, url: r.url };
+  }
+
   async send(out: OutboundMessage): Promise<SendResult> {
     if (out.chat.kind !== 'private')
       throw new ChannelSendError('permanent', 'an Official Account has no group chats');

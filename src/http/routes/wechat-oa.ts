@@ -1,13 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OaApiError } from '../../channels/wechat-oa/api.js';
+import { compoundScene } from '../../channels/wechat-oa/inbound.js';
 import { DEFAULT_MENU, menuSchema, type OaMenu } from '../../channels/wechat-oa/menu.js';
 import { OA_WEBHOOK_PATH } from '../../channels/wechat-oa/webhook.js';
 import { recordAudit } from '../../kernel/access/audit.js';
+import type { Org } from '../../kernel/access/directory.js';
 import { AppError, forbidden } from '../../kernel/access/errors.js';
+import { assertCanWrite, type Principal } from '../../kernel/access/principal.js';
 import type { Db } from '../../kernel/db/db.js';
-import { actorOf } from '../auth.js';
-import { errorResponses } from '../schemas.js';
+import { actorOf, principalOf } from '../auth.js';
+import { errorResponses, idParams } from '../schemas.js';
 
 /** What the routes need of the Official Account channel (when this process receives for it). */
 export interface WechatOaRouteOptions {
@@ -17,11 +20,36 @@ export interface WechatOaRouteOptions {
         appId: string;
         safeMode: boolean;
         publishMenu(menu: OaMenu): Promise<void>;
+        /** qrcode/create: a permanent QR code without `expireSeconds` */
+        createQrCode(scene: string, expireSeconds?: number): Promise<{ ticket: string; url: string }>;
         /** where the shared token's age is read and the menu's publication audited */
         db: Db;
       }
     | undefined;
+  /** the org an id names, as the caller may see it (404 otherwise) */
+  orgs: { get(p: Principal, id: number): Promise<Org> };
 }
+
+/** What a compound's QR code may open, besides the account itself: the flows' start payloads. */
+const OPENS = ['complaint', 'vote', 'register', 'eval'] as const;
+
+const qrBody = z.strictObject({
+  opens: z
+    .enum(OPENS)
+    .optional()
+    .describe(
+      'the conversation it starts: complaint (报事), vote, register (住户登记), eval (评价物业); none: a greeting',
+    ),
+  days: z
+    .number()
+    .int()
+    .min(1)
+    .max(30)
+    .optional()
+    .describe(
+      'a temporary code lasting this many days (WeChat allows 30); none: permanent (WeChat allows 100,000 per account)',
+    ),
+});
 
 const statusSchema = z.object({
   configured: z.boolean(),
@@ -123,6 +151,64 @@ export const wechatOaRoutes =
           }),
         );
         return menu;
+      },
+    );
+
+    app.post(
+      '/orgs/:id/wechat-oa-qrcodes',
+      {
+        schema: {
+          tags: ['chats'],
+          summary: 'A compound’s QR code on the Official Account',
+          description:
+            'A parametric QR code (`qrcode/create`) for a compound (or a building: its compound) to print in the ' +
+            'lobby or a notice: whoever scans it follows the account, becomes a resident of the compound (as writing ' +
+            'in its residents’ group makes someone) and, with `opens`, is taken straight into that conversation. ' +
+            '`imageUrl` is WeChat’s image of the code. Writers of the org only; 409 when no account is configured.',
+          params: idParams,
+          body: qrBody,
+          response: {
+            201: z.object({
+              scene: z.string(),
+              ticket: z.string(),
+              url: z.string().describe('what the code encodes'),
+              imageUrl: z.string().describe('the code as an image, from WeChat'),
+              expiresAt: z.string().nullable(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req);
+        const org = await o.orgs.get(p, req.params.id);
+        assertCanWrite(p, org.path, 'org', org.id);
+        if (org.kind !== 'compound' && org.kind !== 'building')
+          throw new AppError(
+            422,
+            'unprocessable',
+            'Residents live in a compound: give a compound or a building',
+            [{ field: 'id', message: `a ${org.kind}, not a compound or building` }],
+          );
+        const a = o.account;
+        if (!a) throw notConfigured();
+        const scene = compoundScene(org.id, req.body.opens);
+        const expire = req.body.days ? req.body.days * 86_400 : undefined;
+        let made: { ticket: string; url: string };
+        try {
+          made = await a.createQrCode(scene, expire);
+        } catch (err) {
+          if (err instanceof OaApiError && err.errcode !== undefined)
+            throw new AppError(422, 'refused_by_wechat', `WeChat refused the QR code: ${err.message}`);
+          throw new AppError(503, 'unavailable', `WeChat could not be reached: ${(err as Error).message}`);
+        }
+        return reply.status(201).send({
+          scene,
+          ticket: made.ticket,
+          url: made.url,
+          imageUrl: `https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=${encodeURIComponent(made.ticket)}`,
+          expiresAt: expire ? new Date(Date.now() + expire * 1000).toISOString() : null,
+        });
       },
     );
   };

@@ -89,6 +89,9 @@ export interface ChatDirectory {
 export interface Speakers {
   find(channel: ChannelName, externalId: string): Promise<Person | null>;
   ensureResident(m: InboundMessage, chat: Chat): Promise<Person>;
+  /** The same for a writer who came in by an org's door (`InboundMessage.entry`); null when that
+   *  org is no compound (or building) any more. */
+  ensureResidentOf(m: InboundMessage, orgId: number): Promise<Person | null>;
 }
 
 const BIND_TEXT = /^(?:绑定|綁定)\s*[:：]?\s*([A-Za-z0-9]{4,16})\s*$/;
@@ -211,7 +214,12 @@ export class InboundDispatcher {
       return;
     }
     const person =
-      known ?? (chat?.purpose === 'residents' ? await this.deps.speakers.ensureResident(m, chat) : null);
+      known ??
+      (chat?.purpose === 'residents'
+        ? await this.deps.speakers.ensureResident(m, chat)
+        : m.entry
+          ? await this.deps.speakers.ensureResidentOf(m, m.entry.orgId)
+          : null);
 
     if (
       (m.command?.name === 'start' && (!m.startPayload || m.startPayload === START_HELLO)) ||

@@ -91,6 +91,12 @@ export interface InboundMessage {
    * (what the `requestContact` keyboard shares); anyone may send someone else's card.
    */
   contact?: { phone: string; userExternalId?: string };
+  /**
+   * The door the writer came in by, when it places them: a compound's QR code of the Official
+   * Account (made by an admin, so no follower can forge it). A writer the register does not know
+   * becomes a resident of that org, as writing in its residents' group makes them.
+   */
+  entry?: { orgId: number };
   /** The update edits or deletes an earlier message rather than saying something new. */
   edited?: boolean;
   receivedAt: Date;

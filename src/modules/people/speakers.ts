@@ -16,13 +16,31 @@ export class ChatSpeakers implements Speakers {
 
   /** The writer of a residents' group message as a person, created the first time. */
   async ensureResident(m: InboundMessage, chat: Chat): Promise<Person> {
+    return this.create(m, chat.orgId);
+  }
+
+  /**
+   * A writer who came in by an org's door (an Official Account's QR code for a compound): the
+   * compound's resident, created the first time; a building's door is its compound's. null when
+   * the org is gone or is no compound or building.
+   */
+  async ensureResidentOf(m: InboundMessage, orgId: number): Promise<Person | null> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `SELECT CASE WHEN o.kind = 'compound' THEN o.id ELSE o.parent_id END AS id
+         FROM linli.orgs o WHERE o.id = $1 AND o.kind IN ('compound', 'building')`,
+      [orgId],
+    );
+    return rows[0] ? this.create(m, Number(rows[0].id)) : null;
+  }
+
+  private async create(m: InboundMessage, orgId: number): Promise<Person> {
     const found = await this.find(m.channel, m.sender.externalId);
     if (found) return found;
     try {
       return await this.db.transaction(async (tx) => {
         const person = await insertPerson(tx, {
           name: m.sender.displayName.slice(0, 100) || m.sender.externalId,
-          orgId: chat.orgId,
+          orgId,
         });
         await insertIdentity(tx, {
           personId: person.id,
@@ -30,7 +48,7 @@ export class ChatSpeakers implements Speakers {
           externalId: m.sender.externalId,
           displayName: m.sender.displayName,
         });
-        await insertRole(tx, person.id, chat.orgId, 'resident');
+        await insertRole(tx, person.id, orgId, 'resident');
         return person;
       });
     } catch (err) {

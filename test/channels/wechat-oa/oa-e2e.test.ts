@@ -208,6 +208,46 @@ describe('a resident on the WeChat Official Account', () => {
     await next('投诉');
   }, 120_000);
 
+  it('a compound’s QR code: whoever scans it is its resident and straight in the conversation it opens', async () => {
+    oa = await startFakeOfficialAccount({ appId: APP_ID, appSecret: APP_SECRET, token: TOKEN });
+    t = await startTelegramLinli({
+      env: {
+        SEED_DEMO: 'false',
+        WECHAT_OA_APP_ID: APP_ID,
+        WECHAT_OA_APP_SECRET: APP_SECRET,
+        WECHAT_OA_TOKEN: TOKEN,
+        WECHAT_OA_API_ROOT: oa.apiRoot,
+      },
+    });
+    const fake = oa;
+    fake.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    const { community, compound } = await seedCompoundChain(t.linli.services, '扫码小区');
+
+    // only where residents live
+    const wrongKind = await t.api('POST', `/orgs/${community}/wechat-oa-qrcodes`, { opens: 'complaint' });
+    expect(wrongKind.status).toBe(422);
+    expect(wrongKind.body.error.details[0].field).toBe('id');
+    const badOpens = await t.api('POST', `/orgs/${compound}/wechat-oa-qrcodes`, { opens: 'anything' });
+    expect(badOpens.status).toBe(400);
+
+    const made = await t.api('POST', `/orgs/${compound}/wechat-oa-qrcodes`, { opens: 'complaint', days: 7 });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ scene: `in${compound}_complaint`, expiresAt: expect.any(String) });
+    expect(made.body.imageUrl).toContain(encodeURIComponent(made.body.ticket));
+    const permanent = await t.api('POST', `/orgs/${compound}/wechat-oa-qrcodes`, {});
+    expect(permanent.body).toMatchObject({ scene: `in${compound}`, expiresAt: null });
+
+    // 李 scans the lobby's code: follows, is the compound's resident, and is asked what happened
+    const LI = 'oLi_scanner_0000000000000000';
+    const scene = fake.sceneOfTicket(made.body.ticket);
+    expect(scene).toBe(`in${compound}_complaint`);
+    await fake.follow(LI, scene);
+    const asked = await fake.waitForMessage((m) => m.openid === LI && (m.text ?? '').includes('哪一类问题'));
+    expect(asked.text).toMatch(/回复 1/);
+    const people = await t.api('GET', `/people?orgId=${compound}`);
+    expect(people.body.items).toEqual([expect.objectContaining({ name: '微信用户', orgId: compound })]);
+  }, 60_000);
+
   it('a second try of one message is handled once; a push for another account is refused', async () => {
     oa = await startFakeOfficialAccount({
       appId: APP_ID,

@@ -20,6 +20,7 @@ const ROUTES: Record<string, { method: 'GET' | 'POST'; run: (s: FakeState, c: Ca
   '/cgi-bin/menu/create': { method: 'POST', run: menuCreate },
   '/cgi-bin/menu/get': { method: 'GET', run: menuGet },
   '/cgi-bin/menu/delete': { method: 'GET', run: menuDelete },
+  '/cgi-bin/qrcode/create': { method: 'POST', run: qrcodeCreate },
 };
 
 interface Call {
@@ -194,6 +195,35 @@ function menuCreate(state: FakeState, c: Call): Json {
   if (refused) return { ...refused };
   state.menu = { button: body.button as unknown[] };
   return OK();
+}
+
+/**
+ * A parametric QR code: `{action_name, action_info: {scene: {scene_str | scene_id}}, expire_seconds?}`;
+ * temporary ones (QR_SCENE, QR_STR_SCENE) last 60 s by default and at most 30 days; a string scene
+ * is 1–64 characters. Answers `{ticket, url, expire_seconds?}`; the ticket's scene is what a scan pushes.
+ */
+function qrcodeCreate(state: FakeState, c: Call): Json {
+  const body = parseJson(c.body);
+  if (!body) return DATA_FORMAT;
+  const action = body.action_name;
+  const permanent = action === 'QR_LIMIT_SCENE' || action === 'QR_LIMIT_STR_SCENE';
+  if (!permanent && action !== 'QR_SCENE' && action !== 'QR_STR_SCENE')
+    return fail(40052, 'invalid action name');
+  const scene = ((body.action_info as Json | undefined)?.scene ?? {}) as Json;
+  const str = action.endsWith('STR_SCENE');
+  const value = str ? scene.scene_str : scene.scene_id;
+  if (str ? typeof value !== 'string' || value.length < 1 || value.length > 64 : !Number.isInteger(value))
+    return fail(40053, 'invalid action info');
+  const expire = permanent ? undefined : Number(body.expire_seconds ?? 60);
+  if (expire !== undefined && (!Number.isInteger(expire) || expire < 1 || expire > 2_592_000))
+    return fail(40009, 'invalid expire_seconds');
+  const ticket = `gQ${Buffer.from(`${state.qrcodes.size}-${String(value)}`).toString('base64url')}`;
+  state.qrcodes.set(ticket, String(value));
+  return {
+    ticket,
+    url: `http://weixin.qq.com/q/${ticket.slice(2, 14)}`,
+    ...(expire ? { expire_seconds: expire } : {}),
+  };
 }
 
 function menuGet(state: FakeState): Json {

@@ -194,6 +194,7 @@ export async function startFakeOfficialAccount(
     get menu() {
       return state.menu;
     },
+    sceneOfTicket: (ticket) => state.qrcodes.get(ticket),
     errors: state.errors,
     close() {
       server.closeAllConnections();

@@ -35,6 +35,8 @@ export class FakeState {
   readonly errors: string[] = [];
   readonly tokens: TokenStore;
   menu: { button: unknown[] } | undefined;
+  /** parametric QR codes made: ticket → scene */
+  readonly qrcodes = new Map<string, string>();
   tokenFetches = 0;
   webhookUrl: string | undefined;
   offsetMs = 0;

@@ -109,6 +109,8 @@ export interface FakeOfficialAccount {
   readonly tokenFetches: number;
   /** every API call, in order */
   readonly calls: ApiCall[];
+  /** the scene a QR code made by qrcode/create carries (what scanning its ticket's image pushes) */
+  sceneOfTicket(ticket: string): string | undefined;
   /** the last menu accepted by menu/create */
   readonly menu: { button: unknown[] } | undefined;
   /** pushes' answers WeChat would have refused, in order */
