@@ -12,6 +12,7 @@ import { storableDeep } from '../kernel/db/storable-text.js';
 import type { Outbox } from '../kernel/outbox/outbox.js';
 import { type OutboundWorker, startOutboundWorker } from '../kernel/outbox/sender.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
+import { otherPrivateAddress } from '../modules/people/index.js';
 import { type Config, mediaFetchersOf } from './config.js';
 import { type Services, unreachedHandler } from './modules.js';
 
@@ -61,6 +62,7 @@ export async function startChannels(o: {
       limits: config.pacing,
       logger,
       onUnreached: unreachedHandler(o.services),
+      otherAddress: otherPrivateAddress,
       media,
     });
     closers.push(() => w.close());

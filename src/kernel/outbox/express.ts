@@ -8,7 +8,7 @@ import { pauseChannel } from './channel-pause.js';
 import type { DeliveryRow } from './delivery-repository.js';
 import type { Outbox } from './outbox.js';
 import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits } from './pacing.js';
-import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
+import { type OtherAddress, settlePermanentFailure, type UnreachedHandler } from './reach.js';
 import type { SendWindow } from './send-window.js';
 
 /**
@@ -48,6 +48,7 @@ export function expressSender(o: {
   leaseMs: number;
   logger: Logger;
   onUnreached?: UnreachedHandler;
+  otherAddress?: OtherAddress;
 }): ExpressSend {
   const channel = o.adapter.name;
   const marks = new Batcher(async (sent: { id: number; messageId: string | undefined }[]) => {

@@ -9,6 +9,9 @@ import type { AfterCommit, OutboundRequest, Outbox } from './outbox.js';
  * (content the group may see), that message to the person's group, @-mentioning them → otherwise
  * recorded as unreachable, with the reason, and told to the module named by its `subject`.
  *
+ * - refused because of the person, privately, with no group fallback but another private chat of
+ *   theirs on a channel not tried yet (`OtherAddress`: their Telegram beside an Official Account
+ *   they have not written to for 48 h): `rerouted` to that chat, the same way;
  * - refused because of the person (SEND_REFUSAL: never started the bot, blocked it, not a friend)
  *   with a fallback: the delivery becomes `rerouted`, naming the fallback delivery, written in the
  *   same transaction (its send job is added after COMMIT; the reconciler re-adds a lost one);
@@ -48,26 +51,76 @@ export function unreachedBySubject(handlers: Record<string, UnreachedHandler>): 
 
 export const FALLBACK_KEY_SUFFIX = '~group';
 
+/**
+ * Another private chat of the same person, on a channel none of `tried` (the person's other chat
+ * identity: their Telegram beside their Official Account, say); null when they have none. Given by
+ * the app (the identities are the people module's).
+ */
+export type OtherAddress = (
+  tx: Queryable,
+  personId: number,
+  tried: readonly DeliveryChannel[],
+) => Promise<{ channel: DeliveryChannel; externalId: string } | null>;
+
+/** The channels a delivery and the ones it was rerouted from were tried on (its key says them). */
+function triedChannels(d: DeliveryRow): DeliveryChannel[] {
+  const via = [...d.idempotency_key.matchAll(/~(?:from|via)-([a-z_]+)/g)].map((m) => m[1] as DeliveryChannel);
+  return [...new Set([d.channel, ...via])];
+}
+
 export async function settlePermanentFailure(
-  o: { db: Db; outbox: Outbox; onUnreached?: UnreachedHandler },
+  o: { db: Db; outbox: Outbox; onUnreached?: UnreachedHandler; otherAddress?: OtherAddress },
   d: DeliveryRow,
   reason: string,
   refusal: SendRefusal | undefined,
 ): Promise<'rerouted' | 'unreachable' | 'failed'> {
   const isFallback = d.idempotency_key.endsWith(FALLBACK_KEY_SUFFIX);
-  const outcome =
+  let outcome: 'rerouted' | 'unreachable' | 'failed' =
     refusal && d.fallback && d.chat_kind === 'private'
       ? 'rerouted'
       : refusal || isFallback
         ? 'unreachable'
         : 'failed';
   const after = await o.db.transaction(async (tx) => {
+    // no group to fall back on (an Official Account has none): the person's private chat on
+    // another channel of theirs, if they have one not tried yet
+    const other =
+      outcome === 'unreachable' &&
+      refusal &&
+      d.chat_kind === 'private' &&
+      d.person_id !== null &&
+      o.otherAddress
+        ? await o.otherAddress(tx, Number(d.person_id), triedChannels(d))
+        : null;
+    if (other) outcome = 'rerouted';
     const settled = await tx.query(
       `UPDATE linli.deliveries SET status = $2, failed_at = now(), claimed_until = NULL, last_error = $3
        WHERE id = $1 AND status = 'queued' RETURNING id`,
       [d.id, outcome, reason],
     );
     if (!settled.rows.length) return undefined; // settled by an earlier run
+    if (other) {
+      const key = `${d.idempotency_key}${d.idempotency_key.includes('~from-') ? '' : `~from-${d.channel}`}~via-${other.channel}`;
+      const { replyToMessageId: _r, mention: _m, editMessageId: _e, ...message } = d.message;
+      const schedule = await o.outbox.stage(tx, [
+        {
+          channel: other.channel,
+          message: { ...message, chat: { externalId: other.externalId, kind: 'private' } },
+          idempotencyKey: key,
+          urgent: d.urgent,
+          orgId: d.org_id,
+          personId: d.person_id,
+          ...(d.subject ? { subject: d.subject } : {}),
+          discreet: d.discreet,
+        },
+      ]);
+      await tx.query(
+        `UPDATE linli.deliveries SET rerouted_to = (SELECT id FROM linli.deliveries WHERE idempotency_key = $2)
+         WHERE id = $1`,
+        [d.id, key],
+      );
+      return schedule;
+    }
     if (outcome === 'rerouted') {
       const schedule = await o.outbox.stage(tx, [
         {

@@ -10,7 +10,7 @@ import { type DeliveryRow, findDelivery } from './delivery-repository.js';
 import { claimDelivery, expressSender, windowFreeAt } from './express.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
 import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits, type Window } from './pacing.js';
-import { settlePermanentFailure, type UnreachedHandler } from './reach.js';
+import { type OtherAddress, settlePermanentFailure, type UnreachedHandler } from './reach.js';
 import { SendWindow } from './send-window.js';
 
 /**
@@ -51,6 +51,8 @@ export interface OutboundWorkerOptions {
   concurrency?: number;
   /** Told, in the transaction that records it, of a delivery with a subject that reached nobody. */
   onUnreached?: UnreachedHandler;
+  /** The person's private chat on another channel, for a refused one without a group fallback. */
+  otherAddress?: OtherAddress;
   /** How often queued deliveries without a job are re-queued. */
   reconcileEveryMs?: number;
   /** Reads a kept photo's bytes from the platform it came from, for a channel that must upload it. */
@@ -89,6 +91,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       leaseMs: SEND_LEASE_MS,
       logger: log,
       onUnreached: o.onUnreached,
+      otherAddress: o.otherAddress,
     }),
   );
 

@@ -8,6 +8,7 @@ export {
   insertIdentity,
   insertPerson,
   insertRole,
+  otherPrivateAddress,
   personInSubtree,
 } from './repository.js';
 export type { Role } from './schema.js';

@@ -194,3 +194,20 @@ export async function holderOfIdentity(
   );
   return rows[0] ? Number(rows[0].person_id) : null;
 }
+
+/**
+ * The person's private chat on a channel other than `tried`, oldest identity first (the outbox's
+ * `OtherAddress`: a notice their Official Account may not carry goes to their Telegram or WeChat).
+ */
+export async function otherPrivateAddress(
+  q: Queryable,
+  personId: number,
+  tried: readonly string[],
+): Promise<{ channel: Channel; externalId: string } | null> {
+  const { rows } = await q.query<{ channel: Channel; external_id: string }>(
+    `SELECT i.channel, i.external_id FROM linli.identities i
+      WHERE i.person_id = $1 AND i.channel <> ALL($2::text[]) ORDER BY i.id LIMIT 1`,
+    [personId, [...tried]],
+  );
+  return rows[0] ? { channel: rows[0].channel, externalId: rows[0].external_id } : null;
+}

@@ -10,9 +10,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { aesKeyOf, encrypt, signature } from '../../../src/channels/wechat-oa/crypto.js';
 import { buildXml } from '../../../src/channels/wechat-oa/xml.js';
+import type { FakeUser } from '../../fakes/telegram/index.js';
 import { type FakeOfficialAccount, startFakeOfficialAccount } from '../../fakes/wechat-oa/server.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
-import { startTelegramLinli, type TelegramLinli } from '../../support/telegram-linli.js';
+import { startTelegramLinli, type TelegramLinli, telegramChat } from '../../support/telegram-linli.js';
 
 const APP_ID = 'wx0123456789abcdef';
 const APP_SECRET = '0123456789abcdef0123456789abcdef';
@@ -247,6 +248,82 @@ describe('a resident on the WeChat Official Account', () => {
     const people = await t.api('GET', `/people?orgId=${compound}`);
     expect(people.body.items).toEqual([expect.objectContaining({ name: '微信用户', orgId: compound })]);
   }, 60_000);
+
+  it('a notice the account may no longer send reaches the same owner on Telegram', async () => {
+    oa = await startFakeOfficialAccount({ appId: APP_ID, appSecret: APP_SECRET, token: TOKEN });
+    t = await startTelegramLinli({
+      env: {
+        SEED_DEMO: 'false',
+        WECHAT_OA_APP_ID: APP_ID,
+        WECHAT_OA_APP_SECRET: APP_SECRET,
+        WECHAT_OA_TOKEN: TOKEN,
+        WECHAT_OA_API_ROOT: oa.apiRoot,
+      },
+    });
+    const fake = oa;
+    fake.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    const { api } = t;
+    const { compound } = await seedCompoundChain(t.linli.services, '双通道小区');
+    await api('POST', `/orgs/${compound}/units`, [
+      { building: '5栋', unit: '2单元', room: '602', area: '90', owners: [{ name: '赵敏' }] },
+    ]);
+    const unitId = (await api('GET', `/orgs/${compound}/units`)).body.items[0].id as number;
+
+    // 赵敏 links her Telegram with the committee's code, then her WeChat with a second one
+    const ZHAO: FakeUser = { id: 8801, first_name: '赵敏' };
+    const tg = telegramChat(t.fake);
+    const first = (await api('POST', `/orgs/${compound}/unit-codes`, {})).body.issued[0].code;
+    await t.fake.deliverUpdateToWebhook(
+      t.fake.makeTextMessageUpdate({
+        chatId: ZHAO.id,
+        chatType: 'private',
+        from: ZHAO,
+        text: `认证 ${first}`,
+      }),
+    );
+    await tg.next(ZHAO.id, '赵敏');
+    const second = (await api('POST', `/orgs/${compound}/unit-codes`, { unitIds: [unitId] })).body.issued[0]
+      .code;
+    const OPENID = 'oZhao_oa_00000000000000000000';
+    await fake.follow(OPENID);
+    await fake.say(OPENID, `认证 ${second}`);
+    await fake.waitForMessage((m) => m.openid === OPENID && (m.text ?? '').includes('赵敏'));
+
+    // she files on the Official Account
+    fake.advance(1000);
+    await fake.say(OPENID, '报事');
+    await fake.waitForMessage((m) => m.openid === OPENID && (m.text ?? '').includes('哪一类问题'));
+    for (const [answer, asked] of [
+      ['1', '简单说一下'],
+      ['电梯按钮失灵好几天了', '问题在哪儿'],
+      ['跳过', '照片'],
+      ['跳过', '要匿名吗'],
+      ['2', '请确认'],
+      ['1', '已受理'],
+    ] as const) {
+      const before = fake.messagesTo(OPENID).length;
+      await fake.say(OPENID, answer);
+      await fake.waitForMessage(
+        (m) =>
+          m.openid === OPENID &&
+          fake.messagesTo(OPENID).indexOf(m) >= before &&
+          (m.text ?? '').includes(asked),
+      );
+    }
+    const number = /(\d{8}-\d+)/.exec(fake.messagesTo(OPENID).at(-1)!.text!)![1]!;
+    const complaint = (await api('GET', `/complaints?orgId=${compound}`)).body.items[0];
+    expect(complaint.number).toBe(number);
+
+    // three days on, the account may not write to her; her Telegram hears that it was accepted
+    fake.advance(72 * HOUR);
+    expect((await api('POST', `/complaints/${complaint.id}/actions`, { action: 'accept' })).status).toBe(200);
+    await tg.next(ZHAO.id, number);
+    const oaDeliveries = (await api('GET', '/deliveries?limit=50')).body.items.filter(
+      (d: { channel: string }) => d.channel === 'wechat_oa',
+    );
+    expect(oaDeliveries.some((d: { status: string }) => d.status === 'rerouted')).toBe(true);
+    expect(oaDeliveries.some((d: { status: string }) => d.status === 'unreachable')).toBe(false);
+  }, 90_000);
 
   it('a second try of one message is handled once; a push for another account is refused', async () => {
     oa = await startFakeOfficialAccount({
