@@ -182,9 +182,14 @@ export class WechatOaAdapter implements ChannelAdapter {
     if (out.chat.kind !== 'private')
       throw new ChannelSendError('permanent', 'an Official Account has no group chats');
     const openId = out.chat.externalId;
-    const text = out.choices?.length
+    const numbered = out.choices?.length
       ? renderNumberedChoices(out.text, out.choices, out.locale ?? 'zh-CN')
       : out.text;
+    // a link into the private chat (Telegram's button): the chat is private already, so the
+    // person is told what to send to go on
+    const text = out.privateLink
+      ? `${numbered}\n${out.locale === 'en' ? `👉 Send "${out.privateLink.command}" to go on.` : `👉 回复「${out.privateLink.command}」继续。`}`
+      : numbered;
     const photo = out.media?.kind === 'photo' ? out.media.data : undefined;
     const pieces = text.trim() ? splitBytes(text, TEXT_BYTES) : [];
     if (!pieces.length && !photo) throw new ChannelSendError('permanent', 'nothing to send: empty text');
