@@ -15,7 +15,7 @@ import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 import { queueBoardUnavailable, registerQueueBoard } from './queue-board.js';
-import { installRouteInputRules } from './route-input-rules.js';
+import { installOperationDocs, installRouteInputRules } from './route-input-rules.js';
 import { channelRoutes } from './routes/channels.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { flowRoutes } from './routes/flows.js';
@@ -111,6 +111,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           'Admin API of Linli, the compound-governance chat bot. Authenticate with `Authorization: Bearer <token>`.',
         version: '1.0.0',
       },
+      // the paths are absolute on this service (/api/v1/…, /open311/v2/…)
+      servers: [{ url: '/', description: 'this Linli service' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -137,6 +139,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // the admin API and Open311 (not the chat webhooks, whose updates are cleaned, not refused)
   await app.register(async (edge) => {
     installStorableInputCheck(edge);
+    installOperationDocs(edge, { dropPrefix: '/api/v1' });
     await edge.register(
       async (api) => {
         installAuth(api, { tokens: opts.services.tokens, failures: app.authFailures });

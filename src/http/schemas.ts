@@ -28,12 +28,14 @@ export const errorSchema = z.object({
   }),
 });
 
+/** What every admin API route may answer beside its own: 429 is the failed-authentication limit. */
 export const errorResponses = {
   400: errorSchema,
   401: errorSchema,
   403: errorSchema,
   404: errorSchema,
   409: errorSchema,
+  429: errorSchema,
 } as const;
 
 export function listOf<T extends z.ZodType>(item: T) {

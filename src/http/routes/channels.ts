@@ -81,7 +81,13 @@ export const channelRoutes =
 
     app.get(
       '/channels/wechat',
-      { schema: { tags: ['chats'], response: { 200: loginSchema, ...errorResponses } } },
+      {
+        schema: {
+          tags: ['chats'],
+          summary: 'The WeChat (Wechaty) login state',
+          response: { 200: loginSchema, ...errorResponses },
+        },
+      },
       current,
     );
 
@@ -117,6 +123,7 @@ export const channelRoutes =
       '/channels/wechat/logout',
       {
         schema: {
+          summary: 'Log the WeChat account out',
           tags: ['chats'],
           description:
             'Superuser only. Asks the puppet to log the WeChat account out (it then needs a new QR scan). ' +

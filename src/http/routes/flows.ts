@@ -51,13 +51,28 @@ export const flowRoutes =
     );
     app.post(
       '/flows/:key/publish',
-      { schema: { tags: ['flows'], params: keyParams, querystring: orgQuery, response: withInvalid } },
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Publish the draft of a flow as its next version',
+          params: keyParams,
+          querystring: orgQuery,
+          response: withInvalid,
+        },
+      },
       async (req, reply) =>
         reply.status(201).send(await flows.publish(actorOf(req), req.params.key, req.query.orgId)),
     );
     app.get(
       '/flows/:key/versions',
-      { schema: { tags: ['flows'], params: keyParams, querystring: orgQuery } },
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'The published versions of a flow',
+          params: keyParams,
+          querystring: orgQuery,
+        },
+      },
       async (req) => flows.versions(principalOf(req), req.params.key, req.query.orgId),
     );
     app.post(

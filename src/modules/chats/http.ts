@@ -41,6 +41,7 @@ export const chatRoutes =
       '/orgs/:id/chats',
       {
         schema: {
+          summary: 'The chats bound to an org',
           tags: ['chats'],
           params: idParams,
           querystring: z.strictObject({ purpose: z.enum(PURPOSES).optional() }),

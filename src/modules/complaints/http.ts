@@ -136,7 +136,14 @@ export const complaintRoutes =
     );
     app.get(
       '/orgs/:id/escalation-policy',
-      { schema: { tags: ['complaints'], params: idParams, response: ok } },
+      {
+        schema: {
+          tags: ['complaints'],
+          summary: 'The escalation policy in force at an org (its own or inherited)',
+          params: idParams,
+          response: ok,
+        },
+      },
       async (req) => s.policies.get(principalOf(req), req.params.id),
     );
   };

@@ -144,6 +144,7 @@ export const evaluationRoutes =
       '/property-companies/:id',
       {
         schema: {
+          summary: 'One property company',
           tags: ['evaluations'],
           params: idParams,
           response: { 200: companySchema, ...errorResponses },
@@ -184,6 +185,7 @@ export const evaluationRoutes =
       '/evaluations',
       {
         schema: {
+          summary: 'Evaluation campaigns',
           tags: ['evaluations'],
           querystring: z.strictObject({
             orgId: z.coerce.number().int().positive().optional(),
@@ -199,6 +201,7 @@ export const evaluationRoutes =
       '/evaluations/:id',
       {
         schema: {
+          summary: 'One evaluation campaign, with its results so far',
           tags: ['evaluations'],
           params: idParams,
           response: { 200: campaignSchema, ...errorResponses },

@@ -40,7 +40,14 @@ export const orgRoutes =
     );
     app.get(
       '/orgs/:id',
-      { schema: { tags: ['orgs'], params: idParams, response: { 200: orgSchema, ...errorResponses } } },
+      {
+        schema: {
+          tags: ['orgs'],
+          summary: 'One org of the tree',
+          params: idParams,
+          response: { 200: orgSchema, ...errorResponses },
+        },
+      },
       async (req) => s.orgs.get(principalOf(req), req.params.id),
     );
     app.patch(

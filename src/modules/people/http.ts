@@ -25,6 +25,7 @@ export const peopleRoutes =
       '/people',
       {
         schema: {
+          summary: 'Add a person to the register',
           tags: ['people'],
           body: createPersonBody,
           response: { 201: personSchema, ...errorResponses },
@@ -53,6 +54,7 @@ export const peopleRoutes =
       '/people/:id',
       {
         schema: {
+          summary: 'One person, with their chat identities',
           tags: ['people'],
           params: idParams,
           response: { 200: personDetailSchema, ...errorResponses },
@@ -109,6 +111,7 @@ export const peopleRoutes =
       '/orgs/:id/roles',
       {
         schema: {
+          summary: 'Give a person a role at an org',
           tags: ['roles'],
           params: idParams,
           body: roleBody,
@@ -122,6 +125,7 @@ export const peopleRoutes =
       '/orgs/:id/roles',
       {
         schema: {
+          summary: 'The roles held at an org',
           tags: ['roles'],
           params: idParams,
           querystring: z.strictObject({ role: z.enum(ROLES).optional(), ...pageQuery }),
@@ -134,6 +138,7 @@ export const peopleRoutes =
       '/orgs/:id/roles/:assignmentId',
       {
         schema: {
+          summary: 'Take a role away',
           tags: ['roles'],
           params: z.strictObject({
             id: z.coerce.number().int().positive(),

@@ -85,7 +85,14 @@ export const reminderRoutes =
     );
     app.delete(
       '/reminders/:id',
-      { schema: { tags: ['reminders'], params: idParams, response: { 204: z.null(), ...errorResponses } } },
+      {
+        schema: {
+          tags: ['reminders'],
+          summary: 'Cancel a reminder',
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
       async (req, reply) => {
         await s.reminders.remove(actorOf(req), req.params.id);
         reply.code(204);

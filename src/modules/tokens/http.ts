@@ -26,6 +26,7 @@ export const tokenAndAuditRoutes =
       '/tokens',
       {
         schema: {
+          summary: 'The API tokens the caller may manage',
           tags: ['tokens'],
           querystring: z.strictObject({ orgId: z.coerce.number().int().positive().optional(), ...pageQuery }),
           response: { 200: listOf(tokenSchema), ...errorResponses },
@@ -35,7 +36,14 @@ export const tokenAndAuditRoutes =
     );
     app.delete(
       '/tokens/:id',
-      { schema: { tags: ['tokens'], params: idParams, response: { 204: z.null(), ...errorResponses } } },
+      {
+        schema: {
+          tags: ['tokens'],
+          summary: 'Revoke an API token',
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
       async (req, reply) => {
         await s.tokens.revoke(actorOf(req), req.params.id);
         return reply.status(204).send(null);

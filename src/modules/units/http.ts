@@ -75,6 +75,7 @@ export const unitRoutes =
       '/orgs/:id/units',
       {
         schema: {
+          summary: 'The owner register of a compound: its units and owners',
           tags: ['units'],
           params: idParams,
           querystring: z.strictObject({ building: z.string().max(50).optional(), ...pageQuery }),
