@@ -32,6 +32,8 @@ export interface Channels {
   wechat: WechatChannel | undefined;
   /** the Official Account when this process receives for it: its admin routes' handle */
   wechatOa: WechatOaRouteOptions['account'];
+  /** where this process runs the Official Account: why it could not get an access_token, if it could not */
+  wechatOaProblem: (() => string | null) | undefined;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startChannels(o: {
   const adapters: ChannelAdapter[] = [];
   let wechat: WechatChannel | undefined;
   let wechatOa: Channels['wechatOa'];
+  let wechatOaProblem: Channels['wechatOaProblem'];
   const handle = (m: Parameters<InboundDispatcher['handle']>[0]) => o.dispatcher.handle(m);
   const media = mediaFetchersOf(config);
   const sendWorker = async (adapter: ChannelAdapter) => {
@@ -100,6 +103,10 @@ export async function startChannels(o: {
       const { WechatOaAdapter } = await import('../channels/wechat-oa/oa-adapter.js');
       const oa = new WechatOaAdapter({ db: o.db, config: config.wechatOa, logger });
       adapters.push(oa);
+      wechatOaProblem = () => {
+        const p = oa.tokens.problem();
+        return p ? `${p.message} (since ${p.at.toISOString()})` : null;
+      };
       if (role === 'all' || role === 'api') {
         httpPlugins.push(oa.webhookPlugin);
         wechatOa = {
@@ -147,6 +154,7 @@ export async function startChannels(o: {
     adapters,
     wechat,
     wechatOa,
+    wechatOaProblem,
     async close() {
       for (const c of closers.reverse())
         await c().catch((err) => logger.error({ err }, 'channel close failed'));

@@ -137,6 +137,18 @@ export async function startLinli(config: Config, logger: Logger): Promise<Linli>
     // among others: 200 with `degraded` (see ReadinessCheck.critical)
     if (wechat)
       readiness.push({ name: 'wechat', critical: config.role === 'wechat', check: () => wechat.ready() });
+    // the Official Account's token: its sends wait (unavailable) while none can be had, which an
+    // operator must fix (the AppSecret, the IP whitelist): said, without making the process unready
+    const oaProblem = channels.wechatOaProblem;
+    if (oaProblem)
+      readiness.push({
+        name: 'wechat_oa',
+        warning: true,
+        check: async () => {
+          const p = oaProblem();
+          if (p) throw new Error(p);
+        },
+      });
     readiness.push({
       name: 'calendar',
       warning: true,

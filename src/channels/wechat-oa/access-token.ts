@@ -38,6 +38,13 @@ export class AccessTokenError extends Error {
  */
 export class AccessTokens {
   private cached: { token: string; expiresAt: number } | null = null;
+  /** the last fetch this process made, when it failed (cleared by the next that succeeds) */
+  private failed: { message: string; at: Date } | null = null;
+
+  /** Why this process could not get a token the last time it asked WeChat; null once one came. */
+  problem(): { message: string; at: Date } | null {
+    return this.failed;
+  }
 
   constructor(
     private readonly o: {
@@ -137,9 +144,12 @@ export class AccessTokens {
       );
       const expiresAt = new Date(rows[0]!.expires_at).getTime();
       this.cached = { token: body.access_token, expiresAt };
+      this.failed = null;
       this.o.logger.info({ appId, expiresInSecs: body.expires_in }, 'wechat_oa: access_token refreshed');
       return body.access_token;
     } catch (err) {
+      this.failed = { message: (err as Error).message, at: new Date() };
+      this.o.logger.error({ appId, error: (err as Error).message }, 'wechat_oa: no access_token');
       await db
         .query('UPDATE linli.wechat_oa_tokens SET lease_until = NULL WHERE app_id = $1', [appId])
         .catch(() => {});

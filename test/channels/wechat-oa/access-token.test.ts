@@ -76,6 +76,7 @@ describe.each(engines())('the shared access_token (%s)', (engine) => {
     expect(err).toBeInstanceOf(AccessTokenError);
     expect((err as AccessTokenError).errcode).toBe(40125);
     expect(String((err as Error).message)).not.toContain('ffffffff');
+    expect(wrong.problem()?.message).toMatch(/40125/);
     // the next process with the right secret is not kept waiting for the failed one's lease
     const started = Date.now();
     await tokens(other ?? db!).get();

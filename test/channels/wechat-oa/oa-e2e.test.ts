@@ -325,6 +325,36 @@ describe('a resident on the WeChat Official Account', () => {
     expect(oaDeliveries.some((d: { status: string }) => d.status === 'unreachable')).toBe(false);
   }, 90_000);
 
+  it('a wrong AppSecret: the reply waits, nothing is lost, and /readyz tells the operator why', async () => {
+    oa = await startFakeOfficialAccount({ appId: APP_ID, appSecret: APP_SECRET, token: TOKEN });
+    t = await startTelegramLinli({
+      env: {
+        SEED_DEMO: 'false',
+        WECHAT_OA_APP_ID: APP_ID,
+        WECHAT_OA_APP_SECRET: 'ffffffffffffffffffffffffffffffff',
+        WECHAT_OA_TOKEN: TOKEN,
+        WECHAT_OA_API_ROOT: oa.apiRoot,
+      },
+    });
+    oa.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    expect(await oa.follow(WANG)).toMatchObject({ status: 200, body: 'success' });
+    const ready = await waitFor(async () => {
+      const r = await fetch(`${t!.base}/readyz`);
+      const body = (await r.json()) as { warnings?: { name: string; message: string }[] };
+      const w = body.warnings?.find((x) => x.name === 'wechat_oa');
+      return w ? { status: r.status, w } : undefined;
+    });
+    expect(ready.status).toBe(200);
+    expect(ready.w.message).toMatch(/40125/);
+    expect(ready.w.message).not.toContain('ffffffff');
+    // the answer to the follow is kept, waiting for the account (no attempt counted)
+    const queued = (await t.api('GET', '/deliveries?limit=10')).body.items.filter(
+      (d: { channel: string }) => d.channel === 'wechat_oa',
+    );
+    expect(queued).toEqual([expect.objectContaining({ status: 'queued' })]);
+    expect(oa.messagesTo(WANG)).toEqual([]);
+  }, 60_000);
+
   it('a second try of one message is handled once; a push for another account is refused', async () => {
     oa = await startFakeOfficialAccount({
       appId: APP_ID,
