@@ -1,4 +1,4 @@
-import type { DeliveryChannel, SendRefusal } from '../chat/port.js';
+import type { DeliveryChannel, OutboundMessage, SendRefusal } from '../chat/port.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { DeliveryRow } from './delivery-repository.js';
 import type { AfterCommit, OutboundRequest, Outbox } from './outbox.js';
@@ -99,48 +99,38 @@ export async function settlePermanentFailure(
       [d.id, outcome, reason],
     );
     if (!settled.rows.length) return undefined; // settled by an earlier run
+    // a rerouted delivery names what replaced it; the replacement's job is added after COMMIT
+    const reroute = async (channel: DeliveryChannel, message: OutboundMessage, idempotencyKey: string) => {
+      const schedule = await o.outbox.stage(tx, [
+        {
+          channel,
+          message,
+          idempotencyKey,
+          urgent: d.urgent,
+          orgId: d.org_id,
+          personId: d.person_id,
+          ...(d.subject ? { subject: d.subject } : {}),
+          discreet: d.discreet,
+        },
+      ]);
+      await tx.query(
+        `UPDATE linli.deliveries SET rerouted_to = (SELECT id FROM linli.deliveries WHERE idempotency_key = $2)
+         WHERE id = $1`,
+        [d.id, idempotencyKey],
+      );
+      return schedule;
+    };
     if (other) {
       const key = `${d.idempotency_key}${d.idempotency_key.includes('~from-') ? '' : `~from-${d.channel}`}~via-${other.channel}`;
       const { replyToMessageId: _r, mention: _m, editMessageId: _e, ...message } = d.message;
-      const schedule = await o.outbox.stage(tx, [
-        {
-          channel: other.channel,
-          message: { ...message, chat: { externalId: other.externalId, kind: 'private' } },
-          idempotencyKey: key,
-          urgent: d.urgent,
-          orgId: d.org_id,
-          personId: d.person_id,
-          ...(d.subject ? { subject: d.subject } : {}),
-          discreet: d.discreet,
-        },
-      ]);
-      await tx.query(
-        `UPDATE linli.deliveries SET rerouted_to = (SELECT id FROM linli.deliveries WHERE idempotency_key = $2)
-         WHERE id = $1`,
-        [d.id, key],
+      return reroute(
+        other.channel,
+        { ...message, chat: { externalId: other.externalId, kind: 'private' } },
+        key,
       );
-      return schedule;
     }
-    if (outcome === 'rerouted') {
-      const schedule = await o.outbox.stage(tx, [
-        {
-          channel: d.channel,
-          message: d.fallback!,
-          idempotencyKey: `${d.idempotency_key}${FALLBACK_KEY_SUFFIX}`,
-          urgent: d.urgent,
-          orgId: d.org_id,
-          personId: d.person_id,
-          ...(d.subject ? { subject: d.subject } : {}),
-          discreet: d.discreet,
-        },
-      ]);
-      await tx.query(
-        `UPDATE linli.deliveries SET rerouted_to = (SELECT id FROM linli.deliveries WHERE idempotency_key = $2)
-         WHERE id = $1`,
-        [d.id, `${d.idempotency_key}${FALLBACK_KEY_SUFFIX}`],
-      );
-      return schedule;
-    }
+    if (outcome === 'rerouted')
+      return reroute(d.channel, d.fallback!, `${d.idempotency_key}${FALLBACK_KEY_SUFFIX}`);
     if (outcome === 'unreachable' && d.subject && o.onUnreached) {
       const staged: AfterCommit[] = [];
       const unreached = {

@@ -38,12 +38,19 @@ describe('a resident on the WeChat Official Account', () => {
     oa = undefined;
   });
 
-  it('follows, links with a code, files from the menu with a photo, hears back inside and outside the 48 h window', async () => {
+  /**
+   * The fake 公众平台 (safe mode: pushes encrypted with AES_KEY) and Linli on it, its server URL set;
+   * `env` adds to (or overrides) the account's settings. Both are kept for afterEach as they start
+   * (a failed start is still cleaned up), and returned for the test to hold.
+   */
+  const startBoth = async (
+    o: { safe?: boolean; env?: Record<string, string> } = {},
+  ): Promise<{ t: TelegramLinli; oa: FakeOfficialAccount }> => {
     oa = await startFakeOfficialAccount({
       appId: APP_ID,
       appSecret: APP_SECRET,
       token: TOKEN,
-      aesKey: AES_KEY,
+      ...(o.safe ? { aesKey: AES_KEY } : {}),
     });
     t = await startTelegramLinli({
       env: {
@@ -51,14 +58,22 @@ describe('a resident on the WeChat Official Account', () => {
         WECHAT_OA_APP_ID: APP_ID,
         WECHAT_OA_APP_SECRET: APP_SECRET,
         WECHAT_OA_TOKEN: TOKEN,
-        WECHAT_OA_AES_KEY: AES_KEY,
+        ...(o.safe ? { WECHAT_OA_AES_KEY: AES_KEY } : {}),
         WECHAT_OA_API_ROOT: oa.apiRoot,
-        WECHAT_OA_NOTICE_TEMPLATE: JSON.stringify({ templateId: TEMPLATE, field: 'thing1' }),
+        ...o.env,
       },
     });
+    oa.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    return { t, oa };
+  };
+
+  it('follows, links with a code, files from the menu with a photo, hears back inside and outside the 48 h window', async () => {
+    ({ t, oa } = await startBoth({
+      safe: true,
+      env: { WECHAT_OA_NOTICE_TEMPLATE: JSON.stringify({ templateId: TEMPLATE, field: 'thing1' }) },
+    }));
     const { api } = t;
     const fake = oa;
-    fake.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
 
     // ---- the operator saves the server URL: WeChat checks it; a forged push is refused
     expect(await fake.verifyServerUrl()).toMatchObject({ status: 200, ok: true });
@@ -210,18 +225,8 @@ describe('a resident on the WeChat Official Account', () => {
   }, 120_000);
 
   it('a compound’s QR code: whoever scans it is its resident and straight in the conversation it opens', async () => {
-    oa = await startFakeOfficialAccount({ appId: APP_ID, appSecret: APP_SECRET, token: TOKEN });
-    t = await startTelegramLinli({
-      env: {
-        SEED_DEMO: 'false',
-        WECHAT_OA_APP_ID: APP_ID,
-        WECHAT_OA_APP_SECRET: APP_SECRET,
-        WECHAT_OA_TOKEN: TOKEN,
-        WECHAT_OA_API_ROOT: oa.apiRoot,
-      },
-    });
+    ({ t, oa } = await startBoth());
     const fake = oa;
-    fake.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
     const { community, compound } = await seedCompoundChain(t.linli.services, '扫码小区');
 
     // only where residents live
@@ -250,18 +255,8 @@ describe('a resident on the WeChat Official Account', () => {
   }, 60_000);
 
   it('a notice the account may no longer send reaches the same owner on Telegram', async () => {
-    oa = await startFakeOfficialAccount({ appId: APP_ID, appSecret: APP_SECRET, token: TOKEN });
-    t = await startTelegramLinli({
-      env: {
-        SEED_DEMO: 'false',
-        WECHAT_OA_APP_ID: APP_ID,
-        WECHAT_OA_APP_SECRET: APP_SECRET,
-        WECHAT_OA_TOKEN: TOKEN,
-        WECHAT_OA_API_ROOT: oa.apiRoot,
-      },
-    });
+    ({ t, oa } = await startBoth());
     const fake = oa;
-    fake.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
     const { api } = t;
     const { compound } = await seedCompoundChain(t.linli.services, '双通道小区');
     await api('POST', `/orgs/${compound}/units`, [
@@ -326,17 +321,7 @@ describe('a resident on the WeChat Official Account', () => {
   }, 90_000);
 
   it('a wrong AppSecret: the reply waits, nothing is lost, and /readyz tells the operator why', async () => {
-    oa = await startFakeOfficialAccount({ appId: APP_ID, appSecret: APP_SECRET, token: TOKEN });
-    t = await startTelegramLinli({
-      env: {
-        SEED_DEMO: 'false',
-        WECHAT_OA_APP_ID: APP_ID,
-        WECHAT_OA_APP_SECRET: 'ffffffffffffffffffffffffffffffff',
-        WECHAT_OA_TOKEN: TOKEN,
-        WECHAT_OA_API_ROOT: oa.apiRoot,
-      },
-    });
-    oa.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    ({ t, oa } = await startBoth({ env: { WECHAT_OA_APP_SECRET: 'ffffffffffffffffffffffffffffffff' } }));
     expect(await oa.follow(WANG)).toMatchObject({ status: 200, body: 'success' });
     const ready = await waitFor(async () => {
       const r = await fetch(`${t!.base}/readyz`);
@@ -356,23 +341,7 @@ describe('a resident on the WeChat Official Account', () => {
   }, 60_000);
 
   it('a second try of one message is handled once; a push for another account is refused', async () => {
-    oa = await startFakeOfficialAccount({
-      appId: APP_ID,
-      appSecret: APP_SECRET,
-      token: TOKEN,
-      aesKey: AES_KEY,
-    });
-    t = await startTelegramLinli({
-      env: {
-        SEED_DEMO: 'false',
-        WECHAT_OA_APP_ID: APP_ID,
-        WECHAT_OA_APP_SECRET: APP_SECRET,
-        WECHAT_OA_TOKEN: TOKEN,
-        WECHAT_OA_AES_KEY: AES_KEY,
-        WECHAT_OA_API_ROOT: oa.apiRoot,
-      },
-    });
-    oa.setWebhookUrl(`${t.base}/wechat-oa/webhook`);
+    ({ t, oa } = await startBoth({ safe: true }));
     await oa.follow(WANG);
     await oa.waitForMessage((m) => m.openid === WANG);
     const before = oa.messagesTo(WANG).length;
