@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from './app/config.js';
 import { createLogger, logDestination } from './app/logger.js';
 import { startLinli } from './app/runtime.js';
+import { CONSOLE_DIST } from './http/console-static.js';
 
 /**
  * Entry point and the only reader of the environment. `LINLI_ROLE` (or `--role=api|worker`)
@@ -29,7 +32,13 @@ async function main() {
     `Linli 邻里 is running (role ${config.role}, database ${linli.db.engine}, queues ${linli.queues.kind})`,
   ];
   if (config.role === 'all' || config.role === 'api') {
-    lines.push(`  Admin API: ${base}/api/v1`, `  API docs:  ${base}/docs`);
+    lines.push(
+      `  Admin API: ${base}/api/v1`,
+      `  API docs:  ${base}/docs`,
+      existsSync(join(CONSOLE_DIST, 'index.html'))
+        ? `  Console:   ${base}/console (sign in with the admin token)`
+        : `  Console:   ${base}/console is not built: run npm run prepare, then restart`,
+    );
     lines.push(
       config.adminToken
         ? '  Admin token: the ADMIN_TOKEN you set'

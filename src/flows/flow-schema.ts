@@ -127,7 +127,9 @@ const branchStep = z.strictObject({
 
 const inputSource = z.union([
   z.strictObject({ answer: ident }),
-  z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
+  // null rides on the string (not a `z.null()` branch): the OpenAPI 3.0 document can say
+  // `nullable` only beside a `type`, which a union of types has not
+  z.strictObject({ value: z.union([z.string().nullable(), z.number(), z.boolean()]) }),
   // `arg`: what followed the trigger's button payload (`rate:<complaint id>` → the id)
   z.strictObject({ context: z.enum(CONTEXT_FIELDS) }),
 ]);
@@ -150,13 +152,9 @@ const endStep = z.strictObject({
   privateLink: privateLink.optional(),
 });
 
-export const stepSchema = z.discriminatedUnion('type', [
-  askStep,
-  messageStep,
-  branchStep,
-  actionStep,
-  endStep,
-]);
+export const stepSchema = z
+  .discriminatedUnion('type', [askStep, messageStep, branchStep, actionStep, endStep])
+  .meta({ id: 'FlowStep' });
 export type Step = z.infer<typeof stepSchema>;
 export type AskStep = z.infer<typeof askStep>;
 export type ContextField = (typeof CONTEXT_FIELDS)[number];
@@ -175,20 +173,22 @@ export const triggerSchema = z.discriminatedUnion('type', [
 ]);
 export type Trigger = z.infer<typeof triggerSchema>;
 
-export const flowDefinitionSchema = z.strictObject({
-  key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, _ and -'),
-  name: textSchema,
-  locales: z.array(z.enum(LOCALES)).min(1).max(LOCALES.length),
-  triggers: z.array(triggerSchema).min(1).max(20),
-  timeoutMinutes: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 60)
-    .default(10),
-  start: ident,
-  steps: z.array(stepSchema).min(1).max(100),
-});
+export const flowDefinitionSchema = z
+  .strictObject({
+    key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, _ and -'),
+    name: textSchema,
+    locales: z.array(z.enum(LOCALES)).min(1).max(LOCALES.length),
+    triggers: z.array(triggerSchema).min(1).max(20),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(10),
+    start: ident,
+    steps: z.array(stepSchema).min(1).max(100),
+  })
+  .meta({ id: 'FlowDefinition' });
 export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;
 
 /** The text in a locale, falling back to zh-CN; `{{a.b}}` filled from `vars`. */

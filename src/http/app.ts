@@ -11,9 +11,11 @@ import type { WechatStatus } from '../channels/wechat/login-status.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import { open311Routes } from '../modules/complaints/open311/http.js';
 import { installAuth } from './auth.js';
+import { registerConsole } from './console-static.js';
 import { DOCS_CSP } from './docs-csp.js';
 import { installErrorHandler } from './error-handler.js';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
+import { namedComponents } from './openapi-components.js';
 import { queueBoardUnavailable, registerQueueBoard } from './queue-board.js';
 import { installOperationDocs, installRouteInputRules } from './route-input-rules.js';
 import { channelRoutes } from './routes/channels.js';
@@ -110,6 +112,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         description:
           'Admin API of Linli, the compound-governance chat bot. Authenticate with `Authorization: Bearer <token>`.',
         version: '1.0.0',
+        license: { name: 'Proprietary' },
       },
       // the paths are absolute on this service (/api/v1/…, /open311/v2/…)
       servers: [{ url: '/', description: 'this Linli service' }],
@@ -122,7 +125,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
+    // shapes named with `.meta({ id })` beside their zod schema become components/schemas and are
+    // referenced by name (an input use of one gets the suffix `Input`)
     transform: jsonSchemaTransform,
+    transformObject: namedComponents,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
@@ -163,6 +169,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Open311 GeoReport v2: its own auth (the api_key parameter is a Linli token)
     await edge.register(open311Routes(opts.services), { prefix: '/open311/v2' });
   });
+  await registerConsole(app);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   return app;
 }

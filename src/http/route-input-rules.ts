@@ -29,7 +29,8 @@ export function installRouteInputRules(app: FastifyInstance): void {
  * What every operation of `app`'s scope says of itself in the OpenAPI document:
  * - an `operationId` derived from its method and path unless it names one (`GET
  *   /api/v1/orgs/:id/units` → `getOrgsByIdUnits`, the common prefix left out): unique, as the paths are;
- * - a route under `dropPrefix` (the admin API) that takes a body answers 413 (over BODY_LIMIT_BYTES)
+ * - a route under `dropPrefix` (the admin API) may answer 500 (the error body with a request id);
+ *   one that takes a body answers 413 (over BODY_LIMIT_BYTES)
  *   and 415 (a content type it does not read), documented with the admin API's error body (Open311
  *   has its own error format, which its routes document themselves).
  */
@@ -42,8 +43,10 @@ export function installOperationDocs(app: FastifyInstance, o: { dropPrefix?: str
     const admin = o.dropPrefix !== undefined && route.url.startsWith(o.dropPrefix);
     const path = admin ? route.url.slice(o.dropPrefix?.length ?? 0) : route.url;
     if (!schema.operationId) next.operationId = operationIdOf(method, path);
+    // every admin route may fail inside (the database away): 500 with the error body and a request id
+    if (admin) next.response = { 500: errorSchema, ...((schema.response as object) ?? {}) };
     if (schema.body && admin)
-      next.response = { 413: errorSchema, 415: errorSchema, ...((schema.response as object) ?? {}) };
+      next.response = { 413: errorSchema, 415: errorSchema, ...((next.response as object) ?? {}) };
     route.schema = next;
   });
 }

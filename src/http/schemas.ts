@@ -18,15 +18,17 @@ export const instant = z.coerce
   .min(EARLIEST, 'must be in the years 1900–9999')
   .max(LATEST, 'must be in the years 1900–9999');
 
-export const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.array(
-      z.object({ field: z.string().optional(), row: z.number().optional(), message: z.string() }),
-    ),
-  }),
-});
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(
+        z.object({ field: z.string().optional(), row: z.number().optional(), message: z.string() }),
+      ),
+    }),
+  })
+  .meta({ id: 'Error' });
 
 /** What every admin API route may answer beside its own: 429 is the failed-authentication limit. */
 export const errorResponses = {
@@ -50,4 +52,17 @@ export function bodyLeftToHandler<S>(part: FastifyRouteSchemaDef<S>): FastifyVal
   if (part.httpPart === 'body') return (data: unknown) => ({ value: data });
   // at run time `part.schema` is the zod schema of that part (params or querystring)
   return validatorCompiler(part as unknown as FastifyRouteSchemaDef<z.ZodType>);
+}
+
+/**
+ * A 2xx whose body is not JSON (a CSV export, a PNG): documented under its own content type while
+ * the route's errors stay JSON (`errorResponses`). The handler sends a string or a Buffer with that
+ * type, which fastify passes through unserialized.
+ */
+export function fileResponse(contentType: 'text/csv' | 'image/png', description: string) {
+  const schema =
+    contentType === 'image/png'
+      ? z.instanceof(Buffer).meta({ type: 'string', format: 'binary', description })
+      : z.string().meta({ description });
+  return { description, content: { [contentType]: { schema } } };
 }

@@ -114,6 +114,28 @@ describe.each(engines())('flows over HTTP on %s', (engine) => {
     expect(bot.at(-1).text).toBe('已受理！您的报事编号是 20260101-0000。处理进展会及时通知您。');
   });
 
+  it('a malformed definition gets 422 by step on PUT and simulate, the rest of the body a 400', async () => {
+    const bad = structuredClone(complaintFlow) as unknown as { steps: Record<string, unknown>[] };
+    // a shape problem (not a step id), which schema validation alone would answer with a 400
+    bad.steps.find((x) => x.id === 'description')!.next = 'Nowhere!';
+    const url = (path: string) => `/api/v1/flows/complaint${path}?orgId=${tree.compoundB}`;
+    for (const r of [
+      await t.call({ method: 'PUT', url: url(''), body: bad }),
+      await t.call({ method: 'POST', url: url('/simulate'), body: { answers: [], definition: bad } }),
+    ]) {
+      expect(r.status).toBe(422);
+      expect(r.body.error.code).toBe('invalid_flow');
+      expect(r.body.error.details.map((d: { field: string }) => d.field)).toEqual(['steps.description.next']);
+    }
+    const wrong = await t.call({
+      method: 'POST',
+      url: url('/simulate'),
+      body: { answers: 'not a list', definition: complaintFlow },
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details.map((d: { field: string }) => d.field)).toEqual(['body.answers']);
+  });
+
   it('only a superuser edits the global flows; a viewer never writes', async () => {
     const admin = await tokenFor(t, tree.compoundB, 'admin');
     const viewer = await tokenFor(t, tree.compoundB, 'viewer');

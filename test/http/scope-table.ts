@@ -144,6 +144,7 @@ export const TABLE: Record<string, Entry> = {
       { building: '1栋', unit: '1单元', room: '102', area: '80', owners: [{ name: '赵六' }] },
     ]),
   ),
+  'GET /api/v1/session': { none: 'the caller’s own token, no ids' },
   'GET /api/v1/tokens': orgQuery('/tokens'),
   'POST /api/v1/tokens': only(
     'compound',
@@ -415,7 +416,10 @@ export const TABLE: Record<string, Entry> = {
   })),
 };
 
-/** Fields that look like ids but name nothing of Linli's (checked against the OpenAPI document). */
+/**
+ * Fields that look like ids but name nothing of Linli's (checked against the OpenAPI document), by
+ * name or by their path in a request body.
+ */
 export const NOT_OBJECT_IDS = new Set([
   'jurisdiction_id', // Open311: one jurisdiction per deployment, ignored
   'device_id', // Open311: the reporter's device, dropped
@@ -424,4 +428,7 @@ export const NOT_OBJECT_IDS = new Set([
   // naming where it is used); scope.test.ts checks those answers apart
   'externalId',
   'externalChatId',
+  // a flow's step ids (by their path in the body): names inside the definition, not Linli's objects
+  'steps.id',
+  'definition.steps.id',
 ]);

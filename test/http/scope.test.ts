@@ -37,7 +37,7 @@ function idFields(s: Schema | undefined, prefix = ''): string[] {
   const out: string[] = [];
   for (const [name, sub] of Object.entries(s.properties ?? {})) {
     const path = prefix ? `${prefix}.${name}` : name;
-    if (ID_FIELD.test(name) && !NOT_OBJECT_IDS.has(name)) out.push(path);
+    if (ID_FIELD.test(name) && !NOT_OBJECT_IDS.has(name) && !NOT_OBJECT_IDS.has(path)) out.push(path);
     out.push(...idFields(sub, path));
   }
   for (const sub of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])])

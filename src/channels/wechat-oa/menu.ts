@@ -33,17 +33,19 @@ const action = (max: number) =>
     z.strictObject({ type: z.literal('view'), name: name(max), url }),
   ]);
 
-export const menuSchema = z.strictObject({
-  button: z
-    .array(
-      z.union([
-        action(16),
-        z.strictObject({ name: name(16), sub_button: z.array(action(60)).min(1).max(5) }),
-      ]),
-    )
-    .min(1)
-    .max(3),
-});
+export const menuSchema = z
+  .strictObject({
+    button: z
+      .array(
+        z.union([
+          action(16),
+          z.strictObject({ name: name(16), sub_button: z.array(action(60)).min(1).max(5) }),
+        ]),
+      )
+      .min(1)
+      .max(3),
+  })
+  .meta({ id: 'WechatOaMenu' });
 export type OaMenu = z.infer<typeof menuSchema>;
 
 /** What a deployment publishes unless an admin gives its own: 报事 / 投票 / 我的 (登记, 认证, 帮助, English). */

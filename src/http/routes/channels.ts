@@ -6,7 +6,7 @@ import { recordAudit } from '../../kernel/access/audit.js';
 import { conflict, forbidden } from '../../kernel/access/errors.js';
 import { type ChannelState, STATUS_STALE_AFTER_MS } from '../../kernel/chat/channel-state.js';
 import { actorOf } from '../auth.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, errorSchema, fileResponse } from '../schemas.js';
 
 const STATES = [
   'not_configured',
@@ -100,8 +100,13 @@ export const channelRoutes =
             'The WeChat login QR code as an image to scan with the bot account’s WeChat app (superuser)',
           description:
             'Drawn by the service itself (never a third-party page). 409 when WeChat is not waiting for a scan.',
-          produces: ['image/png'],
-          response: { 200: z.any().describe('image/png'), ...errorResponses },
+          response: {
+            200: fileResponse('image/png', 'The QR code, 360 px square'),
+            // 400: a query parameter (it takes none); 401 and 429 are every route's (route-input-rules.ts)
+            400: errorSchema,
+            403: errorSchema,
+            409: errorSchema,
+          },
         },
       },
       async (req, reply) => {

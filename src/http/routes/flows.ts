@@ -1,13 +1,35 @@
+import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LOCALES } from '../../flows/flow-schema.js';
+import {
+  flowDraftBodySchema,
+  flowPublicationSchema,
+  flowSchema,
+  flowSummarySchema,
+  flowVersionSchema,
+  simulateBodyAsValidated,
+  simulateBodySchema,
+  simulationSchema,
+} from '../../flows/flow-api-schema.js';
 import type { FlowService } from '../../flows/flow-service.js';
 import { actorOf, principalOf } from '../auth.js';
-import { errorResponses, errorSchema } from '../schemas.js';
+import { bodyLeftToHandler, errorResponses, errorSchema } from '../schemas.js';
 
 const keyParams = z.strictObject({ key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/) });
 const orgQuery = z.strictObject({ orgId: z.coerce.number().int().positive().optional() });
-const withInvalid = { 200: z.unknown(), 201: z.unknown(), ...errorResponses, 422: errorSchema };
+/** a flow that fails `checkFlow` answers 422 `invalid_flow`, every problem by step and field */
+const invalidFlow = { 422: errorSchema };
+
+/**
+ * The simulate route's validator: the body as `simulateBodyAsValidated` says (its definition left
+ * to `checkFlow`, as on PUT), while the route's `body` documents the definition's shape.
+ */
+function simulateValidator<S>(part: FastifyRouteSchemaDef<S>) {
+  const schema = part.httpPart === 'body' ? simulateBodyAsValidated : part.schema;
+  // at run time `part.schema` is the zod schema of that part (params or querystring)
+  return validatorCompiler({ ...part, schema } as unknown as FastifyRouteSchemaDef<z.ZodType>);
+}
 
 export const flowRoutes =
   (flows: FlowService): FastifyPluginAsyncZod =>
@@ -19,6 +41,7 @@ export const flowRoutes =
           tags: ['flows'],
           summary: 'The flows in force for an org (nearest wins)',
           querystring: orgQuery,
+          response: { 200: z.object({ items: z.array(flowSummarySchema) }), ...errorResponses },
         },
       },
       async (req) => flows.list(principalOf(req), req.query.orgId),
@@ -31,6 +54,7 @@ export const flowRoutes =
           summary: 'The draft of a flow at an org, else its published or inherited version',
           params: keyParams,
           querystring: orgQuery,
+          response: { 200: flowSchema, ...errorResponses },
         },
       },
       async (req) => flows.get(principalOf(req), req.params.key, req.query.orgId),
@@ -43,11 +67,14 @@ export const flowRoutes =
           summary: 'Save a draft (checked: a bad flow gets 422 listing every problem by step and field)',
           params: keyParams,
           querystring: orgQuery,
-          body: z.unknown(),
-          response: withInvalid,
+          body: flowDraftBodySchema,
+          response: { 200: flowSchema, ...errorResponses, ...invalidFlow },
         },
+        // checkFlow checks the body (and reports every problem by step and field)
+        validatorCompiler: bodyLeftToHandler,
       },
-      async (req) => flows.putDraft(actorOf(req), req.params.key, req.body, req.query.orgId),
+      // the body as it came: `flowDraftBodySchema` only documents it
+      async (req) => flows.putDraft(actorOf(req), req.params.key, req.body as unknown, req.query.orgId),
     );
     app.post(
       '/flows/:key/publish',
@@ -57,7 +84,7 @@ export const flowRoutes =
           summary: 'Publish the draft of a flow as its next version',
           params: keyParams,
           querystring: orgQuery,
-          response: withInvalid,
+          response: { 201: flowPublicationSchema, ...errorResponses, ...invalidFlow },
         },
       },
       async (req, reply) =>
@@ -68,9 +95,11 @@ export const flowRoutes =
       {
         schema: {
           tags: ['flows'],
-          summary: 'The published versions of a flow',
+          summary:
+            'The versions of a flow at an org, newest first: published ones, and its draft as version 0',
           params: keyParams,
           querystring: orgQuery,
+          response: { 200: z.object({ items: z.array(flowVersionSchema) }), ...errorResponses },
         },
       },
       async (req) => flows.versions(principalOf(req), req.params.key, req.query.orgId),
@@ -84,16 +113,10 @@ export const flowRoutes =
             'Run answers against the draft (or a given definition) with actions dry-run; returns the bot’s messages',
           params: keyParams,
           querystring: orgQuery,
-          body: z.strictObject({
-            answers: z.array(z.string().max(2000)).max(100),
-            locale: z.enum(LOCALES).optional(),
-            personId: z.number().int().positive().optional(),
-            /** where the simulated conversation runs (branches on `chatKind`); default private */
-            chatKind: z.enum(['group', 'private']).optional(),
-            definition: z.unknown().optional(),
-          }),
-          response: withInvalid,
+          body: simulateBodySchema,
+          response: { 200: simulationSchema, ...errorResponses, ...invalidFlow },
         },
+        validatorCompiler: simulateValidator,
       },
       async (req) => flows.simulate(principalOf(req), req.params.key, req.body, req.query.orgId),
     );

@@ -4,19 +4,21 @@ import { requireOrg } from './in-scope.js';
 import { decodeCursor, page } from './pagination.js';
 import { type Principal, scopeOrgId } from './principal.js';
 
-export const auditEntrySchema = z.object({
-  id: z.number(),
-  at: z.date(),
-  actor: z.string(),
-  tokenId: z.number().nullable(),
-  orgId: z.number().nullable(),
-  action: z.string(),
-  objectType: z.string(),
-  objectId: z.string().nullable(),
-  before: z.unknown(),
-  after: z.unknown(),
-  requestId: z.string().nullable(),
-});
+export const auditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.date(),
+    actor: z.string(),
+    tokenId: z.number().int().nullable(),
+    orgId: z.number().int().nullable(),
+    action: z.string(),
+    objectType: z.string(),
+    objectId: z.string().nullable(),
+    before: z.unknown(),
+    after: z.unknown(),
+    requestId: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
 
 /** Reads the admin audit log, newest first, limited to the token's subtree. */
 export class AuditService {

@@ -12,16 +12,18 @@ import type { Queryable } from '../db/db.js';
 export const ORG_KINDS = ['city', 'district', 'subdistrict', 'community', 'compound', 'building'] as const;
 export type OrgKind = (typeof ORG_KINDS)[number];
 
-export const orgSchema = z.object({
-  id: z.number(),
-  kind: z.enum(ORG_KINDS),
-  name: z.string(),
-  parentId: z.number().nullable(),
-  path: z.array(z.number()).describe('ids from the root down to this org, itself last'),
-  settings: z.record(z.string(), z.unknown()),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-});
+export const orgSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(ORG_KINDS),
+    name: z.string(),
+    parentId: z.number().int().nullable(),
+    path: z.array(z.number().int()).describe('ids from the root down to this org, itself last'),
+    settings: z.record(z.string(), z.unknown()),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: 'Org' });
 export type Org = z.infer<typeof orgSchema>;
 
 export interface OrgRow {
@@ -64,14 +66,16 @@ export async function orgPath(q: Queryable, id: number): Promise<number[]> {
   return (await findOrg(q, id))?.path ?? [];
 }
 
-export const personSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  phone: z.string().nullable().describe('masked (138****5678) for viewer tokens'),
-  locale: z.enum(['zh-CN', 'en']),
-  orgId: z.number().nullable(),
-  createdAt: z.date(),
-});
+export const personSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    phone: z.string().nullable().describe('masked (138****5678) for viewer tokens'),
+    locale: z.enum(['zh-CN', 'en']),
+    orgId: z.number().int().nullable(),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'Person' });
 export type Person = z.infer<typeof personSchema>;
 
 export interface PersonRow {

@@ -9,16 +9,18 @@ import { DELIVERY_CHANNELS, type DeliveryChannel } from './port.js';
 export const PURPOSES = ['residents', 'handlers'] as const;
 export type ChatPurpose = (typeof PURPOSES)[number];
 
-export const chatSchema = z.object({
-  id: z.number(),
-  channel: z.enum(DELIVERY_CHANNELS),
-  externalChatId: z.string(),
-  orgId: z.number(),
-  purpose: z.enum(PURPOSES),
-  title: z.string().nullable(),
-  boundVia: z.enum(['code', 'admin']),
-  createdAt: z.date(),
-});
+export const chatSchema = z
+  .object({
+    id: z.number().int(),
+    channel: z.enum(DELIVERY_CHANNELS),
+    externalChatId: z.string(),
+    orgId: z.number().int(),
+    purpose: z.enum(PURPOSES),
+    title: z.string().nullable(),
+    boundVia: z.enum(['code', 'admin']),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'Chat' });
 export type Chat = z.infer<typeof chatSchema>;
 
 export interface ChatRow {

@@ -10,14 +10,16 @@ import { CHANNELS, type ChannelName, type InboundMessage } from './port.js';
  * handling-failure.ts), kept with their error instead of being acknowledged without a trace.
  * Superusers only: a dead letter belongs to no org until it is understood.
  */
-export const failedUpdateSchema = z.object({
-  id: z.number(),
-  channel: z.enum(CHANNELS),
-  updateId: z.string(),
-  error: z.string(),
-  message: z.record(z.string(), z.unknown()).describe('the update as Linli read it'),
-  failedAt: z.date(),
-});
+export const failedUpdateSchema = z
+  .object({
+    id: z.number().int(),
+    channel: z.enum(CHANNELS),
+    updateId: z.string(),
+    error: z.string(),
+    message: z.record(z.string(), z.unknown()).describe('the update as Linli read it'),
+    failedAt: z.date(),
+  })
+  .meta({ id: 'FailedUpdate' });
 
 export class FailedUpdates {
   constructor(private readonly db: Db) {}

@@ -6,25 +6,27 @@ import { DELIVERY_CHANNELS } from '../chat/port.js';
 import type { Db } from '../db/db.js';
 import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus } from './delivery-repository.js';
 
-export const deliverySchema = z.object({
-  id: z.number(),
-  channel: z.enum(DELIVERY_CHANNELS),
-  chatExternalId: z.string(),
-  chatKind: z.enum(['group', 'private']),
-  orgId: z.number().nullable(),
-  personId: z.number().nullable(),
-  status: z.enum(DELIVERY_STATUSES),
-  urgent: z.boolean(),
-  attempts: z.number(),
-  notBefore: z.date(),
-  lastError: z.string().nullable(),
-  externalMessageId: z.string().nullable(),
-  createdAt: z.date(),
-  sentAt: z.date().nullable(),
-  failedAt: z.date().nullable(),
-  subject: z.string().nullable().describe('what it was about: `complaint:12:reporter`'),
-  reroutedTo: z.number().nullable().describe('the group delivery sent instead of this refused one'),
-});
+export const deliverySchema = z
+  .object({
+    id: z.number().int(),
+    channel: z.enum(DELIVERY_CHANNELS),
+    chatExternalId: z.string(),
+    chatKind: z.enum(['group', 'private']),
+    orgId: z.number().int().nullable(),
+    personId: z.number().int().nullable(),
+    status: z.enum(DELIVERY_STATUSES),
+    urgent: z.boolean(),
+    attempts: z.number(),
+    notBefore: z.date(),
+    lastError: z.string().nullable(),
+    externalMessageId: z.string().nullable(),
+    createdAt: z.date(),
+    sentAt: z.date().nullable(),
+    failedAt: z.date().nullable(),
+    subject: z.string().nullable().describe('what it was about: `complaint:12:reporter`'),
+    reroutedTo: z.number().nullable().describe('the group delivery sent instead of this refused one'),
+  })
+  .meta({ id: 'Delivery' });
 
 /** Tokens at the community level and above (and the superuser) see whom a discreet delivery was for. */
 async function seesDiscreet(db: Db, p: Principal): Promise<boolean> {

@@ -161,5 +161,5 @@ export const isoDurationSchema = z
   })
   .meta({
     description: 'ISO 8601 duration: days and/or hours, minutes, seconds, e.g. PT2H, P3D, P1DT12H, PT30S',
-    examples: ['PT2H', 'P3D', 'P1DT12H', 'PT30S'],
+    example: 'PT2H',
   });

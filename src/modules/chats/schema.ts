@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PURPOSES } from '../../kernel/chat/binding.js';
-import { DELIVERY_CHANNELS } from '../../kernel/chat/port.js';
+import type { DeliveryChannel } from '../../kernel/chat/port.js';
 
 export { type ChatPurpose, PURPOSES } from '../../kernel/chat/binding.js';
 
@@ -15,16 +15,24 @@ export const bindCodeBody = z.strictObject({
     .describe('how long the code can be used (default 24 h)'),
 });
 
-export const bindCodeSchema = z.object({
-  code: z.string(),
-  orgId: z.number(),
-  purpose: z.enum(PURPOSES),
-  expiresAt: z.date(),
-  instructions: z.string().describe('what a group member sends in the group'),
-});
+export const bindCodeSchema = z
+  .object({
+    code: z.string(),
+    orgId: z.number().int(),
+    purpose: z.enum(PURPOSES),
+    expiresAt: z.date(),
+    instructions: z.string().describe('what a group member sends in the group'),
+  })
+  .meta({ id: 'BindCode' });
+
+/**
+ * The channels whose chats can be bound to an org (migration 027's CHECK on linli.chats): an
+ * Official Account has followers, not group chats — its entry to a compound is a QR code.
+ */
+const BINDABLE_CHANNELS = ['telegram', 'wechat', 'wecom_robot'] as const satisfies readonly DeliveryChannel[];
 
 export const bindChatBody = z.strictObject({
-  channel: z.enum(DELIVERY_CHANNELS),
+  channel: z.enum(BINDABLE_CHANNELS),
   /** a WeCom robot: its webhook key, or the whole webhook URL (the key is taken from it) */
   externalChatId: z.string().trim().min(1).max(300),
   purpose: z.enum(PURPOSES),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { principalOf } from '../../http/auth.js';
-import { errorResponses, idParams, instant } from '../../http/schemas.js';
+import { errorResponses, errorSchema, fileResponse, idParams, instant } from '../../http/schemas.js';
 import { AppError } from '../../kernel/access/errors.js';
 import { digestChartSvg } from './digest-chart.js';
 import { digestCsv } from './queries/digest.js';
@@ -20,7 +20,7 @@ const rate = z.object({ rate: z.number().nullable(), numerator: z.number(), deno
 
 /** The response as documented in OpenAPI (the service's definitions are in complaint-metrics.ts). */
 const metricsSchema = z.object({
-  orgId: z.number().nullable(),
+  orgId: z.number().int().nullable().describe('the org whose subtree is counted (null: everywhere)'),
   from: z.date().nullable(),
   to: z.date().nullable(),
   generatedAt: z.date(),
@@ -40,7 +40,7 @@ const metricsSchema = z.object({
     complaints: z.number(),
     top: z.array(
       z.object({
-        orgId: z.number(),
+        orgId: z.number().int(),
         compound: z.string(),
         building: z.string(),
         unit: z.string().nullable(),
@@ -81,7 +81,7 @@ export const metricsRoutes =
           querystring: digestQuery,
           response: {
             200: z.object({
-              orgId: z.number(),
+              orgId: z.number().int(),
               orgName: z.string(),
               month: z.string(),
               previousMonth: z.string(),
@@ -103,8 +103,13 @@ export const metricsRoutes =
           summary: 'The monthly digest as CSV (UTF-8 with BOM): month,metric,value,numerator,denominator',
           params: idParams,
           querystring: digestQuery,
-          produces: ['text/csv'],
-          response: { 200: z.string().describe('CSV'), ...errorResponses },
+          response: {
+            200: fileResponse(
+              'text/csv',
+              'Header month,metric,value,numerator,denominator; the month’s figures, then the month before’s (UTF-8 with BOM, CRLF)',
+            ),
+            ...errorResponses,
+          },
         },
       },
       async (req, reply) => {
@@ -126,8 +131,11 @@ export const metricsRoutes =
             '503 chart_unavailable when the server has no CJK font to draw with (install fonts-wqy-microhei or set LINLI_CHART_FONT).',
           params: idParams,
           querystring: digestQuery,
-          produces: ['image/png'],
-          response: { 200: z.any().describe('PNG'), ...errorResponses },
+          response: {
+            200: fileResponse('image/png', 'The digest chart'),
+            ...errorResponses,
+            503: errorSchema,
+          },
         },
       },
       async (req, reply) => {
@@ -148,9 +156,13 @@ export const metricsRoutes =
           tags: ['metrics'],
           summary: 'The same figures as CSV (UTF-8 with BOM): metric,value,numerator,denominator',
           querystring: query,
-          produces: ['text/csv'],
-          // a string with a non-JSON content type is sent as is (not through the JSON serializer)
-          response: { 200: z.string().describe('CSV'), ...errorResponses },
+          response: {
+            200: fileResponse(
+              'text/csv',
+              'Header metric,value,numerator,denominator; one figure a row, a rate’s value its share (UTF-8 with BOM, CRLF)',
+            ),
+            ...errorResponses,
+          },
         },
       },
       async (req, reply) => {

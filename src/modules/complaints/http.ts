@@ -2,13 +2,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
-import { errorResponses, idParams, instant } from '../../http/schemas.js';
+import { errorResponses, errorSchema, idParams, instant, listOf } from '../../http/schemas.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { dutyRosterSchema } from './duty-roster.js';
 import { escalationPolicySchema } from './escalation-policy.js';
 import { ACTIONS, HANDLER_ROLES, LEVELS, STATUSES } from './lifecycle.js';
-
-const ok = { 200: z.unknown(), ...errorResponses };
+import {
+  complaintDetailSchema,
+  complaintPhotoResponse,
+  complaintSchema,
+  dutyRosterResponseSchema,
+  escalationPolicyResponseSchema,
+} from './schema.js';
 
 export const complaintRoutes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -32,7 +37,7 @@ export const complaintRoutes =
             to: instant.optional(),
             ...pageQuery,
           }),
-          response: ok,
+          response: { 200: listOf(complaintSchema), ...errorResponses },
         },
       },
       async (req) => s.complaints.list(principalOf(req), req.query),
@@ -44,7 +49,7 @@ export const complaintRoutes =
           tags: ['complaints'],
           summary: 'A complaint with its timeline',
           params: idParams,
-          response: ok,
+          response: { 200: complaintDetailSchema, ...errorResponses },
         },
       },
       async (req) => s.complaints.get(principalOf(req), req.params.id),
@@ -60,6 +65,11 @@ export const complaintRoutes =
             id: z.coerce.number().int().positive(),
             n: z.coerce.number().int().min(0).max(99),
           }),
+          response: {
+            200: complaintPhotoResponse,
+            ...errorResponses,
+            502: errorSchema,
+          },
         },
       },
       async (req, reply) => {
@@ -89,7 +99,7 @@ export const complaintRoutes =
             photos: z.array(z.string().max(300)).max(9).optional(),
             version: z.number().int().min(0).optional(),
           }),
-          response: ok,
+          response: { 200: complaintDetailSchema, ...errorResponses },
         },
       },
       async (req) => {
@@ -110,7 +120,7 @@ export const complaintRoutes =
             'Deadlines per level and category (ISO 8601 durations) on a natural or working-day calendar',
           params: idParams,
           body: escalationPolicySchema,
-          response: ok,
+          response: { 200: escalationPolicyResponseSchema, ...errorResponses },
         },
       },
       async (req) => s.policies.put(actorOf(req), req.params.id, req.body),
@@ -124,14 +134,21 @@ export const complaintRoutes =
             'The org’s duty roster for dispatch mode round_robin: weekly slots (1 = Monday, HH:MM–HH:MM) and exceptions by date, in its time zone',
           params: idParams,
           body: dutyRosterSchema,
-          response: ok,
+          response: { 200: dutyRosterResponseSchema, ...errorResponses },
         },
       },
       async (req) => s.rosters.put(actorOf(req), req.params.id, req.body),
     );
     app.get(
       '/orgs/:id/duty-roster',
-      { schema: { tags: ['complaints'], summary: 'The org’s duty roster', params: idParams, response: ok } },
+      {
+        schema: {
+          tags: ['complaints'],
+          summary: 'The org’s duty roster (404 when it has none)',
+          params: idParams,
+          response: { 200: dutyRosterResponseSchema, ...errorResponses },
+        },
+      },
       async (req) => s.rosters.get(principalOf(req), req.params.id),
     );
     app.get(
@@ -139,9 +156,10 @@ export const complaintRoutes =
       {
         schema: {
           tags: ['complaints'],
-          summary: 'The escalation policy in force at an org (its own or inherited)',
+          summary:
+            'The org’s own escalation policy (404 when it has none: its deadlines then come from the nearest org above that has one, else the default)',
           params: idParams,
-          response: ok,
+          response: { 200: escalationPolicyResponseSchema, ...errorResponses },
         },
       },
       async (req) => s.policies.get(principalOf(req), req.params.id),

@@ -36,7 +36,7 @@ export interface ComplaintRow {
   assigned_role: string | null;
   reopen_count: number;
   escalations: number;
-  rating: string | null;
+  rating: 'satisfied' | 'basically_satisfied' | 'dissatisfied' | null;
   rating_comment: string | null;
   overdue_reminders: number;
   overdue_reminded_at: Date | null;

@@ -9,16 +9,16 @@ const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const id = z.number().int().positive();
 
 const contractSchema = z.object({
-  id: z.number(),
-  companyId: z.number(),
-  compoundId: z.number(),
+  id: z.number().int(),
+  companyId: z.number().int(),
+  compoundId: z.number().int(),
   compoundName: z.string(),
   startsOn: z.string(),
   endsOn: z.string().nullable(),
 });
 const companySchema = z.object({
-  id: z.number(),
-  orgId: z.number(),
+  id: z.number().int(),
+  orgId: z.number().int(),
   name: z.string(),
   createdAt: z.date(),
   contracts: z.array(contractSchema),
@@ -31,9 +31,9 @@ const weights = z.strictObject({
   satisfaction: z.number().min(0).max(1),
 });
 const campaignSchema = z.object({
-  id: z.number(),
-  orgId: z.number(),
-  companyId: z.number().nullable(),
+  id: z.number().int(),
+  orgId: z.number().int(),
+  companyId: z.number().int().nullable(),
   title: z.string(),
   status: z.enum(['scheduled', 'open', 'closed', 'cancelled']),
   criteria: z.array(criterion),
@@ -48,9 +48,9 @@ const campaignSchema = z.object({
   createdAt: z.date(),
   targets: z.array(
     z.object({
-      compoundId: z.number(),
+      compoundId: z.number().int(),
       compoundName: z.string(),
-      companyId: z.number().nullable(),
+      companyId: z.number().int().nullable(),
       companyName: z.string().nullable(),
       responses: z.number(),
     }),
@@ -84,11 +84,11 @@ const createBody = z.strictObject({
 });
 const rate = z.object({ rate: z.number().nullable(), numerator: z.number(), denominator: z.number() });
 const subject = z.object({
-  id: z.number(),
+  id: z.number().int(),
   name: z.string(),
-  companyId: z.number().nullable().optional(),
+  companyId: z.number().int().nullable().optional(),
   companyName: z.string().nullable().optional(),
-  compoundIds: z.array(z.number()).optional(),
+  compoundIds: z.array(z.number().int()).optional(),
   units: z.number(),
   responses: z.number(),
   responseRate: z.number().nullable(),
@@ -100,7 +100,7 @@ const subject = z.object({
 });
 const ranked = subject.extend({ rank: z.number().nullable(), rankFromBottom: z.number().nullable() });
 const resultsSchema = z.object({
-  campaignId: z.number(),
+  campaignId: z.number().int(),
   title: z.string(),
   status: z.string(),
   criteria: z.array(criterion),
@@ -248,9 +248,9 @@ export const evaluationRoutes =
           }),
           response: {
             201: z.object({
-              id: z.number(),
-              campaignId: z.number(),
-              unitId: z.number(),
+              id: z.number().int(),
+              campaignId: z.number().int(),
+              unitId: z.number().int(),
               scores: z.record(z.string(), z.number()),
             }),
             ...errorResponses,
@@ -284,7 +284,7 @@ export const evaluationRoutes =
           querystring: z.strictObject({ by: z.enum(['company', 'compound']).optional() }),
           response: {
             200: z.object({
-              campaignId: z.number(),
+              campaignId: z.number().int(),
               by: z.enum(['company', 'compound']),
               weights: z.object({ survey: z.number(), onTime: z.number(), satisfaction: z.number() }),
               listSize: z.number(),

@@ -2,12 +2,23 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
-import { errorResponses, idParams, instant } from '../../http/schemas.js';
+import { errorResponses, fileResponse, idParams, instant, listOf } from '../../http/schemas.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { PartyService } from './commands/members.js';
+import {
+  commitmentSchema,
+  pairingsSchema,
+  partyBranchDetailSchema,
+  partyBranchSchema,
+  partyMemberDetailSchema,
+  partyMemberSchema,
+  partyTaskDetailSchema,
+  partyTaskListItemSchema,
+  serviceRecordSchema,
+} from './schema.js';
 
-const ok = { 200: z.unknown(), ...errorResponses };
-const created = { 201: z.unknown(), ...errorResponses };
+const ok = <T extends z.ZodType>(body: T) => ({ 200: body, ...errorResponses });
+const created = <T extends z.ZodType>(body: T) => ({ 201: body, ...errorResponses });
 const id = z.coerce.number().int().positive();
 const TAGS = ['party'];
 
@@ -17,7 +28,13 @@ export const partyRoutes =
   async (app) => {
     app.get(
       '/party-commitments',
-      { schema: { tags: TAGS, summary: 'The five standard commitments (codes and labels)', response: ok } },
+      {
+        schema: {
+          tags: TAGS,
+          summary: 'The five standard commitments (codes and labels)',
+          response: ok(z.object({ items: z.array(commitmentSchema) })),
+        },
+      },
       async () => ({ items: PartyService.commitments() }),
     );
 
@@ -34,7 +51,7 @@ export const partyRoutes =
             name: z.string().trim().min(1).max(200),
             secretaryPersonId: id.nullable().optional(),
           }),
-          response: created,
+          response: created(partyBranchSchema),
         },
       },
       async (req, reply) => reply.code(201).send(await s.party.createBranch(actorOf(req), req.body)),
@@ -46,14 +63,21 @@ export const partyRoutes =
           tags: TAGS,
           summary: 'Branches registered in the subtree',
           querystring: z.strictObject({ orgId: id.optional() }),
-          response: ok,
+          response: ok(z.object({ items: z.array(partyBranchSchema) })),
         },
       },
       async (req) => s.party.listBranches(principalOf(req), req.query),
     );
     app.get(
       '/party-branches/:id',
-      { schema: { tags: TAGS, summary: 'A branch with its member counts', params: idParams, response: ok } },
+      {
+        schema: {
+          tags: TAGS,
+          summary: 'A branch with its member counts',
+          params: idParams,
+          response: ok(partyBranchDetailSchema),
+        },
+      },
       async (req) => s.party.getBranch(principalOf(req), req.params.id),
     );
     app.patch(
@@ -67,7 +91,7 @@ export const partyRoutes =
             name: z.string().trim().min(1).max(200).optional(),
             secretaryPersonId: id.nullable().optional(),
           }),
-          response: ok,
+          response: ok(partyBranchSchema),
         },
       },
       async (req) => s.party.updateBranch(actorOf(req), req.params.id, req.body),
@@ -101,7 +125,7 @@ export const partyRoutes =
             branchId: id.optional(),
             ...pageQuery,
           }),
-          response: ok,
+          response: ok(listOf(partyMemberSchema)),
         },
       },
       async (req) => s.party.listMembers(principalOf(req), req.query),
@@ -114,8 +138,10 @@ export const partyRoutes =
           summary:
             'The yearly review as CSV (UTF-8 with BOM): member_id,name,branch,compound,year,tasks_done,hours,commitments,own_commitments,paired_households',
           querystring: z.strictObject({ orgId: id, year: z.coerce.number().int().min(2000).max(2100) }),
-          produces: ['text/csv'],
-          response: { 200: z.string().describe('CSV'), ...errorResponses },
+          response: {
+            200: fileResponse('text/csv', 'One row per approved member reporting in the subtree'),
+            ...errorResponses,
+          },
         },
       },
       async (req, reply) => {
@@ -133,7 +159,7 @@ export const partyRoutes =
           tags: TAGS,
           summary: 'A member with commitments and pairings',
           params: idParams,
-          response: ok,
+          response: ok(partyMemberDetailSchema),
         },
       },
       async (req) => s.party.getMember(principalOf(req), req.params.id),
@@ -145,7 +171,7 @@ export const partyRoutes =
           tags: TAGS,
           summary: 'Approve a pending registration (409 if decided)',
           params: idParams,
-          response: ok,
+          response: ok(partyMemberDetailSchema),
         },
       },
       async (req) => s.party.decideOverHttp(actorOf(req), req.params.id, 'approve'),
@@ -158,7 +184,7 @@ export const partyRoutes =
           summary: 'Reject a pending registration (409 if decided)',
           params: idParams,
           body: z.strictObject({ reason: z.string().trim().max(500).optional() }).optional(),
-          response: ok,
+          response: ok(partyMemberDetailSchema),
         },
       },
       async (req) => s.party.decideOverHttp(actorOf(req), req.params.id, 'reject', req.body?.reason),
@@ -171,14 +197,21 @@ export const partyRoutes =
           summary: 'Tasks done, hours and commitments of a member (in a year, China time, when given)',
           params: idParams,
           querystring: z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional() }),
-          response: ok,
+          response: ok(serviceRecordSchema),
         },
       },
       async (req) => s.party.serviceRecord(principalOf(req), req.params.id, req.query.year),
     );
     app.get(
       '/party-members/:id/pairings',
-      { schema: { tags: TAGS, summary: 'Households the member pairs with', params: idParams, response: ok } },
+      {
+        schema: {
+          tags: TAGS,
+          summary: 'Households the member pairs with',
+          params: idParams,
+          response: ok(pairingsSchema),
+        },
+      },
       async (req) => s.party.listPairings(principalOf(req), req.params.id),
     );
     app.post(
@@ -189,7 +222,7 @@ export const partyRoutes =
           summary: 'Pair a member with a household of their compound',
           params: idParams,
           body: z.strictObject({ unitId: id }),
-          response: created,
+          response: created(pairingsSchema),
         },
       },
       async (req, reply) =>
@@ -231,7 +264,7 @@ export const partyRoutes =
             assignees: z.array(id).max(200).optional(),
             volunteersNeeded: z.number().int().min(0).max(1000).optional(),
           }),
-          response: created,
+          response: created(partyTaskDetailSchema),
         },
       },
       async (req, reply) => reply.code(201).send(await s.tasks.create(actorOf(req), req.body)),
@@ -247,7 +280,7 @@ export const partyRoutes =
             status: z.enum(['open', 'done', 'cancelled']).optional(),
             ...pageQuery,
           }),
-          response: ok,
+          response: ok(listOf(partyTaskListItemSchema)),
         },
       },
       async (req) => s.tasks.list(principalOf(req), req.query),
@@ -259,7 +292,7 @@ export const partyRoutes =
           tags: TAGS,
           summary: 'A task with who was asked and who answered',
           params: idParams,
-          response: ok,
+          response: ok(partyTaskDetailSchema),
         },
       },
       async (req) => s.tasks.get(principalOf(req), req.params.id),
@@ -271,7 +304,7 @@ export const partyRoutes =
           tags: TAGS,
           summary: 'Cancel an open task (members are told)',
           params: idParams,
-          response: ok,
+          response: ok(partyTaskDetailSchema),
         },
       },
       async (req) => s.tasks.cancel(actorOf(req), req.params.id),

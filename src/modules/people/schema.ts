@@ -63,35 +63,41 @@ export const roleBody = z.strictObject({
   role: z.enum(ROLES),
 });
 
-export const identitySchema = z.object({
-  id: z.number(),
-  channel: z.enum(CHANNELS),
-  externalId: z.string(),
-  displayName: z.string().nullable(),
-  createdAt: z.date(),
-});
+export const identitySchema = z
+  .object({
+    id: z.number().int(),
+    channel: z.enum(CHANNELS),
+    externalId: z.string(),
+    displayName: z.string().nullable(),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'Identity' });
 
 export { type Person, personSchema } from '../../kernel/access/directory.js';
 
-export const personDetailSchema = personSchema.extend({
-  mergedInto: z
-    .number()
-    .nullable()
-    .describe(
-      'set when this person was merged into another (POST /people/:id/merge): that one is who they are now',
-    ),
-  identities: z.array(identitySchema),
-  roles: z.array(z.object({ id: z.number(), orgId: z.number(), role: z.enum(ROLES) })),
-});
+export const personDetailSchema = personSchema
+  .extend({
+    mergedInto: z
+      .number()
+      .nullable()
+      .describe(
+        'set when this person was merged into another (POST /people/:id/merge): that one is who they are now',
+      ),
+    identities: z.array(identitySchema),
+    roles: z.array(z.object({ id: z.number().int(), orgId: z.number().int(), role: z.enum(ROLES) })),
+  })
+  .meta({ id: 'PersonDetail' });
 
-export const roleAssignmentSchema = z.object({
-  id: z.number(),
-  personId: z.number(),
-  personName: z.string(),
-  orgId: z.number(),
-  role: z.enum(ROLES),
-  createdAt: z.date(),
-});
+export const roleAssignmentSchema = z
+  .object({
+    id: z.number().int(),
+    personId: z.number().int(),
+    personName: z.string(),
+    orgId: z.number().int(),
+    role: z.enum(ROLES),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'RoleAssignment' });
 export type RoleAssignment = z.infer<typeof roleAssignmentSchema>;
 
 export function maskPhone(phone: string | null): string | null {
@@ -103,8 +109,10 @@ export const mergeBody = z.strictObject({
   from: z.number().int().positive().describe('the person absorbed into the one in the path'),
 });
 
-export const mergeResultSchema = z.object({
-  keep: z.number(),
-  from: z.number(),
-  moved: z.record(z.string(), z.number()).describe('rows moved to the kept person, per kind'),
-});
+export const mergeResultSchema = z
+  .object({
+    keep: z.number(),
+    from: z.number(),
+    moved: z.record(z.string(), z.number()).describe('rows moved to the kept person, per kind'),
+  })
+  .meta({ id: 'PersonMergeResult' });

@@ -2,11 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
-import { errorResponses, idParams } from '../../http/schemas.js';
+import { errorResponses, idParams, listOf } from '../../http/schemas.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { createReminderBody } from './commands/reminders.js';
-
-const ok = { 200: z.unknown(), ...errorResponses };
+import { reminderDetailSchema, reminderPreviewSchema, reminderSchema } from './schema.js';
 
 export const reminderRoutes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -19,7 +18,7 @@ export const reminderRoutes =
           summary:
             'Create a reminder: a schedule ({at} | {cron, tz} | {rrule, tz}), an audience, a text template, optional 收到 with follow-up',
           body: createReminderBody,
-          response: { 201: z.unknown(), ...errorResponses },
+          response: { 201: reminderSchema, ...errorResponses },
         },
       },
       async (req, reply) => {
@@ -38,7 +37,7 @@ export const reminderRoutes =
             status: z.enum(['active', 'paused', 'done']).optional(),
             ...pageQuery,
           }),
-          response: ok,
+          response: { 200: listOf(reminderSchema), ...errorResponses },
         },
       },
       async (req) => s.reminders.list(principalOf(req), req.query),
@@ -51,7 +50,7 @@ export const reminderRoutes =
           summary:
             'A reminder with its recent occurrences: recipients, how many acknowledged, how many it could not reach (unreachable)',
           params: idParams,
-          response: ok,
+          response: { 200: reminderDetailSchema, ...errorResponses },
         },
       },
       async (req) => s.reminders.get(principalOf(req), req.params.id),
@@ -64,7 +63,7 @@ export const reminderRoutes =
           summary: 'The next occurrences after now, holiday moves applied',
           params: idParams,
           querystring: z.strictObject({ count: z.coerce.number().int().min(1).max(100).default(5) }),
-          response: ok,
+          response: { 200: reminderPreviewSchema, ...errorResponses },
         },
       },
       async (req) => s.reminders.preview(principalOf(req), req.params.id, req.query.count),
@@ -78,7 +77,7 @@ export const reminderRoutes =
             'Pause ({"status":"paused"}) or resume ({"status":"active"}: from the next occurrence after now)',
           params: idParams,
           body: z.strictObject({ status: z.enum(['active', 'paused']) }),
-          response: ok,
+          response: { 200: reminderSchema, ...errorResponses },
         },
       },
       async (req) => s.reminders.setStatus(actorOf(req), req.params.id, req.body.status),

@@ -12,8 +12,10 @@ import type { Locale } from './template.js';
  */
 
 export type ReminderStatus = 'active' | 'paused' | 'done' | 'deleted';
+/** The statuses the API shows: a deleted reminder is gone (404), its row kept for the audit. */
+export type LiveReminderStatus = Exclude<ReminderStatus, 'deleted'>;
 
-export interface ReminderRow {
+export interface ReminderRow<S extends ReminderStatus = ReminderStatus> {
   id: number;
   org_id: number;
   audience: Audience;
@@ -23,11 +25,17 @@ export interface ReminderRow {
   holiday_policy: HolidayPolicy;
   ack: boolean;
   follow_up_hours: string | null;
-  status: ReminderStatus;
+  status: S;
   next_at: Date | null;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
+}
+
+export type LiveReminderRow = ReminderRow<LiveReminderStatus>;
+
+export function isLive(r: ReminderRow): r is LiveReminderRow {
+  return r.status !== 'deleted';
 }
 
 export interface OccurrenceRow {
@@ -55,8 +63,8 @@ export async function insertReminder(
     nextAt: Date;
     createdBy: string;
   },
-): Promise<ReminderRow> {
-  const { rows } = await tx.query<ReminderRow>(
+): Promise<LiveReminderRow> {
+  const { rows } = await tx.query<LiveReminderRow>(
     `INSERT INTO linli.reminders (org_id, audience, text, locale, schedule, holiday_policy, ack, follow_up_hours,
        next_at, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
@@ -77,8 +85,8 @@ export async function insertReminder(
 }
 
 /** A reminder that is not deleted. */
-export async function findLiveReminder(q: Queryable, id: number): Promise<ReminderRow | undefined> {
-  const { rows } = await q.query<ReminderRow>(
+export async function findLiveReminder(q: Queryable, id: number): Promise<LiveReminderRow | undefined> {
+  const { rows } = await q.query<LiveReminderRow>(
     `SELECT * FROM linli.reminders WHERE id = $1 AND status <> 'deleted'`,
     [id],
   );
@@ -111,7 +119,7 @@ export async function reminderNext(
 export async function reminderPage(
   q: Queryable,
   f: { scope: number | null; orgId?: number; status?: string; after: number | null; limit: number },
-): Promise<ReminderRow[]> {
+): Promise<LiveReminderRow[]> {
   const params: unknown[] = [];
   const where = [`r.status <> 'deleted'`];
   if (f.scope !== null) {
@@ -131,7 +139,7 @@ export async function reminderPage(
     where.push(`r.id < $${params.length}`);
   }
   params.push(f.limit + 1);
-  const { rows } = await q.query<ReminderRow>(
+  const { rows } = await q.query<LiveReminderRow>(
     `SELECT r.* FROM linli.reminders r JOIN linli.orgs o ON o.id = r.org_id
      WHERE ${where.join(' AND ')} ORDER BY r.id DESC LIMIT $${params.length}`,
     params,
@@ -160,10 +168,10 @@ export async function futureReminders(q: Queryable, now: Date, afterId: number):
 export async function setReminderStatus(
   tx: Queryable,
   id: number,
-  status: ReminderStatus,
+  status: LiveReminderStatus,
   nextAt: Date | null,
-): Promise<ReminderRow> {
-  const { rows } = await tx.query<ReminderRow>(
+): Promise<LiveReminderRow> {
+  const { rows } = await tx.query<LiveReminderRow>(
     `UPDATE linli.reminders SET status = $2, next_at = $3, updated_at = now() WHERE id = $1 RETURNING *`,
     [id, status, nextAt],
   );

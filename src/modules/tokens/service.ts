@@ -27,15 +27,17 @@ export const createTokenBody = z.strictObject({
   label: z.string().trim().min(1).max(200),
 });
 
-export const tokenSchema = z.object({
-  id: z.number(),
-  orgId: z.number().nullable(),
-  role: z.enum(['admin', 'viewer', 'superuser']),
-  label: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  revokedAt: z.date().nullable(),
-});
+export const tokenSchema = z
+  .object({
+    id: z.number().int(),
+    orgId: z.number().int().nullable(),
+    role: z.enum(['admin', 'viewer', 'superuser']),
+    label: z.string(),
+    createdAt: z.date(),
+    lastUsedAt: z.date().nullable(),
+    revokedAt: z.date().nullable(),
+  })
+  .meta({ id: 'Token' });
 export type TokenInfo = z.infer<typeof tokenSchema>;
 
 const toInfo = (r: TokenRow): TokenInfo => ({

@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
+import { bodiesByContentType } from '../../http/request-bodies.js';
 import { bodyLeftToHandler, errorResponses, idParams, listOf } from '../../http/schemas.js';
 import { badRequest } from '../../kernel/access/errors.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
 import { FILE_TYPES, unitsOfBody } from './import-body.js';
-import { importResultSchema, unitInput, unitSchema } from './schema.js';
+import { XLSX_TYPE } from './import-xlsx.js';
+import { COLUMN_NAMES_ZH, CSV_COLUMNS, importResultSchema, unitInput, unitSchema } from './schema.js';
 
 /**
  * The import's body limit, above the app's (BODY_LIMIT_BYTES, 1 MiB by default): a register of
@@ -33,6 +35,33 @@ const IMPORT_DESCRIPTION = [
   "`encoding`, `format`, `xlsx` or the cell's column, and the row), and every bad row.",
 ].join('\n');
 
+const csvText = z
+  .string()
+  .describe(
+    [
+      `CSV text, UTF-8 (BOM or not) or GB18030/GBK. Header row: ${CSV_COLUMNS.join(',')} (the last three optional),`,
+      `or by their Chinese names: ${CSV_COLUMNS.map((c) => COLUMN_NAMES_ZH[c].join('/')).join(', ')}.`,
+      'One row per owner: a co-owned unit repeats its address and area; voter: 1, true, yes, 是 or y.',
+    ].join(' '),
+  );
+const bytes = (description: string) => z.string().meta({ format: 'binary', description });
+
+/** The import's body as documented, by content type (what `unitsOfBody` reads of each). */
+const importBodies = {
+  'application/json': z
+    .union([z.array(unitInput), z.object({ units: z.array(unitInput) })])
+    .describe('the units, as a list or as {"units": [...]}'),
+  'text/csv': csvText,
+  'text/plain': csvText,
+  [XLSX_TYPE]: bytes(
+    'an .xlsx workbook: its first sheet, the header row as in CSV (up to 5 title rows above it passed over)',
+  ),
+  'application/octet-stream': bytes('an .xlsx when the bytes are a zip archive, else CSV text'),
+  'application/vnd.ms-excel': bytes(
+    'what browsers on Windows call a .csv when Excel is installed: an .xlsx when a zip archive, else CSV text (a legacy .xls is refused)',
+  ),
+} satisfies Record<'application/json' | (typeof FILE_TYPES)[number], z.ZodType>;
+
 export const unitRoutes =
   (s: Services): FastifyPluginAsyncZod =>
   async (app) => {
@@ -48,13 +77,13 @@ export const unitRoutes =
           tags: ['units'],
           summary: 'Import units and owners into a compound (JSON, CSV or .xlsx), all or nothing',
           description: IMPORT_DESCRIPTION,
-          consumes: ['application/json', ...FILE_TYPES],
           params: idParams,
           body: z
             .union([z.array(unitInput), z.object({ units: z.array(z.unknown()) }), z.string()])
             .optional(),
           response: { 200: importResultSchema, ...errorResponses },
         },
+        config: { swaggerTransform: bodiesByContentType(importBodies) },
         // the import parser checks the body (and reports every bad row)
         validatorCompiler: bodyLeftToHandler,
         bodyLimit: IMPORT_BODY_LIMIT,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
-import { errorResponses, idParams } from '../../http/schemas.js';
+import { errorResponses, fileResponse, idParams } from '../../http/schemas.js';
 import { issueCodesBody, issueResultSchema, revokeCodesBody, unitCodeSchema } from './link-codes.js';
 
 /** The committee's verification codes of a compound's units (see link-codes.ts). */
@@ -60,8 +60,10 @@ export const linkCodeRoutes =
           summary:
             'The active codes as a mail-merge CSV (UTF-8 with BOM, Chinese headers): 楼栋,单元,房号,地址,业主,认证码',
           params: idParams,
-          produces: ['text/csv'],
-          response: { 200: z.string().describe('CSV'), ...errorResponses },
+          response: {
+            200: fileResponse('text/csv', 'The codes, one unit a row (UTF-8 with BOM)'),
+            ...errorResponses,
+          },
         },
       },
       async (req, reply) => {

@@ -62,22 +62,26 @@ export const revokeCodesBody = z.strictObject({
     .describe('the units whose active code is revoked; default every unit of the compound'),
 });
 
-export const unitCodeSchema = z.object({
-  unitId: z.number(),
-  building: z.string(),
-  unit: z.string(),
-  room: z.string(),
-  address: z.string(),
-  owners: z.array(z.string()),
-  code: z.string(),
-  createdAt: z.date(),
-});
+export const unitCodeSchema = z
+  .object({
+    unitId: z.number().int(),
+    building: z.string(),
+    unit: z.string(),
+    room: z.string(),
+    address: z.string(),
+    owners: z.array(z.string()),
+    code: z.string(),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'UnitCode' });
 export type UnitCode = z.infer<typeof unitCodeSchema>;
 
-export const issueResultSchema = z.object({
-  issued: z.array(unitCodeSchema),
-  skipped: z.array(z.number()).describe('units that kept their active code (replace: false)'),
-});
+export const issueResultSchema = z
+  .object({
+    issued: z.array(unitCodeSchema),
+    skipped: z.array(z.number()).describe('units that kept their active code (replace: false)'),
+  })
+  .meta({ id: 'UnitCodesIssued' });
 
 interface CodeRow {
   unit_id: number;

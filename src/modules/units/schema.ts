@@ -38,25 +38,29 @@ export const unitInput = z.strictObject({
 });
 export type UnitInput = z.infer<typeof unitInput>;
 
-export const importResultSchema = z.object({
-  units: z.number().describe('rows imported'),
-  unitsCreated: z.number(),
-  unitsUpdated: z.number(),
-  buildingsCreated: z.number(),
-  ownersCreated: z.number(),
-  ownerLinks: z.number(),
-});
+export const importResultSchema = z
+  .object({
+    units: z.number().describe('rows imported'),
+    unitsCreated: z.number(),
+    unitsUpdated: z.number(),
+    buildingsCreated: z.number(),
+    ownersCreated: z.number(),
+    ownerLinks: z.number(),
+  })
+  .meta({ id: 'UnitImportResult' });
 
-export const unitSchema = z.object({
-  id: z.number(),
-  compoundId: z.number(),
-  buildingId: z.number(),
-  building: z.string(),
-  unit: z.string(),
-  room: z.string(),
-  area: z.string(),
-  owners: z.array(z.object({ personId: z.number(), name: z.string(), voter: z.boolean() })),
-});
+export const unitSchema = z
+  .object({
+    id: z.number().int(),
+    compoundId: z.number().int(),
+    buildingId: z.number().int(),
+    building: z.string(),
+    unit: z.string(),
+    room: z.string(),
+    area: z.string(),
+    owners: z.array(z.object({ personId: z.number().int(), name: z.string(), voter: z.boolean() })),
+  })
+  .meta({ id: 'Unit' });
 export type Unit = z.infer<typeof unitSchema>;
 
 export const CSV_COLUMNS = [

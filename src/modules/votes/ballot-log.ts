@@ -13,13 +13,17 @@ import { insertLogRow, lastLogRow } from './repository.js';
  */
 export const GENESIS = '0'.repeat(64);
 
+/** Where a ballot came from (the ballots table's channel check, migrations 006 and 032). */
+export const BALLOT_CHANNELS = ['telegram', 'wechat', 'wechat_oa', 'paper', 'api'] as const;
+export type BallotChannel = (typeof BALLOT_CHANNELS)[number];
+
 export interface LogEntry {
   kind: 'ballot';
   proposalId: number;
   /** the person id, or for a secret ballot sha256(salt || id) as hex */
   voter: number | string;
   option: string;
-  channel: string;
+  channel: BallotChannel;
   paper: boolean;
   /** 1 for the first ballot of this voter, 2 for their first change, … */
   version: number;

@@ -28,10 +28,11 @@ export interface CountInput {
   ballots: Map<number, string> | Record<number, string>;
 }
 
-export interface Axis {
+/** One axis of the count: area (decimal strings, `Axis<string>`) or owners (`Axis<number>`). */
+export interface Axis<T extends string | number> {
   /** all area or all owners of the electorate */
-  total: string | number;
-  participating: string | number;
+  total: T;
+  participating: T;
   /** participating / total, in percent with one decimal (words only) */
   participationPct: string;
 }
@@ -51,8 +52,8 @@ export interface CountResult {
   /** the option that passed (art278) or won (simple); null when none did */
   winner: string | null;
   quorumReached: boolean | null;
-  area: Axis;
-  owners: Axis;
+  area: Axis<string>;
+  owners: Axis<number>;
   options: OptionCount[];
   reason: { 'zh-CN': string; en: string };
   /**
@@ -131,12 +132,12 @@ export function tally(input: Omit<CountInput, 'rule'>): Tally {
 
 export function count(input: CountInput): CountResult {
   const { totalArea, totalOwners, perOption, partArea, partOwners } = tally(input);
-  const area: Axis = {
+  const area: Axis<string> = {
     total: fromCents(totalArea),
     participating: fromCents(partArea),
     participationPct: pct(partArea, totalArea),
   };
-  const owners: Axis = {
+  const owners: Axis<number> = {
     total: Number(totalOwners),
     participating: Number(partOwners),
     participationPct: pct(partOwners, totalOwners),

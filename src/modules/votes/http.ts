@@ -4,9 +4,15 @@ import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf, type RouteAuthConfig } from '../../http/auth.js';
 import { errorResponses, idParams, instant } from '../../http/schemas.js';
 import { RULES } from './counting.js';
-
-const ok = { 200: z.unknown(), ...errorResponses };
-const created = { 201: z.unknown(), ...errorResponses };
+import {
+  ballotLogCheckSchema,
+  ballotLogSchema,
+  paperBallotSchema,
+  proposalDetailSchema,
+  proposalListSchema,
+  proposalResultSchema,
+  receiptCheckSchema,
+} from './schema.js';
 
 export const proposalRoutes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -28,7 +34,7 @@ export const proposalRoutes =
             secret: z.boolean().optional(),
             reminderHours: z.array(z.number().positive().max(2160)).max(10).optional(),
           }),
-          response: created,
+          response: { 201: proposalDetailSchema, ...errorResponses },
         },
       },
       async (req, reply) => {
@@ -44,7 +50,7 @@ export const proposalRoutes =
           tags: ['votes'],
           summary: 'Proposals of a compound, newest first',
           params: idParams,
-          response: ok,
+          response: { 200: proposalListSchema, ...errorResponses },
         },
       },
       async (req) => s.votes.list(principalOf(req), req.params.id),
@@ -56,7 +62,7 @@ export const proposalRoutes =
           tags: ['votes'],
           summary: 'A proposal (with live turnout while open)',
           params: idParams,
-          response: ok,
+          response: { 200: proposalDetailSchema, ...errorResponses },
         },
       },
       async (req) => s.votes.get(principalOf(req), req.params.id),
@@ -69,7 +75,7 @@ export const proposalRoutes =
           summary:
             'The result on both axes with its reason (live turnout while open; a secret tally stays hidden)',
           params: idParams,
-          response: ok,
+          response: { 200: proposalResultSchema, ...errorResponses },
         },
       },
       async (req) => s.votes.result(principalOf(req), req.params.id),
@@ -81,7 +87,7 @@ export const proposalRoutes =
           tags: ['votes'],
           summary: 'Cancel before opening (409 after)',
           params: idParams,
-          response: ok,
+          response: { 200: proposalDetailSchema, ...errorResponses },
         },
       },
       async (req) => {
@@ -102,7 +108,7 @@ export const proposalRoutes =
             option: z.string().min(1).max(40),
             evidence: z.string().trim().min(1).max(500),
           }),
-          response: created,
+          response: { 201: paperBallotSchema, ...errorResponses },
         },
       },
       async (req, reply) => {
@@ -119,7 +125,7 @@ export const proposalRoutes =
           summary:
             'The ballot log (hash chain) with the rule, options, result and electorate to recount it; voters are pseudonyms and options sealed for a secret ballot until closing; without a token once the vote is closed',
           params: idParams,
-          response: ok,
+          response: { 200: ballotLogSchema, ...errorResponses },
         },
         config: { tokenOptional: true } satisfies RouteAuthConfig,
       },
@@ -133,7 +139,7 @@ export const proposalRoutes =
           summary:
             'Recomputes the chain; reports the first broken seq and counted ballots that differ from the log; without a token once the vote is closed',
           params: idParams,
-          response: ok,
+          response: { 200: ballotLogCheckSchema, ...errorResponses },
         },
         config: { tokenOptional: true } satisfies RouteAuthConfig,
       },
@@ -147,7 +153,7 @@ export const proposalRoutes =
           summary:
             'Whether a receipt code is in the log, and whether it is the counted (last) ballot of its voter',
           params: z.strictObject({ id: z.coerce.number().int().positive(), code: z.string().min(4).max(20) }),
-          response: ok,
+          response: { 200: receiptCheckSchema, ...errorResponses },
         },
       },
       async (req) => s.votes.receipt(principalOf(req), req.params.id, req.params.code),

@@ -10,6 +10,14 @@ import { databaseRefusal } from '../../../http/database-refusal.js';
 import { failureLimiterOf, refuseIfLimited } from '../../../http/failure-limiter.js';
 import { AppError } from '../../../kernel/access/errors.js';
 import type { Principal } from '../../../kernel/access/principal.js';
+import {
+  open311CreatedSchema,
+  open311DiscoverySchema,
+  open311ErrorSchema,
+  open311RequestSchema,
+  open311ServiceDefinitionSchema,
+  open311ServiceSchema,
+} from './schema.js';
 
 /**
  * Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2), mounted at /open311/v2 with
@@ -32,22 +40,34 @@ const API_KEY_HEADER = 'x-api-key';
 
 const apiKey = { api_key: z.string().max(200).optional(), jurisdiction_id: z.string().max(200).optional() };
 
+/** A field of the spec accepted and dropped: Linli keeps no personal data of an outside reporter. */
+const dropped = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .optional()
+    .describe('accepted and dropped: Linli keeps no personal data of the reporter');
+
 const createBody = z.object({
   ...apiKey,
-  service_code: z.string().max(100).optional(),
-  description: z.string().max(4000).optional(),
-  address_string: z.string().max(500).optional(),
-  address_id: z.string().max(40).optional(),
-  lat: z.string().max(40).optional(),
-  long: z.string().max(40).optional(),
-  media_url: z.string().max(2000).optional(),
-  // accepted and dropped: Linli keeps no personal data of an external reporter
-  first_name: z.string().max(200).optional(),
-  last_name: z.string().max(200).optional(),
-  phone: z.string().max(100).optional(),
-  email: z.string().max(200).optional(),
-  device_id: z.string().max(200).optional(),
-  account_id: z.string().max(200).optional(),
+  // service_code and description are required, checked by the service (a 400 naming the field)
+  service_code: z.string().max(100).optional().describe('required: a service_code of services.json'),
+  description: z.string().max(4000).optional().describe('required: at most 2000 characters'),
+  address_string: z
+    .string()
+    .max(500)
+    .optional()
+    .describe('a compound of the api_key and the place in it: 阳光小区 3栋2单元501'),
+  address_id: z.string().max(40).optional().describe('a compound id (instead of naming it)'),
+  lat: z.string().max(40).optional().describe('not supported: give address_string or address_id'),
+  long: z.string().max(40).optional().describe('not supported'),
+  media_url: z.string().max(2000).optional().describe('a photo as an http(s) URL of at most 300 characters'),
+  first_name: dropped(200),
+  last_name: dropped(200),
+  phone: dropped(100),
+  email: dropped(200),
+  device_id: dropped(200),
+  account_id: dropped(200),
 });
 
 const listQuery = z.object({
@@ -60,6 +80,12 @@ const listQuery = z.object({
 });
 
 const docs = { tags: ['open311'], security: [{ open311Key: [] }] };
+
+/**
+ * The errors a keyed route answers, in the spec's format: 400 a field, 403 the api_key, 429 the
+ * failed-authentication limit (with Retry-After).
+ */
+const keyedErrors = { 400: open311ErrorSchema, 403: open311ErrorSchema, 429: open311ErrorSchema };
 
 export const open311Routes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -82,7 +108,14 @@ export const open311Routes =
 
     app.get(
       '/discovery.json',
-      { schema: { ...docs, security: [], summary: 'Open311 service discovery' } },
+      {
+        schema: {
+          ...docs,
+          security: [],
+          summary: 'Open311 service discovery',
+          response: { 200: open311DiscoverySchema },
+        },
+      },
       async (req) => ({
         changeset: CHANGESET,
         contact: 'Linli 邻里: ask the administrator of your city or district for an api_key',
@@ -92,7 +125,7 @@ export const open311Routes =
             specification: 'http://wiki.open311.org/GeoReport_v2',
             url: `${req.protocol}://${req.host}/open311/v2`,
             changeset: CHANGESET,
-            type: 'production',
+            type: 'production' as const,
             formats: ['application/json'],
           },
         ],
@@ -124,6 +157,7 @@ export const open311Routes =
             ...docs,
             summary: 'The complaint categories of the api_key’s org, as services',
             querystring: z.object(apiKey),
+            response: { 200: z.array(open311ServiceSchema), ...keyedErrors },
           },
         },
         async (req) => s.open311.services(principal(req)),
@@ -136,6 +170,7 @@ export const open311Routes =
             summary: 'A service definition (no extra attributes)',
             params: z.object({ code: z.string().max(100) }),
             querystring: z.object(apiKey),
+            response: { 200: open311ServiceDefinitionSchema, ...keyedErrors, 404: open311ErrorSchema },
           },
         },
         async (req) => s.open311.serviceDefinition(principal(req), req.params.code),
@@ -147,7 +182,15 @@ export const open311Routes =
             ...docs,
             summary:
               'File a complaint (form-encoded): service_code, description, address_string ("阳光小区 3栋2单元501") or address_id (a compound id), media_url',
+            // the spec's form encoding; JSON with the same fields is read too
+            consumes: ['application/x-www-form-urlencoded', 'application/json'],
             body: createBody,
+            response: {
+              200: z.array(open311CreatedSchema).describe('one element: the filed request'),
+              ...keyedErrors,
+              413: open311ErrorSchema,
+              415: open311ErrorSchema,
+            },
           },
         },
         async (req) => s.open311.create(principal(req), req.body, req.log),
@@ -160,6 +203,7 @@ export const open311Routes =
             summary:
               'Complaints of the api_key’s subtree, newest first (default: filed in the last 90 days; at most 1000)',
             querystring: listQuery,
+            response: { 200: z.array(open311RequestSchema), ...keyedErrors },
           },
         },
         async (req) => s.open311.list(principal(req), req.query),
@@ -172,6 +216,11 @@ export const open311Routes =
             summary: 'One complaint, as a one-element list',
             params: z.object({ id: z.string().max(40) }),
             querystring: z.object(apiKey),
+            response: {
+              200: z.array(open311RequestSchema).describe('one element'),
+              ...keyedErrors,
+              404: open311ErrorSchema,
+            },
           },
         },
         async (req) => s.open311.get(principal(req), req.params.id),

@@ -15,6 +15,7 @@ import {
   findNamedMember,
   listNamedMembers,
   type MemberRow,
+  type NamedMemberRow,
   pairingsOfMember,
 } from '../repository/members.js';
 
@@ -32,7 +33,7 @@ export const presentBranch = (b: BranchRow) => ({
   updatedAt: b.updated_at,
 });
 
-export const presentMember = (m: MemberRow & { branch_name?: string; compound_name?: string }) => ({
+export const presentMember = (m: NamedMemberRow) => ({
   id: m.id,
   personId: m.person_id,
   name: m.name,
@@ -68,11 +69,10 @@ export async function branchFor(q: Queryable, p: Principal, id: number): Promise
 export async function getBranch(q: Queryable, p: Principal, id: number) {
   const b = await branchFor(q, p, id);
   const rows = await countBranchMembersByStatus(q, id);
+  const count = (status: MemberRow['status']) => rows.find((r) => r.status === status)?.n ?? 0;
   return {
     ...presentBranch(b),
-    members: Object.fromEntries(
-      ['pending', 'approved', 'rejected'].map((s) => [s, rows.find((r) => r.status === s)?.n ?? 0]),
-    ),
+    members: { pending: count('pending'), approved: count('approved'), rejected: count('rejected') },
   };
 }
 

@@ -11,7 +11,13 @@ import type { QueueBackend } from '../../../kernel/queue/backend.js';
 import { type Audience, audienceSchema, targets } from '../audience.js';
 import { ReminderDelivery } from '../delivery.js';
 import { getReminder, listReminders, previewReminder, view, visibleReminder } from '../queries/reminders.js';
-import { insertReminder, lockReminder, markReminderDeleted, setReminderStatus } from '../repository.js';
+import {
+  insertReminder,
+  isLive,
+  lockReminder,
+  markReminderDeleted,
+  setReminderStatus,
+} from '../repository.js';
 import { compileSchedule, holidayPolicyOf, scheduleSchema, skipHolidaysSchema } from '../schedule.js';
 import { checkTemplate } from '../template.js';
 import { compiledOf, pinStart } from '../timing.js';
@@ -134,7 +140,7 @@ export class ReminderService {
     assertWriter(actor.principal);
     const updated = await this.db.transaction(async (tx) => {
       const cur = await lockReminder(tx, id);
-      if (!cur || cur.status === 'deleted') throw notFound('reminder', id);
+      if (!cur || !isLive(cur)) throw notFound('reminder', id);
       if (cur.status === 'done' || cur.status === status) return cur;
       const next = status === 'active' ? compiledOf(cur).next(this.now()) : cur.next_at;
       const row = await setReminderStatus(tx, id, status === 'active' && !next ? 'done' : status, next);

@@ -5,13 +5,13 @@ import { assertCanSee, type Principal, scopeOrgId } from '../../../kernel/access
 import type { Db } from '../../../kernel/db/db.js';
 import { civilDate, wallOf } from '../../../kernel/time/zone.js';
 import { orgPath } from '../../orgs/index.js';
-import { findLiveReminder, type ReminderRow, recentOccurrences, reminderPage } from '../repository.js';
+import { findLiveReminder, type LiveReminderRow, recentOccurrences, reminderPage } from '../repository.js';
 import { tzOf } from '../schedule.js';
 import { compiledOf, localText } from '../timing.js';
 
 /** Reading reminders: what the API shows of one, its recent occurrences, the list, the preview. */
 
-export function view(r: ReminderRow) {
+export function view(r: LiveReminderRow) {
   return {
     id: r.id,
     orgId: r.org_id,
@@ -29,7 +29,7 @@ export function view(r: ReminderRow) {
 }
 
 /** The reminder (not deleted) if the principal may see its org; 404 otherwise. */
-export async function visibleReminder(db: Db, p: Principal, id: number): Promise<ReminderRow> {
+export async function visibleReminder(db: Db, p: Principal, id: number): Promise<LiveReminderRow> {
   const r = await findLiveReminder(db, id);
   if (!r) throw notFound('reminder', id);
   assertCanSee(p, await orgPath(db, r.org_id), 'reminder', id);

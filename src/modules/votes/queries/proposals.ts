@@ -65,13 +65,14 @@ export async function listProposals(db: Db, p: Principal, orgId: number) {
 /** The result once closed; while open the live turnout (and tally, unless secret). */
 export async function proposalResult(db: Db, p: Principal, id: number) {
   const row = await visibleProposal(db, p, id);
-  if (row.status === 'closed') return { id: row.id, status: row.status, final: true, ...row.result! };
-  if (row.status !== 'open') return { id: row.id, status: row.status, final: false, turnout: null };
+  if (row.status === 'closed')
+    return { id: row.id, status: row.status, final: true as const, ...row.result! };
+  if (row.status !== 'open') return { id: row.id, status: row.status, final: false as const, turnout: null };
   const live = await countOf(db, row);
   return {
     id: row.id,
     status: row.status,
-    final: false,
+    final: false as const,
     turnout: await turnoutOf(db, row),
     options: row.secret ? null : live.options,
     outlook: await outlookOf(db, row),
