@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openPostgres } from '../src/kernel/db/connect.js';
 import { loadMigrations, migrate } from '../src/kernel/db/migrate.js';
 import { createQueueBackend } from '../src/kernel/queue/backend.js';
+import { buildConsole, CHROMIUM } from './support/browser.js';
 import { TEST_PG_URL, TEST_REDIS_URL } from './support/env.js';
 
 /**
  * Finds PostgreSQL and Redis, and builds a migrated template database on PostgreSQL once per
- * schema version, so each test file clones its own database in milliseconds.
+ * schema version, so each test file clones its own database in milliseconds; builds the admin
+ * console when its browser tests can run.
  */
 export default async function setup() {
   const strict = process.env.CI === 'true';
@@ -34,6 +37,8 @@ export default async function setup() {
   process.env.LINLI_TEST_HAS_PG = pgOk ? '1' : '0';
   process.env.LINLI_TEST_HAS_REDIS = redisOk ? '1' : '0';
   if (pgOk) process.env.LINLI_TEST_PG_TEMPLATE = await ensureTemplate();
+  // the console's browser tests (test/console) serve console/dist: built once here, not by each file
+  if (strict || existsSync(CHROMIUM)) buildConsole();
 }
 
 async function reachable(probe: () => Promise<void>): Promise<boolean> {

@@ -39,17 +39,23 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Builds console/dist when it is missing or older than its sources or docs/openapi.json (the
- * script npm's prepare runs; a no-op when the build is fresh, ~40 s when not).
+ * console/dist is there: test/global-setup.ts builds it once before any test file starts (the script
+ * npm's prepare runs; a no-op when the build is fresh). Not here: a build empties console/dist, and
+ * test files run in parallel.
  */
 export function ensureConsoleBuilt(): void {
+  const root = join(import.meta.dirname, '..', '..');
+  if (!existsSync(join(root, 'console', 'dist', 'index.html')))
+    throw new Error('console/dist/index.html is missing: run `node scripts/console-build.mjs`');
+}
+
+/** Builds console/dist when it is missing or older than its sources or docs/openapi.json. */
+export function buildConsole(): void {
   const root = join(import.meta.dirname, '..', '..');
   execFileSync(process.execPath, [join(root, 'scripts', 'console-build.mjs')], {
     cwd: root,
     stdio: 'inherit',
   });
-  if (!existsSync(join(root, 'console', 'dist', 'index.html')))
-    throw new Error('console/dist/index.html is missing after scripts/console-build.mjs');
 }
 
 /** The page's CSP violations and uncaught errors (a test expects none). */
