@@ -97,6 +97,136 @@ try {
   await page.locator('[data-test=menu-audit]').click();
   await page.locator('[data-test=audit] .el-table__row').first().waitFor();
   await shoot('audit');
+
+  // the owner register of 阳光小区, then a dropped CSV with bad rows (the dry run's errors table), and the people
+  await page.locator('[data-test=menu-register]').click();
+  await page.goto(`${base}/console/register/${sunshine.id}`);
+  await page.locator('[data-test=units] .el-table__row').first().waitFor();
+  await shoot('register', 1280, 1100);
+  const badFile =
+    '楼栋,单元,房号,专有面积,业主姓名,业主电话\n9栋,1单元,101,八十,张三,13900009999\n9栋,,102,80,李四,12345\n';
+  const dropped = await page.evaluateHandle(
+    `(() => { const dt = new DataTransfer(); dt.items.add(new File([${JSON.stringify(badFile)}], '名册.csv', { type: 'text/csv' })); return dt; })()`,
+  );
+  await page
+    .locator('[data-test=import-drop] .el-upload-dragger')
+    .dispatchEvent('drop', { dataTransfer: dropped });
+  await page.locator('[data-test=import-errors]').waitFor();
+  await shoot('register-import-errors');
+  await page.locator('[data-test=menu-people]').click();
+  await page.locator('[data-test=people] [data-test=role-tag]').first().waitFor();
+  await shoot('people');
+
+  // owners' votes: a proposal of 阳光小区 with three paper ballots, its turnout and verified log
+  const units = (await api('GET', `/api/v1/orgs/${sunshine.id}/units?limit=200`)).items as {
+    id: number;
+    room: string;
+    owners: { personId: number; name: string }[];
+  }[];
+  const owner = (name: string) => units.flatMap((u) => u.owners).find((o) => o.name === name)!.personId;
+  const proposal = await api('POST', '/api/v1/proposals', {
+    orgId: sunshine.id,
+    title: '1栋加装电梯',
+    body: '1栋加装电梯，费用按楼层分摊。',
+    rule: 'art278-major',
+    closesAt: new Date(Date.now() + 7 * 24 * 3600_000).toISOString(),
+  });
+  for (const [name, option] of [
+    ['张伟', '同意'],
+    ['王芳', '同意'],
+    ['刘敏', '反对'],
+  ] as const)
+    await api('POST', `/api/v1/proposals/${proposal.id}/ballots`, {
+      personId: owner(name),
+      option,
+      evidence: `纸质表决票（${name}）`,
+    });
+  await page.goto(`${base}/console/votes?org=${sunshine.id}`);
+  await page.locator(`[data-test=proposal-${proposal.id}]`).waitFor();
+  await page.locator(`[data-test=proposal-${proposal.id}]`).click();
+  await page.locator('[data-test=turnout-area]').waitFor();
+  await page.locator('[data-test=verify]').click();
+  await page.locator('[data-test=verify-status]').waitFor();
+  await page.locator('[data-test=proposal-title]').scrollIntoViewIfNeeded();
+  await shoot('vote', 1280, 1500);
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // a property-company evaluation with a paper response: its ranking and red list
+  const company = await api('POST', '/api/v1/property-companies', { orgId: sunshine.id, name: '安居物业' });
+  await api('POST', `/api/v1/property-companies/${company.id}/contracts`, {
+    compoundId: sunshine.id,
+    startsOn: '2024-01-01',
+  });
+  const campaign = await api('POST', '/api/v1/evaluations', {
+    orgId: sunshine.id,
+    title: '2026年第四季度物业服务评价',
+    opensAt: new Date(Date.now() + 500).toISOString(),
+    closesAt: new Date(Date.now() + 14 * 24 * 3600_000).toISOString(),
+  });
+  for (let i = 0; i < 100 && (await api('GET', `/api/v1/evaluations/${campaign.id}`)).status !== 'open'; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  for (const [room, score] of [
+    ['101', 4],
+    ['102', 5],
+  ] as const)
+    await api('POST', `/api/v1/evaluations/${campaign.id}/responses`, {
+      unitId: units.find((u) => u.room === room)!.id,
+      scores: Object.fromEntries((campaign.criteria as { key: string }[]).map((c) => [c.key, score])),
+    });
+  await page.locator('[data-test=menu-evaluations]').click();
+  await page.locator(`[data-test=campaign-${campaign.id}]`).click();
+  await page.locator('[data-test=red-list]').getByText('安居物业').waitFor();
+  await shoot('evaluation', 1280, 1100);
+
+  // flows: 阳光小区's flows, the complaint flow's editor with a step pointing nowhere (the server's
+  // problems at their step), its diagram and the simulator
+  await page.locator('[data-test=menu-flows]').click();
+  await page.goto(`${base}/console/flows?orgId=${sunshine.id}`);
+  await page.locator('[data-test=status-complaint]').waitFor();
+  await shoot('flows');
+  await page.locator('[data-test=open-flow-complaint]').click();
+  await page.locator('[data-test=flow-editor] .cm-content').waitFor();
+  const flow = await api('GET', `/api/v1/flows/complaint?orgId=${sunshine.id}`);
+  flow.definition.steps.find((x: { id: string }) => x.id === 'description').next = 'nowhere';
+  await page.locator('[data-test=flow-editor] .cm-content').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(JSON.stringify(flow.definition, null, 2));
+  await page.locator('[data-test=flow-save]').click();
+  await page.locator('[data-test=problem-description]').click();
+  await page.locator('[data-test=flow-editor] .cm-lintRange-error').first().waitFor();
+  await shoot('flow', 1280, 900);
+  await page.locator('#tab-diagram').click();
+  await page.locator('[data-test=edge-missing]').first().waitFor();
+  await shoot('flow-diagram', 1280, 900);
+  await page.locator('#tab-simulator').click();
+  await page.locator('[data-test=sim-restart]').click();
+  await page.locator('[data-test=sim-choice]').first().click();
+  await page.locator('[data-test=sim-person]').first().waitFor();
+  await shoot('flow-simulator', 1280, 900);
+  await shoot('flow-phone', 390, 844);
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // metrics (三率) of the whole tree, a reminder's schedule builder with its next occurrences, party members
+  await page.locator('[data-test=menu-metrics]').click();
+  await page.locator('[data-test=chart-months] svg').waitFor();
+  await page.locator('[data-test=chart-categories] svg').waitFor();
+  await shoot('metrics', 1280, 1300);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('[data-test=menu-reminders]').click();
+  await page.locator('[data-test=reminder-new]').click();
+  await page.locator('[data-test=reminder-org] input').fill(String(sunshine.id));
+  await page
+    .locator('textarea[data-test=reminder-text], [data-test=reminder-text] textarea')
+    .fill('{org}：{date}（{weekday}）{time} 三方联席会议，请准时参加');
+  await page.locator('[data-test=preview-list] li').first().waitFor();
+  await page.locator('[data-test=schedule-preview]').scrollIntoViewIfNeeded();
+  await shoot('reminder', 1280, 1200);
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('[data-test=menu-party]').click();
+  await page.locator('[data-test=members]').waitFor();
+  await shoot('party');
 } finally {
   await browser.close();
   await linli.stop();

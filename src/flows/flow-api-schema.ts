@@ -56,6 +56,19 @@ export const flowVersionSchema = z
   })
   .meta({ id: 'FlowVersion' });
 
+export const flowVersionDetailSchema = z
+  .object({
+    key: z.string(),
+    orgId: orgId.describe('the org asked for; null: the global flows'),
+    version: z.number().int().describe('0 for the draft'),
+    status: z.enum(['draft', 'published']),
+    builtin: z.boolean().describe('published from the code’s built-in definition'),
+    definition: flowDefinitionSchema,
+    updatedAt: z.date(),
+    publishedAt: z.date().nullable().describe('null for the draft'),
+  })
+  .meta({ id: 'FlowVersionDetail' });
+
 export const flowPublicationSchema = z
   .object({
     key: z.string(),

@@ -107,6 +107,19 @@ export async function listVersions(q: Queryable, orgId: number | null, key: stri
   return rows.map(toFlow);
 }
 
+export async function versionOf(
+  q: Queryable,
+  orgId: number | null,
+  key: string,
+  version: number,
+): Promise<StoredFlow | null> {
+  const { rows } = await q.query<Row>(
+    'SELECT * FROM linli.flows WHERE org_id IS NOT DISTINCT FROM $1 AND key = $2 AND version = $3',
+    [orgId, key, version],
+  );
+  return rows[0] ? toFlow(rows[0]) : null;
+}
+
 /**
  * The flows in force for an org: for each key, the latest published version of the nearest org
  * on its path (the org itself first), else the global one (org NULL).

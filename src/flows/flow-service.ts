@@ -12,6 +12,7 @@ import {
   listVersions,
   publishDraft,
   saveDraft,
+  versionOf,
 } from './flow-repository.js';
 import type { Locale } from './flow-schema.js';
 import type { ConversationLookups } from './machine.js';
@@ -159,6 +160,23 @@ export class FlowService {
         updatedAt: r.updatedAt,
         publishedAt: r.publishedAt,
       })),
+    };
+  }
+
+  /** One version of a flow at an org (0: its draft), with its definition. */
+  async version(p: Principal, key: string, version: number, orgId?: number) {
+    const scope = await this.scope(p, orgId, false);
+    const row = await versionOf(this.db, scope.orgId, key, version);
+    if (!row) throw notFound('flow version', `${key}@${version}`);
+    return {
+      key,
+      orgId: scope.orgId,
+      version: row.version,
+      status: row.version === 0 ? ('draft' as const) : ('published' as const),
+      builtin: row.builtin,
+      definition: row.definition,
+      updatedAt: row.updatedAt,
+      publishedAt: row.publishedAt,
     };
   }
 

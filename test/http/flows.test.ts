@@ -53,6 +53,31 @@ describe.each(engines())('flows over HTTP on %s', (engine) => {
       url: `/api/v1/flows/complaint/versions?orgId=${tree.compoundA}`,
     });
     expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([1]);
+    const one = await t.call({
+      method: 'GET',
+      url: `/api/v1/flows/complaint/versions/1?orgId=${tree.compoundA}`,
+    });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({
+      key: 'complaint',
+      orgId: tree.compoundA,
+      version: 1,
+      status: 'published',
+    });
+    expect(one.body.definition.steps.find((s: { id: string }) => s.id === 'category').prompt['zh-CN']).toBe(
+      '邻居您好！遇到什么事了？',
+    );
+    const none = await t.call({
+      method: 'GET',
+      url: `/api/v1/flows/complaint/versions/7?orgId=${tree.compoundA}`,
+    });
+    expect(none.status).toBe(404);
+    // the sibling has no version of its own: the global ones are not its
+    const sibling0 = await t.call({
+      method: 'GET',
+      url: `/api/v1/flows/complaint/versions/1?orgId=${tree.compoundB}`,
+    });
+    expect(sibling0.status).toBe(404);
   });
 
   it('a bad flow gets 422 listing every problem by step and field, and nothing is saved', async () => {

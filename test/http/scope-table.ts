@@ -201,6 +201,7 @@ export const TABLE: Record<string, Entry> = {
     'orgId',
   ),
   'GET /api/v1/flows/{key}/versions': orgQuery('/flows/complaint/versions'),
+  'GET /api/v1/flows/{key}/versions/{version}': orgQuery('/flows/complaint/versions/1'),
   'POST /api/v1/flows/{key}/simulate': [
     p('orgId', 'compound', (v) => post(`/flows/complaint/simulate?orgId=${v}`, { answers: [] })),
     p('personId', 'person', (v) => post('/flows/complaint/simulate', { answers: [], personId: Number(v) })),
@@ -288,6 +289,7 @@ export const TABLE: Record<string, Entry> = {
   'PATCH /api/v1/reminders/{id}': only('reminder', (v) => patch(`/reminders/${v}`, { status: 'paused' })),
   'DELETE /api/v1/reminders/{id}': only('reminder', (v) => del(`/reminders/${v}`)),
   'GET /api/v1/reminders/{id}/next': only('reminder', (v) => get(`/reminders/${v}/next`)),
+  'POST /api/v1/reminders/preview': { none: 'a schedule unrolled, saved nowhere; names no org or object' },
 
   // ---- property companies and evaluations
   'GET /api/v1/property-companies': orgQuery('/property-companies'),

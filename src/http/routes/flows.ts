@@ -7,6 +7,7 @@ import {
   flowPublicationSchema,
   flowSchema,
   flowSummarySchema,
+  flowVersionDetailSchema,
   flowVersionSchema,
   simulateBodyAsValidated,
   simulateBodySchema,
@@ -17,6 +18,7 @@ import { actorOf, principalOf } from '../auth.js';
 import { bodyLeftToHandler, errorResponses, errorSchema } from '../schemas.js';
 
 const keyParams = z.strictObject({ key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/) });
+const versionParams = keyParams.extend({ version: z.coerce.number().int().min(0).max(2_147_483_647) });
 const orgQuery = z.strictObject({ orgId: z.coerce.number().int().positive().optional() });
 /** a flow that fails `checkFlow` answers 422 `invalid_flow`, every problem by step and field */
 const invalidFlow = { 422: errorSchema };
@@ -103,6 +105,19 @@ export const flowRoutes =
         },
       },
       async (req) => flows.versions(principalOf(req), req.params.key, req.query.orgId),
+    );
+    app.get(
+      '/flows/:key/versions/:version',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'One version of a flow at an org with its definition (0: the draft)',
+          params: versionParams,
+          querystring: orgQuery,
+          response: { 200: flowVersionDetailSchema, ...errorResponses },
+        },
+      },
+      async (req) => flows.version(principalOf(req), req.params.key, req.params.version, req.query.orgId),
     );
     app.post(
       '/flows/:key/simulate',

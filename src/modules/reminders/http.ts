@@ -4,8 +4,13 @@ import type { Services } from '../../app/modules.js';
 import { actorOf, principalOf } from '../../http/auth.js';
 import { errorResponses, idParams, listOf } from '../../http/schemas.js';
 import { pageQuery } from '../../kernel/access/pagination.js';
-import { createReminderBody } from './commands/reminders.js';
-import { reminderDetailSchema, reminderPreviewSchema, reminderSchema } from './schema.js';
+import { createReminderBody, previewScheduleBody } from './commands/reminders.js';
+import {
+  reminderDetailSchema,
+  reminderPreviewSchema,
+  reminderSchema,
+  schedulePreviewSchema,
+} from './schema.js';
 
 export const reminderRoutes =
   (s: Services): FastifyPluginAsyncZod =>
@@ -24,6 +29,24 @@ export const reminderRoutes =
       async (req, reply) => {
         reply.code(201);
         return s.reminders.create(actorOf(req), req.body);
+      },
+    );
+    app.post(
+      '/reminders/preview',
+      {
+        schema: {
+          tags: ['reminders'],
+          summary:
+            'The next occurrences of a schedule before it is saved ({schedule, skipHolidays?, count?}), holiday moves applied; saves nothing',
+          description:
+            'Checks the schedule as POST /reminders does (400 naming schedule.cron, schedule.rrule, schedule.tz, schedule.at or skipHolidays). Any token, viewers included: it writes nothing and names no org.',
+          body: previewScheduleBody,
+          response: { 200: schedulePreviewSchema, ...errorResponses },
+        },
+      },
+      async (req) => {
+        principalOf(req);
+        return s.reminders.previewSchedule(req.body);
       },
     );
     app.get(

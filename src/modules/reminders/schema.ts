@@ -90,3 +90,18 @@ export const reminderPreviewSchema = z
     ),
   })
   .meta({ id: 'ReminderPreview' });
+
+export const schedulePreviewSchema = z
+  .object({
+    timeZone: z.string(),
+    skipHolidays: z.enum(HOLIDAY_POLICIES).describe('the holiday policy applied'),
+    items: z.array(
+      z.object({
+        at: z.date(),
+        local: z.string().describe('wall-clock time in timeZone, YYYY-MM-DD HH:MM'),
+        date: z.string().describe('the civil date in timeZone, YYYY-MM-DD'),
+        weekday: z.number().int().min(0).max(6).describe('0 Sunday … 6 Saturday'),
+      }),
+    ),
+  })
+  .meta({ id: 'ReminderSchedulePreview' });

@@ -33,6 +33,10 @@ const IMPORT_DESCRIPTION = [
   'characters in the text, GBK user-defined (private-use) characters, UTF-16 files, legacy .xls, a',
   'file that is not a readable .xlsx, cells holding errors or dates (error.details names the field',
   "`encoding`, `format`, `xlsx` or the cell's column, and the row), and every bad row.",
+  '',
+  '`?dryRun=true`: the same import run and rolled back, so its answer (the counts, or the 400 with',
+  'every bad row) is what the import would do now; nothing is written, nothing audited. A viewer',
+  'gets 403 as for the import.',
 ].join('\n');
 
 const csvText = z
@@ -78,6 +82,15 @@ export const unitRoutes =
           summary: 'Import units and owners into a compound (JSON, CSV or .xlsx), all or nothing',
           description: IMPORT_DESCRIPTION,
           params: idParams,
+          querystring: z.strictObject({
+            dryRun: z
+              .enum(['true', 'false'])
+              .transform((v) => v === 'true')
+              .optional()
+              .describe(
+                'true: check the file and answer what the import would do (the same counts, or the same 400 listing every bad row), writing nothing',
+              ),
+          }),
           body: z
             .union([z.array(unitInput), z.object({ units: z.array(z.unknown()) }), z.string()])
             .optional(),
@@ -97,7 +110,9 @@ export const unitRoutes =
             parsed.errors,
           );
         }
-        return s.units.importUnits(actorOf(req), req.params.id, parsed.units);
+        return s.units.importUnits(actorOf(req), req.params.id, parsed.units, {
+          dryRun: req.query.dryRun === true,
+        });
       },
     );
     app.get(

@@ -48,6 +48,7 @@ export const importResultSchema = z
     ownerLinks: z.number(),
   })
   .meta({ id: 'UnitImportResult' });
+export type ImportResult = z.infer<typeof importResultSchema>;
 
 export const unitSchema = z
   .object({

@@ -8,6 +8,7 @@ import type { Db } from '../../../kernel/db/db.js';
 import type { AnyMoment } from '../../../kernel/moments/moment.js';
 import type { Outbox } from '../../../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../../../kernel/queue/backend.js';
+import { civilDate, wallOf } from '../../../kernel/time/zone.js';
 import { type Audience, audienceSchema, targets } from '../audience.js';
 import { ReminderDelivery } from '../delivery.js';
 import { getReminder, listReminders, previewReminder, view, visibleReminder } from '../queries/reminders.js';
@@ -18,9 +19,9 @@ import {
   markReminderDeleted,
   setReminderStatus,
 } from '../repository.js';
-import { compileSchedule, holidayPolicyOf, scheduleSchema, skipHolidaysSchema } from '../schedule.js';
+import { compileSchedule, holidayPolicyOf, scheduleSchema, skipHolidaysSchema, tzOf } from '../schedule.js';
 import { checkTemplate } from '../template.js';
-import { compiledOf, pinStart } from '../timing.js';
+import { compiledOf, localText, pinStart } from '../timing.js';
 import { type AckOutcome, acknowledge, acknowledgeInGroup } from './acknowledge.js';
 
 /**
@@ -42,6 +43,14 @@ export const createReminderBody = z.strictObject({
   ack: z.strictObject({ followUpAfterHours: z.number().positive().max(720).optional() }).optional(),
 });
 export type CreateReminderBody = z.infer<typeof createReminderBody>;
+
+/** POST /reminders/preview: a schedule as the create body takes it, checked and unrolled, saved nowhere. */
+export const previewScheduleBody = z.strictObject({
+  schedule: scheduleSchema,
+  skipHolidays: skipHolidaysSchema.optional(),
+  count: z.number().int().min(1).max(100).default(5),
+});
+export type PreviewScheduleBody = z.infer<typeof previewScheduleBody>;
 
 const HOUR = 3_600_000;
 
@@ -172,6 +181,28 @@ export class ReminderService {
         before: view(r),
       });
     });
+  }
+
+  /**
+   * The next occurrences of a schedule not saved: the checks of `create` on the schedule (400 naming
+   * the field), the same holiday moves. Names no org, so it needs no scope; it writes nothing.
+   */
+  previewSchedule(body: PreviewScheduleBody) {
+    const now = this.now();
+    const policy = holidayPolicyOf(body.skipHolidays);
+    const schedule = pinStart(body.schedule, now);
+    const compiled = compileSchedule(schedule, policy, now);
+    if ('at' in body.schedule && new Date(body.schedule.at) <= now) {
+      throw badRequest('The time is in the past', [{ field: 'schedule.at', message: 'in the past' }]);
+    }
+    const tz = tzOf(schedule);
+    const items = compiled.after(now, body.count).map((at) => ({
+      at,
+      local: localText(at, tz),
+      date: civilDate(at, tz),
+      weekday: wallOf(at, tz).weekday,
+    }));
+    return { timeZone: tz, skipHolidays: policy, items };
   }
 
   /** The next `count` occurrences after now, holiday moves applied (what will be sent). */
