@@ -37,8 +37,17 @@ export default async function setup() {
   process.env.LINLI_TEST_HAS_PG = pgOk ? '1' : '0';
   process.env.LINLI_TEST_HAS_REDIS = redisOk ? '1' : '0';
   if (pgOk) process.env.LINLI_TEST_PG_TEMPLATE = await ensureTemplate();
-  // the console's browser tests (test/console) serve console/dist: built once here, not by each file
-  if (strict || existsSync(CHROMIUM)) buildConsole();
+  // the console's browser tests (test/console) serve console/dist: built once here, not by each file.
+  // A failed build fails those tests only (ensureConsoleBuilt), not the service's; `npm run openapi`
+  // (which the console's next build needs first) builds nothing.
+  if (process.env.UPDATE_OPENAPI !== '1' && (strict || existsSync(CHROMIUM))) {
+    try {
+      buildConsole();
+    } catch {
+      process.env.LINLI_CONSOLE_BUILD_FAILED = '1';
+      console.warn('[tests] the console did not build (its output is above): its browser tests fail');
+    }
+  }
 }
 
 async function reachable(probe: () => Promise<void>): Promise<boolean> {

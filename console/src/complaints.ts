@@ -1,4 +1,5 @@
-import { onBeforeUnmount, onMounted, ref } from 'vue';
+import { onBeforeUnmount, onMounted, reactive, ref } from 'vue';
+import { api } from './api/client';
 import type { Complaint } from './api/types';
 import { locale } from './i18n';
 
@@ -94,4 +95,29 @@ export function statusType(status: string): 'primary' | 'success' | 'warning' | 
   if (status === 'resolved' || status === 'closed') return 'success';
   if (status === 'rejected') return 'danger';
   return 'info';
+}
+
+/**
+ * Category names as the complaint's compound calls them (GET /orgs/{id}/complaint-categories: its
+ * own list, an ancestor's, or the built-in one), read once per org and kept for the tab's life.
+ * Until read, or when the token may not read them, the code itself is shown.
+ */
+const categoryLists = reactive(new Map<number, Map<string, { zh: string; en: string }>>());
+const asked = new Set<number>();
+
+export function loadCategories(orgIds: Iterable<number>): void {
+  for (const orgId of orgIds) {
+    if (asked.has(orgId)) continue;
+    asked.add(orgId);
+    void api
+      .GET('/api/v1/orgs/{id}/complaint-categories', { params: { path: { id: orgId } } })
+      .then(({ data }) => {
+        if (data) categoryLists.set(orgId, new Map(data.items.map((c) => [c.code, c])));
+      });
+  }
+}
+
+export function categoryName(orgId: number, code: string): string {
+  const c = categoryLists.get(orgId)?.get(code);
+  return c ? (locale.value === 'en' ? c.en : c.zh) : code;
 }

@@ -1,13 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../fakes/telegram/index.js';
-import {
-  ensureConsoleBuilt,
-  hasChromium,
-  launchChromium,
-  signIn,
-  watchProblems,
-} from '../support/browser.js';
+import { ConsoleBrowser, hasChromium, signIn } from '../support/browser.js';
 import { fileLiftComplaint, sunshineHandlers } from '../support/telegram-complaint.js';
 import {
   ADMIN_TOKEN,
@@ -29,27 +22,15 @@ const DESCRIPTION = '3号楼电梯门关不上';
  */
 describe.runIf(hasChromium())('the admin console in a browser', () => {
   let t: TelegramLinli;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: ConsoleBrowser;
+  const newPage = (viewport?: { width: number; height: number }) => browser.newPage(viewport);
   let sunshine: { id: number; parentId: number };
   let happy: { id: number };
   let complaintId: number;
 
-  /** A fresh browser context (its own sessionStorage) at a laptop's or a phone's size. */
-  async function newPage(
-    viewport = { width: 1280, height: 800 },
-  ): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return { page, problems: watchProblems(page) };
-  }
-
   beforeAll(async () => {
-    ensureConsoleBuilt();
     t = await startTelegramLinli();
-    browser = await launchChromium();
+    browser = await ConsoleBrowser.launch();
     const compounds = (await t.json('GET', '/orgs?kind=compound')).items as { id: number; name: string }[];
     happy = compounds.find((o) => o.name === '幸福里小区')!;
     // a resident files a lift complaint in 阳光小区's residents' group, as a person does in chat
@@ -60,7 +41,6 @@ describe.runIf(hasChromium())('the admin console in a browser', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await t?.stop();
   });
@@ -108,6 +88,9 @@ describe.runIf(hasChromium())('the admin console in a browser', () => {
     await row.waitFor();
     expect(await row.locator('[data-test=status]').textContent()).toContain('待受理');
     expect(await row.locator('[data-test=sla]').textContent()).toMatch(/受理时限\s*剩余/);
+    // the category by its name in the compound (GET /orgs/{id}/complaint-categories), not its code
+    await row.getByText('电梯', { exact: true }).waitFor();
+    expect(await row.textContent()).not.toContain('lifts');
     await page.locator(`[data-test=open-${complaintId}]`).click();
     await page.locator('[data-test=timeline]').getByText('提交报事').waitFor();
     await page.locator('[data-test=action-accept]').click();

@@ -1,12 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureConsoleBuilt,
-  hasChromium,
-  launchChromium,
-  signIn,
-  watchProblems,
-} from '../support/browser.js';
+import { ConsoleBrowser, hasChromium, signIn } from '../support/browser.js';
 import { ADMIN_TOKEN, startTelegramLinli, type TelegramLinli } from '../support/telegram-linli.js';
 
 type Step = { id: string; next?: string; prompt?: Record<string, string> };
@@ -22,21 +16,9 @@ const PROMPT = '邻居您好！请问遇到了哪一类问题？';
  */
 describe.runIf(hasChromium())('the Flows page in a browser', () => {
   let t: TelegramLinli;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: ConsoleBrowser;
+  const newPage = (viewport?: { width: number; height: number }) => browser.newPage(viewport);
   let happy: { id: number; name: string };
-
-  async function newPage(): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return { page, problems: watchProblems(page) };
-  }
 
   /** Replaces the editor's whole text, as a person selecting all and pasting would. */
   async function replaceEditorText(page: Page, text: string) {
@@ -55,15 +37,13 @@ describe.runIf(hasChromium())('the Flows page in a browser', () => {
   }
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
     t = await startTelegramLinli();
-    browser = await launchChromium();
+    browser = await ConsoleBrowser.launch();
     const compounds = (await t.json('GET', '/orgs?kind=compound')).items as { id: number; name: string }[];
     happy = compounds.find((o) => o.name === '幸福里小区')!;
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await t?.stop();
   });

@@ -1,13 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../fakes/telegram/index.js';
-import {
-  ensureConsoleBuilt,
-  hasChromium,
-  launchChromium,
-  signIn,
-  watchProblems,
-} from '../support/browser.js';
+import { ConsoleBrowser, hasChromium, signIn } from '../support/browser.js';
 import { fileLiftComplaint, sunshineHandlers } from '../support/telegram-complaint.js';
 import { startTelegramLinli, type TelegramLinli, telegramChat } from '../support/telegram-linli.js';
 
@@ -34,32 +27,16 @@ function thisMonth() {
  */
 describe.runIf(hasChromium())('metrics and reminders in the console', () => {
   let t: TelegramLinli;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: ConsoleBrowser;
+  const newPage = (viewport?: { width: number; height: number }) => browser.newPage(viewport);
   let city: { id: number; name: string };
   let compound: { id: number };
   let adminToken: string;
   let viewerToken: string;
 
-  async function newPage(
-    viewport = { width: 1280, height: 900 },
-  ): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({
-      viewport,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      acceptDownloads: true,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return { page, problems: watchProblems(page) };
-  }
-
   beforeAll(async () => {
-    ensureConsoleBuilt();
     t = await startTelegramLinli();
-    browser = await launchChromium();
+    browser = await ConsoleBrowser.launch();
     city = (await t.json('GET', '/orgs?kind=city')).items[0];
     const scene = await sunshineHandlers(t, GROUP, [WANG]);
     compound = scene.compound;
@@ -71,7 +48,6 @@ describe.runIf(hasChromium())('metrics and reminders in the console', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await t?.stop();
   });

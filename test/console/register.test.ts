@@ -1,12 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureConsoleBuilt,
-  hasChromium,
-  launchChromium,
-  signIn,
-  watchProblems,
-} from '../support/browser.js';
+import { ConsoleBrowser, hasChromium, signIn } from '../support/browser.js';
 import { startTelegramLinli, type TelegramLinli } from '../support/telegram-linli.js';
 
 /** One bad row (row 3: an area that is no number), the rest good. */
@@ -37,21 +31,11 @@ type UnitRow = {
  */
 describe.runIf(hasChromium())('the owner register in the console', () => {
   let t: TelegramLinli;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: ConsoleBrowser;
+  const newPage = (viewport?: { width: number; height: number }) => browser.newPage(viewport);
   let compound: { id: number; name: string };
   let adminToken: string;
   let viewerToken: string;
-
-  async function newPage(
-    viewport = { width: 1280, height: 800 },
-  ): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return { page, problems: watchProblems(page) };
-  }
 
   /** Drops a file on the import's drop area as a person drags one from their desktop. */
   async function dropFile(page: Page, name: string, text: string) {
@@ -73,9 +57,8 @@ describe.runIf(hasChromium())('the owner register in the console', () => {
   };
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
     t = await startTelegramLinli();
-    browser = await launchChromium();
+    browser = await ConsoleBrowser.launch();
     const community = (await t.json('GET', `/orgs?kind=community&q=${encodeURIComponent('和平社区')}`))
       .items[0];
     compound = await t.json('POST', '/orgs', { kind: 'compound', name: '名册小区', parentId: community.id });
@@ -86,7 +69,6 @@ describe.runIf(hasChromium())('the owner register in the console', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await t?.stop();
   });

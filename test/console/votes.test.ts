@@ -1,12 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureConsoleBuilt,
-  hasChromium,
-  launchChromium,
-  signIn,
-  watchProblems,
-} from '../support/browser.js';
+import { ConsoleBrowser, hasChromium, signIn } from '../support/browser.js';
 import { ADMIN_TOKEN, startTelegramLinli, type TelegramLinli } from '../support/telegram-linli.js';
 import { until } from '../support/until.js';
 
@@ -21,22 +15,12 @@ import { until } from '../support/until.js';
  */
 describe.runIf(hasChromium())('votes and evaluations in the console', () => {
   let t: TelegramLinli;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: ConsoleBrowser;
+  const newPage = (viewport?: { width: number; height: number }) => browser.newPage(viewport);
   let sunshine: { id: number; name: string; parentId: number };
   let people: Record<string, number>;
   let proposalId: number;
   const TITLE = '加装电梯（1栋）';
-
-  async function newPage(
-    viewport = { width: 1280, height: 900 },
-  ): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return { page, problems: watchProblems(page) };
-  }
 
   /** An el-input's <input> or <textarea> (Element Plus puts the attributes on it, not on the wrapper). */
   const field = (page: Page, name: string) =>
@@ -73,9 +57,8 @@ describe.runIf(hasChromium())('votes and evaluations in the console', () => {
   }
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
     t = await startTelegramLinli();
-    browser = await launchChromium();
+    browser = await ConsoleBrowser.launch();
     const compounds = (await t.json('GET', '/orgs?kind=compound')).items as {
       id: number;
       name: string;
@@ -89,7 +72,6 @@ describe.runIf(hasChromium())('votes and evaluations in the console', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await t?.stop();
   });

@@ -232,6 +232,9 @@ export const TABLE: Record<string, Entry> = {
       }),
     ),
   ],
+  'GET /api/v1/orgs/{id}/complaint-categories': only('compound', (v) =>
+    get(`/orgs/${v}/complaint-categories`),
+  ),
   'GET /api/v1/orgs/{id}/escalation-policy': only('compound', (v) => get(`/orgs/${v}/escalation-policy`)),
   'PUT /api/v1/orgs/{id}/escalation-policy': only('compound', (v) =>
     put(`/orgs/${v}/escalation-policy`, {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /**
  * Headless Chromium from the system's packages (Debian's `chromium`, which .ci/run installs when
@@ -44,6 +44,8 @@ export function launchChromium(): Promise<Browser> {
  * test files run in parallel.
  */
 export function ensureConsoleBuilt(): void {
+  if (process.env.LINLI_CONSOLE_BUILD_FAILED === '1')
+    throw new Error('the console did not build in global setup: run `node scripts/console-build.mjs`');
   const root = join(import.meta.dirname, '..', '..');
   if (!existsSync(join(root, 'console', 'dist', 'index.html')))
     throw new Error('console/dist/index.html is missing: run `node scripts/console-build.mjs`');
@@ -75,4 +77,37 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
   await page.locator('input[data-test=token], [data-test=token] input').fill(token);
   await page.locator('[data-test=sign-in]').click();
   await page.locator('[data-test=who]').waitFor();
+}
+
+/**
+ * One test file's browser: Chromium launched once (after checking console/dist is there), each page
+ * in a fresh context (its own sessionStorage: signed out) at a laptop's size unless told (a phone's),
+ * in China's locale and time zone, its CSP violations and errors collected; `close` ends them all.
+ */
+export class ConsoleBrowser {
+  private readonly contexts: BrowserContext[] = [];
+  private constructor(private readonly browser: Browser) {}
+
+  static async launch(): Promise<ConsoleBrowser> {
+    ensureConsoleBuilt();
+    return new ConsoleBrowser(await launchChromium());
+  }
+
+  async newPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
+    const context = await this.browser.newContext({
+      viewport,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      acceptDownloads: true,
+    });
+    this.contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    return { page, problems: watchProblems(page) };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.contexts) await c.close().catch(() => {});
+    await this.browser.close();
+  }
 }

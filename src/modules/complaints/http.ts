@@ -8,6 +8,7 @@ import { dutyRosterSchema } from './duty-roster.js';
 import { escalationPolicySchema } from './escalation-policy.js';
 import { ACTIONS, HANDLER_ROLES, LEVELS, STATUSES } from './lifecycle.js';
 import {
+  complaintCategoriesSchema,
   complaintDetailSchema,
   complaintPhotoResponse,
   complaintSchema,
@@ -110,6 +111,19 @@ export const complaintRoutes =
         );
         return s.complaints.get(principalOf(req), c.id);
       },
+    );
+    app.get(
+      '/orgs/:id/complaint-categories',
+      {
+        schema: {
+          tags: ['complaints'],
+          summary:
+            'The complaint categories in force at the org (its own list, else the nearest ancestor’s, else the built-in one), with their names',
+          params: idParams,
+          response: { 200: complaintCategoriesSchema, ...errorResponses },
+        },
+      },
+      async (req) => s.policies.categories(principalOf(req), req.params.id),
     );
     app.put(
       '/orgs/:id/escalation-policy',

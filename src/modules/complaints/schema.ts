@@ -119,3 +119,17 @@ export const escalationPolicyResponseSchema = z
 export const dutyRosterResponseSchema = z
   .object({ ...dutyRosterSchema.shape, ...stamped })
   .meta({ id: 'DutyRoster' });
+
+/** The complaint categories in force at an org (GET /orgs/:id/complaint-categories). */
+export const complaintCategoriesSchema = z
+  .object({
+    orgId: z.number().int(),
+    items: z.array(
+      z.object({
+        code: z.string().describe('what a complaint’s `category` holds'),
+        zh: z.string(),
+        en: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'ComplaintCategories' });

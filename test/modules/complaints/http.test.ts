@@ -168,4 +168,42 @@ describe.each(engines())('complaints over HTTP on %s', (engine) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toBe('body.settings.categoryRoles.repairs');
   });
+
+  it('names the categories in force at an org: the nearest own list up the tree, else the built-in one', async () => {
+    const builtIn = await t.call({
+      method: 'GET',
+      url: `/api/v1/orgs/${tree.compoundA}/complaint-categories`,
+    });
+    expect(builtIn.status).toBe(200);
+    expect(builtIn.body.orgId).toBe(tree.compoundA);
+    expect(builtIn.body.items).toContainEqual({ code: 'lifts', zh: '电梯', en: 'Lifts' });
+    const own = [
+      { code: 'lifts', zh: '电梯故障', en: 'Lift faults' },
+      { code: 'heating', zh: '供暖', en: 'Heating' },
+    ];
+    const set = await t.call({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${tree.community}`,
+      body: { settings: { complaintCategories: own } },
+    });
+    expect(set.status).toBe(200);
+    // both compounds sit below the community: its list is theirs now
+    for (const org of [tree.community, tree.compoundA, tree.compoundB]) {
+      const r = await t.call({ method: 'GET', url: `/api/v1/orgs/${org}/complaint-categories` });
+      expect(r.body).toEqual({ orgId: org, items: own });
+    }
+    const other = await tokenFor(t, tree.compoundB, 'viewer');
+    const hidden = await t.call({
+      method: 'GET',
+      url: `/api/v1/orgs/${tree.compoundA}/complaint-categories`,
+      token: other,
+    });
+    expect(hidden.status).toBe(404);
+    const seen = await t.call({
+      method: 'GET',
+      url: `/api/v1/orgs/${tree.compoundB}/complaint-categories`,
+      token: other,
+    });
+    expect(seen.status).toBe(200);
+  });
 });

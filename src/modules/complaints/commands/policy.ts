@@ -8,12 +8,24 @@ import {
 } from '../../../kernel/access/principal.js';
 import type { Db } from '../../../kernel/db/db.js';
 import { findOrg } from '../../orgs/index.js';
+import { type Category, categoriesFor } from '../categories.js';
 import type { EscalationPolicy } from '../escalation-policy.js';
 import { findEscalationPolicy, ownEscalationPolicy, upsertEscalationPolicy } from '../repository-settings.js';
 
-/** An org's escalation policy over HTTP (PUT replaces it whole; audited). */
+/**
+ * An org's escalation policy over HTTP (PUT replaces it whole; audited), and the complaint
+ * categories in force there.
+ */
 export class PolicyService {
   constructor(private readonly db: Db) {}
+
+  /** The org's own category list, else its nearest ancestor's, else the built-in one. */
+  async categories(p: Principal, orgId: number): Promise<{ orgId: number; items: Category[] }> {
+    const org = await findOrg(this.db, orgId);
+    if (!org) throw notFound('org', orgId);
+    assertCanSee(p, org.path, 'org', orgId);
+    return { orgId, items: await categoriesFor(this.db, orgId) };
+  }
 
   async get(p: Principal, orgId: number): Promise<EscalationPolicy & { orgId: number; updatedAt: Date }> {
     const org = await findOrg(this.db, orgId);
