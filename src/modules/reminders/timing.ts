@@ -1,4 +1,4 @@
-import { civilDate, wallOf } from '../../kernel/time/zone.js';
+import { civilDate, isTimeZone, wallOf } from '../../kernel/time/zone.js';
 import type { ReminderRow } from './repository.js';
 import { type CompiledSchedule, compileSchedule, type Schedule } from './schedule.js';
 
@@ -18,8 +18,9 @@ export function localText(at: Date, tz: string): string {
 /**
  * An RRULE without a start counts from its creation: that start is written into the stored
  * schedule (`start`, local to the minute), so every later calculation gives the same series.
+ * An unknown zone is left to `compileSchedule`, which refuses it naming `schedule.tz`.
  */
 export function pinStart(s: Schedule, now: Date): Schedule {
-  if (!('rrule' in s) || s.start !== undefined || /DTSTART/i.test(s.rrule)) return s;
+  if (!('rrule' in s) || s.start !== undefined || /DTSTART/i.test(s.rrule) || !isTimeZone(s.tz)) return s;
   return { ...s, start: localText(now, s.tz).replace(' ', 'T') };
 }

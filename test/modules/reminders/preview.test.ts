@@ -79,6 +79,22 @@ describe.each(engines())('POST /reminders/preview on %s', (engine) => {
     expect(await fields({ schedule: { cron: '0 0 30 2 *' } })).toContain('schedule.cron');
     expect(await fields({ schedule: { rrule: 'FREQ=NEVER' } })).toContain('schedule.rrule');
     expect(await fields({ schedule: { cron: '0 9 * * *', tz: 'Nowhere/City' } })).toContain('schedule.tz');
+    // an RRULE without a start is pinned to now in its zone first: an unknown zone is a 400 there too
+    // (the HTTP fuzz test found it a 500 on create)
+    expect(await fields({ schedule: { rrule: 'FREQ=DAILY', tz: ':u>Dz' } })).toContain('schedule.tz');
+    const tree = await seedTree(t);
+    const create = await t.call({
+      method: 'POST',
+      url: '/api/v1/reminders',
+      body: {
+        orgId: tree.compoundA,
+        audience: { kind: 'group', orgId: tree.compoundA },
+        text: '开会',
+        schedule: { rrule: 'FREQ=DAILY', tz: 'Not/AZone' },
+      },
+    });
+    expect(create.status, JSON.stringify(create.body)).toBe(400);
+    expect(create.body.error.details[0].field).toBe('schedule.tz');
     expect(await fields({ schedule: { at: '2020-01-01T09:00:00+08:00' } })).toContain('schedule.at');
     expect(await fields({ schedule: { cron: '* * * * *' }, skipHolidays: 'next' })).toContain('skipHolidays');
     expect((await post({ schedule: { cron: '0 9 * * *' }, count: 101 })).status).toBe(400);
