@@ -8,7 +8,6 @@ import Fastify from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRouteInputRules } from '../../src/http/route-input-rules.js';
-import { insertComplaint } from '../../src/modules/complaints/repository.js';
 import { seedTree, startTestApp, type TestApp, tokenFor } from '../support/app.js';
 import { engines } from '../support/env.js';
 import { operationsOf } from '../support/fuzz-requests.js';
@@ -207,7 +206,7 @@ describe.each(engines())('bad input is a 4xx on %s', (engine) => {
 
   it('assigning a complaint to a person who does not exist is a 404 that names nothing, and writes nothing', async () => {
     const id = await t.db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
+      const c = await t.services.complaints.file(tx, {
         compoundId: tree.compoundA,
         reporterId: null,
         anonymous: true,
@@ -215,7 +214,6 @@ describe.each(engines())('bad input is a 4xx on %s', (engine) => {
         description: '车位被占',
         photos: [],
       });
-      await t.services.complaints.startDeadlines(tx, c.id);
       return c.id;
     });
     const before = await footprint();

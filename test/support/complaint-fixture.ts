@@ -1,4 +1,3 @@
-import { insertComplaint } from '../../src/modules/complaints/repository.js';
 import type { TestApp } from './app.js';
 
 /**
@@ -14,7 +13,7 @@ export async function complaintFixture(
   loc?: { building: string; unit: string; room: string },
 ): Promise<number> {
   return t.db.transaction(async (tx) => {
-    const c = await insertComplaint(tx, {
+    const c = await t.services.complaints.file(tx, {
       compoundId,
       reporterId: null,
       anonymous: false,
@@ -23,7 +22,6 @@ export async function complaintFixture(
       photos: [],
       ...loc,
     });
-    await t.services.complaints.startDeadlines(tx, c.id);
     const keys = Object.keys(row);
     await tx.query(
       `UPDATE linli.complaints SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE id = $1`,

@@ -51,6 +51,7 @@ export function expressSender(o: {
   otherAddress?: OtherAddress;
 }): ExpressSend {
   const channel = o.adapter.name;
+  const claims = claimBatcher(o.db);
   const marks = new Batcher(async (sent: { id: number; messageId: string | undefined }[]) => {
     await o.db.query(
       `UPDATE linli.deliveries d SET status = 'sent', sent_at = now(), external_message_id = v.mid,
@@ -72,7 +73,14 @@ export function expressSender(o: {
     const chatWin = chatWindow(o.limits, channel, chat);
     const burst = chatBurstWindow(o.limits, channel, chat);
     const tryClaim = () =>
-      claimDelivery(o.db, id, chatWin, burst, channelWindow(o.limits, channel), o.leaseMs);
+      claims.load({
+        id,
+        lockKey: `${channel}:${chat.externalId}`,
+        chat: chatWin,
+        burst,
+        whole: channelWindow(o.limits, channel),
+        leaseMs: o.leaseMs,
+      });
     let d = await tryClaim();
     // The chat's window full (a person answering faster than Telegram's 1/s for their chat): wait
     // for it here, briefly, rather than through the queue's job, worker slot and delayed retries.
@@ -158,6 +166,57 @@ export async function claimDelivery(
     ],
   );
   return rows[0] ?? null;
+}
+
+interface ClaimInput {
+  id: number;
+  /** the chat the claim locks (`channel:chat`): a batch takes its chats' locks in this order */
+  lockKey: string;
+  chat: { max: number; windowMs: number };
+  burst: { max: number; windowMs: number } | null;
+  whole: { max: number; windowMs: number } | null;
+  leaseMs: number;
+}
+
+/**
+ * `claimDelivery` for the replies being sent at once, batched: the claims of concurrent replies go
+ * to PostgreSQL in one statement (the function called per delivery, in one transaction), instead of a
+ * round trip each: at 60 residents a claim was the most frequent statement (1.2–1.4 a step).
+ *
+ * The batch's transaction holds each chat's advisory lock until it ends, so its claims are made in
+ * the order of their chats' keys: two batches from two processes lock shared chats in the same order
+ * and cannot deadlock. One process sends at most one reply per chat at a time (Outbox.sendAtOnce),
+ * so a batch never claims twice for one chat; if it did, the second claim would see the first one's
+ * lease (same transaction) and count it in flight, as across transactions. A failing batch is rerun
+ * claim by claim (Batcher).
+ */
+function claimBatcher(db: Db): Batcher<ClaimInput, DeliveryRow | null> {
+  return new Batcher(async (inputs: ClaimInput[]) => {
+    const order = inputs
+      .map((input, i) => ({ input, i }))
+      .sort((a, b) => (a.input.lockKey < b.input.lockKey ? -1 : a.input.lockKey > b.input.lockKey ? 1 : 0));
+    const col = <T>(f: (c: ClaimInput) => T) => order.map(({ input }) => f(input));
+    const { rows } = await db.query<DeliveryRow>(
+      `SELECT c.* FROM unnest($1::bigint[], $2::float8[], $3::int[], $4::float8[], $5::int[], $6::float8[],
+                              $7::int[], $8::float8[]) WITH ORDINALITY
+                AS u(id, lease, chat_max, chat_secs, burst_max, burst_secs, whole_max, whole_secs, n)
+         CROSS JOIN LATERAL linli.claim_delivery(u.id, u.lease, u.chat_max, u.chat_secs, u.burst_max,
+                                                 u.burst_secs, u.whole_max, u.whole_secs) c
+        ORDER BY u.n`,
+      [
+        col((c) => c.id),
+        col((c) => c.leaseMs / 1000),
+        col((c) => c.chat.max),
+        col((c) => c.chat.windowMs / 1000),
+        col((c) => c.burst?.max ?? null),
+        col((c) => (c.burst?.windowMs ?? 0) / 1000),
+        col((c) => c.whole?.max ?? null),
+        col((c) => (c.whole?.windowMs ?? 0) / 1000),
+      ],
+    );
+    const claimed = new Map(rows.map((r) => [Number(r.id), r]));
+    return inputs.map((c) => claimed.get(c.id) ?? null);
+  });
 }
 
 /** When the window (`max` sends per `windowMs`, to one chat or the whole channel) has room. */

@@ -3,13 +3,7 @@ import type { ActionRegistry } from '../../flows/actions.js';
 import { compoundOf } from '../orgs/index.js';
 import { categoriesFor } from './categories.js';
 import type { ComplaintService } from './commands/transitions.js';
-import {
-  complaintNumber,
-  complaintToRate,
-  findComplaintForUpdate,
-  handlesComplaint,
-  insertComplaint,
-} from './repository.js';
+import { complaintNumber, complaintToRate, findComplaintForUpdate, handlesComplaint } from './repository.js';
 
 const location = z.object({
   building: z.string(),
@@ -86,7 +80,8 @@ export function registerComplaintActions(
           };
         }
         if (ctx.dryRun) return { ok: true, output: { id: 0, number: SAMPLE_NUMBER } };
-        const c = await insertComplaint(ctx.tx, {
+        const service = complaints;
+        const filed = await service.file(ctx.tx, {
           compoundId: compound.id,
           reporterId: ctx.personId,
           anonymous: input.anonymous ?? false,
@@ -100,10 +95,8 @@ export function registerComplaintActions(
           channel: ctx.channel === 'simulator' ? null : ctx.channel,
           chatExternalId: ctx.chatExternalId,
         });
-        const service = complaints;
-        const filed = await service.startDeadlines(ctx.tx, c.id);
         ctx.afterCommit(() => service.afterChange(filed));
-        return { ok: true, output: { id: c.id, number: c.number } };
+        return { ok: true, output: { id: filed.id, number: filed.number } };
       },
     })
     .register({

@@ -1,6 +1,7 @@
 import { AppError, notFound } from '../../kernel/access/errors.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
+import type { Deadlines } from './escalation-policy.js';
 import type { ComplaintStatus, Level } from './lifecycle.js';
 
 /** A row of `linli.complaints`. */
@@ -63,29 +64,47 @@ export interface ComplaintEventRow {
   assigned_role: string | null;
 }
 
-/** Files a complaint at its compound's level, with its first timeline event, in the caller's transaction. */
+/** A complaint to file: where, by whom, what. */
+export interface NewComplaint {
+  compoundId: number;
+  reporterId: number | null;
+  anonymous: boolean;
+  category: string;
+  description: string;
+  building?: string | null;
+  unit?: string | null;
+  room?: string | null;
+  photos: string[];
+  channel?: string | null;
+  chatExternalId?: string | null;
+}
+
+/**
+ * Files a complaint at its compound's level with its first timeline event, in the caller's
+ * transaction, in one statement. Given its first deadlines (`ComplaintService.file`), the row is
+ * written with them at version 1 and owes the notices of that version (complaint_notices_due), as
+ * a filing followed by setting its deadlines would leave it; without, at version 0 with none.
+ */
 export async function insertComplaint(
   tx: Queryable,
-  c: {
-    compoundId: number;
-    reporterId: number | null;
-    anonymous: boolean;
-    category: string;
-    description: string;
-    building?: string | null;
-    unit?: string | null;
-    room?: string | null;
-    photos: string[];
-    channel?: string | null;
-    chatExternalId?: string | null;
-  },
-): Promise<{ id: number; number: string }> {
-  const { rows } = await tx.query<{ id: number; number: string }>(
-    `INSERT INTO linli.complaints (number, org_id, level_org_id, reporter_id, anonymous, category, description,
-       building, unit_no, room, photos, channel, chat_external_id)
-     VALUES (to_char(now() AT TIME ZONE $12, 'YYYYMMDD') || '-' || lpad(nextval('linli.complaint_number_seq')::text, 4, '0'),
-       $1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     RETURNING id, number`,
+  c: NewComplaint,
+  first?: Pick<Deadlines, 'ackDueAt' | 'resolveDueAt' | 'ackWarnAt' | 'resolveWarnAt'>,
+): Promise<ComplaintRow> {
+  const { rows } = await tx.query<ComplaintRow>(
+    `WITH c AS (
+       INSERT INTO linli.complaints (number, org_id, level_org_id, reporter_id, anonymous, category, description,
+         building, unit_no, room, photos, channel, chat_external_id,
+         ack_due_at, resolve_due_at, ack_warn_at, resolve_warn_at, version)
+       VALUES (to_char(now() AT TIME ZONE $12, 'YYYYMMDD') || '-' || lpad(nextval('linli.complaint_number_seq')::text, 4, '0'),
+         $1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16, CASE WHEN $17 THEN 1 ELSE 0 END)
+       RETURNING *
+     ), e AS (
+       INSERT INTO linli.complaint_events (complaint_id, actor_person_id, type, to_status, level_org_id, photos)
+       SELECT id, reporter_id, 'submitted', 'submitted', level_org_id, photos FROM c
+     ), n AS (
+       INSERT INTO linli.complaint_notices_due (complaint_id, version) SELECT id, version FROM c WHERE $17
+     )
+     SELECT * FROM c`,
     [
       c.compoundId,
       c.reporterId,
@@ -99,15 +118,14 @@ export async function insertComplaint(
       c.channel ?? null,
       c.chatExternalId ?? null,
       CHINA_TIME_ZONE,
+      first?.ackDueAt ?? null,
+      first?.resolveDueAt ?? null,
+      first?.ackWarnAt ?? null,
+      first?.resolveWarnAt ?? null,
+      first !== undefined,
     ],
   );
-  const row = rows[0]!;
-  await tx.query(
-    `INSERT INTO linli.complaint_events (complaint_id, actor_person_id, type, to_status, level_org_id, photos)
-     VALUES ($1, $2, 'submitted', 'submitted', $3, $4)`,
-    [row.id, c.reporterId, c.compoundId, JSON.stringify(c.photos)],
-  );
-  return row;
+  return rows[0]!;
 }
 
 /** Roles that may act on a complaint at its current level (held there or at an org above it). */

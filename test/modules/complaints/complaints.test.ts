@@ -12,7 +12,6 @@ import {
   ComplaintService,
 } from '../../../src/modules/complaints/commands/transitions.js';
 import { startDeadlineWorker } from '../../../src/modules/complaints/moments.js';
-import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { queueKinds, TEST_REDIS_URL } from '../../support/env.js';
 import { MemoryQueues } from '../../support/memory-queues.js';
@@ -39,7 +38,7 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
 
   const file = async (svc?: ComplaintService) =>
     db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
+      return (svc ?? s.complaints).file(tx, {
         compoundId: chain.compound,
         reporterId: null,
         anonymous: false,
@@ -47,7 +46,6 @@ describe.each(queueKinds())('complaints with deadlines on %s', (kind) => {
         description: '电梯停在5楼',
         photos: [],
       });
-      return (svc ?? s.complaints).startDeadlines(tx, c.id);
     });
   const row = async (id: number) =>
     (
@@ -202,7 +200,7 @@ describe('complaint actions', () => {
       await s.policies.put(SYSTEM_ACTOR, chain.compound, { calendar: 'workdays', levels: {}, maxReopens: 1 });
       const svc = new ComplaintService(db, new MemoryQueues(), quietNotices);
       const c = await db.transaction(async (tx) => {
-        const x = await insertComplaint(tx, {
+        return svc.file(tx, {
           compoundId: chain.compound,
           reporterId: null,
           anonymous: false,
@@ -210,7 +208,6 @@ describe('complaint actions', () => {
           description: '楼上装修太吵',
           photos: [],
         });
-        return svc.startDeadlines(tx, x.id);
       });
       for (const action of ['accept', 'start', 'resolve', 'reopen', 'accept', 'resolve'] as const)
         await svc.act(SYSTEM_ACTOR, c.id, { action });
@@ -245,7 +242,7 @@ describe('complaint actions', () => {
       let clock = new Date('2026-11-23T02:00:00Z');
       const svc = new ComplaintService(db, new MemoryQueues(), quietNotices, () => clock);
       const c = await db.transaction(async (tx) => {
-        const x = await insertComplaint(tx, {
+        return svc.file(tx, {
           compoundId: chain.compound,
           reporterId: null,
           anonymous: false,
@@ -253,7 +250,6 @@ describe('complaint actions', () => {
           description: '垃圾没人收',
           photos: [],
         });
-        return svc.startDeadlines(tx, x.id);
       });
       await svc.act(SYSTEM_ACTOR, c.id, { action: 'accept' });
       await svc.act(SYSTEM_ACTOR, c.id, { action: 'resolve' });

@@ -11,7 +11,7 @@ describe.each(engines())('complaints over HTTP on %s', (engine) => {
     t = await startTestApp(engine);
     tree = await seedTree(t);
     id = await t.db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
+      const c = await t.services.complaints.file(tx, {
         compoundId: tree.compoundA,
         reporterId: null,
         anonymous: true,
@@ -19,7 +19,6 @@ describe.each(engines())('complaints over HTTP on %s', (engine) => {
         description: '车位被占',
         photos: [],
       });
-      await t.services.complaints.startDeadlines(tx, c.id);
       return c.id;
     });
   });

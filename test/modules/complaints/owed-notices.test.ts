@@ -11,7 +11,6 @@ import type { Db } from '../../../src/kernel/db/db.js';
 import type { ComplaintNotifications } from '../../../src/modules/complaints/commands/deadlines.js';
 import { ComplaintService } from '../../../src/modules/complaints/commands/transitions.js';
 import { ComplaintNotifier } from '../../../src/modules/complaints/notifier.js';
-import { insertComplaint } from '../../../src/modules/complaints/repository.js';
 import { openTestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { MemoryQueues } from '../../support/memory-queues.js';
@@ -46,7 +45,7 @@ describe.each(engines())('a complaint’s notices survive a crash after COMMIT (
     ).rows.map((r) => [Number(r.complaint_id), Number(r.version)]);
   const file = (svc: ComplaintService) =>
     db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
+      return svc.file(tx, {
         compoundId: chain.compound,
         reporterId: null,
         anonymous: false,
@@ -54,7 +53,6 @@ describe.each(engines())('a complaint’s notices survive a crash after COMMIT (
         description: '电梯停在5楼',
         photos: [],
       });
-      return svc.startDeadlines(tx, c.id);
     });
   const groupNotices = () =>
     outbox.requests.filter((r) => r.message.chat.externalId === GROUP).map((r) => r.idempotencyKey);

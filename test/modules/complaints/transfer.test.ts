@@ -1,11 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/app/modules.js';
 import type { Db } from '../../../src/kernel/db/db.js';
-import {
-  findComplaint,
-  findComplaintForUpdate,
-  insertComplaint,
-} from '../../../src/modules/complaints/repository.js';
+import { findComplaint, findComplaintForUpdate } from '../../../src/modules/complaints/repository.js';
 import { pickTarget, transferTargets } from '../../../src/modules/complaints/transfer-targets.js';
 import { insertPerson } from '../../../src/modules/people/repository.js';
 import { openTestDb } from '../../support/db.js';
@@ -32,7 +28,7 @@ describe.each(engines())('who has a complaint: accept, transfer, return, grab ag
   const holder = (name: string, orgId: number, role: string) => roleHolder(db, s, { name, orgId, role });
   const file = async () =>
     db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
+      return s.complaints.file(tx, {
         compoundId: chain.compound,
         reporterId: null,
         anonymous: false,
@@ -40,7 +36,6 @@ describe.each(engines())('who has a complaint: accept, transfer, return, grab ag
         description: '电梯异响',
         photos: [],
       });
-      return s.complaints.startDeadlines(tx, c.id);
     });
   /** A person's move in chat, as the buttons and flows make it (in one transaction, row locked). */
   const byPerson = (

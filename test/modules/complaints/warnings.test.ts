@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
 import { ComplaintService } from '../../../src/modules/complaints/commands/transitions.js';
 import { ComplaintNotifier } from '../../../src/modules/complaints/notifier.js';
-import { findComplaint, insertComplaint } from '../../../src/modules/complaints/repository.js';
+import { findComplaint } from '../../../src/modules/complaints/repository.js';
 import { insertIdentity, insertPerson } from '../../../src/modules/people/repository.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
@@ -52,7 +52,7 @@ describe.each(engines())('warnings before a breach (%s)', (engine) => {
 
   const file = async (svc: ComplaintService) =>
     db.transaction(async (tx) => {
-      const c = await insertComplaint(tx, {
+      return svc.file(tx, {
         compoundId: chain.compound,
         reporterId: people.居民!,
         anonymous: false,
@@ -62,7 +62,6 @@ describe.each(engines())('warnings before a breach (%s)', (engine) => {
         channel: 'telegram',
         chatExternalId: null,
       });
-      return svc.startDeadlines(tx, c.id);
     });
 
   it('warns once at the policy’s share of each limit: the level’s handlers with their buttons, the next level as supervisors', async () => {

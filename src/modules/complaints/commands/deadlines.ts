@@ -14,12 +14,12 @@ import {
   findComplaint,
   findComplaintForUpdate,
   futureDeadlineSlots,
-  lockComplaint,
+  insertComplaint,
+  type NewComplaint,
   overdueToRemind,
   unratedResolvedPage,
-  updateComplaint,
 } from '../repository.js';
-import { owedNotices, oweNotice, settleNotices } from '../repository-owed-notices.js';
+import { owedNotices, settleNotices } from '../repository-owed-notices.js';
 import { policiesFor } from '../repository-settings.js';
 import { clearWarnings, warningsDue } from '../repository-warnings.js';
 import { type EscalatedRow, escalateDueBatch, newSweepCache } from './bulk-escalation.js';
@@ -119,19 +119,14 @@ export abstract class ComplaintDeadlines {
     return resent;
   }
 
-  /** Sets the first deadlines of a complaint just filed (in the filing transaction). */
-  async startDeadlines(tx: Queryable, complaintId: number): Promise<ComplaintRow> {
-    const c = await lockComplaint(tx, complaintId);
-    const d = deadlinesFrom(await policiesFor(tx, c.org_id), c.level, c.category, this.now());
-    const filed = await updateComplaint(tx, c, {
-      ack_due_at: d.ackDueAt,
-      resolve_due_at: d.resolveDueAt,
-      ack_warn_at: d.ackWarnAt,
-      resolve_warn_at: d.resolveWarnAt,
-    });
-    // the filing owes its notices until afterChange has sent them
-    await oweNotice(tx, filed.id, filed.version);
-    return filed;
+  /**
+   * Files a complaint with its first deadlines (its compound's chain of policies, from now), its
+   * first timeline event and the notices it owes, in the caller's transaction: two statements (the
+   * policies, then one insert of all of it), while the filer's conversation row is locked.
+   */
+  async file(tx: Queryable, c: NewComplaint): Promise<ComplaintRow> {
+    const d = deadlinesFrom(await policiesFor(tx, c.compoundId), 'compound', c.category, this.now());
+    return insertComplaint(tx, c, d);
   }
 
   /** When a resolved complaint with no rating closes as unrated (the policy's ratingTimeout). */

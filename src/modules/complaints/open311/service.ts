@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { type Category, categoriesFor, DEFAULT_CATEGORIES } from '../categories.js';
 import type { ComplaintRow, ComplaintService } from '../commands/transitions.js';
 import { type ComplaintStatus, isOpen, STATUSES, stageOf } from '../lifecycle.js';
-import { insertComplaint, orgKind } from '../repository.js';
+import { orgKind } from '../repository.js';
 import {
   asCompound,
   compoundsNamedIn,
@@ -152,7 +152,7 @@ export class Open311Service {
       }
       // a location that is not building/unit/room ("东门") stays with the description
       const text = place.extra ? `${description}\n地点：${place.extra}`.slice(0, 2000) : description;
-      const c = await insertComplaint(tx, {
+      const c = await this.complaints.file(tx, {
         compoundId: place.compound.id,
         reporterId: null,
         anonymous: false,
@@ -166,7 +166,7 @@ export class Open311Service {
       });
       // the timeline says which token filed it (the reporter is outside Linli)
       await labelFiling(tx, c.id, `open311: ${p.label}`, p.tokenId);
-      return this.complaints.startDeadlines(tx, c.id);
+      return c;
     });
     try {
       await this.complaints.afterChange(filed);
