@@ -86,22 +86,6 @@ export async function insertConversation(
   return rows[0]!;
 }
 
-/** Writes a turn's state on the locked row (ended: with its end time). */
-export async function saveConversationState(
-  tx: Queryable,
-  id: number,
-  state: RunState,
-  seq: number,
-  expiresAt: Date,
-): Promise<void> {
-  await tx.query(
-    `UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
-       updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
-     WHERE id = $1`,
-    [id, state.step, JSON.stringify(state.answers), state.attempts, state.status, seq, expiresAt],
-  );
-}
-
 /**
  * Ends, as cancelled, the person's active conversations of flow `key` in other chats: the one they
  * left when they moved to the private chat (a group's offer to go private, which they took). Their

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { isUniqueViolation } from '../kernel/access/errors.js';
 import type { InboundContext } from '../kernel/chat/dispatcher.js';
 import type { InboundMessage, MediaRef } from '../kernel/chat/port.js';
+import { DuplicateUpdate } from '../kernel/chat/update-marks.js';
 import { Batcher } from '../kernel/db/batcher.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
 import { keepMedia, mediaIdOf } from '../kernel/media/media-store.js';
@@ -14,7 +15,6 @@ import {
   insertConversation,
   lockActiveConversation,
   readPrecheck,
-  saveConversationState,
 } from './conversation-repository.js';
 import { ConversationTimeouts } from './conversation-timeouts.js';
 import { engineTexts } from './engine-texts.js';
@@ -24,7 +24,7 @@ import { answer, type ConversationLookups, enter, type Reply, type RunState } fr
 import { triggerHit } from './triggers.js';
 import { type ConversationRow, TurnPrefetch } from './turn-context.js';
 import { NEEDS_TRANSACTION, readEnv, transactionEnv } from './turn-env.js';
-import { type TurnWrite, writeTurns } from './turn-writes.js';
+import { type TurnWrite, writeLockedTurn, writeTurns } from './turn-writes.js';
 
 /**
  * Runs published flows for people in chats.
@@ -59,6 +59,8 @@ export interface FlowEngineDeps {
 
 type Turn = {
   replies: Reply[];
+  /** the conversation's new state, written with the update's mark and the replies (`writeLockedTurn`) */
+  save?: { id: number; seq: number; state: RunState; expiresAt: Date };
   /** queue the replies written in the turn's transaction (after COMMIT) */
   sends?: (() => Promise<void>)[];
   timeout?: { id: number; seq: number; at: Date };
@@ -112,6 +114,33 @@ export class FlowEngine {
     try {
       turn = await this.deps.db.transaction(async (tx) => {
         const t = await this.turn(tx, ctx, person.id, locale, cancelling, inForce);
+        if (t?.save) {
+          // the state, the update's mark and the replies in one statement (a concurrent delivery of
+          // the same update marked it first: rolled back); a crash after COMMIT still sends them
+          const drafts = t.replies.map((r, i) =>
+            ctx.draft(r.text, {
+              key: `flow-${i}`,
+              choices: r.choices,
+              forceReply: r.forceReply,
+              privateLink: r.privateLink,
+            }),
+          );
+          const written = await writeLockedTurn(tx, {
+            conversationId: t.save.id,
+            seq: t.save.seq,
+            state: t.save.state,
+            expiresAt: t.save.expiresAt,
+            update: { channel: m.channel, updateId: m.updateId },
+            replies: drafts.map((d) => this.deps.outbox.delivery(d)),
+          });
+          if (!written.marked) throw new DuplicateUpdate(m.channel, m.updateId);
+          ctx.marked();
+          const express = drafts.some((d) => d.express) ? m.chat : undefined;
+          t.sends = written.deliveries.map(
+            (d) => () => this.deps.outbox.schedule(m.channel, { ...d, ...(express ? { express } : {}) }),
+          );
+          return t;
+        }
         // the update is marked handled with the turn's effects (a concurrent delivery: rolled back)
         if (t) await ctx.markIn(tx);
         // the replies are written with the turn: a crash after COMMIT still sends them (outbox reconciler)
@@ -243,7 +272,7 @@ export class FlowEngine {
       const env = await transactionEnv(this.deps, tx, active, after);
       const choice = bound ? `opt:${bound[3]}` : m.choice;
       const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
-      return this.persist(tx, active, flow, result.state, result.replies, after);
+      return this.persist(active, flow, result.state, result.replies, after);
     }
     const found = await this.matchTrigger(ctx, tx, inForce);
     if (!found) return null;
@@ -303,21 +332,21 @@ export class FlowEngine {
     });
     const env = await transactionEnv(this.deps, tx, row, after);
     const result = await enter(def, stateOf(row), env);
-    return this.persist(tx, row, def, result.state, result.replies, after);
+    return this.persist(row, def, result.state, result.replies, after);
   }
 
-  private async persist(
-    tx: Queryable,
+  /** The turn's outcome: replies bound to the next step, and the state to write (in `handle`). */
+  private persist(
     row: ConversationRow,
     flow: FlowDefinition,
     state: RunState,
     replies: Reply[],
     after: (() => Promise<void>)[],
-  ): Promise<Turn> {
+  ): Turn {
     const { seq, expiresAt, replies: sent } = this.outcome(row, flow, state, replies, this.now());
-    await saveConversationState(tx, row.id, state, seq, expiresAt);
     return {
       replies: sent,
+      save: { id: row.id, seq: row.seq, state, expiresAt },
       after,
       timeout: state.status === 'active' ? { id: row.id, seq, at: expiresAt } : undefined,
     };

@@ -119,3 +119,55 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
       : { applied: false, deliveries: [] },
   );
 }
+
+/**
+ * The end of a turn taken under the conversation's row lock (the slow path: an action ran, a
+ * conversation began, an expired one was replaced): its new state, the mark of its update and its
+ * replies in one statement inside the turn's transaction, instead of three round trips while the
+ * lock is held. `marked` false: a concurrent delivery of the same update marked it first, and the
+ * caller must roll back (`DuplicateUpdate`).
+ */
+export async function writeLockedTurn(
+  tx: Queryable,
+  t: Omit<TurnWrite, 'now'>,
+): Promise<{ marked: boolean; deliveries: { id: number; notBefore: Date }[] }> {
+  const replies = t.replies.map((r, ord) => ({ ...deliveryRecord(t.conversationId, r), ord }));
+  const { rows } = await tx.query<{ marked: boolean; id: number | null; not_before: Date | null }>(
+    `WITH upd AS (
+       UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
+              updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
+        WHERE id = $1
+     ), mark AS (
+       INSERT INTO linli.processed_updates (channel, update_id) VALUES ($8, $9)
+       ON CONFLICT DO NOTHING RETURNING 1
+     ), ins AS (
+       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
+       SELECT ${DELIVERY_COLUMNS.split(', ')
+         .map((c) => `d.${c}`)
+         .join(', ')}
+         FROM json_to_recordset($10::json) AS d(${DELIVERY_RECORD}, ord int)
+        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id, not_before
+     )
+     SELECT EXISTS (SELECT 1 FROM mark) AS marked, ins.id, ins.not_before
+       FROM (SELECT 1) one LEFT JOIN ins ON true ORDER BY ins.id`,
+    [
+      t.conversationId,
+      t.state.step,
+      JSON.stringify(t.state.answers),
+      t.state.attempts,
+      t.state.status,
+      t.seq + 1,
+      t.expiresAt,
+      t.update.channel,
+      t.update.updateId,
+      JSON.stringify(replies),
+    ],
+    { prepare: 'linli_locked_turn_write_v1' },
+  );
+  return {
+    marked: rows[0]?.marked === true,
+    deliveries: rows.flatMap((r) => (r.id === null ? [] : [{ id: Number(r.id), notBefore: r.not_before! }])),
+  };
+}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
 import { TurnContexts } from '../../src/flows/turn-context.js';
-import { type TurnWrite, writeTurns } from '../../src/flows/turn-writes.js';
+import { type TurnWrite, writeLockedTurn, writeTurns } from '../../src/flows/turn-writes.js';
 import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import { markIn } from '../../src/kernel/chat/update-marks.js';
@@ -204,6 +204,52 @@ describe.each(engines())('turn path on %s', (engine) => {
       expect(r!.applied).toBe(true);
       expect(r!.deliveries).toHaveLength(1);
       expect((await deliveries()).map((d) => d.idempotency_key)).toEqual(['k-1', 'k-9']);
+    });
+
+    describe("writeLockedTurn (inside the turn's transaction, the row locked)", () => {
+      const locked = (over: Partial<TurnWrite> = {}) => {
+        const { now: _now, ...t } = turn(over);
+        return t;
+      };
+
+      it('writes the state, the mark and the replies in reply order, in one statement', async () => {
+        const r = await db.transaction((tx) => writeLockedTurn(tx, locked()));
+        expect(r.marked).toBe(true);
+        expect(await row()).toMatchObject({
+          step: 'ask_b',
+          seq: 4,
+          answers: { x: 1, a: '好' },
+          status: 'active',
+        });
+        const written = await deliveries();
+        expect(written.map((d) => [d.idempotency_key, d.message.text])).toEqual([
+          ['k-1', '第一条'],
+          ['k-2', '第二条'],
+        ]);
+        expect(r.deliveries.map((d) => d.id)).toEqual(written.map((d) => d.id));
+        expect(r.deliveries.every((d) => d.notBefore instanceof Date)).toBe(true);
+        expect(await marks()).toEqual(['u-1']);
+      });
+
+      it('answers marked: false when the update was marked first (the caller rolls back), and ends a conversation', async () => {
+        await markIn(db, 'wechat', 'u-1');
+        const r = await db.transaction((tx) => writeLockedTurn(tx, locked()));
+        expect(r.marked).toBe(false);
+        const none = await db.transaction((tx) =>
+          writeLockedTurn(
+            tx,
+            locked({
+              replies: [],
+              state: { step: 'end', answers: {}, attempts: 0, status: 'completed' },
+              update: { channel: 'wechat', updateId: 'u-3' },
+            }),
+          ),
+        );
+        expect(none).toEqual({ marked: true, deliveries: [] });
+        const ended = await row();
+        expect(ended.status).toBe('completed');
+        expect(ended.ended_at).toBeInstanceOf(Date);
+      });
     });
   });
 });
