@@ -95,6 +95,12 @@ export interface Speakers {
 }
 
 const BIND_TEXT = /^(?:绑定|綁定)\s*[:：]?\s*([A-Za-z0-9]{4,16})\s*$/;
+/**
+ * `/start CODE` in a group: what Telegram sends there when someone adds the bot through a bind
+ * code's `t.me/<bot>?startgroup=CODE` link (a bind code: 8 capitals and digits; a deep link meant
+ * for a private chat, such as `complaint`, is not one).
+ */
+const BIND_START = /^[A-Z0-9]{8}$/;
 
 /**
  * First stop of every inbound message, whatever its channel: drops an update handled before (its
@@ -196,7 +202,11 @@ export class InboundDispatcher {
       this.reply(m, text, opts);
 
     const code =
-      m.command?.name === 'bind' ? m.command.args.trim() : BIND_TEXT.exec(m.text?.trim() ?? '')?.[1];
+      m.command?.name === 'bind'
+        ? m.command.args.trim()
+        : m.chat.kind === 'group' && m.command?.name === 'start' && BIND_START.test(m.startPayload ?? '')
+          ? m.startPayload
+          : BIND_TEXT.exec(m.text?.trim() ?? '')?.[1];
     if (code !== undefined) {
       // binding again is harmless (a used code is refused, and the reply is keyed by the update)
       if (await this.deps.chats.handledBefore(m.channel, m.updateId)) return this.seenBefore(m);

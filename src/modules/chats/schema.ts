@@ -22,6 +22,12 @@ export const bindCodeSchema = z
     purpose: z.enum(PURPOSES),
     expiresAt: z.date(),
     instructions: z.string().describe('what a group member sends in the group'),
+    telegramStartGroupUrl: z
+      .string()
+      .nullable()
+      .describe(
+        'https://t.me/<bot>?startgroup=<code>: opened (or scanned) by a group admin, Telegram asks which group to add the bot to and the bot binds that group with the code; null until the Telegram bot has started once',
+      ),
   })
   .meta({ id: 'BindCode' });
 

@@ -44,7 +44,7 @@ export class ChatService {
   constructor(private readonly db: Db) {}
 
   async createBindCode(actor: Actor, orgId: number, body: { purpose: ChatPurpose; ttlMinutes: number }) {
-    return this.db.transaction(async (tx) => {
+    const created = await this.db.transaction(async (tx) => {
       const org = await writableOrg(tx, actor.principal, orgId);
       for (let attempt = 0; ; attempt++) {
         const code = Array.from(
@@ -77,6 +77,20 @@ export class ChatService {
         };
       }
     });
+    return { ...created, telegramStartGroupUrl: await this.startGroupUrl(created.code) };
+  }
+
+  /**
+   * Telegram's link that adds the bot to a group of the opener's choice and sends `/start CODE`
+   * there (the dispatcher binds with it as with `/bind CODE`): the bot's username as the Telegram
+   * channel stored it when it started (`channel_state.bot_info`), null when it never has.
+   */
+  private async startGroupUrl(code: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ username: string | null }>(
+      `SELECT bot_info ->> 'username' AS username FROM linli.channel_state WHERE channel = 'telegram'`,
+    );
+    const username = rows[0]?.username;
+    return username ? `https://t.me/${username}?startgroup=${code}` : null;
   }
 
   /** Redeems a code sent in a chat. Never throws for a bad code: the chat gets told why. */

@@ -23,6 +23,36 @@ describe('Linli with Telegram, end to end through the fake Bot API', () => {
     return { base, api, compound };
   };
 
+  it("a bind code's startgroup link: the group an admin adds the bot to binds itself with the code", async () => {
+    const { api, compound } = await boot('webhook');
+    const made = (await api('POST', `/orgs/${compound.id}/bind-codes`, { purpose: 'residents' })).body;
+    expect(made.telegramStartGroupUrl).toBe(`https://t.me/test_bot?startgroup=${made.code}`);
+    const added = fake.startGroupUpdate(made.telegramStartGroupUrl, {
+      chatId: -100777,
+      chatTitle: '阳光二期业主群',
+      from: { id: 5003, first_name: '李', last_name: '强' },
+    });
+    expect((await fake.deliverUpdateToWebhook(added)).status).toBe(200);
+    const confirm = await fake.waitForCall('sendMessage', {
+      timeoutMs: 10_000,
+      predicate: (c) => String(c.params.chat_id) === '-100777',
+    });
+    expect(String(confirm.params.text)).toContain('绑定成功：本群现为「阳光小区」的居民群。');
+    const chats = await api('GET', `/orgs/${compound.id}/chats`);
+    expect(chats.body.items).toEqual([
+      expect.objectContaining({ channel: 'telegram', externalChatId: '-100777', purpose: 'residents' }),
+    ]);
+    // a private chat's deep link sent in a group is no bind code: nothing is bound by it
+    const deepLink = fake.makeTextMessageUpdate({
+      chatId: -100778,
+      chatType: 'supergroup',
+      from: { id: 5003, first_name: '李' },
+      text: '/start@test_bot complaint',
+    });
+    expect((await fake.deliverUpdateToWebhook(deepLink)).status).toBe(200);
+    expect((await api('GET', `/orgs/${compound.id}/chats`)).body.items).toHaveLength(1);
+  });
+
   it('webhook mode: a group binds itself with a code, and a resident is registered on first message', async () => {
     const { base, api, compound } = await boot('webhook');
     expect(fake.webhook()).toMatchObject({ url: `${base}/telegram/webhook`, secretToken: SECRET });

@@ -250,6 +250,31 @@ export class FakeTelegram {
     return undefined;
   }
 
+  /**
+   * What Telegram sends the bot when a user opens `https://t.me/<this bot>?startgroup=<payload>` and
+   * picks a group to add it to: `/start@<bot> <payload>` in that group, from that user (a command to the
+   * bot: privacy mode lets it through). Refuses a link to another bot or a payload Telegram would not
+   * take (1–64 of A–Z, a–z, 0–9, _ and -). Not queued: pass to pushUpdate or deliverUpdateToWebhook.
+   */
+  startGroupUpdate(
+    url: string,
+    o: { chatId: number; chatTitle?: string; from: TextMessageUpdateOptions['from'] },
+  ): NewUpdate {
+    const prefix = `https://t.me/${this.botInfo.username}?startgroup=`;
+    if (!url.startsWith(prefix))
+      throw new Error(`not a startgroup link of @${this.botInfo.username}: ${url}`);
+    const payload = url.slice(prefix.length);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(payload))
+      throw new Error(`Telegram refuses the start parameter ${payload}`);
+    return this.makeTextMessageUpdate({
+      chatId: o.chatId,
+      chatType: 'supergroup',
+      ...(o.chatTitle ? { chatTitle: o.chatTitle } : {}),
+      from: o.from,
+      text: `/start@${this.botInfo.username} ${payload}`,
+    });
+  }
+
   clearCalls(): void {
     this.calls.length = 0;
   }
