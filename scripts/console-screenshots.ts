@@ -84,13 +84,32 @@ try {
   await page.locator('[data-test=timeline]').waitFor();
   await shoot('complaint');
   await page.locator('[data-test=menu-orgs]').click();
-  // down the demo city's tree to 阳光小区 (a click selects a node and opens it), then a bind code
+  // down the demo city's tree to 阳光小区 (a click selects a node and opens it), then its detail:
+  // a bind code with its QR code, the roles, the escalation policy form, dispatch and duty roster
   for (const name of ['示范市', '锦江区', '春熙路街道', '和平社区', '阳光小区'])
     await page.locator('[data-test=org-tree]').getByText(name, { exact: true }).click();
   await page.locator('[data-test=org-detail]').getByText('阳光小区').first().waitFor();
+  await page.locator('#tab-chats').click();
   await page.locator('[data-test=bind-code]').click();
-  await page.locator('[data-test=bind-code-result]').waitFor();
+  await page.locator('[data-test=bind-code-result] canvas').waitFor();
   await shoot('orgs');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('[data-test=bind-code-result]').scrollIntoViewIfNeeded();
+  await shoot('orgs-phone', 390, 844);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('#tab-roles').click();
+  await page.locator('[data-test=roles] .el-table__row').first().waitFor();
+  await shoot('org-roles', 1280, 1000);
+  await page.locator('#tab-escalation').click();
+  await page.locator('[data-test=ep-start]').click();
+  await page.locator('[data-test=ep-level-compound]').waitFor();
+  await shoot('org-escalation', 1280, 1500);
+  await page.locator('#tab-dispatch').click();
+  await page.locator('[data-test=duty-roster]').waitFor();
+  await page.locator('[data-test=dispatch-add]').click();
+  await page.locator('[data-test=slot-add]').click();
+  await shoot('org-dispatch', 1280, 1200);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.locator('[data-test=menu-deliveries]').click();
   await page.locator('[data-test=deliveries]').waitFor();
   await shoot('deliveries');
@@ -114,8 +133,14 @@ try {
   await page.locator('[data-test=import-errors]').waitFor();
   await shoot('register-import-errors');
   await page.locator('[data-test=menu-people]').click();
-  await page.locator('[data-test=people] [data-test=role-tag]').first().waitFor();
+  await page.locator('[data-test=people] .el-table__row').first().waitFor();
   await shoot('people');
+  // one person's drawer: chat accounts, roles, editing and merging
+  await page.locator('[data-test=people] .el-table__row', { hasText: '张伟' }).first().click();
+  await page.locator('[data-test=person-detail] [data-test=role-tag]').first().waitFor();
+  await shoot('person', 1280, 1000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.keyboard.press('Escape');
 
   // owners' votes: a proposal of 阳光小区 with three paper ballots, its turnout and verified log
   const units = (await api('GET', `/api/v1/orgs/${sunshine.id}/units?limit=200`)).items as {
@@ -177,6 +202,13 @@ try {
   await page.locator(`[data-test=campaign-${campaign.id}]`).click();
   await page.locator('[data-test=red-list]').getByText('安居物业').waitFor();
   await shoot('evaluation', 1280, 1100);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // the property companies, one opened with its contracts
+  await page.locator('[data-test=menu-companies]').click();
+  await page.locator(`[data-test=company-${company.id}]`).click();
+  await page.locator('[data-test=company-detail] [data-test=contracts] .el-table__row').first().waitFor();
+  await shoot('companies');
+  await page.keyboard.press('Escape');
 
   // flows: 阳光小区's flows, the complaint flow's editor with a step pointing nowhere (the server's
   // problems at their step), its diagram and the simulator
@@ -227,6 +259,12 @@ try {
   await page.locator('[data-test=menu-party]').click();
   await page.locator('[data-test=members]').waitFor();
   await shoot('party');
+  // a new task's form
+  await page.locator('.el-tabs__item', { hasText: '任务' }).click();
+  await page.locator('[data-test=task-new]').click();
+  await page.locator('[data-test=task-form] input[data-test=task-title]').fill('楼道杂物清理');
+  await shoot('party-task', 1280, 1000);
+  await page.keyboard.press('Escape');
 } finally {
   await browser.close();
   await linli.stop();

@@ -10,6 +10,16 @@ export const session = ref<SessionInfo | null>(null);
 /** Whether the signed-in token may write (false for a viewer: no write buttons are shown). */
 export const canWrite = computed(() => session.value?.canWrite === true);
 
+/**
+ * Whether the token may write at an org (its `path`, root first): a writer whose subtree holds it.
+ * The API refuses the rest anyway; the console shows no write button for them.
+ */
+export function mayWriteAt(path: readonly number[] | null | undefined): boolean {
+  if (!canWrite.value || !path) return false;
+  const mine = session.value?.org;
+  return !mine || path.includes(mine.id);
+}
+
 /** Signs in with `token`: kept in sessionStorage only if the API accepts it. */
 export async function signIn(token: string): Promise<SessionInfo> {
   sessionStorage.setItem(TOKEN_KEY, token.trim());

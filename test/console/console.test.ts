@@ -45,7 +45,7 @@ describe.runIf(hasChromium())('the admin console in a browser', () => {
     await t?.stop();
   });
 
-  it('a wrong token shows the API’s error; the admin token signs in and the header names the role', async () => {
+  it('a wrong token shows the API’s error in Chinese; the admin token signs in and the header names the role', async () => {
     const { page, problems } = await newPage();
     await page.goto(`${t.base}/console/`);
     await page.waitForURL(/\/console\/sign-in/);
@@ -53,7 +53,7 @@ describe.runIf(hasChromium())('the admin console in a browser', () => {
     await page.locator('[data-test=sign-in]').click();
     await expect
       .poll(() => page.locator('[data-test=sign-in-error]').textContent())
-      .toContain('Invalid or revoked token');
+      .toContain('401: 令牌无效或已被撤销');
     await signIn(page, t.base, ADMIN_TOKEN);
     expect(await page.locator('[data-test=role]').textContent()).toContain('超级管理员');
     // English on the header's switch

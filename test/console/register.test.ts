@@ -157,9 +157,13 @@ describe.runIf(hasChromium())('the owner register in the console', () => {
     await page.locator('input[data-test=people-q], [data-test=people-q] input').fill('陈静');
     await page.locator('[data-test=people-search]').click();
     const row = page.locator('[data-test=people] tbody tr', { hasText: '陈静' });
-    await row.locator('[data-test=identity]', { hasText: 'Telegram: 5550001' }).waitFor();
-    await row.locator('[data-test=role-tag]', { hasText: `业主 @ ${compound.name}` }).waitFor();
+    await row.waitFor();
     expect(await page.locator('[data-test=people] tbody tr').count()).toBe(1);
+    // their chat account and roles in their drawer (one request when opened, none per row)
+    await row.click();
+    const drawer = page.locator('[data-test=person-detail]');
+    await drawer.locator('[data-test=identity]', { hasText: 'Telegram: 5550001' }).waitFor();
+    await drawer.locator('[data-test=role-tag]', { hasText: `业主 @ ${compound.name}` }).waitFor();
     expect(problems).toEqual([]);
   });
 

@@ -87,7 +87,7 @@ describe.runIf(hasChromium())('votes and evaluations in the console', () => {
     await page.locator(`[data-test=compound-${sunshine.id}]`).click();
     await page.locator('[data-test=proposals]').getByText('暂无数据').waitFor();
 
-    // a duplicate option: the API's refusal is shown in words, naming the field
+    // a duplicate option: the API's refusal is shown in Chinese words, naming the field
     await page.locator('[data-test=new-proposal]').click();
     await field(page, 'p-title').fill(TITLE);
     await field(page, 'p-body').fill('1栋加装电梯，费用按楼层分摊。');
@@ -95,11 +95,9 @@ describe.runIf(hasChromium())('votes and evaluations in the console', () => {
     await page.locator('[data-test=p-create]').click();
     await expect
       .poll(() => page.locator('[data-test=form-error]').textContent())
-      .toContain('Options must differ');
+      .toContain('输入有误：选项：选项重复');
     // …and beside the field it names
-    await page
-      .locator('[data-test=proposal-form] .el-form-item__error', { hasText: 'options: duplicate option' })
-      .waitFor();
+    await page.locator('[data-test=proposal-form] .el-form-item__error', { hasText: '选项重复' }).waitFor();
     expect((await t.json('GET', `/orgs/${sunshine.id}/proposals`)).items).toEqual([]);
 
     // the default options, Art. 278 ordinary, closing in a week: opens now

@@ -1,5 +1,5 @@
 import { ref } from 'vue';
-import { ApiError } from '../api/client';
+import { errorText } from '../api/errors';
 
 /** A list paged by the API's nextCursor: `load(false)` replaces, `load(true)` appends the next page. */
 export function usePaged<T>(
@@ -17,7 +17,7 @@ export function usePaged<T>(
       rows.value = more ? [...(rows.value as T[]), ...page.items] : page.items;
       cursor.value = page.nextCursor;
     } catch (err) {
-      error.value = err instanceof ApiError ? err.describe() : String(err);
+      error.value = errorText(err);
     } finally {
       loading.value = false;
     }

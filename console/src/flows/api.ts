@@ -56,10 +56,8 @@ export const simulateFlow = (key: string, orgId: number | null, body: SimulateIn
     }),
   );
 
-/** An error in words: the API's message (its details are listed apart where they belong). */
-export function errorText(err: unknown): string {
-  return err instanceof ApiError ? err.describe() : err instanceof Error ? err.message : String(err);
-}
+/** An error in the page's language (see api/errors.ts). */
+export { errorHeadline, errorText } from '../api/errors';
 
 /** The step-level problems of a 422 `invalid_flow`, else null. */
 export function flowProblems(err: unknown): Problem[] | null {

@@ -73,6 +73,19 @@ const zh = {
   cancelled: '已取消',
   expired: '已超时',
   failed: '失败',
+  newFlow: '新建流程',
+  openByKey: '按标识打开',
+  keyHint: '小写字母开头，可含小写字母、数字、_ 和 -（最多 40 个字符）',
+  keyTaken: '此标识已有流程（或草稿）：请直接打开它',
+  badKey: '标识格式不对',
+  nameZh: '中文名称',
+  nameEn: '英文名称',
+  create: '创建草稿',
+  cancel: '取消',
+  created: '已创建草稿',
+  draftsNote:
+    '新标识的流程在发布前只是草稿，不出现在下面的列表中（接口不列出未发布的新流程）：请记下标识，用“按标识打开”找回。',
+  chooseOrgFirst: '请先选择组织',
 };
 export type FlowKey = keyof typeof zh;
 
@@ -149,6 +162,19 @@ const en: Record<FlowKey, string> = {
   cancelled: 'cancelled',
   expired: 'expired',
   failed: 'failed',
+  newFlow: 'New flow',
+  openByKey: 'Open by key',
+  keyHint: 'a lowercase letter first, then lowercase letters, digits, _ and - (at most 40)',
+  keyTaken: 'This key already has a flow (or a draft): open it instead',
+  badKey: 'Not a valid key',
+  nameZh: 'Chinese name',
+  nameEn: 'English name',
+  create: 'Create the draft',
+  cancel: 'Cancel',
+  created: 'Draft created',
+  draftsNote:
+    'A flow under a new key is a draft until published and is not in the list below (the API lists no unpublished new flow): note its key and find it again with “Open by key”.',
+  chooseOrgFirst: 'Pick an org first',
 };
 
 /** A flows page string in the current language. */
