@@ -23,6 +23,7 @@ export const partyBranchSchema = z
     orgId: id.describe('the org that registered the branch'),
     name: z.string().describe('the workplace branch’s full name'),
     secretaryPersonId: id.nullable().describe('holds branch_secretary at orgId; null when none'),
+    secretaryName: z.string().nullable().describe('the secretary’s register name; null when none'),
     createdAt: z.date(),
     updatedAt: z.date(),
   })

@@ -42,6 +42,7 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
       body: { orgId: tree.community, name: '区教育局机关党支部', secretaryPersonId: secretary.id },
     });
     expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ secretaryPersonId: secretary.id, secretaryName: '王书记' });
     branchId = created.body.id;
     const dup = await t.call({
       method: 'POST',
@@ -61,7 +62,11 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
       url: `/api/v1/party-branches/${branchId}`,
       body: { name: '区教育局第一党支部' },
     });
-    expect(renamed.body).toMatchObject({ name: '区教育局第一党支部', secretaryPersonId: secretary.id });
+    expect(renamed.body).toMatchObject({
+      name: '区教育局第一党支部',
+      secretaryPersonId: secretary.id,
+      secretaryName: '王书记',
+    });
     const roles = await t.db.query(
       `SELECT 1 FROM linli.role_assignments WHERE person_id = $1 AND org_id = $2 AND role = 'branch_secretary'`,
       [secretary.id, tree.community],
@@ -69,6 +74,7 @@ describe.each(engines())('party members and tasks over HTTP on %s', (engine) => 
     expect(roles.rows).toHaveLength(1);
     const list = await t.call({ method: 'GET', url: `/api/v1/party-branches?orgId=${tree.community}` });
     expect(list.body.items.map((b: { id: number }) => b.id)).toEqual([branchId]);
+    expect(list.body.items[0].secretaryName).toBe('王书记');
     members = [await register('刘洋', tree.compoundA), await register('陈静', tree.compoundA)];
     const del = await t.call({ method: 'DELETE', url: `/api/v1/party-branches/${branchId}` });
     expect(del.status).toBe(409);

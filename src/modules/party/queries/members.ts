@@ -29,6 +29,7 @@ export const presentBranch = (b: BranchRow) => ({
   orgId: b.org_id,
   name: b.name,
   secretaryPersonId: b.secretary_id,
+  secretaryName: b.secretary_name,
   createdAt: b.created_at,
   updatedAt: b.updated_at,
 });

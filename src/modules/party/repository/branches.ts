@@ -9,9 +9,14 @@ export interface BranchRow {
   org_id: number;
   name: string;
   secretary_id: number | null;
+  /** the secretary's register name (read with the row) */
+  secretary_name: string | null;
   created_at: Date;
   updated_at: Date;
 }
+
+/** The secretary's name beside a branch row (`secretary_id` of the row in scope). */
+const SECRETARY_NAME = '(SELECT p.name FROM linli.people p WHERE p.id = secretary_id) AS secretary_name';
 
 /** Throws the unique violation `party_branches_name_unique` on a name taken. */
 export async function insertBranch(
@@ -19,7 +24,8 @@ export async function insertBranch(
   b: { orgId: number; name: string; secretaryId: number | null },
 ): Promise<BranchRow> {
   const { rows } = await q.query<BranchRow>(
-    `INSERT INTO linli.party_branches (org_id, name, secretary_id) VALUES ($1, $2, $3) RETURNING *`,
+    `INSERT INTO linli.party_branches (org_id, name, secretary_id) VALUES ($1, $2, $3)
+     RETURNING *, ${SECRETARY_NAME}`,
     [b.orgId, b.name, b.secretaryId],
   );
   return rows[0]!;
@@ -31,7 +37,8 @@ export async function findBranchWithPath(
   id: number,
 ): Promise<(BranchRow & { path: string[] }) | undefined> {
   const { rows } = await q.query<BranchRow & { path: string[] }>(
-    `SELECT b.*, o.path FROM linli.party_branches b JOIN linli.orgs o ON o.id = b.org_id WHERE b.id = $1`,
+    `SELECT b.*, o.path, ${SECRETARY_NAME} FROM linli.party_branches b JOIN linli.orgs o ON o.id = b.org_id
+     WHERE b.id = $1`,
     [id],
   );
   return rows[0];
@@ -52,7 +59,7 @@ export async function countBranchMembersByStatus(
 /** Branches of the orgs in the subtree of `scope` (all of them when null), by id. */
 export async function listBranchesUnder(q: Queryable, scope: number | null): Promise<BranchRow[]> {
   const { rows } = await q.query<BranchRow>(
-    `SELECT b.* FROM linli.party_branches b JOIN linli.orgs o ON o.id = b.org_id
+    `SELECT b.*, ${SECRETARY_NAME} FROM linli.party_branches b JOIN linli.orgs o ON o.id = b.org_id
      WHERE $1::bigint IS NULL OR o.path @> ARRAY[$1::bigint] ORDER BY b.id`,
     [scope],
   );
@@ -72,7 +79,7 @@ export async function updateBranchRow(
   const { rows } = await q.query<BranchRow>(
     `UPDATE linli.party_branches SET name = COALESCE($2, name),
        secretary_id = CASE WHEN $3::boolean THEN $4::bigint ELSE secretary_id END, updated_at = now()
-     WHERE id = $1 RETURNING *`,
+     WHERE id = $1 RETURNING *, ${SECRETARY_NAME}`,
     [id, name, secretaryId !== undefined, secretaryId ?? null],
   );
   return rows[0]!;
