@@ -28,6 +28,19 @@ export const flowSummarySchema = z
   })
   .meta({ id: 'FlowSummary' });
 
+export const flowDraftSummarySchema = z
+  .object({
+    key: z.string(),
+    name: flowDefinitionSchema.shape.name,
+    updatedAt: z.date(),
+    inForce: z
+      .boolean()
+      .describe(
+        'a version of this key is in force here (own, inherited or built in); false: a new key, in force once published',
+      ),
+  })
+  .meta({ id: 'FlowDraftSummary' });
+
 export const flowSchema = z
   .object({
     key: z.string(),

@@ -41,6 +41,15 @@ export async function findDraft(q: Queryable, orgId: number | null, key: string)
   return rows[0] ? toFlow(rows[0]) : null;
 }
 
+/** The drafts saved at an org (null: the global ones), by key. */
+export async function draftsAt(q: Queryable, orgId: number | null): Promise<StoredFlow[]> {
+  const { rows } = await q.query<Row>(
+    'SELECT * FROM linli.flows WHERE org_id IS NOT DISTINCT FROM $1 AND version = 0 ORDER BY key',
+    [orgId],
+  );
+  return rows.map(toFlow);
+}
+
 export async function latestPublished(
   q: Queryable,
   orgId: number | null,

@@ -6,6 +6,7 @@ import type { Db } from '../kernel/db/db.js';
 import type { ActionRegistry } from './actions.js';
 import { checkFlow, type FlowProblem } from './flow-check.js';
 import {
+  draftsAt,
   effectiveFlows,
   findDraft,
   latestPublished,
@@ -45,9 +46,16 @@ export class FlowService {
   }
 
   async list(p: Principal, orgId?: number) {
-    const { path } = await this.scope(p, orgId, false);
-    const flows = await effectiveFlows(this.db, path);
+    const scope = await this.scope(p, orgId, false);
+    const flows = await effectiveFlows(this.db, scope.path);
     return {
+      // the org's own drafts, a new key's among them (not in force until published)
+      drafts: (await draftsAt(this.db, scope.orgId)).map((d) => ({
+        key: d.key,
+        name: d.definition.name,
+        updatedAt: d.updatedAt,
+        inForce: flows.some((f) => f.key === d.key),
+      })),
       items: flows.map((f) => ({
         key: f.key,
         name: f.definition.name,

@@ -201,10 +201,16 @@ describe.runIf(hasChromium())('the Flows page in a browser', () => {
         start: 'hello',
       },
     });
-    // not listed until published (the API lists flows in force): found again by its key
+    // not in force until published: listed among the org's new drafts, and found by its key too
     await page.locator('[data-test=menu-flows]').click();
     await page.locator('[data-test=open-flow-complaint]').waitFor();
     expect(await page.locator('[data-test=open-flow-parking-permit]').count()).toBe(0);
+    await page.locator('[data-test=new-drafts]').getByText('停车证申请').waitFor();
+    await page.locator('[data-test=open-draft-parking-permit]').click();
+    await page.waitForURL(/\/console\/flows\/parking-permit/);
+    await expect.poll(() => page.locator('[data-test=flow-status]').textContent()).toContain('草稿');
+    await page.locator('[data-test=menu-flows]').click();
+    await page.locator('[data-test=open-flow-complaint]').waitFor();
     await page.locator('input[data-test=flow-key]').fill('parking-permit');
     await page.locator('[data-test=flow-open-key]').click();
     await page.waitForURL(/\/console\/flows\/parking-permit/);

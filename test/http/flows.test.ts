@@ -193,4 +193,42 @@ describe.each(engines())('flows over HTTP on %s', (engine) => {
       ).status,
     ).toBe(404);
   });
+  it("lists the org's drafts beside the flows in force: a new key's until it is published, a reworded one's as in force", async () => {
+    const draft = {
+      name: { 'zh-CN': '噪音登记', en: 'Noise log' },
+      locales: ['zh-CN', 'en'],
+      triggers: [{ type: 'command', command: 'noise' }],
+      start: 'hello',
+      steps: [
+        { id: 'hello', type: 'message', text: { 'zh-CN': '记下了。', en: 'Noted.' }, next: 'done' },
+        { id: 'done', type: 'end' },
+      ],
+    };
+    const put = await t.call({
+      method: 'PUT',
+      url: `/api/v1/flows/noise?orgId=${tree.compoundB}`,
+      body: draft,
+    });
+    expect(put.status).toBe(200);
+    const reword = await t.call({
+      method: 'PUT',
+      url: `/api/v1/flows/complaint?orgId=${tree.compoundB}`,
+      body: reworded(),
+    });
+    expect(reword.status).toBe(200);
+    const list = await t.call({ method: 'GET', url: `/api/v1/flows?orgId=${tree.compoundB}` });
+    expect(list.body.items.map((f: { key: string }) => f.key)).not.toContain('noise');
+    expect(list.body.drafts).toEqual([
+      expect.objectContaining({ key: 'complaint', inForce: true }),
+      expect.objectContaining({ key: 'noise', name: draft.name, inForce: false }),
+    ]);
+    // another compound's drafts are not this one's
+    const other = await t.call({ method: 'GET', url: `/api/v1/flows?orgId=${tree.compoundA}` });
+    expect(other.body.drafts.map((d: { key: string }) => d.key)).not.toContain('noise');
+    await t.call({ method: 'POST', url: `/api/v1/flows/noise/publish?orgId=${tree.compoundB}` });
+    await t.call({ method: 'POST', url: `/api/v1/flows/complaint/publish?orgId=${tree.compoundB}` });
+    const after = await t.call({ method: 'GET', url: `/api/v1/flows?orgId=${tree.compoundB}` });
+    expect(after.body.drafts).toEqual([]);
+    expect(after.body.items.map((f: { key: string }) => f.key)).toContain('noise');
+  });
 });

@@ -3,6 +3,7 @@ import type { Schemas } from '../api/types';
 
 /** The flows API's shapes (docs/openapi.json `components/schemas`). */
 export type FlowSummary = Schemas['FlowSummary'];
+export type FlowDraftSummary = Schemas['FlowDraftSummary'];
 export type Flow = Schemas['Flow'];
 export type FlowVersion = Schemas['FlowVersion'];
 export type FlowVersionDetail = Schemas['FlowVersionDetail'];

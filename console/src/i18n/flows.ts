@@ -83,8 +83,8 @@ const zh = {
   create: '创建草稿',
   cancel: '取消',
   created: '已创建草稿',
-  draftsNote:
-    '新标识的流程在发布前只是草稿，不出现在下面的列表中（接口不列出未发布的新流程）：请记下标识，用“按标识打开”找回。',
+  newDrafts: '未发布的新流程（草稿）',
+  draftSaved: '草稿保存于',
   chooseOrgFirst: '请先选择组织',
 };
 export type FlowKey = keyof typeof zh;
@@ -172,8 +172,8 @@ const en: Record<FlowKey, string> = {
   create: 'Create the draft',
   cancel: 'Cancel',
   created: 'Draft created',
-  draftsNote:
-    'A flow under a new key is a draft until published and is not in the list below (the API lists no unpublished new flow): note its key and find it again with “Open by key”.',
+  newDrafts: 'New flows not yet published (drafts)',
+  draftSaved: 'Draft saved',
   chooseOrgFirst: 'Pick an org first',
 };
 

@@ -4,6 +4,7 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   flowDraftBodySchema,
+  flowDraftSummarySchema,
   flowPublicationSchema,
   flowSchema,
   flowSummarySchema,
@@ -41,9 +42,12 @@ export const flowRoutes =
       {
         schema: {
           tags: ['flows'],
-          summary: 'The flows in force for an org (nearest wins)',
+          summary: 'The flows in force for an org (nearest wins), and the drafts saved at the org',
           querystring: orgQuery,
-          response: { 200: z.object({ items: z.array(flowSummarySchema) }), ...errorResponses },
+          response: {
+            200: z.object({ items: z.array(flowSummarySchema), drafts: z.array(flowDraftSummarySchema) }),
+            ...errorResponses,
+          },
         },
       },
       async (req) => flows.list(principalOf(req), req.query.orgId),
