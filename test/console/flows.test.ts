@@ -79,7 +79,7 @@ describe.runIf(hasChromium())('the Flows page in a browser', () => {
     await problem.waitFor();
     expect(await problem.textContent()).toContain('步骤 description');
     expect(await problem.textContent()).toContain('next');
-    expect(await problem.textContent()).toContain('nowhere');
+    expect(await problem.textContent()).toContain('没有步骤「nowhere」'); // the checker's words, in Chinese
     // in the editor (clicking the problem scrolls to it): the lint range covers the step's `next`,
     // with a marker in the gutter
     await problem.click();

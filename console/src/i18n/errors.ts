@@ -157,6 +157,23 @@ const RULES: Rule[] = [
   [/^An org named "(.*)" already exists under this parent$/, (m) => `同一上级下已有名为「${m[1]}」的组织`],
   [/^Person (\d+) already holds (\w+) at org (\d+)$/, (m) => `人员 #${m[1]} 已在组织 #${m[3]} 担任此角色`],
   [/^Invalid or revoked token$/, () => '令牌无效或已被撤销'],
+  // the flow checker's problems (src/flows/flow-check.ts), shown at their step
+  [/^must include zh-CN$/, () => '须包含 zh-CN'],
+  [/^duplicate step id$/, () => '步骤标识重复'],
+  [/^no step "(.*)"$/, (m) => `没有步骤「${m[1]}」`],
+  [/^missing the (\S+) text$/, (m) => `缺少 ${m[1]} 文本`],
+  [/^a (\S+) needs options or optionsFrom$/, (m) => `${m[1]} 需要 options 或 optionsFrom`],
+  [/^a (\S+) takes no options$/, (m) => `${m[1]} 不接受选项`],
+  [/^option values must differ$/, () => '选项的值不能重复'],
+  [/^is not a valid regular expression$/, () => '不是有效的正则表达式'],
+  [/^is above (max|maxLength)$/, (m) => `大于 ${m[1]}`],
+  [/^needs the step to have a text$/, () => '需要该步骤有文本（链接随文本发送）'],
+  [/^no step saves "(.*)"$/, (m) => `没有步骤保存「${m[1]}」`],
+  [/^unknown action "(.*)" \(known: (.*)\)$/, (m) => `未知的动作「${m[1]}」（可用：${m[2]}）`],
+  [/^required by (\S+)$/, (m) => `动作 ${m[1]} 需要此输入`],
+  [/^(\S+) takes no input "(.*)"$/, (m) => `动作 ${m[1]} 没有输入「${m[2]}」`],
+  [/^not reachable from "(.*)"$/, (m) => `从「${m[1]}」无法到达`],
+  [/^loops without asking: (.*)$/, (m) => `不提问就循环：${m[1]}`],
 ];
 
 /** A detail message in Chinese, or null when its wording is not known here. */
