@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleBrowser, hasChromium, signIn } from '../support/browser.js';
@@ -48,8 +49,22 @@ describe.runIf(hasChromium())('the owner register in the console', () => {
     await area.dispatchEvent('drop', { dataTransfer });
   }
 
-  const units = async (token = adminToken): Promise<UnitRow[]> => {
-    const r = await fetch(`${t.base}/api/v1/orgs/${compound.id}/units?limit=200`, {
+  /** Drops an .xlsx file (bytes made here with exceljs, handed to the page as base64). */
+  async function dropXlsx(page: Page, name: string, rows: string[][]) {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('名册');
+    for (const r of rows) sheet.addRow(r);
+    const b64 = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+    const dataTransfer = await page.evaluateHandle(
+      `(() => { const bin = atob(${JSON.stringify(b64)}); const bytes = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i); const dt = new DataTransfer(); dt.items.add(new File([bytes], ${JSON.stringify(name)}, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' })); return dt; })()`,
+    );
+    const area = page.locator('[data-test=import-drop] .el-upload-dragger');
+    await area.dispatchEvent('dragover', { dataTransfer });
+    await area.dispatchEvent('drop', { dataTransfer });
+  }
+
+  const units = async (token = adminToken, compoundId = compound.id): Promise<UnitRow[]> => {
+    const r = await fetch(`${t.base}/api/v1/orgs/${compoundId}/units?limit=200`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(r.status).toBe(200);
@@ -124,6 +139,52 @@ describe.runIf(hasChromium())('the owner register in the console', () => {
     });
     expect(after.find((u) => u.room === '301')).toMatchObject({ building: '8栋', area: '120.25' });
     expect((await t.json('GET', `/orgs/${compound.id}/roles?role=owner`)).items).toHaveLength(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('previews and imports a dropped .xlsx like a CSV, its bad row shown first', async () => {
+    const community = (await t.json('GET', `/orgs?kind=community&q=${encodeURIComponent('和平社区')}`))
+      .items[0];
+    const other = await t.json('POST', '/orgs', {
+      kind: 'compound',
+      name: '表格小区',
+      parentId: community.id,
+    });
+    const token = (await t.json('POST', '/tokens', { orgId: other.id, role: 'admin', label: '表格管理员' }))
+      .token as string;
+    const header = ['楼栋', '单元', '房号', '专有面积', '业主姓名', '业主电话', '投票人'];
+    const { page, problems } = await newPage();
+    await signIn(page, t.base, token);
+    await page.locator('[data-test=menu-register]').click();
+    await page.waitForURL(new RegExp(`/console/register/${other.id}$`));
+    await page.locator('[data-test=units]').getByText('暂无数据').waitFor();
+
+    await dropXlsx(page, '名册.xlsx', [
+      header,
+      ['1栋', '1单元', '101', '80', '周涛', '13922220001', ''],
+      ['1栋', '1单元', '102', '很大', '吴敏', '13922220002', ''],
+    ]);
+    const errors = page.locator('[data-test=import-errors]');
+    await errors.waitFor();
+    expect(await errors.locator('tbody tr').count()).toBe(1);
+    expect(await errors.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('area');
+    expect(await units(token, other.id)).toEqual([]);
+
+    await dropXlsx(page, '名册-改.xlsx', [
+      header,
+      ['1栋', '1单元', '101', '80', '周涛', '13922220001', ''],
+      ['1栋', '1单元', '102', '95.5', '吴敏', '13922220002', '是'],
+    ]);
+    await page.locator('[data-test=import-preview]').waitFor();
+    expect(await page.locator('[data-test=count-unitsCreated]').textContent()).toBe('2');
+    await page.locator('[data-test=import-run]').click();
+    await page.getByText('已导入: 2 户').waitFor();
+    const after = await units(token, other.id);
+    expect(after.find((u) => u.room === '102')).toMatchObject({
+      building: '1栋',
+      area: '95.50',
+      owners: [{ name: '吴敏', voter: true }],
+    });
     expect(problems).toEqual([]);
   });
 
