@@ -61,10 +61,22 @@ export async function insertConversation(
     step: string;
     answers: Record<string, unknown>;
     expiresAt: Date;
+    /**
+     * the flow's key when the person's active conversations of it in other chats end, cancelled, in
+     * the same statement: the one they left in a group when they took its offer to go private (their
+     * timeout jobs find the `seq` moved on and do nothing)
+     */
+    cancelElsewhere?: string;
   },
 ): Promise<ConversationRow> {
   const { rows } = await tx.query<ConversationRow>(
-    `INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
+    `WITH cancelled AS (
+       UPDATE linli.conversations c SET status = 'cancelled', seq = seq + 1, updated_at = now(), ended_at = now()
+         FROM linli.flows f
+        WHERE $14::text IS NOT NULL AND c.person_id = $4 AND c.status = 'active' AND f.id = c.flow_id
+          AND f.key = $14 AND NOT (c.channel = $1 AND c.chat_external_id = $2)
+     )
+     INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
        person_display_name, flow_id, org_id, chat_id, locale, step, answers, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
     [
@@ -81,31 +93,10 @@ export async function insertConversation(
       c.step,
       JSON.stringify(c.answers),
       c.expiresAt,
+      c.cancelElsewhere ?? null,
     ],
   );
   return rows[0]!;
-}
-
-/**
- * Ends, as cancelled, the person's active conversations of flow `key` in other chats: the one they
- * left when they moved to the private chat (a group's offer to go private, which they took). Their
- * timeout jobs find the `seq` moved on and do nothing.
- */
-export async function cancelSameFlowElsewhere(
-  tx: Queryable,
-  personId: number,
-  key: string,
-  here: { channel: string; chatExternalId: string },
-): Promise<number> {
-  const { rows } = await tx.query<{ id: number }>(
-    `UPDATE linli.conversations c SET status = 'cancelled', seq = seq + 1, updated_at = now(), ended_at = now()
-     FROM linli.flows f
-     WHERE c.person_id = $1 AND c.status = 'active' AND f.id = c.flow_id AND f.key = $2
-       AND NOT (c.channel = $3 AND c.chat_external_id = $4)
-     RETURNING c.id`,
-    [personId, key, here.channel, here.chatExternalId],
-  );
-  return rows.length;
 }
 
 /** Ends a conversation (cancelled, expired). */

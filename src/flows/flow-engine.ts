@@ -10,7 +10,6 @@ import type { Outbox } from '../kernel/outbox/outbox.js';
 import type { QueueBackend } from '../kernel/queue/backend.js';
 import type { ActionRegistry } from './actions.js';
 import {
-  cancelSameFlowElsewhere,
   finishConversation,
   insertConversation,
   lockActiveConversation,
@@ -255,7 +254,10 @@ export class FlowEngine {
   ): Promise<Turn | null> {
     const m = ctx.message;
     const after: (() => Promise<void>)[] = [];
-    const active = await this.lockActive(tx, m, personId);
+    // `inForce` comes with a precheck that found no active conversation here: a trigger then begins
+    // one without reading for a row to lock (one that began since, from another message of theirs,
+    // makes the insert a unique violation: that message started it, this one is dropped as before)
+    const active = inForce ? null : await this.lockActive(tx, m, personId);
     if (cancelling) {
       if (!active)
         return m.command ? { replies: [{ text: engineTexts(locale).nothingToCancel }], after } : null;
@@ -313,13 +315,9 @@ export class FlowEngine {
   ): Promise<Turn> {
     const def = flow.definition;
     const orgId = ctx.chat?.orgId ?? ctx.person?.orgId ?? null;
-    // the same conversation begun in a group and taken to the private chat: the group's one ends
-    if (m.chat.kind === 'private')
-      await cancelSameFlowElsewhere(tx, ctx.person!.id, flow.key, {
-        channel: m.channel,
-        chatExternalId: m.chat.externalId,
-      });
     const row = await insertConversation(tx, {
+      // the same conversation begun in a group and taken to the private chat: the group's one ends
+      ...(m.chat.kind === 'private' ? { cancelElsewhere: flow.key } : {}),
       m,
       personId: ctx.person!.id,
       flowId: flow.id,
