@@ -116,14 +116,7 @@ export class FlowEngine {
         if (t?.save) {
           // the state, the update's mark and the replies in one statement (a concurrent delivery of
           // the same update marked it first: rolled back); a crash after COMMIT still sends them
-          const drafts = t.replies.map((r, i) =>
-            ctx.draft(r.text, {
-              key: `flow-${i}`,
-              choices: r.choices,
-              forceReply: r.forceReply,
-              privateLink: r.privateLink,
-            }),
-          );
+          const drafts = t.replies.map((r, i) => ctx.draft(r.text, replyOptions(r, i)));
           const written = await writeLockedTurn(tx, {
             conversationId: t.save.id,
             seq: t.save.seq,
@@ -146,14 +139,7 @@ export class FlowEngine {
         if (t) {
           t.sends = [];
           for (const [i, r] of t.replies.entries())
-            t.sends.push(
-              await ctx.replyIn(tx, r.text, {
-                key: `flow-${i}`,
-                choices: r.choices,
-                forceReply: r.forceReply,
-                privateLink: r.privateLink,
-              }),
-            );
+            t.sends.push(await ctx.replyIn(tx, r.text, replyOptions(r, i)));
         }
         return t;
       });
@@ -206,16 +192,7 @@ export class FlowEngine {
       state: result.state,
       expiresAt: next.expiresAt,
       now,
-      replies: next.replies.map((r, i) =>
-        this.deps.outbox.delivery(
-          ctx.draft(r.text, {
-            key: `flow-${i}`,
-            choices: r.choices,
-            forceReply: r.forceReply,
-            privateLink: r.privateLink,
-          }),
-        ),
-      ),
+      replies: next.replies.map((r, i) => this.deps.outbox.delivery(ctx.draft(r.text, replyOptions(r, i)))),
     });
     if (!written.applied) return false;
     ctx.marked(); // in the same statement as the turn
@@ -464,6 +441,11 @@ export class FlowEngine {
     }
     return null;
   }
+}
+
+/** How a turn's `i`th reply is sent: keyed by its place in the turn, with its buttons and link. */
+function replyOptions(r: Reply, i: number) {
+  return { key: `flow-${i}`, choices: r.choices, forceReply: r.forceReply, privateLink: r.privateLink };
 }
 
 function stateOf(row: ConversationRow): RunState {

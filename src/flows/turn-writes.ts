@@ -43,27 +43,61 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
   turns.forEach((t, i) => {
     if (!first.has(t.conversationId)) first.set(t.conversationId, i);
   });
-  const rows = turns
-    .filter((t, i) => first.get(t.conversationId) === i)
-    .map((t) => ({
-      id: t.conversationId,
-      seq: t.seq,
-      step: t.state.step,
-      answers: t.state.answers,
-      attempts: t.state.attempts,
-      status: t.state.status,
-      expires_at: t.expiresAt.toISOString(),
-      now: t.now.toISOString(),
-      channel: t.update.channel,
-      update_id: t.update.updateId,
-    }));
+  const written = await writeRows(
+    q,
+    turns.filter((t, i) => first.get(t.conversationId) === i),
+    'compare-and-set',
+  );
+  return turns.map((t, i) => {
+    const w = first.get(t.conversationId) === i ? written.get(t.conversationId) : undefined;
+    return w ? { applied: true, deliveries: w.deliveries } : { applied: false, deliveries: [] };
+  });
+}
+
+/**
+ * The end of a turn taken under the conversation's row lock (the slow path: an action ran, a
+ * conversation began, an expired one was replaced): its new state, the mark of its update and its
+ * replies in one statement inside the turn's transaction, instead of three round trips while the
+ * lock is held. `marked` false: a concurrent delivery of the same update marked it first, and the
+ * caller must roll back (`DuplicateUpdate`).
+ */
+export async function writeLockedTurn(
+  tx: Queryable,
+  t: Omit<TurnWrite, 'now'>,
+): Promise<{ marked: boolean; deliveries: { id: number; notBefore: Date }[] }> {
+  const w = (await writeRows(tx, [{ ...t, now: new Date() }], 'locked')).get(t.conversationId);
+  return { marked: w?.marked ?? false, deliveries: w?.deliveries ?? [] };
+}
+
+/**
+ * The statement of both: the rows set (`compare-and-set`: only if still at `seq`, active and
+ * unexpired at `now`; `locked`: the caller holds the row), then for those the update marked and the
+ * replies inserted in reply order. Answers, per conversation set, whether its mark was new and the
+ * deliveries written (a reply whose idempotency key existed already is not among them).
+ */
+async function writeRows(
+  q: Queryable,
+  turns: readonly TurnWrite[],
+  mode: 'compare-and-set' | 'locked',
+): Promise<Map<number, { marked: boolean; deliveries: { id: number; notBefore: Date }[] }>> {
+  const rows = turns.map((t) => ({
+    id: t.conversationId,
+    seq: t.seq,
+    step: t.state.step,
+    answers: t.state.answers,
+    attempts: t.state.attempts,
+    status: t.state.status,
+    expires_at: t.expiresAt.toISOString(),
+    now: t.now.toISOString(),
+    channel: t.update.channel,
+    update_id: t.update.updateId,
+  }));
   const replies = turns
-    .flatMap((t, i) =>
-      first.get(t.conversationId) === i ? t.replies.map((r) => deliveryRecord(t.conversationId, r)) : [],
-    )
+    .flatMap((t) => t.replies.map((r) => deliveryRecord(t.conversationId, r)))
     .map((r, ord) => ({ ...r, ord }));
   const { rows: out } = await q.query<{
     conversation_id: number | null;
+    marked: boolean | null;
     delivery_id: number | null;
     ref: number | null;
     not_before: Date | null;
@@ -79,13 +113,18 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
               ended_at = CASE WHEN t.status = 'active' THEN NULL ELSE now() END
          FROM t
         -- the array makes it an index lookup of the batch's rows whatever the planner guesses of t
-        WHERE c.id = ANY (ARRAY(SELECT id FROM t)) AND c.id = t.id
-          AND c.seq = t.seq AND c.status = 'active' AND c.expires_at > t.now
+        WHERE c.id = ANY (ARRAY(SELECT id FROM t)) AND c.id = t.id${
+          mode === 'compare-and-set'
+            ? `
+          AND c.seq = t.seq AND c.status = 'active' AND c.expires_at > t.now`
+            : ''
+        }
         RETURNING c.id
      ), mark AS (
        INSERT INTO linli.processed_updates (channel, update_id)
        SELECT t.channel, t.update_id FROM t JOIN upd ON upd.id = t.id
        ON CONFLICT DO NOTHING
+       RETURNING channel, update_id
      ), ins AS (
        INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
        SELECT ${DELIVERY_COLUMNS.split(', ')
@@ -96,78 +135,22 @@ export async function writeTurns(q: Queryable, turns: readonly TurnWrite[]): Pro
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING id, idempotency_key, not_before
      )
-     SELECT upd.id AS conversation_id, NULL::bigint AS delivery_id, NULL::bigint AS ref, NULL::timestamptz AS not_before FROM upd
+     SELECT upd.id AS conversation_id,
+            EXISTS (SELECT 1 FROM mark JOIN t USING (channel, update_id) WHERE t.id = upd.id) AS marked,
+            NULL::bigint AS delivery_id, NULL::bigint AS ref, NULL::timestamptz AS not_before FROM upd
      UNION ALL
-     SELECT NULL, ins.id, d.ref, ins.not_before
+     SELECT NULL, NULL, ins.id, d.ref, ins.not_before
        FROM ins JOIN json_to_recordset($2::json) AS d(ref bigint, idempotency_key text) USING (idempotency_key)`,
     [JSON.stringify(rows), JSON.stringify(replies)],
-    { prepare: 'linli_turn_write_v2' },
+    { prepare: mode === 'compare-and-set' ? 'linli_turn_write_v3' : 'linli_locked_turn_write_v2' },
   );
-  const applied = new Set<number>();
-  const written = new Map<number, { id: number; notBefore: Date }[]>();
-  for (const r of out) {
-    if (r.conversation_id !== null) applied.add(r.conversation_id);
-    else if (r.ref !== null && r.delivery_id !== null) {
-      const list = written.get(r.ref) ?? [];
-      list.push({ id: r.delivery_id, notBefore: r.not_before! });
-      written.set(r.ref, list);
-    }
-  }
-  return turns.map((t, i) =>
-    first.get(t.conversationId) === i && applied.has(t.conversationId)
-      ? { applied: true, deliveries: (written.get(t.conversationId) ?? []).sort((a, b) => a.id - b.id) }
-      : { applied: false, deliveries: [] },
-  );
-}
-
-/**
- * The end of a turn taken under the conversation's row lock (the slow path: an action ran, a
- * conversation began, an expired one was replaced): its new state, the mark of its update and its
- * replies in one statement inside the turn's transaction, instead of three round trips while the
- * lock is held. `marked` false: a concurrent delivery of the same update marked it first, and the
- * caller must roll back (`DuplicateUpdate`).
- */
-export async function writeLockedTurn(
-  tx: Queryable,
-  t: Omit<TurnWrite, 'now'>,
-): Promise<{ marked: boolean; deliveries: { id: number; notBefore: Date }[] }> {
-  const replies = t.replies.map((r, ord) => ({ ...deliveryRecord(t.conversationId, r), ord }));
-  const { rows } = await tx.query<{ marked: boolean; id: number | null; not_before: Date | null }>(
-    `WITH upd AS (
-       UPDATE linli.conversations SET step = $2, answers = $3, attempts = $4, status = $5, seq = $6,
-              updated_at = now(), expires_at = $7, ended_at = CASE WHEN $5 = 'active' THEN NULL ELSE now() END
-        WHERE id = $1
-     ), mark AS (
-       INSERT INTO linli.processed_updates (channel, update_id) VALUES ($8, $9)
-       ON CONFLICT DO NOTHING RETURNING 1
-     ), ins AS (
-       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
-       SELECT ${DELIVERY_COLUMNS.split(', ')
-         .map((c) => `d.${c}`)
-         .join(', ')}
-         FROM json_to_recordset($10::json) AS d(${DELIVERY_RECORD}, ord int)
-        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id, not_before
-     )
-     SELECT EXISTS (SELECT 1 FROM mark) AS marked, ins.id, ins.not_before
-       FROM (SELECT 1) one LEFT JOIN ins ON true ORDER BY ins.id`,
-    [
-      t.conversationId,
-      t.state.step,
-      JSON.stringify(t.state.answers),
-      t.state.attempts,
-      t.state.status,
-      t.seq + 1,
-      t.expiresAt,
-      t.update.channel,
-      t.update.updateId,
-      JSON.stringify(replies),
-    ],
-    { prepare: 'linli_locked_turn_write_v1' },
-  );
-  return {
-    marked: rows[0]?.marked === true,
-    deliveries: rows.flatMap((r) => (r.id === null ? [] : [{ id: Number(r.id), notBefore: r.not_before! }])),
-  };
+  const written = new Map<number, { marked: boolean; deliveries: { id: number; notBefore: Date }[] }>();
+  for (const r of out)
+    if (r.conversation_id !== null)
+      written.set(Number(r.conversation_id), { marked: r.marked === true, deliveries: [] });
+  for (const r of out)
+    if (r.ref !== null && r.delivery_id !== null)
+      written.get(Number(r.ref))?.deliveries.push({ id: Number(r.delivery_id), notBefore: r.not_before! });
+  for (const w of written.values()) w.deliveries.sort((a, b) => a.id - b.id);
+  return written;
 }
