@@ -131,9 +131,9 @@ export interface Services {
 }
 
 /** What conversations look up: complaint categories (complaints), addresses in the register (units). */
-export const conversationLookups: ConversationLookups = (q, orgId, locale) => ({
-  ...compoundLookups(q, orgId, locale),
-  ...addressLookups(q, orgId, locale),
+export const conversationLookups: ConversationLookups = (q, org, locale) => ({
+  ...compoundLookups(org, locale),
+  ...addressLookups(q, org, locale),
 });
 
 export function createServices(

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { OrgChain } from '../kernel/access/org-chain.js';
 import type { ChannelName } from '../kernel/chat/port.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
 import type { Locale, Text } from './flow-schema.js';
@@ -17,6 +18,8 @@ export interface ActionContext {
   db: Db;
   personId: number | null;
   orgId: number | null;
+  /** `orgId`'s chain, city first (empty without an org): its compound and settings, read at most once a turn */
+  orgChain(): Promise<OrgChain>;
   chatId: number | null;
   /** the platform's id of the chat the conversation runs in */
   chatExternalId: string | null;

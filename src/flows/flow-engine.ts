@@ -178,7 +178,7 @@ export class FlowEngine {
         flow,
         stateOf(active),
         { text: m.text, choice, media: m.media },
-        readEnv(this.deps, active),
+        readEnv(this.deps, active, stampOf(ctx, active)),
       );
     } catch (err) {
       if (err === NEEDS_TRANSACTION) return false;
@@ -248,7 +248,7 @@ export class FlowEngine {
     }
     if (active) {
       const flow = await this.publishedFlow(tx, active.flow_id);
-      const env = await transactionEnv(this.deps, tx, active, after);
+      const env = await transactionEnv(this.deps, tx, active, stampOf(ctx, active), after);
       const choice = bound ? `opt:${bound[3]}` : m.choice;
       const result = await answer(flow, stateOf(active), { text: m.text, choice, media: m.media }, env);
       return this.persist(active, flow, result.state, result.replies, after);
@@ -305,7 +305,7 @@ export class FlowEngine {
       answers: arg === undefined ? {} : { arg },
       expiresAt: new Date(this.now().getTime() + def.timeoutMinutes * 60_000),
     });
-    const env = await transactionEnv(this.deps, tx, row, after);
+    const env = await transactionEnv(this.deps, tx, row, stampOf(ctx, row), after);
     const result = await enter(def, stateOf(row), env);
     return this.persist(row, def, result.state, result.replies, after);
   }
@@ -450,4 +450,9 @@ function replyOptions(r: Reply, i: number) {
 
 function stateOf(row: ConversationRow): RunState {
   return { step: row.step, answers: row.answers, attempts: row.attempts, status: row.status };
+}
+
+/** The org chain's stamp the turn's first read saw for this conversation's org (null: read it afresh). */
+function stampOf(ctx: InboundContext, row: ConversationRow): string | null {
+  return ctx.prefetch instanceof TurnPrefetch ? ctx.prefetch.stampOf(row.org_id) : null;
 }

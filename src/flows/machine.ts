@@ -1,3 +1,4 @@
+import type { OrgChain } from '../kernel/access/org-chain.js';
 import type { Choice } from '../kernel/chat/port.js';
 import type { Queryable } from '../kernel/db/db.js';
 import type { ActionResult } from './actions.js';
@@ -66,9 +67,27 @@ export interface MachineEnv {
  */
 export type ConversationLookups = (
   q: Queryable,
-  orgId: number | null,
+  org: ConversationOrg,
   locale: Locale,
 ) => Pick<MachineEnv, 'dynamicOptions' | 'checkLocation'>;
+
+/** The org a conversation runs in: its id, and its chain (read at most once a turn: `orgChain`). */
+export interface ConversationOrg {
+  id: number | null;
+  chain(): Promise<OrgChain>;
+}
+
+/** A conversation's org for one turn: the chain read on first use, kept for the rest of the turn. */
+export function conversationOrg(id: number | null, read: () => Promise<OrgChain>): ConversationOrg {
+  let chain: Promise<OrgChain> | undefined;
+  return {
+    id,
+    chain: () => {
+      chain ??= read();
+      return chain;
+    },
+  };
+}
 
 export type LocationCheck =
   | { ok: true; location: Location }

@@ -1,3 +1,4 @@
+import { orgChain } from '../kernel/access/org-chain.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
 import type { ActionRegistry } from './actions.js';
 import { engineTexts } from './engine-texts.js';
@@ -5,6 +6,7 @@ import type { FlowDefinition, Locale } from './flow-schema.js';
 import {
   answer,
   type ConversationLookups,
+  conversationOrg,
   enter,
   type MachineEnv,
   type Reply,
@@ -56,6 +58,7 @@ export async function simulate(
       });
   };
   const chatKind = opts.chatKind ?? 'private';
+  const org = conversationOrg(opts.orgId, () => orgChain(q as Db, q, opts.orgId, null));
   const env: MachineEnv = {
     locale: opts.locale,
     context: {
@@ -86,6 +89,7 @@ export async function simulate(
         db: q as Db,
         personId: opts.personId ?? 0,
         orgId: opts.orgId,
+        orgChain: org.chain,
         chatId: null,
         chatExternalId: null,
         channel: 'simulator',
@@ -95,7 +99,7 @@ export async function simulate(
         afterCommit: () => {},
       });
     },
-    ...lookups(q, opts.orgId, opts.locale),
+    ...lookups(q, org, opts.locale),
   };
   let result = await enter(flow, { step: flow.start, answers: {}, attempts: 0, status: 'active' }, env);
   say(result.replies);

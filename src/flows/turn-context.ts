@@ -1,4 +1,5 @@
 import { type Person, type PersonRow, toPerson } from '../kernel/access/directory.js';
+import { orgStampSql } from '../kernel/access/org-chain.js';
 import { type Chat, type ChatRow, toChat } from '../kernel/chat/binding.js';
 import type { ChannelName, InboundMessage } from '../kernel/chat/port.js';
 import { Batcher } from '../kernel/db/batcher.js';
@@ -60,7 +61,17 @@ export class TurnPrefetch {
     readonly active: ConversationRow | null,
     readonly orgPath: number[],
     readonly flowGen: number | null,
+    /**
+     * the stamp of the org chain of the conversation's org (the active one's, else the chat's or
+     * the writer's), for `orgChain`: null when there is none
+     */
+    readonly orgFacts: { orgId: number; stamp: string | null } | null = null,
   ) {}
+
+  /** The stamp this read saw for `orgId`'s chain, or null (then the chain is read afresh). */
+  stampOf(orgId: number | null): string | null {
+    return orgId !== null && this.orgFacts?.orgId === orgId ? this.orgFacts.stamp : null;
+  }
 }
 
 export interface TurnContext {
@@ -101,7 +112,9 @@ export class TurnContexts {
               p.id AS "person.id", p.name AS "person.name", p.phone AS "person.phone", p.locale AS "person.locale",
               p.org_id AS "person.org_id", p.created_at AS "person.created_at",
               (SELECT path FROM linli.orgs WHERE id = COALESCE(c.org_id, p.org_id)) AS "org.path",
-              g.flow_gen AS "flow.gen"
+              g.flow_gen AS "flow.gen",
+              COALESCE(v.org_id, c.org_id, p.org_id) AS "facts.org",
+              ${orgStampSql('COALESCE(v.org_id, c.org_id, p.org_id)')} AS "facts.stamp"
          FROM k
          CROSS JOIN (SELECT max(id) AS flow_gen FROM linli.flows WHERE version > 0) g
          -- one index lookup per message (LATERAL … LIMIT 1 is never turned into a join): the planner
@@ -124,7 +137,7 @@ export class TurnContexts {
           })),
         ),
       ],
-      { prepare: 'linli_turn_context_v2' },
+      { prepare: 'linli_turn_context_v3' },
     );
     const out: TurnContext[] = ms.map(() => ({
       fresh: false,
@@ -137,6 +150,7 @@ export class TurnContexts {
       const person = r['person.id'] === null ? null : toPerson(prefixed<PersonRow>(r, 'person.'));
       const conversation: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(r)) if (!k.includes('.') && k !== 'i') conversation[k] = v;
+      const factsOrg = r['facts.org'] as number | null;
       out[r.i] = {
         fresh: r['update.fresh'] === true,
         chat,
@@ -146,6 +160,9 @@ export class TurnContexts {
           conversation.id === null ? null : (conversation as unknown as ConversationRow),
           ((r['org.path'] as (number | string)[] | null) ?? []).map(Number),
           (r['flow.gen'] as number | null) ?? null,
+          factsOrg === null
+            ? null
+            : { orgId: Number(factsOrg), stamp: (r['facts.stamp'] as string | null) ?? null },
         ),
       };
     }

@@ -1,22 +1,35 @@
 import type { Logger } from 'pino';
+import { orgChain } from '../kernel/access/org-chain.js';
 import type { Db, Queryable } from '../kernel/db/db.js';
 import type { ActionRegistry } from './actions.js';
 import { engineTexts } from './engine-texts.js';
-import type { ConversationLookups, MachineEnv } from './machine.js';
+import { type ConversationLookups, conversationOrg, type MachineEnv } from './machine.js';
 import type { ConversationRow } from './turn-context.js';
 
 /** Thrown by the read-only environment when a turn reaches an action: the turn needs a transaction. */
 export const NEEDS_TRANSACTION = Symbol('needs a transaction');
 
-/** The machine's environment for a turn computed outside a transaction: an action stops it. */
-export function readEnv(deps: { db: Db; lookups: ConversationLookups }, row: ConversationRow): MachineEnv {
+/**
+ * The machine's environment for a turn computed outside a transaction: an action stops it.
+ * `orgStamp`: the stamp of the conversation's org chain as the turn's first read saw it (null:
+ * none seen, the chain is read afresh when needed).
+ */
+export function readEnv(
+  deps: { db: Db; lookups: ConversationLookups },
+  row: ConversationRow,
+  orgStamp: string | null,
+): MachineEnv {
   return {
     locale: row.locale,
     // branches read where the conversation runs; only actions need the transaction
     context: contextOf(row),
     runAction: () => Promise.reject(NEEDS_TRANSACTION),
-    ...deps.lookups(deps.db, row.org_id, row.locale),
+    ...deps.lookups(deps.db, orgOf(deps.db, deps.db, row, orgStamp), row.locale),
   };
+}
+
+function orgOf(db: Db, q: Queryable, row: ConversationRow, orgStamp: string | null) {
+  return conversationOrg(row.org_id, () => orgChain(db, q, row.org_id, orgStamp));
 }
 
 function contextOf(row: ConversationRow): MachineEnv['context'] {
@@ -43,9 +56,11 @@ export async function transactionEnv(
   },
   tx: Queryable,
   row: ConversationRow,
+  orgStamp: string | null,
   after: (() => Promise<void>)[],
 ): Promise<MachineEnv> {
   const locale = row.locale;
+  const org = orgOf(deps.db, tx, row, orgStamp);
   return {
     locale,
     context: contextOf(row),
@@ -69,6 +84,7 @@ export async function transactionEnv(
         db: deps.db,
         personId: row.person_id,
         orgId: row.org_id,
+        orgChain: org.chain,
         chatId: row.chat_id,
         chatExternalId: row.chat_external_id,
         channel: row.channel,
@@ -78,6 +94,6 @@ export async function transactionEnv(
         afterCommit: (fn) => after.push(fn),
       });
     },
-    ...deps.lookups(tx, row.org_id, locale),
+    ...deps.lookups(tx, org, locale),
   };
 }

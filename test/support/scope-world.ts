@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
+import { orgChain } from '../../src/kernel/access/org-chain.js';
 import { insertPerson } from '../../src/modules/people/repository.js';
 import { seedTree, type TestApp, tokenFor } from './app.js';
 
@@ -167,6 +168,7 @@ async function buildSide(t: TestApp, compound: number, tag: 'A' | 'B', phone: st
         chatKind: 'group',
         locale: 'zh-CN',
         dryRun: false,
+        orgChain: () => orgChain(t.db, tx, compound, null),
         afterCommit: () => {},
       },
     ),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
-import { compoundOf } from '../orgs/index.js';
-import { categoriesFor } from './categories.js';
+import { compoundIn } from '../../kernel/access/org-chain.js';
+import { categoriesOn } from './categories.js';
 import type { ComplaintService } from './commands/transitions.js';
 import { complaintNumber, complaintToRate, findComplaintForUpdate, handlesComplaint } from './repository.js';
 
@@ -42,7 +42,7 @@ export function registerComplaintActions(
         'The compound a report would be filed at (the chat’s, or in a private chat the person’s); refuses, saying how to start, when there is none; output: {id, name}',
       input: z.object({}),
       async run(_input, ctx) {
-        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        const compound = compoundIn(await ctx.orgChain());
         if (!compound || ctx.personId === null) return { ok: false, message: noCompound(ctx.channel) };
         return { ok: true, output: { id: compound.id, name: compound.name } };
       },
@@ -59,7 +59,8 @@ export function registerComplaintActions(
         anonymous: z.boolean().optional(),
       }),
       async run(input, ctx) {
-        const compound = await compoundOf(ctx.tx, ctx.orgId);
+        const chain = await ctx.orgChain();
+        const compound = compoundIn(chain);
         if (!compound || ctx.personId === null) return { ok: false, message: noCompound(ctx.channel) };
         // defence in depth: a flow edited through the API must not take an anonymous report where
         // the group reads along (the built-in flow asks it only in the private chat)
@@ -72,7 +73,7 @@ export function registerComplaintActions(
             },
           };
         }
-        const categories = await categoriesFor(ctx.tx, compound.id);
+        const categories = categoriesOn(chain);
         if (!categories.some((c) => c.code === input.category)) {
           return {
             ok: false,

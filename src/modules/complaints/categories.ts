@@ -1,3 +1,4 @@
+import { nearestSetting, type OrgChain, upToCompound } from '../../kernel/access/org-chain.js';
 import type { Queryable } from '../../kernel/db/db.js';
 import { nearestCategories } from './repository-settings.js';
 
@@ -28,4 +29,17 @@ export const DEFAULT_CATEGORIES: Category[] = [
 export async function categoriesFor(q: Queryable, orgId: number | null): Promise<Category[]> {
   if (orgId === null) return DEFAULT_CATEGORIES;
   return (await nearestCategories(q, orgId)) ?? DEFAULT_CATEGORIES;
+}
+
+/**
+ * The categories in force for a conversation's org, from its chain: the nearest list at or above
+ * its compound (a building below the compound keeps the compound's), as `categoriesFor` of the
+ * compound answers; the built-in list when none sets one.
+ */
+export function categoriesOn(chain: OrgChain): Category[] {
+  return (
+    nearestSetting(upToCompound(chain), (s) =>
+      'complaintCategories' in s ? ((s.complaintCategories as Category[] | null) ?? null) : undefined,
+    ) ?? DEFAULT_CATEGORIES
+  );
 }

@@ -1,10 +1,11 @@
 import type { Locale } from '../../flows/flow-schema.js';
+import { type OrgChain, orgChain } from '../../kernel/access/org-chain.js';
 import { type ChannelName, type Choice, type OutboundMessage, START_HELLO } from '../../kernel/chat/port.js';
 import type { Db } from '../../kernel/db/db.js';
 import type { Outbox } from '../../kernel/outbox/outbox.js';
 import { boundGroups, findChat, residentsGroups } from '../chats/index.js';
 import { ratingButton } from './callbacks.js';
-import { categoriesFor } from './categories.js';
+import { categoryOn, categoryRoleOn, dispatchModeOn } from './chain-settings.js';
 import type { ComplaintRow } from './commands/transitions.js';
 import { handlerChoices } from './handler-buttons.js';
 import { HANDLER_ROLES, type HandlerRole, levelAbove } from './lifecycle.js';
@@ -19,12 +20,13 @@ import {
   nearestRoleHolderAddresses,
   personAddressOf,
   personName,
+  preferredRoleHolderAddresses,
   previousLevelOrg,
   roleHolderAddresses,
   sentHandlerNotices,
 } from './repository-notices.js';
 import { settleNotice } from './repository-owed-notices.js';
-import { categoryRole, dispatchMode, nearestHolderRoles } from './repository-settings.js';
+import { nearestHolderRoles } from './repository-settings.js';
 import { assignByTurn } from './round-robin.js';
 import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
 
@@ -465,9 +467,9 @@ export class ComplaintNotifier {
     firstRole: string | null,
     except?: number,
   ): Promise<HandlerAddress[]> {
-    const find = (roles: readonly string[]) => roleHolderAddresses(this.db, orgId, roles);
-    let rows: HandlerAddress[] = firstRole ? await find([firstRole]) : [];
-    if (rows.length === 0) rows = await find(HANDLER_ROLES);
+    let rows = firstRole
+      ? await preferredRoleHolderAddresses(this.db, orgId, firstRole, HANDLER_ROLES)
+      : await roleHolderAddresses(this.db, orgId, HANDLER_ROLES);
     if (rows.length === 0) rows = await this.nearestAbove(orgId, firstRole);
     return rows.filter((r) => Number(r.person_id) !== except);
   }
@@ -594,7 +596,7 @@ export class ComplaintNotifier {
   /** Under the dispatch mode round_robin, the complaint assigned to whoever's turn it is (round-robin.ts), else null. */
   private async byTurn(c: ComplaintRow, firstRole: string | null): Promise<ComplaintRow | null> {
     if (c.assignee_id !== null) return null;
-    if ((await dispatchMode(this.db, c.org_id, c.category)) !== 'round_robin') return null;
+    if (dispatchModeOn(await this.chainOf(c), c.category) !== 'round_robin') return null;
     return assignByTurn(this.db, c, firstRole, new Date());
   }
 
@@ -605,7 +607,7 @@ export class ComplaintNotifier {
   private async grabbable(c: ComplaintRow): Promise<boolean> {
     // an accepted one nobody has was returned to dispatch (or accepted over the API): it can be taken
     if (c.assignee_id !== null || !['submitted', 'reopened', 'accepted'].includes(c.status)) return false;
-    return (await dispatchMode(this.db, c.org_id, c.category)) === 'grab';
+    return dispatchModeOn(await this.chainOf(c), c.category) === 'grab';
   }
 
   /**
@@ -615,12 +617,12 @@ export class ComplaintNotifier {
   private async firstRole(c: ComplaintRow): Promise<string | null> {
     if (c.assigned_role) return c.assigned_role; // transferred to a role
     if (c.level !== 'compound') return null;
-    return (await categoryRole(this.db, c.org_id, c.category)) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
+    return categoryRoleOn(await this.chainOf(c), c.category) ?? DEFAULT_FIRST_ROLE[c.category] ?? null;
   }
 
   /** The complaint as a notice names it, in a locale (the category's label is the org's, or the code). */
   private async subject(c: ComplaintRow): Promise<(l: Locale) => NoticeSubject> {
-    const category = (await categoriesFor(this.db, c.org_id)).find((x) => x.code === c.category);
+    const category = categoryOn(await this.chainOf(c), c.category);
     return (l) => ({
       number: c.number,
       category: category ? (l === 'en' ? category.en : category.zh) : c.category,
@@ -630,6 +632,20 @@ export class ComplaintNotifier {
       status: c.status,
     });
   }
+
+  /**
+   * The compound's chain (its settings: dispatch, category roles, categories), read once for all
+   * the notices made from one complaint row (`changed` asks it up to four times), never kept longer.
+   */
+  private chainOf(c: ComplaintRow): Promise<OrgChain> {
+    let chain = this.chains.get(c);
+    if (!chain) {
+      chain = orgChain(this.db, this.db, c.org_id, null);
+      this.chains.set(c, chain);
+    }
+    return chain;
+  }
+  private readonly chains = new WeakMap<ComplaintRow, Promise<OrgChain>>();
 
   private async levelOrgBelow(c: ComplaintRow): Promise<number | null> {
     return previousLevelOrg(this.db, c.id, c.level_org_id);

@@ -78,6 +78,34 @@ export async function roleHolderAddresses(
   ).rows;
 }
 
+/**
+ * The holders of `first` or of `roles` at an org in one statement, as `roleHolderAddresses`
+ * addresses them: those holding `first` when anyone reachable does, else those holding `roles`
+ * (was two statements: `first`'s holders, then, when there were none, the others).
+ */
+export async function preferredRoleHolderAddresses(
+  q: Queryable,
+  orgId: number,
+  first: string,
+  roles: readonly string[],
+): Promise<HandlerAddress[]> {
+  const { rows } = await q.query<HandlerAddress & { first: boolean; other: boolean }>(
+    `SELECT DISTINCT ON (ra.person_id) ra.person_id, i.channel, i.external_id, p.locale,
+            COALESCE(NULLIF(i.display_name, ''), p.name) AS display_name,
+            bool_or(ra.role = $2) OVER (PARTITION BY ra.person_id) AS first,
+            bool_or(ra.role = ANY($3::text[])) OVER (PARTITION BY ra.person_id) AS other
+       FROM linli.role_assignments ra JOIN linli.identities i ON i.person_id = ra.person_id
+       JOIN linli.people p ON p.id = ra.person_id
+      WHERE ra.org_id = $1 AND (ra.role = $2 OR ra.role = ANY($3::text[]))
+      ORDER BY ra.person_id, i.id`,
+    [orgId, first, roles],
+  );
+  const firsts = rows.filter((r) => r.first);
+  return (firsts.length > 0 ? firsts : rows.filter((r) => r.other)).map(
+    ({ first: _f, other: _o, ...address }) => address,
+  );
+}
+
 /** A person as a notice reaches them (their first identity, named as a mention names them), or null without one. */
 export async function personAddressOf(q: Queryable, personId: number): Promise<HandlerAddress | null> {
   const { rows } = await q.query<HandlerAddress>(

@@ -71,65 +71,9 @@ export async function nearestCategories(q: Queryable, orgId: number): Promise<Ca
   return rows[0]?.categories ?? null;
 }
 
-/**
- * The category list in force for a conversation's org in one statement: the nearest list at or
- * above its compound (a building below the compound keeps the compound's), as `categoriesFor(q,
- * (await compoundOf(q, orgId))?.id ?? orgId)` answers in two; null when no org there sets one.
- */
-export async function compoundCategories(q: Queryable, orgId: number): Promise<Category[] | null> {
-  const { rows } = await q.query<{ categories: Category[] | null }>(
-    `WITH o AS (SELECT path FROM linli.orgs WHERE id = $1),
-          top AS (SELECT coalesce((SELECT min(array_position(o.path, a.id)) FROM linli.orgs a
-                                    WHERE a.id = ANY(o.path) AND a.kind = 'compound'),
-                                  cardinality(o.path)) AS pos FROM o)
-     SELECT a.settings -> 'complaintCategories' AS categories
-       FROM o CROSS JOIN top JOIN linli.orgs a ON a.id = ANY(o.path)
-      WHERE a.settings ? 'complaintCategories' AND array_position(o.path, a.id) <= top.pos
-      ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
-    [orgId],
-  );
-  return rows[0]?.categories ?? null;
-}
-
 /** How a complaint's handlers are chosen (see README, Dispatch). */
 export const DISPATCH_MODES = ['assign', 'grab', 'round_robin'] as const;
 export type DispatchMode = (typeof DISPATCH_MODES)[number];
-
-/**
- * The dispatch mode of a category at a compound: the nearest org on its chain whose
- * `settings.dispatch` names the category, else `*` (an org naming the category wins over a `*` of
- * the same org); null when none does (the default, `assign`).
- */
-export async function dispatchMode(
-  q: Queryable,
-  compoundId: number,
-  category: string,
-): Promise<DispatchMode | null> {
-  const { rows } = await q.query<{ mode: DispatchMode }>(
-    `SELECT COALESCE(a.settings -> 'dispatch' ->> $2, a.settings -> 'dispatch' ->> '*') AS mode
-       FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-      WHERE o.id = $1 AND (a.settings -> 'dispatch' ? $2 OR a.settings -> 'dispatch' ? '*')
-      ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
-    [compoundId, category],
-  );
-  return rows[0]?.mode ?? null;
-}
-
-/** The role the nearest `settings.categoryRoles` on the compound's chain names for the category, or null. */
-export async function categoryRole(
-  q: Queryable,
-  compoundId: number,
-  category: string,
-): Promise<string | null> {
-  const { rows } = await q.query<{ role: string | null }>(
-    `SELECT a.settings -> 'categoryRoles' ->> $2 AS role
-       FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
-       WHERE o.id = $1 AND a.settings -> 'categoryRoles' ? $2
-       ORDER BY array_position(o.path, a.id) DESC LIMIT 1`,
-    [compoundId, category],
-  );
-  return rows[0]?.role ?? null;
-}
 
 /** The nearest `settings.nearestHolderRoles` on an org's chain (the org itself first), or null when none sets it. */
 export async function nearestHolderRoles(q: Queryable, orgId: number): Promise<string[] | null> {

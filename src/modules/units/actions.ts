@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
 import { locationText } from '../../flows/answers.js';
-import { compoundOf } from '../orgs/index.js';
+import { compoundIn } from '../../kernel/access/org-chain.js';
 import { insertRole } from '../people/index.js';
 import { unitForClaim } from './address-match.js';
 import type { ClaimService } from './claims.js';
@@ -27,7 +27,7 @@ export function registerUnitActions(registry: ActionRegistry, claims: ClaimServi
       'Ties the person to a unit of the compound; pending until approved when the compound sets requireResidentApproval',
     input: z.object({ location }),
     async run(input, ctx) {
-      const compound = await compoundOf(ctx.tx, ctx.orgId);
+      const compound = compoundIn(await ctx.orgChain());
       if (!compound || ctx.personId === null) {
         return {
           ok: false,

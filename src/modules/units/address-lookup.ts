@@ -1,7 +1,7 @@
 import type { Locale } from '../../flows/flow-schema.js';
-import type { MachineEnv } from '../../flows/machine.js';
+import type { ConversationOrg, MachineEnv } from '../../flows/machine.js';
+import { compoundIn } from '../../kernel/access/org-chain.js';
 import type { Queryable } from '../../kernel/db/db.js';
-import { compoundOf } from '../orgs/index.js';
 import { checkAddress } from './address-match.js';
 
 /**
@@ -10,12 +10,12 @@ import { checkAddress } from './address-match.js';
  */
 export function addressLookups(
   q: Queryable,
-  orgId: number | null,
+  org: ConversationOrg,
   locale: Locale,
 ): Pick<MachineEnv, 'checkLocation'> {
   return {
     checkLocation: async (loc) => {
-      const compound = await compoundOf(q, orgId);
+      const compound = compoundIn(await org.chain());
       if (!compound) return { ok: true, location: loc };
       return checkAddress(q, compound.id, loc, locale);
     },

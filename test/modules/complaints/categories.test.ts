@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/app/modules.js';
+import { orgChain } from '../../../src/kernel/access/org-chain.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import {
   type Category,
   categoriesFor,
+  categoriesOn,
   DEFAULT_CATEGORIES,
 } from '../../../src/modules/complaints/categories.js';
-import { compoundCategories } from '../../../src/modules/complaints/repository-settings.js';
 import { compoundOf } from '../../../src/modules/orgs/index.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
@@ -14,7 +15,7 @@ import { quietServices } from '../../support/services.js';
 
 const list = (code: string): Category[] => [{ code, zh: code, en: code }];
 
-describe('the category list a conversation offers (one statement)', () => {
+describe('the category list a conversation offers (from its org chain)', () => {
   let db: TestDb;
   let s: Services;
   let chain: Awaited<ReturnType<typeof seedCompoundChain>>;
@@ -45,6 +46,8 @@ describe('the category list a conversation offers (one statement)', () => {
   /** What the flow offered before: the compound's nearest list (two statements). */
   const twoStatements = async (orgId: number) =>
     categoriesFor(db, (await compoundOf(db, orgId))?.id ?? orgId);
+  /** What a conversation in the org offers: the list on its chain (read afresh: no stamp). */
+  const offered = async (orgId: number) => categoriesOn(await orgChain(db, db, orgId, null));
 
   it('answers as compoundOf + categoriesFor do, at every level', async () => {
     const cases: [string, number, string | null][] = [
@@ -56,9 +59,9 @@ describe('the category list a conversation offers (one statement)', () => {
       ['a compound on a chain without lists', bare.compound, null],
     ];
     for (const [what, orgId, code] of cases) {
-      const one = await compoundCategories(db, orgId);
-      expect(one?.[0]?.code ?? null, what).toBe(code);
-      expect(one ?? DEFAULT_CATEGORIES, what).toEqual(await twoStatements(orgId));
+      const one = await offered(orgId);
+      expect(one[0]?.code, what).toBe(code ?? DEFAULT_CATEGORIES[0]!.code);
+      expect(one, what).toEqual(await twoStatements(orgId));
     }
   });
 
@@ -66,11 +69,12 @@ describe('the category list a conversation offers (one statement)', () => {
     await s.orgs.update(SYSTEM_ACTOR, chain.compound, {
       settings: { complaintCategories: list('compound') },
     });
-    expect((await compoundCategories(db, building))?.[0]?.code).toBe('compound');
-    expect(await compoundCategories(db, building)).toEqual(await twoStatements(building));
+    expect((await offered(building))[0]?.code).toBe('compound');
+    expect(await offered(building)).toEqual(await twoStatements(building));
   });
 
-  it('an org that does not exist has none', async () => {
-    expect(await compoundCategories(db, 999_999)).toBeNull();
+  it('an org that does not exist has the built-in list', async () => {
+    expect(await orgChain(db, db, 999_999, null)).toEqual([]);
+    expect(await offered(999_999)).toEqual(DEFAULT_CATEGORIES);
   });
 });

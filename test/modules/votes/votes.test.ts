@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../../src/app/modules.js';
 import { AppError } from '../../../src/kernel/access/errors.js';
+import { orgChain } from '../../../src/kernel/access/org-chain.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { Outbox } from '../../../src/kernel/outbox/outbox.js';
@@ -333,6 +334,7 @@ describe.each(engines())('owners’ votes on %s', (engine) => {
             channel: 'telegram',
             locale: 'zh-CN',
             dryRun: false,
+            orgChain: () => orgChain(db, tx, compound, null),
             afterCommit: () => {},
           },
         ),
