@@ -65,6 +65,15 @@ type Render = (locale: Locale) => { text: string; choices?: Choice[]; photos?: P
 /** A photo sent after a notice (`media:<id>` or a platform's file id), with its caption. */
 type Photo = { ref: string; caption: string };
 
+/** The event of a complaint's version 1: its filing, as `insertComplaint` writes it (by the reporter, no note). */
+const submitted = (c: ComplaintRow): NoticeEvent => ({
+  type: 'submitted',
+  note: null,
+  actor_person_id: c.reporter_id,
+  actor_label: null,
+  prior_assignee_id: null,
+});
+
 export class ComplaintNotifier {
   constructor(
     private readonly db: Db,
@@ -73,7 +82,10 @@ export class ComplaintNotifier {
 
   /** Tells everyone concerned about the complaint's latest timeline event (submitted, accept, escalate, …). */
   async changed(c: ComplaintRow): Promise<void> {
-    const event = await latestEvent(this.db, c.id);
+    // a row at version 1 is the complaint as filed: its event is the submission (no note), not
+    // whatever the complaint's latest event has become since (its notices are keyed v1)
+    const event =
+      c.version === 1 && c.status === 'submitted' ? submitted(c) : await latestEvent(this.db, c.id);
     const type = event?.type ?? 'submitted';
     const note = event?.note ?? null;
     const subject = await this.subject(c);
