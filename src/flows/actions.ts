@@ -37,6 +37,11 @@ export type ActionResult = { ok: true; output: Record<string, unknown> } | { ok:
 export interface FlowAction<S extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
+  /**
+   * It only reads (no write, no `afterCommit`): it may run in a turn computed without a
+   * transaction (its `tx` is then the database itself), so a step through it needs no slow path.
+   */
+  readOnly?: boolean;
   input: S;
   run(input: z.infer<S>, ctx: ActionContext): Promise<ActionResult>;
 }

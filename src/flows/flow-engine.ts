@@ -23,7 +23,13 @@ import { answer, type ConversationLookups, enter, type Reply, type RunState } fr
 import { triggerHit } from './triggers.js';
 import { type ConversationRow, TurnPrefetch } from './turn-context.js';
 import { NEEDS_TRANSACTION, readEnv, transactionEnv } from './turn-env.js';
-import { type TurnWrite, writeLockedTurn, writeTurns } from './turn-writes.js';
+import {
+  ConversationIds,
+  type TurnWrite,
+  writeBegunTurn,
+  writeLockedTurn,
+  writeTurns,
+} from './turn-writes.js';
 
 /**
  * Runs published flows for people in chats.
@@ -69,8 +75,11 @@ type Turn = {
 export class FlowEngine {
   private readonly now: () => Date;
   private readonly timeouts: ConversationTimeouts;
+  /** ids of conversations begun without a transaction (`fastBegin`), taken ahead */
+  private readonly conversationIds: ConversationIds;
   constructor(private readonly deps: FlowEngineDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.conversationIds = new ConversationIds(deps.db);
     this.timeouts = new ConversationTimeouts({
       db: deps.db,
       queues: deps.queues,
@@ -108,6 +117,11 @@ export class FlowEngine {
       if (pre.active && m.media.some((x) => x.kind === 'photo')) await this.keepPhotos(m);
       // Most answers need no action: computed from the row as read, written if it is unchanged.
       if (pre.active && (await this.fastTurn(ctx, pre.active, bound))) return true;
+      // A trigger whose first turn writes nothing but the conversation begins it in one statement.
+      if (!pre.active && !bound && inForce) {
+        const begun = await this.fastBegin(ctx, person.id, locale, inForce);
+        if (begun !== 'slow') return begun === 'begun';
+      }
     }
     let turn: Turn | null;
     try {
@@ -200,6 +214,94 @@ export class FlowEngine {
     for (const d of written.deliveries)
       await this.deps.outbox.schedule(m.channel, { id: d.id, notBefore: d.notBefore, express: m.chat });
     return true;
+  }
+
+  /**
+   * A trigger with no active conversation of the writer here, without a transaction: the first
+   * turn is computed on the conversation as it will be (its id taken ahead, so its buttons are
+   * bound to it; read-only actions run, any other makes it 'slow'), then the conversation, in its
+   * state after the turn, the update's mark and the replies are written in one statement
+   * (`writeBegunTurn`) instead of BEGIN, insert, write and COMMIT. 'none': no trigger hit.
+   * A concurrent begin of theirs in this chat is a unique violation, as on the slow path: that
+   * message started it, this one is dropped.
+   */
+  private async fastBegin(
+    ctx: InboundContext,
+    personId: number,
+    locale: Locale,
+    inForce: StoredFlow[],
+  ): Promise<'begun' | 'none' | 'slow'> {
+    const m = ctx.message;
+    const found = await this.matchTrigger(ctx, null, inForce);
+    if (!found) return 'none';
+    const def = found.flow.definition;
+    const now = this.now();
+    const row: ConversationRow = {
+      id: await this.conversationIds.next(),
+      channel: m.channel,
+      chat_external_id: m.chat.externalId,
+      chat_kind: m.chat.kind,
+      person_id: personId,
+      person_external_id: m.sender.externalId,
+      person_display_name: m.sender.displayName,
+      flow_id: found.flow.id,
+      org_id: ctx.chat?.orgId ?? ctx.person?.orgId ?? null,
+      chat_id: ctx.chat?.id ?? null,
+      locale,
+      step: def.start,
+      answers: found.arg === undefined ? {} : { arg: found.arg },
+      attempts: 0,
+      seq: 0,
+      status: 'active',
+      expires_at: new Date(now.getTime() + def.timeoutMinutes * 60_000),
+    };
+    let result: Awaited<ReturnType<typeof enter>>;
+    try {
+      result = await enter(def, stateOf(row), readEnv(this.deps, row, stampOf(ctx, row)));
+    } catch (err) {
+      if (err === NEEDS_TRANSACTION) return 'slow';
+      throw err;
+    }
+    const next = this.outcome(row, def, result.state, result.replies, now);
+    const drafts = next.replies.map((r, i) => ctx.draft(r.text, replyOptions(r, i)));
+    let written: Awaited<ReturnType<typeof writeBegunTurn>>;
+    try {
+      written = await writeBegunTurn(this.deps.db, {
+        id: row.id,
+        m: {
+          channel: m.channel,
+          chatExternalId: m.chat.externalId,
+          chatKind: m.chat.kind,
+          updateId: m.updateId,
+        },
+        person: { id: personId, externalId: m.sender.externalId, displayName: m.sender.displayName },
+        flowId: row.flow_id,
+        orgId: row.org_id,
+        chatId: row.chat_id,
+        locale,
+        state: result.state,
+        expiresAt: next.expiresAt,
+        // the same conversation begun in a group and taken to the private chat: the group's one ends
+        ...(m.chat.kind === 'private' ? { cancelElsewhere: found.flow.key } : {}),
+        replies: drafts.map((d) => this.deps.outbox.delivery(d)),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'begun'; // the same person's other message started it a moment ago
+      throw err;
+    }
+    if (!written.begun) throw new DuplicateUpdate(m.channel, m.updateId);
+    ctx.marked(); // in the same statement as the conversation
+    const express = drafts.some((d) => d.express) ? m.chat : undefined;
+    await this.deliver({
+      replies: next.replies,
+      sends: written.deliveries.map(
+        (d) => () => this.deps.outbox.schedule(m.channel, { ...d, ...(express ? { express } : {}) }),
+      ),
+      after: [],
+      timeout:
+        result.state.status === 'active' ? { id: row.id, seq: next.seq, at: next.expiresAt } : undefined,
+    });
+    return 'begun';
   }
 
   /**

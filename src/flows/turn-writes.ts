@@ -154,3 +154,129 @@ async function writeRows(
   for (const w of written.values()) w.deliveries.sort((a, b) => a.id - b.id);
   return written;
 }
+
+/** A conversation begun by a turn computed without a transaction (`FlowEngine` fast begin). */
+export interface BegunTurn {
+  /** reserved beforehand (`ConversationIds`): the replies' buttons are bound to it */
+  id: number;
+  m: { channel: string; chatExternalId: string; chatKind: 'group' | 'private'; updateId: string };
+  person: { id: number; externalId: string; displayName: string };
+  flowId: number;
+  orgId: number | null;
+  chatId: number | null;
+  locale: string;
+  /** the state after the turn, at `seq` 1 (as a begin then its first write leaves it) */
+  state: RunState;
+  expiresAt: Date;
+  /** the flow's key when the person's active conversations of it in other chats end (insertConversation) */
+  cancelElsewhere?: string;
+  replies: NewDelivery[];
+}
+
+/**
+ * Writes a begun conversation whole in one statement, without a transaction: the update's mark
+ * first, and only when it is new the conversation (in its state after the turn), the cancelling
+ * of the person's same flow elsewhere, and the replies. `begun` false: the update was marked by
+ * another delivery of it, and nothing was written. A concurrent begin of the same person in the
+ * chat makes it a unique violation (conversations_one_active), as `insertConversation` does.
+ */
+export async function writeBegunTurn(
+  q: Queryable,
+  t: BegunTurn,
+): Promise<{ begun: boolean; deliveries: { id: number; notBefore: Date }[] }> {
+  const replies = t.replies.map((r, ord) => ({ ...deliveryRecord(t.id, r), ord }));
+  const { rows } = await q.query<{ id: number | null; delivery_id: number | null; not_before: Date | null }>(
+    `WITH mark AS (
+       INSERT INTO linli.processed_updates (channel, update_id) VALUES ($1, $2)
+       ON CONFLICT DO NOTHING RETURNING 1
+     ), cancelled AS (
+       UPDATE linli.conversations c SET status = 'cancelled', seq = seq + 1, updated_at = now(), ended_at = now()
+         FROM linli.flows f
+        WHERE EXISTS (SELECT 1 FROM mark) AND $18::text IS NOT NULL AND c.person_id = $5 AND c.status = 'active'
+          AND f.id = c.flow_id AND f.key = $18 AND NOT (c.channel = $1 AND c.chat_external_id = $3)
+     ), conv AS (
+       INSERT INTO linli.conversations (id, channel, chat_external_id, chat_kind, person_id, person_external_id,
+         person_display_name, flow_id, org_id, chat_id, locale, step, answers, attempts, status, seq,
+         expires_at, ended_at)
+       SELECT $4, $1, $3, $19, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16,
+              CASE WHEN $15 = 'active' THEN NULL ELSE now() END
+        WHERE EXISTS (SELECT 1 FROM mark)
+       RETURNING id
+     ), ins AS (
+       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
+       SELECT ${DELIVERY_COLUMNS.split(', ')
+         .map((c) => `d.${c}`)
+         .join(', ')}
+         FROM json_to_recordset($17::json) AS d(${DELIVERY_RECORD}, ord int) JOIN conv ON conv.id = d.ref
+        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id, not_before
+     )
+     SELECT conv.id, NULL::bigint AS delivery_id, NULL::timestamptz AS not_before FROM conv
+     UNION ALL
+     SELECT NULL, ins.id, ins.not_before FROM ins`,
+    [
+      t.m.channel,
+      t.m.updateId,
+      t.m.chatExternalId,
+      t.id,
+      t.person.id,
+      t.person.externalId,
+      t.person.displayName,
+      t.flowId,
+      t.orgId,
+      t.chatId,
+      t.locale,
+      t.state.step,
+      JSON.stringify(t.state.answers),
+      t.state.attempts,
+      t.state.status,
+      t.expiresAt,
+      JSON.stringify(replies),
+      t.cancelElsewhere ?? null,
+      t.m.chatKind,
+    ],
+    { prepare: 'linli_begun_turn_write_v1' },
+  );
+  const begun = rows.some((r) => r.id !== null);
+  const deliveries = rows
+    .filter((r) => r.delivery_id !== null)
+    .map((r) => ({ id: Number(r.delivery_id), notBefore: r.not_before! }))
+    .sort((a, b) => a.id - b.id);
+  return { begun, deliveries };
+}
+
+/**
+ * Conversation ids taken ahead from their sequence, a few at a time (one statement for several
+ * begins): a turn computed before its conversation exists binds its buttons to the id it will have.
+ * Ids a process took and never used are gaps, as a rolled-back insert leaves.
+ */
+export class ConversationIds {
+  private readonly spare: number[] = [];
+  private refill: Promise<void> | null = null;
+
+  constructor(
+    private readonly q: Queryable,
+    private readonly batch = 16,
+  ) {}
+
+  async next(): Promise<number> {
+    for (;;) {
+      const id = this.spare.shift();
+      if (id !== undefined) return id;
+      this.refill ??= this.take().finally(() => {
+        this.refill = null;
+      });
+      await this.refill;
+    }
+  }
+
+  private async take(): Promise<void> {
+    const { rows } = await this.q.query<{ id: number }>(
+      `SELECT nextval('linli.conversations_id_seq') AS id FROM generate_series(1, $1)`,
+      [this.batch],
+      { prepare: 'linli_conversation_ids_v1' },
+    );
+    this.spare.push(...rows.map((r) => Number(r.id)));
+  }
+}

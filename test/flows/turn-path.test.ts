@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
 import { TurnContexts } from '../../src/flows/turn-context.js';
-import { type TurnWrite, writeLockedTurn, writeTurns } from '../../src/flows/turn-writes.js';
+import {
+  type BegunTurn,
+  ConversationIds,
+  type TurnWrite,
+  writeBegunTurn,
+  writeLockedTurn,
+  writeTurns,
+} from '../../src/flows/turn-writes.js';
+import { isUniqueViolation } from '../../src/kernel/access/errors.js';
 import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import { markIn } from '../../src/kernel/chat/update-marks.js';
@@ -204,6 +212,118 @@ describe.each(engines())('turn path on %s', (engine) => {
       expect(r!.applied).toBe(true);
       expect(r!.deliveries).toHaveLength(1);
       expect((await deliveries()).map((d) => d.idempotency_key)).toEqual(['k-1', 'k-9']);
+    });
+
+    describe('writeBegunTurn (a conversation begun without a transaction)', () => {
+      const PRIVATE = 'wx-zw';
+      const begun = async (over: Partial<BegunTurn> = {}): Promise<BegunTurn> => {
+        const flow = (
+          await db.query<{ id: number; key: string }>(
+            'SELECT f.id, f.key FROM linli.flows f JOIN linli.conversations c ON c.flow_id = f.id WHERE c.id = $1',
+            [conversationId],
+          )
+        ).rows[0]!;
+        return {
+          id: await new ConversationIds(db, 1).next(),
+          m: { channel: 'wechat', chatExternalId: PRIVATE, chatKind: 'private', updateId: 'b-1' },
+          person: { id: personId, externalId: 'wx-zw', displayName: '张伟' },
+          flowId: flow.id,
+          orgId: compound,
+          chatId: null,
+          locale: 'zh-CN',
+          state: { step: 'category', answers: { compound: { id: compound } }, attempts: 0, status: 'active' },
+          expiresAt: new Date(now.getTime() + 10 * 60_000),
+          cancelElsewhere: flow.key,
+          replies: [
+            {
+              ...reply('b-k1', '请选择类别'),
+              message: { chat: { externalId: PRIVATE, kind: 'private' as const }, text: '请选择类别' },
+            },
+            {
+              ...reply('b-k2', '第二条'),
+              message: { chat: { externalId: PRIVATE, kind: 'private' as const }, text: '第二条' },
+            },
+          ],
+          ...over,
+        };
+      };
+      const conversations = async () =>
+        (
+          await db.query<{ id: number; chat_external_id: string; step: string; seq: number; status: string }>(
+            'SELECT id, chat_external_id, step, seq, status FROM linli.conversations ORDER BY id',
+          )
+        ).rows;
+
+      it('writes the conversation in its state at seq 1, the mark and the replies in order, and ends the same flow elsewhere', async () => {
+        const t = await begun();
+        const r = await writeBegunTurn(db, t);
+        expect(r.begun).toBe(true);
+        expect(await conversations()).toEqual([
+          { id: conversationId, chat_external_id: ROOM, step: 'ask_a', seq: 4, status: 'cancelled' },
+          { id: t.id, chat_external_id: PRIVATE, step: 'category', seq: 1, status: 'active' },
+        ]);
+        const written = await deliveries();
+        expect(written.map((d) => [d.idempotency_key, d.message.text])).toEqual([
+          ['b-k1', '请选择类别'],
+          ['b-k2', '第二条'],
+        ]);
+        expect(r.deliveries.map((d) => d.id)).toEqual(written.map((d) => d.id));
+        expect(await marks()).toEqual(['b-1']);
+      });
+
+      it('a conversation that ends in its first turn is written ended, with its replies', async () => {
+        const t = await begun({
+          m: { channel: 'wechat', chatExternalId: ROOM, chatKind: 'group', updateId: 'b-2' },
+          state: { step: 'go_private', answers: {}, attempts: 0, status: 'completed' },
+          cancelElsewhere: undefined,
+          replies: [reply('b-k3', '请私聊我')],
+        });
+        // the person's active one in this chat is not the same flow's business here: the insert of an
+        // ended conversation does not collide with it
+        expect((await writeBegunTurn(db, t)).begun).toBe(true);
+        const ended = (await conversations()).find((c) => c.id === t.id)!;
+        expect(ended).toMatchObject({ status: 'completed', seq: 1 });
+        expect((await deliveries()).map((d) => d.idempotency_key)).toEqual(['b-k3']);
+      });
+
+      it('writes nothing when the update was marked first (another delivery of it began it)', async () => {
+        await markIn(db, 'wechat', 'b-1');
+        const r = await writeBegunTurn(db, await begun());
+        expect(r).toEqual({ begun: false, deliveries: [] });
+        expect(await conversations()).toEqual([
+          { id: conversationId, chat_external_id: ROOM, step: 'ask_a', seq: 3, status: 'active' },
+        ]);
+        expect(await deliveries()).toEqual([]);
+      });
+
+      it('a second active conversation of the person in the chat is a unique violation, and writes nothing', async () => {
+        const t = await begun({
+          m: { channel: 'wechat', chatExternalId: ROOM, chatKind: 'group', updateId: 'b-4' },
+        });
+        const err = await writeBegunTurn(db, { ...t, cancelElsewhere: undefined }).catch((e: unknown) => e);
+        expect(isUniqueViolation(err)).toBe(true);
+        expect(await marks()).toEqual([]);
+        expect(await deliveries()).toEqual([]);
+      });
+
+      it('conversation ids are taken ahead a few at a time, each once, however many ask together', async () => {
+        let statements = 0;
+        const ids = new ConversationIds(
+          {
+            query: (sql, params, opts) => {
+              statements++;
+              return db.query(sql, params, opts);
+            },
+          },
+          8,
+        );
+        const taken = await Promise.all(Array.from({ length: 20 }, () => ids.next()));
+        expect(new Set(taken).size).toBe(20);
+        expect(statements).toBe(3);
+        const after = (await db.query<{ id: number }>("SELECT nextval('linli.conversations_id_seq') AS id"))
+          .rows[0]!.id;
+        expect(Math.max(...taken)).toBeLessThan(after);
+      });
     });
 
     describe("writeLockedTurn (inside the turn's transaction, the row locked)", () => {

@@ -41,6 +41,7 @@ export function registerComplaintActions(
       description:
         'The compound a report would be filed at (the chat’s, or in a private chat the person’s); refuses, saying how to start, when there is none; output: {id, name}',
       input: z.object({}),
+      readOnly: true,
       async run(_input, ctx) {
         const compound = compoundIn(await ctx.orgChain());
         if (!compound || ctx.personId === null) return { ok: false, message: noCompound(ctx.channel) };
