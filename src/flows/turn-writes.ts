@@ -125,16 +125,7 @@ async function writeRows(
        SELECT t.channel, t.update_id FROM t JOIN upd ON upd.id = t.id
        ON CONFLICT DO NOTHING
        RETURNING channel, update_id
-     ), ins AS (
-       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
-       SELECT ${DELIVERY_COLUMNS.split(', ')
-         .map((c) => `d.${c}`)
-         .join(', ')}
-         FROM json_to_recordset($2::json) AS d(${DELIVERY_RECORD}, ord int) JOIN upd ON upd.id = d.ref
-        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id, idempotency_key, not_before
-     )
+     ), ins AS (${repliesInsert('$2', 'upd')})
      SELECT upd.id AS conversation_id,
             EXISTS (SELECT 1 FROM mark JOIN t USING (channel, update_id) WHERE t.id = upd.id) AS marked,
             NULL::bigint AS delivery_id, NULL::bigint AS ref, NULL::timestamptz AS not_before FROM upd
@@ -142,7 +133,7 @@ async function writeRows(
      SELECT NULL, NULL, ins.id, d.ref, ins.not_before
        FROM ins JOIN json_to_recordset($2::json) AS d(ref bigint, idempotency_key text) USING (idempotency_key)`,
     [JSON.stringify(rows), JSON.stringify(replies)],
-    { prepare: mode === 'compare-and-set' ? 'linli_turn_write_v3' : 'linli_locked_turn_write_v2' },
+    { prepare: mode === 'compare-and-set' ? 'linli_turn_write_v4' : 'linli_locked_turn_write_v3' },
   );
   const written = new Map<number, { marked: boolean; deliveries: { id: number; notBefore: Date }[] }>();
   for (const r of out)
@@ -153,6 +144,24 @@ async function writeRows(
       written.get(Number(r.ref))?.deliveries.push({ id: Number(r.delivery_id), notBefore: r.not_before! });
   for (const w of written.values()) w.deliveries.sort((a, b) => a.id - b.id);
   return written;
+}
+
+/**
+ * The insert of a turn's replies (the JSON records in `param`, each naming its conversation in
+ * `ref`), only for the conversations the CTE `written` returns, in reply order; a reply whose
+ * idempotency key exists is skipped.
+ */
+function repliesInsert(param: string, written: string): string {
+  return `
+       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
+       SELECT ${DELIVERY_COLUMNS.split(', ')
+         .map((c) => `d.${c}`)
+         .join(', ')}
+         FROM json_to_recordset(${param}::json) AS d(${DELIVERY_RECORD}, ord int) JOIN ${written} ON ${written}.id = d.ref
+        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id, idempotency_key, not_before
+     `;
 }
 
 /** A conversation begun by a turn computed without a transaction (`FlowEngine` fast begin). */
@@ -202,16 +211,7 @@ export async function writeBegunTurn(
               CASE WHEN $15 = 'active' THEN NULL ELSE now() END
         WHERE EXISTS (SELECT 1 FROM mark)
        RETURNING id
-     ), ins AS (
-       INSERT INTO linli.deliveries (${DELIVERY_COLUMNS})
-       SELECT ${DELIVERY_COLUMNS.split(', ')
-         .map((c) => `d.${c}`)
-         .join(', ')}
-         FROM json_to_recordset($17::json) AS d(${DELIVERY_RECORD}, ord int) JOIN conv ON conv.id = d.ref
-        ORDER BY d.ord -- ids in reply order: a chat's replies are sent in id order
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id, not_before
-     )
+     ), ins AS (${repliesInsert('$17', 'conv')})
      SELECT conv.id, NULL::bigint AS delivery_id, NULL::timestamptz AS not_before FROM conv
      UNION ALL
      SELECT NULL, ins.id, ins.not_before FROM ins`,
@@ -236,7 +236,7 @@ export async function writeBegunTurn(
       t.cancelElsewhere ?? null,
       t.m.chatKind,
     ],
-    { prepare: 'linli_begun_turn_write_v1' },
+    { prepare: 'linli_begun_turn_write_v2' },
   );
   const begun = rows.some((r) => r.id !== null);
   const deliveries = rows
