@@ -17,16 +17,15 @@ import {
   identitiesOf,
   latestEvent,
   type NoticeEvent,
-  nearestRoleHolderAddresses,
   personAddressOf,
   personName,
   preferredRoleHolderAddresses,
   previousLevelOrg,
   roleHolderAddresses,
   sentHandlerNotices,
+  servingHolderAddresses,
 } from './repository-notices.js';
 import { settleNotice } from './repository-owed-notices.js';
-import { nearestHolderRoles } from './repository-settings.js';
 import { assignByTurn } from './round-robin.js';
 import { complaintTexts, GROUP_LOCALE, type NoticeSubject } from './texts.js';
 
@@ -492,15 +491,7 @@ export class ComplaintNotifier {
    * role first, then any of them.
    */
   private async nearestAbove(orgId: number, firstRole: string | null): Promise<HandlerAddress[]> {
-    const serving = (await nearestHolderRoles(this.db, orgId)) ?? DEFAULT_NEAREST_HOLDER_ROLES;
-    const up = (roles: readonly string[]) =>
-      nearestRoleHolderAddresses(
-        this.db,
-        orgId,
-        roles.filter((r) => serving.includes(r)),
-      );
-    const first = firstRole ? await up([firstRole]) : [];
-    return first.length ? first : up(HANDLER_ROLES);
+    return servingHolderAddresses(this.db, orgId, firstRole, HANDLER_ROLES, DEFAULT_NEAREST_HOLDER_ROLES);
   }
 
   /** Tells each of `rows` privately; one the bot may not write to is @-mentioned in `orgId`'s handlers' group. */

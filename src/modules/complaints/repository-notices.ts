@@ -125,30 +125,45 @@ export async function personName(q: Queryable, personId: number): Promise<string
 }
 
 /**
- * Who holds one of `roles` at the nearest org above `orgId` where anyone does (its parent first,
- * then up to the root), addressed as `roleHolderAddresses` addresses them; [] when nobody does.
+ * Who hears of a complaint at an org where nobody holds a handler role, in one statement: the
+ * roles that serve the orgs below are the nearest `settings.nearestHolderRoles` on the org's chain
+ * (else `defaultServing`); of those, the holders of `first` at the nearest org above where anyone
+ * holds it, else the holders of any of `roles` at the nearest org above where anyone does
+ * (was up to three statements: the setting, then `first`'s holders, then the others'). Each is
+ * addressed as `roleHolderAddresses` addresses them; [] when nobody reachable holds one.
  */
-export async function nearestRoleHolderAddresses(
+export async function servingHolderAddresses(
   q: Queryable,
   orgId: number,
+  first: string | null,
   roles: readonly string[],
+  defaultServing: readonly string[],
 ): Promise<HandlerAddress[]> {
-  if (roles.length === 0) return [];
   return (
     await q.query<HandlerAddress>(
-      `WITH held AS (
-         SELECT ra.person_id, ra.org_id, array_position(o.path, ra.org_id) AS depth
-           FROM linli.orgs o JOIN linli.role_assignments ra ON ra.org_id = ANY(o.path) AND ra.org_id <> o.id
-          WHERE o.id = $1 AND ra.role = ANY($2::text[])
-           AND EXISTS (SELECT 1 FROM linli.identities i WHERE i.person_id = ra.person_id)
+      `WITH o AS (SELECT path FROM linli.orgs WHERE id = $1),
+       serving AS (
+         SELECT COALESCE(
+           (SELECT ARRAY(SELECT jsonb_array_elements_text(a.settings -> 'nearestHolderRoles'))
+              FROM o JOIN linli.orgs a ON a.id = ANY(o.path)
+             WHERE a.settings ? 'nearestHolderRoles'
+             ORDER BY array_position(o.path, a.id) DESC LIMIT 1),
+           $4::text[]) AS roles
+       ), held AS (
+         SELECT ra.person_id, ra.role = $3 AS first, array_position(o.path, ra.org_id) AS depth
+           FROM o JOIN linli.role_assignments ra ON ra.org_id = ANY(o.path) AND ra.org_id <> $1
+          WHERE (ra.role = $3 OR ra.role = ANY($2::text[])) AND ra.role = ANY((SELECT roles FROM serving)::text[])
+            AND EXISTS (SELECT 1 FROM linli.identities i WHERE i.person_id = ra.person_id)
+       ), chosen AS (
+         SELECT * FROM held WHERE first OR NOT EXISTS (SELECT 1 FROM held WHERE first)
        )
        SELECT DISTINCT ON (h.person_id) h.person_id, i.channel, i.external_id, p.locale,
               COALESCE(NULLIF(i.display_name, ''), p.name) AS display_name
-         FROM held h JOIN linli.identities i ON i.person_id = h.person_id
+         FROM chosen h JOIN linli.identities i ON i.person_id = h.person_id
          JOIN linli.people p ON p.id = h.person_id
-        WHERE h.depth = (SELECT max(depth) FROM held)
+        WHERE h.depth = (SELECT max(depth) FROM chosen)
         ORDER BY h.person_id, i.id`,
-      [orgId, roles],
+      [orgId, roles, first, defaultServing],
     )
   ).rows;
 }

@@ -80,4 +80,16 @@ describe('nobody at the compound handles it: the nearest holder up the org path 
     // the category's role first: lifts → property_manager
     expect(await toldOfNew('lifts')).toEqual(['tg-社区物业']);
   });
+
+  it("the category's role is looked for up the whole path before the other roles at a nearer level", async () => {
+    await s.orgs.update(SYSTEM_ACTOR, chain.compound, {
+      settings: { nearestHolderRoles: ['property_manager', 'grid_worker'] },
+    });
+    await holder('网格员', chain.community, 'grid_worker');
+    await holder('街道物业', chain.subdistrict, 'property_manager');
+    await holder('区物业', chain.district, 'property_manager');
+    expect(await toldOfNew('lifts')).toEqual(['tg-街道物业']);
+    // a category with no role of its own ('other'): the nearest level with any of them
+    expect(await toldOfNew('other')).toEqual(['tg-网格员']);
+  });
 });
