@@ -6,6 +6,11 @@ export interface ChainOrg {
   kind: string;
   name: string;
   settings: Record<string, unknown>;
+  /**
+   * the org's own escalation policy (`linli.escalation_policies`), null when it sets none: a filing
+   * needs its compound's chain of them, so they come with the chain and its stamp covers them too
+   */
+  escalationPolicy: unknown;
 }
 
 /** An org's chain: the city first, the org itself last; empty for no org (or one that is gone). */
@@ -17,7 +22,8 @@ export type OrgChain = readonly ChainOrg[];
  *
  * Contract: the chain is read in one statement and kept per process (per `Db`), with its stamp:
  * every org of the chain's id and `xmin`, which changes with any update of the row (a rename, a
- * move, new settings) and with the chain itself (an org moved or removed). A turn's first read
+ * move, new settings) and with the chain itself (an org moved or removed), and the `xmin` of its
+ * escalation policy row (set, replaced or removed). A turn's first read
  * (`TurnContexts`) reads the stamp of its conversation's org beside everything else it reads
  * (`ORG_STAMP_SQL`): the kept chain is used only when its stamp is the one that read saw, so a
  * turn never sees settings older than its first statement did (as if it read them then);
@@ -36,19 +42,21 @@ export async function orgChain(
   caches.set(cacheOf, cache);
   const kept = cache.get(orgId);
   if (stamp !== null && kept?.stamp === stamp) return kept.chain;
-  const { rows } = await q.query<ChainOrg & { mark: string }>(
-    `SELECT a.id, a.kind, a.name, a.settings, a.id || ':' || a.xmin AS mark
+  const { rows } = await q.query<ChainOrg & { policy: unknown; mark: string }>(
+    `SELECT a.id, a.kind, a.name, a.settings, p.policy, ${MARK} AS mark
        FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
+       LEFT JOIN linli.escalation_policies p ON p.org_id = a.id
       WHERE o.id = $1
       ORDER BY array_position(o.path, a.id)`,
     [orgId],
-    { prepare: 'linli_org_chain_v1' },
+    { prepare: 'linli_org_chain_v2' },
   );
   const chain: OrgChain = rows.map((r) => ({
     id: Number(r.id),
     kind: r.kind,
     name: r.name,
     settings: r.settings ?? {},
+    escalationPolicy: r.policy ?? null,
   }));
   if (cache.size >= MAX_KEPT) cache.clear();
   cache.set(orgId, { stamp: stampOf(rows.map((r) => r.mark)), chain });
@@ -57,13 +65,17 @@ export async function orgChain(
 
 /**
  * The stamp of the chain of the org whose id `orgIdSql` names, as an SQL expression (null when
- * there is no such org): every org on the chain's `id:xmin`, ordered by id, comma-separated —
+ * there is no such org): every org on the chain's `id:xmin:policy xmin`, ordered by id, comma-separated —
  * what `orgChain` computes from the marks it reads.
  */
 export function orgStampSql(orgIdSql: string): string {
-  return `(SELECT string_agg(a.id || ':' || a.xmin, ',' ORDER BY a.id)
-             FROM linli.orgs so JOIN linli.orgs a ON a.id = ANY(so.path) WHERE so.id = ${orgIdSql})`;
+  return `(SELECT string_agg(${MARK}, ',' ORDER BY a.id)
+             FROM linli.orgs so JOIN linli.orgs a ON a.id = ANY(so.path)
+             LEFT JOIN linli.escalation_policies p ON p.org_id = a.id WHERE so.id = ${orgIdSql})`;
 }
+
+/** An org's part of the stamp: `id:xmin:policy xmin` (`-` without a policy). */
+const MARK = `a.id || ':' || a.xmin || ':' || COALESCE(p.xmin::text, '-')`;
 
 function stampOf(marks: string[]): string | null {
   if (marks.length === 0) return null;

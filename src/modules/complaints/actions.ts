@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
 import { compoundIn } from '../../kernel/access/org-chain.js';
 import { categoriesOn } from './categories.js';
+import { policiesOn } from './chain-settings.js';
 import type { ComplaintService } from './commands/transitions.js';
 import { complaintNumber, complaintToRate, findComplaintForUpdate, handlesComplaint } from './repository.js';
 
@@ -83,20 +84,24 @@ export function registerComplaintActions(
         }
         if (ctx.dryRun) return { ok: true, output: { id: 0, number: SAMPLE_NUMBER } };
         const service = complaints;
-        const filed = await service.file(ctx.tx, {
-          compoundId: compound.id,
-          reporterId: ctx.personId,
-          anonymous: input.anonymous ?? false,
-          category: input.category,
-          description: input.description,
-          building: input.location?.building,
-          // a location naming no unit (3幢501) has unit ''
-          unit: input.location?.unit || null,
-          room: input.location?.room,
-          photos: input.photo ? [input.photo] : [],
-          channel: ctx.channel === 'simulator' ? null : ctx.channel,
-          chatExternalId: ctx.chatExternalId,
-        });
+        const filed = await service.file(
+          ctx.tx,
+          {
+            compoundId: compound.id,
+            reporterId: ctx.personId,
+            anonymous: input.anonymous ?? false,
+            category: input.category,
+            description: input.description,
+            building: input.location?.building,
+            // a location naming no unit (3幢501) has unit ''
+            unit: input.location?.unit || null,
+            room: input.location?.room,
+            photos: input.photo ? [input.photo] : [],
+            channel: ctx.channel === 'simulator' ? null : ctx.channel,
+            chatExternalId: ctx.chatExternalId,
+          },
+          policiesOn(chain),
+        );
         ctx.afterCommit(() => service.afterChange(filed));
         return { ok: true, output: { id: filed.id, number: filed.number } };
       },

@@ -1,6 +1,7 @@
-import { nearestSetting, type OrgChain } from '../../kernel/access/org-chain.js';
+import { nearestSetting, type OrgChain, upToCompound } from '../../kernel/access/org-chain.js';
 import type { Category } from './categories.js';
 import { categoriesOn } from './categories.js';
+import type { EscalationPolicy } from './escalation-policy.js';
 import type { DispatchMode } from './repository-settings.js';
 
 /**
@@ -36,4 +37,12 @@ export function categoryRoleOn(chain: OrgChain, category: string): string | null
 /** The category as the compound names it (its list, or the one above it, or the built-in one), if it is there. */
 export function categoryOn(chain: OrgChain, code: string): Category | undefined {
   return categoriesOn(chain).find((x) => x.code === code);
+}
+
+/** The escalation policies on a compound's chain, nearest first, as `policiesFor` of the compound answers. */
+export function policiesOn(chain: OrgChain): { orgId: number; policy: EscalationPolicy }[] {
+  return upToCompound(chain)
+    .filter((o) => o.escalationPolicy !== null)
+    .reverse()
+    .map((o) => ({ orgId: o.id, policy: o.escalationPolicy as EscalationPolicy }));
 }

@@ -3,6 +3,8 @@ import type { Services } from '../../../src/app/modules.js';
 import { compoundIn, orgChain, orgStampSql } from '../../../src/kernel/access/org-chain.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Queryable } from '../../../src/kernel/db/db.js';
+import { policiesOn } from '../../../src/modules/complaints/chain-settings.js';
+import { policiesFor } from '../../../src/modules/complaints/repository-settings.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
 import { seedCompoundChain } from '../../support/org-chain.js';
@@ -81,6 +83,24 @@ describe.each(engines())('an org chain kept per process, on %s', (engine) => {
     expect(reads).toBe(1);
     expect(await read(building)).toBe(moved);
     expect(reads).toBe(1);
+  });
+
+  it('carries the escalation policies, and is read again once one is set or replaced', async () => {
+    expect((await read(building)).every((o) => o.escalationPolicy === null)).toBe(true);
+    const policy = {
+      calendar: 'natural' as const,
+      levels: { compound: { '*': { ack: 'PT2H', resolve: 'P2D' } } },
+    };
+    await s.policies.put(SYSTEM_ACTOR, chain.district, policy);
+    const withPolicy = await read(building);
+    expect(reads).toBe(2);
+    expect(withPolicy[1]!.escalationPolicy).toMatchObject(policy);
+    // the compound's chain of policies, nearest first, as the filing reads them without the chain
+    await s.policies.put(SYSTEM_ACTOR, chain.compound, { ...policy, calendar: 'workdays' as const });
+    const replaced = await read(building);
+    expect(reads).toBe(3);
+    expect(policiesOn(replaced)).toEqual(await policiesFor(db, chain.compound));
+    expect(policiesOn(replaced).map((p) => p.orgId)).toEqual([chain.compound, chain.district]);
   });
 
   it('a stamp read before a change still gets what is now kept, never older than it saw', async () => {

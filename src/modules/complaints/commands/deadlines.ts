@@ -124,8 +124,18 @@ export abstract class ComplaintDeadlines {
    * first timeline event and the notices it owes, in the caller's transaction: two statements (the
    * policies, then one insert of all of it), while the filer's conversation row is locked.
    */
-  async file(tx: Queryable, c: NewComplaint): Promise<ComplaintRow> {
-    const d = deadlinesFrom(await policiesFor(tx, c.compoundId), 'compound', c.category, this.now());
+  async file(
+    tx: Queryable,
+    c: NewComplaint,
+    /** the compound's chain of policies when the caller has them (`policiesOn` its org chain), else read */
+    policies?: Awaited<ReturnType<typeof policiesFor>>,
+  ): Promise<ComplaintRow> {
+    const d = deadlinesFrom(
+      policies ?? (await policiesFor(tx, c.compoundId)),
+      'compound',
+      c.category,
+      this.now(),
+    );
     return insertComplaint(tx, c, d);
   }
 
