@@ -30,7 +30,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'processes', include: [MANY_PROCESSES], sequence: { groupOrder: 1 } },
       },
-      { extends: true, test: { name: 'console', include: [BROWSER], sequence: { groupOrder: 2 } } },
+      {
+        extends: true,
+        // a browser test waits up to 30 s for a page (test/support/browser.ts): room for two waits
+        test: { name: 'console', include: [BROWSER], sequence: { groupOrder: 2 }, testTimeout: 90_000 },
+      },
     ],
   },
 });

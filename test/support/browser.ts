@@ -102,7 +102,9 @@ export class ConsoleBrowser {
     });
     this.contexts.push(context);
     const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    // generous: on a slow 2-core CI machine two Chromiums and two Linli processes share the cores,
+    // and a page's first load (its chunks parsed cold) took over 15 s there
+    page.setDefaultTimeout(30_000);
     return { page, problems: watchProblems(page) };
   }
 
