@@ -137,7 +137,7 @@ export class TurnContexts {
           })),
         ),
       ],
-      { prepare: 'linli_turn_context_v4' },
+      { prepare: 'linli_turn_context_v5' },
     );
     const out: TurnContext[] = ms.map(() => ({
       fresh: false,

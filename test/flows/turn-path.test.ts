@@ -10,6 +10,7 @@ import {
   writeTurns,
 } from '../../src/flows/turn-writes.js';
 import { isUniqueViolation } from '../../src/kernel/access/errors.js';
+import { orgStampSql } from '../../src/kernel/access/org-chain.js';
 import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import { markIn } from '../../src/kernel/chat/update-marks.js';
@@ -91,6 +92,24 @@ describe.each(engines())('turn path on %s', (engine) => {
         'SELECT max(id) AS gen FROM linli.flows WHERE version > 0',
       );
       expect(ctx.prefetch.flowGen).toBe(rows[0]!.gen);
+    });
+
+    it('reads the stamp of the org chain a turn will look things up in: the chat’s, else the writer’s', async () => {
+      const chainStamp = async (orgId: number) =>
+        (await db.query<{ s: string }>(`SELECT ${orgStampSql('$1::bigint')} AS s`, [orgId])).rows[0]!.s;
+      const stamp = await chainStamp(compound);
+      expect(stamp.split(',')).toHaveLength(path.length);
+      const inGroup = await new TurnContexts(db).load(message('wx-zw'));
+      expect(inGroup.prefetch.orgFacts).toEqual({ orgId: compound, stamp });
+      // a private chat has no chat row: the org is the writer's (whose columns an alias of the
+      // stamp's own query once shadowed, so a private turn always read its chain again)
+      const privately = await new TurnContexts(db).load({
+        ...message('wx-zw', undefined, 'wx-zw'),
+        chat: { externalId: 'wx-zw', kind: 'private' },
+      });
+      expect(privately.chat).toBeNull();
+      expect(privately.prefetch.orgFacts).toEqual({ orgId: compound, stamp });
+      expect(privately.prefetch.stampOf(compound)).toBe(stamp);
     });
 
     it('a stranger in an unbound chat: no chat, no person, no conversation', async () => {

@@ -43,7 +43,7 @@ export async function orgChain(
   const kept = cache.get(orgId);
   if (stamp !== null && kept?.stamp === stamp) return kept.chain;
   const { rows } = await q.query<ChainOrg & { policy: unknown; mark: string }>(
-    `SELECT a.id, a.kind, a.name, a.settings, p.policy, ${MARK} AS mark
+    `SELECT a.id, a.kind, a.name, a.settings, p.policy, ${mark('a', 'p')} AS mark
        FROM linli.orgs o JOIN linli.orgs a ON a.id = ANY(o.path)
        LEFT JOIN linli.escalation_policies p ON p.org_id = a.id
       WHERE o.id = $1
@@ -69,13 +69,18 @@ export async function orgChain(
  * what `orgChain` computes from the marks it reads.
  */
 export function orgStampSql(orgIdSql: string): string {
-  return `(SELECT string_agg(${MARK}, ',' ORDER BY a.id)
-             FROM linli.orgs so JOIN linli.orgs a ON a.id = ANY(so.path)
-             LEFT JOIN linli.escalation_policies p ON p.org_id = a.id WHERE so.id = ${orgIdSql})`;
+  // aliases of their own: `orgIdSql` names columns of the outer query (its `p`, its `c`), which an
+  // inner alias of the same name would shadow
+  return `(SELECT string_agg(${mark('stamp_o', 'stamp_p')}, ',' ORDER BY stamp_o.id)
+             FROM linli.orgs stamp_of JOIN linli.orgs stamp_o ON stamp_o.id = ANY(stamp_of.path)
+             LEFT JOIN linli.escalation_policies stamp_p ON stamp_p.org_id = stamp_o.id
+            WHERE stamp_of.id = ${orgIdSql})`;
 }
 
-/** An org's part of the stamp: `id:xmin:policy xmin` (`-` without a policy). */
-const MARK = `a.id || ':' || a.xmin || ':' || COALESCE(p.xmin::text, '-')`;
+/** An org's part of the stamp: `id:xmin:policy xmin` (`-` without a policy), the org and its policy by their aliases. */
+function mark(org: string, policy: string): string {
+  return `${org}.id || ':' || ${org}.xmin || ':' || COALESCE(${policy}.xmin::text, '-')`;
+}
 
 function stampOf(marks: string[]): string | null {
   if (marks.length === 0) return null;

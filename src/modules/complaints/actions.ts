@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../../flows/actions.js';
-import { compoundIn } from '../../kernel/access/org-chain.js';
+import { compoundIn, upToCompound } from '../../kernel/access/org-chain.js';
 import { categoriesOn } from './categories.js';
 import { policiesOn } from './chain-settings.js';
 import type { ComplaintService } from './commands/transitions.js';
@@ -102,7 +102,8 @@ export function registerComplaintActions(
           },
           policiesOn(chain),
         );
-        ctx.afterCommit(() => service.afterChange(filed));
+        // the filing's notices from the chain it was filed on (the compound's: what lies below it is not the complaint's)
+        ctx.afterCommit(() => service.afterChange(filed, upToCompound(chain)));
         return { ok: true, output: { id: filed.id, number: filed.number } };
       },
     })

@@ -79,8 +79,12 @@ export class ComplaintNotifier {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Tells everyone concerned about the complaint's latest timeline event (submitted, accept, escalate, …). */
-  async changed(c: ComplaintRow): Promise<void> {
+  /**
+   * Tells everyone concerned about the complaint's latest timeline event (submitted, accept, escalate, …).
+   * `chain`: the complaint's org chain (its compound's, city first) as the change read it; read here when not given.
+   */
+  async changed(c: ComplaintRow, chain?: OrgChain): Promise<void> {
+    if (chain) this.chains.set(c, Promise.resolve(chain));
     // a row at version 1 is the complaint as filed: its event is the submission (no note), not
     // whatever the complaint's latest event has become since (its notices are keyed v1)
     const event =
@@ -638,7 +642,8 @@ export class ComplaintNotifier {
 
   /**
    * The compound's chain (its settings: dispatch, category roles, categories), read once for all
-   * the notices made from one complaint row (`changed` asks it up to four times), never kept longer.
+   * the notices made from one complaint row (`changed` asks it up to four times), never kept longer
+   * (unless the change handed its own over).
    */
   private chainOf(c: ComplaintRow): Promise<OrgChain> {
     let chain = this.chains.get(c);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { orgChain } from '../../../src/kernel/access/org-chain.js';
 import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
 import type { Db } from '../../../src/kernel/db/db.js';
 import { ComplaintNotifier } from '../../../src/modules/complaints/notifier.js';
@@ -199,5 +200,67 @@ describe('complaint notices in each recipient’s locale', () => {
     expect(notice!.fallback).toMatchObject({ chat: { externalId: ROOM, kind: 'group' }, locale: 'zh-CN' });
     expect(notice!.fallback!.text).toBe(`报事 ${c.number}（电梯）已受理，正在处理。`);
     expect(notice!.fallback!.mention).toBeUndefined();
+  });
+});
+
+describe('the org chain a change hands its notices', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb('pglite');
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('is what the notices are made from (a filing’s: as it was filed), without reading the chain again', async () => {
+    const outbox = new RecordingOutbox(db);
+    const s = quietServices(db, { outbox });
+    const { compound } = await seedCompoundChain(s);
+    await s.chats.bindDirect(SYSTEM_ACTOR, compound, {
+      channel: 'telegram',
+      externalChatId: '-100778',
+      purpose: 'residents',
+    });
+    const reporter = await insertPerson(db, { name: '张伟', orgId: compound });
+    await insertIdentity(db, { personId: reporter.id, channel: 'telegram', externalId: 'tg-zw' });
+    const c = await db.transaction((tx) =>
+      insertComplaint(tx, {
+        compoundId: compound,
+        reporterId: reporter.id,
+        anonymous: false,
+        category: 'lifts',
+        description: '电梯停在5楼',
+        photos: [],
+        channel: 'telegram',
+      }),
+    );
+    const row = (await findComplaint(db, c.id))!;
+    const asRead = await orgChain(db, db, compound, null);
+    // the filing saw the compound call its lifts 垂直电梯 (a rename since is not this filing's)
+    const asFiled = asRead.map((o) =>
+      o.id === compound
+        ? { ...o, settings: { complaintCategories: [{ code: 'lifts', zh: '垂直电梯', en: 'Elevators' }] } }
+        : o,
+    );
+    const chainReads: string[] = [];
+    const counted: Db = Object.create(db, {
+      query: {
+        value: (sql: string, params?: unknown[], opts?: { prepare?: string }) => {
+          if (opts?.prepare?.startsWith('linli_org_chain')) chainReads.push(sql);
+          return db.query(sql, params, opts);
+        },
+      },
+    });
+    await new ComplaintNotifier(counted, outbox).changed(row, asFiled);
+    const texts = outbox.requests.map((r) => r.message.text);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.some((t) => t.includes('垂直电梯'))).toBe(true);
+    expect(chainReads).toEqual([]);
+    // without a chain handed over, the notices read it (the compound's own list: the built-in 电梯)
+    outbox.requests.length = 0;
+    await new ComplaintNotifier(counted, outbox).changed({ ...row });
+    expect(chainReads).toHaveLength(1);
+    expect(outbox.requests.length).toBeGreaterThan(0);
+    expect(outbox.requests.some((r) => r.message.text.includes('垂直电梯'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import type { OrgChain } from '../../../kernel/access/org-chain.js';
 import type { Db, Queryable } from '../../../kernel/db/db.js';
 import { deadlineLateness, secondsLate } from '../../../kernel/metrics/metrics.js';
 import type { Occurrence } from '../../../kernel/moments/moment.js';
@@ -30,7 +31,8 @@ export const NOTICE_GRACE_MS = 30_000;
 
 /** Told after COMMIT of every change (reporter, handlers, residents' group). */
 export interface ComplaintNotifications {
-  changed(c: ComplaintRow): Promise<void>;
+  /** `chain`: the complaint's org chain as the change read it (read afresh when not given) */
+  changed(c: ComplaintRow, chain?: OrgChain): Promise<void>;
   overdueReminder(c: ComplaintRow): Promise<void>;
   /**
    * A deadline draws near (the policy's warnAtPercent of its time limit has run): told once per
@@ -92,10 +94,12 @@ export abstract class ComplaintDeadlines {
    * After COMMIT of a change: its deadline jobs, then its notifications, then the change's owed
    * notices settled (`linli.complaint_notices_due`, written with the change: a crash before this
    * leaves them to `resendOwedNotices`).
+   * `chain`: the complaint's org chain as the change itself read it (a filing turn's, checked against
+   * the stamp its first read saw), so its notices say what the change saw without reading it again.
    */
-  async afterChange(c: ComplaintRow): Promise<void> {
+  async afterChange(c: ComplaintRow, chain?: OrgChain): Promise<void> {
     await this.scheduleDeadlines(c);
-    await this.notifier.changed(c);
+    await this.notifier.changed(c, chain);
     await settleNotices(this.db, c.id, c.version);
   }
 
