@@ -1,5 +1,6 @@
 import {
   createPostgresBackend,
+  type FlowProducer,
   type JobsOptions,
   type Processor,
   Queue,
@@ -100,6 +101,18 @@ async function createPgBackend(db: Db): Promise<QueueBackend> {
   } finally {
     client.release();
   }
+  // Several jobs go in through the flow producer: BullMQ's PostgreSQL `Queue.addBulk` of
+  // independent jobs (`add_jobs_bulk`) creates two temporary tables a call (catalog rows, and on
+  // PGlite files made and unlinked), which for the few jobs a change adds costs far more than
+  // `add_flow`'s one statement inserting them row by row (same rules: an existing id is skipped).
+  let flows: FlowProducer | null = null;
+  const flowProducer = () => {
+    if (!flows) {
+      flows = new pg.FlowProducer({ connection: db.pool }) as unknown as FlowProducer;
+      flows.on('error', () => {});
+    }
+    return flows;
+  };
   return new Backend(
     'postgres',
     (name) => new pg.Queue(name, { connection: db.pool }) as unknown as Queue,
@@ -111,8 +124,13 @@ async function createPgBackend(db: Db): Promise<QueueBackend> {
     async () => {
       await db.pool.query(`SELECT 1 FROM ${QUEUE_SCHEMA}.migration LIMIT 1`);
     },
-    async () => {},
+    async () => {
+      await flows?.close();
+    },
     async (q, ids) => Promise.all(ids.map(async (id) => (await q.getJob(id)) !== undefined)),
+    async (queue, jobs) => {
+      await flowProducer().addBulk(jobs.map((j) => ({ ...j, queueName: queue })));
+    },
   );
 }
 
@@ -128,6 +146,11 @@ class Backend implements QueueBackend {
     readonly ping: () => Promise<void>,
     private readonly closeConnection: () => Promise<void>,
     private readonly jobsExist: (q: Queue, ids: readonly string[]) => Promise<boolean[]>,
+    /** how several jobs go in at once, when not through `Queue.addBulk` */
+    private readonly addMany?: (
+      queue: QueueName,
+      jobs: { name: string; data: object; opts: JobsOptions }[],
+    ) => Promise<void>,
   ) {}
 
   exists(queue: QueueName, jobIds: readonly string[]): Promise<boolean[]> {
@@ -155,13 +178,13 @@ class Backend implements QueueBackend {
   ): Promise<void> {
     if (isInTransaction()) throw new EnqueueInTransactionError(queue);
     if (jobs.length === 0) return;
-    await this.queue(queue).addBulk(
-      jobs.map((j) => ({
-        name: j.name,
-        data: j.data,
-        opts: { removeOnComplete: 1000, removeOnFail: 5000, ...j.opts },
-      })),
-    );
+    const withDefaults = jobs.map((j) => ({
+      name: j.name,
+      data: j.data,
+      opts: { removeOnComplete: 1000, removeOnFail: 5000, ...j.opts },
+    }));
+    if (this.addMany) await this.addMany(queue, withDefaults);
+    else await this.queue(queue).addBulk(withDefaults);
   }
 
   worker<D>(name: QueueName, processor: Processor<D>, opts: Partial<WorkerOptions> = {}): Worker<D> {

@@ -65,6 +65,40 @@ describe.each(setups)('queue backend $kind (database $engine)', ({ kind, engine 
     expect(await queues.queue(QueueName.maintenance).getDelayedCount()).toBe(1);
   });
 
+  it('adds several jobs at once, now and delayed, with their options; an id already there is skipped', async () => {
+    const q = queues.queue(QueueName.maintenance);
+    const kept = jobId('probe', 'kept');
+    await queues.add(QueueName.maintenance, 'first', { id: 0 }, { jobId: kept, delay: 60_000 });
+    const seen: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      queues.worker<{ id: number }>(QueueName.maintenance, async (job: Job<{ id: number }>) => {
+        seen.push(`${job.name}:${job.data.id}`);
+        if (seen.length === 2) resolve();
+      });
+    });
+    await queues.addBulk(QueueName.maintenance, [
+      { name: 'now', data: { id: 1 }, opts: { jobId: jobId('probe', 'now') } },
+      { name: 'soon', data: { id: 2 }, opts: { jobId: jobId('probe', 'soon'), delay: 200 } },
+      { name: 'again', data: { id: 3 }, opts: { jobId: kept, delay: 60_000 } },
+      {
+        name: 'later',
+        data: { id: 4 },
+        opts: { jobId: jobId('probe', 'later'), delay: 60_000, attempts: 8 },
+      },
+    ]);
+    await done;
+    expect(seen).toEqual(['now:1', 'soon:2']);
+    expect((await q.getJob(kept))?.name).toBe('first');
+    const later = await q.getJob(jobId('probe', 'later'));
+    expect(later?.opts).toMatchObject({
+      attempts: 8,
+      delay: 60_000,
+      removeOnComplete: 1000,
+      removeOnFail: 5000,
+    });
+    expect(await q.getDelayedCount()).toBe(2);
+  });
+
   it('tells which job ids have a job, in one call', async () => {
     const ids = [jobId('probe', 'a'), jobId('probe', 'b'), jobId('probe', 'c')];
     await queues.add(QueueName.maintenance, 'x', { id: 1 }, { jobId: ids[0], delay: 60_000 });
