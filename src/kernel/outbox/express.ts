@@ -7,7 +7,7 @@ import { deliveries, deliveryRateLimited, deliveryRetries } from '../metrics/met
 import { pauseChannel } from './channel-pause.js';
 import type { DeliveryRow } from './delivery-repository.js';
 import type { Outbox } from './outbox.js';
-import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits } from './pacing.js';
+import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits, type Window } from './pacing.js';
 import { type OtherAddress, settlePermanentFailure, type UnreachedHandler } from './reach.js';
 import type { SendWindow } from './send-window.js';
 
@@ -63,6 +63,7 @@ export function expressSender(o: {
     );
     return sent.map(() => undefined);
   });
+  const chatHints = new ChatHints();
   const release = (id: number, error: string | null, countAttempt: boolean) =>
     o.db.query(
       `UPDATE linli.deliveries SET claimed_until = NULL, last_error = COALESCE($2, last_error),
@@ -83,6 +84,14 @@ export function expressSender(o: {
       leaseMs: o.leaseMs,
     };
     const tryClaim = () => (claims ? claims.load(claim) : claimOne(o.db, claim));
+    const key = claim.lockKey;
+    // what this process knows of the chat's short window (its own last send there): sleep until
+    // it frees, then claim, rather than claim, be refused, read why and claim again
+    const knownFree = chatHints.freeAt(key, chatWin, burst);
+    if (knownFree > Date.now()) {
+      if (knownFree - Date.now() > MAX_CHAT_WAIT_MS) return false;
+      await sleep(knownFree - Date.now());
+    }
     let d = await tryClaim();
     // The chat's window full (a person answering faster than Telegram's 1/s for their chat): wait
     // for it here, briefly, rather than through the queue's job, worker slot and delayed retries.
@@ -98,19 +107,15 @@ export function expressSender(o: {
       d = await tryClaim();
     }
     if (!d) return false;
-    for (let waited = 0; ; ) {
-      const wait = o.window?.take('reply') ?? 0;
-      if (wait === 0) break;
-      if (waited + wait > MAX_WAIT_MS) {
-        await release(d.id, null, false);
-        return false;
-      }
-      await sleep(wait);
-      waited += wait;
+    const slot = o.window ? await o.window.acquire('reply', MAX_WAIT_MS) : null;
+    if (o.window && !slot) {
+      await release(d.id, null, false);
+      return false;
     }
     try {
-      const sent = await o.adapter.send(d.message);
+      const sent = await o.adapter.send(d.message).finally(() => slot?.done());
       await marks.load({ id: d.id, messageId: sent.messageId });
+      chatHints.sent(key, chatWin, burst);
       deliveries.inc({ channel, path: 'reply', status: 'sent' });
       return true;
     } catch (err) {
@@ -240,3 +245,37 @@ export async function windowFreeAt(
   if (rows.length < w.max) return 0;
   return rows[rows.length - 1]!.sent_at.getTime() + w.windowMs;
 }
+
+/**
+ * When this process last marked a reply to each chat sent, for chats whose window allows one
+ * message at a time (Telegram's private chats and a group's 1/s, WeChat's one per 3 s): a hint of
+ * when the next may go, so that a person answering within the window costs one claim, not a
+ * refused claim, a read of why and a second claim. Only a hint: the claim still decides, and a
+ * send by another process or by the worker is unknown here (the refused claim's path remains).
+ */
+class ChatHints {
+  private readonly marked = new Map<string, number>();
+  private swept = Date.now();
+
+  freeAt(key: string, chat: Window, burst: Window | null): number {
+    const at = this.marked.get(key);
+    if (at === undefined) return 0;
+    const windowMs = Math.max(chat.max === 1 ? chat.windowMs : 0, burst?.max === 1 ? burst.windowMs : 0);
+    // the row's sent_at is the mark's now(), no later than `at`: a little after it, the claim sees the window free
+    return windowMs ? at + windowMs + HINT_MARGIN_MS : 0;
+  }
+
+  sent(key: string, chat: Window, burst: Window | null): void {
+    if (chat.max !== 1 && burst?.max !== 1) return;
+    const now = Date.now();
+    this.marked.set(key, now);
+    // forget chats not written to for a while (a hint older than any short window says nothing)
+    if (now - this.swept > HINT_SWEEP_MS) {
+      for (const [k, at] of this.marked) if (now - at > HINT_SWEEP_MS) this.marked.delete(k);
+      this.swept = now;
+    }
+  }
+}
+
+const HINT_MARGIN_MS = 5;
+const HINT_SWEEP_MS = 60_000;

@@ -44,7 +44,12 @@ export interface ScheduledDelivery {
   notBefore: Date;
   /** set for a reply to someone waiting (`OutboundRequest.express`): who it goes to */
   express?: ChatRef;
+  /** a reply, though not to be sent at once (the reconciler's): its job goes before notices' */
+  reply?: boolean;
 }
+
+/** The BullMQ priority of a notice's send job (replies' jobs have none, so they come first). */
+export const NOTICE_PRIORITY = 10;
 
 export const queueOf = (channel: DeliveryChannel) =>
   ({
@@ -130,7 +135,11 @@ export class Outbox {
       this.sendAtOnce(channel, send, d.id, d.express);
       return;
     }
-    await this.jobs[channel].load({ deliveryId: d.id, notBefore: d.notBefore });
+    await this.jobs[channel].load({
+      deliveryId: d.id,
+      notBefore: d.notBefore,
+      reply: d.reply ?? d.express !== undefined,
+    });
   }
 
   /** The process's sender for a channel's replies (by its outbound worker), or none. */
@@ -159,7 +168,7 @@ export class Outbox {
         } catch {
           // a database or adapter fault before the send: the queue takes it
         }
-        if (!settled) await this.jobs[channel].load({ deliveryId: id, notBefore: this.now() });
+        if (!settled) await this.jobs[channel].load({ deliveryId: id, notBefore: this.now(), reply: true });
       })
       .catch(() => {
         // the job could not be added either (Redis away): the reconciler gives the queued delivery one
@@ -180,11 +189,11 @@ export class Outbox {
   };
 
   private jobBatcher(channel: DeliveryChannel) {
-    return new Batcher(async (items: { deliveryId: number; notBefore: Date }[]) => {
+    return new Batcher(async (items: { deliveryId: number; notBefore: Date; reply: boolean }[]) => {
       const now = this.now().getTime();
       await this.queues.addBulk(
         queueOf(channel),
-        items.map(({ deliveryId, notBefore }) => ({
+        items.map(({ deliveryId, notBefore, reply }) => ({
           name: 'send',
           data: { deliveryId },
           opts: {
@@ -195,6 +204,10 @@ export class Outbox {
             // removed when done, so the reconciler can tell a lost job from a finished one
             removeOnComplete: true,
             removeOnFail: true,
+            // a reply someone waits for goes before every notice (BullMQ takes jobs without a
+            // priority first): a backlog of notices, when they come faster than the platform's
+            // limit lets them out, never holds a reply that could not be sent at once
+            ...(reply ? {} : { priority: NOTICE_PRIORITY }),
           },
         })),
       );
@@ -215,8 +228,8 @@ export class Outbox {
     );
     const cutoff = at[0]!.cutoff;
     for (let after = 0; ; ) {
-      const { rows } = await this.db.query<{ id: number; not_before: Date }>(
-        `SELECT id, not_before FROM linli.deliveries
+      const { rows } = await this.db.query<{ id: number; not_before: Date; reply: boolean }>(
+        `SELECT id, not_before, reply FROM linli.deliveries
          WHERE channel = $1 AND status = 'queued' AND created_at < $2 AND id > $3
          ORDER BY id LIMIT $4`,
         [channel, cutoff, after, pageSize],
@@ -228,7 +241,9 @@ export class Outbox {
         rows.map((r) => deliveryJobId(r.id)),
       );
       const lost = rows.filter((_, i) => !present[i]);
-      await Promise.all(lost.map((r) => this.schedule(channel, { id: r.id, notBefore: r.not_before })));
+      await Promise.all(
+        lost.map((r) => this.schedule(channel, { id: r.id, notBefore: r.not_before, reply: r.reply })),
+      );
       recreated += lost.length;
       if (rows.length < pageSize) return recreated;
       // a breather between pages: back to back, 25 pages of a backlog took ~0.4 s of this process

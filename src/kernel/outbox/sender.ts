@@ -39,7 +39,15 @@ import { SendWindow } from './send-window.js';
 export const SEND_LEASE_MS = 30_000;
 
 /** Telegram's whole-bot window as this process keeps it (see startOutboundWorker). */
-export const GLOBAL_WINDOW_MS = 1040;
+export const GLOBAL_WINDOW_MS = 1010;
+
+/**
+ * The longest a notice's job waits in its worker slot for room in the whole-bot window (replies
+ * first); past it the job is held (delayed) and its slot freed. Waiting here, not through delayed
+ * jobs, keeps the window full when notices are many: a held job comes back only after BullMQ's
+ * delay, and every hold costs statements and queue commands.
+ */
+export const NOTICE_WAIT_MS = 2000;
 
 export interface OutboundWorkerOptions {
   db: Db;
@@ -74,10 +82,10 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       ? { max: 1, duration: Math.ceil(1000 / o.limits.telegram.globalPerSecond) }
       : undefined;
 
-  // Telegram's limit for the whole bot, shared with the replies this process sends at once
-  // The window is 4 % longer than Telegram's second: a send is counted when it leaves and Telegram
-  // counts it when it arrives, and a burst of sends leaving within milliseconds arrives with tens of
-  // ms of jitter (measured: an exact 1000 ms window drew 429s under load). 30/1.04 = 28.8/s, 96 %.
+  // Telegram's limit for the whole bot, shared with the replies this process sends at once. A
+  // send holds its slot until a second after Telegram answered it (send-window.ts): 30/(1.01 s +
+  // the request's round trip) — 29.4/s with a 10 ms round trip, 27 at 100 ms. (Counted from when
+  // sends left, the window had to be 4 % longer, 28.8/s, and still drew a 429 once notices kept it full.)
   const window =
     channel === 'telegram' ? new SendWindow(o.limits.telegram.globalPerSecond, GLOBAL_WINDOW_MS) : null;
   o.outbox.sendRepliesVia(
@@ -147,23 +155,22 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       const win = chatWindow(o.limits, channel, chat);
       const burst = chatBurstWindow(o.limits, channel, chat);
       const cw = channelWindow(o.limits, channel);
-      // Claim first: every check (due, paused, order per chat, the windows) and the lease in one
-      // statement serialized per chat. Only a refused claim reads why, to hold the job until then.
+      // The channel's window first, in this process (no statement): the notice waits here for its
+      // slot, briefly, behind any reply waiting for one; longer, and the job is held.
+      const slot = window ? await window.acquire('notice', NOTICE_WAIT_MS) : null;
+      if (window && !slot)
+        return hold(job, Date.now() + NOTICE_WAIT_MS, token, 'channel window (replies first)');
+      // Then the claim: every check (due, paused, order per chat, the chat's windows) and the lease
+      // in one statement serialized per chat. Only a refused claim reads why, to hold the job until then.
       const d = await claimDelivery(o.db, found.id, win, burst, cw, SEND_LEASE_MS);
-      if (!d) return hold(job, await whenClaimable(found, win, burst, cw), token, 'not claimable yet');
-
-      const wait = window?.take('notice') ?? 0;
-      if (wait > 0) {
-        await o.db.query(
-          'UPDATE linli.deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = $1',
-          [d.id],
-        );
-        return hold(job, Date.now() + wait, token, 'channel window (replies first)');
+      if (!d) {
+        slot?.cancel();
+        return hold(job, await whenClaimable(found, win, burst, cw), token, 'not claimable yet');
       }
       try {
         // a kept photo (`media:<id>`) as this channel sends it: its own file id, or the bytes
         const message = await resolveOutboundMedia(o.db, channel, d.message, o.media ?? {}, log);
-        const sent = await o.adapter.send(message);
+        const sent = await o.adapter.send(message).finally(() => slot?.done());
         await o.db.query(
           `UPDATE linli.deliveries SET status = 'sent', sent_at = now(), external_message_id = $2,
              claimed_until = NULL, last_error = NULL WHERE id = $1`,
@@ -172,6 +179,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
         deliveries.inc({ channel, path: 'queue', status: 'sent' });
         return 'sent';
       } catch (err) {
+        slot?.cancel(); // the send never left (its media could not be read); after it, a no-op
         const e =
           err instanceof ChannelSendError ? err : new ChannelSendError('transient', (err as Error).message);
         if (e.kind === 'rate_limited') {

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChatRef } from '../../../src/kernel/chat/port.js';
 import { expressSender } from '../../../src/kernel/outbox/express.js';
 import { deliveryJobId, type OutboundRequest, queueOf } from '../../../src/kernel/outbox/outbox.js';
@@ -80,6 +80,29 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     const [a, b, c] = h.adapter.sent.map((s) => s.at);
     expect(b! - a!).toBeGreaterThanOrEqual(990);
     expect(c! - b!).toBeGreaterThanOrEqual(990);
+  });
+
+  it('a reply to a chat this process just wrote to waits for its window before claiming: one claim, no read of why', async () => {
+    await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
+    await h.outbox.enqueue(reply('first'));
+    await h.outbox.settled();
+    const statements: string[] = [];
+    const query = h.db.query.bind(h.db);
+    const spy = vi.spyOn(h.db, 'query').mockImplementation(((sql: string, ...rest: unknown[]) => {
+      statements.push(sql);
+      return (query as (...a: unknown[]) => unknown)(sql, ...rest);
+    }) as typeof h.db.query);
+    try {
+      await h.outbox.enqueue(reply('second'));
+      await h.outbox.settled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(h.adapter.texts()).toEqual(['first', 'second']);
+    const [a, b] = h.adapter.sent.map((x) => x.at);
+    expect(b! - a!).toBeGreaterThanOrEqual(990);
+    expect(statements.filter((q) => q.includes('claim_delivery'))).toHaveLength(1);
+    expect(statements.filter((q) => q.includes('SELECT sent_at FROM linli.deliveries'))).toHaveLength(0);
   });
 
   it('is not held behind notices queued earlier to the same group, which keep their queue', async () => {

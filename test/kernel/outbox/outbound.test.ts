@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../../src/kernel/chat/port.js';
 import type { Db } from '../../../src/kernel/db/db.js';
-import { Outbox, queueOf } from '../../../src/kernel/outbox/outbox.js';
+import { NOTICE_PRIORITY, Outbox, queueOf } from '../../../src/kernel/outbox/outbox.js';
 import { DEFAULT_PACING, type PacingLimits } from '../../../src/kernel/outbox/pacing.js';
 import { parseQuietHours } from '../../../src/kernel/outbox/quiet-hours.js';
 import { type OutboundWorker, startOutboundWorker } from '../../../src/kernel/outbox/sender.js';
@@ -29,7 +29,7 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
   let worker: OutboundWorker | null;
   const prefix = `linli-ob-${randomBytes(4).toString('hex')}`;
 
-  const start = async (limits: PacingLimits = FAST) => {
+  const start = async (limits: PacingLimits = FAST, concurrency = 4) => {
     worker = await startOutboundWorker({
       db,
       queues,
@@ -37,7 +37,7 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
       adapter,
       limits,
       logger: pino({ level: 'silent' }),
-      concurrency: 4,
+      concurrency,
     });
   };
   const status = async (id: number) =>
@@ -215,6 +215,40 @@ describe.each(queueKinds())('outbound queue on %s', (kind) => {
     ).toEqual([true, true, true, true, true]);
     expect(await outbox.reconcile('telegram', 0, 2)).toBe(0);
     expect(await outbox.reconcile('telegram', 60_000, 2)).toBe(0); // too young to be called lost
+  });
+
+  it('a reply that could not leave at once goes before a backlog of notices, its job re-created as one', async () => {
+    const notices: number[] = [];
+    for (let i = 0; i < 5; i++)
+      notices.push(
+        (
+          await outbox.enqueue({
+            channel: 'telegram',
+            message: { chat: { externalId: `-100${i}`, kind: 'group' }, text: `notice ${i}` },
+            idempotencyKey: `backlog-${i}`,
+          })
+        ).deliveryId,
+      );
+    // no sender in this process yet: the reply takes its job, as when the platform refused it
+    const reply = await outbox.enqueue({
+      channel: 'telegram',
+      message: { chat: dm, text: 'reply' },
+      idempotencyKey: 'waiting-1',
+      express: true,
+    });
+    const q = queues.queue(queueOf('telegram'));
+    const priority = async (id: number) => (await q.getJob(`delivery-${id}`))?.opts.priority ?? 0;
+    expect(await priority(reply.deliveryId)).toBe(0);
+    expect(await priority(notices[0]!)).toBe(NOTICE_PRIORITY);
+    // a lost job comes back with its kind: the reconciler reads the delivery's
+    await q.remove(`delivery-${reply.deliveryId}`);
+    await q.remove(`delivery-${notices[1]}`);
+    expect(await outbox.reconcile('telegram', 0)).toBe(2);
+    expect(await priority(reply.deliveryId)).toBe(0);
+    expect(await priority(notices[1]!)).toBe(NOTICE_PRIORITY);
+    await start(FAST, 1);
+    await expect.poll(() => adapter.texts().length, { timeout: 15_000 }).toBe(6);
+    expect(adapter.texts()[0]).toBe('reply');
   });
 
   it('re-creates lost jobs from the database, so a lost queue loses no message', async () => {
