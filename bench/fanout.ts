@@ -92,6 +92,9 @@ async function main() {
     const fake = await startFakeTelegram({ token: '777001:bench-fanout' });
     cleanups.push(() => fake.close());
     fake.enforceRate({ globalPerSecond: TELEGRAM_LIMIT, perChatPerSecond: 1 });
+    // every recipient has opened their private chat with the bot (Telegram refuses the others with
+    // 403, and the fake does too since it learnt to: without this nothing was sent at all)
+    for (let i = 0; i < COUNT; i++) fake.startPrivateChat(FIRST_CHAT + i);
 
     const adapter = new TelegramAdapter({
       token: fake.token,
