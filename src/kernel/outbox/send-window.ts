@@ -32,8 +32,6 @@ export interface Slot {
 
 /** How long a notice waits before asking again while a reply is waiting for a slot. */
 const YIELD_MS = 5;
-/** How long to wait for a slot while every one is held by a send still in flight. */
-const IN_FLIGHT_MS = 5;
 /**
  * How long a reply's slot stays kept for replies after it frees. A person in a conversation
  * answers a reply, and the reply to that comes about a second after the last one (Telegram's 1/s
@@ -42,9 +40,19 @@ const IN_FLIGHT_MS = 5;
  */
 export const REPLY_KEEP_MS = 100;
 
+/**
+ * The longest a send in flight holds its slot unanswered: past it the slot frees a window later,
+ * answered or not, so requests that hang (a send times out after 60 s) cannot stall every other
+ * send of the bot. Telegram answers in milliseconds to a second; one that arrives later than this
+ * risks a 429, which pauses the channel for its retry_after as any 429 does.
+ */
+export const IN_FLIGHT_CAP_MS = 5000;
+
 interface Held {
   /** when the slot frees: `windowMs` after its send's answer; Infinity while in flight */
   until: number;
+  /** when it was taken */
+  taken: number;
   reply: boolean;
 }
 
@@ -68,17 +76,18 @@ export class SendWindow {
     this.held = this.held.filter((h) => this.endOf(h) > t);
     if (kind === 'notice' && this.waitingReplies > 0) return YIELD_MS;
     // a reply counts only the slots still held; a notice also the ones kept for replies
-    const counted = kind === 'reply' ? this.held.filter((h) => h.until > t) : this.held;
+    const counted = kind === 'reply' ? this.held.filter((h) => this.freesAt(h) > t) : this.held;
     if (counted.length >= this.max) {
-      const first = Math.min(...counted.map((h) => (kind === 'reply' ? h.until : this.endOf(h))));
-      return first === Number.POSITIVE_INFINITY ? IN_FLIGHT_MS : Math.max(1, first - t);
+      const first = Math.min(...counted.map((h) => (kind === 'reply' ? this.freesAt(h) : this.endOf(h))));
+      // a send still in flight frees its slot a window after its answer at the soonest
+      return Math.max(1, Math.min(first - t, this.windowMs));
     }
     if (kind === 'reply') {
       // the reply takes a slot kept for replies, if one is
-      const kept = this.held.findIndex((h) => h.reply && h.until <= t);
+      const kept = this.held.findIndex((h) => h.reply && this.freesAt(h) <= t);
       if (kept >= 0) this.held.splice(kept, 1);
     }
-    const mine: Held = { until: Number.POSITIVE_INFINITY, reply: kind === 'reply' };
+    const mine: Held = { until: Number.POSITIVE_INFINITY, taken: t, reply: kind === 'reply' };
     this.held.push(mine);
     let settled = false;
     const settle = (until: number | null) => {
@@ -93,9 +102,14 @@ export class SendWindow {
     };
   }
 
-  /** When a held slot stops counting for notices. */
+  /** When a held slot frees: a window after its answer, or after `IN_FLIGHT_CAP_MS` unanswered. */
+  private freesAt(h: Held): number {
+    return Math.min(h.until, h.taken + IN_FLIGHT_CAP_MS + this.windowMs);
+  }
+
+  /** When a held slot stops counting for notices (a reply's is kept for replies a little longer). */
   private endOf(h: Held): number {
-    return h.reply ? h.until + this.replyKeepMs : h.until;
+    return h.reply ? this.freesAt(h) + this.replyKeepMs : this.freesAt(h);
   }
 
   /**

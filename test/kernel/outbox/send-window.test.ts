@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendWindow, type Slot } from '../../../src/kernel/outbox/send-window.js';
+import { IN_FLIGHT_CAP_MS, SendWindow, type Slot } from '../../../src/kernel/outbox/send-window.js';
 
 describe('SendWindow: the channel-wide limit shared by replies and notices', () => {
   /** a clock moved by hand; `sleep` moves it and lets other waiters run */
@@ -25,8 +25,8 @@ describe('SendWindow: the channel-wide limit shared by replies and notices', () 
     const c = clock();
     const w = new SendWindow(3, 1000, c.now);
     const sends = [slot(w.take('reply')), slot(w.take('reply')), slot(w.take('reply'))];
-    // all three in flight: how long is not known yet, so ask again shortly
-    expect(w.take('reply')).toBeLessThan(50);
+    // all three in flight: none frees before a window after its answer
+    expect(w.take('reply')).toBe(1000);
     c.advance(30);
     for (const s of sends) s.done();
     expect(w.take('reply')).toBe(1000);
@@ -46,6 +46,18 @@ describe('SendWindow: the channel-wide limit shared by replies and notices', () 
     expect(w.take('notice')).toBe(1);
     c.advance(1);
     slot(w.take('notice'));
+  });
+
+  it('frees the slot of a send left unanswered past IN_FLIGHT_CAP_MS a window later, so hung requests stall nothing', () => {
+    const c = clock();
+    const w = new SendWindow(1, 1000, c.now);
+    const hung = slot(w.take('notice'));
+    c.advance(IN_FLIGHT_CAP_MS);
+    expect(w.take('notice')).toBe(1000);
+    c.advance(1000);
+    slot(w.take('notice'));
+    hung.done(); // its answer, at last: the slot is not counted twice
+    expect(w.take('notice')).toBe(1000);
   });
 
   it('lets notices use the whole limit when no reply waits, replies beside them included', () => {
