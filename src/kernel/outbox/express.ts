@@ -49,6 +49,8 @@ export function expressSender(o: {
   logger: Logger;
   onUnreached?: UnreachedHandler;
   otherAddress?: OtherAddress;
+  /** what this process knows of chats' short windows, shared with its outbound worker */
+  chatHints?: ChatHints;
 }): ExpressSend {
   const channel = o.adapter.name;
   // batched on PostgreSQL, one round trip for many; on PGlite (one connection, in this process)
@@ -63,7 +65,7 @@ export function expressSender(o: {
     );
     return sent.map(() => undefined);
   });
-  const chatHints = new ChatHints();
+  const chatHints = o.chatHints ?? new ChatHints();
   const release = (id: number, error: string | null, countAttempt: boolean) =>
     o.db.query(
       `UPDATE linli.deliveries SET claimed_until = NULL, last_error = COALESCE($2, last_error),
@@ -253,7 +255,7 @@ export async function windowFreeAt(
  * refused claim, a read of why and a second claim. Only a hint: the claim still decides, and a
  * send by another process or by the worker is unknown here (the refused claim's path remains).
  */
-class ChatHints {
+export class ChatHints {
   private readonly marked = new Map<string, number>();
   private swept = Date.now();
 

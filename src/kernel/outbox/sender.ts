@@ -7,7 +7,7 @@ import { deliveries, deliveryRateLimited, deliveryRetries } from '../metrics/met
 import type { QueueBackend } from '../queue/backend.js';
 import { pauseChannel, pausedUntil } from './channel-pause.js';
 import { type DeliveryRow, findDelivery } from './delivery-repository.js';
-import { claimDelivery, expressSender, windowFreeAt } from './express.js';
+import { ChatHints, claimDelivery, expressSender, windowFreeAt } from './express.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
 import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits, type Window } from './pacing.js';
 import { type OtherAddress, settlePermanentFailure, type UnreachedHandler } from './reach.js';
@@ -88,9 +88,13 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
   // sends left, the window had to be 4 % longer, 28.8/s, and still drew a 429 once notices kept it full.)
   const window =
     channel === 'telegram' ? new SendWindow(o.limits.telegram.globalPerSecond, GLOBAL_WINDOW_MS) : null;
+  // the chats this process sent to, replies and notices alike (a reply after a notice to the same
+  // group waits for the group's second before its claim, instead of being refused first)
+  const chatHints = new ChatHints();
   o.outbox.sendRepliesVia(
     channel,
     expressSender({
+      chatHints,
       db: o.db,
       outbox: o.outbox,
       adapter: o.adapter,
@@ -176,6 +180,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
              claimed_until = NULL, last_error = NULL WHERE id = $1`,
           [d.id, sent.messageId],
         );
+        chatHints.sent(`${channel}:${d.chat_external_id}`, win, burst);
         deliveries.inc({ channel, path: 'queue', status: 'sent' });
         return 'sent';
       } catch (err) {

@@ -105,6 +105,33 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     expect(statements.filter((q) => q.includes('SELECT sent_at FROM linli.deliveries'))).toHaveLength(0);
   });
 
+  it('a reply right after a notice the worker sent to the same chat also waits for the window before its claim', async () => {
+    await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
+    const notice = await h.outbox.enqueue({
+      channel: 'telegram',
+      message: { chat: dm, text: 'notice' },
+      idempotencyKey: 'worker-notice',
+    });
+    await expect.poll(async () => (await row(notice.deliveryId)).status, { timeout: 15_000 }).toBe('sent');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the worker notes the send after its mark
+    const statements: string[] = [];
+    const query = h.db.query.bind(h.db);
+    const spy = vi.spyOn(h.db, 'query').mockImplementation(((sql: string, ...rest: unknown[]) => {
+      statements.push(sql);
+      return (query as (...a: unknown[]) => unknown)(sql, ...rest);
+    }) as typeof h.db.query);
+    try {
+      await h.outbox.enqueue(reply('after the notice'));
+      await h.outbox.settled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(h.adapter.texts()).toEqual(['notice', 'after the notice']);
+    const [a, b] = h.adapter.sent.map((x) => x.at);
+    expect(b! - a!).toBeGreaterThanOrEqual(990);
+    expect(statements.filter((q) => q.includes('claim_delivery'))).toHaveLength(1);
+  });
+
   it('is not held behind notices queued earlier to the same group, which keep their queue', async () => {
     // a sender for replies, and no worker yet: the group's notices wait in the queue
     h.outbox.sendRepliesVia(
