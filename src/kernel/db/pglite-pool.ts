@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
+
+// pg's own text forms of parameters (its types do not declare this module)
+const pgUtils = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue(value: unknown): string | Buffer | null;
+  escapeLiteral(text: string): string;
+};
 
 /**
  * A `pg.Pool`-shaped object over one in-process PGlite instance, so the app's query layer
@@ -28,6 +35,13 @@ const NUMERIC = 1700;
 const asText = (v: string) => v;
 const PARSERS = { [INT8]: asText, [NUMERIC]: asText };
 
+/** A statement as `pg` takes it in one object; `name` prepares it. */
+export interface NamedQuery {
+  name?: string;
+  text: string;
+  values?: readonly unknown[];
+}
+
 export interface PgLikeResult {
   rows: Record<string, unknown>[];
   rowCount: number;
@@ -46,6 +60,8 @@ export class PglitePool extends EventEmitter {
   private readonly channelListeners = new Map<string, Set<PglitePoolClient>>();
   private readonly unsubscribe: () => void;
   private ended = false;
+  /** statements prepared in the session, by name: their text */
+  private readonly prepared = new Map<string, string>();
 
   constructor(readonly pglite: PGlite) {
     super();
@@ -59,8 +75,11 @@ export class PglitePool extends EventEmitter {
     });
   }
 
-  async query(text: string, params?: readonly unknown[]): Promise<PgLikeResult> {
-    return this.run(null, text, params);
+  /** `pg`'s two forms: text and values, or a config; a config's `name` prepares it (see `execute`). */
+  async query(text: string | NamedQuery, params?: readonly unknown[]): Promise<PgLikeResult> {
+    return typeof text === 'string'
+      ? this.run(null, text, params)
+      : this.run(null, text.text, text.values, text.name);
   }
 
   async connect(): Promise<PglitePoolClient> {
@@ -81,6 +100,7 @@ export class PglitePool extends EventEmitter {
     client: PglitePoolClient | null,
     text: string,
     params?: readonly unknown[],
+    name?: string,
   ): Promise<PgLikeResult> {
     if (this.ended) throw new Error('PGlite pool has ended');
     await yieldToEventLoop();
@@ -90,7 +110,7 @@ export class PglitePool extends EventEmitter {
     try {
       if (client && (verb === 'LISTEN' || verb === 'UNLISTEN'))
         return await this.listenStatement(client, verb, text);
-      return await this.execute(text, params);
+      return await this.execute(text, params, name);
     } finally {
       if (client && this.owner === client && (verb === 'COMMIT' || verb === 'ROLLBACK' || verb === 'END')) {
         this.dropOwnership();
@@ -110,14 +130,38 @@ export class PglitePool extends EventEmitter {
     }
   }
 
-  private async execute(text: string, params?: readonly unknown[]): Promise<PgLikeResult> {
+  /**
+   * A named statement with parameters is prepared once in the session (SQL `PREPARE`, kept until
+   * the session ends, whatever a transaction does) and run by `EXECUTE name($1, …)`: PGlite's
+   * `query` parses and plans its text every time, which for the turn path's larger statements cost
+   * more than running them (one name, one text, as on PostgreSQL: a name seen with another text is
+   * prepared again).
+   */
+  private async execute(text: string, params?: readonly unknown[], name?: string): Promise<PgLikeResult> {
+    if (name && params && params.length > 0) {
+      if (this.prepared.get(name) !== text) {
+        if (this.prepared.has(name)) await this.pglite.exec(`DEALLOCATE ${quoteIdent(name)}`);
+        this.prepared.delete(name);
+        await this.pglite.exec(`PREPARE ${quoteIdent(name)} AS ${text}`);
+        this.prepared.set(name, text);
+      }
+      // EXECUTE is a utility statement: it takes no $n parameters, so its arguments are literals,
+      // made as `pg` makes its text parameters (arrays, dates, JSON) and quoted
+      const args = params.map(literal).join(', ');
+      return this.lastResult(
+        await this.pglite.exec(`EXECUTE ${quoteIdent(name)}(${args})`, { parsers: PARSERS }),
+      );
+    }
     if (params && params.length > 0) {
       const r = await this.pglite.query<Record<string, unknown>>(text, params as unknown[], {
         parsers: PARSERS,
       });
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length, fields: r.fields };
     }
-    const results = await this.pglite.exec(text, { parsers: PARSERS });
+    return this.lastResult(await this.pglite.exec(text, { parsers: PARSERS }));
+  }
+
+  private lastResult(results: Awaited<ReturnType<PGlite['exec']>>): PgLikeResult {
     const last = results[results.length - 1];
     if (!last) return { rows: [], rowCount: 0, fields: [] };
     const rows = last.rows as Record<string, unknown>[];
@@ -180,9 +224,11 @@ export class PglitePoolClient extends EventEmitter {
     super();
   }
 
-  query(text: string, params?: readonly unknown[]): Promise<PgLikeResult> {
+  query(text: string | NamedQuery, params?: readonly unknown[]): Promise<PgLikeResult> {
     if (this.released) return Promise.reject(new Error('Client was released to the pool'));
-    return this.pool.run(this, text, params);
+    return typeof text === 'string'
+      ? this.pool.run(this, text, params)
+      : this.pool.run(this, text.text, text.values, text.name);
   }
 
   release(_destroy?: boolean): void {
@@ -206,6 +252,14 @@ function channelOf(text: string): string | null {
   if (!m) return null;
   if (m[1] !== undefined) return m[1].replace(/""/g, '"');
   return m[2] === '*' ? null : (m[2]?.toLowerCase() ?? null);
+}
+
+/** A parameter as an SQL literal: `pg`'s text form of it, quoted (bytea as hex); NULL for null. */
+function literal(value: unknown): string {
+  const v = pgUtils.prepareValue(value);
+  if (v === null) return 'NULL';
+  if (Buffer.isBuffer(v)) return `'\\x${v.toString('hex')}'`;
+  return pgUtils.escapeLiteral(String(v));
 }
 
 function quoteIdent(name: string): string {

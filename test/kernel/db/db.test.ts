@@ -24,6 +24,57 @@ describe.each(engines())('database on %s', (engine) => {
     expect(rows[0]?.t).toBeInstanceOf(Date);
   });
 
+  it('runs a named (prepared) statement as the same unnamed one, in and out of transactions, after a rollback too', async () => {
+    const sql = `SELECT $1::int8 AS n, $2::text AS t, $3::jsonb AS j, count(*) AS c FROM linli.orgs WHERE id = ANY($4::bigint[])`;
+    const params = [42, '张伟', JSON.stringify({ a: 1 }), [1, 2]];
+    const plain = await db.query(sql, params);
+    const named = await db.query(sql, params, { prepare: 'linli_test_named_v1' });
+    expect(named.rows).toEqual(plain.rows);
+    expect(named.rows[0]).toEqual({ n: 42, t: '张伟', j: { a: 1 }, c: 0 });
+    await expect(
+      db.transaction(async (tx) => {
+        expect(
+          (await tx.query(sql, [7, 'x', 'null', []], { prepare: 'linli_test_named_v1' })).rows[0],
+        ).toMatchObject({
+          n: 7,
+        });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    // the statement outlives the rolled-back transaction
+    expect(
+      (await db.query(sql, [8, 'y', '1', [3]], { prepare: 'linli_test_named_v1' })).rows[0],
+    ).toMatchObject({
+      n: 8,
+      t: 'y',
+      j: 1,
+    });
+    // a write, by name: its row count
+    const w = await db.query(`UPDATE linli.orgs SET name = name WHERE id = ANY($1::bigint[])`, [[-1]], {
+      prepare: 'linli_test_named_write_v1',
+    });
+    expect(w.rowCount).toBe(0);
+  });
+
+  it('passes every kind of parameter to a named statement as to an unnamed one', async () => {
+    const sql = `SELECT $1::text AS s, $2::text[] AS a, $3::timestamptz AS d, $4::bytea AS b, $5::boolean AS f,
+                        $6::jsonb AS j, $7::text AS n, $8::float8 AS x`;
+    const params = [
+      `it's \\ "quoted", {braced}`,
+      ['a,b', 'c"d', null, "e'f\\g", ''],
+      new Date('2026-12-07T08:09:10.123Z'),
+      Buffer.from([0, 1, 254, 255]),
+      true,
+      JSON.stringify({ q: "it's", bs: '\\', zh: '电梯' }),
+      null,
+      1.5,
+    ];
+    const plain = await db.query(sql, params);
+    const named = await db.query(sql, params, { prepare: 'linli_test_kinds_v1' });
+    expect(named.rows).toEqual(plain.rows);
+    expect(named.rows[0]).toMatchObject({ s: params[0], a: params[1], f: true, n: null, x: 1.5 });
+  });
+
   it('throws rather than lose digits of an int8 past 2^53', async () => {
     await expect(db.query('SELECT 9007199254740993::int8 AS n')).rejects.toThrow(/out of safe range/);
   });
