@@ -77,9 +77,7 @@ export class PglitePool extends EventEmitter {
 
   /** `pg`'s two forms: text and values, or a config; a config's `name` prepares it (see `execute`). */
   async query(text: string | NamedQuery, params?: readonly unknown[]): Promise<PgLikeResult> {
-    return typeof text === 'string'
-      ? this.run(null, text, params)
-      : this.run(null, text.text, text.values, text.name);
+    return this.run(null, text, params);
   }
 
   async connect(): Promise<PglitePoolClient> {
@@ -98,10 +96,14 @@ export class PglitePool extends EventEmitter {
   /** @internal Runs one statement for `client` (null: a pool-level, one-shot statement). */
   async run(
     client: PglitePoolClient | null,
-    text: string,
-    params?: readonly unknown[],
-    name?: string,
+    statement: string | NamedQuery,
+    values?: readonly unknown[],
   ): Promise<PgLikeResult> {
+    const {
+      text,
+      values: params,
+      name,
+    } = typeof statement === 'string' ? { text: statement, values, name: undefined } : statement;
     if (this.ended) throw new Error('PGlite pool has ended');
     await yieldToEventLoop();
     while (this.owner && this.owner !== client) await this.ownerReleased;
@@ -226,9 +228,7 @@ export class PglitePoolClient extends EventEmitter {
 
   query(text: string | NamedQuery, params?: readonly unknown[]): Promise<PgLikeResult> {
     if (this.released) return Promise.reject(new Error('Client was released to the pool'));
-    return typeof text === 'string'
-      ? this.pool.run(this, text, params)
-      : this.pool.run(this, text.text, text.values, text.name);
+    return this.pool.run(this, text, params);
   }
 
   release(_destroy?: boolean): void {

@@ -89,11 +89,9 @@ export function expressSender(o: {
     const key = claim.lockKey;
     // what this process knows of the chat's short window (its own last send there): sleep until
     // it frees, then claim, rather than claim, be refused, read why and claim again
-    const knownFree = chatHints.freeAt(key, chatWin, burst);
-    if (knownFree > Date.now()) {
-      if (knownFree - Date.now() > MAX_CHAT_WAIT_MS) return false;
-      await sleep(knownFree - Date.now());
-    }
+    const knownWait = chatHints.freeAt(key, chatWin, burst) - Date.now();
+    if (knownWait > MAX_CHAT_WAIT_MS) return false;
+    if (knownWait > 0) await sleep(knownWait);
     let d = await tryClaim();
     // The chat's window full (a person answering faster than Telegram's 1/s for their chat): wait
     // for it here, briefly, rather than through the queue's job, worker slot and delayed retries.
@@ -249,26 +247,27 @@ export async function windowFreeAt(
 }
 
 /**
- * When this process last marked a reply to each chat sent, for chats whose window allows one
- * message at a time (Telegram's private chats and a group's 1/s, WeChat's one per 3 s): a hint of
- * when the next may go, so that a person answering within the window costs one claim, not a
- * refused claim, a read of why and a second claim. Only a hint: the claim still decides, and a
- * send by another process or by the worker is unknown here (the refused claim's path remains).
+ * When this process (its replies and its outbound worker's notices) last marked a message to each
+ * chat sent, for chats whose window allows one message at a time (Telegram's private chats and a
+ * group's 1/s, WeChat's one per 3 s): a hint of when the next may go, so that a person answering
+ * within the window costs one claim, not a refused claim, a read of why and a second claim. Only a
+ * hint: the claim still decides, and a send by another process is unknown here (the refused
+ * claim's path remains).
  */
 export class ChatHints {
   private readonly marked = new Map<string, number>();
   private swept = Date.now();
 
+  /** When the chat's one-at-a-time window frees after this process's last send there; 0 when unknown. */
   freeAt(key: string, chat: Window, burst: Window | null): number {
     const at = this.marked.get(key);
-    if (at === undefined) return 0;
-    const windowMs = Math.max(chat.max === 1 ? chat.windowMs : 0, burst?.max === 1 ? burst.windowMs : 0);
+    const windowMs = oneAtATimeMs(chat, burst);
     // the row's sent_at is the mark's now(), no later than `at`: a little after it, the claim sees the window free
-    return windowMs ? at + windowMs + HINT_MARGIN_MS : 0;
+    return at !== undefined && windowMs ? at + windowMs + HINT_MARGIN_MS : 0;
   }
 
   sent(key: string, chat: Window, burst: Window | null): void {
-    if (chat.max !== 1 && burst?.max !== 1) return;
+    if (!oneAtATimeMs(chat, burst)) return;
     const now = Date.now();
     this.marked.set(key, now);
     // forget chats not written to for a while (a hint older than any short window says nothing)
@@ -277,6 +276,11 @@ export class ChatHints {
       this.swept = now;
     }
   }
+}
+
+/** The longest of a chat's windows that allow one message at a time (0: none does). */
+function oneAtATimeMs(chat: Window, burst: Window | null): number {
+  return Math.max(chat.max === 1 ? chat.windowMs : 0, burst?.max === 1 ? burst.windowMs : 0);
 }
 
 const HINT_MARGIN_MS = 5;

@@ -31,6 +31,21 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
         [id],
       )
     ).rows[0]!;
+  /** the statements this process sent to the database while `fn` ran */
+  const statementsOf = async (fn: () => Promise<void>): Promise<string[]> => {
+    const statements: string[] = [];
+    const query = h.db.query.bind(h.db);
+    const spy = vi.spyOn(h.db, 'query').mockImplementation(((sql: string, ...rest: unknown[]) => {
+      statements.push(sql);
+      return (query as (...a: unknown[]) => unknown)(sql, ...rest);
+    }) as typeof h.db.query);
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return statements;
+  };
   const hasJob = async (id: number) => (await h.queues.exists(queueOf('telegram'), [deliveryJobId(id)]))[0];
 
   it('goes out without a queue job, in the order written, once per key', async () => {
@@ -86,18 +101,10 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
     await h.outbox.enqueue(reply('first'));
     await h.outbox.settled();
-    const statements: string[] = [];
-    const query = h.db.query.bind(h.db);
-    const spy = vi.spyOn(h.db, 'query').mockImplementation(((sql: string, ...rest: unknown[]) => {
-      statements.push(sql);
-      return (query as (...a: unknown[]) => unknown)(sql, ...rest);
-    }) as typeof h.db.query);
-    try {
+    const statements = await statementsOf(async () => {
       await h.outbox.enqueue(reply('second'));
       await h.outbox.settled();
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(h.adapter.texts()).toEqual(['first', 'second']);
     const [a, b] = h.adapter.sent.map((x) => x.at);
     expect(b! - a!).toBeGreaterThanOrEqual(990);
@@ -114,18 +121,10 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     });
     await expect.poll(async () => (await row(notice.deliveryId)).status, { timeout: 15_000 }).toBe('sent');
     await new Promise((resolve) => setTimeout(resolve, 50)); // the worker notes the send after its mark
-    const statements: string[] = [];
-    const query = h.db.query.bind(h.db);
-    const spy = vi.spyOn(h.db, 'query').mockImplementation(((sql: string, ...rest: unknown[]) => {
-      statements.push(sql);
-      return (query as (...a: unknown[]) => unknown)(sql, ...rest);
-    }) as typeof h.db.query);
-    try {
+    const statements = await statementsOf(async () => {
       await h.outbox.enqueue(reply('after the notice'));
       await h.outbox.settled();
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(h.adapter.texts()).toEqual(['notice', 'after the notice']);
     const [a, b] = h.adapter.sent.map((x) => x.at);
     expect(b! - a!).toBeGreaterThanOrEqual(990);
