@@ -102,7 +102,11 @@ export function expressSender(o: {
         burst ? await windowFreeAt(o.db, channel, chat.externalId, burst) : 0,
       );
       const wait = free - Date.now();
-      if (free === 0 || wait > MAX_CHAT_WAIT_MS) return false;
+      if (free === 0) return false;
+      if (wait > MAX_CHAT_WAIT_MS) {
+        chatHints.fullUntil(key, free);
+        return false;
+      }
       await sleep(Math.max(0, wait) + 10);
       d = await tryClaim();
     }
@@ -247,34 +251,50 @@ export async function windowFreeAt(
 }
 
 /**
- * When this process (its replies and its outbound worker's notices) last marked a message to each
- * chat sent, for chats whose window allows one message at a time (Telegram's private chats and a
- * group's 1/s, WeChat's one per 3 s): a hint of when the next may go, so that a person answering
- * within the window costs one claim, not a refused claim, a read of why and a second claim. Only a
- * hint: the claim still decides, and a send by another process is unknown here (the refused
+ * What this process knows of when each chat's window has room again, so that a reply that cannot
+ * go yet costs no statement, or one claim rather than a refused claim, two reads of why and a
+ * second claim:
+ * - when it last marked a message to the chat sent (its replies and its outbound worker's notices),
+ *   for chats whose window allows one message at a time (Telegram's private chats and a group's
+ *   1/s, WeChat's one per 3 s);
+ * - until when the chat's windows were read full (a Telegram group's 20 a minute): sends only ever
+ *   fill a window, so no claim can succeed before then, whoever else sends to the chat.
+ * Only hints: the claim still decides, and a send by another process is unknown here (the refused
  * claim's path remains).
  */
 export class ChatHints {
   private readonly marked = new Map<string, number>();
+  private readonly full = new Map<string, number>();
   private swept = Date.now();
 
-  /** When the chat's one-at-a-time window frees after this process's last send there; 0 when unknown. */
+  /** When the chat's window frees, as far as this process knows; 0 when unknown. */
   freeAt(key: string, chat: Window, burst: Window | null): number {
     const at = this.marked.get(key);
     const windowMs = oneAtATimeMs(chat, burst);
     // the row's sent_at is the mark's now(), no later than `at`: a little after it, the claim sees the window free
-    return at !== undefined && windowMs ? at + windowMs + HINT_MARGIN_MS : 0;
+    const afterSend = at !== undefined && windowMs ? at + windowMs + HINT_MARGIN_MS : 0;
+    return Math.max(afterSend, this.full.get(key) ?? 0);
   }
 
   sent(key: string, chat: Window, burst: Window | null): void {
     if (!oneAtATimeMs(chat, burst)) return;
+    this.marked.set(key, Date.now());
+    this.sweep();
+  }
+
+  /** The chat's windows were read full until `at` (the time its oldest counted send leaves them). */
+  fullUntil(key: string, at: number): void {
+    if (at > (this.full.get(key) ?? 0)) this.full.set(key, at);
+    this.sweep();
+  }
+
+  /** Forgets chats not written to for a while and windows long free (hints that say nothing). */
+  private sweep(): void {
     const now = Date.now();
-    this.marked.set(key, now);
-    // forget chats not written to for a while (a hint older than any short window says nothing)
-    if (now - this.swept > HINT_SWEEP_MS) {
-      for (const [k, at] of this.marked) if (now - at > HINT_SWEEP_MS) this.marked.delete(k);
-      this.swept = now;
-    }
+    if (now - this.swept <= HINT_SWEEP_MS) return;
+    for (const [k, at] of this.marked) if (now - at > HINT_SWEEP_MS) this.marked.delete(k);
+    for (const [k, at] of this.full) if (at < now) this.full.delete(k);
+    this.swept = now;
   }
 }
 

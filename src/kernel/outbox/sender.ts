@@ -141,11 +141,12 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       [channel, d.chat_external_id, d.id, d.not_before, d.reply],
     );
     if (earlier.rows.length) return step;
-    const free = Math.max(
+    const chatFree = Math.max(
       await windowFreeAt(o.db, channel, d.chat_external_id, win),
       burst ? await windowFreeAt(o.db, channel, d.chat_external_id, burst) : 0,
-      cw ? await windowFreeAt(o.db, channel, null, cw) : 0,
     );
+    if (chatFree > now) chatHints.fullUntil(`${channel}:${d.chat_external_id}`, chatFree);
+    const free = Math.max(chatFree, cw ? await windowFreeAt(o.db, channel, null, cw) : 0);
     // nothing sent fills a window: messages in flight do (claimed by a sender, not yet marked)
     return free > now ? free : step;
   };
@@ -159,6 +160,10 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       const win = chatWindow(o.limits, channel, chat);
       const burst = chatBurstWindow(o.limits, channel, chat);
       const cw = channelWindow(o.limits, channel);
+      // A chat whose window this process knows to be full (its own last send there, or a window
+      // read full): held until it frees, without a statement
+      const known = chatHints.freeAt(`${channel}:${found.chat_external_id}`, win, burst);
+      if (known > Date.now()) return hold(job, known, token, "chat's window (known)");
       // The channel's window first, in this process (no statement): the notice waits here for its
       // slot, briefly, behind any reply waiting for one; longer, and the job is held.
       const slot = window ? await window.acquire('notice', NOTICE_WAIT_MS) : null;

@@ -112,6 +112,28 @@ describe.each(queueKinds())('replies sent at once, queues on %s', (kind) => {
     expect(statements.filter((q) => q.includes('SELECT sent_at FROM linli.deliveries'))).toHaveLength(0);
   });
 
+  it('a reply to a chat whose window was read full takes the queue without a claim while it stays full', async () => {
+    await start({ ...FAST, telegram: { ...FAST.telegram, groupPerMinute: 2 } });
+    for (const t of ['g1', 'g2']) await h.outbox.enqueue(reply(t, group));
+    await h.outbox.settled();
+    expect(h.adapter.texts()).toEqual(['g1', 'g2']);
+    // the group's 2 a minute are used: the third is refused, its window read (full for ~60 s)
+    const third = await statementsOf(async () => {
+      await h.outbox.enqueue(reply('g3', group));
+      await h.outbox.settled();
+    });
+    expect(third.filter((q) => q.includes('SELECT sent_at FROM linli.deliveries')).length).toBeGreaterThan(0);
+    // the fourth: no claim and no read, straight to the queue, which holds both for the window
+    const fourth = await statementsOf(async () => {
+      const { deliveryId } = await h.outbox.enqueue(reply('g4', group));
+      await h.outbox.settled();
+      expect(await hasJob(deliveryId)).toBe(true);
+    });
+    expect(fourth.filter((q) => q.includes('claim_delivery'))).toHaveLength(0);
+    expect(fourth.filter((q) => q.includes('SELECT sent_at FROM linli.deliveries'))).toHaveLength(0);
+    expect(h.adapter.texts()).toEqual(['g1', 'g2']);
+  });
+
   it('a reply right after a notice the worker sent to the same chat also waits for the window before its claim', async () => {
     await start({ ...FAST, telegram: { ...FAST.telegram, privatePerSecond: 1 } });
     const notice = await h.outbox.enqueue({
