@@ -103,8 +103,7 @@ export class TurnContexts {
       `WITH k AS (
          SELECT * FROM json_to_recordset($1::json) AS k(i int, channel text, chat text, sender text, update_id text)
        )
-       SELECT k.i, NOT EXISTS (SELECT 1 FROM linli.processed_updates u
-                                WHERE u.channel = k.channel AND u.update_id = k.update_id) AS "update.fresh",
+       SELECT k.i, u.seen IS NULL AS "update.fresh",
               ${CONVERSATION_COLUMNS.map((c) => `v.${c}`).join(', ')},
               c.id AS "chat.id", c.channel AS "chat.channel", c.external_chat_id AS "chat.external_chat_id",
               c.org_id AS "chat.org_id", c.purpose AS "chat.purpose", c.title AS "chat.title",
@@ -123,6 +122,10 @@ export class TurnContexts {
                              WHERE c.channel = k.channel AND c.external_chat_id = k.chat LIMIT 1) c ON true
          LEFT JOIN LATERAL (SELECT p.* FROM linli.identities i JOIN linli.people p ON p.id = i.person_id
                              WHERE i.channel = k.channel AND i.external_id = k.sender LIMIT 1) p ON true
+         -- the same for the update's mark: as NOT EXISTS it was planned as a hashed subplan that read
+         -- every mark of the last 24 hours on each turn
+         LEFT JOIN LATERAL (SELECT true AS seen FROM linli.processed_updates u
+                             WHERE u.channel = k.channel AND u.update_id = k.update_id LIMIT 1) u ON true
          LEFT JOIN LATERAL (SELECT * FROM linli.conversations v
                              WHERE v.channel = k.channel AND v.chat_external_id = k.chat
                                AND v.person_id = p.id AND v.status = 'active' LIMIT 1) v ON true`,
@@ -137,7 +140,7 @@ export class TurnContexts {
           })),
         ),
       ],
-      { prepare: 'linli_turn_context_v5' },
+      { prepare: 'linli_turn_context_v6' },
     );
     const out: TurnContext[] = ms.map(() => ({
       fresh: false,

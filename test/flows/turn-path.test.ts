@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { seedBuiltinFlows } from '../../src/app/builtin-flows.js';
 import { TurnContexts } from '../../src/flows/turn-context.js';
 import {
@@ -131,6 +131,39 @@ describe.each(engines())('turn path on %s', (engine) => {
       expect(await markIn(db, 'wechat', 'dup-2')).toBe(true);
       expect((await contexts.load(message('wx-zw', 'dup-2'))).fresh).toBe(false);
       expect((await contexts.load(message('wx-zw', 'dup-1'))).fresh).toBe(true);
+    });
+    it("looks the update's mark up by its key, not by reading the day's marks (kept 24 h)", async () => {
+      await db.query(
+        `INSERT INTO linli.processed_updates (channel, update_id)
+         SELECT 'wechat', 'old-' || n FROM generate_series(1, 20000) n`,
+      );
+      await db.query('ANALYZE linli.processed_updates');
+      const sent: { sql: string; params: unknown[] }[] = [];
+      const spy = vi.spyOn(db, 'query').mockImplementation((async (sql: string, params?: unknown[]) => {
+        sent.push({ sql, params: params ?? [] });
+        return { rows: [], rowCount: 0 };
+      }) as unknown as typeof db.query);
+      try {
+        await new TurnContexts(db).load(message('wx-zw'));
+      } finally {
+        spy.mockRestore();
+      }
+      expect(sent).toHaveLength(1);
+      const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sent[0]!.sql}`, [
+        ...sent[0]!.params,
+      ]);
+      const scans: string[] = [];
+      const walk = (node: Record<string, unknown>) => {
+        if (node['Relation Name'] === 'processed_updates') scans.push(String(node['Node Type']));
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      const plan = rows[0]!['QUERY PLAN'];
+      walk(
+        ((typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: Record<string, unknown> }[])[0]!
+          .Plan,
+      );
+      expect(scans.length).toBeGreaterThan(0);
+      expect(scans.filter((t) => !t.startsWith('Index'))).toEqual([]);
     });
   });
 
