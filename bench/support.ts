@@ -60,6 +60,11 @@ export async function createBenchDatabase(): Promise<{ name: string; url: string
     async drop() {
       if (dropped) return;
       dropped = true;
+      // BENCH_KEEP_DB=1 keeps the database to look into after the run (drop it yourself)
+      if (process.env.BENCH_KEEP_DB === '1') {
+        console.log(`  database ${name} kept (BENCH_KEEP_DB)`);
+        return;
+      }
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
       try {
