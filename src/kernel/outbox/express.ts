@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { type ChannelAdapter, ChannelSendError, type ChatRef, sendRefusalOf } from '../chat/port.js';
 import { Batcher } from '../db/batcher.js';
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { deliveries, deliveryRateLimited, deliveryRetries } from '../metrics/metrics.js';
 import { pauseChannel } from './channel-pause.js';
 import type { DeliveryRow } from './delivery-repository.js';
@@ -156,7 +156,7 @@ export function expressSender(o: {
  * makes, in one round trip, serialized per chat.
  */
 export async function claimDelivery(
-  db: Db,
+  db: Queryable,
   id: number,
   chat: { max: number; windowMs: number },
   burst: { max: number; windowMs: number } | null,
