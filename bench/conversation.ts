@@ -7,7 +7,7 @@
 // a bare grammY bot (bench/reference-bot.ts) in the same run. Run by hand:
 //
 //   npx tsx bench/conversation.ts [--residents 1,20,60,200] [--duration 15] [--engine postgres|pglite]
-//     [--only linli|reference] [--one-group] [--telegram-limits raised|default] [--redis-db 9]
+//     [--only linli|reference] [--one-group] [--telegram-limits raised|default] [--redis-db 9] [--history N]
 //
 // This process plays Telegram: the fake Bot API (test/fakes/telegram) and the residents. The bot under
 // test runs in a child process (bench/conversation-linli.ts, bench/reference-bot.ts) whose CPU is
@@ -26,6 +26,7 @@ import {
 } from '../test/fakes/telegram/index.js';
 import { METHODS } from '../test/fakes/telegram/methods.js';
 import { forkServer, type ServerHandle, type ServerReady, type ServerStats } from './conversation-server.js';
+import { fillHistory, historyFor } from './history.js';
 import {
   cpuSecondsSince,
   cpuTicksOf,
@@ -56,6 +57,8 @@ const ONE_GROUP = f.get('one-group') === 'true';
 const LIMITS = (f.get('telegram-limits') ?? 'raised') as 'raised' | 'default';
 if (LIMITS !== 'raised' && LIMITS !== 'default') throw new Error('--telegram-limits is raised or default');
 const REDIS_DB = numberFlag(f, 'redis-db', 9);
+/** Linli on PostgreSQL: this many deliveries of history (and the rest in proportion: history.ts) first */
+const HISTORY = numberFlag(f, 'history', 0);
 /** Telegram's max_connections default: at most this many webhook requests at once. */
 const MAX_CONNECTIONS = 40;
 /** How long a resident waits for a reply before giving the complaint up (and starting another). */
@@ -563,6 +566,12 @@ async function startTarget(
   console.log(
     `${ready.description}${database ? ` (${database.name})` : ''}${redisUrl ? `, Redis ${redisUrl}` : ''}`,
   );
+  if (name === 'linli' && HISTORY > 0) {
+    if (!database) throw new Error('--history needs --engine postgres');
+    const size = historyFor(HISTORY);
+    const ms = await fillHistory(database.url, size);
+    console.log(`  history: ${JSON.stringify(size)} written in ${fmt(ms / 1000)} s`);
+  }
 
   let setup: Target['setup'] = async () => {};
   if (name === 'linli') {
