@@ -18,6 +18,7 @@ import type { Db } from '../../src/kernel/db/db.js';
 import { insertIdentity, insertPerson } from '../../src/modules/people/repository.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
+import { readsOf, total } from '../support/index-reads.js';
 import { seedCompoundChain } from '../support/org-chain.js';
 import { quietServices } from '../support/services.js';
 
@@ -321,6 +322,36 @@ describe.each(engines())('turn path on %s', (engine) => {
         ]);
         expect(r.deliveries.map((d) => d.id)).toEqual(written.map((d) => d.id));
         expect(await marks()).toEqual(['b-1']);
+      });
+
+      it("ends the same flow elsewhere by the person's own active conversations, not everyone's", async () => {
+        // statistics taken while nothing else was active (a year of ended conversations), then
+        // 20,000 other people in the middle of a conversation
+        const flowId = (await begun()).flowId;
+        const people = async (status: string, count: number) => {
+          const ids = (
+            await db.query<{ id: number }>(
+              `INSERT INTO linli.people (name, org_id) SELECT '邻居 ' || n, $1 FROM generate_series(1, $2) n RETURNING id`,
+              [compound, count],
+            )
+          ).rows.map((r) => Number(r.id));
+          await db.query(
+            `INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
+               person_display_name, flow_id, org_id, step, status, expires_at)
+             SELECT 'wechat', 'room-' || p, 'group', p, 'wx-' || p, '邻居', $1, $2, 'ask_a', $3, now() + interval '1 hour'
+               FROM unnest($4::bigint[]) p`,
+            [flowId, compound, status, ids],
+          );
+        };
+        await people('completed', 3000);
+        await db.query('ANALYZE linli.conversations');
+        await people('active', 20_000);
+        const t = await begun();
+        const reads = await readsOf(db, 'linli.conversations', async (tx) => {
+          expect((await writeBegunTurn(tx, t)).begun).toBe(true);
+        });
+        expect((await conversations()).find((c) => c.id === conversationId)?.status).toBe('cancelled');
+        expect(total(reads.blocks), JSON.stringify(reads)).toBeLessThan(50);
       });
 
       it('a conversation that ends in its first turn is written ended, with its replies', async () => {
