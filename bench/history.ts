@@ -9,6 +9,8 @@
 import pg from 'pg';
 
 export interface HistorySize {
+  /** other compounds of the city, under the demo's community, each with 2 chats and 3 role holders */
+  compounds: number;
   deliveries: number;
   conversations: number;
   complaints: number;
@@ -19,6 +21,7 @@ export interface HistorySize {
 /** The sizes for `--history N`: N deliveries, and the rest in proportion to them. */
 export function historyFor(n: number): HistorySize {
   return {
+    compounds: Math.max(10, Math.round(n / 300)),
     deliveries: n,
     conversations: Math.round(n / 4),
     complaints: Math.round(n / 40),
@@ -38,6 +41,26 @@ export async function fillHistory(databaseUrl: string, size: HistorySize): Promi
     );
     const { flow } = await one<{ flow: number }>(
       'SELECT id AS flow FROM linli.flows WHERE version > 0 ORDER BY id LIMIT 1',
+    );
+    // the city's other compounds (a city of ~3,000 at 1,000,000), each with a residents' and a
+    // handlers' group and three people holding roles there
+    await c.query(
+      `WITH parent AS (SELECT o.id, o.path FROM linli.orgs o JOIN linli.orgs k ON k.parent_id = o.id
+                        WHERE k.id = $1),
+            fresh AS (SELECT nextval(pg_get_serial_sequence('linli.orgs', 'id')) AS id, n
+                        FROM generate_series(1, $2) n),
+            o AS (INSERT INTO linli.orgs (id, kind, name, parent_id, path)
+                  SELECT fresh.id, 'compound', '历史小区 ' || n, parent.id, parent.path || fresh.id
+                    FROM fresh, parent RETURNING id),
+            ch AS (INSERT INTO linli.chats (channel, external_chat_id, org_id, purpose, bound_via, title)
+                   SELECT 'telegram', 'hist-org-' || o.id || '-' || p.purpose, o.id, p.purpose, 'admin', '历史群'
+                     FROM o, (VALUES ('residents'), ('handlers')) p(purpose) RETURNING org_id),
+            pe AS (INSERT INTO linli.people (name, org_id)
+                   SELECT '历史' || r.role, o.id FROM o, (VALUES ('property_manager'), ('grid_worker'), ('handler')) r(role)
+                   RETURNING id, org_id, name)
+       INSERT INTO linli.role_assignments (person_id, org_id, role)
+       SELECT id, org_id, substr(name, 3) FROM pe`,
+      [compound, size.compounds],
     );
     // people of other compounds, each with a Telegram identity; 20 people a chat
     await c.query(

@@ -14,7 +14,7 @@ import { orgStampSql } from '../../src/kernel/access/org-chain.js';
 import { SYSTEM_ACTOR } from '../../src/kernel/access/principal.js';
 import type { InboundMessage } from '../../src/kernel/chat/port.js';
 import { markIn } from '../../src/kernel/chat/update-marks.js';
-import type { Db } from '../../src/kernel/db/db.js';
+import type { Db, QueryOptions } from '../../src/kernel/db/db.js';
 import { insertIdentity, insertPerson } from '../../src/modules/people/repository.js';
 import { openTestDb } from '../support/db.js';
 import { engines } from '../support/env.js';
@@ -133,26 +133,68 @@ describe.each(engines())('turn path on %s', (engine) => {
       expect((await contexts.load(message('wx-zw', 'dup-2'))).fresh).toBe(false);
       expect((await contexts.load(message('wx-zw', 'dup-1'))).fresh).toBe(true);
     });
+    /** The statement TurnContexts sends for `m` (not run). */
+    const contextStatement = async (m: InboundMessage) => {
+      const sent: { sql: string; params: unknown[]; opts?: QueryOptions }[] = [];
+      const spy = vi.spyOn(db, 'query').mockImplementation((async (
+        sql: string,
+        params?: unknown[],
+        opts?: QueryOptions,
+      ) => {
+        sent.push({ sql, params: params ?? [], opts });
+        return { rows: [], rowCount: 0 };
+      }) as unknown as typeof db.query);
+      try {
+        await new TurnContexts(db).load(m);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(sent).toHaveLength(1);
+      return sent[0]!;
+    };
+
+    it("finds the writer's active conversation by its key, however many others are active", async () => {
+      // statistics taken while nothing else was active (a quiet night after a year of ended
+      // conversations), then 20,000 other people in the middle of one
+      const flowId = (
+        await db.query<{ flow_id: number }>('SELECT flow_id FROM linli.conversations WHERE id = $1', [
+          conversationId,
+        ])
+      ).rows[0]!.flow_id;
+      const others = async (status: string, count: number) =>
+        db.query(
+          `WITH p AS (INSERT INTO linli.people (name, org_id) SELECT '邻居 ' || n, $2 FROM generate_series(1, $4) n
+                      RETURNING id)
+           INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
+             person_display_name, flow_id, org_id, step, status, expires_at)
+           SELECT 'wechat', 'room-' || id, 'group', id, 'wx-' || id, '邻居', $1, $2, 'ask_a', $3, now() + interval '1 hour'
+             FROM p`,
+          [flowId, compound, status, count],
+        );
+      await others('completed', 50_000);
+      await db.query('VACUUM ANALYZE linli.conversations');
+      await others('active', 20_000);
+      expect((await new TurnContexts(db).load(message('wx-zw'))).prefetch.active?.id).toBe(conversationId);
+      // and the writer in a chat where they have none (found nowhere: no scan may end early);
+      // the statement as it runs: prepared, so its sixth run may be PostgreSQL's generic plan
+      expect(
+        (await new TurnContexts(db).load(message('wx-zw', undefined, 'new-room'))).prefetch.active,
+      ).toBeNull();
+      const { sql, params, opts } = await contextStatement(message('wx-zw', undefined, 'new-room'));
+      const reads = await readsOf(db, 'linli.conversations', async (tx) => {
+        for (let i = 0; i < 6; i++) await tx.query(sql, params, opts);
+      });
+      expect(total(reads.blocks), JSON.stringify(reads)).toBeLessThan(6 * 10);
+    });
+
     it("looks the update's mark up by its key, not by reading the day's marks (kept 24 h)", async () => {
       await db.query(
         `INSERT INTO linli.processed_updates (channel, update_id)
          SELECT 'wechat', 'old-' || n FROM generate_series(1, 20000) n`,
       );
       await db.query('ANALYZE linli.processed_updates');
-      const sent: { sql: string; params: unknown[] }[] = [];
-      const spy = vi.spyOn(db, 'query').mockImplementation((async (sql: string, params?: unknown[]) => {
-        sent.push({ sql, params: params ?? [] });
-        return { rows: [], rowCount: 0 };
-      }) as unknown as typeof db.query);
-      try {
-        await new TurnContexts(db).load(message('wx-zw'));
-      } finally {
-        spy.mockRestore();
-      }
-      expect(sent).toHaveLength(1);
-      const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sent[0]!.sql}`, [
-        ...sent[0]!.params,
-      ]);
+      const { sql, params } = await contextStatement(message('wx-zw'));
+      const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
       const scans: string[] = [];
       const walk = (node: Record<string, unknown>) => {
         if (node['Relation Name'] === 'processed_updates') scans.push(String(node['Node Type']));
