@@ -74,6 +74,19 @@ describe.each(engines())('turn path on %s', (engine) => {
     await db.close();
   });
 
+  /** `count` other people, each in a conversation of the same flow in a room of their own, in `status` */
+  const otherConversations = (status: string, count: number) =>
+    db.query(
+      `WITH p AS (INSERT INTO linli.people (name, org_id) SELECT '邻居 ' || n, $2 FROM generate_series(1, $4) n
+                  RETURNING id)
+       INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
+         person_display_name, flow_id, org_id, step, status, expires_at)
+       SELECT 'wechat', 'room-' || id, 'group', id, 'wx-' || id, '邻居',
+              (SELECT flow_id FROM linli.conversations WHERE id = $1), $2, 'ask_a', $3, now() + interval '1 hour'
+         FROM p`,
+      [conversationId, compound, status, count],
+    );
+
   describe('TurnContexts', () => {
     it('reads the chat, the writer, their active conversation, the org path and the flow generation', async () => {
       const ctx = await new TurnContexts(db).load(message('wx-zw'));
@@ -156,24 +169,9 @@ describe.each(engines())('turn path on %s', (engine) => {
     it("finds the writer's active conversation by its key, however many others are active", async () => {
       // statistics taken while nothing else was active (a quiet night after a year of ended
       // conversations), then 20,000 other people in the middle of one
-      const flowId = (
-        await db.query<{ flow_id: number }>('SELECT flow_id FROM linli.conversations WHERE id = $1', [
-          conversationId,
-        ])
-      ).rows[0]!.flow_id;
-      const others = async (status: string, count: number) =>
-        db.query(
-          `WITH p AS (INSERT INTO linli.people (name, org_id) SELECT '邻居 ' || n, $2 FROM generate_series(1, $4) n
-                      RETURNING id)
-           INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
-             person_display_name, flow_id, org_id, step, status, expires_at)
-           SELECT 'wechat', 'room-' || id, 'group', id, 'wx-' || id, '邻居', $1, $2, 'ask_a', $3, now() + interval '1 hour'
-             FROM p`,
-          [flowId, compound, status, count],
-        );
-      await others('completed', 50_000);
+      await otherConversations('completed', 50_000);
       await db.query('VACUUM ANALYZE linli.conversations');
-      await others('active', 20_000);
+      await otherConversations('active', 20_000);
       expect((await new TurnContexts(db).load(message('wx-zw'))).prefetch.active?.id).toBe(conversationId);
       // and the writer in a chat where they have none (found nowhere: no scan may end early);
       // the statement as it runs: prepared, so its sixth run may be PostgreSQL's generic plan
@@ -369,25 +367,9 @@ describe.each(engines())('turn path on %s', (engine) => {
       it("ends the same flow elsewhere by the person's own active conversations, not everyone's", async () => {
         // statistics taken while nothing else was active (a year of ended conversations), then
         // 20,000 other people in the middle of a conversation
-        const flowId = (await begun()).flowId;
-        const people = async (status: string, count: number) => {
-          const ids = (
-            await db.query<{ id: number }>(
-              `INSERT INTO linli.people (name, org_id) SELECT '邻居 ' || n, $1 FROM generate_series(1, $2) n RETURNING id`,
-              [compound, count],
-            )
-          ).rows.map((r) => Number(r.id));
-          await db.query(
-            `INSERT INTO linli.conversations (channel, chat_external_id, chat_kind, person_id, person_external_id,
-               person_display_name, flow_id, org_id, step, status, expires_at)
-             SELECT 'wechat', 'room-' || p, 'group', p, 'wx-' || p, '邻居', $1, $2, 'ask_a', $3, now() + interval '1 hour'
-               FROM unnest($4::bigint[]) p`,
-            [flowId, compound, status, ids],
-          );
-        };
-        await people('completed', 3000);
+        await otherConversations('completed', 3000);
         await db.query('ANALYZE linli.conversations');
-        await people('active', 20_000);
+        await otherConversations('active', 20_000);
         const t = await begun();
         const reads = await readsOf(db, 'linli.conversations', async (tx) => {
           expect((await writeBegunTurn(tx, t)).begun).toBe(true);
