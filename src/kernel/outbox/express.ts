@@ -97,16 +97,9 @@ export function expressSender(o: {
     // for it here, briefly, rather than through the queue's job, worker slot and delayed retries.
     // Any other reason (paused, an earlier reply waiting, one in flight) leaves it to the queue.
     for (let tries = 0; !d && tries < 2; tries++) {
-      const free = Math.max(
-        await windowFreeAt(o.db, channel, chat.externalId, chatWin),
-        burst ? await windowFreeAt(o.db, channel, chat.externalId, burst) : 0,
-      );
+      const free = await chatWindowsFreeAt(o.db, chatHints, channel, chat.externalId, chatWin, burst);
       const wait = free - Date.now();
-      if (free === 0) return false;
-      if (wait > MAX_CHAT_WAIT_MS) {
-        chatHints.fullUntil(key, free);
-        return false;
-      }
+      if (free === 0 || wait > MAX_CHAT_WAIT_MS) return false;
       await sleep(Math.max(0, wait) + 10);
       d = await tryClaim();
     }
@@ -234,7 +227,7 @@ function claimBatcher(db: Db): Batcher<ClaimInput, DeliveryRow | null> {
 
 /** When the window (`max` sends per `windowMs`, to one chat or the whole channel) has room. */
 export async function windowFreeAt(
-  db: Db,
+  db: Queryable,
   channel: string,
   chatExternalId: string | null,
   w: { max: number; windowMs: number },
@@ -248,6 +241,27 @@ export async function windowFreeAt(
   );
   if (rows.length < w.max) return 0;
   return rows[rows.length - 1]!.sent_at.getTime() + w.windowMs;
+}
+
+/**
+ * When a chat's own windows (its window and, for a Telegram group, its 1/s beside it) have room,
+ * from what was sent there (0: room now, as far as sends go). A time ahead is noted in `hints`:
+ * the chat is full until then, whoever sends to it.
+ */
+export async function chatWindowsFreeAt(
+  db: Queryable,
+  hints: ChatHints,
+  channel: string,
+  chatExternalId: string,
+  chat: Window,
+  burst: Window | null,
+): Promise<number> {
+  const free = Math.max(
+    await windowFreeAt(db, channel, chatExternalId, chat),
+    burst ? await windowFreeAt(db, channel, chatExternalId, burst) : 0,
+  );
+  if (free > Date.now()) hints.fullUntil(`${channel}:${chatExternalId}`, free);
+  return free;
 }
 
 /**

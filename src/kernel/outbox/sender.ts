@@ -7,7 +7,7 @@ import { deliveries, deliveryRateLimited, deliveryRetries } from '../metrics/met
 import type { QueueBackend } from '../queue/backend.js';
 import { pauseChannel, pausedUntil } from './channel-pause.js';
 import { type DeliveryRow, findDelivery } from './delivery-repository.js';
-import { ChatHints, claimDelivery, expressSender, windowFreeAt } from './express.js';
+import { ChatHints, chatWindowsFreeAt, claimDelivery, expressSender, windowFreeAt } from './express.js';
 import { type Outbox, queueOf, SEND_ATTEMPTS } from './outbox.js';
 import { channelWindow, chatBurstWindow, chatWindow, type PacingLimits, type Window } from './pacing.js';
 import { type OtherAddress, settlePermanentFailure, type UnreachedHandler } from './reach.js';
@@ -141,12 +141,10 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       [channel, d.chat_external_id, d.id, d.not_before, d.reply],
     );
     if (earlier.rows.length) return step;
-    const chatFree = Math.max(
-      await windowFreeAt(o.db, channel, d.chat_external_id, win),
-      burst ? await windowFreeAt(o.db, channel, d.chat_external_id, burst) : 0,
+    const free = Math.max(
+      await chatWindowsFreeAt(o.db, chatHints, channel, d.chat_external_id, win, burst),
+      cw ? await windowFreeAt(o.db, channel, null, cw) : 0,
     );
-    if (chatFree > now) chatHints.fullUntil(`${channel}:${d.chat_external_id}`, chatFree);
-    const free = Math.max(chatFree, cw ? await windowFreeAt(o.db, channel, null, cw) : 0);
     // nothing sent fills a window: messages in flight do (claimed by a sender, not yet marked)
     return free > now ? free : step;
   };
