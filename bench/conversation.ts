@@ -7,7 +7,7 @@
 // a bare grammY bot (bench/reference-bot.ts) in the same run. Run by hand:
 //
 //   npx tsx bench/conversation.ts [--residents 1,20,60,200] [--duration 15] [--engine postgres|pglite]
-//     [--only linli|reference] [--one-group] [--telegram-limits raised|default] [--redis-db 9] [--history N]
+//     [--only linli|reference] [--one-group] [--telegram-limits raised|default] [--redis-db 9] [--history N] [--think A-B]
 //
 // This process plays Telegram: the fake Bot API (test/fakes/telegram) and the residents. The bot under
 // test runs in a child process (bench/conversation-linli.ts, bench/reference-bot.ts) whose CPU is
@@ -68,7 +68,19 @@ const GRACE_MS = LIMITS === 'raised' ? 10_000 : 30_000;
 const DRAIN_MAX_MS = 60_000;
 /** default limits: the background stream of notices to other groups (notices/s, over this many groups) */
 const BACKGROUND_RATE = numberFlag(f, 'background-rate', 10);
-const BACKGROUND_GROUPS = 60;
+/**
+ * Enough groups that Telegram's 20 a minute per group never caps the stream: at most a third of a
+ * notice a second each (with 60 groups, 30/s was more than they could take — 20/s — and once each
+ * group had its 20 of the minute, 40 s into a phase, nothing could go to them for the next 20 s).
+ */
+const BACKGROUND_GROUPS = Math.max(60, Math.ceil(BACKGROUND_RATE * 3));
+/**
+ * --think A-B (seconds): a resident reads the reply and answers after a pause drawn evenly from
+ * A to B, as a person does (default 0: they answer the instant the reply arrives, which measures
+ * the bot at its most loaded but, under Telegram's 1/s per private chat, makes every reply wait
+ * for the chat's second however fast the bot is).
+ */
+const THINK = thinkRange(f.get('think'));
 
 const SECRET = 'bench-conversation-secret_7';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -200,6 +212,16 @@ class Connections {
   }
 }
 
+function thinkRange(v: string | undefined): { min: number; max: number } | null {
+  if (v === undefined || v === '0') return null;
+  const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(v);
+  if (!m) throw new Error('--think is seconds, a number or a range A-B (e.g. 2-6)');
+  const min = Number(m[1]) * 1000;
+  const max = m[2] === undefined ? min : Number(m[2]) * 1000;
+  if (max < min) throw new Error('--think A-B needs A ≤ B');
+  return { min, max };
+}
+
 // ---- one phase: N residents filing complaints for DURATION ----------------------------------
 
 interface Sample {
@@ -304,6 +326,10 @@ async function runPhase(
     replyTo?: (u: NewUpdate) => number,
   ): Promise<Reply | null> => {
     if (closed || performance.now() >= end) return null; // the phase is over: no new step
+    if (THINK) {
+      await sleep(THINK.min + Math.random() * (THINK.max - THINK.min));
+      if (closed || performance.now() >= end) return null;
+    }
     const started = performance.now();
     const update = act();
     const { reply } = tg.wait(
@@ -641,7 +667,7 @@ async function main() {
   console.log(
     `conversation: residents ${RESIDENTS.join(',')}${ONE_GROUP ? ' (all in one group)' : ' (a group each)'}, ${DURATION_MS / 1000} s per phase, ` +
       `Telegram limits ${LIMITS} (${JSON.stringify(TELEGRAM_LIMITS[LIMITS])})${LIMITS === 'default' ? `, background ${BACKGROUND_RATE} notices/s to ${BACKGROUND_GROUPS} other groups` : ''}, ` +
-      `engine ${ENGINE}, node ${process.version}, ${cpus().length} cores, src at ${sourceRevision()}`,
+      `${THINK ? `residents answer after ${THINK.min / 1000}–${THINK.max / 1000} s, ` : ''}engine ${ENGINE}, node ${process.version}, ${cpus().length} cores, src at ${sourceRevision()}`,
   );
   const rows: PhaseResult[] = [];
   try {
