@@ -29,16 +29,23 @@ export async function overdueComplaints(
   limit: number,
 ): Promise<{ total: number; rows: OverdueRow[] }> {
   const { rows } = await q.query<OverdueRow & { total: string | number }>(
-    `WITH late AS (
+    // from the subtree's orgs to their open complaints (migration 037's indexes), by the org filed
+    // in and by the org handling it, then the rest of each row: not the city's every complaint
+    `WITH sub AS (SELECT id FROM linli.orgs WHERE path @> ARRAY[$1::bigint]),
+     open AS (
+       SELECT c.id FROM linli.complaints c
+        WHERE c.org_id IN (SELECT id FROM sub) AND c.status IN ('submitted', 'accepted', 'in_progress', 'reopened')
+       UNION
+       SELECT c.id FROM linli.complaints c
+        WHERE c.level_org_id IN (SELECT id FROM sub)
+          AND c.status IN ('submitted', 'accepted', 'in_progress', 'reopened')),
+     late AS (
        SELECT c.id, c.number, c.org_id, o.name AS compound, c.category, c.level, c.status, c.created_at,
               c.escalations,
               (c.overdue OR (c.status IN ('submitted', 'reopened') AND c.ack_due_at <= $2)
                          OR c.resolve_due_at <= $2) AS late_now
-         FROM linli.complaints c
-         JOIN linli.orgs o ON o.id = c.org_id
-         JOIN linli.orgs l ON l.id = c.level_org_id
-        WHERE (o.path @> ARRAY[$1::bigint] OR l.path @> ARRAY[$1::bigint])
-          AND c.status IN ('submitted', 'accepted', 'in_progress', 'reopened'))
+         FROM open JOIN linli.complaints c ON c.id = open.id
+         JOIN linli.orgs o ON o.id = c.org_id)
      SELECT *, count(*) OVER () AS total FROM late
       WHERE late_now OR escalations > 0
       ORDER BY created_at, id
