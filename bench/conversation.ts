@@ -8,6 +8,7 @@
 //
 //   npx tsx bench/conversation.ts [--residents 1,20,60,200] [--duration 15] [--engine postgres|pglite]
 //     [--only linli|reference] [--one-group] [--telegram-limits raised|default] [--redis-db 9] [--history N] [--think A-B]
+//     [--reference-webhook-reply]
 //
 // This process plays Telegram: the fake Bot API (test/fakes/telegram) and the residents. The bot under
 // test runs in a child process (bench/conversation-linli.ts, bench/reference-bot.ts) whose CPU is
@@ -81,6 +82,12 @@ const BACKGROUND_GROUPS = Math.max(60, Math.ceil(BACKGROUND_RATE * 3));
  * for the chat's second however fast the bot is).
  */
 const THINK = thinkRange(f.get('think'));
+/**
+ * --reference-webhook-reply: the reference answers each update's webhook with its first
+ * sendMessage as the body (grammY's `canUseWebhookReply`), one request less a step; the bot then
+ * learns nothing of that message (no id, no error). Read by the reference's child process.
+ */
+if (f.get('reference-webhook-reply') === 'true') process.env.REFERENCE_WEBHOOK_REPLY = '1';
 
 const SECRET = 'bench-conversation-secret_7';
 const ADMIN = 'bench-admin-token-0123456789abcdef';

@@ -136,7 +136,15 @@ serveOverIpc({
     // serialise every session read and write behind one connection
     const adapter = await PsqlAdapter.create({ tableName: 'sessions', client: pool as unknown as pg.Client });
 
-    const b = new Bot<Ctx>(o.token, { client: { apiRoot: o.apiRoot } });
+    // REFERENCE_WEBHOOK_REPLY=1 (conversation.ts --reference-webhook-reply): the first sendMessage of
+    // an update goes back as the webhook's answer (Telegram performs it; the bot learns nothing of it)
+    const webhookReply = process.env.REFERENCE_WEBHOOK_REPLY === '1';
+    const b = new Bot<Ctx>(o.token, {
+      client: {
+        apiRoot: o.apiRoot,
+        ...(webhookReply ? { canUseWebhookReply: (m) => m === 'sendMessage' } : {}),
+      },
+    });
     b.api.config.use(autoRetry());
     await b.init();
     b.use(
@@ -194,7 +202,7 @@ serveOverIpc({
     return {
       webhookUrl: `${base}/telegram/webhook`,
       base,
-      description: 'grammY reference on postgres (conversations + storage-psql, replies in the webhook)',
+      description: `grammY reference on postgres (conversations + storage-psql, replies in the webhook${webhookReply ? "'s answer" : ''})`,
     };
   },
   statements,
