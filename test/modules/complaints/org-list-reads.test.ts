@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listComplaints } from '../../../src/modules/complaints/repository.js';
 import { overdueComplaints } from '../../../src/modules/complaints/repository-overdue.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
 import { engines } from '../../support/env.js';
@@ -16,9 +17,9 @@ const file = (db: TestDb, prefix: string, orgs: number[], count: number, status:
     [prefix, orgs, count, status, escalations],
   );
 
-// The daily overdue list of one community reads that community's open complaints, not every
+// A list of one compound's or community's complaints reads that org's complaints, not every
 // complaint of the city: a city keeps its closed ones for years (migration 037).
-describe.each(engines())('the overdue list of one community in a city of complaints, on %s', (engine) => {
+describe.each(engines())('lists of one org in a city of complaints, on %s', (engine) => {
   let db: TestDb;
   beforeEach(async () => {
     db = await openTestDb(engine);
@@ -85,5 +86,71 @@ describe.each(engines())('the overdue list of one community in a city of complai
     expect(found!.rows.map((r) => r.number).sort()).toEqual(['due-1', 'late-1', 'late-2']);
     // a few entries a list (its open complaints, by org and by handling level), against 22,000
     expect(total(reads.entries) / 6, JSON.stringify(reads)).toBeLessThan(50);
+  });
+
+  it("pages through a compound's and a community's complaints, not the city's", async () => {
+    const city = await org('city', '市', null);
+    const street = await org('subdistrict', '街道', city);
+    const mine = await org('community', '和平社区', street);
+    const sunny = await org('compound', '阳光小区', mine);
+    const moon = await org('compound', '月亮小区', mine);
+    // 400 other compounds under the street (a city has thousands): the two of the community file
+    // one complaint in 67, all along
+    const { rows: made } = await db.query<{ id: string | number }>(
+      `INSERT INTO linli.orgs (kind, name, parent_id, path)
+       SELECT 'compound', '小区 ' || n, $1, $2::bigint[] FROM generate_series(1, 400) n RETURNING id`,
+      [street.id, street.path],
+    );
+    await db.query(`UPDATE linli.orgs SET path = path || id WHERE kind = 'compound' AND parent_id = $1`, [
+      street.id,
+    ]);
+    const others = made.map((r) => Number(r.id));
+    await file(
+      db,
+      'city-',
+      [...others.slice(0, 200), sunny.id, ...others.slice(200), moon.id],
+      20_100,
+      'closed',
+    );
+    await file(db, 'open-', others, 400, 'accepted');
+    await db.query('ANALYZE linli.complaints');
+    await db.query('ANALYZE linli.orgs');
+
+    const page =
+      (scope: number, before: number | null, status: 'closed' | null = null) =>
+      (tx: typeof db) =>
+        listComplaints(tx, {
+          scope,
+          status,
+          level: null,
+          category: null,
+          overdue: null,
+          from: null,
+          to: null,
+          before,
+          now: new Date(),
+          limit: 20,
+        });
+    for (const [scope, expected] of [
+      [sunny.id, 50],
+      [mine.id, 100],
+    ] as const) {
+      const seen: number[] = [];
+      const reads = await readsOf(db, 'linli.complaints', async (tx) => {
+        for (let before: number | null = null; ; ) {
+          const rows = await page(scope, before)(tx as TestDb);
+          if (!rows.length) break;
+          seen.push(...rows.map((r) => Number(r.id)));
+          before = Number(rows.at(-1)!.id);
+        }
+      });
+      // every complaint of the org once, newest first
+      expect(seen.length).toBe(expected);
+      expect(new Set(seen).size).toBe(expected);
+      expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+      // about what the pages hold (each its page and a little), against ~400 rows of the city's for
+      // each of the org's when the newest ids of all were walked
+      expect(total(reads.entries), JSON.stringify(reads)).toBeLessThan(expected * 10);
+    }
   });
 });
