@@ -117,7 +117,7 @@ describe.each(engines())('lists of one org in a city of complaints, on %s', (eng
     await db.query('ANALYZE linli.orgs');
 
     const page =
-      (scope: number, before: number | null, status: 'closed' | null = null) =>
+      (scope: number, before: number | null, status: 'closed' | 'accepted' | null = null) =>
       (tx: typeof db) =>
         listComplaints(tx, {
           scope,
@@ -152,5 +152,21 @@ describe.each(engines())('lists of one org in a city of complaints, on %s', (eng
       // each of the org's when the newest ids of all were walked
       expect(total(reads.entries), JSON.stringify(reads)).toBeLessThan(expected * 10);
     }
+
+    // the street (403 orgs, more than are read one by one): the newest of all, as the ids say
+    const newest = async (status: string | null, before: number) =>
+      (
+        await db.query<{ id: string | number }>(
+          `SELECT id FROM linli.complaints WHERE ($1::text IS NULL OR status = $1) AND id < $2
+            ORDER BY id DESC LIMIT 20`,
+          [status, before],
+        )
+      ).rows.map((r) => Number(r.id));
+    const first = (await page(street.id, null)(db)).map((r) => Number(r.id));
+    expect(first).toEqual(await newest(null, Number.MAX_SAFE_INTEGER));
+    const second = (await page(street.id, first.at(-1)!)(db)).map((r) => Number(r.id));
+    expect(second).toEqual(await newest(null, first.at(-1)!));
+    const open = (await page(street.id, null, 'accepted')(db)).map((r) => Number(r.id));
+    expect(open).toEqual(await newest('accepted', Number.MAX_SAFE_INTEGER));
   });
 });
