@@ -1,5 +1,6 @@
 import { AppError, notFound } from '../../kernel/access/errors.js';
 import type { Queryable } from '../../kernel/db/db.js';
+import { newestInScopeSql, Params } from '../../kernel/db/newest-in-scope.js';
 import { CHINA_TIME_ZONE } from '../../kernel/time/zone.js';
 import type { Deadlines } from './escalation-policy.js';
 import type { ComplaintStatus, Level } from './lifecycle.js';
@@ -398,73 +399,35 @@ export interface ComplaintFilter {
   limit: number;
 }
 
-/** Up to this many orgs in a list's subtree, it is read org by org (listComplaints). */
-const FEW_ORGS = 200;
-
 /**
- * A page of complaints, newest first.
- *
- * Written for the filters given (no `$n IS NULL OR …`), so each call is planned for what it asks:
- * a compound's or a community's list goes from the subtree's orgs to their complaints (by the org
- * filed in, and by the org handling it), newest first through the (org, id) indexes, instead of
- * walking the city's complaints from the newest until a page of the org's turned up (one compound
- * of 400: 37,000 rows read for its 50 complaints in pages of 20; now under 500 index entries). A
- * city-wide list, or a large subtree, still walks the ids, which is then the short way. The planner
- * still chooses per org: for an org with a large share of the complaints it may walk the ids too.
+ * A page of complaints, newest first, in the subtree of `scope` by the org filed in or the org
+ * handling it (newest-in-scope.ts: written for the filters given, read org by org when the subtree
+ * is small).
  */
 export async function listComplaints(q: Queryable, f: ComplaintFilter): Promise<ComplaintRow[]> {
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+  const ps = new Params();
   const where: string[] = [];
-  if (f.status !== null) where.push(`c.status = ${p(f.status)}`);
-  if (f.level !== null) where.push(`c.level = ${p(f.level)}::text`);
-  if (f.category !== null) where.push(`c.category = ${p(f.category)}`);
+  if (f.status !== null) where.push(`t.status = ${ps.p(f.status)}`);
+  if (f.level !== null) where.push(`t.level = ${ps.p(f.level)}::text`);
+  if (f.category !== null) where.push(`t.category = ${ps.p(f.category)}`);
   if (f.overdue !== null) {
-    const now = p(f.now);
+    const now = ps.p(f.now);
     where.push(
-      `${p(f.overdue)}::boolean = (c.overdue OR (c.status IN ('submitted','accepted','in_progress','reopened')
-         AND ((c.status IN ('submitted','reopened') AND c.ack_due_at <= ${now}) OR c.resolve_due_at <= ${now})))`,
+      `${ps.p(f.overdue)}::boolean = (t.overdue OR (t.status IN ('submitted','accepted','in_progress','reopened')
+         AND ((t.status IN ('submitted','reopened') AND t.ack_due_at <= ${now}) OR t.resolve_due_at <= ${now})))`,
     );
   }
-  if (f.from !== null) where.push(`c.created_at >= ${p(f.from)}`);
-  if (f.to !== null) where.push(`c.created_at < ${p(f.to)}`);
-  if (f.before !== null) where.push(`c.id < ${p(f.before)}`);
-  const limit = p(f.limit);
-  const filters = where.map((w) => ` AND ${w}`).join('');
-  if (f.scope === null) {
-    const { rows } = await q.query<ComplaintRow>(
-      `SELECT c.* FROM linli.complaints c WHERE true${filters} ORDER BY c.id DESC LIMIT ${limit}`,
-      params,
-    );
-    return rows;
-  }
-  const scope = p(f.scope);
-  const newest = (col: string) =>
-    `SELECT x.id FROM sub CROSS JOIN LATERAL (
-       SELECT c.id FROM linli.complaints c WHERE c.${col} = sub.id${filters} ORDER BY c.id DESC LIMIT ${limit}) x
-      WHERE (SELECT few FROM size)`;
-  // A subtree of a few orgs: each org's newest (through its (org, id) index), by the org filed in
-  // and by the org handling it, then the page of them all. A large one (a district, the city):
-  // the newest ids of all, kept when in the subtree. Only one of the two runs (one-time filters).
-  const { rows } = await q.query<ComplaintRow>(
-    `WITH sub AS MATERIALIZED (SELECT id FROM linli.orgs WHERE path @> ARRAY[${scope}::bigint]),
-          size AS (SELECT count(*) <= ${FEW_ORGS} AS few FROM sub),
-          ids AS (
-            ${newest('org_id')}
-            UNION
-            ${newest('level_org_id')}
-            UNION
-            (SELECT c.id FROM linli.complaints c
-              WHERE NOT (SELECT few FROM size)
-                AND (c.org_id IN (SELECT id FROM sub) OR c.level_org_id IN (SELECT id FROM sub))${filters}
-              ORDER BY c.id DESC LIMIT ${limit}))
-     SELECT c.* FROM (SELECT id FROM ids ORDER BY id DESC LIMIT ${limit}) page
-       JOIN linli.complaints c ON c.id = page.id
-      ORDER BY c.id DESC`,
-    params,
-  );
+  if (f.from !== null) where.push(`t.created_at >= ${ps.p(f.from)}`);
+  if (f.to !== null) where.push(`t.created_at < ${ps.p(f.to)}`);
+  if (f.before !== null) where.push(`t.id < ${ps.p(f.before)}`);
+  const sql = newestInScopeSql({
+    table: 'linli.complaints',
+    select: 't.*',
+    orgColumns: ['org_id', 'level_org_id'],
+    scope: f.scope === null ? null : ps.p(f.scope),
+    where,
+    limit: ps.p(f.limit),
+  });
+  const { rows } = await q.query<ComplaintRow>(sql, ps.values);
   return rows;
 }

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../../src/kernel/access/principal.js';
+import { DeliveryService } from '../../../src/kernel/outbox/delivery-service.js';
 import { listComplaints } from '../../../src/modules/complaints/repository.js';
 import { overdueComplaints } from '../../../src/modules/complaints/repository-overdue.js';
 import { openTestDb, type TestDb } from '../../support/db.js';
@@ -168,5 +170,52 @@ describe.each(engines())('lists of one org in a city of complaints, on %s', (eng
     expect(second).toEqual(await newest(null, first.at(-1)!));
     const open = (await page(street.id, null, 'accepted')(db)).map((r) => Number(r.id));
     expect(open).toEqual(await newest('accepted', Number.MAX_SAFE_INTEGER));
+  });
+
+  // deliveries are the largest table: their list (one org column) must stay org-led too
+  it("pages through a compound's deliveries, not the city's", async () => {
+    const city = await org('city', '市', null);
+    const street = await org('subdistrict', '街道', city);
+    const sunny = await org('compound', '阳光小区', street);
+    const { rows: made } = await db.query<{ id: string | number }>(
+      `INSERT INTO linli.orgs (kind, name, parent_id, path)
+       SELECT 'compound', '小区 ' || n, $1, $2::bigint[] FROM generate_series(1, 400) n RETURNING id`,
+      [street.id, street.path],
+    );
+    await db.query(`UPDATE linli.orgs SET path = path || id WHERE kind = 'compound' AND parent_id = $1`, [
+      street.id,
+    ]);
+    const orgs = [
+      ...made.slice(0, 200).map((r) => Number(r.id)),
+      sunny.id,
+      ...made.slice(200).map((r) => Number(r.id)),
+    ];
+    await db.query(
+      `INSERT INTO linli.deliveries (idempotency_key, channel, chat_external_id, chat_kind, org_id, message, status, sent_at)
+       SELECT 'd-' || n, 'telegram', 'chat-' || (n % 500), 'group', ($1::bigint[])[1 + n % cardinality($1::bigint[])],
+              '{"text":"x"}', 'sent', now()
+         FROM generate_series(1, 20100) n`,
+      [orgs],
+    );
+    await db.query('ANALYZE linli.deliveries');
+    await db.query('ANALYZE linli.orgs');
+    const seen: number[] = [];
+    const reads = await readsOf(db, 'linli.deliveries', async (tx) => {
+      // the service on the transaction's connection, whose statistics readsOf reads
+      const service = new DeliveryService(tx as TestDb);
+      for (let cursor: string | undefined; ; ) {
+        const page = await service.list(SYSTEM_ACTOR.principal, {
+          orgId: sunny.id,
+          limit: 20,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.items.map((d) => Number(d.id)));
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+    });
+    expect(seen.length).toBe(50);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+    expect(total(reads.entries), JSON.stringify(reads)).toBeLessThan(500);
   });
 });
