@@ -41,6 +41,18 @@ describe.each(engines())('lists of one org in a city of complaints, on %s', (eng
     await db.query('UPDATE linli.orgs SET path = $2 WHERE id = $1', [id, path]);
     return { id, path };
   };
+  /** `count` compounds under `parent` in one statement (a city's worth of others); their ids */
+  const compoundsUnder = async (parent: { id: number; path: number[] }, count: number) => {
+    const { rows } = await db.query<{ id: string | number }>(
+      `INSERT INTO linli.orgs (kind, name, parent_id, path)
+       SELECT 'compound', '小区 ' || n, $1, $2::bigint[] FROM generate_series(1, $3) n RETURNING id`,
+      [parent.id, parent.path, count],
+    );
+    await db.query(`UPDATE linli.orgs SET path = path || id WHERE kind = 'compound' AND parent_id = $1`, [
+      parent.id,
+    ]);
+    return rows.map((r) => Number(r.id));
+  };
 
   it("reads the community's open complaints, not the city's history", async () => {
     const city = await org('city', '市', null);
@@ -99,15 +111,7 @@ describe.each(engines())('lists of one org in a city of complaints, on %s', (eng
     const moon = await org('compound', '月亮小区', mine);
     // 400 other compounds under the street (a city has thousands): the two of the community file
     // one complaint in 67, all along
-    const { rows: made } = await db.query<{ id: string | number }>(
-      `INSERT INTO linli.orgs (kind, name, parent_id, path)
-       SELECT 'compound', '小区 ' || n, $1, $2::bigint[] FROM generate_series(1, 400) n RETURNING id`,
-      [street.id, street.path],
-    );
-    await db.query(`UPDATE linli.orgs SET path = path || id WHERE kind = 'compound' AND parent_id = $1`, [
-      street.id,
-    ]);
-    const others = made.map((r) => Number(r.id));
+    const others = await compoundsUnder(street, 400);
     await file(
       db,
       'city-',
@@ -178,19 +182,8 @@ describe.each(engines())('lists of one org in a city of complaints, on %s', (eng
     const city = await org('city', '市', null);
     const street = await org('subdistrict', '街道', city);
     const sunny = await org('compound', '阳光小区', street);
-    const { rows: made } = await db.query<{ id: string | number }>(
-      `INSERT INTO linli.orgs (kind, name, parent_id, path)
-       SELECT 'compound', '小区 ' || n, $1, $2::bigint[] FROM generate_series(1, 400) n RETURNING id`,
-      [street.id, street.path],
-    );
-    await db.query(`UPDATE linli.orgs SET path = path || id WHERE kind = 'compound' AND parent_id = $1`, [
-      street.id,
-    ]);
-    const orgs = [
-      ...made.slice(0, 200).map((r) => Number(r.id)),
-      sunny.id,
-      ...made.slice(200).map((r) => Number(r.id)),
-    ];
+    const made = await compoundsUnder(street, 400);
+    const orgs = [...made.slice(0, 200), sunny.id, ...made.slice(200)];
     await db.query(
       `INSERT INTO linli.deliveries (idempotency_key, channel, chat_external_id, chat_kind, org_id, message, status, sent_at)
        SELECT 'd-' || n, 'telegram', 'chat-' || (n % 500), 'group', ($1::bigint[])[1 + n % cardinality($1::bigint[])],
