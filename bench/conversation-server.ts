@@ -20,6 +20,11 @@ export interface ServerStart {
   limits: 'raised' | 'default';
   /** Linli only: its admin API token */
   adminToken?: string;
+  /**
+   * The reference only: answer each update's webhook with its first sendMessage as the body
+   * (grammY's `canUseWebhookReply`), one request less a step; the bot learns nothing of that message
+   */
+  webhookReply?: boolean;
 }
 
 export interface ServerReady {

@@ -82,12 +82,8 @@ const BACKGROUND_GROUPS = Math.max(60, Math.ceil(BACKGROUND_RATE * 3));
  * for the chat's second however fast the bot is).
  */
 const THINK = thinkRange(f.get('think'));
-/**
- * --reference-webhook-reply: the reference answers each update's webhook with its first
- * sendMessage as the body (grammY's `canUseWebhookReply`), one request less a step; the bot then
- * learns nothing of that message (no id, no error). Read by the reference's child process.
- */
-if (f.get('reference-webhook-reply') === 'true') process.env.REFERENCE_WEBHOOK_REPLY = '1';
+/** --reference-webhook-reply: the reference's replies go as its webhook's answer (ServerStart.webhookReply) */
+const REFERENCE_WEBHOOK_REPLY = f.get('reference-webhook-reply') === 'true';
 
 const SECRET = 'bench-conversation-secret_7';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -595,6 +591,7 @@ async function startTarget(
     dataDir,
     limits: LIMITS,
     adminToken: ADMIN,
+    webhookReply: name === 'reference' && REFERENCE_WEBHOOK_REPLY,
   });
   console.log(
     `${ready.description}${database ? ` (${database.name})` : ''}${redisUrl ? `, Redis ${redisUrl}` : ''}`,

@@ -136,9 +136,9 @@ serveOverIpc({
     // serialise every session read and write behind one connection
     const adapter = await PsqlAdapter.create({ tableName: 'sessions', client: pool as unknown as pg.Client });
 
-    // REFERENCE_WEBHOOK_REPLY=1 (conversation.ts --reference-webhook-reply): the first sendMessage of
-    // an update goes back as the webhook's answer (Telegram performs it; the bot learns nothing of it)
-    const webhookReply = process.env.REFERENCE_WEBHOOK_REPLY === '1';
+    // --reference-webhook-reply: the first sendMessage of an update goes back as the webhook's
+    // answer (Telegram performs it; the bot learns nothing of it)
+    const webhookReply = o.webhookReply === true;
     const b = new Bot<Ctx>(o.token, {
       client: {
         apiRoot: o.apiRoot,
