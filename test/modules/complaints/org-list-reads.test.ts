@@ -20,8 +20,9 @@ const file = (db: TestDb, prefix: string, orgs: number[], count: number, status:
     [prefix, orgs, count, status, escalations],
   );
 
-// A list of one compound's or community's complaints reads that org's complaints, not every
-// complaint of the city: a city keeps its closed ones for years (migration 037).
+// A list for one compound or community reads that org's rows, not every complaint of the city: a
+// city keeps its closed ones for years (the overdue list: migration 037; the complaint list:
+// newest-in-scope.ts; Open311's window: migration 038; deliveries' list: a guard).
 describe.each(engines())('lists of one org in a city of complaints, on %s', (engine) => {
   let db: TestDb;
   beforeEach(async () => {
